@@ -1,0 +1,1 @@
+//! Monthly cost estimate from `prices.yaml`.

@@ -1,0 +1,1 @@
+//! Resource inventory (the vendor guide's table, for this install).

@@ -1,0 +1,114 @@
+//! The install plan: what an install will do and create, derived from a spec. Pure: no I/O.
+//!
+//! [`InstallPlan::from_spec`] gives the DAG of named steps with their dependencies and expected
+//! durations (and so the critical path), the inventory of Azure resources (the vendor guide's
+//! table: NIC and OS disk per node, VNet, NSG, AKS, storage, registry, Azure Files, load
+//! balancer, public IPs), the AKS subnet's IP budget, the vCPU quota needed per VM family, and the
+//! estimated monthly cost at minimum and maximum node counts from `prices.yaml`.
+
+mod cost;
+mod inventory;
+mod steps;
+
+pub use steps::StepId;
+
+use crate::spec::{InstallSpec, IpBudget, Warning};
+use serde::{Deserialize, Serialize};
+
+/// Everything the review page shows, and what the worker will run. Stored with the install (as
+/// JSON) so history shows the plan as it was, even after the price table changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallPlan {
+    /// Steps in a topological order (every step after its dependencies).
+    pub steps: Vec<PlannedStep>,
+    /// The longest chain of expected durations through the DAG, first step first.
+    pub critical_path: Vec<StepId>,
+    /// Expected wall time if independent steps run in parallel (length of the critical path).
+    pub critical_path_secs: u32,
+    /// Expected wall time if steps ran one after another (sum of all steps).
+    pub sequential_secs: u32,
+    pub resources: Vec<PlannedResource>,
+    pub ip_budget: IpBudget,
+    pub quota: Vec<QuotaNeed>,
+    pub cost: CostEstimate,
+    /// Lifecycle warnings at planning time.
+    pub warnings: Vec<Warning>,
+}
+
+/// A step of the install DAG.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedStep {
+    pub id: StepId,
+    /// Human title, e.g. "Create the private AKS cluster".
+    pub title: String,
+    /// What it does, in one or two sentences naming the resources.
+    pub detail: String,
+    pub depends_on: Vec<StepId>,
+    /// Expected duration in seconds (the basis of the critical path and the progress estimate).
+    pub expected_secs: u32,
+    pub on_critical_path: bool,
+}
+
+/// One line of the resource inventory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedResource {
+    /// Azure resource type, e.g. `Microsoft.Network/virtualNetworks`.
+    pub kind: String,
+    /// Human name of the type, e.g. "Virtual network".
+    pub title: String,
+    /// Resource name when the console chooses it (deterministic), else a description.
+    pub name: String,
+    /// Count at minimum node counts.
+    pub count_min: u32,
+    /// Count at maximum node counts (equal to `count_min` for fixed resources).
+    pub count_max: u32,
+    /// Why it exists / when (the vendor table's "when" and "notes" columns).
+    pub note: String,
+    /// Created by the console (true) or by AKS inside its node resource group (false).
+    pub created_by_console: bool,
+}
+
+/// vCPUs a VM family needs with every pool at its maximum (plus upgrade surge).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuotaNeed {
+    pub family: String,
+    pub vm_sizes: Vec<String>,
+    pub vcpus_at_max: u32,
+}
+
+/// Estimated monthly cost in the price table's currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostEstimate {
+    pub currency: String,
+    /// Date of the price table.
+    pub prices_as_of: String,
+    /// What the prices are (region basis, OS, pay-as-you-go).
+    pub basis: String,
+    pub lines: Vec<CostLine>,
+    pub monthly_min: f64,
+    pub monthly_max: f64,
+    /// Items whose cost depends on use (storage GB, egress), listed with their unit price.
+    pub usage_based: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostLine {
+    pub item: String,
+    pub unit_price: String,
+    pub monthly_min: f64,
+    pub monthly_max: f64,
+}
+
+impl InstallPlan {
+    /// Plan an install. `today` dates the lifecycle warnings.
+    pub fn from_spec(spec: &InstallSpec, today: time::Date) -> InstallPlan {
+        let _ = (spec, today);
+        todo!()
+    }
+}
