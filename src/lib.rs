@@ -1,3 +1,13 @@
-//! katonic-console: installs the Katonic MLOps platform on a private AKS cluster.
+//! katonic-console: installs the Katonic MLOps platform on a private AKS cluster, from a
+//! browser on a jumphost. See `DESIGN.md` in the shared folder for the picture:
+//! `web` → `spec` → `plan` → `store`, with the worker and the Azure/Kubernetes clients to come.
+
+pub mod commands;
+pub mod config;
+pub mod format;
 pub mod plan;
+pub mod review;
 pub mod spec;
+pub mod startup;
+pub mod store;
+pub mod web;

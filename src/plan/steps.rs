@@ -1,5 +1,8 @@
-//! The step DAG: ids, titles, dependencies, expected durations, critical path.
+//! The step DAG: which steps an install has, what each does (title and detail naming the
+//! concrete resources), what it waits for, and how long it is expected to take.
 
+use super::{PlannedStep, QuotaNeed, details};
+use crate::spec::{ClusterMode, InstallSpec, TlsMode};
 use serde::{Deserialize, Serialize};
 
 /// A step's stable id (stored in the database, shown in URLs and events).
@@ -62,4 +65,143 @@ impl std::fmt::Display for StepId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// Expected duration of a step in seconds: the basis of the critical path and of the progress
+/// estimate. Medians to plan with, not timeouts.
+///
+/// Where the figures come from: Azure's documentation and common experience of these operations
+/// in a public region (AKS: a private cluster create takes 5-10 minutes, an agent pool 3-4;
+/// VNet, NSG, storage account and registry creates are long-running operations that finish in
+/// well under a minute; resource groups and role assignments are synchronous, but a new
+/// identity's principal takes 30-120 s to replicate before a role assignment to it succeeds),
+/// and the vendor's installer for Katonic 5.0.9 and its add-ons (about 10 minutes for the
+/// platform, 3-4 per add-on). Kubernetes applies are seconds; waits for a load balancer address
+/// or a DNS answer are a minute or two.
+pub const fn expected_secs(id: StepId) -> u32 {
+    match id {
+        // Credential, permission, provider, quota, SKU, version and subnet reads (~15 ARM calls).
+        StepId::Preflight => 45,
+        // One synchronous PUT.
+        StepId::ResourceGroup => 5,
+        // NSG then VNet with its two subnets: two LROs of 10-20 s.
+        StepId::Network => 30,
+        // Identity PUT (synchronous) + Network Contributor, retried until the principal replicates.
+        StepId::Identity => 45,
+        // Account LRO (~20-30 s) + synchronous containers and share.
+        StepId::Storage => 30,
+        // Registry LRO.
+        StepId::Registry => 30,
+        // Private cluster with its system pool across two zones.
+        StepId::AksCluster => 420,
+        // User pool (VMSS, node image, join).
+        StepId::ComputePool => 210,
+        // GPU pool: as a user pool plus the GPU driver install on its nodes.
+        StepId::GpuPool => 240,
+        // A few role assignments (the kubelet identity already exists: no replication wait).
+        StepId::RoleAssignments => 15,
+        // listClusterAdminCredential + a first call to the private API server.
+        StepId::Kubeconfig => 10,
+        StepId::StorageClasses => 5,
+        StepId::Namespaces => 5,
+        StepId::NetworkPolicies => 5,
+        // Ingress controller rollout + Azure creating the load balancer frontend.
+        StepId::IngressLoadBalancer => 120,
+        // Self-signed or uploaded certificate; ACME issuance takes longer but is rare here.
+        StepId::Tls => 15,
+        // Katonic 5.0.9 installer job.
+        StepId::Platform => 600,
+        StepId::Superset => 210,
+        StepId::Airbyte => 240,
+        StepId::Dns => 30,
+        StepId::Verify => 60,
+    }
+}
+
+/// The steps of this install (in declaration order, not yet sorted) with their dependencies,
+/// restricted to steps present in the plan. `quota` is named in the preflight detail.
+pub(super) fn steps(spec: &InstallSpec, quota: &[QuotaNeed]) -> Vec<PlannedStep> {
+    use StepId::*;
+    let create = spec.cluster.mode == ClusterMode::Create;
+    let shared = spec.storage.shared_files;
+
+    let mut dag: Vec<(StepId, Vec<StepId>)> =
+        vec![(Preflight, vec![]), (ResourceGroup, vec![Preflight])];
+    if create {
+        dag.push((Network, vec![ResourceGroup]));
+        // The identity's subnet role must exist before AKS places anything in the subnet.
+        dag.push((Identity, vec![Network]));
+    }
+    dag.push((Storage, vec![ResourceGroup]));
+    dag.push((Registry, vec![ResourceGroup]));
+    if create {
+        dag.push((AksCluster, vec![Network, Identity]));
+        dag.push((ComputePool, vec![AksCluster]));
+        if spec.cluster.node_pools.gpu.is_some() {
+            // AKS runs one agent-pool operation at a time per cluster (409 otherwise), so the
+            // GPU pool waits for the compute pool instead of racing it.
+            dag.push((GpuPool, vec![ComputePool]));
+        }
+    }
+    // An existing cluster is ready once preflight has found it.
+    let cluster = if create { AksCluster } else { Preflight };
+    // The Azure Files grant is on the storage account, so it waits for it.
+    let storage_if_shared = if shared { vec![Storage] } else { vec![] };
+    dag.push((
+        RoleAssignments,
+        [vec![cluster, Registry], storage_if_shared.clone()].concat(),
+    ));
+    dag.push((Kubeconfig, vec![cluster]));
+    dag.push((
+        StorageClasses,
+        [vec![Kubeconfig], storage_if_shared].concat(),
+    ));
+    dag.push((Namespaces, vec![Kubeconfig]));
+    dag.push((NetworkPolicies, vec![Namespaces]));
+    dag.push((IngressLoadBalancer, vec![Namespaces]));
+    if spec.domain.tls == TlsMode::Acme {
+        // HTTP-01 needs the host names to resolve to the load balancer first.
+        dag.push((Tls, vec![Namespaces, IngressLoadBalancer, Dns]));
+    } else {
+        dag.push((Tls, vec![Namespaces]));
+    }
+    dag.push((
+        Platform,
+        vec![
+            ComputePool,
+            GpuPool,
+            Storage,
+            RoleAssignments,
+            StorageClasses,
+            Namespaces,
+            NetworkPolicies,
+            IngressLoadBalancer,
+            Tls,
+        ],
+    ));
+    if spec.addons.superset.is_some() {
+        dag.push((Superset, vec![Platform]));
+    }
+    if spec.addons.airbyte.is_some() {
+        dag.push((Airbyte, vec![Platform]));
+    }
+    // DNS needs only the load balancer's address and the host names (known from the spec), so it
+    // runs beside the platform install rather than after the add-ons: records have time to
+    // propagate before verification, and ACME can use them.
+    dag.push((Dns, vec![IngressLoadBalancer]));
+    dag.push((Verify, vec![Platform, Superset, Airbyte, Dns]));
+
+    // Dependencies on optional steps (GPU pool, add-ons) or on steps of the other mode (pools
+    // in existing mode) are dropped: they are not part of this plan.
+    let present: Vec<StepId> = dag.iter().map(|(id, _)| *id).collect();
+    dag.into_iter()
+        .map(|(id, deps)| PlannedStep {
+            id,
+            title: details::title(spec, id).to_string(),
+            detail: details::detail(spec, id, quota),
+            depends_on: deps.into_iter().filter(|d| present.contains(d)).collect(),
+            expected_secs: expected_secs(id),
+            on_critical_path: false,
+        })
+        .collect()
 }

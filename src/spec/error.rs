@@ -44,7 +44,11 @@ pub struct FieldError {
 
 impl std::fmt::Display for FieldError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {} ({}) - fix: {}", self.field, self.message, self.rule, self.fix)
+        write!(
+            f,
+            "{}: {} ({}) - fix: {}",
+            self.field, self.message, self.rule, self.fix
+        )
     }
 }
 

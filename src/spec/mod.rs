@@ -11,12 +11,16 @@ pub mod capacity;
 pub mod catalog;
 mod compute;
 mod document;
+mod enums;
 mod error;
 mod fqdn;
 mod lifecycle;
 mod names;
 mod network;
 mod parse;
+#[cfg(test)]
+mod testutil;
+mod text;
 mod yaml;
 
 pub use capacity::IpBudget;

@@ -2,6 +2,8 @@
 //! pool names, storage account and registry names, and the install's own name.
 
 use super::Invalid;
+use super::catalog;
+use super::text::{closest, show};
 
 macro_rules! string_newtype {
     ($(#[$doc:meta])* $name:ident) => {
@@ -63,44 +65,527 @@ string_newtype!(
     RegistryName
 );
 
+/// Checks shared by the name types: what the characters may be and how long the name is.
+struct NameRule {
+    rule: &'static str,
+    /// `the AKS cluster name`
+    what: &'static str,
+    min: usize,
+    max: usize,
+    allowed: fn(char) -> bool,
+    /// `lowercase letters and digits`
+    allowed_text: &'static str,
+    /// A valid example for the fix.
+    example: &'static str,
+}
+
+impl NameRule {
+    fn check(&self, input: &str) -> Result<(), Invalid> {
+        if input.is_empty() {
+            return Err(Invalid::new(
+                "required",
+                format!("{} is empty", self.what),
+                format!("give {}, e.g. `{}`", self.what, self.example),
+            ));
+        }
+        if let Some(bad) = input.chars().find(|c| !(self.allowed)(*c)) {
+            return Err(self.invalid(
+                format!(
+                    "{} {} contains {}",
+                    self.what,
+                    show(input),
+                    show(&bad.to_string())
+                ),
+                input,
+                input,
+            ));
+        }
+        let len = input.chars().count();
+        if len < self.min || len > self.max {
+            return Err(self.invalid(
+                format!(
+                    "{} {} is {len} characters long; it must have {}-{}",
+                    self.what,
+                    show(input),
+                    self.min,
+                    self.max
+                ),
+                input,
+                input,
+            ));
+        }
+        Ok(())
+    }
+
+    /// A refusal whose fix suggests `source` cleaned of refused characters, when that is valid.
+    fn invalid(&self, message: String, input: &str, source: &str) -> Invalid {
+        let cleaned: String = source
+            .chars()
+            .flat_map(char::to_lowercase)
+            .filter(|c| (self.allowed)(*c))
+            .take(self.max)
+            .collect();
+        let fix = if cleaned.chars().count() >= self.min && cleaned != input {
+            format!(
+                "use {}, {}-{} characters, e.g. `{cleaned}`",
+                self.allowed_text, self.min, self.max
+            )
+        } else {
+            format!(
+                "use {}, {}-{} characters, e.g. `{}`",
+                self.allowed_text, self.min, self.max, self.example
+            )
+        };
+        Invalid::new(self.rule, message, fix)
+    }
+
+    fn edges(&self, input: &str, ok: fn(char) -> bool, edge_text: &str) -> Result<(), Invalid> {
+        let first_ok = input.chars().next().is_some_and(ok);
+        let last_ok = input.chars().last().is_some_and(ok);
+        if first_ok && last_ok {
+            return Ok(());
+        }
+        Err(self.invalid(
+            format!("{} {} must {edge_text}", self.what, show(input)),
+            input,
+            input.trim_matches(|c: char| !ok(c)),
+        ))
+    }
+}
+
+fn is_lower_alnum(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit()
+}
+
 impl InstallName {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        todo!("{input}")
+        let rule = NameRule {
+            rule: "name.format",
+            what: "the install name",
+            min: 1,
+            max: 32,
+            allowed: |c| is_lower_alnum(c) || c == '-',
+            allowed_text: "lowercase letters, digits and `-`",
+            example: "katonic",
+        };
+        rule.check(input)?;
+        let starts = input.starts_with(|c: char| c.is_ascii_lowercase());
+        if !starts || input.ends_with('-') {
+            return Err(rule.invalid(
+                format!(
+                    "the install name {} must start with a letter and not end with `-`",
+                    show(input)
+                ),
+                input,
+                input
+                    .trim_start_matches(|c: char| !c.is_ascii_alphabetic())
+                    .trim_end_matches('-'),
+            ));
+        }
+        Ok(Self(input.to_string()))
     }
 }
+
 impl Guid {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        todo!("{input}")
+        if input.is_empty() {
+            return Err(Invalid::new(
+                "required",
+                "the GUID is empty",
+                "give it in its 36-character form (`az account show` prints the subscription and tenant ids)",
+            ));
+        }
+        // Registry exports and PowerShell print GUIDs in braces.
+        let bare = input
+            .strip_prefix('{')
+            .and_then(|s| s.strip_suffix('}'))
+            .unwrap_or(input);
+        let well_formed = bare.len() == 36
+            && bare.char_indices().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => c == '-',
+                _ => c.is_ascii_hexdigit(),
+            });
+        if !well_formed {
+            return Err(Invalid::new(
+                "guid.format",
+                format!(
+                    "{} is not a GUID (8-4-4-4-12 hexadecimal digits)",
+                    show(input)
+                ),
+                "copy the id from `az account show` (id and tenantId), e.g. `0f8fad5b-d9cb-469f-a165-70867728950e`",
+            ));
+        }
+        if bare.bytes().all(|b| b == b'0' || b == b'-') {
+            return Err(Invalid::new(
+                "guid.nil",
+                format!("{} is the nil GUID, a placeholder", show(input)),
+                "give the real id from `az account show` (id and tenantId)",
+            ));
+        }
+        Ok(Self(bare.to_ascii_lowercase()))
     }
 }
+
 impl Region {
     /// Accepts the programmatic name or the display name (`East US` becomes `eastus`).
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        todo!("{input}")
+        if input.trim().is_empty() {
+            return Err(Invalid::new(
+                "required",
+                "the Azure region is empty",
+                "give a region's programmatic name, e.g. `eastus`",
+            ));
+        }
+        let name = catalog::normalize_region(input);
+        if let Some(region) = catalog::region(&name) {
+            return Ok(Self(region.name.clone()));
+        }
+        let near = closest(
+            &name,
+            catalog::regions().iter().map(|r| r.name.as_str()),
+            3,
+            3,
+        );
+        let fix = if near.is_empty() {
+            "use a programmatic region name as `az account list-locations -o table` shows it, e.g. `eastus`"
+                .to_string()
+        } else {
+            let quoted: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
+            format!("did you mean {}?", quoted.join(", "))
+        };
+        Err(Invalid::new(
+            "region.unknown",
+            format!("{} is not an Azure region this console knows", show(input)),
+            fix,
+        ))
+    }
+
+    /// The catalogue's facts about the region (always present: the parser only accepts known ones).
+    pub fn info(&self) -> Option<&'static catalog::RegionInfo> {
+        catalog::region(&self.0)
+    }
+
+    /// Availability zones the region has (0: none).
+    pub fn zone_count(&self) -> u8 {
+        self.info().map_or(0, |r| r.zones)
     }
 }
+
 impl ResourceGroupName {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        todo!("{input}")
+        NameRule {
+            rule: "resource-group.name",
+            what: "the resource group name",
+            min: 1,
+            max: 90,
+            allowed: |c| c.is_ascii_alphanumeric() || "_-.()".contains(c),
+            allowed_text: "letters, digits, `_`, `-`, `.`, `(` and `)`",
+            example: "rg-katonic",
+        }
+        .check(input)?;
+        if input.ends_with('.') {
+            return Err(Invalid::new(
+                "resource-group.name",
+                format!("the resource group name {} ends with `.`", show(input)),
+                format!("write `{}`", input.trim_end_matches('.')),
+            ));
+        }
+        Ok(Self(input.to_string()))
     }
 }
+
 impl ClusterName {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        todo!("{input}")
+        let rule = NameRule {
+            rule: "cluster.name",
+            what: "the AKS cluster name",
+            min: 1,
+            max: 63,
+            allowed: |c| c.is_ascii_alphanumeric() || c == '_' || c == '-',
+            allowed_text: "letters, digits, `_` and `-`",
+            example: "katonic-aks",
+        };
+        rule.check(input)?;
+        rule.edges(
+            input,
+            |c| c.is_ascii_alphanumeric(),
+            "start and end with a letter or digit",
+        )?;
+        Ok(Self(input.to_string()))
     }
 }
+
 impl PoolName {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        todo!("{input}")
+        let rule = NameRule {
+            rule: "pool.name",
+            what: "the node pool name",
+            min: 1,
+            max: 12,
+            allowed: is_lower_alnum,
+            allowed_text: "lowercase letters and digits (AKS Linux pools)",
+            example: "compute",
+        };
+        rule.check(input)?;
+        if !input.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return Err(rule.invalid(
+                format!(
+                    "the node pool name {} must start with a letter",
+                    show(input)
+                ),
+                input,
+                input.trim_start_matches(|c: char| c.is_ascii_digit()),
+            ));
+        }
+        Ok(Self(input.to_string()))
     }
 }
+
 impl StorageAccountName {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        todo!("{input}")
+        NameRule {
+            rule: "storage.account-name",
+            what: "the storage account name",
+            min: 3,
+            max: 24,
+            allowed: is_lower_alnum,
+            allowed_text: "lowercase letters and digits (globally unique)",
+            example: "katonicprodfiles",
+        }
+        .check(input)?;
+        Ok(Self(input.to_string()))
     }
 }
+
 impl RegistryName {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        todo!("{input}")
+        NameRule {
+            rule: "registry.name",
+            what: "the container registry name",
+            min: 5,
+            max: 50,
+            allowed: |c| c.is_ascii_alphanumeric(),
+            allowed_text: "letters and digits (globally unique)",
+            example: "katonicprodacr",
+        }
+        .check(input)?;
+        Ok(Self(input.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn install_name() {
+        assert_eq!(InstallName::parse("prod").unwrap().as_str(), "prod");
+        assert!(InstallName::parse("katonic-prod-2").is_ok());
+        assert!(InstallName::parse(&"a".repeat(32)).is_ok());
+        for bad in [
+            "Prod",
+            "2prod",
+            "prod-",
+            "-prod",
+            "pr od",
+            "pröd",
+            &"a".repeat(33),
+        ] {
+            assert_eq!(
+                InstallName::parse(bad).unwrap_err().rule,
+                "name.format",
+                "{bad}"
+            );
+        }
+        assert_eq!(InstallName::parse("").unwrap_err().rule, "required");
+        assert!(
+            InstallName::parse("My_Prod")
+                .unwrap_err()
+                .fix
+                .contains("`myprod`")
+        );
+    }
+
+    #[test]
+    fn guid() {
+        let g = Guid::parse("0F8FAD5B-D9CB-469F-A165-70867728950E").unwrap();
+        assert_eq!(g.as_str(), "0f8fad5b-d9cb-469f-a165-70867728950e");
+        assert_eq!(
+            Guid::parse("{0f8fad5b-d9cb-469f-a165-70867728950e}").unwrap(),
+            g
+        );
+        for bad in [
+            "0f8fad5b-d9cb-469f-a165-70867728950",
+            "0f8fad5bd9cb469fa16570867728950e",
+            "0f8fad5b-d9cb-469f-a165-70867728950g",
+            "0f8fad5b-d9cb-469f-a165_70867728950e",
+            "{0f8fad5b-d9cb-469f-a165-70867728950e",
+            "<guid>",
+        ] {
+            let e = Guid::parse(bad).unwrap_err();
+            assert_eq!(e.rule, "guid.format", "{bad}");
+            assert!(e.message.contains(bad), "{}", e.message);
+        }
+        assert_eq!(
+            Guid::parse("00000000-0000-0000-0000-000000000000")
+                .unwrap_err()
+                .rule,
+            "guid.nil"
+        );
+    }
+
+    #[test]
+    fn region() {
+        assert_eq!(Region::parse("eastus").unwrap().as_str(), "eastus");
+        assert_eq!(Region::parse("East US").unwrap().as_str(), "eastus");
+        assert_eq!(Region::parse("East US 2").unwrap().as_str(), "eastus2");
+        assert_eq!(Region::parse("WestEurope").unwrap().as_str(), "westeurope");
+        assert_eq!(Region::parse("eastus").unwrap().zone_count(), 3);
+        assert_eq!(Region::parse("westus").unwrap().zone_count(), 0);
+        let e = Region::parse("eastus5").unwrap_err();
+        assert_eq!(e.rule, "region.unknown");
+        assert!(e.message.contains("`eastus5`"));
+        assert!(e.fix.starts_with("did you mean `eastus"), "{}", e.fix);
+        assert!(
+            e.fix.matches('`').count() <= 6,
+            "at most 3 suggestions: {}",
+            e.fix
+        );
+        let e = Region::parse("mars-olympus-mons").unwrap_err();
+        assert!(e.fix.contains("az account list-locations"), "{}", e.fix);
+        assert_eq!(Region::parse("  ").unwrap_err().rule, "required");
+    }
+
+    #[test]
+    fn resource_group() {
+        assert!(ResourceGroupName::parse("rg-katonic_prod.(1)").is_ok());
+        assert!(ResourceGroupName::parse(&"r".repeat(90)).is_ok());
+        for bad in ["rg.", "rg katonic", "rg/katonic", &"r".repeat(91)] {
+            assert_eq!(
+                ResourceGroupName::parse(bad).unwrap_err().rule,
+                "resource-group.name"
+            );
+        }
+    }
+
+    #[test]
+    fn cluster_name() {
+        assert!(ClusterName::parse("katonic-prod").is_ok());
+        assert!(ClusterName::parse("Katonic_AKS1").is_ok());
+        assert!(ClusterName::parse(&"a".repeat(63)).is_ok());
+        for bad in [
+            "-aks",
+            "aks-",
+            "_aks",
+            "aks.prod",
+            "aks prod",
+            &"a".repeat(64),
+        ] {
+            assert_eq!(
+                ClusterName::parse(bad).unwrap_err().rule,
+                "cluster.name",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn pool_name() {
+        assert!(PoolName::parse("platform").is_ok());
+        assert!(PoolName::parse("gpu1").is_ok());
+        assert!(PoolName::parse("abcdefghijkl").is_ok());
+        for bad in ["Platform", "1gpu", "gpu-pool", "abcdefghijklm", "gpu_1"] {
+            assert_eq!(PoolName::parse(bad).unwrap_err().rule, "pool.name", "{bad}");
+        }
+        assert!(
+            PoolName::parse("gpu-pool")
+                .unwrap_err()
+                .fix
+                .contains("`gpupool`")
+        );
+    }
+
+    #[test]
+    fn storage_and_registry() {
+        assert!(StorageAccountName::parse("katonicfiles01").is_ok());
+        for bad in ["ab", "Katonic", "katonic-files", &"a".repeat(25)] {
+            assert_eq!(
+                StorageAccountName::parse(bad).unwrap_err().rule,
+                "storage.account-name"
+            );
+        }
+        assert!(RegistryName::parse("KatonicAcr1").is_ok());
+        for bad in ["acr1", "katonic-acr", &"a".repeat(51)] {
+            assert_eq!(RegistryName::parse(bad).unwrap_err().rule, "registry.name");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn valid_names_round_trip(
+            install in "[a-z]([a-z0-9-]{0,30}[a-z0-9])?",
+            cluster in "[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?",
+            pool in "[a-z][a-z0-9]{0,11}",
+            rg in "[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]",
+            storage in "[a-z0-9]{3,24}",
+            registry in "[A-Za-z0-9]{5,50}",
+        ) {
+            prop_assert_eq!(InstallName::parse(&install).unwrap().to_string(), install);
+            prop_assert_eq!(ClusterName::parse(&cluster).unwrap().to_string(), cluster);
+            prop_assert_eq!(PoolName::parse(&pool).unwrap().to_string(), pool);
+            prop_assert_eq!(ResourceGroupName::parse(&rg).unwrap().to_string(), rg);
+            prop_assert_eq!(StorageAccountName::parse(&storage).unwrap().to_string(), storage);
+            prop_assert_eq!(RegistryName::parse(&registry).unwrap().to_string(), registry);
+        }
+
+        #[test]
+        fn valid_guids_round_trip(g in "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}") {
+            prop_assume!(g.bytes().any(|b| b != b'0' && b != b'-'));
+            let parsed = Guid::parse(&g).unwrap();
+            prop_assert_eq!(parsed.as_str(), g.to_ascii_lowercase());
+            prop_assert_eq!(Guid::parse(&parsed.to_string()).unwrap(), parsed);
+        }
+
+        #[test]
+        fn a_bad_character_is_refused(
+            pool in "[a-z][a-z0-9]{0,10}",
+            cluster in "[a-z][a-z0-9]{0,20}[a-z]",
+            at in any::<prop::sample::Index>(),
+            bad in "[ !@#$%^&*+=/\\\\:;,?~é.]",
+        ) {
+            let i = at.index(pool.len()) + 1;
+            let mutated = format!("{}{}{}", &pool[..i.min(pool.len())], bad, &pool[i.min(pool.len())..]);
+            prop_assert_eq!(PoolName::parse(&mutated).unwrap_err().rule, "pool.name");
+            let i = at.index(cluster.len());
+            let mutated = format!("{}{}{}", &cluster[..i], bad, &cluster[i..]);
+            prop_assert_eq!(ClusterName::parse(&mutated).unwrap_err().rule, "cluster.name");
+            let mutated = format!("{}{}{}", &pool[..1], bad, &pool[1..]);
+            prop_assert_eq!(StorageAccountName::parse(&format!("{mutated}xyz")).unwrap_err().rule, "storage.account-name");
+        }
+
+        #[test]
+        fn a_bad_guid_digit_is_refused(
+            g in "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            at in 0usize..36,
+            bad in "[g-zG-Z_ ]",
+        ) {
+            let mut chars: Vec<char> = g.chars().collect();
+            chars[at] = bad.chars().next().unwrap();
+            let mutated: String = chars.into_iter().collect();
+            prop_assert_eq!(Guid::parse(&mutated).unwrap_err().rule, "guid.format");
+        }
+
+        #[test]
+        fn never_panics(s in any::<String>()) {
+            let _ = InstallName::parse(&s);
+            let _ = Guid::parse(&s);
+            let _ = Region::parse(&s);
+            let _ = ResourceGroupName::parse(&s);
+            let _ = ClusterName::parse(&s);
+            let _ = PoolName::parse(&s);
+            let _ = StorageAccountName::parse(&s);
+            let _ = RegistryName::parse(&s);
+        }
     }
 }

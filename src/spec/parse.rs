@@ -1,20 +1,148 @@
 //! Document -> spec (collecting every error) and spec -> canonical document.
+//!
+//! Each section has its own file; this one runs them in document order, then the checks that
+//! span sections (subnet capacity needs the network, the pools and the load-balancer mode).
 
-use super::{InstallDocument, InstallSpec, SpecErrors};
+mod cluster;
+mod ctx;
+mod domain;
+mod export;
+mod network;
+mod order;
+mod pools;
+mod services;
+#[cfg(test)]
+mod tests;
 
-/// `(field, vendor guide value, why the console's default differs)`.
-pub const DEFAULT_OVERRIDES: &[(&str, &str, &str)] = &[];
+pub use export::{DEFAULT_OVERRIDES, default_document, to_document};
+pub(crate) use order::sort_warnings;
+
+use super::capacity;
+use super::{
+    API_VERSION, AzureDoc, AzureTarget, ClusterSpec, DomainSpec, Guid, IngressSpec,
+    InstallDocument, InstallName, InstallSpec, Invalid, KIND, Region, ResourceGroupName,
+    SpecErrors,
+};
+use ctx::{Ctx, text};
 
 pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
-    let _ = doc;
-    todo!()
+    let mut cx = Ctx::default();
+    header(&mut cx, "apiVersion", doc.api_version.as_ref(), API_VERSION);
+    header(&mut cx, "kind", doc.kind.as_ref(), KIND);
+    let name = cx.required(
+        "name",
+        doc.name.as_ref(),
+        InstallName::parse,
+        "give the install a short name, e.g. `prod`",
+    );
+    let azure = azure(&mut cx, &doc.azure);
+    let cluster = cluster::parse(&mut cx, &doc.cluster, azure.location.as_ref());
+    let (fqdn, tls) = domain::domain(&mut cx, &doc.domain);
+    let (lb, static_ip) = domain::ingress(&mut cx, &doc.ingress, cluster.network.aks);
+    domain::tls_reachability(&mut cx, tls, lb);
+    let storage = services::storage(&mut cx, &doc.storage);
+    let registry = services::registry(&mut cx, &doc.registry);
+    let addons = domain::addons(&mut cx, &doc.addons, fqdn.as_ref());
+    let platform = services::platform(&mut cx, &doc.platform);
+
+    if let (Some(net), Some(pools), Some(lb)) = (&cluster.network.spec, &cluster.pools, lb) {
+        let budget = capacity::ip_budget(net, pools, lb);
+        if let Some(e) = capacity::subnet_problem(&budget) {
+            cx.fail("cluster.network.aksSubnetCidr", e);
+        }
+        if let Some(pod) = net.pod_cidr
+            && let Some(e) = capacity::pod_cidr_problem(&budget, &pod.to_string())
+        {
+            cx.fail("cluster.network.podCidr", e);
+        }
+    }
+
+    cx.finish(|| {
+        Some(InstallSpec {
+            name: name?,
+            azure: AzureTarget {
+                subscription_id: azure.subscription_id?,
+                tenant_id: azure.tenant_id?,
+                location: azure.location?,
+                resource_group: azure.resource_group?,
+            },
+            cluster: ClusterSpec {
+                mode: cluster.mode?,
+                name: cluster.name?,
+                kubernetes_version: cluster.kubernetes_version?,
+                tier: cluster.tier?,
+                zones: cluster.zones?,
+                network: cluster.network.spec?,
+                node_pools: cluster.pools?,
+            },
+            domain: DomainSpec {
+                fqdn: fqdn?,
+                tls: tls?,
+            },
+            ingress: IngressSpec {
+                load_balancer: lb?,
+                static_ip: static_ip?,
+            },
+            storage: storage?,
+            registry: registry?,
+            addons: addons?,
+            platform: platform?,
+        })
+    })
 }
 
-pub fn to_document(spec: &InstallSpec) -> InstallDocument {
-    let _ = spec;
-    todo!()
+/// `apiVersion` and `kind`: required, and exactly the one value this build reads.
+fn header(cx: &mut Ctx, field: &str, value: Option<&String>, expected: &str) {
+    let fix = format!("use `{field}: {expected}`");
+    match text(value) {
+        None => cx.fail(
+            field,
+            Invalid::new("required", format!("`{field}` is missing"), fix),
+        ),
+        Some(v) if v == expected => {}
+        Some(v) => cx.fail(
+            field,
+            Invalid::new(
+                "enum.value",
+                format!("{field} `{v}` is not one this console reads"),
+                fix,
+            ),
+        ),
+    }
 }
 
-pub fn default_document() -> InstallDocument {
-    todo!()
+struct AzureParts {
+    subscription_id: Option<Guid>,
+    tenant_id: Option<Guid>,
+    location: Option<Region>,
+    resource_group: Option<ResourceGroupName>,
+}
+
+fn azure(cx: &mut Ctx, doc: &AzureDoc) -> AzureParts {
+    AzureParts {
+        subscription_id: cx.required(
+            "azure.subscriptionId",
+            doc.subscription_id.as_ref(),
+            Guid::parse,
+            "give the subscription's id (`az account show --query id -o tsv`)",
+        ),
+        tenant_id: cx.required(
+            "azure.tenantId",
+            doc.tenant_id.as_ref(),
+            Guid::parse,
+            "give the Entra ID tenant's id (`az account show --query tenantId -o tsv`)",
+        ),
+        location: cx.required(
+            "azure.location",
+            doc.location.as_ref(),
+            Region::parse,
+            "give the region's programmatic name, e.g. `eastus`",
+        ),
+        resource_group: cx.required(
+            "azure.resourceGroup",
+            doc.resource_group.as_ref(),
+            ResourceGroupName::parse,
+            "give the resource group to install into, e.g. `rg-katonic`",
+        ),
+    }
 }

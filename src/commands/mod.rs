@@ -1,0 +1,160 @@
+//! The command line: `serve`, `plan`, `history`. Each command is the same operation the web
+//! console offers, for scripts and for admins without a browser.
+
+mod plan_text;
+
+use crate::config::ServeConfig;
+use crate::review;
+use crate::spec::{self, DocumentFormat};
+use crate::startup::{self, Application, StartupError};
+use crate::store::{Store, StoreError};
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Installs the Katonic MLOps platform on a private AKS cluster, from a jumphost.
+#[derive(Debug, Parser)]
+#[command(name = "katonic-console", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web console.
+    Serve(ServeConfig),
+    /// Validate a spec and print its plan; exits 2 listing every field error when invalid.
+    Plan {
+        /// The install spec (YAML, or JSON when the name ends in .json); `-` reads stdin.
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
+        /// Print the plan as JSON (the API's format) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the installs recorded in a data dir.
+    History {
+        #[arg(long, env = "KATONIC_CONSOLE_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+}
+
+/// Why a command failed (invalid specs are not errors: they print and exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write output: {0}")]
+    Write(#[from] std::io::Error),
+    #[error("cannot encode the plan: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// Logs go to stderr, so `plan --json` output stays clean on stdout.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    // A second init (tests) is harmless: the first subscriber stays.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
+    match cli.command {
+        Command::Serve(config) => serve(config).await,
+        Command::Plan { file, json } => plan(&file, json),
+        Command::History { data_dir } => history(data_dir).await,
+    }
+}
+
+async fn serve(config: ServeConfig) -> Result<ExitCode, CommandError> {
+    let app = Application::build(config).await?;
+    // Tests and scripts wait for this exact line to learn the real port.
+    let mut out = std::io::stdout();
+    writeln!(out, "Listening on http://{}", app.local_addr())?;
+    out.flush()?;
+    app.run_until(startup::shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plan(file: &PathBuf, json: bool) -> Result<ExitCode, CommandError> {
+    let read = |source| CommandError::Read {
+        path: file.clone(),
+        source,
+    };
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).map_err(read)?
+    } else {
+        std::fs::read_to_string(file).map_err(read)?
+    };
+    let format = match file.extension().and_then(|e| e.to_str()) {
+        Some("json") => DocumentFormat::Json,
+        _ => DocumentFormat::Yaml,
+    };
+    let reviewed =
+        spec::from_text(&text, format).and_then(|doc| review::review(&doc, review::today()));
+    let mut out = std::io::stdout().lock();
+    match reviewed {
+        Ok(r) if json => {
+            serde_json::to_writer_pretty(&mut out, &r.plan)?;
+            writeln!(out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(r) => {
+            plan_text::write(&mut out, &r)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => {
+            let mut err = std::io::stderr().lock();
+            writeln!(err, "{}: {} error(s)", file.display(), errors.errors.len())?;
+            for e in &errors.errors {
+                writeln!(
+                    err,
+                    "  {}: {} [{}]\n    fix: {}",
+                    e.field, e.message, e.rule, e.fix
+                )?;
+            }
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+async fn history(data_dir: PathBuf) -> Result<ExitCode, CommandError> {
+    let store = Store::open(&data_dir).await?;
+    let installs = store.installs().await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:<36}  {:<20}  {:<10}  {:<20}  TARGET",
+        "ID", "NAME", "STATUS", "UPDATED"
+    )?;
+    for i in &installs {
+        writeln!(
+            out,
+            "{:<36}  {:<20}  {:<10}  {:<20}  {}",
+            i.id,
+            i.name,
+            i.status,
+            crate::format::timestamp(i.updated_at),
+            crate::format::target(
+                i.subscription_id.as_deref(),
+                i.resource_group.as_deref(),
+                i.cluster_name.as_deref()
+            ),
+        )?;
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

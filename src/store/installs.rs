@@ -1,0 +1,419 @@
+//! Install rows and their planned steps.
+
+use super::{Result, Store, StoreError};
+use crate::plan::InstallPlan;
+use crate::spec::InstallDocument;
+use serde::Serialize;
+use sqlx::types::Json;
+use time::OffsetDateTime;
+
+/// An install's id: a UUIDv7 (time-ordered, so ids sort by creation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct InstallId(uuid::Uuid);
+
+impl InstallId {
+    pub fn new() -> InstallId {
+        InstallId(uuid::Uuid::now_v7())
+    }
+
+    /// Parse an id from a URL or CLI argument.
+    pub fn parse(text: &str) -> Option<InstallId> {
+        uuid::Uuid::parse_str(text).ok().map(InstallId)
+    }
+
+    fn from_db(text: &str) -> Result<InstallId> {
+        Self::parse(text).ok_or_else(|| StoreError::Corrupt(format!("install id {text:?}")))
+    }
+}
+
+impl Default for InstallId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for InstallId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Where an install is in its life. Drafts are edited by the wizard; the worker owns the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum InstallStatus {
+    Draft,
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl InstallStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            InstallStatus::Draft => "draft",
+            InstallStatus::Queued => "queued",
+            InstallStatus::Running => "running",
+            InstallStatus::Succeeded => "succeeded",
+            InstallStatus::Failed => "failed",
+            InstallStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl std::fmt::Display for InstallStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A planned step's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum StepStatus {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Skipped,
+    Cancelled,
+}
+
+/// A spec that passed validation, with its plan: what a draft carries once its answers are valid.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    /// The canonical document (defaults written out).
+    pub spec: InstallDocument,
+    pub plan: InstallPlan,
+    pub subscription_id: String,
+    pub resource_group: String,
+    pub cluster_name: String,
+}
+
+/// What creating an install needs.
+#[derive(Debug, Clone)]
+pub struct NewInstall {
+    pub name: String,
+    pub answers: InstallDocument,
+    pub wizard_step: String,
+    pub validated: Option<Validated>,
+    pub cloned_from: Option<InstallId>,
+}
+
+/// One install as stored.
+#[derive(Debug, Clone)]
+pub struct InstallRecord {
+    pub id: InstallId,
+    pub name: String,
+    pub status: InstallStatus,
+    pub answers: InstallDocument,
+    pub wizard_step: String,
+    pub spec: Option<InstallDocument>,
+    pub plan: Option<InstallPlan>,
+    pub subscription_id: Option<String>,
+    pub resource_group: Option<String>,
+    pub cluster_name: Option<String>,
+    pub cloned_from: Option<InstallId>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A history line.
+#[derive(Debug, Clone)]
+pub struct InstallSummary {
+    pub id: InstallId,
+    pub name: String,
+    pub status: InstallStatus,
+    pub subscription_id: Option<String>,
+    pub resource_group: Option<String>,
+    pub cluster_name: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A planned step as stored.
+#[derive(Debug, Clone)]
+pub struct StepRecord {
+    pub step_id: String,
+    pub position: i64,
+    pub title: String,
+    pub depends_on: Vec<String>,
+    pub status: StepStatus,
+    pub attempt: i64,
+    pub started_at: Option<OffsetDateTime>,
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+impl Store {
+    /// Create an install (a draft) and, when its spec is valid, its planned steps.
+    pub async fn create_install(&self, new: NewInstall) -> Result<InstallId> {
+        let id = InstallId::new();
+        let id_text = id.to_string();
+        let now = OffsetDateTime::now_utc();
+        let answers = Json(&new.answers);
+        let (spec, plan, sub, rg, cluster) = validated_columns(new.validated.as_ref());
+        let cloned_from = new.cloned_from.map(|c| c.to_string());
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query!(
+            "INSERT INTO installs (id, name, status, answers, wizard_step, spec, plan,
+                 subscription_id, resource_group, cluster_name, cloned_from, created_at, updated_at)
+             VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            id_text,
+            new.name,
+            answers,
+            new.wizard_step,
+            spec,
+            plan,
+            sub,
+            rg,
+            cluster,
+            cloned_from,
+            now,
+            now,
+        )
+        .execute(&mut *tx)
+        .await?;
+        if let Some(validated) = &new.validated {
+            replace_steps(&mut tx, &id_text, &validated.plan).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Save a draft's answers (and its spec and plan once valid); refused once it left `draft`.
+    pub async fn save_draft(
+        &self,
+        id: InstallId,
+        name: &str,
+        answers: &InstallDocument,
+        wizard_step: &str,
+        validated: Option<&Validated>,
+    ) -> Result<()> {
+        let id_text = id.to_string();
+        let now = OffsetDateTime::now_utc();
+        let answers = Json(answers);
+        let (spec, plan, sub, rg, cluster) = validated_columns(validated);
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let updated = sqlx::query!(
+            "UPDATE installs SET name = ?, answers = ?, wizard_step = ?, spec = ?, plan = ?,
+                 subscription_id = ?, resource_group = ?, cluster_name = ?, updated_at = ?
+             WHERE id = ? AND status = 'draft'",
+            name,
+            answers,
+            wizard_step,
+            spec,
+            plan,
+            sub,
+            rg,
+            cluster,
+            now,
+            id_text,
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            drop(tx);
+            return Err(self.not_draft(id).await);
+        }
+        match validated {
+            Some(v) => replace_steps(&mut tx, &id_text, &v.plan).await?,
+            None => {
+                sqlx::query!("DELETE FROM install_steps WHERE install_id = ?", id_text)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Move a valid draft to `queued`, for the worker to pick up.
+    pub async fn queue_install(&self, id: InstallId) -> Result<()> {
+        let id_text = id.to_string();
+        let now = OffsetDateTime::now_utc();
+        let updated = sqlx::query!(
+            "UPDATE installs SET status = 'queued', updated_at = ?
+             WHERE id = ? AND status = 'draft' AND spec IS NOT NULL",
+            now,
+            id_text,
+        )
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        if updated == 1 {
+            return Ok(());
+        }
+        match self.install(id).await? {
+            None => Err(StoreError::NotFound(id)),
+            Some(r) if r.status != InstallStatus::Draft => Err(StoreError::NotDraft {
+                id,
+                status: r.status,
+            }),
+            Some(_) => Err(StoreError::NotReady(id)),
+        }
+    }
+
+    /// One install, or `None`.
+    pub async fn install(&self, id: InstallId) -> Result<Option<InstallRecord>> {
+        let id_text = id.to_string();
+        let row = sqlx::query!(
+            r#"SELECT id, name, status as "status: InstallStatus",
+                   answers as "answers: Json<InstallDocument>", wizard_step,
+                   spec as "spec: Json<InstallDocument>", plan as "plan: Json<InstallPlan>",
+                   subscription_id, resource_group, cluster_name, cloned_from,
+                   created_at as "created_at: OffsetDateTime",
+                   updated_at as "updated_at: OffsetDateTime"
+               FROM installs WHERE id = ?"#,
+            id_text,
+        )
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(InstallRecord {
+            id: InstallId::from_db(&row.id)?,
+            name: row.name,
+            status: row.status,
+            answers: row.answers.0,
+            wizard_step: row.wizard_step,
+            spec: row.spec.map(|s| s.0),
+            plan: row.plan.map(|p| p.0),
+            subscription_id: row.subscription_id,
+            resource_group: row.resource_group,
+            cluster_name: row.cluster_name,
+            cloned_from: row
+                .cloned_from
+                .as_deref()
+                .map(InstallId::from_db)
+                .transpose()?,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }))
+    }
+
+    /// Every install, most recently updated first.
+    pub async fn installs(&self) -> Result<Vec<InstallSummary>> {
+        let rows = sqlx::query!(
+            r#"SELECT id, name, status as "status: InstallStatus",
+                   subscription_id, resource_group, cluster_name,
+                   created_at as "created_at: OffsetDateTime",
+                   updated_at as "updated_at: OffsetDateTime"
+               FROM installs ORDER BY updated_at DESC, id DESC"#
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(InstallSummary {
+                    id: InstallId::from_db(&row.id)?,
+                    name: row.name,
+                    status: row.status,
+                    subscription_id: row.subscription_id,
+                    resource_group: row.resource_group,
+                    cluster_name: row.cluster_name,
+                    created_at: row.created_at,
+                    updated_at: row.updated_at,
+                })
+            })
+            .collect()
+    }
+
+    /// An install's planned steps in plan order.
+    pub async fn steps(&self, id: InstallId) -> Result<Vec<StepRecord>> {
+        let id_text = id.to_string();
+        let rows = sqlx::query!(
+            r#"SELECT step_id, position, title, depends_on as "depends_on: Json<Vec<String>>",
+                   status as "status: StepStatus", attempt,
+                   started_at as "started_at: OffsetDateTime",
+                   finished_at as "finished_at: OffsetDateTime"
+               FROM install_steps WHERE install_id = ? ORDER BY position"#,
+            id_text,
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| StepRecord {
+                step_id: row.step_id,
+                position: row.position,
+                title: row.title,
+                depends_on: row.depends_on.0,
+                status: row.status,
+                attempt: row.attempt,
+                started_at: row.started_at,
+                finished_at: row.finished_at,
+            })
+            .collect())
+    }
+
+    /// The right error for a write that matched no draft row.
+    async fn not_draft(&self, id: InstallId) -> StoreError {
+        match self.install(id).await {
+            Ok(Some(r)) => StoreError::NotDraft {
+                id,
+                status: r.status,
+            },
+            Ok(None) => StoreError::NotFound(id),
+            Err(e) => e,
+        }
+    }
+}
+
+type ValidatedColumns<'a> = (
+    Option<Json<&'a InstallDocument>>,
+    Option<Json<&'a InstallPlan>>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+fn validated_columns(validated: Option<&Validated>) -> ValidatedColumns<'_> {
+    match validated {
+        Some(v) => (
+            Some(Json(&v.spec)),
+            Some(Json(&v.plan)),
+            Some(v.subscription_id.as_str()),
+            Some(v.resource_group.as_str()),
+            Some(v.cluster_name.as_str()),
+        ),
+        None => (None, None, None, None, None),
+    }
+}
+
+/// A draft's steps follow its latest plan.
+async fn replace_steps(
+    tx: &mut sqlx::SqliteConnection,
+    install_id: &str,
+    plan: &InstallPlan,
+) -> Result<()> {
+    sqlx::query!("DELETE FROM install_steps WHERE install_id = ?", install_id)
+        .execute(&mut *tx)
+        .await?;
+    for (position, step) in plan.steps.iter().enumerate() {
+        let position = i64::try_from(position).unwrap_or(i64::MAX);
+        let step_id = step.id.as_str();
+        let depends_on = Json(
+            step.depends_on
+                .iter()
+                .map(|d| d.as_str())
+                .collect::<Vec<_>>(),
+        );
+        sqlx::query!(
+            "INSERT INTO install_steps (install_id, step_id, position, title, depends_on)
+             VALUES (?, ?, ?, ?, ?)",
+            install_id,
+            step_id,
+            position,
+            step.title,
+            depends_on,
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! JSON API under `/api/v1`: what the pages offer, for scripts. Specs are accepted as YAML or
+//! JSON, chosen by `Content-Type`; field errors come back as 422 with every error listed.
+
+use super::AppState;
+use super::error::{ApiError, WebError};
+use crate::plan::InstallPlan;
+use crate::review;
+use crate::spec::{self, DocumentFormat, InstallDocument};
+use crate::store::{InstallId, InstallRecord, NewInstall, StepRecord};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/plan", post(post_plan))
+        .route("/installs", post(post_install).get(get_installs))
+        .route("/installs/{id}", get(get_install))
+        .route("/installs/{id}/spec", get(get_spec))
+        .route("/installs/{id}/start", post(post_start))
+}
+
+/// The document in the request body, in the syntax its `Content-Type` names.
+fn document(headers: &HeaderMap, body: &Bytes) -> Result<InstallDocument, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let format = match mime.as_str() {
+        "application/json" => DocumentFormat::Json,
+        "application/yaml" | "application/x-yaml" | "text/yaml" | "text/x-yaml" => {
+            DocumentFormat::Yaml
+        }
+        other => {
+            return Err(WebError::UnsupportedMediaType(format!(
+                "Content-Type {:?} is not read here; send the spec as application/json or application/yaml",
+                other
+            ))
+            .into());
+        }
+    };
+    let text = std::str::from_utf8(body)
+        .map_err(|_| WebError::BadRequest("the body is not UTF-8 text".to_string()))?;
+    Ok(spec::from_text(text, format)?)
+}
+
+/// `POST /api/v1/plan`: the plan of a spec, or 422 with every field error.
+async fn post_plan(headers: HeaderMap, body: Bytes) -> Result<Json<InstallPlan>, ApiError> {
+    let doc = document(&headers, &body)?;
+    let reviewed = review::review(&doc, review::today())?;
+    Ok(Json(reviewed.plan))
+}
+
+#[derive(Serialize)]
+struct Created {
+    id: InstallId,
+}
+
+/// `POST /api/v1/installs`: record a valid spec as a new install (status `draft`, ready to start).
+async fn post_install(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let doc = document(&headers, &body)?;
+    let reviewed = review::review(&doc, review::today())?;
+    let id = state
+        .store
+        .create_install(NewInstall {
+            name: reviewed.spec.name.to_string(),
+            answers: reviewed.document.clone(),
+            wizard_step: "review".to_string(),
+            validated: Some(reviewed.validated()),
+            cloned_from: None,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/installs/{id}"))],
+        Json(Created { id }),
+    )
+        .into_response())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InstallListItem {
+    id: InstallId,
+    name: String,
+    status: crate::store::InstallStatus,
+    subscription_id: Option<String>,
+    resource_group: Option<String>,
+    cluster_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: time::OffsetDateTime,
+}
+
+/// `GET /api/v1/installs`: the history, most recently updated first.
+async fn get_installs(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<InstallListItem>>, ApiError> {
+    let items = state
+        .store
+        .installs()
+        .await?
+        .into_iter()
+        .map(|s| InstallListItem {
+            id: s.id,
+            name: s.name,
+            status: s.status,
+            subscription_id: s.subscription_id,
+            resource_group: s.resource_group,
+            cluster_name: s.cluster_name,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        })
+        .collect();
+    Ok(Json(items))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InstallDetail {
+    id: InstallId,
+    name: String,
+    status: crate::store::InstallStatus,
+    /// The validated canonical spec; `null` while a draft's answers are invalid.
+    spec: Option<InstallDocument>,
+    /// The wizard's answers as last saved.
+    answers: InstallDocument,
+    plan: Option<InstallPlan>,
+    steps: Vec<StepDetail>,
+    cloned_from: Option<InstallId>,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: time::OffsetDateTime,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StepDetail {
+    id: String,
+    title: String,
+    status: crate::store::StepStatus,
+    depends_on: Vec<String>,
+    attempt: i64,
+}
+
+impl From<StepRecord> for StepDetail {
+    fn from(s: StepRecord) -> Self {
+        StepDetail {
+            id: s.step_id,
+            title: s.title,
+            status: s.status,
+            depends_on: s.depends_on,
+            attempt: s.attempt,
+        }
+    }
+}
+
+async fn load(state: &AppState, id: &str) -> Result<InstallRecord, ApiError> {
+    Ok(super::wizard::load_install(state, id).await?)
+}
+
+/// `GET /api/v1/installs/{id}`
+async fn get_install(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<InstallDetail>, ApiError> {
+    let install = load(&state, &id).await?;
+    let steps = state.store.steps(install.id).await?;
+    Ok(Json(InstallDetail {
+        id: install.id,
+        name: install.name,
+        status: install.status,
+        spec: install.spec,
+        answers: install.answers,
+        plan: install.plan,
+        steps: steps.into_iter().map(StepDetail::from).collect(),
+        cloned_from: install.cloned_from,
+        created_at: install.created_at,
+        updated_at: install.updated_at,
+    }))
+}
+
+/// `GET /api/v1/installs/{id}/spec`: the spec as YAML (the answers for an invalid draft).
+async fn get_spec(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let install = load(&state, &id).await?;
+    let doc = install.spec.as_ref().unwrap_or(&install.answers);
+    Ok((
+        [(header::CONTENT_TYPE, "application/yaml; charset=utf-8")],
+        spec::to_yaml(doc),
+    )
+        .into_response())
+}
+
+/// `POST /api/v1/installs/{id}/start`: queue a valid draft (202).
+async fn post_start(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let install = load(&state, &id).await?;
+    state.store.queue_install(install.id).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "id": install.id, "status": "queued" })),
+    )
+        .into_response())
+}

@@ -1,0 +1,197 @@
+//! History, install detail, new/upload/clone, queueing, and the YAML download.
+
+use super::AppState;
+use super::error::{WebError, render};
+use super::views::{HistoryPage, HistoryRow, InstallPage, PlanView};
+use super::wizard::load_install;
+use crate::review;
+use crate::spec::{self, InstallDocument};
+use crate::store::{InstallStatus, NewInstall};
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// `GET /`
+pub async fn get_home() -> Redirect {
+    Redirect::to("/installs")
+}
+
+/// Unknown routes.
+pub async fn not_found() -> WebError {
+    WebError::NotFound("no such page".to_string())
+}
+
+/// `GET /installs`: every install, newest activity first.
+pub async fn get_history(State(state): State<AppState>) -> Result<Response, WebError> {
+    history_page(&state, Vec::new(), StatusCode::OK).await
+}
+
+async fn history_page(
+    state: &AppState,
+    upload_errors: Vec<spec::FieldError>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let rows = state
+        .store
+        .installs()
+        .await?
+        .iter()
+        .map(HistoryRow::from)
+        .collect();
+    let page = HistoryPage {
+        rows,
+        upload_errors,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+/// `POST /installs/new`: a draft with the wizard's defaults.
+pub async fn post_new_install(State(state): State<AppState>) -> Result<Redirect, WebError> {
+    let id = create_draft(&state, spec::default_document(), None).await?;
+    Ok(Redirect::to(&format!("/installs/{id}/wizard/azure")))
+}
+
+/// `POST /installs/upload` (multipart: `file` or `yaml`): a draft from a YAML or JSON document.
+/// A document that does not parse structurally is refused with its errors; one that parses but
+/// has invalid values becomes a draft whose review page lists what to fix.
+pub async fn post_upload(
+    State(state): State<AppState>,
+    mut multipart: Multipart,
+) -> Result<Response, WebError> {
+    let mut text = String::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| WebError::BadRequest(format!("upload: {e}")))?
+    {
+        if matches!(field.name(), Some("file" | "yaml")) {
+            let part = field
+                .text()
+                .await
+                .map_err(|e| WebError::BadRequest(format!("upload: {e}")))?;
+            if !part.trim().is_empty() {
+                text = part;
+            }
+        }
+    }
+    if text.trim().is_empty() {
+        let error = spec::Invalid::new(
+            "required",
+            "no document was uploaded",
+            "choose a YAML or JSON file, or paste the document",
+        )
+        .at("document");
+        return history_page(&state, vec![error], StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    // JSON is YAML, so one parser reads both.
+    match spec::from_yaml(&text) {
+        Ok(doc) => {
+            let id = create_draft(&state, doc, None).await?;
+            Ok(Redirect::to(&format!("/installs/{id}/review")).into_response())
+        }
+        Err(errors) => history_page(&state, errors.errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+    }
+}
+
+/// `POST /installs/{id}/clone`: a new draft with the same answers.
+pub async fn post_clone(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Redirect, WebError> {
+    let source = load_install(&state, &id).await?;
+    let answers = source.spec.clone().unwrap_or(source.answers.clone());
+    let new_id = create_draft(&state, answers, Some(source.id)).await?;
+    Ok(Redirect::to(&format!("/installs/{new_id}/wizard/azure")))
+}
+
+async fn create_draft(
+    state: &AppState,
+    answers: InstallDocument,
+    cloned_from: Option<crate::store::InstallId>,
+) -> Result<crate::store::InstallId, WebError> {
+    let validated = review::review(&answers, review::today())
+        .ok()
+        .map(|r| r.validated());
+    let id = state
+        .store
+        .create_install(NewInstall {
+            name: answers
+                .name
+                .clone()
+                .unwrap_or_else(|| "untitled".to_string()),
+            answers,
+            wizard_step: "azure".to_string(),
+            validated,
+            cloned_from,
+        })
+        .await?;
+    Ok(id)
+}
+
+/// `POST /installs/{id}/start`: queue a valid draft.
+pub async fn post_start(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Redirect, WebError> {
+    let install = load_install(&state, &id).await?;
+    state.store.queue_install(install.id).await?;
+    Ok(Redirect::to(&format!("/installs/{}", install.id)))
+}
+
+/// `GET /installs/{id}`
+pub async fn get_install(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let install = load_install(&state, &id).await?;
+    let steps = state.store.steps(install.id).await?;
+    let page = InstallPage {
+        id: install.id.to_string(),
+        name: install.name.clone(),
+        status: install.status.to_string(),
+        is_draft: install.status == InstallStatus::Draft,
+        target: crate::format::target(
+            install.subscription_id.as_deref(),
+            install.resource_group.as_deref(),
+            install.cluster_name.as_deref(),
+        ),
+        created: crate::format::timestamp(install.created_at),
+        updated: crate::format::timestamp(install.updated_at),
+        cloned_from: install.cloned_from.map(|c| c.to_string()),
+        wizard_url: format!("/installs/{}/wizard/{}", install.id, install.wizard_step),
+        has_spec: install.spec.is_some(),
+        plan: install.plan.as_ref().map(|p| PlanView::new(p, &steps)),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// `GET /installs/{id}/spec.yaml`: the validated document (or, for an invalid draft, the answers).
+pub async fn get_spec_yaml(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let install = load_install(&state, &id).await?;
+    let doc = install.spec.as_ref().unwrap_or(&install.answers);
+    let file = format!(
+        "attachment; filename=\"katonic-{}.yaml\"",
+        safe_file_name(&install.name)
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/yaml; charset=utf-8".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, file),
+        ],
+        spec::to_yaml(doc),
+    )
+        .into_response())
+}
+
+/// Draft names are free text until validated: keep the header well-formed.
+fn safe_file_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}

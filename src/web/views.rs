@@ -1,0 +1,357 @@
+//! View models: what each template shows, precomputed as display strings so templates stay
+//! free of logic.
+
+use crate::format::{duration, money, target, timestamp};
+use crate::plan::InstallPlan;
+use crate::review::Reviewed;
+use crate::spec::{FieldError, IpBudget, SpecErrors, Warning};
+use crate::store::{InstallRecord, InstallSummary, StepRecord};
+use askama::Template;
+
+/// A field path as a DOM id (`cluster.network.vnetCidr` → `f-cluster-network-vnetCidr`).
+pub fn dom_id(path: &str) -> String {
+    format!("f-{}", path.replace('.', "-"))
+}
+
+#[derive(Debug, Clone)]
+pub struct OptionView {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl OptionView {
+    pub fn new(value: &str, label: &str, selected: bool) -> Self {
+        OptionView {
+            value: value.to_string(),
+            label: label.to_string(),
+            selected,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldView {
+    pub path: String,
+    pub id: String,
+    pub label: String,
+    pub help: String,
+    pub placeholder: String,
+    pub group: Option<String>,
+    /// `text` | `number` | `select` | `checkbox` | `zones`
+    pub kind: &'static str,
+    pub value: String,
+    pub checked: bool,
+    pub options: Vec<OptionView>,
+    pub datalist: Option<String>,
+    pub error: Option<FieldError>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub title: String,
+    pub url: String,
+    pub current: bool,
+    pub problems: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub field: String,
+    pub vendor: String,
+    pub why: String,
+}
+
+#[derive(Template)]
+#[template(path = "wizard.html")]
+pub struct WizardPage {
+    pub install_name: String,
+    pub title: String,
+    pub intro: String,
+    pub action_url: String,
+    pub check_url: String,
+    pub back: bool,
+    pub nav: Vec<NavItem>,
+    pub fields: Vec<FieldView>,
+    pub step_errors: Vec<FieldError>,
+    pub panel: String,
+    pub overrides: Vec<Override>,
+    pub vm_sizes: Vec<String>,
+}
+
+/// htmx response to a field change: out-of-band swaps only.
+#[derive(Template)]
+#[template(path = "check.html")]
+pub struct CheckFragment {
+    pub fields: Vec<FieldView>,
+    pub step_errors: Vec<FieldError>,
+    pub panel: String,
+}
+
+#[derive(Template)]
+#[template(path = "panels/ip_budget.html")]
+pub struct IpBudgetPanel {
+    pub oob: bool,
+    pub budget: Option<IpBudget>,
+    pub problems: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "panels/capacity.html")]
+pub struct CapacityPanel {
+    pub oob: bool,
+    pub plan: Option<PlanView>,
+}
+
+#[derive(Template)]
+#[template(path = "panels/hosts.html")]
+pub struct HostsPanel {
+    pub oob: bool,
+    /// (host, what it serves)
+    pub hosts: Vec<(String, String)>,
+    pub problems: Vec<String>,
+    pub internal: bool,
+}
+
+/// A plan, as the review and install pages show it.
+pub struct PlanView {
+    pub steps: Vec<StepRow>,
+    pub critical_path: String,
+    pub critical_path_time: String,
+    pub sequential_time: String,
+    pub resources: Vec<ResourceRow>,
+    pub budget: IpBudget,
+    pub quota: Vec<(String, String, u32)>,
+    pub cost_lines: Vec<(String, String, String, String)>,
+    pub cost_min: String,
+    pub cost_max: String,
+    pub cost_basis: String,
+    pub cost_as_of: String,
+    pub usage_based: Vec<String>,
+    pub warnings: Vec<Warning>,
+}
+
+pub struct StepRow {
+    pub number: usize,
+    pub id: String,
+    pub title: String,
+    pub detail: String,
+    pub depends_on: String,
+    pub expected: String,
+    pub critical: bool,
+    pub status: String,
+    pub attempt: i64,
+}
+
+pub struct ResourceRow {
+    pub title: String,
+    pub kind: String,
+    pub name: String,
+    pub count: String,
+    pub note: String,
+    pub by_console: bool,
+}
+
+impl PlanView {
+    pub fn new(plan: &InstallPlan, stored_steps: &[StepRecord]) -> PlanView {
+        let currency = plan.cost.currency.as_str();
+        let steps = plan
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let stored = stored_steps.iter().find(|r| r.step_id == s.id.as_str());
+                StepRow {
+                    number: i + 1,
+                    id: s.id.to_string(),
+                    title: s.title.clone(),
+                    detail: s.detail.clone(),
+                    depends_on: s
+                        .depends_on
+                        .iter()
+                        .map(|d| d.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    expected: duration(s.expected_secs),
+                    critical: s.on_critical_path,
+                    status: stored.map_or("pending".to_string(), |r| {
+                        serde_json::to_value(r.status)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    }),
+                    attempt: stored.map_or(0, |r| r.attempt),
+                }
+            })
+            .collect();
+        PlanView {
+            steps,
+            critical_path: plan
+                .critical_path
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" → "),
+            critical_path_time: duration(plan.critical_path_secs),
+            sequential_time: duration(plan.sequential_secs),
+            resources: plan
+                .resources
+                .iter()
+                .map(|r| ResourceRow {
+                    title: r.title.clone(),
+                    kind: r.kind.clone(),
+                    name: r.name.clone(),
+                    count: if r.count_min == r.count_max {
+                        r.count_min.to_string()
+                    } else {
+                        format!("{}–{}", r.count_min, r.count_max)
+                    },
+                    note: r.note.clone(),
+                    by_console: r.created_by_console,
+                })
+                .collect(),
+            budget: plan.ip_budget.clone(),
+            quota: plan
+                .quota
+                .iter()
+                .map(|q| (q.family.clone(), q.vm_sizes.join(", "), q.vcpus_at_max))
+                .collect(),
+            cost_lines: plan
+                .cost
+                .lines
+                .iter()
+                .map(|l| {
+                    (
+                        l.item.clone(),
+                        l.unit_price.clone(),
+                        money(currency, l.monthly_min),
+                        money(currency, l.monthly_max),
+                    )
+                })
+                .collect(),
+            cost_min: money(currency, plan.cost.monthly_min),
+            cost_max: money(currency, plan.cost.monthly_max),
+            cost_basis: plan.cost.basis.clone(),
+            cost_as_of: plan.cost.prices_as_of.clone(),
+            usage_based: plan.cost.usage_based.clone(),
+            warnings: plan.warnings.clone(),
+        }
+    }
+}
+
+/// An error on the review page, with the page that fixes it.
+pub struct ErrorRow {
+    pub error: FieldError,
+    pub url: String,
+    pub page: String,
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+pub struct ReviewPage {
+    pub install_id: String,
+    pub install_name: String,
+    pub nav: Vec<NavItem>,
+    pub errors: Vec<ErrorRow>,
+    pub plan: Option<PlanView>,
+    pub yaml: String,
+    pub is_draft: bool,
+}
+
+impl ReviewPage {
+    pub fn new(
+        install: &InstallRecord,
+        reviewed: Result<&Reviewed, &SpecErrors>,
+        nav: Vec<NavItem>,
+    ) -> Result<ReviewPage, super::WebError> {
+        let id = install.id;
+        let (errors, plan, yaml) = match reviewed {
+            Ok(r) => (
+                Vec::new(),
+                Some(PlanView::new(&r.plan, &[])),
+                crate::spec::to_yaml(&r.document),
+            ),
+            Err(e) => (
+                e.errors
+                    .iter()
+                    .map(|err| {
+                        let page = super::wizard::step_of(&err.field);
+                        let title = super::wizard::STEPS
+                            .iter()
+                            .find(|s| s.id == page)
+                            .map_or("Review", |s| s.title);
+                        ErrorRow {
+                            error: err.clone(),
+                            url: if page == "review" {
+                                format!("/installs/{id}/review")
+                            } else {
+                                format!("/installs/{id}/wizard/{page}#{}", dom_id(&err.field))
+                            },
+                            page: title.to_string(),
+                        }
+                    })
+                    .collect(),
+                None,
+                crate::spec::to_yaml(&install.answers),
+            ),
+        };
+        Ok(ReviewPage {
+            install_id: id.to_string(),
+            install_name: install.name.clone(),
+            nav,
+            errors,
+            plan,
+            yaml,
+            is_draft: install.status == crate::store::InstallStatus::Draft,
+        })
+    }
+}
+
+pub struct HistoryRow {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub target: String,
+    pub created: String,
+    pub updated: String,
+}
+
+impl From<&InstallSummary> for HistoryRow {
+    fn from(s: &InstallSummary) -> Self {
+        HistoryRow {
+            id: s.id.to_string(),
+            name: s.name.clone(),
+            status: s.status.to_string(),
+            target: target(
+                s.subscription_id.as_deref(),
+                s.resource_group.as_deref(),
+                s.cluster_name.as_deref(),
+            ),
+            created: timestamp(s.created_at),
+            updated: timestamp(s.updated_at),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+pub struct HistoryPage {
+    pub rows: Vec<HistoryRow>,
+    pub upload_errors: Vec<FieldError>,
+}
+
+#[derive(Template)]
+#[template(path = "install.html")]
+pub struct InstallPage {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub is_draft: bool,
+    pub target: String,
+    pub created: String,
+    pub updated: String,
+    pub cloned_from: Option<String>,
+    pub wizard_url: String,
+    pub has_spec: bool,
+    pub plan: Option<PlanView>,
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real server on an ephemeral port against a temporary data dir,
+//! driven over HTTP as a browser or script would. One binary, so linking stays fast.
+
+mod api;
+mod cli;
+mod helpers;
+mod history;
+mod static_files;
+mod store;
+mod wizard;

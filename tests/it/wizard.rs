@@ -1,0 +1,468 @@
+//! The wizard as a browser drives it: pages, field errors on change, autosaved drafts,
+//! review, YAML download/upload, clone.
+
+use crate::helpers::{SAMPLE_YAML, TestApp, location};
+use serde_json::Value;
+
+const SUB: &str = "3f2c1a9e-8b7d-4c6e-9f01-23456789abcd";
+const TENANT: &str = "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d";
+
+async fn fill_valid_answers(app: &TestApp, id: &str) {
+    let pages: [(&str, Vec<(&str, &str)>); 5] = [
+        (
+            "azure",
+            vec![
+                ("name", "trial"),
+                ("azure.subscriptionId", SUB),
+                ("azure.tenantId", TENANT),
+                ("azure.location", "eastus"),
+                ("azure.resourceGroup", "rg-katonic-trial"),
+            ],
+        ),
+        (
+            "cluster",
+            vec![
+                ("cluster.mode", "create"),
+                ("cluster.name", "katonic-trial"),
+                ("cluster.tier", "standard"),
+                ("cluster.zones", "1"),
+                ("cluster.zones", "2"),
+                ("cluster.network.vnetCidr", "10.20.0.0/16"),
+                ("cluster.network.aksSubnetCidr", "10.20.0.0/26"),
+                ("cluster.network.jumphostSubnetCidr", "10.20.0.64/29"),
+                ("cluster.network.plugin", "azure-overlay"),
+                ("cluster.network.networkPolicy", "calico"),
+                ("cluster.network.podCidr", "192.168.0.0/16"),
+                ("cluster.network.serviceCidr", "172.16.0.0/16"),
+                ("cluster.network.dnsServiceIp", "172.16.0.10"),
+                ("cluster.network.outboundType", "loadBalancer"),
+            ],
+        ),
+        (
+            "pools",
+            vec![
+                ("cluster.nodePools.platform.vmSize", "Standard_DS3_v2"),
+                ("cluster.nodePools.platform.count", "2"),
+                ("cluster.nodePools.compute.vmSize", "Standard_D8s_v3"),
+                ("cluster.nodePools.compute.min", "1"),
+                ("cluster.nodePools.compute.max", "4"),
+                ("cluster.nodePools.gpu", "true"),
+                ("cluster.nodePools.gpu.vmSize", "Standard_NC4as_T4_v3"),
+                ("cluster.nodePools.gpu.min", "0"),
+                ("cluster.nodePools.gpu.max", "2"),
+            ],
+        ),
+        (
+            "domain",
+            vec![
+                ("domain.fqdn", "katonic.example.com"),
+                ("ingress.loadBalancer", "internal"),
+                ("domain.tls", "provided"),
+            ],
+        ),
+        (
+            "storage",
+            vec![
+                ("storage.sharedFiles", "true"),
+                ("registry.sku", "Standard"),
+                ("addons.superset", "true"),
+                ("addons.airbyte", "true"),
+                ("platform.version", "5.0.9"),
+            ],
+        ),
+    ];
+    let mut expected_next = ["cluster", "pools", "domain", "storage", "review"].iter();
+    for (page, fields) in pages {
+        let mut form = fields.clone();
+        form.push(("_action", "next"));
+        let res = app
+            .post_form(&format!("/installs/{id}/wizard/{page}"), &form)
+            .await;
+        let status = res.status();
+        let next = expected_next.next().unwrap();
+        let to = if status == 303 {
+            location(&res)
+        } else {
+            res.text().await.unwrap()
+        };
+        assert_eq!(status, 303, "page {page}: {to}");
+        if *next == "review" {
+            assert_eq!(to, format!("/installs/{id}/review"));
+        } else {
+            assert_eq!(to, format!("/installs/{id}/wizard/{next}"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_wizard_page_renders_with_its_fields_and_vendor_defaults() {
+    let app = TestApp::spawn().await;
+    let id = app.new_draft().await;
+    let azure = app.get(&format!("/installs/{id}/wizard/azure")).await;
+    assert_eq!(azure.status(), 200);
+    let html = azure.text().await.unwrap();
+    assert!(html.contains(r#"name="azure.subscriptionId""#));
+    assert!(html.contains("East US (eastus)"));
+
+    let cluster = app
+        .get(&format!("/installs/{id}/wizard/cluster"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        cluster.contains(r#"value="10.20.0.0/26""#),
+        "vendor /26 prefilled"
+    );
+    assert!(cluster.contains("azure-overlay"));
+    assert!(
+        cluster.contains("differ from the vendor guide"),
+        "overrides explained"
+    );
+    assert!(cluster.contains("IP budget"));
+
+    let pools = app
+        .get(&format!("/installs/{id}/wizard/pools"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(pools.contains("Standard_DS3_v2") && pools.contains("Standard_D8s_v3"));
+    assert!(
+        pools.contains("Standard_NC4as_T4_v3"),
+        "retired NC6s_v3 replaced"
+    );
+    assert!(
+        pools.contains("Standard_NC6s_v3"),
+        "the override names the vendor's size"
+    );
+
+    for page in ["domain", "storage"] {
+        let res = app.get(&format!("/installs/{id}/wizard/{page}")).await;
+        assert_eq!(res.status(), 200, "{page}");
+    }
+    assert_eq!(
+        app.get(&format!("/installs/{id}/wizard/nope"))
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_field_change_returns_its_error_out_of_band_and_autosaves() {
+    let app = TestApp::spawn().await;
+    let id = app.new_draft().await;
+    let res = app
+        .post_form(
+            &format!("/installs/{id}/wizard/azure/check"),
+            &[("azure.subscriptionId", "1234"), ("name", "my-install")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"id="err-f-azure-subscriptionId""#));
+    assert!(html.contains(r#"hx-swap-oob="true""#));
+    let error_line = html
+        .lines()
+        .find(|l| l.contains("err-f-azure-subscriptionId"))
+        .unwrap();
+    assert!(
+        error_line.contains("1234"),
+        "error names the value: {error_line}"
+    );
+    // Empty fields are not yet reported as missing while the admin is typing.
+    let tenant_line = html
+        .lines()
+        .find(|l| l.contains("err-f-azure-tenantId"))
+        .unwrap();
+    assert!(!tenant_line.contains("Fix:"), "{tenant_line}");
+
+    // Autosaved: a plain reload shows the answers.
+    let page = app
+        .get(&format!("/installs/{id}/wizard/azure"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"value="my-install""#));
+    assert!(page.contains(r#"value="1234""#));
+}
+
+#[tokio::test]
+async fn next_with_errors_stays_on_the_page_with_422() {
+    let app = TestApp::spawn().await;
+    let id = app.new_draft().await;
+    let res = app
+        .post_form(
+            &format!("/installs/{id}/wizard/cluster"),
+            &[
+                ("cluster.name", "-bad-"),
+                ("cluster.network.vnetCidr", "10.20.0.0/16"),
+                ("cluster.network.aksSubnetCidr", "10.30.0.0/26"),
+                ("cluster.network.jumphostSubnetCidr", "10.20.0.64/29"),
+                ("cluster.zones", "1"),
+                ("cluster.zones", "2"),
+                ("_action", "next"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    let aks = html
+        .lines()
+        .find(|l| l.contains("err-f-cluster-network-aksSubnetCidr"))
+        .unwrap();
+    assert!(aks.contains("10.30.0.0/26"), "{aks}");
+    let name = html
+        .lines()
+        .find(|l| l.contains("err-f-cluster-name"))
+        .unwrap();
+    assert!(name.contains("Fix:"), "{name}");
+}
+
+#[tokio::test]
+async fn the_ip_budget_panel_flags_classic_cni_on_the_vendor_subnet() {
+    let app = TestApp::spawn().await;
+    let id = app.new_draft().await;
+    let ok = app
+        .post_form(
+            &format!("/installs/{id}/wizard/cluster/check"),
+            &[
+                ("cluster.name", "katonic-aks"),
+                ("cluster.zones", "1"),
+                ("cluster.zones", "2"),
+                ("cluster.network.vnetCidr", "10.20.0.0/16"),
+                ("cluster.network.aksSubnetCidr", "10.20.0.0/26"),
+                ("cluster.network.jumphostSubnetCidr", "10.20.0.64/29"),
+                ("cluster.network.plugin", "azure-overlay"),
+                ("cluster.network.podCidr", "192.168.0.0/16"),
+                ("cluster.network.serviceCidr", "172.16.0.0/16"),
+                ("cluster.network.dnsServiceIp", "172.16.0.10"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(ok.contains("Fits"), "overlay on /26 fits: {ok}");
+    let classic = app
+        .post_form(
+            &format!("/installs/{id}/wizard/cluster/check"),
+            &[
+                ("cluster.name", "katonic-aks"),
+                ("cluster.zones", "1"),
+                ("cluster.zones", "2"),
+                ("cluster.network.vnetCidr", "10.20.0.0/16"),
+                ("cluster.network.aksSubnetCidr", "10.20.0.0/26"),
+                ("cluster.network.jumphostSubnetCidr", "10.20.0.64/29"),
+                ("cluster.network.plugin", "azure"),
+                ("cluster.network.serviceCidr", "172.16.0.0/16"),
+                ("cluster.network.dnsServiceIp", "172.16.0.10"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(classic.contains("/26 gives 59"), "{classic}");
+}
+
+#[tokio::test]
+async fn full_wizard_flow_reaches_a_review_that_queues() {
+    let app = TestApp::spawn().await;
+    let id = app.new_draft().await;
+    fill_valid_answers(&app, &id).await;
+
+    let review = app.get(&format!("/installs/{id}/review")).await;
+    assert_eq!(review.status(), 200);
+    let html = review.text().await.unwrap();
+    for expected in [
+        "Critical path",
+        "aks-cluster",
+        "Network interface",
+        "Estimated monthly cost",
+        "dash-katonic.example.com",
+        "apiVersion: katonic.ai/v1",
+        "Queue install",
+    ] {
+        assert!(html.contains(expected), "review lacks {expected}");
+    }
+
+    let detail: Value = app
+        .get(&format!("/api/v1/installs/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["name"], "trial");
+    assert_eq!(
+        detail["spec"]["cluster"]["nodePools"]["gpu"]["vmSize"],
+        "Standard_NC4as_T4_v3"
+    );
+    assert!(!detail["steps"].as_array().unwrap().is_empty());
+
+    let res = app.post_form(&format!("/installs/{id}/start"), &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), format!("/installs/{id}"));
+    let page = app
+        .get(&format!("/installs/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("status-queued"));
+    // A queued install is no longer edited by the wizard.
+    let res = app.get(&format!("/installs/{id}/wizard/azure")).await;
+    assert_eq!(res.status(), 303);
+}
+
+#[tokio::test]
+async fn unchecking_the_gpu_pool_removes_it() {
+    let app = TestApp::spawn().await;
+    let id = app.new_draft().await;
+    fill_valid_answers(&app, &id).await;
+    let res = app
+        .post_form(
+            &format!("/installs/{id}/wizard/pools"),
+            &[
+                ("cluster.nodePools.platform.vmSize", "Standard_DS3_v2"),
+                ("cluster.nodePools.platform.count", "3"),
+                ("cluster.nodePools.compute.vmSize", "Standard_D8s_v3"),
+                ("cluster.nodePools.compute.min", "1"),
+                ("cluster.nodePools.compute.max", "4"),
+                ("_action", "next"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let detail: Value = app
+        .get(&format!("/api/v1/installs/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(detail["spec"]["cluster"]["nodePools"]["gpu"].is_null());
+    let steps: Vec<&str> = detail["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(!steps.contains(&"gpu-pool"), "{steps:?}");
+}
+
+#[tokio::test]
+async fn review_of_an_incomplete_draft_links_each_error_to_its_page() {
+    let app = TestApp::spawn().await;
+    let id = app.new_draft().await;
+    let res = app.get(&format!("/installs/{id}/review")).await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(&format!(
+        "/installs/{id}/wizard/azure#f-azure-subscriptionId"
+    )));
+    assert!(html.contains(&format!("/installs/{id}/wizard/domain#f-domain-fqdn")));
+    assert!(!html.contains("Queue install"));
+}
+
+#[tokio::test]
+async fn downloaded_yaml_round_trips_through_upload_and_the_api() {
+    let app = TestApp::spawn().await;
+    let id = app.create_sample().await;
+    let res = app.get(&format!("/installs/{id}/spec.yaml")).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("katonic-prod.yaml")
+    );
+    let yaml = res.text().await.unwrap();
+
+    let original: Value = app
+        .post_body("/api/v1/plan", "application/yaml", SAMPLE_YAML)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let again: Value = app
+        .post_body("/api/v1/plan", "application/yaml", &yaml)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(original, again, "exported YAML plans identically");
+
+    let form = reqwest::multipart::Form::new().text("yaml", yaml.clone());
+    let res = app
+        .client
+        .post(app.url("/installs/upload"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let review = location(&res);
+    let new_id = review
+        .trim_start_matches("/installs/")
+        .trim_end_matches("/review")
+        .to_string();
+    assert_ne!(new_id, id);
+    let exported = app
+        .get(&format!("/installs/{new_id}/spec.yaml"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(exported, yaml);
+}
+
+#[tokio::test]
+async fn uploading_a_broken_document_shows_the_error_on_the_history_page() {
+    let app = TestApp::spawn().await;
+    let form = reqwest::multipart::Form::new().text("yaml", "apiVersion: [unclosed");
+    let res = app
+        .client
+        .post(app.url("/installs/upload"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("document.syntax") || html.contains("Fix:"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn cloning_copies_the_answers_into_a_new_draft() {
+    let app = TestApp::spawn().await;
+    let id = app.create_sample().await;
+    let res = app.post_form(&format!("/installs/{id}/clone"), &[]).await;
+    assert_eq!(res.status(), 303);
+    let to = location(&res);
+    let clone_id = to
+        .trim_start_matches("/installs/")
+        .trim_end_matches("/wizard/azure")
+        .to_string();
+    let clone: Value = app
+        .get(&format!("/api/v1/installs/{clone_id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let original: Value = app
+        .get(&format!("/api/v1/installs/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clone["status"], "draft");
+    assert_eq!(clone["clonedFrom"], id.as_str());
+    assert_eq!(clone["spec"], original["spec"]);
+}
