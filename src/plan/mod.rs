@@ -5,6 +5,11 @@
 //! table: NIC and OS disk per node, VNet, NSG, AKS, storage, registry, Azure Files, load
 //! balancer, public IPs), the AKS subnet's IP budget, the vCPU quota needed per VM family, and the
 //! estimated monthly cost at minimum and maximum node counts from `prices.yaml`.
+//!
+//! Files: `steps` (which steps, their dependencies and durations), `details` (their words),
+//! `critical` (topological order and longest path), `inventory`, `quota`, `cost`, `names` (the
+//! names the console gives what it creates, shared with the steps that create them) and
+//! `describe` (how spec values read on the page).
 
 mod cost;
 mod critical;
@@ -17,7 +22,11 @@ mod steps;
 #[cfg(test)]
 mod tests;
 
-pub use cost::{PRICE_UNKNOWN, PriceTable, prices};
+pub use cost::{
+    DiskPrice, HOURS_PER_MONTH, PRICE_UNKNOWN, PriceTable, SkuPrices, TierPrices, UsagePrices,
+    prices,
+};
+pub use inventory::OS_DISK_GIB;
 pub use quota::UNKNOWN_FAMILY;
 pub use steps::{StepId, expected_secs};
 
@@ -163,9 +172,9 @@ fn schedule(mut steps: Vec<PlannedStep>) -> (Vec<PlannedStep>, Vec<StepId>, u32)
         })
         .collect();
     let Some(analysis) = critical::analyse(&weights, &deps) else {
-        // Not reachable: `steps::steps` keeps only dependencies inside the plan and its edges
-        // all point from earlier to later phases (tested for every mode and option). Keep the
-        // declared order and claim no critical path rather than fail the review page.
+        // Not reachable: `steps::steps` keeps only dependencies inside the plan and builds no
+        // cycle (tested for every mode and option). Keep the declared order and claim no
+        // critical path rather than fail the review page.
         return (steps, Vec::new(), 0);
     };
     for &i in &analysis.path {

@@ -28,9 +28,8 @@ const VNET_NAME_MAX: usize = 64;
 pub fn vnet(spec: &InstallSpec) -> String {
     let prefix = "vnet-";
     let cluster = spec.cluster.name.as_str();
-    // Cluster names are ASCII, so byte slicing is on character boundaries; a cut may leave a
-    // trailing `-`, which a VNet name may not end with.
-    let cut = &cluster[..cluster.len().min(VNET_NAME_MAX - prefix.len())];
+    // A cut may leave a trailing `-`, which a VNet name may not end with.
+    let cut: String = cluster.chars().take(VNET_NAME_MAX - prefix.len()).collect();
     format!("{prefix}{}", cut.trim_end_matches('-'))
 }
 

@@ -321,8 +321,13 @@ mod tests {
         }
 
         #[test]
-        fn a_host_bit_is_refused_with_the_canonical_fix(a in any::<u32>(), p in 0u8..32, bit in 0u32..32) {
-            prop_assume!(bit < 32 - u32::from(p));
+        fn a_host_bit_is_refused_with_the_canonical_fix(
+            a in any::<u32>(),
+            p in 0u8..32,
+            seed in any::<u32>(),
+        ) {
+            // One of the 32 - p host bits.
+            let bit = seed % (32 - u32::from(p));
             let net = ipnet::Ipv4Net::new(Ipv4Addr::from(a), p).unwrap().trunc();
             let with_bit = Ipv4Addr::from(u32::from(net.network()) | (1 << bit));
             let e = Cidr::parse(&format!("{with_bit}/{p}")).unwrap_err();

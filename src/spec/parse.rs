@@ -15,6 +15,8 @@ mod services;
 mod tests;
 
 pub use export::{DEFAULT_OVERRIDES, default_document, to_document};
+#[cfg(test)]
+pub(crate) use order::position as position_of;
 pub(crate) use order::sort_warnings;
 
 use super::capacity;
@@ -45,7 +47,10 @@ pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
     let addons = domain::addons(&mut cx, &doc.addons, fqdn.as_ref());
     let platform = services::platform(&mut cx, &doc.platform);
 
-    if let (Some(net), Some(pools), Some(lb)) = (&cluster.network.spec, &cluster.pools, lb) {
+    // A subnet already refused as smaller than /29 gets no capacity figures on top.
+    if let (Some(net), Some(pools), Some(lb)) = (&cluster.network.spec, &cluster.pools, lb)
+        && net.aks_subnet_cidr.prefix() <= capacity::SMALLEST_SUBNET_PREFIX
+    {
         let budget = capacity::ip_budget(net, pools, lb);
         if let Some(e) = capacity::subnet_problem(&budget) {
             cx.fail("cluster.network.aksSubnetCidr", e);

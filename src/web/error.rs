@@ -1,6 +1,7 @@
 //! The one place where errors become HTTP responses: an HTML page for the browser, JSON for the
 //! API. 4xx bodies say exactly what is wrong; 5xx bodies are generic and the cause is logged.
 
+use super::filters;
 use crate::spec::SpecErrors;
 use crate::store::StoreError;
 use askama::Template;

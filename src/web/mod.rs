@@ -3,6 +3,7 @@
 
 mod api;
 mod error;
+mod filters;
 mod form;
 mod pages;
 mod static_files;

@@ -1,6 +1,7 @@
 //! View models: what each template shows, precomputed as display strings so templates stay
 //! free of logic.
 
+use super::filters;
 use crate::format::{duration, money, target, timestamp};
 use crate::plan::InstallPlan;
 use crate::review::Reviewed;

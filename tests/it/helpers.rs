@@ -19,7 +19,6 @@ pub fn sample_path() -> PathBuf {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
-    pub data_dir: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
     _temp: Option<tempfile::TempDir>,
@@ -57,7 +56,6 @@ impl TestApp {
                 .redirect(Policy::none())
                 .build()
                 .unwrap(),
-            data_dir: data_dir.to_path_buf(),
             shutdown: Some(tx),
             handle: Some(handle),
             _temp: None,

@@ -1,6 +1,9 @@
 //! Integration tests: the real server on an ephemeral port against a temporary data dir,
 //! driven over HTTP as a browser or script would. One binary, so linking stays fast.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod api;
 mod cli;
 mod helpers;

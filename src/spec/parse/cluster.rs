@@ -98,11 +98,16 @@ fn zones(cx: &mut Ctx, value: Option<&[Scalar]>, region: Option<&Region>) -> Opt
             let parsed: Vec<Option<Zone>> = list
                 .iter()
                 .map(|z| {
-                    let text = match z {
-                        Scalar::Text(t) => t.trim().to_string(),
-                        other => other.as_text(),
+                    let zone = match z {
+                        Scalar::Int(i) => Zone::parse(&i.to_string()),
+                        Scalar::Text(t) => Zone::parse(t.trim()),
+                        other => Err(Invalid::new(
+                            "zones.value",
+                            format!("{} is not an availability zone", show(&other.as_text())),
+                            "use zones `1`, `2` and `3`, e.g. `[\"1\", \"2\"]`",
+                        )),
                     };
-                    cx.check(ZONES, Zone::parse(&text))
+                    cx.check(ZONES, zone)
                 })
                 .collect();
             let parsed: Option<Vec<Zone>> = parsed.into_iter().collect();

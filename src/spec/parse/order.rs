@@ -56,7 +56,7 @@ fn fields() -> impl Iterator<Item = String> {
 }
 
 /// Position of `field` (or of the first field under it); unknown paths go last.
-pub(super) fn position(field: &str) -> usize {
+pub(crate) fn position(field: &str) -> usize {
     fields()
         .position(|f| f == field || (f.starts_with(field) && f[field.len()..].starts_with('.')))
         .unwrap_or(usize::MAX)

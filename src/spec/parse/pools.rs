@@ -306,7 +306,7 @@ fn scale(
                 Invalid::new(
                     "required",
                     format!("the {role_name} pool gives one autoscaling bound without `{missing}`"),
-                    format!("give both `min` and `max`, or a fixed `count`"),
+                    "give both `min` and `max`, or a fixed `count`",
                 ),
             );
             None
