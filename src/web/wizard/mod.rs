@@ -49,11 +49,40 @@ pub async fn get_step(
     if install.status != InstallStatus::Draft {
         return Ok(Redirect::to(&format!("/installs/{}", install.id)).into_response());
     }
-    let step =
-        steps::step(&page).ok_or_else(|| WebError::NotFound(format!("no wizard page {page}")))?;
+    let step = find_step(&page)?;
     let errors = review::review(&install.answers, review::today()).err();
     let page = step_page(&install, step, errors.as_ref(), false)?;
     Ok(render(&page)?.into_response())
+}
+
+/// A page's form applied to a draft's answers, and the result checked (not yet saved).
+struct Submission {
+    install: InstallRecord,
+    step: &'static Step,
+    answers: InstallDocument,
+    reviewed: Result<Reviewed, SpecErrors>,
+}
+
+async fn submit(
+    state: &AppState,
+    id: &str,
+    page: &str,
+    pairs: &FormPairs,
+) -> Result<Submission, WebError> {
+    let install = load_install(state, id).await?;
+    let step = find_step(page)?;
+    let answers = apply_form(&install.answers, step, pairs)?;
+    let reviewed = review::review(&answers, review::today());
+    Ok(Submission {
+        install,
+        step,
+        answers,
+        reviewed,
+    })
+}
+
+fn find_step(page: &str) -> Result<&'static Step, WebError> {
+    steps::step(page).ok_or_else(|| WebError::NotFound(format!("no wizard page {page}")))
 }
 
 /// `POST /installs/{id}/wizard/{step}`: save the page's answers, then go back, stay or move on.
@@ -62,12 +91,13 @@ pub async fn post_step(
     Path((id, page)): Path<(String, String)>,
     Form(pairs): Form<FormPairs>,
 ) -> Result<Response, WebError> {
-    let install = load_install(&state, &id).await?;
-    let step =
-        steps::step(&page).ok_or_else(|| WebError::NotFound(format!("no wizard page {page}")))?;
+    let Submission {
+        mut install,
+        step,
+        answers,
+        reviewed,
+    } = submit(&state, &id, &page, &pairs).await?;
     let action = value(&pairs, "_action").unwrap_or("next");
-    let answers = apply_form(&install.answers, step, &pairs)?;
-    let reviewed = review::review(&answers, review::today());
     let target = match action {
         "back" => steps::previous(step.id).unwrap_or(step.id),
         "next" => steps::next(step.id),
@@ -80,7 +110,6 @@ pub async fn post_step(
         .filter(|e| e.errors.iter().any(|err| steps::owns(step, &err.field)));
     match (action, step_errors) {
         ("next", Some(errors)) => {
-            let mut install = install;
             install.answers = answers;
             let page = step_page(&install, step, Some(errors), true)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -97,16 +126,16 @@ pub async fn post_check(
     Path((id, page)): Path<(String, String)>,
     Form(pairs): Form<FormPairs>,
 ) -> Result<Response, WebError> {
-    let install = load_install(&state, &id).await?;
-    let step =
-        steps::step(&page).ok_or_else(|| WebError::NotFound(format!("no wizard page {page}")))?;
-    let answers = apply_form(&install.answers, step, &pairs)?;
-    let reviewed = review::review(&answers, review::today());
+    let Submission {
+        install,
+        step,
+        answers,
+        reviewed,
+    } = submit(&state, &id, &page, &pairs).await?;
     save(&state, &install, &answers, step.id, reviewed.as_ref().ok()).await?;
     let errors = reviewed.as_ref().err();
-    let fields = field_views(step, &answers, errors, false);
     let check = views::CheckFragment {
-        fields,
+        fields: field_views(step, &answers, errors, false),
         step_errors: step_level_errors(step, errors),
         panel: panels::render(step.panel, &answers, true)?,
     };
