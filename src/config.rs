@@ -15,4 +15,25 @@ pub struct ServeConfig {
     /// Directory for the SQLite database and the console's files (created 0700).
     #[arg(long, env = "KATONIC_CONSOLE_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+
+    #[command(flatten)]
+    pub engine: EngineFlags,
+}
+
+/// How installs are executed, from `serve`'s flags.
+#[derive(Debug, Clone, Args)]
+pub struct EngineFlags {
+    /// Rehearse installs with simulated steps instead of provisioning Azure: every step takes
+    /// its expected duration times `--time-scale` and makes no external call. A banner says so.
+    #[arg(long, env = "KATONIC_CONSOLE_SIMULATE")]
+    pub simulate: bool,
+
+    /// With --simulate: how fast simulated time runs (0.01 turns the 30-minute plan into ~20 s).
+    #[arg(long, default_value_t = 0.01, requires = "simulate")]
+    pub time_scale: f64,
+
+    /// With --simulate: a YAML script of step behaviours (failures, retries, delays) to
+    /// rehearse what the console does when things go wrong. See README.
+    #[arg(long, requires = "simulate")]
+    pub step_script: Option<PathBuf>,
 }

@@ -4,10 +4,13 @@
 
 pub mod commands;
 pub mod config;
+pub mod events;
 pub mod format;
+pub mod lock;
 pub mod plan;
 pub mod review;
 pub mod spec;
 pub mod startup;
 pub mod store;
 pub mod web;
+pub mod worker;

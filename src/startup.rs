@@ -1,16 +1,24 @@
-//! Builds the application: data dir and database (migrated), router, bound listener.
+//! Builds the application: data-dir lock, database (migrated), crash recovery, worker, router,
+//! bound listener; and shuts it all down in order.
 
 use crate::config::ServeConfig;
+use crate::lock::{DataDirLock, LockError};
 use crate::store::{Store, StoreError};
 use crate::web::{self, AppState};
+use crate::worker::{ScriptedSteps, StepExecutor, Unavailable, WorkerConfig, WorkerHandle};
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// Why the console could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Config(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -20,17 +28,60 @@ pub enum StartupError {
     Serve(std::io::Error),
 }
 
-/// A console ready to serve: database open and migrated, listener bound.
+/// What runs the steps, and how.
+pub struct Engine {
+    pub executor: Arc<dyn StepExecutor>,
+    pub worker: WorkerConfig,
+}
+
+impl Engine {
+    /// The engine the flags ask for: simulated steps under `--simulate`, else the real ones.
+    pub fn from_config(config: &ServeConfig) -> Result<Engine, StartupError> {
+        let flags = &config.engine;
+        let executor: Arc<dyn StepExecutor> = match (flags.simulate, &flags.step_script) {
+            (true, Some(path)) => Arc::new(
+                ScriptedSteps::from_file(path, flags.time_scale).map_err(StartupError::Config)?,
+            ),
+            (true, None) => Arc::new(ScriptedSteps::rehearsal(flags.time_scale)),
+            (false, _) => Arc::new(Unavailable),
+        };
+        Ok(Engine {
+            executor,
+            worker: WorkerConfig::new(config.data_dir.clone()),
+        })
+    }
+}
+
+/// A console ready to serve: data dir locked, database open and migrated, orphaned runs marked
+/// interrupted, worker started, listener bound.
 pub struct Application {
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
     state: AppState,
+    _lock: DataDirLock,
 }
 
 impl Application {
-    /// Open the store (applying migrations) and bind the listener (port 0 allowed).
+    /// Build with the engine the configuration asks for.
     pub async fn build(config: ServeConfig) -> Result<Application, StartupError> {
+        let engine = Engine::from_config(&config)?;
+        Self::build_with(config, engine).await
+    }
+
+    /// Build with a given engine (tests script their steps this way).
+    pub async fn build_with(
+        config: ServeConfig,
+        engine: Engine,
+    ) -> Result<Application, StartupError> {
+        let lock = DataDirLock::acquire(&config.data_dir)?;
         let store = Store::open(&config.data_dir).await?;
+        // This process holds the lock, so no worker is alive: whatever was running was cut off.
+        let interrupted = store
+            .interrupt_orphans(false, "the console stopped while it was running")
+            .await?;
+        for id in &interrupted {
+            tracing::warn!(install = %id, "install was running when the console stopped; marked interrupted (resumable)");
+        }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartupError::Bind {
@@ -41,12 +92,19 @@ impl Application {
             addr: config.listen,
             source,
         })?;
-        let state = AppState::new(store, config);
+        let worker = WorkerHandle::spawn(store.clone(), engine.executor, engine.worker);
+        let state = AppState::new(store, worker, config);
         Ok(Application {
             listener,
             local_addr,
             state,
+            _lock: lock,
         })
+    }
+
+    /// The database handle (tests inspect and break it).
+    pub fn store(&self) -> Store {
+        self.state.store.clone()
     }
 
     /// The address actually bound (the real port when 0 was asked for).
@@ -54,17 +112,25 @@ impl Application {
         self.local_addr
     }
 
-    /// Serve until `shutdown` completes, then finish in-flight requests and close the database.
+    /// Serve until `shutdown` completes; then close live streams, let running installs stop at
+    /// a safe point (they end `interrupted`, resumable), and close the database.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
-        let store = self.state.store.clone();
+        let state = self.state.clone();
+        let closing = state.shutdown.clone();
         let router = web::router(self.state);
+        let signal = async move {
+            shutdown.await;
+            // Live event streams never end by themselves: end them so the server can stop.
+            closing.cancel();
+        };
         let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(signal)
             .await;
-        store.close().await;
+        state.worker.shutdown().await;
+        state.store.close().await;
         served.map_err(StartupError::Serve)
     }
 }

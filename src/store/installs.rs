@@ -22,7 +22,7 @@ impl InstallId {
         uuid::Uuid::parse_str(text).ok().map(InstallId)
     }
 
-    fn from_db(text: &str) -> Result<InstallId> {
+    pub(super) fn from_db(text: &str) -> Result<InstallId> {
         Self::parse(text).ok_or_else(|| StoreError::Corrupt(format!("install id {text:?}")))
     }
 }
@@ -50,6 +50,8 @@ pub enum InstallStatus {
     Succeeded,
     Failed,
     Cancelled,
+    /// The console stopped (crash, kill, power loss) while it ran; resumable.
+    Interrupted,
 }
 
 impl InstallStatus {
@@ -61,7 +63,21 @@ impl InstallStatus {
             InstallStatus::Succeeded => "succeeded",
             InstallStatus::Failed => "failed",
             InstallStatus::Cancelled => "cancelled",
+            InstallStatus::Interrupted => "interrupted",
         }
+    }
+
+    /// Queued or running: holds its target, events may still come.
+    pub fn is_active(&self) -> bool {
+        matches!(self, InstallStatus::Queued | InstallStatus::Running)
+    }
+
+    /// A run ended badly and can be resumed.
+    pub fn is_resumable(&self) -> bool {
+        matches!(
+            self,
+            InstallStatus::Failed | InstallStatus::Cancelled | InstallStatus::Interrupted
+        )
     }
 }
 
@@ -80,8 +96,22 @@ pub enum StepStatus {
     Running,
     Succeeded,
     Failed,
-    Skipped,
     Cancelled,
+    /// Was running when the console stopped.
+    Interrupted,
+}
+
+impl StepStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StepStatus::Pending => "pending",
+            StepStatus::Running => "running",
+            StepStatus::Succeeded => "succeeded",
+            StepStatus::Failed => "failed",
+            StepStatus::Cancelled => "cancelled",
+            StepStatus::Interrupted => "interrupted",
+        }
+    }
 }
 
 /// A spec that passed validation, with its plan: what a draft carries once its answers are valid.
@@ -119,8 +149,24 @@ pub struct InstallRecord {
     pub resource_group: Option<String>,
     pub cluster_name: Option<String>,
     pub cloned_from: Option<InstallId>,
+    pub run_count: i64,
+    pub last_event_seq: i64,
+    pub cancel_requested: bool,
+    /// Why the last run ended badly: (step, code, message, hint).
+    pub error: Option<RunError>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    pub started_at: Option<OffsetDateTime>,
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+/// Why a run ended badly, as the install page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunError {
+    pub step: Option<String>,
+    pub code: String,
+    pub message: String,
+    pub hint: String,
 }
 
 /// A history line.
@@ -145,6 +191,9 @@ pub struct StepRecord {
     pub depends_on: Vec<String>,
     pub status: StepStatus,
     pub attempt: i64,
+    pub outputs: Option<serde_json::Value>,
+    pub checkpoint: Option<serde_json::Value>,
+    pub error: Option<super::Failure>,
     pub started_at: Option<OffsetDateTime>,
     pub finished_at: Option<OffsetDateTime>,
 }
@@ -233,32 +282,6 @@ impl Store {
         Ok(())
     }
 
-    /// Move a valid draft to `queued`, for the worker to pick up.
-    pub async fn queue_install(&self, id: InstallId) -> Result<()> {
-        let id_text = id.to_string();
-        let now = OffsetDateTime::now_utc();
-        let updated = sqlx::query!(
-            "UPDATE installs SET status = 'queued', updated_at = ?
-             WHERE id = ? AND status = 'draft' AND spec IS NOT NULL",
-            now,
-            id_text,
-        )
-        .execute(&self.writer)
-        .await?
-        .rows_affected();
-        if updated == 1 {
-            return Ok(());
-        }
-        match self.install(id).await? {
-            None => Err(StoreError::NotFound(id)),
-            Some(r) if r.status != InstallStatus::Draft => Err(StoreError::NotDraft {
-                id,
-                status: r.status,
-            }),
-            Some(_) => Err(StoreError::NotReady(id)),
-        }
-    }
-
     /// One install, or `None`.
     pub async fn install(&self, id: InstallId) -> Result<Option<InstallRecord>> {
         let id_text = id.to_string();
@@ -267,8 +290,12 @@ impl Store {
                    answers as "answers: Json<InstallDocument>", wizard_step,
                    spec as "spec: Json<InstallDocument>", plan as "plan: Json<InstallPlan>",
                    subscription_id, resource_group, cluster_name, cloned_from,
+                   run_count, last_event_seq, cancel_requested,
+                   error_step, error_code, error_message, error_hint,
                    created_at as "created_at: OffsetDateTime",
-                   updated_at as "updated_at: OffsetDateTime"
+                   updated_at as "updated_at: OffsetDateTime",
+                   started_at as "started_at: OffsetDateTime",
+                   finished_at as "finished_at: OffsetDateTime"
                FROM installs WHERE id = ?"#,
             id_text,
         )
@@ -291,8 +318,19 @@ impl Store {
                 .as_deref()
                 .map(InstallId::from_db)
                 .transpose()?,
+            run_count: row.run_count,
+            last_event_seq: row.last_event_seq,
+            cancel_requested: row.cancel_requested == 1,
+            error: row.error_code.map(|code| RunError {
+                step: row.error_step,
+                code,
+                message: row.error_message.unwrap_or_default(),
+                hint: row.error_hint.unwrap_or_default(),
+            }),
             created_at: row.created_at,
             updated_at: row.updated_at,
+            started_at: row.started_at,
+            finished_at: row.finished_at,
         }))
     }
 
@@ -329,6 +367,10 @@ impl Store {
         let rows = sqlx::query!(
             r#"SELECT step_id, position, title, depends_on as "depends_on: Json<Vec<String>>",
                    status as "status: StepStatus", attempt,
+                   outputs as "outputs: Json<serde_json::Value>",
+                   checkpoint as "checkpoint: Json<serde_json::Value>",
+                   error_class as "error_class: super::ErrorClass",
+                   error_code, error_message, error_hint,
                    started_at as "started_at: OffsetDateTime",
                    finished_at as "finished_at: OffsetDateTime"
                FROM install_steps WHERE install_id = ? ORDER BY position"#,
@@ -345,6 +387,17 @@ impl Store {
                 depends_on: row.depends_on.0,
                 status: row.status,
                 attempt: row.attempt,
+                outputs: row.outputs.map(|o| o.0),
+                checkpoint: row.checkpoint.map(|c| c.0),
+                error: match (row.error_class, row.error_code) {
+                    (Some(class), Some(code)) => Some(super::Failure {
+                        class,
+                        code,
+                        message: row.error_message.unwrap_or_default(),
+                        hint: row.error_hint.unwrap_or_default(),
+                    }),
+                    _ => None,
+                },
                 started_at: row.started_at,
                 finished_at: row.finished_at,
             })

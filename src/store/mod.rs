@@ -5,12 +5,17 @@
 //! `synchronous=FULL` (a committed install survives power loss), `foreign_keys=ON` and a 5 s
 //! busy timeout. Migrations run before the console accepts a request.
 
+mod events;
 mod installs;
+mod runs;
 
 pub use installs::{
-    InstallId, InstallRecord, InstallStatus, InstallSummary, NewInstall, StepRecord, StepStatus,
-    Validated,
+    InstallId, InstallRecord, InstallStatus, InstallSummary, NewInstall, RunError, StepRecord,
+    StepStatus, Validated,
 };
+pub use runs::{CancelOutcome, Claimed, ErrorClass, Failure, Lease, RunEnd, StepEnd};
+
+use crate::events::EventBus;
 
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -51,6 +56,30 @@ pub enum StoreError {
     /// The install's answers do not form a valid spec yet.
     #[error("install {0} has no valid spec yet: fix the errors shown on the review page")]
     NotReady(InstallId),
+    /// The action does not apply to an install in this state.
+    #[error("install {id} is {status}: cannot {action}")]
+    NotActionable {
+        id: InstallId,
+        status: InstallStatus,
+        action: String,
+    },
+    /// The install has no such step.
+    #[error("install {id} has no step {step}")]
+    NoSuchStep { id: InstallId, step: String },
+    /// Another install is queued or running against the same subscription, resource group and
+    /// cluster.
+    #[error(
+        "install {name} ({holder}) is {status} on the same subscription, resource group and cluster; \
+         wait for it to finish or cancel it first"
+    )]
+    TargetBusy {
+        holder: InstallId,
+        name: String,
+        status: InstallStatus,
+    },
+    /// The worker no longer holds the install's lease: it must stop without writing.
+    #[error("the lease on install {0} was lost")]
+    LeaseLost(InstallId),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -60,11 +89,18 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Committed events are announced here (after the commit, never before).
+    bus: EventBus,
 }
 
 impl Store {
     /// Open (creating if needed) the database in `data_dir` and apply pending migrations.
     pub async fn open(data_dir: &Path) -> Result<Store> {
+        Self::open_with_bus(data_dir, EventBus::new()).await
+    }
+
+    /// As [`Store::open`], announcing committed events on `bus`.
+    pub async fn open_with_bus(data_dir: &Path, bus: EventBus) -> Result<Store> {
         prepare_data_dir(data_dir)?;
         let file = data_dir.join(DATABASE_FILE);
         create_private_file(&file)?;
@@ -84,7 +120,11 @@ impl Store {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        Ok(Store { writer, reader })
+        Ok(Store {
+            writer,
+            reader,
+            bus,
+        })
     }
 
     /// Close both pools, flushing the WAL.
@@ -96,6 +136,21 @@ impl Store {
     /// The reader pool, for pragma checks in tests and read-only diagnostics.
     pub fn reader(&self) -> &SqlitePool {
         &self.reader
+    }
+
+    /// The bus committed events are announced on.
+    pub fn bus(&self) -> &EventBus {
+        &self.bus
+    }
+
+    /// Stop accepting writes (shutdown; tests use it to simulate a database that fails).
+    pub async fn close_writer(&self) {
+        self.writer.close().await;
+    }
+
+    /// Where the database lives, for files written next to it (recovery files).
+    pub fn database_path(data_dir: &Path) -> PathBuf {
+        data_dir.join(DATABASE_FILE)
     }
 }
 

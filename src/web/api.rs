@@ -3,12 +3,13 @@
 
 use super::AppState;
 use super::error::{ApiError, WebError};
+use super::{live, runs};
 use crate::plan::InstallPlan;
 use crate::review;
 use crate::spec::{self, DocumentFormat, InstallDocument};
 use crate::store::{InstallId, InstallRecord, NewInstall, StepRecord};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,6 +23,11 @@ pub fn router() -> Router<AppState> {
         .route("/installs/{id}", get(get_install))
         .route("/installs/{id}/spec", get(get_spec))
         .route("/installs/{id}/start", post(post_start))
+        .route("/installs/{id}/resume", post(post_resume))
+        .route("/installs/{id}/cancel", post(post_cancel))
+        .route("/installs/{id}/steps/{step}/retry", post(post_retry_step))
+        .route("/installs/{id}/events", get(get_events))
+        .route("/installs/{id}/logs", get(get_logs))
 }
 
 /// The document in the request body, in the syntax its `Content-Type` names.
@@ -210,16 +216,102 @@ async fn get_spec(
         .into_response())
 }
 
-/// `POST /api/v1/installs/{id}/start`: queue a valid draft (202).
+fn accepted(id: InstallId, status: &str) -> Response {
+    (
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "id": id, "status": status })),
+    )
+        .into_response()
+}
+
+/// `POST /api/v1/installs/{id}/start`: queue a valid draft (202); 409 naming the install that
+/// already holds the same target.
 async fn post_start(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let install = load(&state, &id).await?;
-    state.store.queue_install(install.id).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(serde_json::json!({ "id": install.id, "status": "queued" })),
-    )
-        .into_response())
+    runs::start(&state, install.id).await?;
+    Ok(accepted(install.id, "queued"))
+}
+
+/// `POST /api/v1/installs/{id}/resume`: run a failed, cancelled or interrupted install again
+/// from where it stopped.
+async fn post_resume(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let install = load(&state, &id).await?;
+    runs::resume(&state, install.id).await?;
+    Ok(accepted(install.id, "queued"))
+}
+
+/// `POST /api/v1/installs/{id}/steps/{step}/retry`: run one step again.
+async fn post_retry_step(
+    State(state): State<AppState>,
+    Path((id, step)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let install = load(&state, &id).await?;
+    runs::retry_step(&state, install.id, &step).await?;
+    Ok(accepted(install.id, "queued"))
+}
+
+/// `POST /api/v1/installs/{id}/cancel`: a queued install is cancelled at once, a running one
+/// stops at its next safe point.
+async fn post_cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let install = load(&state, &id).await?;
+    let status = match runs::cancel(&state, install.id).await? {
+        crate::store::CancelOutcome::Cancelled => "cancelled",
+        crate::store::CancelOutcome::Requested => "cancelling",
+    };
+    Ok(accepted(install.id, status))
+}
+
+/// `GET /api/v1/installs/{id}/events`: server-sent events, JSON data, `id:` = sequence number.
+async fn get_events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(after): Query<live::After>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let install = load(&state, &id).await?;
+    let cursor = live::cursor(&headers, &after);
+    Ok(live::respond(&state, install.id, cursor, |item| {
+        std::future::ready(match item {
+            live::Item::Event(e) => serde_json::to_string(&e).ok().map(|data| {
+                axum::response::sse::Event::default()
+                    .id(e.seq.to_string())
+                    .event(event_name(&e))
+                    .data(data)
+            }),
+            live::Item::Done => Some(
+                axum::response::sse::Event::default()
+                    .event("done")
+                    .data("{}"),
+            ),
+        })
+    })
+    .await?)
+}
+
+fn event_name(e: &crate::events::Event) -> &'static str {
+    match e.kind {
+        crate::events::EventKind::Install => "install",
+        crate::events::EventKind::Step => "step",
+        crate::events::EventKind::Progress => "progress",
+        crate::events::EventKind::Log => "log",
+    }
+}
+
+/// `GET /api/v1/installs/{id}/logs`: every event of every attempt as plain text.
+async fn get_logs(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let install = load(&state, &id).await?;
+    let text = runs::log_text(&state, install.id).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }

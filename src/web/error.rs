@@ -60,9 +60,11 @@ impl From<StoreError> for WebError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(id) => WebError::NotFound(format!("no install with id {id}")),
-            e @ (StoreError::NotDraft { .. } | StoreError::NotReady(_)) => {
-                WebError::Conflict(e.to_string())
-            }
+            e @ (StoreError::NotDraft { .. }
+            | StoreError::NotReady(_)
+            | StoreError::NotActionable { .. }
+            | StoreError::TargetBusy { .. }) => WebError::Conflict(e.to_string()),
+            e @ StoreError::NoSuchStep { .. } => WebError::NotFound(e.to_string()),
             e => WebError::Internal(e.to_string()),
         }
     }
@@ -71,6 +73,7 @@ impl From<StoreError> for WebError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    simulated: bool,
     title: String,
     status: u16,
     message: String,
@@ -85,6 +88,7 @@ impl IntoResponse for WebError {
             _ => Vec::new(),
         };
         let page = ErrorPage {
+            simulated: false,
             title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
             message: self.public_message(),

@@ -5,7 +5,11 @@ mod api;
 mod error;
 mod filters;
 mod form;
+mod live;
 mod pages;
+mod run_pages;
+mod run_views;
+mod runs;
 mod static_files;
 mod views;
 mod wizard;
@@ -14,10 +18,12 @@ pub use error::{ApiError, WebError};
 
 use crate::config::ServeConfig;
 use crate::store::Store;
+use crate::worker::WorkerHandle;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{get, post};
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -25,15 +31,25 @@ use tower_http::set_header::SetResponseHeaderLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub worker: WorkerHandle,
     pub config: Arc<ServeConfig>,
+    /// Cancelled when the console shuts down: live event streams end.
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: ServeConfig) -> Self {
+    pub fn new(store: Store, worker: WorkerHandle, config: ServeConfig) -> Self {
         AppState {
             store,
+            worker,
             config: Arc::new(config),
+            shutdown: CancellationToken::new(),
         }
+    }
+
+    /// Whether installs are rehearsed with simulated steps (shown as a banner).
+    pub fn simulated(&self) -> bool {
+        self.config.engine.simulate
     }
 }
 
@@ -54,7 +70,15 @@ pub fn router(state: AppState) -> Router {
         .route("/installs/upload", post(pages::post_upload))
         .route("/installs/{id}", get(pages::get_install))
         .route("/installs/{id}/clone", post(pages::post_clone))
-        .route("/installs/{id}/start", post(pages::post_start))
+        .route("/installs/{id}/start", post(run_pages::post_start))
+        .route("/installs/{id}/resume", post(run_pages::post_resume))
+        .route("/installs/{id}/cancel", post(run_pages::post_cancel))
+        .route(
+            "/installs/{id}/steps/{step}/retry",
+            post(run_pages::post_retry_step),
+        )
+        .route("/installs/{id}/stream", get(run_pages::get_stream))
+        .route("/installs/{id}/logs.txt", get(run_pages::get_logs))
         .route("/installs/{id}/spec.yaml", get(pages::get_spec_yaml))
         .route("/installs/{id}/review", get(wizard::get_review))
         .route(

@@ -39,6 +39,7 @@ async fn history_page(
         .map(HistoryRow::from)
         .collect();
     let page = HistoryPage {
+        simulated: state.simulated(),
         rows,
         upload_errors,
     };
@@ -128,16 +129,6 @@ async fn create_draft(
     Ok(id)
 }
 
-/// `POST /installs/{id}/start`: queue a valid draft.
-pub async fn post_start(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Redirect, WebError> {
-    let install = load_install(&state, &id).await?;
-    state.store.queue_install(install.id).await?;
-    Ok(Redirect::to(&format!("/installs/{}", install.id)))
-}
-
 /// `GET /installs/{id}`
 pub async fn get_install(
     State(state): State<AppState>,
@@ -146,6 +137,7 @@ pub async fn get_install(
     let install = load_install(&state, &id).await?;
     let steps = state.store.steps(install.id).await?;
     let page = InstallPage {
+        simulated: state.simulated(),
         id: install.id.to_string(),
         name: install.name.clone(),
         status: install.status.to_string(),
@@ -161,6 +153,7 @@ pub async fn get_install(
         wizard_url: format!("/installs/{}/wizard/{}", install.id, install.wizard_step),
         has_spec: install.spec.is_some(),
         plan: install.plan.as_ref().map(|p| PlanView::new(p, &steps)),
+        run: super::run_pages::run_page(&state.store, &install).await?,
     };
     Ok(render(&page)?.into_response())
 }

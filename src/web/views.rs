@@ -66,6 +66,8 @@ pub struct Override {
 #[derive(Template)]
 #[template(path = "wizard.html")]
 pub struct WizardPage {
+    /// Installs are rehearsed with simulated steps (a banner says so).
+    pub simulated: bool,
     pub install_name: String,
     pub title: String,
     pub intro: String,
@@ -250,6 +252,8 @@ pub struct ErrorRow {
 #[derive(Template)]
 #[template(path = "review.html")]
 pub struct ReviewPage {
+    /// Installs are rehearsed with simulated steps (a banner says so).
+    pub simulated: bool,
     pub install_id: String,
     pub install_name: String,
     pub nav: Vec<NavItem>,
@@ -297,6 +301,7 @@ impl ReviewPage {
             ),
         };
         Ok(ReviewPage {
+            simulated: false,
             install_id: id.to_string(),
             install_name: install.name.clone(),
             nav,
@@ -337,6 +342,8 @@ impl From<&InstallSummary> for HistoryRow {
 #[derive(Template)]
 #[template(path = "history.html")]
 pub struct HistoryPage {
+    /// Installs are rehearsed with simulated steps (a banner says so).
+    pub simulated: bool,
     pub rows: Vec<HistoryRow>,
     pub upload_errors: Vec<FieldError>,
 }
@@ -344,6 +351,8 @@ pub struct HistoryPage {
 #[derive(Template)]
 #[template(path = "install.html")]
 pub struct InstallPage {
+    /// Installs are rehearsed with simulated steps (a banner says so).
+    pub simulated: bool,
     pub id: String,
     pub name: String,
     pub status: String,
@@ -355,4 +364,5 @@ pub struct InstallPage {
     pub wizard_url: String,
     pub has_spec: bool,
     pub plan: Option<PlanView>,
+    pub run: Option<super::run_pages::RunPage>,
 }

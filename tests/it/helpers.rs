@@ -1,10 +1,14 @@
 //! Spawning the console and talking to it.
 
-use katonic_console::config::ServeConfig;
-use katonic_console::startup::Application;
+use katonic_console::config::{EngineFlags, ServeConfig};
+use katonic_console::startup::{Application, Engine};
+use katonic_console::store::Store;
+use katonic_console::worker::{RetryPolicy, ScriptedSteps, StepScript, WorkerConfig};
 use reqwest::redirect::Policy;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -19,29 +23,76 @@ pub fn sample_path() -> PathBuf {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
+    pub store: Store,
+    data_dir: PathBuf,
+    /// The steps' executor: counts calls, opens gates.
+    pub steps: Arc<ScriptedSteps>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
     _temp: Option<tempfile::TempDir>,
 }
 
 impl TestApp {
-    /// A console on a fresh temporary data dir.
+    /// A console on a fresh temporary data dir whose steps succeed at once.
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(StepScript::default()).await
+    }
+
+    /// A console on a fresh temporary data dir whose steps follow `script`.
+    pub async fn spawn_with(script: StepScript) -> TestApp {
+        Self::spawn_configured(script, |_| {}).await
+    }
+
+    /// As [`TestApp::spawn_with`], adjusting the worker's configuration.
+    pub async fn spawn_configured(
+        script: StepScript,
+        adjust: impl FnOnce(&mut WorkerConfig),
+    ) -> TestApp {
         let temp = tempfile::tempdir().unwrap();
         let dir = temp.path().join("data");
-        let mut app = Self::spawn_in(&dir).await;
+        let mut app = Self::spawn_in_with(&dir, script, adjust).await;
         app._temp = Some(temp);
         app
     }
 
     /// A console on an existing data dir (to test restarts).
     pub async fn spawn_in(data_dir: &Path) -> TestApp {
+        Self::spawn_in_with(data_dir, StepScript::default(), |_| {}).await
+    }
+
+    pub async fn spawn_in_with(
+        data_dir: &Path,
+        script: StepScript,
+        adjust: impl FnOnce(&mut WorkerConfig),
+    ) -> TestApp {
         let config = ServeConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.to_path_buf(),
+            engine: EngineFlags {
+                simulate: true,
+                time_scale: 0.0,
+                step_script: None,
+            },
         };
-        let app = Application::build(config).await.expect("console starts");
+        let steps = Arc::new(ScriptedSteps::new(script, 0.0));
+        let mut worker = WorkerConfig::new(data_dir.to_path_buf());
+        // Retries in tests wait milliseconds, not seconds.
+        worker.retry = RetryPolicy {
+            max_tries: 4,
+            min_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            max_total_delay: Duration::from_secs(5),
+        };
+        adjust(&mut worker);
+        let engine = Engine {
+            executor: steps.clone(),
+            worker,
+        };
+        let app = Application::build_with(config, engine)
+            .await
+            .expect("console starts");
         let addr = app.local_addr();
+        let store = app.store();
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
             app.run_until(async {
@@ -52,6 +103,9 @@ impl TestApp {
         });
         TestApp {
             addr,
+            store,
+            steps,
+            data_dir: data_dir.to_path_buf(),
             client: reqwest::Client::builder()
                 .redirect(Policy::none())
                 .build()
@@ -71,6 +125,10 @@ impl TestApp {
             handle.await.unwrap();
         }
         self._temp.take()
+    }
+
+    pub fn data_dir_path(&self) -> PathBuf {
+        self.data_dir.clone()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -130,4 +188,66 @@ pub fn location(res: &reqwest::Response) -> String {
         .to_str()
         .unwrap()
         .to_string()
+}
+
+impl TestApp {
+    /// The install as the API shows it.
+    pub async fn detail(&self, id: &str) -> serde_json::Value {
+        self.get(&format!("/api/v1/installs/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Wait (up to 20 s, a liveness bound, not a speed check) until the install's status is
+    /// one of `statuses`; returns the detail.
+    pub async fn wait_status(&self, id: &str, statuses: &[&str]) -> serde_json::Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let detail = self.detail(id).await;
+            if statuses.iter().any(|s| detail["status"] == *s) {
+                return detail;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "install {id} never reached {statuses:?}: it is {}; steps {}",
+                detail["status"],
+                detail["steps"]
+                    .as_array()
+                    .map(|steps| steps
+                        .iter()
+                        .map(|s| format!("{}={}#{}", s["id"], s["status"], s["attempt"]))
+                        .collect::<Vec<_>>()
+                        .join(" "))
+                    .unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Create the sample install and start it; returns its id.
+    pub async fn start_sample(&self) -> String {
+        let id = self.create_sample().await;
+        let res = self
+            .post_form(&format!("/api/v1/installs/{id}/start"), &[])
+            .await;
+        assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+        id
+    }
+}
+
+/// A step's field in an install detail's `steps` list.
+pub fn step<'a>(detail: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    detail["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id} in {detail}"))
+}
+
+/// Parse a step script written as YAML.
+pub fn script(yaml: &str) -> StepScript {
+    serde_yaml_ng::from_str(yaml).unwrap()
 }

@@ -6,6 +6,7 @@
 
 mod api;
 mod cli;
+mod engine;
 mod helpers;
 mod history;
 mod static_files;

@@ -51,7 +51,8 @@ pub async fn get_step(
     }
     let step = find_step(&page)?;
     let errors = review::review(&install.answers, review::today()).err();
-    let page = step_page(&install, step, errors.as_ref(), false)?;
+    let mut page = step_page(&install, step, errors.as_ref(), false)?;
+    page.simulated = state.simulated();
     Ok(render(&page)?.into_response())
 }
 
@@ -111,7 +112,8 @@ pub async fn post_step(
     match (action, step_errors) {
         ("next", Some(errors)) => {
             install.answers = answers;
-            let page = step_page(&install, step, Some(errors), true)?;
+            let mut page = step_page(&install, step, Some(errors), true)?;
+            page.simulated = state.simulated();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         ("save", _) => Ok(Redirect::to(&format!("/installs/{}", install.id)).into_response()),
@@ -149,11 +151,12 @@ pub async fn get_review(
 ) -> Result<Response, WebError> {
     let install = load_install(&state, &id).await?;
     let reviewed = review::review(&install.answers, review::today());
-    let page = views::ReviewPage::new(
+    let mut page = views::ReviewPage::new(
         &install,
         reviewed.as_ref(),
         nav(&install, REVIEW, reviewed.as_ref().err()),
     )?;
+    page.simulated = state.simulated();
     let status = if reviewed.is_ok() {
         StatusCode::OK
     } else {
@@ -387,6 +390,7 @@ fn step_page(
         })
         .collect();
     Ok(views::WizardPage {
+        simulated: false,
         install_name: install.name.clone(),
         title: step.title.to_string(),
         intro: step.intro.to_string(),

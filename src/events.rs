@@ -1,0 +1,145 @@
+//! Install events: every step transition, progress message and log line, numbered per install.
+//!
+//! An event is committed to SQLite first (by `store`, which owns the numbering) and only then
+//! announced on this in-process bus. Subscribers (SSE streams) therefore never see an event the
+//! database does not have; one that falls behind or sees a gap re-reads the database.
+
+use crate::store::InstallId;
+use serde::Serialize;
+use std::sync::Arc;
+use time::OffsetDateTime;
+use tokio::sync::broadcast;
+
+/// What an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The install changed status (`status` holds the new one).
+    Install,
+    /// A step changed status (`status` holds the new one).
+    Step,
+    /// A step reports how far it has got.
+    Progress,
+    /// A log line of a step (or of the console about the install).
+    Log,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// An event as stored: `seq` is its number within the install (1, 2, 3…) and its SSE id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub install_id: InstallId,
+    pub seq: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub kind: EventKind,
+    pub level: Level,
+    pub step_id: Option<String>,
+    pub attempt: Option<i64>,
+    pub status: Option<String>,
+    pub message: String,
+}
+
+impl Event {
+    /// Whether this event ends the install's run (a terminal install status).
+    pub fn ends_run(&self) -> bool {
+        self.kind == EventKind::Install
+            && matches!(
+                self.status.as_deref(),
+                Some("succeeded" | "failed" | "cancelled" | "interrupted")
+            )
+    }
+}
+
+/// An event to append.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub kind: EventKind,
+    pub level: Level,
+    pub step_id: Option<String>,
+    pub attempt: Option<i64>,
+    pub status: Option<String>,
+    pub message: String,
+}
+
+impl NewEvent {
+    /// A log line about the install as a whole.
+    pub fn install_log(level: Level, message: impl Into<String>) -> NewEvent {
+        NewEvent {
+            kind: EventKind::Log,
+            level,
+            step_id: None,
+            attempt: None,
+            status: None,
+            message: message.into(),
+        }
+    }
+
+    /// A line from a step's attempt.
+    pub fn step_line(
+        kind: EventKind,
+        level: Level,
+        step: &str,
+        attempt: i64,
+        message: impl Into<String>,
+    ) -> NewEvent {
+        NewEvent {
+            kind,
+            level,
+            step_id: Some(step.to_string()),
+            attempt: Some(attempt),
+            status: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// How many events a subscriber may fall behind before it is told it lagged (and re-reads the
+/// database instead).
+const BUS_CAPACITY: usize = 1024;
+
+/// The in-process fan-out of committed events.
+#[derive(Clone, Debug)]
+pub struct EventBus {
+    sender: broadcast::Sender<Arc<Event>>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EventBus {
+    pub fn new() -> EventBus {
+        let (sender, _) = broadcast::channel(BUS_CAPACITY);
+        EventBus { sender }
+    }
+
+    /// Announce committed events. Never waits: a slow subscriber lags, the worker does not.
+    pub fn publish(&self, events: impl IntoIterator<Item = Event>) {
+        for event in events {
+            // No subscriber is not an error: nobody is watching.
+            let _ = self.sender.send(Arc::new(event));
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.sender.subscribe()
+    }
+
+    /// Current number of subscribers (SSE streams), for metrics and benchmarks.
+    pub fn subscribers(&self) -> usize {
+        self.sender.receiver_count()
+    }
+}

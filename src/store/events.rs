@@ -1,0 +1,108 @@
+//! Appending and reading install events. Numbering happens here, inside the transaction that
+//! makes the change the event describes, so the sequence has no gaps and no duplicates.
+
+use super::{InstallId, Result, Store, StoreError};
+use crate::events::{Event, EventKind, Level, NewEvent};
+use time::OffsetDateTime;
+
+/// Append `event` to `install` within the caller's transaction.
+pub(super) async fn append(
+    conn: &mut sqlx::SqliteConnection,
+    install: InstallId,
+    event: &NewEvent,
+    now: OffsetDateTime,
+) -> Result<Event> {
+    let id = install.to_string();
+    let seq = sqlx::query_scalar!(
+        "UPDATE installs SET last_event_seq = last_event_seq + 1 WHERE id = ? RETURNING last_event_seq",
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound(install))?;
+    sqlx::query!(
+        "INSERT INTO install_events (install_id, seq, at, kind, level, step_id, attempt, status, message)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        id,
+        seq,
+        now,
+        event.kind,
+        event.level,
+        event.step_id,
+        event.attempt,
+        event.status,
+        event.message,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(Event {
+        install_id: install,
+        seq,
+        at: now,
+        kind: event.kind,
+        level: event.level,
+        step_id: event.step_id.clone(),
+        attempt: event.attempt,
+        status: event.status.clone(),
+        message: event.message.clone(),
+    })
+}
+
+impl Store {
+    /// Up to `limit` events of an install with `seq > after`, in order.
+    pub async fn events_after(
+        &self,
+        install: InstallId,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Event>> {
+        let id = install.to_string();
+        let rows = sqlx::query!(
+            r#"SELECT seq, at as "at: OffsetDateTime", kind as "kind: EventKind",
+                   level as "level: Level", step_id, attempt, status, message
+               FROM install_events WHERE install_id = ? AND seq > ? ORDER BY seq LIMIT ?"#,
+            id,
+            after,
+            limit,
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Event {
+                install_id: install,
+                seq: r.seq,
+                at: r.at,
+                kind: r.kind,
+                level: r.level,
+                step_id: r.step_id,
+                attempt: r.attempt,
+                status: r.status,
+                message: r.message,
+            })
+            .collect())
+    }
+
+    /// The install's last event number and whether its run has ended (no more events coming
+    /// until someone resumes it).
+    pub async fn event_cursor(&self, install: InstallId) -> Result<(i64, bool)> {
+        let id = install.to_string();
+        let row = sqlx::query!(
+            r#"SELECT last_event_seq, status as "status: super::InstallStatus" FROM installs WHERE id = ?"#,
+            id
+        )
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound(install))?;
+        Ok((row.last_event_seq, !row.status.is_active()))
+    }
+
+    /// Append a console event (not from a worker: no lease), committed then published.
+    pub async fn append_event(&self, install: InstallId, event: NewEvent) -> Result<Event> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let stored = append(&mut tx, install, &event, OffsetDateTime::now_utc()).await?;
+        tx.commit().await?;
+        self.bus.publish([stored.clone()]);
+        Ok(stored)
+    }
+}

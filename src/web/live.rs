@@ -1,0 +1,159 @@
+//! Live progress over server-sent events: `id:` is the install's event sequence number.
+//!
+//! A stream subscribes to the bus first, then replays stored events after the client's cursor
+//! (`Last-Event-ID`, or `?after=` because htmx's SSE extension opens a fresh EventSource without
+//! that header after a full disconnect), then follows live events. A live event that does not
+//! follow the cursor (a gap, or a lagged subscriber) sends the stream back to the database, so a
+//! client sees every event exactly once and in order, and a slow client never slows the worker:
+//! the bus drops what it cannot hold and the database has it all. When the install's run has
+//! ended the stream sends `done`; a reconnect at or past the last event gets 204.
+
+use super::AppState;
+use super::error::WebError;
+use crate::events::Event;
+use crate::store::{InstallId, Store};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::future::Future;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+
+/// How many stored events one replay query reads.
+const REPLAY_PAGE: i64 = 500;
+/// Events a stream buffers for its client before waiting on it (only that stream waits).
+const CLIENT_BUFFER: usize = 64;
+
+/// `?after=N`
+#[derive(Debug, Default, Deserialize)]
+pub struct After {
+    pub after: Option<i64>,
+}
+
+/// What a stream yields: an event, or the end of the run.
+pub enum Item {
+    Event(Event),
+    Done,
+}
+
+/// The client's cursor: the larger of `Last-Event-ID` and `?after=`.
+pub fn cursor(headers: &HeaderMap, after: &After) -> i64 {
+    let header = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or(0);
+    header.max(after.after.unwrap_or(0)).max(0)
+}
+
+/// An SSE response for `install` from `cursor`, each item rendered by `render`; 204 when the run
+/// has ended and the client has everything.
+pub async fn respond<F, Fut>(
+    state: &AppState,
+    install: InstallId,
+    cursor: i64,
+    render: F,
+) -> Result<Response, WebError>
+where
+    F: Fn(Item) -> Fut + Send + 'static,
+    Fut: Future<Output = Option<axum::response::sse::Event>> + Send + 'static,
+{
+    let (last, ended) = state.store.event_cursor(install).await?;
+    if ended && cursor >= last {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let items = follow(state.store.clone(), install, cursor, state.shutdown.clone());
+    let events = items.filter_map(move |item| {
+        let rendered = render(item);
+        async move { rendered.await.map(Ok::<_, Infallible>) }
+    });
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
+}
+
+/// The gap-free stream of an install's events after `cursor`.
+pub fn follow(
+    store: Store,
+    install: InstallId,
+    cursor: i64,
+    shutdown: CancellationToken,
+) -> ReceiverStream<Item> {
+    let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
+    tokio::spawn(async move {
+        tokio::select! {
+            () = pump(store, install, cursor, tx) => {}
+            () = shutdown.cancelled() => {}
+        }
+    });
+    ReceiverStream::new(rx)
+}
+
+/// Feed `tx` until the run ends, the client goes away or the database fails.
+async fn pump(store: Store, install: InstallId, mut cursor: i64, tx: mpsc::Sender<Item>) {
+    // Subscribe before reading the database: an event committed in between is then on the bus.
+    let mut bus = store.bus().subscribe();
+    loop {
+        // Replay what the database has after the cursor.
+        loop {
+            let batch = match store.events_after(install, cursor, REPLAY_PAGE).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    tracing::warn!(%install, error = %e, "event replay failed; closing stream");
+                    return;
+                }
+            };
+            let full = i64::try_from(batch.len()).unwrap_or(0) == REPLAY_PAGE;
+            for event in batch {
+                cursor = event.seq;
+                if tx.send(Item::Event(event)).await.is_err() {
+                    return;
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        match store.event_cursor(install).await {
+            Ok((last, true)) if cursor >= last => {
+                // The client gets `done` and closes; if it is gone already, nothing is lost.
+                let _ = tx.send(Item::Done).await;
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(%install, error = %e, "event cursor unreadable; closing stream");
+                return;
+            }
+        }
+        // Follow live events until one does not follow on (gap, lag): then replay again.
+        loop {
+            let received = tokio::select! {
+                received = bus.recv() => received,
+                // An idle stream still notices its client leaving.
+                () = tx.closed() => return,
+            };
+            match received {
+                Ok(event) if event.install_id != install || event.seq <= cursor => continue,
+                Ok(event) if event.seq == cursor + 1 => {
+                    cursor = event.seq;
+                    let ends = event.ends_run();
+                    if tx.send(Item::Event((*event).clone())).await.is_err() {
+                        return;
+                    }
+                    if ends {
+                        break;
+                    }
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => break,
+                Err(RecvError::Closed) => return,
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The install page while and after it runs: live steps and activity (an SSE stream of HTML
+//! fragments for htmx), Resume / Cancel / Retry step, and the log download.
+
+use super::error::WebError;
+use super::live::{self, Item};
+use super::run_views::{
+    EventLine, HeaderFragment, RunHeader, StepHead, StepHeadFragment, StreamItem,
+};
+use super::wizard::load_install;
+use super::{AppState, runs};
+use crate::events::{Event, EventKind};
+use crate::store::{InstallRecord, InstallStatus, Store};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::sse;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// The run part of the install page.
+pub struct RunPage {
+    pub header_html: String,
+    pub stream_url: String,
+    pub last_seq: i64,
+    pub steps: Vec<StepPage>,
+    pub events: Vec<EventLine>,
+}
+
+pub struct StepPage {
+    pub head: StepHead,
+    pub head_html: String,
+    pub log: Vec<EventLine>,
+}
+
+/// The run view of an install that has left the draft state.
+pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<RunPage>, WebError> {
+    if install.status == InstallStatus::Draft {
+        return Ok(None);
+    }
+    let Some(plan) = &install.plan else {
+        return Ok(None);
+    };
+    let records = store.steps(install.id).await?;
+    let mut events = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = store.events_after(install.id, after, 1000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        events.extend(batch);
+    }
+    let header = RunHeader::new(install);
+    let mut steps = Vec::new();
+    for record in &records {
+        let head = StepHead::new(install, plan, record);
+        let head_html = render_fragment(&StepHeadFragment {
+            oob: false,
+            s: &head,
+        })?;
+        let log = events
+            .iter()
+            .filter(|e| e.step_id.as_deref() == Some(record.step_id.as_str()))
+            .map(EventLine::new)
+            .collect();
+        steps.push(StepPage {
+            head,
+            head_html,
+            log,
+        });
+    }
+    Ok(Some(RunPage {
+        header_html: render_fragment(&HeaderFragment {
+            oob: false,
+            h: &header,
+        })?,
+        stream_url: format!("/installs/{}/stream", install.id),
+        last_seq: after,
+        steps,
+        events: events.iter().map(EventLine::new).collect(),
+    }))
+}
+
+fn render_fragment(t: &impl Template) -> Result<String, WebError> {
+    t.render()
+        .map_err(|e| WebError::Internal(format!("template: {e}")))
+}
+
+/// `GET /installs/{id}/stream`: the page's live stream. Each message is the event's activity
+/// line, with out-of-band swaps for its step's log, the step's head and the run header.
+pub async fn get_stream(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(after): Query<live::After>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let install = load_install(&state, &id).await?;
+    let cursor = live::cursor(&headers, &after);
+    let store = state.store.clone();
+    let id = install.id;
+    live::respond(&state, id, cursor, move |item| {
+        let store = store.clone();
+        async move {
+            match item {
+                Item::Event(event) => match stream_html(&store, &event).await {
+                    Ok(html) => Some(sse::Event::default().id(event.seq.to_string()).data(html)),
+                    Err(e) => {
+                        tracing::warn!(install = %id, error = %e, "cannot render a live event");
+                        None
+                    }
+                },
+                Item::Done => Some(sse::Event::default().event("done").data("done")),
+            }
+        }
+    })
+    .await
+}
+
+async fn stream_html(store: &Store, event: &Event) -> Result<String, WebError> {
+    let line = EventLine::new(event);
+    let mut heads = Vec::new();
+    let mut header = None;
+    if matches!(event.kind, EventKind::Step | EventKind::Install) {
+        let install = store
+            .install(event.install_id)
+            .await?
+            .ok_or_else(|| WebError::NotFound("install gone".to_string()))?;
+        if let Some(plan) = &install.plan {
+            let records = store.steps(install.id).await?;
+            for record in &records {
+                // A step event redraws its own head; an install event redraws them all (the
+                // retry buttons depend on the install's state).
+                if event.kind == EventKind::Install
+                    || event.step_id.as_deref() == Some(&record.step_id)
+                {
+                    let head = StepHead::new(&install, plan, record);
+                    heads.push(render_fragment(&StepHeadFragment {
+                        oob: true,
+                        s: &head,
+                    })?);
+                }
+            }
+        }
+        if event.kind == EventKind::Install {
+            let h = RunHeader::new(&install);
+            header = Some(render_fragment(&HeaderFragment { oob: true, h: &h })?);
+        }
+    }
+    render_fragment(&StreamItem {
+        line: &line,
+        step: event.step_id.as_deref(),
+        heads,
+        header,
+    })
+}
+
+fn back_to(install: &InstallRecord) -> Redirect {
+    Redirect::to(&format!("/installs/{}", install.id))
+}
+
+/// `POST /installs/{id}/start`
+pub async fn post_start(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Redirect, WebError> {
+    let install = load_install(&state, &id).await?;
+    runs::start(&state, install.id).await?;
+    Ok(back_to(&install))
+}
+
+/// `POST /installs/{id}/resume`
+pub async fn post_resume(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Redirect, WebError> {
+    let install = load_install(&state, &id).await?;
+    runs::resume(&state, install.id).await?;
+    Ok(back_to(&install))
+}
+
+/// `POST /installs/{id}/cancel`
+pub async fn post_cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Redirect, WebError> {
+    let install = load_install(&state, &id).await?;
+    runs::cancel(&state, install.id).await?;
+    Ok(back_to(&install))
+}
+
+/// `POST /installs/{id}/steps/{step}/retry`
+pub async fn post_retry_step(
+    State(state): State<AppState>,
+    Path((id, step)): Path<(String, String)>,
+) -> Result<Redirect, WebError> {
+    let install = load_install(&state, &id).await?;
+    runs::retry_step(&state, install.id, &step).await?;
+    Ok(back_to(&install))
+}
+
+/// `GET /installs/{id}/logs.txt`: every attempt's log as one file.
+pub async fn get_logs(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let install = load_install(&state, &id).await?;
+    let text = runs::log_text(&state, install.id).await?;
+    let file = format!(
+        "attachment; filename=\"katonic-{}-{}.log\"",
+        install
+            .name
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', ""),
+        install.id
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; charset=utf-8".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, file),
+        ],
+        text,
+    )
+        .into_response())
+}

@@ -1,0 +1,66 @@
+//! What admins do with a run, shared by the pages and the API: start, resume, retry a step,
+//! cancel, and the downloadable log of every attempt.
+
+use super::AppState;
+use super::error::WebError;
+use crate::store::{CancelOutcome, InstallId};
+use std::fmt::Write;
+
+/// Queue a valid draft and wake the worker.
+pub async fn start(state: &AppState, id: InstallId) -> Result<(), WebError> {
+    state.store.queue_install(id).await?;
+    state.worker.wake();
+    Ok(())
+}
+
+/// Queue a failed, cancelled or interrupted install again.
+pub async fn resume(state: &AppState, id: InstallId) -> Result<(), WebError> {
+    state.store.request_resume(id).await?;
+    state.worker.wake();
+    Ok(())
+}
+
+/// Run one step again.
+pub async fn retry_step(state: &AppState, id: InstallId, step: &str) -> Result<(), WebError> {
+    state.store.request_retry_step(id, step).await?;
+    state.worker.wake();
+    Ok(())
+}
+
+/// Cancel a queued or running install.
+pub async fn cancel(state: &AppState, id: InstallId) -> Result<CancelOutcome, WebError> {
+    let outcome = state.store.request_cancel(id).await?;
+    state.worker.cancel(id);
+    Ok(outcome)
+}
+
+/// Every event of the install, every attempt of every step, as plain text.
+pub async fn log_text(state: &AppState, id: InstallId) -> Result<String, WebError> {
+    let mut text = String::new();
+    let mut after = 0;
+    loop {
+        let batch = state.store.events_after(id, after, 1000).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for e in &batch {
+            let at =
+                e.at.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default();
+            let what = match (&e.step_id, e.attempt) {
+                (Some(step), Some(attempt)) => format!("{step}#{attempt}"),
+                (Some(step), None) => step.clone(),
+                _ => "install".to_string(),
+            };
+            let level = match e.level {
+                crate::events::Level::Info => "INFO ",
+                crate::events::Level::Warn => "WARN ",
+                crate::events::Level::Error => "ERROR",
+            };
+            // Writing to a String cannot fail.
+            let _ = writeln!(text, "{at} {:>5} {level} [{what}] {}", e.seq, e.message);
+            after = e.seq;
+        }
+    }
+    Ok(text)
+}

@@ -1,0 +1,138 @@
+//! The step contract: what the worker gives a step and what a step gives back.
+//!
+//! A step is idempotent (deterministic names, create-or-update, adopt what already exists),
+//! checks [`StepContext::guard`] before every external call, saves anything a resumed attempt
+//! needs with [`StepContext::checkpoint`] as soon as it has it (an operation's polling URL), and
+//! returns its outputs, which are committed before any step that depends on it starts.
+
+use crate::events::{EventKind, Level, NewEvent};
+use crate::plan::{PlannedStep, StepId};
+use crate::spec::InstallSpec;
+use crate::store::{InstallId, Lease, Store, StoreError};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Why a step attempt did not succeed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StepError {
+    /// May clear by itself (throttling, 5xx, a conflict that clears, a dropped connection):
+    /// retried with backoff, waiting at least `retry_after` when the service said so.
+    #[error("{code}: {message}")]
+    Retryable {
+        code: String,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    /// Will not clear without the admin (quota, permission, invalid input): fails the step.
+    #[error("{code}: {message}")]
+    Terminal {
+        code: String,
+        message: String,
+        hint: String,
+    },
+    /// The step stopped at a safe point because it was asked to (cancel or shutdown).
+    #[error("stopped at a safe point")]
+    Stopped,
+    /// The worker can no longer record what it does (lease lost, database failing): the step
+    /// must stop without any further external call.
+    #[error("cannot record progress: {0}")]
+    Unrecorded(String),
+}
+
+impl StepError {
+    pub fn terminal(code: &str, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        StepError::Terminal {
+            code: code.to_string(),
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    pub fn retryable(
+        code: &str,
+        message: impl Into<String>,
+        retry_after: Option<Duration>,
+    ) -> Self {
+        StepError::Retryable {
+            code: code.to_string(),
+            message: message.into(),
+            retry_after,
+        }
+    }
+}
+
+impl From<StoreError> for StepError {
+    fn from(e: StoreError) -> Self {
+        StepError::Unrecorded(e.to_string())
+    }
+}
+
+/// Runs steps. One executor serves every step of a plan, dispatching on [`StepContext::step`].
+#[async_trait::async_trait]
+pub trait StepExecutor: Send + Sync + 'static {
+    /// Run one attempt (one try) of `ctx.step`; `Ok` carries the outputs.
+    async fn run(&self, ctx: &StepContext) -> Result<serde_json::Value, StepError>;
+}
+
+/// What a step attempt gets from the worker.
+pub struct StepContext {
+    pub install: InstallId,
+    pub step: StepId,
+    /// Which attempt of this step (1 for the first, + 1 per resume or retry).
+    pub attempt: i64,
+    /// Which try within the attempt (1, then + 1 per automatic retry).
+    pub try_number: u32,
+    pub spec: Arc<InstallSpec>,
+    pub planned: PlannedStep,
+    /// Outputs of every step already completed in this install (this run or earlier ones).
+    pub outputs: Arc<BTreeMap<StepId, serde_json::Value>>,
+    /// What an earlier attempt of this step saved mid-step, if anything.
+    pub checkpoint: Option<serde_json::Value>,
+    pub(super) store: Store,
+    pub(super) lease: Lease,
+    pub(super) stop: CancellationToken,
+}
+
+impl StepContext {
+    /// Call before every external call: `Err` once the step must stop (cancel, shutdown, lease
+    /// lost, database failing).
+    pub fn guard(&self) -> Result<(), StepError> {
+        if self.stop.is_cancelled() {
+            Err(StepError::Stopped)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Resolves when the step must stop; select on it while waiting.
+    pub async fn stopped(&self) {
+        self.stop.cancelled().await;
+    }
+
+    /// Report progress (shown live on the install page).
+    pub async fn progress(&self, message: impl Into<String>) -> Result<(), StepError> {
+        self.event(EventKind::Progress, Level::Info, message.into())
+            .await
+    }
+
+    /// A log line of this attempt.
+    pub async fn log(&self, level: Level, message: impl Into<String>) -> Result<(), StepError> {
+        self.event(EventKind::Log, level, message.into()).await
+    }
+
+    /// Save what a resumed attempt needs (e.g. `{"operation": "<Azure-AsyncOperation URL>"}`).
+    pub async fn checkpoint(&self, value: &serde_json::Value) -> Result<(), StepError> {
+        self.store
+            .checkpoint_step(&self.lease, self.step.as_str(), value)
+            .await?;
+        Ok(())
+    }
+
+    async fn event(&self, kind: EventKind, level: Level, message: String) -> Result<(), StepError> {
+        let event = NewEvent::step_line(kind, level, self.step.as_str(), self.attempt, message);
+        self.store.append_event_fenced(&self.lease, event).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,37 @@
+// Katonic console: the only first-party script (the CSP allows scripts from this origin only).
+//
+// 1. Live progress exactly once. When htmx's SSE extension rebuilds an EventSource after a full
+//    disconnect it sends no Last-Event-ID, only the URL in `sse-connect`. So the URL follows the
+//    last event shown (`?after=N`), and an event at or below it is never shown twice.
+// 2. Running clocks: <time class="elapsed" data-since="RFC 3339"> counts up once a second.
+(function () {
+  "use strict";
+
+  document.addEventListener("htmx:sseBeforeMessage", function (evt) {
+    var live = evt.target.closest("[sse-connect]");
+    var seq = Number(evt.detail && evt.detail.lastEventId);
+    if (!live || !seq) return;
+    var last = Number(live.dataset.lastSeq || 0);
+    if (seq <= last) {
+      evt.preventDefault();
+      return;
+    }
+    live.dataset.lastSeq = String(seq);
+    live.setAttribute("sse-connect", live.dataset.stream + "?after=" + seq);
+  });
+
+  function format(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return "running " + (h ? h + "h " + pad(m) + "m" : m ? m + "m " + pad(r) + "s" : r + "s");
+  }
+
+  setInterval(function () {
+    var now = Date.now();
+    document.querySelectorAll("time.elapsed[data-since]").forEach(function (t) {
+      var since = Date.parse(t.dataset.since);
+      if (!isNaN(since)) t.textContent = format(now - since);
+    });
+  }, 1000);
+})();
