@@ -10,7 +10,7 @@ pub const LOCK_FILE: &str = "console.lock";
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error("another katonic-console is already running on {dir} (pid {pid})")]
+    #[error("another katonic-console is already running (pid {pid}) on data dir {dir}")]
     AlreadyRunning { dir: PathBuf, pid: String },
     #[error("cannot lock {path}: {source}")]
     Io {

@@ -80,11 +80,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
 
 async fn serve(config: ServeConfig) -> Result<ExitCode, CommandError> {
     let app = Application::build(config).await?;
+    let shutdown = startup::shutdown_signal();
     // Tests and scripts wait for this exact line to learn the real port.
     let mut out = std::io::stdout();
     writeln!(out, "Listening on http://{}", app.local_addr())?;
     out.flush()?;
-    app.run_until(startup::shutdown_signal()).await?;
+    app.run_until(shutdown).await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

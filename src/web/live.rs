@@ -19,11 +19,21 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
+
+/// Times a live stream fell back to the database because it lagged or saw a gap (a metric).
+static FALLBACKS: AtomicU64 = AtomicU64::new(0);
+
+/// Times a live stream fell back to the database because it lagged or saw a gap.
+#[cfg_attr(not(test), allow(dead_code))] // read by tests now, by the metrics endpoint later
+pub fn fallbacks() -> u64 {
+    FALLBACKS.load(Ordering::Relaxed)
+}
 
 /// How many stored events one replay query reads.
 const REPLAY_PAGE: i64 = 500;
@@ -151,9 +161,66 @@ async fn pump(store: Store, install: InstallId, mut cursor: i64, tx: mpsc::Sende
                         break;
                     }
                 }
-                Ok(_) | Err(RecvError::Lagged(_)) => break,
+                Ok(_) | Err(RecvError::Lagged(_)) => {
+                    FALLBACKS.fetch_add(1, Ordering::Relaxed);
+                    break;
+                }
                 Err(RecvError::Closed) => return,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{Level, NewEvent};
+    use crate::store::NewInstall;
+
+    #[tokio::test]
+    async fn a_lagging_stream_rereads_the_database_and_loses_nothing() {
+        let temp = tempfile::tempdir().unwrap();
+        let store = Store::open(temp.path()).await.unwrap();
+        let doc =
+            crate::spec::from_yaml(include_str!("../../tests/it/fixtures/sample.yaml")).unwrap();
+        let reviewed = crate::review::review(&doc, crate::review::today()).unwrap();
+        let install = store
+            .create_install(NewInstall {
+                name: "prod".into(),
+                answers: reviewed.document.clone(),
+                wizard_step: "review".into(),
+                validated: Some(reviewed.validated()),
+                cloned_from: None,
+            })
+            .await
+            .unwrap();
+        store.queue_install(install).await.unwrap();
+        let mut stream = follow(store.clone(), install, 0, CancellationToken::new());
+        let Some(Item::Event(first)) = stream.next().await else {
+            panic!("no first event")
+        };
+        assert_eq!(first.seq, 1);
+        let before = fallbacks();
+        // Not reading while more events than the channel (64) and the bus (1,024) hold arrive.
+        for i in 0..1500 {
+            store
+                .append_event(install, NewEvent::install_log(Level::Info, format!("e{i}")))
+                .await
+                .unwrap();
+        }
+        store.request_cancel(install).await.unwrap();
+        let (last, _) = store.event_cursor(install).await.unwrap();
+        let mut seqs = vec![first.seq];
+        while let Some(item) = stream.next().await {
+            match item {
+                Item::Event(e) => seqs.push(e.seq),
+                Item::Done => break,
+            }
+        }
+        assert_eq!(seqs, (1..=last).collect::<Vec<_>>());
+        assert!(
+            fallbacks() > before,
+            "the stream should have lagged and re-read the database"
+        );
     }
 }

@@ -6,9 +6,12 @@
 
 mod api;
 mod cli;
+mod crash;
 mod engine;
 mod helpers;
 mod history;
+mod lease;
+mod sse;
 mod static_files;
 mod store;
 mod wizard;

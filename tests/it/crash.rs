@@ -1,0 +1,179 @@
+//! The real binary: `kill -9` in the middle of a step, restart, the install shows as
+//! interrupted, resume completes it without running any completed step again. And a second
+//! console on the same data dir refuses to start.
+
+use crate::helpers::SAMPLE_YAML;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Console {
+    child: Child,
+    base: String,
+}
+
+fn start(data: &Path, script: &Path) -> Console {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_katonic-console"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--simulate",
+            "--time-scale",
+            "0",
+            "--step-script",
+        ])
+        .arg(script)
+        .arg("--data-dir")
+        .arg(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("Listening on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    Console { child, base }
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::new()
+}
+
+fn detail(c: &Console, id: &str) -> Value {
+    client()
+        .get(format!("{}/api/v1/installs/{id}", c.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+}
+
+fn step_of<'a>(d: &'a Value, id: &str) -> &'a Value {
+    d["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap()
+}
+
+fn wait(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn kill_dash_nine_mid_step_then_restart_and_resume() {
+    let temp = tempfile::tempdir().unwrap();
+    let data = temp.path().join("data");
+    let script = temp.path().join("script.yaml");
+    // The cluster takes "forever" the first time: the console is killed while it runs.
+    std::fs::write(
+        &script,
+        "steps:\n  aks-cluster:\n    - { sleepMs: 600000 }\n    - { sleepMs: 0 }\n",
+    )
+    .unwrap();
+    let mut first = start(&data, &script);
+    let created: Value = client()
+        .post(format!("{}/api/v1/installs", first.base))
+        .header("content-type", "application/yaml")
+        .body(SAMPLE_YAML)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    let res = client()
+        .post(format!("{}/api/v1/installs/{id}/start", first.base))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    wait("aks-cluster to run", || {
+        step_of(&detail(&first, &id), "aks-cluster")["status"] == "running"
+    });
+    let before = detail(&first, &id);
+    let done_before: Vec<String> = before["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "succeeded")
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        done_before.contains(&"network".to_string()),
+        "{done_before:?}"
+    );
+    first.child.kill().unwrap(); // SIGKILL: no chance to record anything
+    first.child.wait().unwrap();
+
+    // Restart: with the first script the cluster would hang again on its first call, so the
+    // second console counts calls afresh with a script where it succeeds.
+    std::fs::write(&script, "steps:\n  aks-cluster: [{ sleepMs: 0 }]\n").unwrap();
+    let mut second = start(&data, &script);
+    let after = detail(&second, &id);
+    assert_eq!(after["status"], "interrupted", "never 'running' forever");
+    assert_eq!(step_of(&after, "aks-cluster")["status"], "interrupted");
+    let res = client()
+        .post(format!("{}/api/v1/installs/{id}/resume", second.base))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    wait("the install to succeed", || {
+        detail(&second, &id)["status"] == "succeeded"
+    });
+    let done = detail(&second, &id);
+    for step in &done_before {
+        assert_eq!(
+            step_of(&done, step)["attempt"],
+            1,
+            "{step} ran again after the crash"
+        );
+    }
+    assert_eq!(step_of(&done, "aks-cluster")["attempt"], 2);
+    let log = client()
+        .get(format!("{}/api/v1/installs/{id}/logs", second.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    for step in &done_before {
+        assert_eq!(
+            log.matches(&format!("[{step}#1] attempt 1 started"))
+                .count(),
+            1,
+            "{step}"
+        );
+        assert!(
+            !log.contains(&format!("[{step}#2]")),
+            "{step} has a second attempt"
+        );
+    }
+    assert!(log.contains("interrupted"));
+
+    // A second console on the same data dir refuses to start, naming the running one.
+    let out = Command::new(env!("CARGO_BIN_EXE_katonic-console"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("already running (pid {})", second.child.id())),
+        "{err}"
+    );
+    second.child.kill().unwrap();
+    second.child.wait().unwrap();
+}
