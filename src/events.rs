@@ -35,7 +35,7 @@ pub enum Level {
 }
 
 /// An event as stored: `seq` is its number within the install (1, 2, 3…) and its SSE id.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub install_id: InstallId,
@@ -48,9 +48,50 @@ pub struct Event {
     pub attempt: Option<i64>,
     pub status: Option<String>,
     pub message: String,
+    /// The event as JSON, made once however many streams send it.
+    #[serde(skip)]
+    json: std::sync::OnceLock<String>,
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Self) -> bool {
+        (self.install_id, self.seq) == (other.install_id, other.seq)
+    }
 }
 
 impl Event {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        install_id: InstallId,
+        seq: i64,
+        at: OffsetDateTime,
+        kind: EventKind,
+        level: Level,
+        step_id: Option<String>,
+        attempt: Option<i64>,
+        status: Option<String>,
+        message: String,
+    ) -> Event {
+        Event {
+            install_id,
+            seq,
+            at,
+            kind,
+            level,
+            step_id,
+            attempt,
+            status,
+            message,
+            json: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The event as JSON (the API stream's data), serialized on first use only.
+    pub fn json(&self) -> &str {
+        self.json
+            .get_or_init(|| serde_json::to_string(self).unwrap_or_default())
+    }
+
     /// Whether this event ends the install's run (a terminal install status).
     pub fn ends_run(&self) -> bool {
         self.kind == EventKind::Install

@@ -35,17 +35,17 @@ pub(super) async fn append(
     )
     .execute(&mut *conn)
     .await?;
-    Ok(Event {
-        install_id: install,
+    Ok(Event::new(
+        install,
         seq,
-        at: now,
-        kind: event.kind,
-        level: event.level,
-        step_id: event.step_id.clone(),
-        attempt: event.attempt,
-        status: event.status.clone(),
-        message: event.message.clone(),
-    })
+        now,
+        event.kind,
+        event.level,
+        event.step_id.clone(),
+        event.attempt,
+        event.status.clone(),
+        event.message.clone(),
+    ))
 }
 
 impl Store {
@@ -69,16 +69,11 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|r| Event {
-                install_id: install,
-                seq: r.seq,
-                at: r.at,
-                kind: r.kind,
-                level: r.level,
-                step_id: r.step_id,
-                attempt: r.attempt,
-                status: r.status,
-                message: r.message,
+            .map(|r| {
+                Event::new(
+                    install, r.seq, r.at, r.kind, r.level, r.step_id, r.attempt, r.status,
+                    r.message,
+                )
             })
             .collect())
     }

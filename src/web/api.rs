@@ -277,16 +277,18 @@ async fn get_events(
     Query(after): Query<live::After>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let install = load(&state, &id).await?;
+    // Only the id: a stream needs no install row (the cursor query answers 404 by itself).
+    let install = InstallId::parse(&id)
+        .ok_or_else(|| WebError::NotFound(format!("no install with id {id}")))?;
     let cursor = live::cursor(&headers, &after);
-    Ok(live::respond(&state, install.id, cursor, |item| {
+    Ok(live::respond(&state, install, cursor, |item| {
         std::future::ready(match item {
-            live::Item::Event(e) => serde_json::to_string(&e).ok().map(|data| {
+            live::Item::Event(e) => Some(
                 axum::response::sse::Event::default()
                     .id(e.seq.to_string())
                     .event(event_name(&e))
-                    .data(data)
-            }),
+                    .data(e.json()),
+            ),
             live::Item::Done => Some(
                 axum::response::sse::Event::default()
                     .event("done")

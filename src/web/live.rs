@@ -19,6 +19,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -37,8 +38,9 @@ pub fn fallbacks() -> u64 {
 
 /// How many stored events one replay query reads.
 const REPLAY_PAGE: i64 = 500;
-/// Events a stream buffers for its client before waiting on it (only that stream waits).
-const CLIENT_BUFFER: usize = 64;
+/// Events a stream buffers for its client before waiting on it (only that stream waits; if
+/// it waits long, the bus drops what it cannot hold and the stream re-reads the database).
+const CLIENT_BUFFER: usize = 16;
 
 /// `?after=N`
 #[derive(Debug, Default, Deserialize)]
@@ -46,9 +48,9 @@ pub struct After {
     pub after: Option<i64>,
 }
 
-/// What a stream yields: an event, or the end of the run.
+/// What a stream yields: an event (shared, not copied, between streams), or the end of the run.
 pub enum Item {
-    Event(Event),
+    Event(Arc<Event>),
     Done,
 }
 
@@ -122,7 +124,7 @@ async fn pump(store: Store, install: InstallId, mut cursor: i64, tx: mpsc::Sende
             let full = i64::try_from(batch.len()).unwrap_or(0) == REPLAY_PAGE;
             for event in batch {
                 cursor = event.seq;
-                if tx.send(Item::Event(event)).await.is_err() {
+                if tx.send(Item::Event(Arc::new(event))).await.is_err() {
                     return;
                 }
             }
@@ -154,7 +156,7 @@ async fn pump(store: Store, install: InstallId, mut cursor: i64, tx: mpsc::Sende
                 Ok(event) if event.seq == cursor + 1 => {
                     cursor = event.seq;
                     let ends = event.ends_run();
-                    if tx.send(Item::Event((*event).clone())).await.is_err() {
+                    if tx.send(Item::Event(event)).await.is_err() {
                         return;
                     }
                     if ends {

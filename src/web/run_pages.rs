@@ -92,10 +92,10 @@ pub async fn get_stream(
     Query(after): Query<live::After>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let install = load_install(&state, &id).await?;
+    let id = crate::store::InstallId::parse(&id)
+        .ok_or_else(|| WebError::NotFound(format!("no install with id {id}")))?;
     let cursor = live::cursor(&headers, &after);
     let store = state.store.clone();
-    let id = install.id;
     live::respond(&state, id, cursor, move |item| {
         let store = store.clone();
         async move {

@@ -1,0 +1,309 @@
+//! Engine benchmark (`cargo bench --bench engine`): runs the release binary in `--simulate`
+//! mode and prints
+//! 1. install wall time ÷ the plan's critical path, for the sample spec whose steps sleep
+//!    their expected duration × a time scale (target <= 1.10);
+//! 2. SSE fan-out latency (commit to client) and the server's memory with 1,000 clients.
+//!
+//! Figures, not assertions: speed is judged by reading them, never by a test.
+
+// A benchmark harness: a failed setup call should stop it loudly, where it happened.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+use tokio_stream::StreamExt;
+
+const SAMPLE: &str = include_str!("../tests/it/fixtures/sample.yaml");
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(time_scale: f64, script: Option<&str>) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_katonic-console"));
+    cmd.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--simulate",
+        "--time-scale",
+    ])
+    .arg(time_scale.to_string())
+    .arg("--data-dir")
+    .arg(dir.path().join("data"));
+    if let Some(script) = script {
+        let path = dir.path().join("script.yaml");
+        std::fs::write(&path, script).expect("script");
+        cmd.arg("--step-script").arg(path);
+    }
+    let mut child = cmd
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the console starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("Listening line");
+    let base = line.trim().trim_start_matches("Listening on ").to_string();
+    Server {
+        child,
+        base,
+        _dir: dir,
+    }
+}
+
+async fn create(client: &reqwest::Client, base: &str) -> (String, Value) {
+    let created: Value = client
+        .post(format!("{base}/api/v1/installs"))
+        .header("content-type", "application/yaml")
+        .body(SAMPLE)
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_str().expect("id").to_string();
+    let detail: Value = client
+        .get(format!("{base}/api/v1/installs/{id}"))
+        .send()
+        .await
+        .expect("detail")
+        .json()
+        .await
+        .expect("json");
+    (id, detail)
+}
+
+/// Read SSE data lines until `done`, calling `on_data` with each event's JSON text.
+async fn follow(client: &reqwest::Client, url: &str, mut on_data: impl FnMut(&str)) {
+    let res = client.get(url).send().await.expect("stream");
+    let mut body = res.bytes_stream();
+    let mut buffer = String::new();
+    while let Some(Ok(chunk)) = body.next().await {
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            if block.contains("event: done") {
+                return;
+            }
+            for line in block.lines() {
+                if let Some(data) = line.strip_prefix("data:") {
+                    on_data(data.trim());
+                }
+            }
+        }
+    }
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
+
+async fn critical_path_ratio() {
+    let scale = 0.004;
+    let server = serve(scale, None);
+    let client = reqwest::Client::new();
+    let (id, detail) = create(&client, &server.base).await;
+    let critical = detail["plan"]["criticalPathSecs"]
+        .as_f64()
+        .expect("critical path")
+        * scale;
+    let sequential = detail["plan"]["sequentialSecs"]
+        .as_f64()
+        .expect("sequential")
+        * scale;
+    let started = Instant::now();
+    let res = client
+        .post(format!("{}/api/v1/installs/{id}/start", server.base))
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(res.status(), 202);
+    follow(
+        &client,
+        &format!("{}/api/v1/installs/{id}/events", server.base),
+        |_| {},
+    )
+    .await;
+    let wall = started.elapsed().as_secs_f64();
+    let status: Value = client
+        .get(format!("{}/api/v1/installs/{id}", server.base))
+        .send()
+        .await
+        .expect("detail")
+        .json()
+        .await
+        .expect("json");
+    println!("1. Install wall time vs critical path (sample spec, 21 steps, time scale {scale})");
+    println!("   status:          {}", status["status"]);
+    println!("   critical path:   {critical:.3} s   (sum of all steps: {sequential:.3} s)");
+    println!("   wall time:       {wall:.3} s");
+    println!(
+        "   ratio:           {:.3}   (target <= 1.10)",
+        wall / critical
+    );
+}
+
+/// Server memory with `clients` streams open on a run that sends nothing meanwhile.
+async fn idle_streams(clients: usize) {
+    let script = "steps:\n  preflight: [{ sleepMs: 600000, progress: 1 }]\n";
+    let server = serve(0.0, Some(script));
+    let pid = server.child.id();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
+    let (id, _) = create(&client, &server.base).await;
+    client
+        .post(format!("{}/api/v1/installs/{id}/start", server.base))
+        .send()
+        .await
+        .expect("start");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle_rss = rss_kib(pid);
+    let url = format!("{}/api/v1/installs/{id}/events", server.base);
+    let mut responses = Vec::new();
+    for _ in 0..clients {
+        responses.push(client.get(&url).send().await.expect("stream"));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let loaded_rss = rss_kib(pid);
+    println!(
+        "   idle streams:    {:.1} MiB before, {:.1} MiB with {clients} silent streams (+{:.1} KiB per stream)",
+        idle_rss as f64 / 1024.0,
+        loaded_rss as f64 / 1024.0,
+        (loaded_rss.saturating_sub(idle_rss)) as f64 / clients as f64
+    );
+    drop(responses);
+}
+
+async fn fan_out(clients: usize) {
+    // One step emits a progress event every 50 ms for 25 s while clients listen; latencies
+    // are counted once every client is connected and caught up (from second 10).
+    let script = "steps:\n  preflight: [{ sleepMs: 25000, progress: 500 }]\n";
+    let server = serve(0.0, Some(script));
+    let pid = server.child.id();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
+    let (id, _) = create(&client, &server.base).await;
+    let idle_rss = rss_kib(pid);
+    client
+        .post(format!("{}/api/v1/installs/{id}/start", server.base))
+        .send()
+        .await
+        .expect("start");
+    let url = format!("{}/api/v1/installs/{id}/events", server.base);
+    let latencies = std::sync::Arc::new(std::sync::Mutex::new(Vec::<f64>::new()));
+    let connected = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let measuring = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let client = client.clone();
+        let url = url.clone();
+        let latencies = latencies.clone();
+        let connected = connected.clone();
+        let measuring = measuring.clone();
+        tasks.push(tokio::spawn(async move {
+            connected.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            follow(&client, &url, |data| {
+                if !measuring.load(std::sync::atomic::Ordering::Relaxed)
+                    || !data.contains(r#""kind":"progress""#)
+                {
+                    return;
+                }
+                let Some(at) = data
+                    .split(r#""at":""#)
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+                else {
+                    return;
+                };
+                let Ok(at) =
+                    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+                else {
+                    return;
+                };
+                let now = time::OffsetDateTime::from(SystemTime::now());
+                let ms = (now - at).as_seconds_f64() * 1000.0;
+                if let Ok(mut l) = latencies.lock() {
+                    l.push(ms);
+                }
+            })
+            .await;
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let loaded_rss = rss_kib(pid);
+    measuring.store(true, std::sync::atomic::Ordering::Relaxed);
+    for task in tasks {
+        let _ = task.await;
+    }
+    let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    l.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "2. SSE fan-out with {clients} clients (HTTP/1.1 on loopback, clients in the same machine)"
+    );
+    println!(
+        "   events measured: {} (progress events after all {} clients connected; commit to client)",
+        l.len(),
+        connected.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    println!(
+        "   latency:         p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        percentile(&l, 0.5),
+        percentile(&l, 0.99),
+        l.last().copied().unwrap_or(f64::NAN)
+    );
+    println!(
+        "   server RSS:      {:.1} MiB idle, {:.1} MiB with {clients} streams (+{:.1} KiB per stream)",
+        idle_rss as f64 / 1024.0,
+        loaded_rss as f64 / 1024.0,
+        (loaded_rss.saturating_sub(idle_rss)) as f64 / clients as f64
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` would pass nothing we need.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        critical_path_ratio().await;
+        fan_out(1000).await;
+        idle_streams(1000).await;
+    });
+}
