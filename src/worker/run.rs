@@ -2,9 +2,9 @@
 //! parallelism), journal each attempt, retry what may clear, and end the run.
 //!
 //! Rules: a step is recorded `running` before its executor starts, and its outcome (with its
-//! outputs) is committed before any dependent is scheduled. After a terminal failure, a cancel
-//! or a shutdown no new step starts; running ones are asked to stop at a safe point and their
-//! end is recorded. If the run can no longer record anything (lease lost, database failing),
+//! outputs) is committed before any dependent is scheduled. After a terminal failure no new
+//! step starts and running ones finish (an in-flight operation reaches a stable state); after
+//! a cancel or a shutdown running ones are asked to stop at a safe point. Every end is recorded. If the run can no longer record anything (lease lost, database failing),
 //! every step is stopped, nothing more is written, and — for a failing database — a recovery
 //! file next to the database says what was in flight.
 
@@ -167,10 +167,11 @@ pub(super) async fn run_install(deps: Arc<RunDeps>, claimed: Claimed, signals: R
                         r
                     }
                     AttemptEnd::Failed(f) => {
+                        // No new step starts; those running finish what they are doing (an
+                        // Azure operation in flight reaches a stable state) and are recorded.
                         let r = store.finish_step(&lease, step.as_str(), attempt, &StepEnd::Failed(f.clone())).await;
                         status.insert(step, StepStatus::Failed);
                         failure.get_or_insert((step, f));
-                        stop.cancel();
                         r
                     }
                     AttemptEnd::Stopped if lost.is_cancelled() => Ok(()),

@@ -390,3 +390,31 @@ async fn a_failing_database_stops_external_calls_and_leaves_a_recovery_file() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(app.steps.calls(StepId::ResourceGroup), 0);
 }
+
+#[tokio::test]
+async fn after_a_failure_running_steps_finish_and_are_recorded() {
+    // dns fails while platform (independent of it) is still working: platform must finish and
+    // be recorded as succeeded, not be cut off.
+    let app = TestApp::spawn_with(script(
+        "steps:
+           platform: [{ sleepMs: 0, gate: slow }]
+           dns: [{ sleepMs: 0, outcome: { result: terminal, code: RecordConflict } }]",
+    ))
+    .await;
+    let id = app.start_sample().await;
+    app.steps.called(StepId::Platform, 1).await;
+    app.steps.called(StepId::Dns, 1).await;
+    // The install stays running until platform has finished.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(app.detail(&id).await["status"], "running");
+    app.steps.open_gate("slow");
+    let detail = app.wait_status(&id, &["failed"]).await;
+    assert_eq!(step(&detail, "platform")["status"], "succeeded");
+    assert_eq!(step(&detail, "dns")["status"], "failed");
+    assert_eq!(
+        step(&detail, "superset")["status"],
+        "pending",
+        "nothing new started"
+    );
+    assert_eq!(detail["status"], "failed");
+}
