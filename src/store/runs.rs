@@ -7,7 +7,7 @@
 //! published on the bus only after the commit.
 
 use super::events::append;
-use super::{InstallId, InstallStatus, Result, Store, StoreError};
+use super::{InstallId, InstallStatus, Result, StepStatus, Store, StoreError};
 use crate::events::{Event, EventKind, Level, NewEvent};
 use serde::Serialize;
 use sqlx::SqliteConnection;
@@ -339,10 +339,19 @@ impl Store {
                     ),
                 )
             }
-            StepEnd::Cancelled => {
+            StepEnd::Cancelled | StepEnd::Interrupted => {
+                let (status, why) = if *end == StepEnd::Cancelled {
+                    (StepStatus::Cancelled, "cancelled")
+                } else {
+                    (
+                        StepStatus::Interrupted,
+                        "interrupted: the console is shutting down",
+                    )
+                };
                 sqlx::query!(
-                    "UPDATE install_steps SET status = 'cancelled', finished_at = ?
+                    "UPDATE install_steps SET status = ?, finished_at = ?
                      WHERE install_id = ? AND step_id = ?",
+                    status,
                     now,
                     id,
                     step,
@@ -352,27 +361,9 @@ impl Store {
                 step_status_event(
                     step,
                     attempt,
-                    "cancelled",
+                    status.as_str(),
                     Level::Warn,
-                    format!("attempt {attempt} cancelled"),
-                )
-            }
-            StepEnd::Interrupted => {
-                sqlx::query!(
-                    "UPDATE install_steps SET status = 'interrupted', finished_at = ?
-                     WHERE install_id = ? AND step_id = ?",
-                    now,
-                    id,
-                    step,
-                )
-                .execute(&mut *tx)
-                .await?;
-                step_status_event(
-                    step,
-                    attempt,
-                    "interrupted",
-                    Level::Warn,
-                    format!("attempt {attempt} interrupted: the console is shutting down"),
+                    format!("attempt {attempt} {why}"),
                 )
             }
         };

@@ -1,8 +1,7 @@
 //! The binary itself: `plan`, `serve` (port 0, the Listening line, graceful SIGTERM), `history`.
 
-use crate::helpers::sample_path;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use crate::helpers::{sample_path, spawn_console};
+use std::process::Command;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_katonic-console"))
@@ -62,21 +61,13 @@ fn plan_of_an_invalid_spec_exits_non_zero_listing_every_error() {
 fn serve_reports_its_real_port_and_stops_gracefully_on_sigterm() {
     let temp = tempfile::tempdir().unwrap();
     let data = temp.path().join("data");
-    let mut child = bin()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("Listening on ")
-        .unwrap_or_else(|| panic!("{line}"));
+    let (mut child, url) = spawn_console(&[
+        "serve".as_ref(),
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+    ]);
     let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
     assert_ne!(port, 0);
     let health = std::net::TcpStream::connect(("127.0.0.1", port));

@@ -2,11 +2,10 @@
 //! interrupted, resume completes it without running any completed step again. And a second
 //! console on the same data dir refuses to start.
 
-use crate::helpers::SAMPLE_YAML;
+use crate::helpers::{SAMPLE_YAML, spawn_console};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 struct Console {
@@ -15,32 +14,18 @@ struct Console {
 }
 
 fn start(data: &Path, script: &Path) -> Console {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_katonic-console"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--simulate",
-            "--time-scale",
-            "0",
-            "--step-script",
-        ])
-        .arg(script)
-        .arg("--data-dir")
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("Listening on ")
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_string();
+    let (child, base) = spawn_console(&[
+        "serve".as_ref(),
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--simulate".as_ref(),
+        "--time-scale".as_ref(),
+        "0".as_ref(),
+        "--step-script".as_ref(),
+        script.as_os_str(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+    ]);
     Console { child, base }
 }
 

@@ -251,3 +251,24 @@ pub fn step<'a>(detail: &'a serde_json::Value, id: &str) -> &'a serde_json::Valu
 pub fn script(yaml: &str) -> StepScript {
     serde_yaml_ng::from_str(yaml).unwrap()
 }
+
+/// Start the real binary with `args`; returns the child and the URL it printed.
+pub fn spawn_console(args: &[&std::ffi::OsStr]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_katonic-console"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("Listening on ")
+        .unwrap_or_else(|| panic!("no Listening line: {line:?}"))
+        .to_string();
+    (child, url)
+}
