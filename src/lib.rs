@@ -2,6 +2,7 @@
 //! browser on a jumphost. See `DESIGN.md` in the shared folder for the picture:
 //! `web` → `spec` → `plan` → `store`, with the worker and the Azure/Kubernetes clients to come.
 
+pub mod azure;
 pub mod commands;
 pub mod config;
 pub mod events;
@@ -11,6 +12,7 @@ pub mod plan;
 pub mod review;
 pub mod spec;
 pub mod startup;
+pub mod steps;
 pub mod store;
 pub mod web;
 pub mod worker;

@@ -129,7 +129,7 @@ pub(super) async fn run_install(deps: Arc<RunDeps>, claimed: Claimed, signals: R
                     spec: spec.clone(),
                     planned: planned.clone(),
                     outputs: Arc::new(outputs.clone()),
-                    checkpoint: checkpoints.remove(&planned.id),
+                    saved: std::sync::Mutex::new(checkpoints.remove(&planned.id)),
                     store: store.clone(),
                     lease: lease.clone(),
                     stop: stop.clone(),

@@ -88,8 +88,8 @@ pub struct StepContext {
     pub planned: PlannedStep,
     /// Outputs of every step already completed in this install (this run or earlier ones).
     pub outputs: Arc<BTreeMap<StepId, serde_json::Value>>,
-    /// What an earlier attempt of this step saved mid-step, if anything.
-    pub checkpoint: Option<serde_json::Value>,
+    /// What this step saved mid-step (in an earlier attempt or this one), if anything.
+    pub(super) saved: std::sync::Mutex<Option<serde_json::Value>>,
     pub(super) store: Store,
     pub(super) lease: Lease,
     pub(super) stop: CancellationToken,
@@ -122,11 +122,20 @@ impl StepContext {
         self.event(EventKind::Log, level, message.into()).await
     }
 
-    /// Save what a resumed attempt needs (e.g. `{"operation": "<Azure-AsyncOperation URL>"}`).
+    /// What this step last saved with [`StepContext::checkpoint`] (in any attempt).
+    pub fn saved_checkpoint(&self) -> Option<serde_json::Value> {
+        self.saved.lock().ok().and_then(|s| s.clone())
+    }
+
+    /// Save what a resumed attempt needs (e.g. an operation's `Azure-AsyncOperation` URL),
+    /// committed before this returns.
     pub async fn checkpoint(&self, value: &serde_json::Value) -> Result<(), StepError> {
         self.store
             .checkpoint_step(&self.lease, self.step.as_str(), value)
             .await?;
+        if let Ok(mut saved) = self.saved.lock() {
+            *saved = Some(value.clone());
+        }
         Ok(())
     }
 

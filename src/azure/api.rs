@@ -1,0 +1,13 @@
+//! The api-version used for each resource provider (the newest stable versions in
+//! `shared/azure-specs`; see the Azure brief, §0).
+
+pub const RESOURCES: &str = "2025-04-01";
+pub const SUBSCRIPTIONS: &str = "2022-12-01";
+pub const NETWORK: &str = "2025-07-01";
+pub const CONTAINER_SERVICE: &str = "2025-10-01";
+pub const STORAGE: &str = "2025-06-01";
+pub const CONTAINER_REGISTRY: &str = "2025-04-01";
+pub const MANAGED_IDENTITY: &str = "2023-01-31";
+pub const AUTHORIZATION: &str = "2022-04-01";
+pub const COMPUTE_USAGES: &str = "2024-07-01";
+pub const COMPUTE_SKUS: &str = "2021-07-01";

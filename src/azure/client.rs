@@ -1,0 +1,323 @@
+//! The ARM request pipeline: bearer token, api-version, `x-ms-client-request-id` per request and
+//! the install's id as `x-ms-correlation-request-id` (so Azure support can find an install's
+//! calls), the error envelope parsed into [`ArmError`], and short retries of throttling, 5xx and
+//! dropped connections that honour `Retry-After`. (The worker retries whole steps on top; these
+//! retries only absorb brief blips without failing a step.)
+
+use super::error::{ApiFailure, ArmError, ErrorDetail};
+use super::settings::ArmSettings;
+use azure_core::credentials::TokenCredential;
+use reqwest::Method;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A response ARM gave.
+#[derive(Debug, Clone)]
+pub struct ArmResponse {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Option<Value>,
+}
+
+impl ArmResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `Retry-After` in seconds (ARM sends integers; HTTP dates are not used by ARM).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.header("retry-after")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs)
+    }
+}
+
+/// How the client waits: between polls of long-running operations, and for retries.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Poll interval when ARM gives no `Retry-After`, and the lower bound on any wait.
+    pub min_wait: Duration,
+    /// Upper bound on any wait (a service asking for longer is polled sooner).
+    pub max_wait: Duration,
+    /// Tries of one request, the first included (idempotent methods; POST only on 429).
+    pub tries: u32,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            min_wait: Duration::from_secs(2),
+            max_wait: Duration::from_secs(60),
+            tries: 4,
+        }
+    }
+}
+
+impl Timing {
+    pub fn clamp(&self, wait: Option<Duration>) -> Duration {
+        wait.unwrap_or(self.min_wait)
+            .clamp(self.min_wait, self.max_wait)
+    }
+}
+
+/// The ARM client; cheap to clone.
+#[derive(Clone)]
+pub struct ArmClient {
+    http: reqwest::Client,
+    credential: Arc<dyn TokenCredential>,
+    endpoint: String,
+    scope: String,
+    correlation_id: Option<String>,
+    pub timing: Timing,
+}
+
+impl std::fmt::Debug for ArmClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArmClient")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ArmClient {
+    /// A client for the settings' cloud, credential and CA.
+    pub fn new(settings: &ArmSettings) -> Result<ArmClient, ArmError> {
+        let (endpoint, authority) = settings.endpoints().map_err(ArmError::Config)?;
+        let http = http_client(settings.ca_file.as_deref())?;
+        let credential = super::credential::build(settings, &authority, &http)?;
+        Ok(Self::from_parts(http, credential, &endpoint))
+    }
+
+    /// A client from its parts (tests give their own credential).
+    pub fn from_parts(
+        http: reqwest::Client,
+        credential: Arc<dyn TokenCredential>,
+        endpoint: &str,
+    ) -> ArmClient {
+        let endpoint = endpoint.trim_end_matches('/').to_string();
+        ArmClient {
+            scope: format!("{endpoint}/.default"),
+            http,
+            credential,
+            endpoint,
+            correlation_id: None,
+            timing: Timing::default(),
+        }
+    }
+
+    /// The same client, tagging every request with the install's correlation id.
+    pub fn for_install(&self, correlation_id: &str) -> ArmClient {
+        ArmClient {
+            correlation_id: Some(correlation_id.to_string()),
+            ..self.clone()
+        }
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// `https://<arm><path>?api-version=<v>` (path from `/subscriptions/...`).
+    pub fn url(&self, path: &str, api_version: &str) -> String {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("{}{path}{sep}api-version={api_version}", self.endpoint)
+    }
+
+    /// `GET` a resource: `None` when it does not exist.
+    pub async fn get(&self, path: &str, api_version: &str) -> Result<Option<Value>, ArmError> {
+        match self.call(Method::GET, path, api_version, None).await {
+            Ok(res) => Ok(Some(res.body.unwrap_or(Value::Null))),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A call on a path; error statuses become [`ArmError::Api`].
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        api_version: &str,
+        body: Option<&Value>,
+    ) -> Result<ArmResponse, ArmError> {
+        let url = self.url(path, api_version);
+        self.send(method, &url, body).await
+    }
+
+    /// A call on an absolute URL exactly as given (operation status URLs are opaque: never
+    /// rebuilt or given another api-version).
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<ArmResponse, ArmError> {
+        // A throttled or refused request was not processed, so even a POST may be repeated;
+        // a 5xx or dropped POST may have been, so it is not.
+        let idempotent = method != Method::POST;
+        let mut try_number = 1;
+        loop {
+            let result = self.send_once(method.clone(), url, body).await;
+            let retry = match &result {
+                Ok(_) => None,
+                Err(e) if e.status() == Some(429) => Some(e.retry_after()),
+                Err(e) if idempotent && e.status().is_some_and(|s| s >= 500) => {
+                    Some(e.retry_after())
+                }
+                Err(ArmError::Transport { .. }) if idempotent => Some(None),
+                Err(_) => None,
+            };
+            match retry {
+                Some(wait) if try_number < self.timing.tries => {
+                    let wait = self.timing.clamp(wait);
+                    tracing::debug!(%url, try_number, ?wait, "retrying ARM request");
+                    tokio::time::sleep(wait).await;
+                    try_number += 1;
+                }
+                _ => return result,
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<ArmResponse, ArmError> {
+        let token = self
+            .credential
+            .get_token(&[self.scope.as_str()], None)
+            .await
+            .map_err(|e| ArmError::Auth(e.to_string()))?;
+        let mut request = self
+            .http
+            .request(method, url)
+            .bearer_auth(token.token.secret())
+            .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
+            .header("x-ms-return-client-request-id", "true");
+        if let Some(id) = &self.correlation_id {
+            request = request.header("x-ms-correlation-request-id", id);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| ArmError::Transport {
+            url: strip_query(url),
+            message: error_chain(&e),
+        })?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.map_err(|e| ArmError::Transport {
+            url: strip_query(url),
+            message: error_chain(&e),
+        })?;
+        let body = if bytes.is_empty() {
+            None
+        } else {
+            Some(serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+                ArmError::Protocol(format!(
+                    "{status} from {} is not JSON: {e}",
+                    strip_query(url)
+                ))
+            })?)
+        };
+        let response = ArmResponse {
+            status,
+            headers,
+            body,
+        };
+        if status >= 400 {
+            return Err(api_error(&response));
+        }
+        Ok(response)
+    }
+}
+
+/// The error envelope of a failed response.
+fn api_error(response: &ArmResponse) -> ArmError {
+    let detail = response
+        .body
+        .as_ref()
+        .and_then(|b| b.get("error"))
+        .and_then(|e| serde_json::from_value::<ErrorDetail>(e.clone()).ok());
+    let (code, message, target) = match &detail {
+        Some(d) => {
+            let inner = d.innermost();
+            let message = if inner.code == d.code {
+                d.message.clone()
+            } else {
+                format!("{} ({}: {})", inner.message, d.code, d.message)
+            };
+            (inner.code.clone(), message, inner.target.clone())
+        }
+        None => (
+            http_code(response.status),
+            format!("HTTP {} with no error details", response.status),
+            None,
+        ),
+    };
+    ArmError::Api(Box::new(ApiFailure {
+        status: response.status,
+        code,
+        message,
+        target,
+        retry_after: response.retry_after(),
+        request_id: response.header("x-ms-request-id").map(str::to_string),
+        correlation_id: response
+            .header("x-ms-correlation-request-id")
+            .map(str::to_string),
+    }))
+}
+
+fn http_code(status: u16) -> String {
+    match status {
+        404 => "NotFound",
+        409 => "Conflict",
+        429 => "TooManyRequests",
+        500 => "InternalServerError",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        _ => "HttpError",
+    }
+    .to_string()
+}
+
+/// URLs in errors lose their query (status URLs can carry signatures).
+fn strip_query(url: &str) -> String {
+    url.split('?').next().unwrap_or(url).to_string()
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+/// An HTTPS-only client trusting the system roots plus the certificates in `ca_file`.
+pub fn http_client(ca_file: Option<&std::path::Path>) -> Result<reqwest::Client, ArmError> {
+    let mut builder = reqwest::Client::builder()
+        .https_only(true)
+        .connect_timeout(Duration::from_secs(15))
+        .timeout(Duration::from_secs(120));
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path).map_err(|e| {
+            ArmError::Config(format!("cannot read CA file {}: {e}", path.display()))
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| ArmError::Config(format!("CA file {} is not PEM: {e}", path.display())))?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| ArmError::Config(format!("cannot build the HTTPS client: {e}")))
+}

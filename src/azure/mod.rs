@@ -1,0 +1,17 @@
+//! Azure Resource Manager over REST: credentials (`azure_identity`, chosen by configuration),
+//! the request pipeline (api-versions, correlation ids, error envelope, short retries) and
+//! long-running operations, plus typed request bodies per resource built from Microsoft's specs
+//! (`shared/azure-specs`). Knows nothing of installs or steps.
+
+pub mod api;
+pub mod client;
+pub mod credential;
+pub mod error;
+pub mod lro;
+pub mod resources;
+pub mod settings;
+
+pub use client::{ArmClient, ArmResponse, Timing};
+pub use error::ArmError;
+pub use lro::{FinalState, Pending, Poll, Started};
+pub use settings::{ArmSettings, Cloud, CredentialKind};

@@ -1,0 +1,184 @@
+//! Simulator of the parts of Azure Resource Manager and Entra ID the console uses, served over HTTPS on loopback.
+//!
+//! The simulator reads JSON the way Azure does (its own serde structs and JSON values, no types
+//! shared with the client code), keeps its resources in a state directory, and rejects what
+//! real Azure rejects. See `README.md` beside this file for the fault-plan format.
+
+mod arm;
+mod catalog;
+mod faults;
+mod identity;
+mod kubeconfig;
+mod log;
+mod record;
+mod resources;
+mod schema;
+mod server;
+mod state;
+mod tls;
+
+#[cfg(test)]
+mod tests;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use faults::{FaultAction, FaultPlan, FaultRule};
+pub use log::LoggedRequest;
+
+/// How to start a simulator.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Loopback address to bind (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// Directory for `ca.pem`, `catalog.yaml` and `state.json`; created if missing.
+    pub state_dir: PathBuf,
+    /// Multiplier for simulated operation durations (1.0 = Azure-like, 0 = done at the first poll).
+    pub time_scale: f64,
+    /// Optional fault plan (YAML) loaded at start.
+    pub faults: Option<PathBuf>,
+    /// Optional directory to record request/response pairs in `oav` traffic format.
+    pub record_dir: Option<PathBuf>,
+}
+
+impl SimConfig {
+    /// A config for tests: random loopback port, instant operations, no faults, no recording.
+    pub fn for_dir(state_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state_dir: state_dir.into(),
+            time_scale: 0.0,
+            faults: None,
+            record_dir: None,
+        }
+    }
+}
+
+/// Errors starting the simulator.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("simulator I/O error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the simulator only listens on loopback, not {0}")]
+    NotLoopback(SocketAddr),
+    #[error("certificate generation failed: {0}")]
+    Certificate(#[from] rcgen::Error),
+    #[error("TLS configuration failed: {0}")]
+    Tls(String),
+    #[error("invalid {what} in {path}: {message}")]
+    Invalid {
+        what: &'static str,
+        path: PathBuf,
+        message: String,
+    },
+    #[error("invalid fault plan: {0}")]
+    Faults(String),
+}
+
+impl SimError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// A running simulator. Dropping it leaves the server running until the runtime ends;
+/// call [`SimHandle::shutdown`] to stop it.
+pub struct SimHandle {
+    /// ARM base URL, e.g. `https://127.0.0.1:41234`.
+    pub arm_endpoint: String,
+    /// Entra ID authority host (the tenant is appended by the client).
+    pub authority_host: String,
+    pub tenant_id: String,
+    pub subscription_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// PEM of the CA that signed the server certificate.
+    pub ca_pem: String,
+    /// `ca.pem` in the state directory.
+    pub ca_file: PathBuf,
+    /// App-Service-style managed identity endpoint (`IDENTITY_ENDPOINT`).
+    pub managed_identity_endpoint: String,
+    /// Value of `IDENTITY_HEADER` / the `X-IDENTITY-HEADER` request header.
+    pub managed_identity_header: String,
+    /// The bound socket address.
+    pub addr: SocketAddr,
+    shared: Arc<server::Shared>,
+    server: axum_server::Handle<SocketAddr>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for SimHandle {
+    // Hand-written so the client secret never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimHandle")
+            .field("arm_endpoint", &self.arm_endpoint)
+            .field("tenant_id", &self.tenant_id)
+            .field("subscription_id", &self.subscription_id)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SimHandle {
+    /// Every request served so far, oldest first.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.log.snapshot()
+    }
+
+    /// Forget the request log (tests that assert on a later phase only).
+    pub fn clear_requests(&self) {
+        self.shared.log.clear();
+    }
+
+    /// Replace the fault plan; counters of the previous plan are discarded.
+    pub fn set_faults(&self, plan: FaultPlan) {
+        self.shared.faults.replace(plan);
+    }
+
+    /// Dotenv text a client can load to talk to this simulator.
+    pub fn env_file_contents(&self) -> String {
+        format!(
+            "# katonic-console simulator ({})\n\
+             AZURE_TENANT_ID={}\n\
+             AZURE_CLIENT_ID={}\n\
+             AZURE_CLIENT_SECRET={}\n\
+             AZURE_SUBSCRIPTION_ID={}\n\
+             KATONIC_ARM_ENDPOINT={}\n\
+             KATONIC_AUTHORITY_HOST={}\n\
+             KATONIC_CA_FILE={}\n",
+            self.arm_endpoint,
+            self.tenant_id,
+            self.client_id,
+            self.client_secret,
+            self.subscription_id,
+            self.arm_endpoint,
+            self.authority_host,
+            self.ca_file.display()
+        )
+    }
+
+    /// Stop serving and wait for the server task to end. State is already on disk.
+    pub async fn shutdown(self) {
+        self.server.shutdown();
+        let _ = self.task.await;
+    }
+}
+
+/// Start a simulator: load or create the state directory, bind, and serve in a spawned task.
+pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
+    server::start(config).await
+}

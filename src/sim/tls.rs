@@ -1,0 +1,138 @@
+//! The simulator's certificate authority (kept in the state dir) and the certificates it signs.
+
+use std::path::{Path, PathBuf};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
+};
+use time::{Duration, OffsetDateTime};
+
+use super::SimError;
+
+const CA_CN: &str = "katonic-console simulator CA";
+
+/// The CA: its PEM (what clients trust) and its key (to sign server and client certificates).
+pub(crate) struct Ca {
+    pub pem: String,
+    pub file: PathBuf,
+    key: KeyPair,
+}
+
+/// A certificate and its private key, both PEM.
+pub(crate) struct Leaf {
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+/// The issuer parameters must be identical on every start: leaf certificates name the CA by
+/// its distinguished name and key identifier, both derived from these and the stored key.
+fn ca_params() -> Result<CertificateParams, SimError> {
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, CA_CN);
+    dn.push(DnType::OrganizationName, "katonic-console");
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let now = OffsetDateTime::now_utc();
+    params.not_before = now - Duration::days(1);
+    params.not_after = now + Duration::days(3650);
+    Ok(params)
+}
+
+impl Ca {
+    /// Reuse `ca.pem` + `ca-key.pem` from `dir` if both exist, else create them.
+    pub fn load_or_create(dir: &Path) -> Result<Self, SimError> {
+        let file = dir.join("ca.pem");
+        let key_file = dir.join("ca-key.pem");
+        if file.exists() && key_file.exists() {
+            let pem = std::fs::read_to_string(&file).map_err(|e| SimError::io(&file, e))?;
+            let key_pem =
+                std::fs::read_to_string(&key_file).map_err(|e| SimError::io(&key_file, e))?;
+            let key = KeyPair::from_pem(&key_pem)?;
+            return Ok(Self { pem, file, key });
+        }
+        let key = KeyPair::generate()?;
+        let cert = ca_params()?.self_signed(&key)?;
+        let pem = cert.pem();
+        super::state::write_atomic(&key_file, key.serialize_pem().as_bytes(), true)?;
+        super::state::write_atomic(&file, pem.as_bytes(), false)?;
+        Ok(Self { pem, file, key })
+    }
+
+    fn issuer(&self) -> Result<Issuer<'static, &KeyPair>, SimError> {
+        Ok(Issuer::new(ca_params()?, &self.key))
+    }
+
+    /// The HTTPS server certificate for 127.0.0.1 / localhost.
+    pub fn server_leaf(&self) -> Result<Leaf, SimError> {
+        let mut params =
+            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now - Duration::days(1);
+        params.not_after = now + Duration::days(825);
+        let key = KeyPair::generate()?;
+        let cert = params.signed_by(&key, &self.issuer()?)?;
+        Ok(Leaf {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        })
+    }
+
+    /// A Kubernetes client certificate (`CN=user, O=group`) for a cluster's admin kubeconfig.
+    pub fn client_leaf(&self, user: &str, group: &str) -> Result<Leaf, SimError> {
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params.distinguished_name.push(DnType::CommonName, user);
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, group);
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now - Duration::days(1);
+        params.not_after = now + Duration::days(730);
+        let key = KeyPair::generate()?;
+        let cert = params.signed_by(&key, &self.issuer()?)?;
+        Ok(Leaf {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        })
+    }
+}
+
+/// A rustls server config (aws-lc-rs provider, HTTP/1.1 via ALPN) for the leaf.
+pub(crate) fn server_config(leaf: &Leaf) -> Result<rustls::ServerConfig, SimError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_slice_iter(leaf.cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| SimError::Tls(e.to_string()))?;
+    let key = PrivateKeyDer::from_pem_slice(leaf.key_pem.as_bytes())
+        .map_err(|e| SimError::Tls(e.to_string()))?;
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| SimError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| SimError::Tls(e.to_string()))?;
+    // HTTP/1.1 only: a dropped-connection fault then means exactly "no response".
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}

@@ -1,0 +1,185 @@
+//! Create-or-adopt for one ARM resource, resumable:
+//! 1. an operation this step started before (checkpointed) is followed, not started again;
+//! 2. a resource that exists in the desired shape is adopted without a PUT, one still
+//!    provisioning is followed;
+//! 3. otherwise PUT, checkpoint the operation's polling URL at once, and follow it.
+
+use super::errors::step_error;
+use crate::azure::ArmClient;
+use crate::azure::lro::{self, FinalState, Pending, Poll, Started};
+use crate::worker::{StepContext, StepError};
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+use std::time::{Duration, Instant};
+
+/// Progress is reported at least this often while an operation runs.
+const PROGRESS_EVERY: Duration = Duration::from_secs(20);
+
+/// Operations in flight of this step, by resource path, as checkpointed.
+fn checkpointed(ctx: &StepContext, path: &str) -> Option<Pending> {
+    ctx.saved_checkpoint()
+        .as_ref()
+        .and_then(|c| c.get("operations"))
+        .and_then(|ops| ops.get(path))
+        .and_then(|p| serde_json::from_value(p.clone()).ok())
+}
+
+/// Every `desired` leaf is in `existing` (strings compared case-insensitively, as ARM does; array
+/// items matched in any order).
+pub fn matches(desired: &Value, existing: &Value) -> bool {
+    match (desired, existing) {
+        (Value::Object(d), Value::Object(e)) => d
+            .iter()
+            .all(|(k, v)| e.get(k).is_some_and(|ev| matches(v, ev))),
+        (Value::Array(d), Value::Array(e)) => d.iter().all(|dv| e.iter().any(|ev| matches(dv, ev))),
+        (Value::String(d), Value::String(e)) => d.eq_ignore_ascii_case(e),
+        (d, e) => d == e,
+    }
+}
+
+fn provisioning_state(body: &Value) -> Option<&str> {
+    body.pointer("/properties/provisioningState")
+        .and_then(Value::as_str)
+}
+
+/// Make `path` exist as `body` describes; returns the resource as ARM shows it.
+pub async fn ensure(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    path: &str,
+    api_version: &str,
+    body: &Value,
+    what: &str,
+) -> Result<Value, StepError> {
+    if let Some(pending) = checkpointed(ctx, path) {
+        ctx.progress(format!("{what}: following the operation started before"))
+            .await?;
+        match follow(ctx, arm, &pending, what).await {
+            Ok(resource) => {
+                forget(ctx, path).await?;
+                return Ok(resource);
+            }
+            // The status URL may have expired: look at the resource itself.
+            Err(StepError::Terminal { .. }) | Err(StepError::Retryable { .. }) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    ctx.guard()?;
+    let existing = arm
+        .get(path, api_version)
+        .await
+        .map_err(|e| step_error(&format!("reading {what}"), e))?;
+    if let Some(existing) = existing {
+        match provisioning_state(&existing) {
+            Some(state) if !is_terminal(state) => {
+                ctx.progress(format!("{what} is {state}; waiting for it"))
+                    .await?;
+                let pending = Pending::ProvisioningState {
+                    resource_url: arm.url(path, api_version),
+                };
+                return follow(ctx, arm, &pending, what).await;
+            }
+            Some(state) if !state.eq_ignore_ascii_case("succeeded") => {}
+            _ if matches(&without_tags(body), &existing) => {
+                ctx.progress(format!("{what} already exists as required: adopted"))
+                    .await?;
+                return Ok(existing);
+            }
+            _ => {}
+        }
+    }
+    ctx.guard()?;
+    let response = arm
+        .call(Method::PUT, path, api_version, Some(body))
+        .await
+        .map_err(|e| step_error(&format!("creating {what}"), e))?;
+    match lro::started(&response, &arm.url(path, api_version), FinalState::Resource) {
+        Started::Done(resource) => Ok(resource.unwrap_or(Value::Null)),
+        Started::Pending(pending) => {
+            remember(ctx, path, &pending).await?;
+            let resource = follow(ctx, arm, &pending, what).await?;
+            forget(ctx, path).await?;
+            Ok(resource)
+        }
+    }
+}
+
+/// Tags may be merged by others (policies add tags): they do not decide adoption.
+fn without_tags(body: &Value) -> Value {
+    let mut body = body.clone();
+    if let Some(map) = body.as_object_mut() {
+        map.remove("tags");
+    }
+    body
+}
+
+fn is_terminal(state: &str) -> bool {
+    matches!(
+        state.to_ascii_lowercase().as_str(),
+        "succeeded" | "failed" | "canceled" | "cancelled"
+    )
+}
+
+/// Follow an operation, reporting progress and stopping when the step must stop.
+pub async fn follow(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    pending: &Pending,
+    what: &str,
+) -> Result<Value, StepError> {
+    let started = Instant::now();
+    let mut reported = Instant::now();
+    loop {
+        ctx.guard()?;
+        let poll = lro::poll_once(arm, pending)
+            .await
+            .map_err(|e| step_error(&format!("waiting for {what}"), e))?;
+        match poll {
+            Poll::Done(resource) => return Ok(resource.unwrap_or(Value::Null)),
+            Poll::Running {
+                status,
+                percent,
+                retry_after,
+            } => {
+                if reported.elapsed() >= PROGRESS_EVERY {
+                    let pct = percent.map(|p| format!(", {p:.0}%")).unwrap_or_default();
+                    ctx.progress(format!(
+                        "{what}: {status}{pct} ({}s)",
+                        started.elapsed().as_secs()
+                    ))
+                    .await?;
+                    reported = Instant::now();
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(arm.timing.clamp(retry_after)) => {}
+                    () = ctx.stopped() => return Err(StepError::Stopped),
+                }
+            }
+        }
+    }
+}
+
+async fn remember(ctx: &StepContext, path: &str, pending: &Pending) -> Result<(), StepError> {
+    let mut checkpoint = ctx.saved_checkpoint().unwrap_or_else(|| json!({}));
+    let ops = checkpoint.as_object_mut().map(|c| {
+        c.entry("operations")
+            .or_insert_with(|| Value::Object(Map::new()))
+    });
+    if let Some(Value::Object(ops)) = ops {
+        ops.insert(
+            path.to_string(),
+            serde_json::to_value(pending).unwrap_or(Value::Null),
+        );
+    }
+    ctx.checkpoint(&checkpoint).await
+}
+
+async fn forget(ctx: &StepContext, path: &str) -> Result<(), StepError> {
+    let Some(mut checkpoint) = ctx.saved_checkpoint() else {
+        return Ok(());
+    };
+    if let Some(Value::Object(ops)) = checkpoint.get_mut("operations") {
+        ops.remove(path);
+    }
+    ctx.checkpoint(&checkpoint).await
+}

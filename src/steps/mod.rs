@@ -1,0 +1,71 @@
+//! The install's steps against Azure: preflight, then every Azure resource, each idempotent
+//! (deterministic names, create-or-adopt, resumable operations) and tagged with the install id.
+//! Cluster configuration (storage classes onwards) arrives with the Kubernetes work; until then
+//! those steps are delegated to another executor (simulated in `--simulate`).
+
+mod aks;
+mod ensure;
+mod errors;
+mod names;
+mod preflight;
+mod resources;
+
+pub use errors::step_error;
+
+use crate::azure::ArmClient;
+use crate::plan::StepId;
+use crate::worker::{StepContext, StepError, StepExecutor};
+use std::sync::Arc;
+
+/// Runs the Azure steps with an ARM client; other steps go to `rest`.
+pub struct AzureSteps {
+    arm: ArmClient,
+    rest: Arc<dyn StepExecutor>,
+}
+
+impl AzureSteps {
+    pub fn new(arm: ArmClient, rest: Arc<dyn StepExecutor>) -> Self {
+        AzureSteps { arm, rest }
+    }
+}
+
+#[async_trait::async_trait]
+impl StepExecutor for AzureSteps {
+    async fn run(&self, ctx: &StepContext) -> Result<serde_json::Value, StepError> {
+        // Every call of an install carries its id: Azure support can find them all.
+        let arm = self.arm.for_install(&ctx.install.to_string());
+        match ctx.step {
+            StepId::Preflight => preflight::run(ctx, &arm).await,
+            StepId::ResourceGroup => resources::resource_group(ctx, &arm).await,
+            StepId::Network => resources::network(ctx, &arm).await,
+            StepId::Identity => resources::identity(ctx, &arm).await,
+            StepId::Storage => resources::storage(ctx, &arm).await,
+            StepId::Registry => resources::registry(ctx, &arm).await,
+            StepId::AksCluster => aks::cluster(ctx, &arm).await,
+            StepId::ComputePool => aks::user_pool(ctx, &arm, crate::spec::PoolRole::Compute).await,
+            StepId::GpuPool => aks::user_pool(ctx, &arm, crate::spec::PoolRole::Gpu).await,
+            StepId::RoleAssignments => aks::role_assignments(ctx, &arm).await,
+            StepId::Kubeconfig => aks::kubeconfig(ctx, &arm).await,
+            _ => self.rest.run(ctx).await,
+        }
+    }
+}
+
+/// A value an earlier step produced (its outputs are committed before this step starts).
+pub(crate) fn output<'a>(
+    ctx: &'a StepContext,
+    step: StepId,
+    key: &str,
+) -> Result<&'a str, StepError> {
+    ctx.outputs
+        .get(&step)
+        .and_then(|o| o.get(key))
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| {
+            StepError::terminal(
+                "missing-output",
+                format!("step {step} recorded no `{key}`"),
+                format!("Retry step {step}, then resume."),
+            )
+        })
+}
