@@ -216,3 +216,114 @@ pub async fn wait(client: &ArmClient, pending: &Pending) -> Result<Option<Value>
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn response(status: u16, headers: &[(&'static str, &str)], body: Option<Value>) -> ArmResponse {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        ArmResponse {
+            status,
+            headers: map,
+            body,
+        }
+    }
+
+    const RES: &str = "https://arm/sub/x?api-version=1";
+
+    #[test]
+    fn azure_async_operation_wins_over_location_and_state() {
+        let r = response(
+            201,
+            &[
+                ("azure-asyncoperation", "https://arm/op/1?a=b"),
+                ("location", "https://arm/loc/1"),
+            ],
+            Some(serde_json::json!({"properties": {"provisioningState": "Creating"}})),
+        );
+        match started(&r, RES, FinalState::Resource) {
+            Started::Pending(Pending::AsyncOperation { status_url, .. }) => {
+                assert_eq!(status_url, "https://arm/op/1?a=b", "used exactly as given")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn legacy_202_follows_location_and_state_is_the_last_resort() {
+        let r = response(
+            202,
+            &[("location", "https://arm/loc/1"), ("retry-after", "17")],
+            None,
+        );
+        assert_eq!(r.retry_after(), Some(Duration::from_secs(17)));
+        assert!(matches!(
+            started(&r, RES, FinalState::Resource),
+            Started::Pending(Pending::Location { .. })
+        ));
+        let r = response(
+            200,
+            &[],
+            Some(serde_json::json!({"properties": {"provisioningState": "Updating"}})),
+        );
+        assert!(matches!(
+            started(&r, RES, FinalState::Resource),
+            Started::Pending(Pending::ProvisioningState { .. })
+        ));
+        let r = response(
+            200,
+            &[],
+            Some(serde_json::json!({"properties": {"provisioningState": "Succeeded"}})),
+        );
+        assert!(matches!(
+            started(&r, RES, FinalState::Resource),
+            Started::Done(Some(_))
+        ));
+        let r = response(
+            201,
+            &[],
+            Some(serde_json::json!({"name": "no state means done"})),
+        );
+        assert!(matches!(
+            started(&r, RES, FinalState::Resource),
+            Started::Done(Some(_))
+        ));
+    }
+
+    #[test]
+    fn terminal_states_include_both_spellings_of_cancelled() {
+        for s in ["Succeeded", "failed", "Canceled", "Cancelled"] {
+            assert!(is_terminal(s), "{s}");
+        }
+        for s in ["InProgress", "Creating", "Running", "Accepted", "Updating"] {
+            assert!(!is_terminal(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn pending_operations_round_trip_as_checkpoints() {
+        let p = Pending::Location {
+            location_url: "https://arm/loc?x=1".into(),
+            resource_url: RES.into(),
+            final_state: FinalState::Resource,
+        };
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["via"], "location");
+        assert_eq!(serde_json::from_value::<Pending>(json).unwrap(), p);
+    }
+
+    #[test]
+    fn failed_operations_surface_the_innermost_code() {
+        let error = serde_json::json!({"code": "DeploymentFailed", "message": "outer",
+            "details": [{"code": "QuotaExceeded", "message": "standardDSv3Family: 40 needed, 10 free"}]});
+        let e = operation_error("Failed", Some(&error));
+        assert_eq!(e.code(), "QuotaExceeded");
+        assert!(e.message().contains("40 needed"));
+        assert!(!e.is_retryable());
+    }
+}

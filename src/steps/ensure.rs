@@ -183,3 +183,28 @@ async fn forget(ctx: &StepContext, path: &str) -> Result<(), StepError> {
     }
     ctx.checkpoint(&checkpoint).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resource_matches_when_every_desired_leaf_is_there() {
+        let desired = json!({"location": "eastus", "properties": {"addressSpace": {"addressPrefixes": ["10.20.0.0/16"]},
+            "subnets": [{"name": "snet-aks", "properties": {"addressPrefix": "10.20.0.0/26"}}]}});
+        let existing = json!({"id": "/x", "location": "EastUS", "properties": {"provisioningState": "Succeeded",
+            "addressSpace": {"addressPrefixes": ["10.20.0.0/16"]},
+            "subnets": [{"name": "snet-jumphost", "properties": {"addressPrefix": "10.20.0.64/29"}},
+                        {"name": "SNET-AKS", "properties": {"addressPrefix": "10.20.0.0/26", "ipConfigurations": []}}]}});
+        assert!(
+            matches(&desired, &existing),
+            "case and order do not matter, extra fields are fine"
+        );
+        let changed = json!({"properties": {"subnets": [{"name": "snet-aks", "properties": {"addressPrefix": "10.20.0.0/25"}}]}});
+        assert!(!matches(&changed, &existing));
+        assert!(!matches(
+            &json!({"sku": {"name": "Premium"}}),
+            &json!({"sku": {"name": "Standard"}})
+        ));
+    }
+}

@@ -49,3 +49,28 @@ pub fn assignment_path(scope: &str, role: &str, principal_id: &str) -> String {
         assignment_name(scope, role, principal_id)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assignment_names_are_deterministic_guids() {
+        let a = assignment_name(
+            "/subscriptions/s/resourceGroups/RG",
+            NETWORK_CONTRIBUTOR,
+            "p1",
+        );
+        let b = assignment_name(
+            "/subscriptions/s/resourcegroups/rg",
+            NETWORK_CONTRIBUTOR,
+            "p1",
+        );
+        assert_eq!(a, b, "scopes are case-insensitive in Azure");
+        assert_ne!(
+            a,
+            assignment_name("/subscriptions/s/resourceGroups/RG", ACR_PULL, "p1")
+        );
+        assert!(uuid::Uuid::parse_str(&a).is_ok());
+    }
+}

@@ -85,3 +85,27 @@ impl ResourceSku {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sku(json: serde_json::Value) -> ResourceSku {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn usable_zones_drop_restricted_zones_and_locations() {
+        let s = sku(
+            serde_json::json!({"resourceType": "virtualMachines", "name": "Standard_D8s_v3",
+            "locationInfo": [{"location": "eastus", "zones": ["1", "2", "3"]}],
+            "restrictions": [{"type": "Zone", "values": ["eastus"], "restrictionInfo": {"locations": ["eastus"], "zones": ["3"]},
+                              "reasonCode": "NotAvailableForSubscription"}]}),
+        );
+        assert_eq!(s.usable_zones("EastUS"), vec!["1", "2"]);
+        let blocked = sku(serde_json::json!({"name": "Standard_NC6s_v3",
+            "locationInfo": [{"location": "eastus", "zones": ["1"]}],
+            "restrictions": [{"type": "Location", "values": ["eastus"]}]}));
+        assert!(blocked.usable_zones("eastus").is_empty());
+    }
+}
