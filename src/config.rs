@@ -18,6 +18,9 @@ pub struct ServeConfig {
 
     #[command(flatten)]
     pub engine: EngineFlags,
+
+    #[command(flatten)]
+    pub arm: crate::azure::ArmSettings,
 }
 
 /// How installs are executed, from `serve`'s flags.

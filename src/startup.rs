@@ -37,28 +37,73 @@ pub struct Engine {
 impl Engine {
     /// The engine the flags ask for: simulated steps under `--simulate`, else the real ones.
     pub fn from_config(config: &ServeConfig) -> Result<Engine, StartupError> {
-        let flags = &config.engine;
+        Self::new(&config.engine, &config.arm, &config.data_dir)
+    }
+
+    pub fn new(
+        flags: &crate::config::EngineFlags,
+        arm: &crate::azure::ArmSettings,
+        data_dir: &std::path::Path,
+    ) -> Result<Engine, StartupError> {
         let executor: Arc<dyn StepExecutor> = match (flags.simulate, &flags.step_script) {
             (true, Some(path)) => Arc::new(
                 ScriptedSteps::from_file(path, flags.time_scale).map_err(StartupError::Config)?,
             ),
             (true, None) => Arc::new(ScriptedSteps::rehearsal(flags.time_scale)),
-            (false, _) => Arc::new(Unavailable),
+            // Azure steps for real; the cluster configuration arrives with the Kubernetes work.
+            (false, _) => crate::steps::AzureSteps::from_settings(
+                &arm.clone().with_secret_from_env(),
+                Arc::new(Unavailable),
+            ),
         };
         Ok(Engine {
             executor,
-            worker: WorkerConfig::new(config.data_dir.clone()),
+            worker: WorkerConfig::new(data_dir.to_path_buf()),
         })
     }
 }
 
-/// A console ready to serve: data dir locked, database open and migrated, orphaned runs marked
-/// interrupted, worker started, listener bound.
+/// What every console process needs, with or without HTTP: the data dir locked, the database
+/// open and migrated, runs cut off by a crash marked interrupted, and the worker started.
+pub struct Core {
+    pub store: Store,
+    pub worker: WorkerHandle,
+    lock: DataDirLock,
+}
+
+impl Core {
+    pub async fn start(data_dir: &std::path::Path, engine: Engine) -> Result<Core, StartupError> {
+        let lock = DataDirLock::acquire(data_dir)?;
+        let store = Store::open(data_dir).await?;
+        // This process holds the lock, so no worker is alive: whatever was running was cut off.
+        let interrupted = store
+            .interrupt_orphans(false, "the console stopped while it was running")
+            .await?;
+        for id in &interrupted {
+            tracing::warn!(install = %id, "install was running when the console stopped; marked interrupted (resumable)");
+        }
+        let worker = WorkerHandle::spawn(store.clone(), engine.executor, engine.worker);
+        Ok(Core {
+            store,
+            worker,
+            lock,
+        })
+    }
+
+    /// Let running installs stop at a safe point, then close the database.
+    pub async fn stop(self) {
+        self.worker.shutdown().await;
+        self.store.close().await;
+        drop(self.lock);
+    }
+}
+
+/// A console ready to serve: the core started, listener bound.
 pub struct Application {
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
     state: AppState,
-    _lock: DataDirLock,
+    lock: DataDirLock,
 }
 
 impl Application {
@@ -73,15 +118,11 @@ impl Application {
         config: ServeConfig,
         engine: Engine,
     ) -> Result<Application, StartupError> {
-        let lock = DataDirLock::acquire(&config.data_dir)?;
-        let store = Store::open(&config.data_dir).await?;
-        // This process holds the lock, so no worker is alive: whatever was running was cut off.
-        let interrupted = store
-            .interrupt_orphans(false, "the console stopped while it was running")
-            .await?;
-        for id in &interrupted {
-            tracing::warn!(install = %id, "install was running when the console stopped; marked interrupted (resumable)");
-        }
+        let Core {
+            store,
+            worker,
+            lock,
+        } = Core::start(&config.data_dir, engine).await?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartupError::Bind {
@@ -92,13 +133,12 @@ impl Application {
             addr: config.listen,
             source,
         })?;
-        let worker = WorkerHandle::spawn(store.clone(), engine.executor, engine.worker);
         let state = AppState::new(store, worker, config);
         Ok(Application {
             listener,
             local_addr,
             state,
-            _lock: lock,
+            lock,
         })
     }
 
@@ -120,6 +160,7 @@ impl Application {
     ) -> Result<(), StartupError> {
         let state = self.state.clone();
         let closing = state.shutdown.clone();
+        let lock = self.lock;
         let router = web::router(self.state);
         let signal = async move {
             shutdown.await;
@@ -129,8 +170,13 @@ impl Application {
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(signal)
             .await;
-        state.worker.shutdown().await;
-        state.store.close().await;
+        Core {
+            store: state.store,
+            worker: state.worker,
+            lock,
+        }
+        .stop()
+        .await;
         served.map_err(StartupError::Serve)
     }
 }

@@ -1,6 +1,7 @@
 //! The command line: `serve`, `plan`, `history`. Each command is the same operation the web
 //! console offers, for scripts and for admins without a browser.
 
+mod install;
 mod plan_text;
 
 use crate::config::ServeConfig;
@@ -34,6 +35,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run an install without the web console, printing its progress; exits 0 when it
+    /// succeeds, 1 when it fails (resume it later from the console or the API), 2 when the
+    /// spec is invalid.
+    Install(install::InstallArgs),
     /// List the installs recorded in a data dir.
     History {
         #[arg(long, env = "KATONIC_CONSOLE_DATA_DIR", default_value = "./data")]
@@ -74,6 +79,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
     match cli.command {
         Command::Serve(config) => serve(config).await,
         Command::Plan { file, json } => plan(&file, json),
+        Command::Install(args) => install::run(args).await,
         Command::History { data_dir } => history(data_dir).await,
     }
 }
@@ -90,7 +96,10 @@ async fn serve(config: ServeConfig) -> Result<ExitCode, CommandError> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn plan(file: &PathBuf, json: bool) -> Result<ExitCode, CommandError> {
+/// Read and review a spec file (`-` is stdin; `.json` is JSON, anything else YAML).
+pub(super) fn read_spec(
+    file: &PathBuf,
+) -> Result<Result<review::Reviewed, spec::SpecErrors>, CommandError> {
     let read = |source| CommandError::Read {
         path: file.clone(),
         source,
@@ -104,8 +113,28 @@ fn plan(file: &PathBuf, json: bool) -> Result<ExitCode, CommandError> {
         Some("json") => DocumentFormat::Json,
         _ => DocumentFormat::Yaml,
     };
-    let reviewed =
-        spec::from_text(&text, format).and_then(|doc| review::review(&doc, review::today()));
+    Ok(spec::from_text(&text, format).and_then(|doc| review::review(&doc, review::today())))
+}
+
+/// Every field error, on stderr; the exit code of an invalid spec.
+pub(super) fn print_spec_errors(
+    file: &std::path::Path,
+    errors: &spec::SpecErrors,
+) -> Result<ExitCode, CommandError> {
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "{}: {} error(s)", file.display(), errors.errors.len())?;
+    for e in &errors.errors {
+        writeln!(
+            err,
+            "  {}: {} [{}]\n    fix: {}",
+            e.field, e.message, e.rule, e.fix
+        )?;
+    }
+    Ok(ExitCode::from(2))
+}
+
+fn plan(file: &PathBuf, json: bool) -> Result<ExitCode, CommandError> {
+    let reviewed = read_spec(file)?;
     let mut out = std::io::stdout().lock();
     match reviewed {
         Ok(r) if json => {
@@ -117,18 +146,7 @@ fn plan(file: &PathBuf, json: bool) -> Result<ExitCode, CommandError> {
             plan_text::write(&mut out, &r)?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(errors) => {
-            let mut err = std::io::stderr().lock();
-            writeln!(err, "{}: {} error(s)", file.display(), errors.errors.len())?;
-            for e in &errors.errors {
-                writeln!(
-                    err,
-                    "  {}: {} [{}]\n    fix: {}",
-                    e.field, e.message, e.rule, e.fix
-                )?;
-            }
-            Ok(ExitCode::from(2))
-        }
+        Err(errors) => print_spec_errors(file, &errors),
     }
 }
 

@@ -27,6 +27,32 @@ impl AzureSteps {
     pub fn new(arm: ArmClient, rest: Arc<dyn StepExecutor>) -> Self {
         AzureSteps { arm, rest }
     }
+
+    /// The Azure steps for `settings`. A settings problem (no secret, bad CA file) does not stop
+    /// the console: the wizard still works, and preflight fails naming the problem.
+    pub fn from_settings(
+        settings: &crate::azure::ArmSettings,
+        rest: Arc<dyn StepExecutor>,
+    ) -> Arc<dyn StepExecutor> {
+        match ArmClient::new(settings) {
+            Ok(arm) => Arc::new(AzureSteps::new(arm, rest)),
+            Err(e) => Arc::new(Misconfigured(e.to_string())),
+        }
+    }
+}
+
+/// Every step fails with the reason the ARM client could not be built.
+struct Misconfigured(String);
+
+#[async_trait::async_trait]
+impl StepExecutor for Misconfigured {
+    async fn run(&self, _ctx: &StepContext) -> Result<serde_json::Value, StepError> {
+        Err(StepError::terminal(
+            "ConsoleConfiguration",
+            format!("the console cannot reach Azure as configured: {}", self.0),
+            "Fix the setting named (flags or KATONIC_* / AZURE_* environment variables), restart the console and resume.",
+        ))
+    }
 }
 
 #[async_trait::async_trait]

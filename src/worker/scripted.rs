@@ -247,16 +247,19 @@ impl StepExecutor for ScriptedSteps {
     }
 }
 
-/// The executor of a console that cannot provision yet: every step fails with a clear reason.
+/// Steps this build cannot run yet (cluster configuration): each fails with a clear reason.
 pub struct Unavailable;
 
 #[async_trait::async_trait]
 impl StepExecutor for Unavailable {
-    async fn run(&self, _ctx: &StepContext) -> Result<serde_json::Value, StepError> {
+    async fn run(&self, ctx: &StepContext) -> Result<serde_json::Value, StepError> {
         Err(StepError::terminal(
             "not-available",
-            "this build of the console cannot provision Azure yet",
-            "Run `katonic-console serve --simulate` to rehearse the install with simulated steps.",
+            format!(
+                "step {} (cluster configuration) is not available in this build yet",
+                ctx.step
+            ),
+            "Run `katonic-console serve --simulate` to rehearse the whole install with simulated steps.",
         ))
     }
 }

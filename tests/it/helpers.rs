@@ -73,6 +73,7 @@ impl TestApp {
                 time_scale: 0.0,
                 step_script: None,
             },
+            arm: no_azure(),
         };
         let steps = Arc::new(ScriptedSteps::new(script, 0.0));
         let mut worker = WorkerConfig::new(data_dir.to_path_buf());
@@ -271,4 +272,15 @@ pub fn spawn_console(args: &[&std::ffi::OsStr]) -> (std::process::Child, String)
         .unwrap_or_else(|| panic!("no Listening line: {line:?}"))
         .to_string();
     (child, url)
+}
+
+/// ARM settings that point nowhere (tests script their steps).
+pub fn no_azure() -> katonic_console::azure::ArmSettings {
+    use clap::Parser;
+    #[derive(clap::Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        arm: katonic_console::azure::ArmSettings,
+    }
+    Wrapper::parse_from(["test"]).arm
 }
