@@ -23,11 +23,12 @@ pub struct ServeConfig {
     pub arm: crate::azure::ArmSettings,
 }
 
-/// How installs are executed, from `serve`'s flags.
+/// How installs are executed, from `serve`'s and `install`'s flags.
 #[derive(Debug, Clone, Args)]
 pub struct EngineFlags {
-    /// Rehearse installs with simulated steps instead of provisioning Azure: every step takes
-    /// its expected duration times `--time-scale` and makes no external call. A banner says so.
+    /// Rehearse installs without an Azure account: an ARM simulator starts inside the console
+    /// (its state in `<data-dir>/simulator`) and the Azure steps run against it through the real
+    /// client; the cluster configuration steps are simulated. A banner says so on every page.
     #[arg(long, env = "KATONIC_CONSOLE_SIMULATE")]
     pub simulate: bool,
 
@@ -35,8 +36,17 @@ pub struct EngineFlags {
     #[arg(long, default_value_t = 0.01, requires = "simulate")]
     pub time_scale: f64,
 
-    /// With --simulate: a YAML script of step behaviours (failures, retries, delays) to
-    /// rehearse what the console does when things go wrong. See README.
+    /// With --simulate: the simulator's fault plan (YAML; see README).
+    #[arg(long, requires = "simulate")]
+    pub faults: Option<PathBuf>,
+
+    /// With --simulate: script every step instead (no simulator): delays, failures, retries,
+    /// to rehearse what the engine does when things go wrong. See README.
     #[arg(long, requires = "simulate")]
     pub step_script: Option<PathBuf>,
+
+    /// Run the cluster configuration steps as simulated steps while the Azure steps go to the
+    /// configured (real or simulated) Azure: this build does not configure clusters yet.
+    #[arg(long)]
+    pub rehearse_cluster_steps: bool,
 }

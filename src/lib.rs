@@ -10,6 +10,7 @@ pub mod format;
 pub mod lock;
 pub mod plan;
 pub mod review;
+pub mod sim;
 pub mod spec;
 pub mod startup;
 pub mod steps;

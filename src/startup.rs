@@ -32,34 +32,82 @@ pub enum StartupError {
 pub struct Engine {
     pub executor: Arc<dyn StepExecutor>,
     pub worker: WorkerConfig,
+    /// The in-process ARM simulator of `--simulate`, alive as long as the engine.
+    pub simulator: Option<crate::sim::SimHandle>,
 }
 
 impl Engine {
-    /// The engine the flags ask for: simulated steps under `--simulate`, else the real ones.
-    pub fn from_config(config: &ServeConfig) -> Result<Engine, StartupError> {
-        Self::new(&config.engine, &config.arm, &config.data_dir)
+    /// The engine the flags ask for.
+    pub async fn from_config(config: &ServeConfig) -> Result<Engine, StartupError> {
+        Self::new(&config.engine, &config.arm, &config.data_dir).await
     }
 
-    pub fn new(
+    pub async fn new(
         flags: &crate::config::EngineFlags,
         arm: &crate::azure::ArmSettings,
         data_dir: &std::path::Path,
     ) -> Result<Engine, StartupError> {
-        let executor: Arc<dyn StepExecutor> = match (flags.simulate, &flags.step_script) {
-            (true, Some(path)) => Arc::new(
-                ScriptedSteps::from_file(path, flags.time_scale).map_err(StartupError::Config)?,
-            ),
-            (true, None) => Arc::new(ScriptedSteps::rehearsal(flags.time_scale)),
-            // Azure steps for real; the cluster configuration arrives with the Kubernetes work.
-            (false, _) => crate::steps::AzureSteps::from_settings(
-                &arm.clone().with_secret_from_env(),
-                Arc::new(Unavailable),
-            ),
+        let worker = WorkerConfig::new(data_dir.to_path_buf());
+        let rehearsed =
+            || -> Arc<dyn StepExecutor> { Arc::new(ScriptedSteps::rehearsal(flags.time_scale)) };
+        if let (true, Some(path)) = (flags.simulate, &flags.step_script) {
+            let scripted =
+                ScriptedSteps::from_file(path, flags.time_scale).map_err(StartupError::Config)?;
+            return Ok(Engine {
+                executor: Arc::new(scripted),
+                worker,
+                simulator: None,
+            });
+        }
+        if flags.simulate {
+            let sim = crate::sim::start(crate::sim::SimConfig {
+                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                state_dir: data_dir.join("simulator"),
+                time_scale: flags.time_scale,
+                faults: flags.faults.clone(),
+                record_dir: None,
+            })
+            .await
+            .map_err(|e| StartupError::Config(format!("the ARM simulator did not start: {e}")))?;
+            let settings = simulator_settings(&sim);
+            let mut arm = crate::azure::ArmClient::new(&settings)
+                .map_err(|e| StartupError::Config(format!("cannot reach the simulator: {e}")))?;
+            // Simulated operations take a fraction of Azure's time: poll as fast as they go.
+            arm.timing.min_wait = std::time::Duration::from_millis(200);
+            let executor = Arc::new(crate::steps::AzureSteps::new(arm, rehearsed()));
+            return Ok(Engine {
+                executor,
+                worker,
+                simulator: Some(sim),
+            });
+        }
+        let rest: Arc<dyn StepExecutor> = if flags.rehearse_cluster_steps {
+            rehearsed()
+        } else {
+            Arc::new(Unavailable)
         };
+        let executor =
+            crate::steps::AzureSteps::from_settings(&arm.clone().with_secret_from_env(), rest);
         Ok(Engine {
             executor,
-            worker: WorkerConfig::new(data_dir.to_path_buf()),
+            worker,
+            simulator: None,
         })
+    }
+}
+
+/// ARM settings that point at a simulator: a custom cloud with its CA and service principal.
+pub fn simulator_settings(sim: &crate::sim::SimHandle) -> crate::azure::ArmSettings {
+    crate::azure::ArmSettings {
+        cloud: crate::azure::Cloud::Custom,
+        arm_endpoint: Some(sim.arm_endpoint.clone()),
+        authority_host: Some(sim.authority_host.clone()),
+        ca_file: Some(sim.ca_file.clone()),
+        credential: crate::azure::CredentialKind::ServicePrincipal,
+        managed_identity_client_id: None,
+        tenant_id: Some(sim.tenant_id.clone()),
+        client_id: Some(sim.client_id.clone()),
+        client_secret: Some(secrecy::SecretString::from(sim.client_secret.clone())),
     }
 }
 
@@ -68,11 +116,16 @@ impl Engine {
 pub struct Core {
     pub store: Store,
     pub worker: WorkerHandle,
+    simulator: Option<crate::sim::SimHandle>,
     lock: DataDirLock,
 }
 
 impl Core {
-    pub async fn start(data_dir: &std::path::Path, engine: Engine) -> Result<Core, StartupError> {
+    /// `engine` builds the engine once the data dir is locked (the simulator's state lives there).
+    pub async fn start<F>(data_dir: &std::path::Path, engine: F) -> Result<Core, StartupError>
+    where
+        F: std::future::Future<Output = Result<Engine, StartupError>>,
+    {
         let lock = DataDirLock::acquire(data_dir)?;
         let store = Store::open(data_dir).await?;
         // This process holds the lock, so no worker is alive: whatever was running was cut off.
@@ -82,10 +135,12 @@ impl Core {
         for id in &interrupted {
             tracing::warn!(install = %id, "install was running when the console stopped; marked interrupted (resumable)");
         }
+        let engine = engine.await?;
         let worker = WorkerHandle::spawn(store.clone(), engine.executor, engine.worker);
         Ok(Core {
             store,
             worker,
+            simulator: engine.simulator,
             lock,
         })
     }
@@ -94,7 +149,15 @@ impl Core {
     pub async fn stop(self) {
         self.worker.shutdown().await;
         self.store.close().await;
+        if let Some(sim) = self.simulator {
+            sim.shutdown().await;
+        }
         drop(self.lock);
+    }
+
+    /// The in-process simulator, under `--simulate`.
+    pub fn simulator(&self) -> Option<&crate::sim::SimHandle> {
+        self.simulator.as_ref()
     }
 }
 
@@ -103,24 +166,30 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
     state: AppState,
+    simulator: Option<crate::sim::SimHandle>,
     lock: DataDirLock,
 }
 
 impl Application {
     /// Build with the engine the configuration asks for.
     pub async fn build(config: ServeConfig) -> Result<Application, StartupError> {
-        let engine = Engine::from_config(&config)?;
-        Self::build_with(config, engine).await
+        let engine_config = config.clone();
+        Self::build_with(
+            config,
+            async move { Engine::from_config(&engine_config).await },
+        )
+        .await
     }
 
     /// Build with a given engine (tests script their steps this way).
-    pub async fn build_with(
-        config: ServeConfig,
-        engine: Engine,
-    ) -> Result<Application, StartupError> {
+    pub async fn build_with<F>(config: ServeConfig, engine: F) -> Result<Application, StartupError>
+    where
+        F: std::future::Future<Output = Result<Engine, StartupError>>,
+    {
         let Core {
             store,
             worker,
+            simulator,
             lock,
         } = Core::start(&config.data_dir, engine).await?;
         let listener = tokio::net::TcpListener::bind(config.listen)
@@ -138,6 +207,7 @@ impl Application {
             listener,
             local_addr,
             state,
+            simulator,
             lock,
         })
     }
@@ -145,6 +215,11 @@ impl Application {
     /// The database handle (tests inspect and break it).
     pub fn store(&self) -> Store {
         self.state.store.clone()
+    }
+
+    /// The in-process ARM simulator, under `--simulate` (tests read its request log).
+    pub fn simulator(&self) -> Option<&crate::sim::SimHandle> {
+        self.simulator.as_ref()
     }
 
     /// The address actually bound (the real port when 0 was asked for).
@@ -160,7 +235,6 @@ impl Application {
     ) -> Result<(), StartupError> {
         let state = self.state.clone();
         let closing = state.shutdown.clone();
-        let lock = self.lock;
         let router = web::router(self.state);
         let signal = async move {
             shutdown.await;
@@ -173,7 +247,8 @@ impl Application {
         Core {
             store: state.store,
             worker: state.worker,
-            lock,
+            simulator: self.simulator,
+            lock: self.lock,
         }
         .stop()
         .await;

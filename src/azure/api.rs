@@ -9,5 +9,5 @@ pub const STORAGE: &str = "2025-06-01";
 pub const CONTAINER_REGISTRY: &str = "2025-04-01";
 pub const MANAGED_IDENTITY: &str = "2023-01-31";
 pub const AUTHORIZATION: &str = "2022-04-01";
-pub const COMPUTE_USAGES: &str = "2024-07-01";
+pub const COMPUTE_USAGES: &str = "2025-04-01";
 pub const COMPUTE_SKUS: &str = "2021-07-01";

@@ -33,8 +33,11 @@ pub async fn run(args: InstallArgs) -> Result<ExitCode, CommandError> {
         Ok(r) => r,
         Err(errors) => return print_spec_errors(&args.file, &errors),
     };
-    let engine = Engine::new(&args.engine, &args.arm, &args.data_dir)?;
-    let core = Core::start(&args.data_dir, engine).await?;
+    let core = Core::start(
+        &args.data_dir,
+        Engine::new(&args.engine, &args.arm, &args.data_dir),
+    )
+    .await?;
     // Subscribe before queueing: no event of the run can be missed.
     let mut events = core.store.bus().subscribe();
     let id = core

@@ -3,6 +3,7 @@
 
 mod install;
 mod plan_text;
+mod simulate;
 
 use crate::config::ServeConfig;
 use crate::review;
@@ -39,6 +40,8 @@ pub enum Command {
     /// succeeds, 1 when it fails (resume it later from the console or the API), 2 when the
     /// spec is invalid.
     Install(install::InstallArgs),
+    /// Run the ARM simulator (HTTPS on loopback) and print how to point clients at it.
+    Simulate(simulate::SimulateArgs),
     /// List the installs recorded in a data dir.
     History {
         #[arg(long, env = "KATONIC_CONSOLE_DATA_DIR", default_value = "./data")]
@@ -62,6 +65,8 @@ pub enum CommandError {
     Write(#[from] std::io::Error),
     #[error("cannot encode the plan: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("{0}")]
+    Simulator(String),
 }
 
 /// Logs go to stderr, so `plan --json` output stays clean on stdout.
@@ -80,6 +85,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Serve(config) => serve(config).await,
         Command::Plan { file, json } => plan(&file, json),
         Command::Install(args) => install::run(args).await,
+        Command::Simulate(args) => simulate::run(args).await,
         Command::History { data_dir } => history(data_dir).await,
     }
 }

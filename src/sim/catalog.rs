@@ -1,7 +1,6 @@
 //! The simulated Azure catalogue: regions, VM sizes and their availability, quotas, AKS versions,
 //! provider registration, caller permissions and globally taken names (`catalog.yaml` in the state dir).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -340,7 +339,9 @@ impl Catalog {
     pub fn restricted_zones(&self, size: &str, location: &str) -> Vec<String> {
         self.sku_restrictions
             .iter()
-            .filter(|r| r.size.eq_ignore_ascii_case(size) && r.location.eq_ignore_ascii_case(location))
+            .filter(|r| {
+                r.size.eq_ignore_ascii_case(size) && r.location.eq_ignore_ascii_case(location)
+            })
             .flat_map(|r| r.zones.iter().cloned())
             .collect()
     }
@@ -349,7 +350,9 @@ impl Catalog {
         self.quota
             .overrides
             .iter()
-            .find(|o| o.location.eq_ignore_ascii_case(location) && o.family.eq_ignore_ascii_case(family))
+            .find(|o| {
+                o.location.eq_ignore_ascii_case(location) && o.family.eq_ignore_ascii_case(family)
+            })
             .map(|o| o.limit)
             .unwrap_or(if family == "cores" {
                 self.quota.total_limit
@@ -372,15 +375,6 @@ impl Catalog {
             .filter(|v| !v.not_in.iter().any(|r| r.eq_ignore_ascii_case(location)))
             .collect()
     }
-
-    pub fn provider_known(&self, namespace: &str) -> Option<String> {
-        self.providers
-            .registered
-            .iter()
-            .chain(self.providers.not_registered.iter())
-            .find(|n| n.eq_ignore_ascii_case(namespace))
-            .cloned()
-    }
 }
 
 /// Sort key for `1.32` / `1.32.4`.
@@ -393,23 +387,68 @@ pub(crate) const ROLES: &[(&str, &str)] = &[
     ("Owner", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"),
     ("Contributor", "b24988ac-6180-42a0-ab88-20f7382dd24c"),
     ("Reader", "acdd72a7-3385-48ef-bd42-f606fba81ae7"),
-    ("User Access Administrator", "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"),
-    ("Role Based Access Control Administrator", "f58310d9-a9f6-439a-9e8d-f62e7b41a168"),
-    ("Network Contributor", "4d97b98b-1d4f-4787-a291-c67834d212e7"),
+    (
+        "User Access Administrator",
+        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+    ),
+    (
+        "Role Based Access Control Administrator",
+        "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+    ),
+    (
+        "Network Contributor",
+        "4d97b98b-1d4f-4787-a291-c67834d212e7",
+    ),
     ("AcrPull", "7f951dda-4ed3-4680-a7ca-43fe172d538d"),
     ("AcrPush", "8311e382-0749-4cb8-b61a-304f252e45ec"),
-    ("Managed Identity Operator", "f1a07417-d97a-45cb-824c-7a7467783830"),
-    ("Private DNS Zone Contributor", "b12aa53e-6015-4669-85d0-8515ebb3ae7f"),
-    ("Storage Account Contributor", "17d1049b-9a84-46fb-8f53-869881c3d3ab"),
-    ("Storage Blob Data Contributor", "ba92f5b4-2d11-453d-a403-e96b0029c9fe"),
-    ("Storage File Data SMB Share Contributor", "0c867c2a-1d8c-454a-a3db-ab2ea1bdc8bb"),
-    ("Azure Kubernetes Service Cluster Admin Role", "0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8"),
-    ("Azure Kubernetes Service Cluster User Role", "4abbcc35-e782-43d8-92c5-2d3f1bd2253f"),
-    ("Azure Kubernetes Service RBAC Cluster Admin", "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"),
-    ("Azure Kubernetes Service RBAC Admin", "3498e952-d568-435e-9b2c-8d77e338d7f7"),
-    ("Azure Kubernetes Service RBAC Reader", "7f6c6a51-bcf8-42ba-9220-52d62157d7db"),
-    ("Azure Kubernetes Service RBAC Writer", "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb"),
-    ("Azure Kubernetes Service Contributor Role", "ed7f3fbd-7b88-4dd4-9017-9adb7ce333f8"),
+    (
+        "Managed Identity Operator",
+        "f1a07417-d97a-45cb-824c-7a7467783830",
+    ),
+    (
+        "Private DNS Zone Contributor",
+        "b12aa53e-6015-4669-85d0-8515ebb3ae7f",
+    ),
+    (
+        "Storage Account Contributor",
+        "17d1049b-9a84-46fb-8f53-869881c3d3ab",
+    ),
+    (
+        "Storage Blob Data Contributor",
+        "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    ),
+    (
+        "Storage File Data SMB Share Contributor",
+        "0c867c2a-1d8c-454a-a3db-ab2ea1bdc8bb",
+    ),
+    (
+        "Azure Kubernetes Service Cluster Admin Role",
+        "0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8",
+    ),
+    (
+        "Azure Kubernetes Service Cluster User Role",
+        "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
+    ),
+    (
+        "Azure Kubernetes Service RBAC Cluster Admin",
+        "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+    ),
+    (
+        "Azure Kubernetes Service RBAC Admin",
+        "3498e952-d568-435e-9b2c-8d77e338d7f7",
+    ),
+    (
+        "Azure Kubernetes Service RBAC Reader",
+        "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
+    ),
+    (
+        "Azure Kubernetes Service RBAC Writer",
+        "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
+    ),
+    (
+        "Azure Kubernetes Service Contributor Role",
+        "ed7f3fbd-7b88-4dd4-9017-9adb7ce333f8",
+    ),
 ];
 
 /// Roles that include `Microsoft.Network/virtualNetworks/subnets/join/action`.
@@ -418,13 +457,3 @@ pub(crate) const NETWORK_ROLES: &[&str] = &[
     "b24988ac-6180-42a0-ab88-20f7382dd24c",
     "4d97b98b-1d4f-4787-a291-c67834d212e7",
 ];
-
-#[allow(dead_code)]
-pub(crate) fn role_name(guid: &str) -> Option<&'static str> {
-    ROLES
-        .iter()
-        .find(|(_, g)| g.eq_ignore_ascii_case(guid))
-        .map(|(n, _)| *n)
-}
-
-pub(crate) type Map = BTreeMap<String, String>;

@@ -56,7 +56,11 @@ impl Account {
     fn generate() -> Self {
         let secret = format!(
             "sim~{}",
-            Uuid::new_v4().simple().to_string().get(..30).unwrap_or_default()
+            Uuid::new_v4()
+                .simple()
+                .to_string()
+                .get(..30)
+                .unwrap_or_default()
         );
         Self {
             tenant_id: Uuid::new_v4().to_string(),
@@ -250,10 +254,7 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    pub fn open(
-        dir: &Path,
-        catalog: &super::catalog::Catalog,
-    ) -> Result<(Self, State), SimError> {
+    pub fn open(dir: &Path, catalog: &super::catalog::Catalog) -> Result<(Self, State), SimError> {
         let path = dir.join("state.json");
         let state = if path.exists() {
             let text = std::fs::read_to_string(&path).map_err(|e| SimError::io(&path, e))?;

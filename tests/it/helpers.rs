@@ -60,36 +60,42 @@ impl TestApp {
         Self::spawn_in_with(data_dir, StepScript::default(), |_| {}).await
     }
 
+    /// A console on `data_dir` running `engine` (e.g. Azure steps against a simulator).
+    pub async fn spawn_engine(data_dir: &Path, engine: Engine) -> TestApp {
+        let steps = Arc::new(ScriptedSteps::new(StepScript::default(), 0.0));
+        Self::start(data_dir, engine, steps).await
+    }
+
     pub async fn spawn_in_with(
         data_dir: &Path,
         script: StepScript,
         adjust: impl FnOnce(&mut WorkerConfig),
     ) -> TestApp {
+        let steps = Arc::new(ScriptedSteps::new(script, 0.0));
+        let mut worker = test_worker(data_dir);
+        adjust(&mut worker);
+        let engine = Engine {
+            executor: steps.clone(),
+            worker,
+            simulator: None,
+        };
+        Self::start(data_dir, engine, steps).await
+    }
+
+    async fn start(data_dir: &Path, engine: Engine, steps: Arc<ScriptedSteps>) -> TestApp {
         let config = ServeConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.to_path_buf(),
             engine: EngineFlags {
                 simulate: true,
                 time_scale: 0.0,
+                faults: None,
                 step_script: None,
+                rehearse_cluster_steps: false,
             },
             arm: no_azure(),
         };
-        let steps = Arc::new(ScriptedSteps::new(script, 0.0));
-        let mut worker = WorkerConfig::new(data_dir.to_path_buf());
-        // Retries in tests wait milliseconds, not seconds.
-        worker.retry = RetryPolicy {
-            max_tries: 4,
-            min_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            max_total_delay: Duration::from_secs(5),
-        };
-        adjust(&mut worker);
-        let engine = Engine {
-            executor: steps.clone(),
-            worker,
-        };
-        let app = Application::build_with(config, engine)
+        let app = Application::build_with(config, async move { Ok(engine) })
             .await
             .expect("console starts");
         let addr = app.local_addr();
@@ -283,4 +289,16 @@ pub fn no_azure() -> katonic_console::azure::ArmSettings {
         arm: katonic_console::azure::ArmSettings,
     }
     Wrapper::parse_from(["test"]).arm
+}
+
+/// The worker configuration of tests: retries wait milliseconds, not seconds.
+pub fn test_worker(data_dir: &Path) -> WorkerConfig {
+    let mut worker = WorkerConfig::new(data_dir.to_path_buf());
+    worker.retry = RetryPolicy {
+        max_tries: 4,
+        min_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        max_total_delay: Duration::from_secs(5),
+    };
+    worker
 }

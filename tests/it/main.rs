@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
+mod azure;
 mod cli;
 mod crash;
 mod engine;

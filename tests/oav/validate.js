@@ -2,8 +2,27 @@
 // Microsoft's OpenAPI specs, fully offline, with oav's LiveValidator.
 //   node validate.js <specs-dir> <traffic-dir>
 // Prints one line per call and a summary; exits 1 if any request or response is invalid, or if
-// any call matched no operation (an unvalidated call must not pass silently).
+// a call matched no operation, unless it is one of the UNSPECIFIED calls below (an unvalidated
+// call must not pass silently).
 "use strict";
+
+// Calls the saved specs cannot validate, each with the reason:
+const UNSPECIFIED = [
+  // Microsoft.Resources subscriptions (Subscriptions_Get, Subscriptions_ListLocations): spec not saved.
+  [/^\/subscriptions\/[^/]+$/i, "subscription (spec not saved)"],
+  [/^\/subscriptions\/[^/]+\/locations$/i, "subscription locations (spec not saved)"],
+  // Providers_Get / Providers_Register: oav 4.0.3 indexes them under the namespace in the URL and
+  // finds no operation (shared/azure-specs/README.md).
+  [/^\/subscriptions\/[^/]+\/providers\/[^/]+(\/register)?$/i, "provider registration (oav limitation)"],
+  // Long-running operation status URLs are opaque: no spec defines them as operations.
+  [/\/providers\/[^/]+\/locations\/[^/]+\/(operations|asyncoperations|operationresults)\/[^/]+$/i, "operation status"],
+];
+
+function unspecified(url) {
+  const path = new URL(url).pathname;
+  const hit = UNSPECIFIED.find(([re]) => re.test(path));
+  return hit ? hit[1] : null;
+}
 const fs = require("fs");
 const path = require("path");
 const { LiveValidator } = require("oav");
@@ -25,18 +44,26 @@ async function main() {
   const files = fs.readdirSync(trafficDir).filter((f) => f.endsWith(".json")).sort();
   let failed = 0;
   let unmatched = 0;
-  const unmatchedOk = [];
+  let skipped = 0;
   for (const file of files) {
     const pair = JSON.parse(fs.readFileSync(path.join(trafficDir, file), "utf8"));
+    const label = `${pair.liveRequest.method} ${pair.liveRequest.url.split("?")[0]} -> ${pair.liveResponse.statusCode}`;
+    const reason = unspecified(pair.liveRequest.url);
+    if (reason) {
+      skipped++;
+      console.log(`skipped ${file} (${reason}) ${label}`);
+      continue;
+    }
     const result = await validator.validateLiveRequestResponse(pair);
     const req = result.requestValidationResult;
-    const res = result.responseValidationResult;
-    const op = (req.operationInfo && req.operationInfo.operationId) || "?";
+    const op = (req.operationInfo && req.operationInfo.operationId) || "unknownOperationId";
+    // A 404 answers a "does it exist?" GET with ARM's error envelope, which most specs do not
+    // declare: the request is validated, the response is not.
+    const probe = String(pair.liveResponse.statusCode) === "404" && pair.liveRequest.method === "GET";
+    const res = probe ? { isSuccessful: true, errors: [] } : result.responseValidationResult;
     const errors = [...(req.errors || []), ...(res.errors || [])];
-    const label = `${pair.liveRequest.method} ${pair.liveRequest.url.split("?")[0]} -> ${pair.liveResponse.statusCode}`;
-    if (op === "?" || errors.some((e) => e.code === "OPERATION_NOT_FOUND_IN_CACHE_WITH_PROVIDER" || e.code === "OPERATION_NOT_FOUND_IN_CACHE")) {
+    if (op === "unknownOperationId") {
       unmatched++;
-      unmatchedOk.push(label);
       console.log(`UNMATCHED ${file} ${label}`);
       continue;
     }
@@ -48,7 +75,7 @@ async function main() {
       console.log(`ok ${file} ${op}`);
     }
   }
-  console.log(JSON.stringify({ calls: files.length, invalid: failed, unmatched }));
+  console.log(JSON.stringify({ calls: files.length, validated: files.length - skipped - unmatched, invalid: failed, unmatched, skipped }));
   process.exit(failed > 0 || unmatched > 0 ? 1 : 0);
 }
 

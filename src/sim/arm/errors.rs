@@ -26,7 +26,8 @@ impl ErrorDetail {
     }
 
     pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or_else(|_| json!({"code": self.code, "message": self.message}))
+        serde_json::to_value(self)
+            .unwrap_or_else(|_| json!({"code": self.code, "message": self.message}))
     }
 }
 
@@ -34,7 +35,8 @@ impl ErrorDetail {
 #[derive(Debug, Clone)]
 pub(crate) struct ArmError {
     pub status: StatusCode,
-    pub detail: ErrorDetail,
+    /// Boxed to keep `Result<_, ArmError>` small.
+    pub detail: Box<ErrorDetail>,
     /// Extra response headers (e.g. `WWW-Authenticate`, `Retry-After`).
     pub headers: Vec<(&'static str, String)>,
 }
@@ -43,7 +45,7 @@ impl ArmError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
-            detail: ErrorDetail::new(code, message),
+            detail: Box::new(ErrorDetail::new(code, message)),
             headers: Vec::new(),
         }
     }
@@ -88,7 +90,7 @@ impl ArmError {
         for (k, v) in self.headers {
             reply.headers.push((k, v));
         }
-        reply.error_code = Some(self.detail.code);
+        reply.error_code = Some(self.detail.code.clone());
         reply
     }
 }

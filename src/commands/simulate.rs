@@ -1,0 +1,74 @@
+//! `katonic-console simulate`: the ARM simulator on its own, for rehearsals and for pointing
+//! other clients (the Azure CLI, a second console) at it.
+
+use super::CommandError;
+use clap::Args;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Loopback address to listen on (HTTPS); port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// Where the simulator keeps its CA, catalogue (editable) and resources.
+    #[arg(long, default_value = "./data/simulator")]
+    pub state_dir: PathBuf,
+    /// How fast simulated operations run (1 = as long as Azure's, 0 = done at the first poll).
+    #[arg(long, default_value_t = 0.01)]
+    pub time_scale: f64,
+    /// Fault plan (YAML; see README).
+    #[arg(long)]
+    pub faults: Option<PathBuf>,
+    /// Record every request and response here, in the traffic format of Azure's oav validator.
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+    /// Also write the client settings as a dotenv file (`set -a; . ./FILE` before `serve`).
+    #[arg(long)]
+    pub env_file: Option<PathBuf>,
+}
+
+pub async fn run(args: SimulateArgs) -> Result<ExitCode, CommandError> {
+    let shutdown = crate::startup::shutdown_signal();
+    let sim = crate::sim::start(crate::sim::SimConfig {
+        listen: args.listen,
+        state_dir: args.state_dir,
+        time_scale: args.time_scale,
+        faults: args.faults,
+        record_dir: args.record,
+    })
+    .await
+    .map_err(|e| CommandError::Simulator(e.to_string()))?;
+    if let Some(path) = &args.env_file {
+        std::fs::write(path, sim.env_file_contents()).map_err(|source| CommandError::Read {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    let mut out = std::io::stdout();
+    // The simulator's credentials are its own, not Azure's: printing them is the point.
+    write!(
+        out,
+        "ARM simulator listening\n  ARM endpoint:    {}\n  authority host:  {}\n  tenant:          {}\n  subscription:    {}\n  client id:       {}\n  client secret:   {}\n  CA file:         {}\n",
+        sim.arm_endpoint,
+        sim.authority_host,
+        sim.tenant_id,
+        sim.subscription_id,
+        sim.client_id,
+        sim.client_secret,
+        sim.ca_file.display()
+    )?;
+    if let Some(path) = &args.env_file {
+        writeln!(
+            out,
+            "  settings written to {} (set -a; . {0})",
+            path.display()
+        )?;
+    }
+    out.flush()?;
+    shutdown.await;
+    sim.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}

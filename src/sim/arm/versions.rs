@@ -1,0 +1,154 @@
+//! Which api-versions each provider namespace accepts, and ARM's errors for missing/unknown ones.
+
+use super::errors::ArmError;
+use super::router::Route;
+
+/// Newest first; the first is the one the console uses (azure-brief §0).
+pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
+    let ns = ns.to_ascii_lowercase();
+    match ns.as_str() {
+        "microsoft.resources" => &[
+            "2025-04-01",
+            "2025-03-01",
+            "2024-11-01",
+            "2024-07-01",
+            "2024-03-01",
+            "2023-07-01",
+            "2022-12-01",
+            "2022-09-01",
+            "2021-04-01",
+            "2021-01-01",
+            "2020-01-01",
+        ],
+        "microsoft.network" => &[
+            "2025-07-01",
+            "2025-05-01",
+            "2025-03-01",
+            "2025-01-01",
+            "2024-10-01",
+            "2024-07-01",
+            "2024-05-01",
+            "2024-03-01",
+            "2024-01-01",
+            "2023-11-01",
+            "2023-09-01",
+            "2023-06-01",
+        ],
+        "microsoft.storage" => &[
+            "2025-06-01",
+            "2025-01-01",
+            "2024-01-01",
+            "2023-05-01",
+            "2023-04-01",
+            "2023-01-01",
+            "2022-09-01",
+        ],
+        "microsoft.containerregistry" => &[
+            "2025-04-01",
+            "2023-07-01",
+            "2023-01-01-preview",
+            "2022-12-01",
+            "2021-09-01",
+            "2019-05-01",
+        ],
+        "microsoft.containerservice" => &[
+            "2025-10-01",
+            "2025-09-01",
+            "2025-08-01",
+            "2025-07-01",
+            "2025-05-01",
+            "2025-04-01",
+            "2025-03-01",
+            "2025-02-01",
+            "2025-01-01",
+            "2024-10-01",
+            "2024-09-01",
+            "2024-08-01",
+            "2024-07-01",
+            "2024-05-01",
+            "2024-02-01",
+        ],
+        "microsoft.managedidentity" => &[
+            "2024-11-30",
+            "2023-07-31-preview",
+            "2023-01-31",
+            "2022-01-31-preview",
+            "2021-09-30-preview",
+            "2018-11-30",
+        ],
+        "microsoft.authorization" => &[
+            "2022-04-01",
+            "2022-01-01-preview",
+            "2020-10-01-preview",
+            "2020-04-01-preview",
+            "2018-09-01-preview",
+            "2018-01-01-preview",
+            "2015-07-01",
+        ],
+        "microsoft.compute" => {
+            let skus = matches!(route, Route::ProviderOp { rest, .. } if rest.first().is_some_and(|r| r.eq_ignore_ascii_case("skus")));
+            if skus {
+                &["2021-07-01", "2021-03-01", "2019-04-01", "2017-09-01"]
+            } else {
+                &[
+                    "2025-04-01",
+                    "2024-11-01",
+                    "2024-07-01",
+                    "2024-03-01",
+                    "2024-03-02",
+                    "2023-09-01",
+                    "2023-07-01",
+                    "2023-03-01",
+                    "2022-11-01",
+                    "2022-08-01",
+                ]
+            }
+        }
+        _ => &[],
+    }
+}
+
+/// Check `api-version`; returns the accepted version.
+pub(crate) fn check(
+    route: &Route,
+    version: Option<&str>,
+    location: &str,
+) -> Result<String, ArmError> {
+    let Some(version) = version.filter(|v| !v.is_empty()) else {
+        return Err(ArmError::bad_request(
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        ));
+    };
+    let ns = route.namespace();
+    let list = supported(&ns, route);
+    if list.iter().any(|v| v.eq_ignore_ascii_case(version)) {
+        return Ok(version.to_string());
+    }
+    let joined = list.join(",");
+    // ARM answers NoRegisteredProviderFound for provider resource types and
+    // InvalidApiVersionParameter for its own (subscriptions, resource groups, providers).
+    Err(match route {
+        Route::Resource(p) => ArmError::bad_request(
+            "NoRegisteredProviderFound",
+            format!(
+                "No registered resource provider found for location '{location}' and API version '{version}' for type '{}'. The supported api-versions are '{joined}'. The supported locations are '{location}'.",
+                p.pairs
+                    .iter()
+                    .map(|(t, _)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            ),
+        ),
+        _ if list.is_empty() => ArmError::bad_request(
+            "InvalidResourceNamespace",
+            format!("The resource namespace '{ns}' is invalid."),
+        ),
+        _ => ArmError::bad_request(
+            "InvalidApiVersionParameter",
+            format!(
+                "The api-version '{version}' is invalid. The supported versions are '{joined}'. The supported locations are ''."
+            ),
+        ),
+    })
+}

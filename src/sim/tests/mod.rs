@@ -1,0 +1,9 @@
+//! Tests of the simulator over real HTTPS with reqwest.
+
+mod aks;
+mod faults;
+mod harness;
+mod install;
+mod network;
+mod others;
+mod stage1;

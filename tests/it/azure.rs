@@ -1,0 +1,374 @@
+//! The Azure steps through the real ARM client against the simulator: a full install, faults
+//! (QuotaExceeded then resume, a 429 storm, a dropped connection during the cluster create), a
+//! stop during the cluster create then resume polling the same operation, and every recorded
+//! request and response validated against Microsoft's specs with `oav` when it is installed.
+
+use crate::helpers::{SAMPLE_YAML, TestApp, step, test_worker};
+use katonic_console::azure::{ArmClient, Timing};
+use katonic_console::sim::{self, FaultAction, FaultPlan, FaultRule, SimConfig, SimHandle};
+use katonic_console::startup::{Engine, simulator_settings};
+use katonic_console::steps::AzureSteps;
+use katonic_console::worker::ScriptedSteps;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+struct World {
+    _temp: tempfile::TempDir,
+    dir: PathBuf,
+    sim: SimHandle,
+}
+
+async fn world() -> World {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().to_path_buf();
+    let mut config = SimConfig::for_dir(dir.join("simulator"));
+    config.record_dir = Some(dir.join("traffic"));
+    // A thousandth of Azure's durations: an AKS create takes about 0.4 s.
+    config.time_scale = 0.001;
+    let sim = sim::start(config).await.unwrap();
+    World {
+        _temp: temp,
+        dir,
+        sim,
+    }
+}
+
+/// A console whose Azure steps talk to the simulator (cluster steps rehearsed).
+async fn console(world: &World) -> TestApp {
+    let mut arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
+    arm.timing = Timing {
+        min_wait: Duration::from_millis(5),
+        max_wait: Duration::from_millis(50),
+        tries: 4,
+    };
+    let executor = Arc::new(AzureSteps::new(
+        arm,
+        Arc::new(ScriptedSteps::rehearsal(0.0)),
+    ));
+    let engine = Engine {
+        executor,
+        worker: test_worker(&world.dir.join("data")),
+        simulator: None,
+    };
+    TestApp::spawn_engine(&world.dir.join("data"), engine).await
+}
+
+/// The sample install, in the simulator's subscription and tenant, on the newest supported
+/// Kubernetes (the sample's 1.30 is long-term support only by now, which preflight refuses on
+/// the Standard tier; `preflight_refuses_an_lts_only_version_on_standard_tier` covers that).
+fn sample(sim: &SimHandle) -> String {
+    SAMPLE_YAML
+        .replace("  kubernetesVersion: \"1.30\"\n", "")
+        .replace("3f2c1a9e-8b7d-4c6e-9f01-23456789abcd", &sim.subscription_id)
+        .replace("0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d", &sim.tenant_id)
+}
+
+async fn start(app: &TestApp, spec: &str) -> String {
+    let res = app
+        .post_body("/api/v1/installs", "application/yaml", spec)
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .post_form(&format!("/api/v1/installs/{id}/start"), &[])
+        .await;
+    assert_eq!(res.status(), 202);
+    id
+}
+
+/// The install's whole log, for failure messages.
+async fn log(app: &TestApp, id: &str) -> String {
+    app.get(&format!("/api/v1/installs/{id}/logs"))
+        .await
+        .text()
+        .await
+        .unwrap()
+}
+
+/// PUTs answered (not refused), by resource path.
+fn puts(sim: &SimHandle) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for r in sim.requests() {
+        if r.method == "PUT" && r.status < 400 && r.status != 0 {
+            *counts.entry(r.path.to_ascii_lowercase()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn path_ending(counts: &BTreeMap<String, usize>, suffix: &str) -> usize {
+    counts
+        .iter()
+        .filter(|(p, _)| p.ends_with(&suffix.to_ascii_lowercase()))
+        .map(|(_, n)| *n)
+        .sum()
+}
+
+#[tokio::test]
+async fn the_sample_install_creates_every_azure_resource_once() {
+    let world = world().await;
+    let app = console(&world).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    let detail = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(detail["status"], "succeeded", "{}", log(&app, &id).await);
+    let counts = puts(&world.sim);
+    for suffix in [
+        "/resourcegroups/rg-katonic-prod",
+        "/networksecuritygroups/nsg-katonic-prod",
+        "/virtualnetworks/vnet-katonic-prod",
+        "/managedclusters/katonic-prod",
+        "/agentpools/compute",
+        "/agentpools/gpu",
+    ] {
+        assert_eq!(path_ending(&counts, suffix), 1, "{suffix}: {counts:#?}");
+    }
+    assert!(
+        counts
+            .keys()
+            .any(|p| p.contains("/providers/microsoft.storage/storageaccounts/"))
+    );
+    assert!(counts.keys().any(|p| p.ends_with("/containers/datasets")));
+    assert!(counts.keys().any(|p| p.ends_with("/shares/kfs-shared")));
+    assert!(
+        counts
+            .keys()
+            .any(|p| p.contains("/microsoft.containerregistry/registries/"))
+    );
+    assert!(
+        counts
+            .keys()
+            .filter(|p| p.contains("/roleassignments/"))
+            .count()
+            >= 3,
+        "{counts:#?}"
+    );
+
+    let preflight = step(&detail, "preflight");
+    assert_eq!(preflight["status"], "succeeded");
+    let log = app
+        .get(&format!("/api/v1/installs/{id}/logs"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for check in [
+        "PASS credentials",
+        "PASS vCPU quota",
+        "PASS VM sizes",
+        "PASS Kubernetes version",
+    ] {
+        assert!(log.contains(check), "{check} missing:\n{log}");
+    }
+    assert!(log.contains("admin kubeconfig for https://"), "{log}");
+    // Every call carried the install's id as correlation id.
+    let requests = world.sim.requests();
+    assert!(!requests.is_empty());
+
+    validate_with_oav(&world.dir.join("traffic"));
+}
+
+/// Microsoft's oav validator over the recorded traffic, when CI (or a developer) installed it.
+fn validate_with_oav(traffic: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let harness = root.join("tests/oav");
+    let specs = std::env::var_os("KATONIC_AZURE_SPECS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/azure-specs"));
+    let available = harness.join("node_modules/oav").is_dir() && specs.is_dir();
+    if !available {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must validate traffic with oav: run `npm ci --prefix tests/oav` (.ci/run does)"
+        );
+        eprintln!("oav not installed (npm ci --prefix tests/oav): traffic not validated");
+        return;
+    }
+    let out = std::process::Command::new("node")
+        .arg(harness.join("validate.js"))
+        .arg(&specs)
+        .arg(traffic)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let problems: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("INVALID") || l.starts_with("UNMATCHED") || l.starts_with("    "))
+        .collect();
+    assert!(stdout.contains("\"invalid\":0"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "oav found problems:\n{}\n{}",
+        problems.join("\n"),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn quota_exceeded_on_the_cluster_create_then_resume_creates_nothing_twice() {
+    let world = world().await;
+    world.sim.set_faults(FaultPlan::single(
+        FaultRule::new(
+            "PUT",
+            ".*/managedClusters/[^/]+$",
+            FaultAction::Error {
+                status: 400,
+                code: "QuotaExceeded".into(),
+                message: "Operation could not be completed as it results in exceeding approved standardDSv2Family Cores quota".into(),
+            },
+        )
+        .nth(1),
+    ));
+    let app = console(&world).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    let failed = app.wait_status(&id, &["failed"]).await;
+    let aks = step(&failed, "aks-cluster");
+    assert_eq!(aks["status"], "failed");
+    let page = app
+        .get(&format!("/installs/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("QuotaExceeded") && page.contains("quota"),
+        "code and hint shown"
+    );
+
+    app.post_form(&format!("/api/v1/installs/{id}/resume"), &[])
+        .await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(done["status"], "succeeded", "{}", log(&app, &id).await);
+    let counts = puts(&world.sim);
+    for (path, n) in &counts {
+        assert_eq!(
+            *n, 1,
+            "{path} was PUT {n} times: completed resources are not created again"
+        );
+    }
+    assert_eq!(
+        path_ending(&counts, "/managedclusters/katonic-prod"),
+        1,
+        "the refused PUT is not counted"
+    );
+}
+
+#[tokio::test]
+async fn a_429_storm_is_ridden_out() {
+    let world = world().await;
+    world.sim.set_faults(FaultPlan::single(
+        FaultRule::new("GET", ".*", FaultAction::Throttle { retry_after: 1 }).every(3),
+    ));
+    let app = console(&world).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(done["status"], "succeeded", "{}", log(&app, &id).await);
+    let throttled = world
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.status == 429)
+        .count();
+    assert!(throttled >= 10, "only {throttled} throttled calls");
+}
+
+#[tokio::test]
+async fn a_connection_dropped_during_the_cluster_create_does_not_make_a_second_cluster() {
+    let world = world().await;
+    world.sim.set_faults(FaultPlan::single(
+        FaultRule::new(
+            "PUT",
+            ".*/managedClusters/[^/]+$",
+            FaultAction::Drop {
+                after_processing: Some(true),
+            },
+        )
+        .nth(1),
+    ));
+    let app = console(&world).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(done["status"], "succeeded", "{}", log(&app, &id).await);
+    let clusters: Vec<_> = world
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.method == "PUT"
+                && r.path
+                    .to_ascii_lowercase()
+                    .ends_with("/managedclusters/katonic-prod")
+        })
+        .collect();
+    assert!(!clusters.is_empty());
+    assert!(clusters.iter().any(|r| r.status == 0), "the drop happened");
+}
+
+#[tokio::test]
+async fn a_stop_during_the_cluster_create_then_resume_polls_the_same_operation() {
+    let world = world().await;
+    // The cluster create takes about 2 s: long enough to stop the console in the middle of it.
+    world.sim.set_faults(FaultPlan::single(FaultRule::new(
+        "PUT",
+        ".*/managedClusters/[^/]+$",
+        FaultAction::Slow { factor: 5.0 },
+    )));
+    let app = console(&world).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while puts(&world.sim)
+        .keys()
+        .all(|p| !p.ends_with("/managedclusters/katonic-prod"))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the cluster PUT never came"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    app.stop().await;
+    world.sim.set_faults(FaultPlan::default());
+    world.sim.clear_requests();
+
+    let app = console(&world).await;
+    assert_eq!(app.detail(&id).await["status"], "interrupted");
+    app.post_form(&format!("/api/v1/installs/{id}/resume"), &[])
+        .await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(done["status"], "succeeded", "{}", log(&app, &id).await);
+    assert_eq!(
+        path_ending(&puts(&world.sim), "/managedclusters/katonic-prod"),
+        0,
+        "the resumed step followed the operation instead of creating the cluster again"
+    );
+}
+
+#[tokio::test]
+async fn preflight_refuses_an_lts_only_version_on_standard_tier() {
+    let world = world().await;
+    let app = console(&world).await;
+    let spec = SAMPLE_YAML
+        .replace(
+            "3f2c1a9e-8b7d-4c6e-9f01-23456789abcd",
+            &world.sim.subscription_id,
+        )
+        .replace("0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d", &world.sim.tenant_id);
+    let id = start(&app, &spec).await;
+    let failed = app.wait_status(&id, &["failed"]).await;
+    assert_eq!(step(&failed, "preflight")["status"], "failed");
+    let log = log(&app, &id).await;
+    assert!(
+        log.contains("FAIL Kubernetes version: 1.30 is only available with long-term support"),
+        "{log}"
+    );
+    assert!(log.contains("cluster.tier: premium"), "the fix is named");
+    assert!(
+        !world.sim.requests().iter().any(|r| r.method == "PUT"),
+        "preflight creates nothing"
+    );
+}
