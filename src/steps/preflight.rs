@@ -147,6 +147,8 @@ pub async fn run(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError>
             checks
                 .fail("subscription", format!("subscription {sub} was not found or is not visible to the console's identity"), "Check azure.subscriptionId and the identity's role assignments.")
                 .await?;
+            // Everything else is about this subscription: nothing more to learn.
+            return finish(checks);
         }
         Err(e) if matches!(e, ArmError::Auth(_)) || e.status() == Some(401) => {
             checks
@@ -309,7 +311,13 @@ async fn providers(
         }
         registering = still;
     }
-    if registering.is_empty() {
+    let refused = checks
+        .list
+        .iter()
+        .any(|c| c.check == "resource providers" && c.outcome == Outcome::Fail);
+    if refused {
+        Ok(())
+    } else if registering.is_empty() {
         checks
             .pass(
                 "resource providers",

@@ -372,3 +372,27 @@ async fn preflight_refuses_an_lts_only_version_on_standard_tier() {
         "preflight creates nothing"
     );
 }
+
+#[tokio::test]
+async fn preflight_stops_at_a_subscription_the_identity_cannot_see() {
+    let world = world().await;
+    let app = console(&world).await;
+    let spec = sample(&world.sim).replace(
+        &world.sim.subscription_id,
+        "11111111-2222-4333-8444-555555555555",
+    );
+    let id = start(&app, &spec).await;
+    app.wait_status(&id, &["failed"]).await;
+    let log = log(&app, &id).await;
+    assert!(
+        log.contains(
+            "FAIL subscription: subscription 11111111-2222-4333-8444-555555555555 was not found"
+        ),
+        "{log}"
+    );
+    assert_eq!(
+        log.matches(" FAIL ").count(),
+        1,
+        "one cause, one failure:\n{log}"
+    );
+}
