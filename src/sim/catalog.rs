@@ -210,7 +210,7 @@ impl Catalog {
                 }
             })
             .collect();
-        kubernetes_versions.sort_by(|a, b| version_key(&b.version).cmp(&version_key(&a.version)));
+        kubernetes_versions.sort_by_key(|v| std::cmp::Reverse(version_key(&v.version)));
         Ok(Self {
             regions,
             vm_sizes,

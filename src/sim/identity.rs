@@ -58,7 +58,8 @@ pub(crate) fn issue(
     now: OffsetDateTime,
 ) -> (String, i64) {
     let now_s = now.unix_timestamp();
-    st.tokens.retain(|_, t| t.expires > now_s);
+    // Expired tokens are kept a day so ARM can still answer ExpiredAuthenticationToken.
+    st.tokens.retain(|_, t| t.expires > now_s - 86_400);
     let jti = Uuid::new_v4().to_string();
     let exp = now_s + lifetime;
     let header = json!({"typ": "JWT", "alg": "RS256", "kid": "katonic-sim"});

@@ -31,6 +31,8 @@ impl LoggedRequest {
     }
 }
 
+const MAX_ENTRIES: usize = 100_000;
+
 #[derive(Default)]
 pub(crate) struct RequestLog {
     entries: Mutex<Vec<LoggedRequest>>,
@@ -38,10 +40,12 @@ pub(crate) struct RequestLog {
 
 impl RequestLog {
     pub fn push(&self, entry: LoggedRequest) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(entry);
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        // A long `serve --simulate` session keeps only the newest entries.
+        if entries.len() >= MAX_ENTRIES {
+            entries.drain(..MAX_ENTRIES / 10);
+        }
+        entries.push(entry);
     }
 
     pub fn snapshot(&self) -> Vec<LoggedRequest> {

@@ -260,16 +260,18 @@ async fn serve_one(
         fault: outcome.fault.clone(),
         time: now,
     });
-    if outcome.record && !outcome.drop
-        && let Some(recorder) = &shared.recorder {
-            recorder.record(
-                &shared.base,
-                &req,
-                outcome.reply.status,
-                &response_headers,
-                body_json.as_ref(),
-            );
-        }
+    if outcome.record
+        && !outcome.drop
+        && let Some(recorder) = &shared.recorder
+    {
+        recorder.record(
+            &shared.base,
+            &req,
+            outcome.reply.status,
+            &response_headers,
+            body_json.as_ref(),
+        );
+    }
     if outcome.drop {
         return Err(Dropped);
     }

@@ -262,9 +262,10 @@ pub(crate) fn settle(shared: &Shared, st: &mut State, now: OffsetDateTime) -> bo
         }
         st.operations.insert(id.clone(), op.clone());
         if let Some(r) = st.get_mut(&op.resource_id)
-            && r.op.as_deref() == Some(id.as_str()) {
-                r.op = None;
-            }
+            && r.op.as_deref() == Some(id.as_str())
+        {
+            r.op = None;
+        }
         crate::sim::resources::complete(shared, st, &op, ok);
         changed = true;
     }
@@ -279,14 +280,15 @@ pub(crate) fn settle(shared: &Shared, st: &mut State, now: OffsetDateTime) -> bo
 /// Cancel an operation (its resource is being deleted with its group).
 pub(crate) fn cancel(st: &mut State, op_id: &str, now: OffsetDateTime) {
     if let Some(op) = st.operations.get_mut(op_id)
-        && op.status == OpStatus::InProgress {
-            op.status = OpStatus::Canceled;
-            op.ended = Some(now);
-            op.error = Some(ErrorDetail::new(
-                "Canceled",
-                "The operation was canceled because the resource is being deleted.",
-            ));
-        }
+        && op.status == OpStatus::InProgress
+    {
+        op.status = OpStatus::Canceled;
+        op.ended = Some(now);
+        op.error = Some(ErrorDetail::new(
+            "Canceled",
+            "The operation was canceled because the resource is being deleted.",
+        ));
+    }
 }
 
 fn op_not_found(id: &str) -> ArmError {

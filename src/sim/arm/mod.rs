@@ -62,12 +62,13 @@ fn handle_inner(shared: &Shared, req: &Req, fx: &Effects) -> ArmResult {
     let route = router::parse(req)?;
     let sub = shared.lock().account.subscription_id.clone();
     if let Some(s) = req.segs.get(1)
-        && !s.eq_ignore_ascii_case(&sub) {
-            return Err(ArmError::not_found(
-                "SubscriptionNotFound",
-                format!("The subscription '{s}' could not be found."),
-            ));
-        }
+        && !s.eq_ignore_ascii_case(&sub)
+    {
+        return Err(ArmError::not_found(
+            "SubscriptionNotFound",
+            format!("The subscription '{s}' could not be found."),
+        ));
+    }
     let api_version = versions::check(&route, req.q("api-version"), "eastus")?;
     let class = match req.method.as_str() {
         "GET" | "HEAD" => throttle::Class::Read,
@@ -83,9 +84,10 @@ fn handle_inner(shared: &Shared, req: &Req, fx: &Effects) -> ArmResult {
         return Err(throttle::too_many(wait));
     }
     if let Some((action, scope)) = auth::action_for(&route, req, &sub)
-        && !auth::permitted(shared, &action) {
-            return Err(auth::authorization_failed(&caller, &action, &scope));
-        }
+        && !auth::permitted(shared, &action)
+    {
+        return Err(auth::authorization_failed(&caller, &action, &scope));
+    }
     let ctx = Ctx {
         shared,
         req,
@@ -97,9 +99,10 @@ fn handle_inner(shared: &Shared, req: &Req, fx: &Effects) -> ArmResult {
     let settled = lro::settle(shared, &mut st, req.now);
     let result = super::resources::dispatch(&ctx, &mut st, &route);
     if (settled || !is_read(&req.method))
-        && let Err(e) = shared.store.save(&st) {
-            tracing::warn!(error = %e, "cannot save simulator state");
-        }
+        && let Err(e) = shared.store.save(&st)
+    {
+        tracing::warn!(error = %e, "cannot save simulator state");
+    }
     result
 }
 

@@ -230,9 +230,10 @@ fn vnet_spaces(st: &State, subnets: &[String]) -> Vec<ipnet::IpNet> {
                 .flatten()
             {
                 if let Some(n) = p.as_str().and_then(|x| x.parse().ok())
-                    && !out.contains(&n) {
-                        out.push(n);
-                    }
+                    && !out.contains(&n)
+                {
+                    out.push(n);
+                }
             }
         }
     }
@@ -915,13 +916,14 @@ fn delete_cluster(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         return Ok(Reply::empty(StatusCode::NO_CONTENT));
     };
     if provisioning_state(&cluster.body) == Some("Deleting")
-        && let Some(op) = lro::running(st, &id).map(|o| o.id.clone()) {
-            let mut reply = Reply::empty(StatusCode::ACCEPTED);
-            for (k, v) in lro::headers(ctx.shared, st, &op, ctx.now(), true, true) {
-                reply = reply.header(k, v);
-            }
-            return Ok(reply);
+        && let Some(op) = lro::running(st, &id).map(|o| o.id.clone())
+    {
+        let mut reply = Reply::empty(StatusCode::ACCEPTED);
+        for (k, v) in lro::headers(ctx.shared, st, &op, ctx.now(), true, true) {
+            reply = reply.header(k, v);
         }
+        return Ok(reply);
+    }
     // A delete preempts running operations on the cluster and its pools.
     let mut running: Vec<String> = Vec::new();
     if let Some(o) = lro::running(st, &id) {
@@ -1237,22 +1239,21 @@ pub(crate) fn complete(shared: &Shared, st: &mut State, op: &Operation, ok: bool
                     }
                 }
             }
-            if !is_pool
-                && let Some(r) = st.get_mut(&cluster_id) {
-                    set_provisioning_state(
-                        &mut r.body,
-                        if op.action == OpAction::Delete {
-                            "Succeeded"
-                        } else {
-                            state
-                        },
-                    );
-                    if let (false, Some(e)) = (ok, &op.error) {
-                        r.body["properties"]["status"] = json!({"provisioningError": e.to_json()});
-                    } else if let Some(o) = r.body["properties"].as_object_mut() {
-                        o.remove("status");
-                    }
+            if !is_pool && let Some(r) = st.get_mut(&cluster_id) {
+                set_provisioning_state(
+                    &mut r.body,
+                    if op.action == OpAction::Delete {
+                        "Succeeded"
+                    } else {
+                        state
+                    },
+                );
+                if let (false, Some(e)) = (ok, &op.error) {
+                    r.body["properties"]["status"] = json!({"provisioningError": e.to_json()});
+                } else if let Some(o) = r.body["properties"].as_object_mut() {
+                    o.remove("status");
                 }
+            }
         }
     }
 }

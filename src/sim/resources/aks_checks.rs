@@ -232,12 +232,13 @@ pub(crate) fn pool(name: &str, props: &Value) -> Result<PoolSpec, ArmError> {
     }
     let max_pods = int(props, "maxPods");
     if let Some(m) = max_pods
-        && !(10..=250).contains(&m) {
-            return Err(invalid(
-                "agentPoolProfile.maxPods",
-                format!("Agent pool {name}: maxPods {m} is outside 10-250."),
-            ));
-        }
+        && !(10..=250).contains(&m)
+    {
+        return Err(invalid(
+            "agentPoolProfile.maxPods",
+            format!("Agent pool {name}: maxPods {m} is outside 10-250."),
+        ));
+    }
     let zones: Vec<String> = props["availabilityZones"]
         .as_array()
         .map(|a| {

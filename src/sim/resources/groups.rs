@@ -328,10 +328,9 @@ fn matches(body: &Value, kind: &str, clauses: &[(String, String)]) -> bool {
         let found = tags.iter().find(|(k, _)| k.eq_ignore_ascii_case(tn));
         match (found, tag_value) {
             (None, _) => return false,
-            (Some((_, v)), Some(tv))
-                if v.as_str() != Some(tv) => {
-                    return false;
-                }
+            (Some((_, v)), Some(tv)) if v.as_str() != Some(tv) => {
+                return false;
+            }
             _ => {}
         }
     }
@@ -397,9 +396,10 @@ fn list_resources(ctx: &Ctx<'_>, st: &State, prefix: Option<&str>) -> ArmResult 
                 .req
                 .q("$expand")
                 .is_some_and(|e| e.contains("provisioningState"))
-                && let Some(ps) = provisioning_state(&r.body) {
-                    v["provisioningState"] = Value::String(ps.into());
-                }
+                && let Some(ps) = provisioning_state(&r.body)
+            {
+                v["provisioningState"] = Value::String(ps.into());
+            }
             v
         })
         .collect();

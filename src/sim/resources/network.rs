@@ -276,13 +276,14 @@ fn check_overlaps(vnet_name: &str, subnets: &[(String, Vec<IpNet>)]) -> Result<(
 /// A subnet in use may not change its address range.
 fn check_in_use_update(st: &State, old: &Value, new: &Value, id: &str) -> Result<(), ArmError> {
     if subnet_prefixes(old) != subnet_prefixes(new)
-        && let Some(user) = subnet_in_use(st, id) {
-            let name = new["name"].as_str().unwrap_or("");
-            return Err(ArmError::bad_request(
-                "InUseSubnetCannotBeUpdated",
-                format!("Subnet {name} is in use by {user} and cannot be updated."),
-            ));
-        }
+        && let Some(user) = subnet_in_use(st, id)
+    {
+        let name = new["name"].as_str().unwrap_or("");
+        return Err(ArmError::bad_request(
+            "InUseSubnetCannotBeUpdated",
+            format!("Subnet {name} is in use by {user} and cannot be updated."),
+        ));
+    }
     Ok(())
 }
 
@@ -629,15 +630,16 @@ fn delete_subnet(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     }
     let mut found = false;
     if let Some(r) = st.get_mut(&vnet_id)
-        && let Some(list) = r.body["properties"]["subnets"].as_array_mut() {
-            let before = list.len();
-            list.retain(|s| {
-                !s["name"]
-                    .as_str()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(p.name()))
-            });
-            found = list.len() != before;
-        }
+        && let Some(list) = r.body["properties"]["subnets"].as_array_mut()
+    {
+        let before = list.len();
+        list.retain(|s| {
+            !s["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(p.name()))
+        });
+        found = list.len() != before;
+    }
     // Removed at once: the spec allows a synchronous 200 (204 when absent).
     Ok(Reply::empty(if found {
         StatusCode::OK

@@ -113,14 +113,15 @@ fn build_rule(nsg_id: &str, rule: &Value) -> Result<Value, ArmError> {
     let id = format!("{nsg_id}/securityRules/{name}");
     let p = &rule["properties"];
     if let Some(priority) = p["priority"].as_i64()
-        && !(100..=4096).contains(&priority) {
-            return Err(ArmError::bad_request(
-                "SecurityRuleInvalidPriority",
-                format!(
-                    "Security rule has invalid Priority. Value provided: {priority} Allowed values are from 100 to 4096."
-                ),
-            ));
-        }
+        && !(100..=4096).contains(&priority)
+    {
+        return Err(ArmError::bad_request(
+            "SecurityRuleInvalidPriority",
+            format!(
+                "Security rule has invalid Priority. Value provided: {priority} Allowed values are from 100 to 4096."
+            ),
+        ));
+    }
     let pairs = [
         (
             "sourceAddressPrefix",

@@ -141,13 +141,14 @@ fn walk(node: &Value, v: &Value, path: &str, mode: Mode, out: &mut Vec<Issue>) {
         }
     }
     if let (Some(p), Some(x)) = (s.get("pattern").and_then(Value::as_str), v.as_str())
-        && regex(p).is_some_and(|r| !r.is_match(x)) {
-            out.push(Issue {
-                path: path.into(),
-                kind: "PATTERN",
-                message: format!("'{x}' does not match pattern {p}"),
-            });
-        }
+        && regex(p).is_some_and(|r| !r.is_match(x))
+    {
+        out.push(Issue {
+            path: path.into(),
+            kind: "PATTERN",
+            message: format!("'{x}' does not match pattern {p}"),
+        });
+    }
     if let Some(x) = v.as_str() {
         let len = x.chars().count() as u64;
         if s.get("minLength")

@@ -664,3 +664,41 @@ async fn malformed_requests_never_break_the_server() {
         200
     );
 }
+
+#[tokio::test]
+async fn expired_tokens_are_refused() {
+    let Sim { h, dir, token, .. } = Sim::start().await;
+    h.shutdown().await;
+    let path = dir.path().join("state.json");
+    let mut state: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
+    for t in state["tokens"].as_object_mut().unwrap().values_mut() {
+        t["expires"] = json!(past);
+    }
+    std::fs::write(&path, serde_json::to_vec(&state).unwrap()).unwrap();
+    let sim = Sim::start_in(dir, |_| {}).await;
+    let r = sim
+        .raw(
+            Method::GET,
+            &format!("{}?api-version=2025-04-01", sim.sub()),
+            None,
+            &[("authorization", &format!("Bearer {token}"))],
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.status, r.code()), (401, "ExpiredAuthenticationToken"));
+    // The schema data file is present and parsed.
+    assert!(
+        crate::sim::schema::validate_response(
+            "ResourceGroups_Get",
+            200,
+            &json!({"location": "eastus"})
+        )
+        .is_empty()
+    );
+    assert!(
+        !crate::sim::schema::validate_response("ResourceGroups_Get", 200, &json!({"location": 1}))
+            .is_empty()
+    );
+}
