@@ -74,7 +74,10 @@ impl Engine {
                 .map_err(|e| StartupError::Config(format!("cannot reach the simulator: {e}")))?;
             // Simulated operations take a fraction of Azure's time: poll as fast as they go.
             arm.timing.min_wait = std::time::Duration::from_millis(200);
-            let executor = Arc::new(crate::steps::AzureSteps::new(arm, rehearsed()));
+            let executor = Arc::new(InOwnSubscription {
+                subscriptions: sim.subscriptions(),
+                inner: Arc::new(crate::steps::AzureSteps::new(arm, rehearsed())),
+            });
             return Ok(Engine {
                 executor,
                 worker,
@@ -93,6 +96,32 @@ impl Engine {
             worker,
             simulator: None,
         })
+    }
+}
+
+/// A rehearsal runs in the subscription the admin entered: the simulated account is given it
+/// before the install's steps run.
+struct InOwnSubscription {
+    subscriptions: crate::sim::Subscriptions,
+    inner: Arc<dyn StepExecutor>,
+}
+
+#[async_trait::async_trait]
+impl StepExecutor for InOwnSubscription {
+    async fn run(
+        &self,
+        ctx: &crate::worker::StepContext,
+    ) -> Result<serde_json::Value, crate::worker::StepError> {
+        self.subscriptions
+            .add(ctx.spec.azure.subscription_id.as_str())
+            .map_err(|e| {
+                crate::worker::StepError::terminal(
+                    "simulator",
+                    e.to_string(),
+                    "Restart the console.",
+                )
+            })?;
+        self.inner.run(ctx).await
     }
 }
 

@@ -149,6 +149,16 @@ impl SimHandle {
         self.shared.faults.replace(plan);
     }
 
+    /// Make `id` the simulated account's subscription; see [`Subscriptions::add`].
+    pub fn add_subscription(&self, id: &str) -> Result<(), SimError> {
+        self.subscriptions().add(id)
+    }
+
+    /// A cheap handle that can add subscriptions from elsewhere (the console's engine).
+    pub fn subscriptions(&self) -> Subscriptions {
+        Subscriptions(self.shared.clone())
+    }
+
     /// Dotenv text a client can load to talk to this simulator.
     pub fn env_file_contents(&self) -> String {
         format!(
@@ -175,6 +185,30 @@ impl SimHandle {
     pub async fn shutdown(self) {
         self.server.shutdown();
         let _ = self.task.await;
+    }
+}
+
+/// Gives a running simulator's account other subscriptions.
+#[derive(Clone)]
+pub struct Subscriptions(Arc<server::Shared>);
+
+impl Subscriptions {
+    /// Make `id` the account's subscription (a rehearsal in the admin's own subscription id);
+    /// earlier ones stay accepted. The simulator builds resource ids from one current
+    /// subscription, so rehearsals in different subscriptions should not run at the same time.
+    pub fn add(&self, id: &str) -> Result<(), SimError> {
+        let mut state = self.0.lock();
+        let account = &mut state.account;
+        if account.subscription_id.eq_ignore_ascii_case(id) {
+            return Ok(());
+        }
+        let previous = std::mem::replace(&mut account.subscription_id, id.to_string());
+        account
+            .other_subscriptions
+            .retain(|s| !s.eq_ignore_ascii_case(id));
+        account.other_subscriptions.push(previous);
+        self.0.store.save(&state)?;
+        Ok(())
     }
 }
 

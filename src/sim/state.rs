@@ -50,6 +50,20 @@ pub(crate) struct Account {
     pub mi_client_id: String,
     pub mi_object_id: String,
     pub mi_header: String,
+    /// More subscriptions the same principals may use (rehearsals in the admin's own one).
+    #[serde(default)]
+    pub other_subscriptions: Vec<String>,
+}
+
+impl Account {
+    /// Whether `id` is one of the account's subscriptions (case-insensitive, as in Azure).
+    pub fn has_subscription(&self, id: &str) -> bool {
+        self.subscription_id.eq_ignore_ascii_case(id)
+            || self
+                .other_subscriptions
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(id))
+    }
 }
 
 impl Account {
@@ -72,6 +86,7 @@ impl Account {
             mi_client_id: Uuid::new_v4().to_string(),
             mi_object_id: Uuid::new_v4().to_string(),
             mi_header: Uuid::new_v4().simple().to_string(),
+            other_subscriptions: Vec::new(),
         }
     }
 }

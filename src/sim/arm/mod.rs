@@ -60,9 +60,15 @@ fn handle_inner(shared: &Shared, req: &Req, fx: &Effects) -> ArmResult {
     }
     let caller = auth::authenticate(shared, req)?;
     let route = router::parse(req)?;
-    let sub = shared.lock().account.subscription_id.clone();
+    let account = shared.lock().account.clone();
+    // The scope of permission checks: the subscription the request names.
+    let sub = req
+        .segs
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| account.subscription_id.clone());
     if let Some(s) = req.segs.get(1)
-        && !s.eq_ignore_ascii_case(&sub)
+        && !account.has_subscription(s)
     {
         return Err(ArmError::not_found(
             "SubscriptionNotFound",

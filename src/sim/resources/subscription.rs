@@ -12,13 +12,22 @@ use crate::sim::state::State;
 
 use super::common::method_not_allowed;
 
-fn subscription_body(st: &State) -> Value {
+/// The subscription the request names (the account's own when it names none).
+fn requested(ctx: &Ctx<'_>, st: &State) -> String {
+    ctx.req
+        .segs
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| st.account.subscription_id.clone())
+}
+
+fn subscription_body(st: &State, sub: &str) -> Value {
     let a = &st.account;
     json!({
-        "id": format!("/subscriptions/{}", a.subscription_id),
+        "id": format!("/subscriptions/{sub}"),
         "authorizationSource": "RoleBased",
         "managedByTenants": [],
-        "subscriptionId": a.subscription_id,
+        "subscriptionId": sub,
         "tenantId": a.tenant_id,
         "displayName": a.subscription_name,
         "state": "Enabled",
@@ -137,10 +146,16 @@ fn unknown_namespace(ns: &str) -> ArmError {
 pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResult {
     let get = *ctx.method() == axum::http::Method::GET;
     match route {
-        Route::SubscriptionList if get => Ok(Reply::ok(list(vec![subscription_body(st)]))),
-        Route::Subscription if get => Ok(Reply::ok(subscription_body(st))),
+        Route::SubscriptionList if get => {
+            let own = st.account.subscription_id.clone();
+            let mut subs = vec![subscription_body(st, &own)];
+            let others = st.account.other_subscriptions.clone();
+            subs.extend(others.iter().map(|s| subscription_body(st, s)));
+            Ok(Reply::ok(list(subs)))
+        }
+        Route::Subscription if get => Ok(Reply::ok(subscription_body(st, &requested(ctx, st)))),
         Route::Locations if get => {
-            let sub = st.account.subscription_id.clone();
+            let sub = requested(ctx, st);
             let value = ctx
                 .catalog()
                 .regions
