@@ -21,8 +21,25 @@ struct World {
 }
 
 async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+/// A world whose simulated Azure catalogue (`catalog.yaml`: quotas, sizes per zone, providers,
+/// the caller's permissions) is edited before the simulator serves.
+async fn world_with(edit: impl FnOnce(&mut serde_yaml_ng::Value)) -> World {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().to_path_buf();
+    // A first start writes the default catalogue; edit it, then start for real.
+    sim::start(SimConfig::for_dir(dir.join("simulator")))
+        .await
+        .unwrap()
+        .shutdown()
+        .await;
+    let file = dir.join("simulator/catalog.yaml");
+    let mut catalog: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    edit(&mut catalog);
+    std::fs::write(&file, serde_yaml_ng::to_string(&catalog).unwrap()).unwrap();
     let mut config = SimConfig::for_dir(dir.join("simulator"));
     config.record_dir = Some(dir.join("traffic"));
     // A thousandth of Azure's durations: an AKS create takes about 0.4 s.
@@ -394,5 +411,122 @@ async fn preflight_stops_at_a_subscription_the_identity_cannot_see() {
         log.matches(" FAIL ").count(),
         1,
         "one cause, one failure:\n{log}"
+    );
+}
+
+/// Start the sample install on a simulator whose catalogue `edit` changes; returns its log
+/// once preflight has failed, after checking nothing was created.
+async fn failed_preflight(
+    edit: impl FnOnce(&mut serde_yaml_ng::Value),
+    before: Option<&str>,
+) -> String {
+    let world = world_with(edit).await;
+    if let Some(rg) = before {
+        // An existing resource group (where the install may go), created by someone else.
+        let arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
+        arm.call(
+            reqwest::Method::PUT,
+            &format!(
+                "/subscriptions/{}/resourcegroups/{rg}",
+                world.sim.subscription_id
+            ),
+            katonic_console::azure::api::RESOURCES,
+            Some(&serde_json::json!({"location": "eastus"})),
+        )
+        .await
+        .unwrap();
+        world.sim.clear_requests();
+    }
+    let app = console(&world).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    let failed = app.wait_status(&id, &["failed"]).await;
+    assert_eq!(step(&failed, "preflight")["status"], "failed");
+    assert!(
+        !world.sim.requests().iter().any(|r| r.method == "PUT"),
+        "preflight creates nothing"
+    );
+    log(&app, &id).await
+}
+
+fn yaml(text: &str) -> serde_yaml_ng::Value {
+    serde_yaml_ng::from_str(text).unwrap()
+}
+
+#[tokio::test]
+async fn preflight_fails_on_short_vcpu_quota_saying_how_much_to_request() {
+    let log = failed_preflight(
+        |c| {
+            c["quota"]["overrides"] =
+                yaml("[{location: eastus, family: standardDSv3Family, limit: 8}]")
+        },
+        None,
+    )
+    .await;
+    assert!(log.contains("FAIL vCPU quota: standardDSv3Family: 40 vCPUs needed at maximum node counts, 8 of 8 free"), "{log}");
+    assert!(
+        log.contains("Request at least 40 vCPUs for standardDSv3Family in eastus"),
+        "{log}"
+    );
+    assert!(
+        log.contains("PASS vCPU quota: standardDSv2Family"),
+        "other families still pass"
+    );
+}
+
+#[tokio::test]
+async fn preflight_fails_on_a_size_missing_in_a_zone_naming_where_it_is_offered() {
+    let log = failed_preflight(
+        |c| {
+            c["skuRestrictions"] = yaml("[{size: Standard_D8s_v3, location: eastus, zones: ['2']}]")
+        },
+        None,
+    )
+    .await;
+    assert!(
+        log.contains("FAIL VM sizes: Standard_D8s_v3 (pool compute) is not offered in zone(s) 2"),
+        "{log}"
+    );
+    assert!(log.contains("It is offered in zones 1, 3"), "{log}");
+}
+
+#[tokio::test]
+async fn preflight_fails_without_permission_to_assign_roles() {
+    let log = failed_preflight(
+        |c| {
+            c["callerPermissions"] = yaml(
+                "{actions: ['*'], notActions: ['Microsoft.Authorization/roleAssignments/write']}",
+            )
+        },
+        Some("rg-katonic-prod"),
+    )
+    .await;
+    assert!(
+        log.contains("FAIL permissions: the console's identity may not write role assignments"),
+        "{log}"
+    );
+    assert!(
+        log.contains("AKS-Vnet-Permission"),
+        "the vendor guide's custom role is named: {log}"
+    );
+}
+
+#[tokio::test]
+async fn preflight_fails_on_a_provider_it_may_not_register() {
+    let log = failed_preflight(
+        |c| {
+            c["callerPermissions"] = yaml(
+                "{actions: ['*'], notActions: ['Microsoft.ContainerService/register/action']}",
+            );
+        },
+        None,
+    )
+    .await;
+    assert!(
+        log.contains("FAIL resource providers: Microsoft.ContainerService is NotRegistered"),
+        "{log}"
+    );
+    assert!(
+        log.contains("az provider register -n Microsoft.ContainerService"),
+        "{log}"
     );
 }
