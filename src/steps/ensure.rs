@@ -97,6 +97,10 @@ pub async fn ensure(
         Started::Done(resource) => Ok(resource.unwrap_or(Value::Null)),
         Started::Pending(pending) => {
             remember(ctx, path, &pending).await?;
+            ctx.progress(format!(
+                "{what}: creating (operation accepted; resumable from here)"
+            ))
+            .await?;
             let resource = follow(ctx, arm, &pending, what).await?;
             forget(ctx, path).await?;
             Ok(resource)

@@ -52,7 +52,8 @@ fn step_of<'a>(d: &'a Value, id: &str) -> &'a Value {
 }
 
 fn wait(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    // A liveness bound (a hang fails instead of blocking CI), not a speed check.
+    let deadline = Instant::now() + Duration::from_secs(120);
     while !check() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(50));
@@ -158,6 +159,97 @@ fn kill_dash_nine_mid_step_then_restart_and_resume() {
     assert!(
         err.contains(&format!("already running (pid {})", second.child.id())),
         "{err}"
+    );
+    second.child.kill().unwrap();
+    second.child.wait().unwrap();
+}
+
+/// `serve --simulate`: the ARM simulator runs inside the console and keeps its state in the data
+/// dir. Killed with SIGKILL while the cluster is being created, the console restarts, shows the
+/// install interrupted, and the resumed step follows the cluster's operation instead of
+/// creating it again.
+#[test]
+fn kill_dash_nine_during_the_cluster_create_then_resume_follows_the_same_operation() {
+    let temp = tempfile::tempdir().unwrap();
+    let data = temp.path().join("data");
+    let faults = temp.path().join("faults.yaml");
+    // The cluster create takes ~10 s (0.01 of Azure's time, three times slower than usual).
+    std::fs::write(
+        &faults,
+        "rules:\n  - method: PUT\n    path: .*/managedClusters/[^/]+$\n    action: { slow: { factor: 3.0 } }\n",
+    )
+    .unwrap();
+    let serve = |data: &Path| {
+        let (child, base) = spawn_console(&[
+            "serve".as_ref(),
+            "--listen".as_ref(),
+            "127.0.0.1:0".as_ref(),
+            "--simulate".as_ref(),
+            "--time-scale".as_ref(),
+            "0.01".as_ref(),
+            "--faults".as_ref(),
+            faults.as_os_str(),
+            "--data-dir".as_ref(),
+            data.as_os_str(),
+        ]);
+        Console { child, base }
+    };
+    let mut first = serve(&data);
+    let spec = SAMPLE_YAML.replace("  kubernetesVersion: \"1.30\"\n", "");
+    let created: Value = client()
+        .post(format!("{}/api/v1/installs", first.base))
+        .header("content-type", "application/yaml")
+        .body(spec)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    client()
+        .post(format!("{}/api/v1/installs/{id}/start", first.base))
+        .send()
+        .unwrap();
+    let logs = |c: &Console| {
+        client()
+            .get(format!("{}/api/v1/installs/{id}/logs", c.base))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
+    };
+    wait("the cluster create to be accepted", || {
+        logs(&first).contains("[aks-cluster#1] AKS cluster: creating (operation accepted")
+    });
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+
+    let mut second = serve(&data);
+    assert_eq!(detail(&second, &id)["status"], "interrupted");
+    client()
+        .post(format!("{}/api/v1/installs/{id}/resume", second.base))
+        .send()
+        .unwrap();
+    wait("the install to end", || {
+        let status = detail(&second, &id)["status"].clone();
+        status == "succeeded" || status == "failed"
+    });
+    let log = logs(&second);
+    assert_eq!(detail(&second, &id)["status"], "succeeded", "{log}");
+    let resumed: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("[aks-cluster#2]"))
+        .collect();
+    assert!(
+        resumed
+            .iter()
+            .any(|l| l.contains("following the operation started before")),
+        "{resumed:#?}"
+    );
+    assert!(
+        !resumed
+            .iter()
+            .any(|l| l.contains("creating (operation accepted")),
+        "a second cluster create was issued: {resumed:#?}"
     );
     second.child.kill().unwrap();
     second.child.wait().unwrap();
