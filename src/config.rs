@@ -32,8 +32,9 @@ pub struct EngineFlags {
     #[arg(long, env = "KATONIC_CONSOLE_SIMULATE")]
     pub simulate: bool,
 
-    /// With --simulate: how fast simulated time runs (0.01 turns the 30-minute plan into ~20 s).
-    #[arg(long, default_value_t = 0.01, requires = "simulate")]
+    /// How fast simulated time runs, for --simulate and --rehearse-cluster-steps (0.01 turns the
+    /// 30-minute plan into ~20 s).
+    #[arg(long, default_value_t = 0.01)]
     pub time_scale: f64,
 
     /// With --simulate: the simulator's fault plan (YAML; see README).

@@ -89,3 +89,100 @@ fn serve_reports_its_real_port_and_stops_gracefully_on_sigterm() {
     assert!(out.status.success());
     assert!(String::from_utf8(out.stdout).unwrap().starts_with("ID"));
 }
+
+/// The README's flow: `simulate --env-file`, load the file, `install -f` against those endpoints
+/// (a custom cloud, the simulator's CA and service principal) — real ARM client, real steps.
+#[cfg(unix)]
+#[test]
+fn install_from_the_cli_against_a_standalone_simulator() {
+    let temp = tempfile::tempdir().unwrap();
+    let env_file = temp.path().join("sim.env");
+    let mut simulator = bin()
+        .args([
+            "simulate",
+            "--listen",
+            "127.0.0.1:0",
+            "--time-scale",
+            "0",
+            "--state-dir",
+        ])
+        .arg(temp.path().join("sim"))
+        .arg("--env-file")
+        .arg(&env_file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first line is printed once the simulator listens; the env file is written before it.
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(simulator.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(line.contains("ARM simulator listening"), "{line}");
+    let vars: Vec<(String, String)> = std::fs::read_to_string(&env_file)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let get = |k: &str| {
+        vars.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    for key in [
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "KATONIC_ARM_ENDPOINT",
+        "KATONIC_AUTHORITY_HOST",
+        "KATONIC_CA_FILE",
+    ] {
+        assert!(!get(key).is_empty(), "{key}");
+    }
+    let spec = std::fs::read_to_string(sample_path())
+        .unwrap()
+        .replace("  kubernetesVersion: \"1.30\"\n", "")
+        .replace(
+            "3f2c1a9e-8b7d-4c6e-9f01-23456789abcd",
+            &get("AZURE_SUBSCRIPTION_ID"),
+        )
+        .replace(
+            "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
+            &get("AZURE_TENANT_ID"),
+        );
+    let spec_file = temp.path().join("spec.yaml");
+    std::fs::write(&spec_file, spec).unwrap();
+    let out = bin()
+        .args([
+            "install",
+            "--cloud",
+            "custom",
+            "--rehearse-cluster-steps",
+            "-f",
+        ])
+        .arg(&spec_file)
+        .arg("--data-dir")
+        .arg(temp.path().join("data"))
+        .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    simulator.kill().unwrap();
+    simulator.wait().unwrap();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("PASS credentials"), "{stdout}");
+    assert!(
+        stdout.contains("[aks-cluster#1]") || stdout.contains("aks-cluster#1"),
+        "{stdout}"
+    );
+    assert!(stdout.trim_end().ends_with("succeeded"), "{stdout}");
+}
