@@ -13,7 +13,6 @@ use crate::worker::{StepContext, StepError};
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 /// Resource providers the install's resources belong to.
 const PROVIDERS: &[&str] = &[
@@ -283,12 +282,14 @@ async fn providers(
             }
         }
     }
-    for _ in 0..30 {
+    // Registration takes a minute or two in Azure: look every poll interval for a while; after
+    // that it is a warning and the steps retry while it completes.
+    for _ in 0..60 {
         if registering.is_empty() {
             break;
         }
         tokio::select! {
-            () = tokio::time::sleep(arm.timing.clamp(Some(Duration::from_secs(10)))) => {}
+            () = tokio::time::sleep(arm.timing.clamp(None)) => {}
             () = ctx.stopped() => return Err(StepError::Stopped),
         }
         let mut still = Vec::new();
