@@ -4,7 +4,7 @@
 //!    provisioning is followed;
 //! 3. otherwise PUT, checkpoint the operation's polling URL at once, and follow it.
 
-use super::errors::step_error;
+use super::errors::{step_error, step_error_for};
 use crate::azure::ArmClient;
 use crate::azure::lro::{self, FinalState, Pending, Poll, Started};
 use crate::worker::{StepContext, StepError};
@@ -92,7 +92,7 @@ pub async fn ensure(
     let response = arm
         .call(Method::PUT, path, api_version, Some(body))
         .await
-        .map_err(|e| step_error(&format!("creating {what}"), e))?;
+        .map_err(|e| step_error_for(&ctx.spec, &format!("creating {what}"), e))?;
     match lro::started(&response, &arm.url(path, api_version), FinalState::Resource) {
         Started::Done(resource) => Ok(resource.unwrap_or(Value::Null)),
         Started::Pending(pending) => {
@@ -137,7 +137,7 @@ pub async fn follow(
         ctx.guard()?;
         let poll = lro::poll_once(arm, pending)
             .await
-            .map_err(|e| step_error(&format!("waiting for {what}"), e))?;
+            .map_err(|e| step_error_for(&ctx.spec, &format!("waiting for {what}"), e))?;
         match poll {
             Poll::Done(resource) => return Ok(resource.unwrap_or(Value::Null)),
             Poll::Running {

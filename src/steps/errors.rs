@@ -2,6 +2,7 @@
 //! the step with Azure's code and message, the request ids for support, and what to do.
 
 use crate::azure::ArmError;
+use crate::spec::InstallSpec;
 use crate::worker::StepError;
 
 /// What the admin can do about an ARM error code.
@@ -45,6 +46,75 @@ fn hint(code: &str) -> &'static str {
              and firewall rules (and --ca-file behind a TLS-inspecting proxy)."
         }
         _ => "Read Azure's message above; fix the cause, then resume the install.",
+    }
+}
+
+/// Figures from the install itself that make a hint concrete.
+fn figures(code: &str, spec: &InstallSpec) -> Option<String> {
+    match code {
+        "QuotaExceeded" | "ErrCode_InsufficientVCPUQuota" => {
+            let plan = crate::plan::InstallPlan::from_spec(spec, crate::review::today());
+            let needs: Vec<String> = plan
+                .quota
+                .iter()
+                .map(|q| format!("{} vCPUs of {}", q.vcpus_at_max, q.family))
+                .collect();
+            Some(format!(
+                "At its maximum node counts the install needs {} in {}.",
+                needs.join(", "),
+                spec.azure.location
+            ))
+        }
+        "InsufficientSubnetSize" | "SubnetIsFull" => {
+            let b = spec.ip_budget();
+            Some(format!(
+                "Subnet {} has {} usable addresses; the install needs {} at most ({} nodes + {} surge, {} per node, {} for the load balancer).",
+                b.subnet,
+                b.usable,
+                b.needed,
+                b.max_nodes,
+                b.surge_nodes,
+                b.per_node,
+                b.load_balancer_ips
+            ))
+        }
+        "SkuNotAvailable" | "AvailabilityZoneNotSupported" => Some(format!(
+            "The install asks for {} in zones {}.",
+            spec.cluster
+                .node_pools
+                .iter()
+                .map(|p| p.vm_size.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            spec.cluster
+                .zones
+                .as_slice()
+                .iter()
+                .map(|z| z.number().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => None,
+    }
+}
+
+/// As [`step_error`], with the install's own figures in the hint where they help.
+pub fn step_error_for(spec: &InstallSpec, doing: &str, e: ArmError) -> StepError {
+    let extra = figures(e.code(), spec);
+    match (step_error(doing, e), extra) {
+        (
+            StepError::Terminal {
+                code,
+                message,
+                hint,
+            },
+            Some(extra),
+        ) => StepError::Terminal {
+            code,
+            message,
+            hint: format!("{extra} {hint}"),
+        },
+        (other, _) => other,
     }
 }
 

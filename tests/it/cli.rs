@@ -186,3 +186,64 @@ fn install_from_the_cli_against_a_standalone_simulator() {
     );
     assert!(stdout.trim_end().ends_with("succeeded"), "{stdout}");
 }
+
+/// `--credential managed-identity`: the jumphost's identity, here through the App Service-style
+/// endpoint (`IDENTITY_ENDPOINT`/`IDENTITY_HEADER`) the simulator serves, so nothing ever
+/// contacts the link-local metadata address.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn install_with_the_managed_identity_credential() {
+    use katonic_console::sim::{self, SimConfig};
+    let temp = tempfile::tempdir().unwrap();
+    let simulator = sim::start(SimConfig::for_dir(temp.path().join("sim")))
+        .await
+        .unwrap();
+    let spec = std::fs::read_to_string(sample_path())
+        .unwrap()
+        .replace("  kubernetesVersion: \"1.30\"\n", "")
+        .replace(
+            "3f2c1a9e-8b7d-4c6e-9f01-23456789abcd",
+            &simulator.subscription_id,
+        )
+        .replace("0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d", &simulator.tenant_id);
+    let spec_file = temp.path().join("spec.yaml");
+    std::fs::write(&spec_file, spec).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_katonic-console"));
+    cmd.args([
+        "install",
+        "--credential",
+        "managed-identity",
+        "--cloud",
+        "custom",
+    ])
+    .args(["--arm-endpoint", &simulator.arm_endpoint])
+    .args(["--authority-host", &simulator.authority_host])
+    .arg("--ca-file")
+    .arg(&simulator.ca_file)
+    .args(["--rehearse-cluster-steps", "--time-scale", "0", "-f"])
+    .arg(&spec_file)
+    .arg("--data-dir")
+    .arg(temp.path().join("data"))
+    .env("IDENTITY_ENDPOINT", &simulator.managed_identity_endpoint)
+    .env("IDENTITY_HEADER", &simulator.managed_identity_header)
+    .env_remove("AZURE_CLIENT_SECRET");
+    // The simulator serves from this runtime while the console runs as a child process.
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("PASS credentials"), "{stdout}");
+    let token_calls = simulator
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("msi") || r.path.contains("identity"))
+        .count();
+    assert!(token_calls >= 1, "the managed identity endpoint was used");
+    simulator.shutdown().await;
+}
