@@ -108,6 +108,15 @@ pub async fn ensure(
     }
 }
 
+/// The `id` ARM gave the resource, or its path when the answer had none.
+pub fn id_of(resource: &Value, path: &str) -> String {
+    resource
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or(path)
+        .to_string()
+}
+
 /// Tags may be merged by others (policies add tags): they do not decide adoption.
 fn without_tags(body: &Value) -> Value {
     let mut body = body.clone();

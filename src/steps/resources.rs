@@ -1,6 +1,6 @@
 //! Resource group, network (NSG, VNet and subnets), cluster identity, storage and registry.
 
-use super::ensure::ensure;
+use super::ensure::{ensure, id_of};
 use super::errors::step_error;
 use super::names;
 use super::output;
@@ -113,11 +113,7 @@ pub async fn network(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
         "network security group",
     )
     .await?;
-    let nsg_id = nsg
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or(&nsg_path)
-        .to_string();
+    let nsg_id = id_of(&nsg, &nsg_path);
 
     let vnet_name = names::vnet(&ctx.spec);
     let vnet_path =
@@ -156,11 +152,7 @@ pub async fn network(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
         "virtual network",
     )
     .await?;
-    let vnet_id = vnet
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or(&vnet_path)
-        .to_string();
+    let vnet_id = id_of(&vnet, &vnet_path);
     Ok(json!({
         "nsgId": nsg_id,
         "vnetId": vnet_id,
@@ -302,7 +294,7 @@ pub async fn storage(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
         None
     };
     Ok(json!({
-        "id": account.get("id").and_then(Value::as_str).unwrap_or(&path),
+        "id": id_of(&account, &path),
         "name": name,
         "containers": containers,
         "fileShare": share,
@@ -351,7 +343,7 @@ pub async fn registry(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepE
     )
     .await?;
     Ok(json!({
-        "id": reg.get("id").and_then(Value::as_str).unwrap_or(&path),
+        "id": id_of(&reg, &path),
         "name": name,
         "loginServer": reg.pointer("/properties/loginServer"),
     }))
