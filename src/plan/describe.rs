@@ -91,7 +91,7 @@ pub fn registry_sku(sku: RegistrySku) -> &'static str {
 /// "subnet snet-aks", or the existing cluster's own subnet (whose name the spec does not give).
 pub fn aks_subnet(spec: &InstallSpec) -> String {
     match spec.cluster.mode {
-        ClusterMode::Create => format!("subnet {}", names::AKS_SUBNET),
+        ClusterMode::Create => format!("subnet {}", names::aks_subnet(spec)),
         ClusterMode::Existing => "the cluster's node subnet".to_string(),
     }
 }

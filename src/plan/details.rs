@@ -11,6 +11,7 @@ pub(super) fn title(spec: &InstallSpec, id: StepId) -> &'static str {
         StepId::Preflight => "Check Azure before changing anything",
         StepId::ResourceGroup if create => "Create the resource group",
         StepId::ResourceGroup => "Check the resource group",
+        StepId::Network if spec.cluster.network.existing_vnet.is_some() => "Check the existing virtual network",
         StepId::Network => "Create the virtual network",
         StepId::Identity => "Create the cluster identity",
         StepId::Storage => "Create the storage account",
@@ -45,7 +46,7 @@ pub(super) fn detail(spec: &InstallSpec, id: StepId, quota: &[QuotaNeed]) -> Str
              Network Contributor on subnet {}, so AKS can place node NICs and the internal load \
              balancer there.",
             names::cluster_identity(spec),
-            names::AKS_SUBNET
+            names::aks_subnet(spec)
         ),
         StepId::Storage => storage(spec),
         StepId::Registry => format!(
@@ -139,15 +140,24 @@ fn preflight(spec: &InstallSpec, quota: &[QuotaNeed]) -> String {
 
 fn network(spec: &InstallSpec) -> String {
     let net = &spec.cluster.network;
+    if let Some(e) = &net.existing_vnet {
+        return format!(
+            "Check the existing virtual network {} in resource group {}: address space {}, \
+             subnets {} ({}) for the cluster and {} ({}) for the jump host. It is used as it is, \
+             never modified.",
+            e.name, e.resource_group, net.vnet_cidr, e.aks_subnet, net.aks_subnet_cidr,
+            e.jumphost_subnet, net.jumphost_subnet_cidr
+        );
+    }
     format!(
         "Create network security group {} and virtual network {} ({}) with subnets {} ({}, NSG \
          attached) for the cluster and {} ({}) for the jump host.",
         names::nsg(spec),
         names::vnet(spec),
         net.vnet_cidr,
-        names::AKS_SUBNET,
+        names::aks_subnet(spec),
         net.aks_subnet_cidr,
-        names::JUMPHOST_SUBNET,
+        names::jumphost_subnet(spec),
         net.jumphost_subnet_cidr
     )
 }

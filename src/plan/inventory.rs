@@ -190,6 +190,20 @@ fn network(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
         return;
     }
     let net = &spec.cluster.network;
+    if let Some(e) = &net.existing_vnet {
+        out.fixed(
+            "Microsoft.Network/virtualNetworks",
+            "Virtual network (existing)",
+            format!("{} in {}", e.name, e.resource_group),
+            0,
+            format!(
+                "Used as it is, not created or modified: {}; subnets {} {} and {} {}.",
+                net.vnet_cidr, e.aks_subnet, net.aks_subnet_cidr, e.jumphost_subnet, net.jumphost_subnet_cidr
+            ),
+            false,
+        );
+        return;
+    }
     out.fixed(
         "Microsoft.Network/virtualNetworks",
         "Virtual network",
@@ -198,9 +212,9 @@ fn network(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
         format!(
             "Vendor table: 1 when deployed to a new VNet. {}; subnets {} {} and {} {}.",
             net.vnet_cidr,
-            names::AKS_SUBNET,
+            names::aks_subnet(spec),
             net.aks_subnet_cidr,
-            names::JUMPHOST_SUBNET,
+            names::jumphost_subnet(spec),
             net.jumphost_subnet_cidr
         ),
         true,
@@ -212,7 +226,7 @@ fn network(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
         1,
         format!(
             "Vendor table: 1, always. Attached to subnet {}.",
-            names::AKS_SUBNET
+            names::aks_subnet(spec)
         ),
         true,
     );
@@ -286,7 +300,7 @@ fn cluster(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
         1,
         format!(
             "Created by AKS; takes one address of subnet {}.",
-            names::AKS_SUBNET
+            names::aks_subnet(spec)
         ),
         false,
     );
@@ -433,7 +447,7 @@ fn role_assignments(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
             format!(
                 "Network Contributor: {} on subnet {}",
                 names::cluster_identity(spec),
-                names::AKS_SUBNET
+                names::aks_subnet(spec)
             ),
             1,
             "Lets AKS place node NICs and the internal load balancer in the subnet.",

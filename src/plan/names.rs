@@ -24,13 +24,35 @@ pub const DERIVED_AT_PROVISIONING: &str = "derived at provisioning (globally uni
 /// VNet names are at most 64 characters and must end with a letter, digit or `_`.
 const VNET_NAME_MAX: usize = 64;
 
-/// `vnet-<cluster>`, shortened to Azure's 64 characters when the cluster name is long.
+/// The VNet: the existing one's name, or `vnet-<cluster>` (shortened to Azure's 64 characters
+/// when the cluster name is long).
 pub fn vnet(spec: &InstallSpec) -> String {
+    if let Some(existing) = &spec.cluster.network.existing_vnet {
+        return existing.name.to_string();
+    }
     let prefix = "vnet-";
     let cluster = spec.cluster.name.as_str();
     // A cut may leave a trailing `-`, which a VNet name may not end with.
     let cut: String = cluster.chars().take(VNET_NAME_MAX - prefix.len()).collect();
     format!("{prefix}{}", cut.trim_end_matches('-'))
+}
+
+/// The AKS nodes' subnet: the existing one's, or [`AKS_SUBNET`].
+pub fn aks_subnet(spec: &InstallSpec) -> String {
+    spec.cluster
+        .network
+        .existing_vnet
+        .as_ref()
+        .map_or_else(|| AKS_SUBNET.to_string(), |e| e.aks_subnet.to_string())
+}
+
+/// The jumphost's subnet: the existing one's, or [`JUMPHOST_SUBNET`].
+pub fn jumphost_subnet(spec: &InstallSpec) -> String {
+    spec.cluster
+        .network
+        .existing_vnet
+        .as_ref()
+        .map_or_else(|| JUMPHOST_SUBNET.to_string(), |e| e.jumphost_subnet.to_string())
 }
 
 /// `nsg-<cluster>` (NSG names allow 80 characters, cluster names 63).

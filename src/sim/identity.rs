@@ -1,5 +1,7 @@
-//! Entra ID: the v2 client-credentials token endpoint, OpenID/instance discovery, and the
-//! managed identity endpoints (App Service and IMDS flavours); issues and checks tokens.
+//! Entra ID: the v2 client-credentials token endpoint, OpenID/instance discovery, the
+//! ADFS-flavoured authority (`/adfs/…`, as Azure Stack Hub serves it: one tenant, the
+//! simulator's), and the managed identity endpoints (App Service and IMDS flavours); issues and
+//! checks tokens.
 
 use axum::http::{Method, StatusCode};
 use base64::Engine;
@@ -164,10 +166,28 @@ pub(crate) fn route(shared: &Shared, req: &Req) -> Option<IdentityReply> {
         })
     };
     match (req.method.clone(), s.len()) {
+        // ADFS: one tenant (the simulator's); its paths come before the tenant-named ones.
+        (Method::POST, 3)
+            if req.seg_is(0, "adfs") && req.seg_is(1, "oauth2") && req.seg_is(2, "token") =>
+        {
+            Some(token(shared, req, None))
+        }
+        (Method::GET, 3)
+            if req.seg_is(0, "adfs")
+                && req.seg_is(1, ".well-known")
+                && req.seg_is(2, "openid-configuration") =>
+        {
+            plain(adfs_openid(shared))
+        }
+        (Method::GET, 3)
+            if req.seg_is(0, "adfs") && req.seg_is(1, "discovery") && req.seg_is(2, "keys") =>
+        {
+            plain(Reply::ok(json!({"keys": []})))
+        }
         (Method::POST, 4)
             if req.seg_is(1, "oauth2") && req.seg_is(2, "v2.0") && req.seg_is(3, "token") =>
         {
-            Some(token(shared, req, &s[0]))
+            Some(token(shared, req, Some(&s[0])))
         }
         (Method::GET, 4)
             if req.seg_is(1, "v2.0")
@@ -207,7 +227,8 @@ fn tenant_known(st: &State, tenant: &str) -> bool {
     tenant.eq_ignore_ascii_case(&st.account.tenant_id)
 }
 
-fn token(shared: &Shared, req: &Req, tenant: &str) -> IdentityReply {
+/// `tenant` is `None` for the ADFS token endpoint (its single tenant is the simulator's).
+fn token(shared: &Shared, req: &Req, tenant: Option<&str>) -> IdentityReply {
     let form = parse_pairs(std::str::from_utf8(&req.body).unwrap_or(""), true);
     let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     // The client secret never reaches the request log.
@@ -230,11 +251,16 @@ fn token(shared: &Shared, req: &Req, tenant: &str) -> IdentityReply {
 fn token_reply<'a>(
     shared: &Shared,
     req: &Req,
-    tenant: &str,
+    tenant: Option<&str>,
     field: impl Fn(&str) -> Option<&'a str>,
 ) -> Reply {
     let now = req.now;
     let mut st = shared.lock();
+    let adfs = tenant.is_none();
+    let tenant = tenant
+        .map(str::to_string)
+        .unwrap_or_else(|| st.account.tenant_id.clone());
+    let tenant = tenant.as_str();
     if !tenant_known(&st, tenant) {
         return aad_error(
             shared,
@@ -357,11 +383,46 @@ fn token_reply<'a>(
     if let Err(e) = shared.store.save(&st) {
         tracing::warn!(error = %e, "cannot save simulator state");
     }
+    if adfs {
+        // ADFS answers without `ext_expires_in`, with a lower-case token type.
+        return Reply::ok(json!({
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": TOKEN_SECONDS,
+        }));
+    }
     Reply::ok(json!({
         "token_type": "Bearer",
         "expires_in": TOKEN_SECONDS,
         "ext_expires_in": TOKEN_SECONDS,
         "access_token": token,
+    }))
+}
+
+/// ADFS's OpenID configuration (`/adfs/.well-known/openid-configuration`).
+fn adfs_openid(shared: &Shared) -> Reply {
+    let b = &shared.base;
+    let host = b.trim_start_matches("https://");
+    Reply::ok(json!({
+        "issuer": format!("{b}/adfs"),
+        "authorization_endpoint": format!("{b}/adfs/oauth2/authorize/"),
+        "token_endpoint": format!("{b}/adfs/oauth2/token/"),
+        "jwks_uri": format!("{b}/adfs/discovery/keys"),
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic", "private_key_jwt", "windows_client_authentication"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token", "code token", "code id_token token"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:jwt-bearer", "implicit", "password", "srv_challenge", "urn:ietf:params:oauth:grant-type:device_code", "device_code"],
+        "subject_types_supported": ["pairwise"],
+        "scopes_supported": ["openid", "profile", "email", "allatclaims", "aza", "user_impersonation"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+        "access_token_issuer": format!("http://{host}/adfs/services/trust"),
+        "claims_supported": ["aud", "iss", "iat", "exp", "auth_time", "nonce", "at_hash", "c_hash", "sub", "upn", "unique_name", "pwd_url", "pwd_exp", "mfa_auth_time", "sid", "nbf"],
+        "microsoft_multi_refresh_token": true,
+        "userinfo_endpoint": format!("{b}/adfs/userinfo"),
+        "capabilities": [],
+        "end_session_endpoint": format!("{b}/adfs/oauth2/logout"),
+        "device_authorization_endpoint": format!("{b}/adfs/oauth2/devicecode"),
     }))
 }
 

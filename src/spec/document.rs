@@ -118,6 +118,24 @@ pub struct NetworkDoc {
     /// `loadBalancer` | `userDefinedRouting` | `managedNATGateway`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbound_type: Option<String>,
+    /// Install into this existing VNet (the usual jumphost case) instead of creating one: it is
+    /// checked against the CIDRs above, never modified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing_vnet: Option<ExistingVnetDoc>,
+}
+
+/// An existing VNet and its two subnets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExistingVnetDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aks_subnet: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jumphost_subnet: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -26,16 +26,16 @@ mod yaml;
 pub use capacity::IpBudget;
 pub use compute::{KubernetesVersion, NodePool, NodeScale, PoolRole, VmSize, Zone, Zones};
 pub use document::{
-    AddonsDoc, AzureDoc, ClusterDoc, DomainDoc, IngressDoc, InstallDocument, NetworkDoc,
+    AddonsDoc, AzureDoc, ClusterDoc, DomainDoc, ExistingVnetDoc, IngressDoc, InstallDocument, NetworkDoc,
     NodePoolDoc, NodePoolsDoc, PlatformDoc, RegistryDoc, Scalar, StorageDoc,
 };
 pub use error::{FieldError, Invalid, SpecErrors, Warning};
 pub use fqdn::Fqdn;
 pub use names::{
-    ClusterName, Guid, InstallName, PoolName, Region, RegistryName, ResourceGroupName,
+    ClusterName, Guid, InstallName, NetworkName, PoolName, Region, RegistryName, ResourceGroupName,
     StorageAccountName,
 };
-pub use network::{Cidr, NetworkPlugin, NetworkPolicy, NetworkSpec, OutboundType};
+pub use network::{Cidr, ExistingVnet, NetworkPlugin, NetworkPolicy, NetworkSpec, OutboundType};
 pub use yaml::{DocumentFormat, from_json, from_text, from_yaml, to_yaml};
 
 use std::net::Ipv4Addr;

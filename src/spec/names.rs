@@ -271,6 +271,47 @@ impl Region {
     }
 }
 
+string_newtype!(
+    /// A VNet or subnet name: letters, digits, `_`, `.` and `-`, starting with a letter or digit,
+    /// ending with a letter, digit or `_` (2-64 characters for a VNet, 1-80 for a subnet).
+    NetworkName
+);
+
+impl NetworkName {
+    /// A virtual network's name.
+    pub fn vnet(input: &str) -> Result<Self, Invalid> {
+        Self::check(input, "the VNet name", 2, 64, "vnet-corp")
+    }
+
+    /// A subnet's name.
+    pub fn subnet(input: &str) -> Result<Self, Invalid> {
+        Self::check(input, "the subnet name", 1, 80, "snet-aks")
+    }
+
+    fn check(input: &str, what: &'static str, min: usize, max: usize, example: &'static str) -> Result<Self, Invalid> {
+        NameRule {
+            rule: "network.name",
+            what,
+            min,
+            max,
+            allowed: |c| c.is_ascii_alphanumeric() || "_.-".contains(c),
+            allowed_text: "letters, digits, `_`, `.` and `-`",
+            example,
+        }
+        .check(input)?;
+        let starts = input.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        let ends = input.chars().last().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !starts || !ends {
+            return Err(Invalid::new(
+                "network.name",
+                format!("{what} {} must start with a letter or digit and end with a letter, digit or `_`", show(input)),
+                format!("e.g. `{example}`"),
+            ));
+        }
+        Ok(Self(input.to_string()))
+    }
+}
+
 impl ResourceGroupName {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         NameRule {

@@ -202,6 +202,17 @@ pub struct NetworkSpec {
     /// Pods per node, 10-250.
     pub max_pods: u32,
     pub outbound_type: OutboundType,
+    /// An existing VNet to install into (checked, never modified); `None`: create one.
+    pub existing_vnet: Option<ExistingVnet>,
+}
+
+/// An existing VNet and the subnets the install uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingVnet {
+    pub resource_group: super::ResourceGroupName,
+    pub name: super::NetworkName,
+    pub aks_subnet: super::NetworkName,
+    pub jumphost_subnet: super::NetworkName,
 }
 
 impl NetworkSpec {

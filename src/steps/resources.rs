@@ -70,10 +70,14 @@ pub async fn resource_group(ctx: &StepContext, arm: &ArmClient) -> Result<Value,
     Ok(json!({ "id": id, "created": true }))
 }
 
-/// NSG first (the AKS subnet references it), then the VNet with both subnets.
+/// NSG first (the AKS subnet references it), then the VNet with both subnets; or, with an
+/// existing VNet, only checks.
 pub async fn network(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
     let (sub, rg, location) = target(ctx);
     let net = &ctx.spec.cluster.network;
+    if let Some(existing) = &net.existing_vnet {
+        return existing_network(ctx, arm, existing).await;
+    }
     let tags = install_tags(&ctx.install.to_string());
     let nsg_name = names::nsg(&ctx.spec);
     let nsg_path = resources::resource_id(
@@ -403,4 +407,136 @@ async fn check_name(
         format!("{name}: {reason}"),
         "Names of storage accounts and registries are global in Azure: set storage.accountName or registry.name in a clone of this install.",
     ))
+}
+
+/// An existing VNet (where the jumphost usually is): read it and its two subnets and check them
+/// against the spec. It is never written to (a VNet PUT would replace its subnets).
+async fn existing_network(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    existing: &crate::spec::ExistingVnet,
+) -> Result<Value, StepError> {
+    let spec = &ctx.spec;
+    let net = &spec.cluster.network;
+    let sub = spec.azure.subscription_id.as_str();
+    let path = resources::resource_id(
+        sub,
+        existing.resource_group.as_str(),
+        "Microsoft.Network/virtualNetworks",
+        existing.name.as_str(),
+    );
+    let wrong =
+        |code: &str, message: String, hint: String| Err(StepError::terminal(code, message, hint));
+    ctx.guard()?;
+    let Some(vnet) = arm
+        .get(&path, api::NETWORK)
+        .await
+        .map_err(|e| step_error("reading the existing VNet", e))?
+    else {
+        return wrong(
+            "VirtualNetworkNotFound",
+            format!("VNet {} was not found in resource group {}", existing.name, existing.resource_group),
+            "Check cluster.network.existingVnet (resource group and name) in a clone of this install.".into(),
+        );
+    };
+    let location = vnet
+        .get("location")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !location.eq_ignore_ascii_case(spec.azure.location.as_str()) {
+        return wrong(
+            "VirtualNetworkInAnotherRegion",
+            format!(
+                "VNet {} is in {location}; the cluster goes to {}",
+                existing.name, spec.azure.location
+            ),
+            format!("AKS needs its VNet in its own region: set azure.location to {location}."),
+        );
+    }
+    let prefixes: Vec<&str> = vnet
+        .pointer("/properties/addressSpace/addressPrefixes")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if !prefixes.iter().any(|p| *p == net.vnet_cidr.to_string()) {
+        return wrong(
+            "AddressSpaceMismatch",
+            format!(
+                "VNet {} has address space {}, not {}",
+                existing.name,
+                prefixes.join(", "),
+                net.vnet_cidr
+            ),
+            format!(
+                "Set cluster.network.vnetCidr to {}.",
+                prefixes.first().unwrap_or(&"its range")
+            ),
+        );
+    }
+    let mut ids = Vec::new();
+    for (name, cidr, field, needs) in [
+        (
+            &existing.aks_subnet,
+            net.aks_subnet_cidr,
+            "aksSubnetCidr",
+            spec.ip_budget().needed,
+        ),
+        (
+            &existing.jumphost_subnet,
+            net.jumphost_subnet_cidr,
+            "jumphostSubnetCidr",
+            1,
+        ),
+    ] {
+        ctx.guard()?;
+        let subnet_path = format!("{path}/subnets/{name}");
+        let Some(subnet) = arm
+            .get(&subnet_path, api::NETWORK)
+            .await
+            .map_err(|e| step_error(&format!("reading subnet {name}"), e))?
+        else {
+            return wrong(
+                "SubnetNotFound",
+                format!("VNet {} has no subnet {name}", existing.name),
+                "Create the subnet, or name an existing one in cluster.network.existingVnet."
+                    .into(),
+            );
+        };
+        let prefix = subnet
+            .pointer("/properties/addressPrefix")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if prefix != cidr.to_string() {
+            return wrong(
+                "AddressPrefixMismatch",
+                format!("subnet {name} is {prefix}, not {cidr}"),
+                format!("Set cluster.network.{field} to {prefix}."),
+            );
+        }
+        let used = subnet
+            .pointer("/properties/ipConfigurations")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len) as u64;
+        let free = crate::spec::capacity::usable_addresses(cidr.prefix()).saturating_sub(used);
+        if free < needs {
+            return wrong(
+                "InsufficientSubnetSize",
+                format!(
+                    "subnet {name} ({cidr}) has {free} free addresses ({used} in use); the install needs {needs}"
+                ),
+                "Free addresses in the subnet, use a larger one, or use Azure CNI overlay.".into(),
+            );
+        }
+        ctx.progress(format!(
+            "subnet {name} ({cidr}): {free} free addresses, {needs} needed"
+        ))
+        .await?;
+        ids.push(id_of(&subnet, &subnet_path));
+    }
+    Ok(json!({
+        "vnetId": id_of(&vnet, &path),
+        "aksSubnetId": ids[0],
+        "jumphostSubnetId": ids[1],
+        "existing": true,
+    }))
 }

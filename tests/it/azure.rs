@@ -530,3 +530,102 @@ async fn preflight_fails_on_a_provider_it_may_not_register() {
         "{log}"
     );
 }
+
+/// Create `vnet-corp` (10.20.0.0/16 with snet-aks 10.20.0.0/26 and snet-jump 10.20.0.64/29) in
+/// `rg-net`, as the admin's existing network, then forget those calls.
+async fn existing_network(world: &World) {
+    let arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
+    let sub = &world.sim.subscription_id;
+    let api = katonic_console::azure::api::NETWORK;
+    let put = |path: String, body: serde_json::Value, version: &'static str| {
+        let arm = arm.clone();
+        async move {
+            let res = arm
+                .call(reqwest::Method::PUT, &path, version, Some(&body))
+                .await
+                .unwrap();
+            if let katonic_console::azure::Started::Pending(p) =
+                katonic_console::azure::lro::started(
+                    &res,
+                    &arm.url(&path, version),
+                    katonic_console::azure::FinalState::Resource,
+                )
+            {
+                katonic_console::azure::lro::wait(&arm, &p).await.unwrap();
+            }
+        }
+    };
+    put(
+        format!("/subscriptions/{sub}/resourcegroups/rg-net"),
+        serde_json::json!({"location": "eastus"}),
+        katonic_console::azure::api::RESOURCES,
+    )
+    .await;
+    put(
+        format!("/subscriptions/{sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-corp"),
+        serde_json::json!({"location": "eastus", "properties": {
+            "addressSpace": {"addressPrefixes": ["10.20.0.0/16"]},
+            "subnets": [
+                {"name": "snet-aks", "properties": {"addressPrefix": "10.20.0.0/26"}},
+                {"name": "snet-jump", "properties": {"addressPrefix": "10.20.0.64/29"}}
+            ]}}),
+        api,
+    )
+    .await;
+    world.sim.clear_requests();
+}
+
+fn into_existing_vnet(spec: &str) -> String {
+    spec.replace(
+        "dnsServiceIp: 172.16.0.10 }",
+        "dnsServiceIp: 172.16.0.10,\n             existingVnet: { resourceGroup: rg-net, name: vnet-corp, aksSubnet: snet-aks, jumphostSubnet: snet-jump } }",
+    )
+}
+
+#[tokio::test]
+async fn an_install_into_an_existing_vnet_uses_it_without_modifying_it() {
+    let world = world().await;
+    existing_network(&world).await;
+    let app = console(&world).await;
+    let spec = into_existing_vnet(&sample(&world.sim));
+    assert!(spec.contains("existingVnet"));
+    let id = start(&app, &spec).await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(done["status"], "succeeded", "{}", log(&app, &id).await);
+    let counts = puts(&world.sim);
+    assert!(
+        !counts.keys().any(|p| !p.contains("/roleassignments/")
+            && (p.contains("/virtualnetworks/") || p.contains("/networksecuritygroups/"))),
+        "the existing network was written to: {counts:#?}"
+    );
+    let network = &done["plan"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "network")
+        .unwrap()["title"];
+    assert_eq!(network, "Check the existing virtual network");
+    // The cluster's identity still gets Network Contributor on the existing subnet.
+    assert!(counts.keys().any(|p| p.contains("/rg-net/providers/microsoft.network/virtualnetworks/vnet-corp/subnets/snet-aks/providers/microsoft.authorization/roleassignments/")), "{counts:#?}");
+}
+
+#[tokio::test]
+async fn an_existing_vnet_that_differs_from_the_spec_is_refused_with_the_real_value() {
+    let world = world().await;
+    existing_network(&world).await;
+    let app = console(&world).await;
+    let spec = into_existing_vnet(&sample(&world.sim))
+        .replace("aksSubnetCidr: 10.20.0.0/26", "aksSubnetCidr: 10.20.1.0/26");
+    let id = start(&app, &spec).await;
+    let failed = app.wait_status(&id, &["failed"]).await;
+    assert_eq!(step(&failed, "network")["status"], "failed");
+    let log = log(&app, &id).await;
+    assert!(
+        log.contains("subnet snet-aks is 10.20.0.0/26, not 10.20.1.0/26"),
+        "{log}"
+    );
+    assert!(
+        log.contains("Set cluster.network.aksSubnetCidr to 10.20.0.0/26"),
+        "{log}"
+    );
+}

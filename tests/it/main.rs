@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
+mod az_cli;
 mod azure;
 mod cli;
 mod crash;

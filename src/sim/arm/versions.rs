@@ -6,6 +6,59 @@ use super::router::Route;
 /// Newest first; the first is the one the console uses (azure-brief §0).
 pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
     let ns = ns.to_ascii_lowercase();
+    // Subscriptions and their locations (`SubscriptionClient`) keep ARM's older versions too.
+    if ns == "microsoft.resources"
+        && matches!(
+            route,
+            Route::SubscriptionList | Route::Subscription | Route::Locations
+        )
+    {
+        return &[
+            "2025-04-01",
+            "2025-03-01",
+            "2024-11-01",
+            "2024-07-01",
+            "2024-03-01",
+            "2023-07-01",
+            "2022-12-01",
+            "2022-09-01",
+            "2022-01-01",
+            "2021-04-01",
+            "2021-01-01",
+            "2020-01-01",
+            "2019-11-01",
+            "2019-06-01",
+            "2018-06-01",
+            "2016-06-01",
+        ];
+    }
+    // Provider reads and registration: the SDKs' automatic registration still sends 2016-02-01.
+    if ns == "microsoft.resources"
+        && matches!(
+            route,
+            Route::ProviderList | Route::Provider { .. } | Route::ProviderRegister { .. }
+        )
+    {
+        return &[
+            "2025-04-01",
+            "2025-03-01",
+            "2024-11-01",
+            "2024-07-01",
+            "2024-03-01",
+            "2023-07-01",
+            "2022-12-01",
+            "2022-09-01",
+            "2021-04-01",
+            "2021-01-01",
+            "2020-01-01",
+            "2019-10-01",
+            "2019-07-01",
+            "2018-05-01",
+            "2017-05-10",
+            "2016-09-01",
+            "2016-02-01",
+        ];
+    }
     match ns.as_str() {
         "microsoft.resources" => &[
             "2025-04-01",
@@ -67,6 +120,19 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
             "2024-07-01",
             "2024-05-01",
             "2024-02-01",
+            "2024-01-01",
+            "2023-11-01",
+            "2023-10-01",
+            "2023-09-01",
+            "2023-08-01",
+            "2023-07-01",
+            "2023-06-01",
+            "2023-05-01",
+            "2023-04-01",
+            "2023-03-01",
+            "2023-02-01",
+            "2023-01-01",
+            "2022-11-01",
         ],
         "microsoft.managedidentity" => &[
             "2024-11-30",

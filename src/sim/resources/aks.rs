@@ -666,6 +666,20 @@ fn put_cluster(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         "identityProfile".into(),
         json!({"kubeletidentity": kubelet}),
     );
+    // A managed-identity cluster reports the placeholder service principal `msi`; a secret is
+    // never returned.
+    let mut sp = props_in
+        .get("servicePrincipalProfile")
+        .cloned()
+        .filter(Value::is_object)
+        .unwrap_or(json!({}));
+    if let Some(o) = sp.as_object_mut() {
+        o.remove("secret");
+    }
+    if sp["clientId"].is_null() {
+        sp["clientId"] = json!("msi");
+    }
+    props.insert("servicePrincipalProfile".into(), sp);
     props.insert(
         "resourceUID".into(),
         json!(

@@ -457,3 +457,25 @@ impl Sim {
         (id, format!("{vnet}/subnets/snet-aks"))
     }
 }
+
+#[tokio::test]
+async fn managed_identity_cluster_reports_the_msi_placeholder_on_older_api_versions() {
+    let sim = Sim::start().await;
+    let (identity, subnet) = sim.network_env("rg-a", "10.20.0.0/26").await;
+    let r = put_cluster(&sim, &cluster_body(&identity, &subnet)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(sim.wait_async(&r).await["status"], "Succeeded");
+    // 2022-11-01 is still a GA version of the AKS API (the Azure CLI 2.45 sends it).
+    let got = sim
+        .get(&format!(
+            "{}?api-version=2022-11-01",
+            sim.cluster_url("rg-a", "aks1")
+        ))
+        .await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(
+        got.body["properties"]["servicePrincipalProfile"],
+        json!({"clientId": "msi"})
+    );
+    super::harness::assert_valid("ManagedClusters_Get", &got);
+}

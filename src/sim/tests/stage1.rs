@@ -702,3 +702,68 @@ async fn expired_tokens_are_refused() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn adfs_authority_discovers_and_issues_arm_tokens() {
+    let sim = Sim::start().await;
+    let base = &sim.h.authority_host;
+    let config: Value = sim
+        .client
+        .get(format!("{base}/adfs/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token_url = config["token_endpoint"].as_str().unwrap().to_string();
+    assert_eq!(token_url, format!("{base}/adfs/oauth2/token/"));
+    assert!(config["authorization_endpoint"].is_string());
+    let form = |secret: &str| {
+        vec![
+            ("client_id".to_string(), sim.h.client_id.clone()),
+            ("client_secret".to_string(), secret.to_string()),
+            ("grant_type".to_string(), "client_credentials".to_string()),
+            (
+                "scope".to_string(),
+                "https://management.core.windows.net//.default".to_string(),
+            ),
+        ]
+    };
+    let bad = sim
+        .client
+        .post(&token_url)
+        .form(&form("wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+    let ok = sim
+        .client
+        .post(&token_url)
+        .form(&form(&sim.h.client_secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let v: Value = ok.json().await.unwrap();
+    assert_eq!(v["token_type"], "bearer");
+    let token = v["access_token"].as_str().unwrap();
+    // The token is good for ARM; the subscription list keeps older api-versions.
+    let subs = sim
+        .client
+        .get(format!(
+            "{}/subscriptions?api-version=2019-11-01",
+            sim.h.arm_endpoint
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(subs.status(), 200);
+    let v: Value = subs.json().await.unwrap();
+    assert_eq!(
+        v["value"][0]["subscriptionId"],
+        sim.h.subscription_id.as_str()
+    );
+}

@@ -67,6 +67,12 @@ pub fn to_document(spec: &InstallSpec) -> InstallDocument {
                 dns_service_ip: Some(n.dns_service_ip.to_string()),
                 max_pods: int(n.max_pods),
                 outbound_type: s(n.outbound_type.as_str()),
+                existing_vnet: n.existing_vnet.as_ref().map(|e| crate::spec::ExistingVnetDoc {
+                    resource_group: s(e.resource_group.as_str()),
+                    name: s(e.name.as_str()),
+                    aks_subnet: s(e.aks_subnet.as_str()),
+                    jumphost_subnet: s(e.jumphost_subnet.as_str()),
+                }),
             },
             node_pools: NodePoolsDoc {
                 platform: Some(pool(&c.node_pools.platform)),
@@ -150,6 +156,7 @@ pub fn default_document() -> InstallDocument {
                 dns_service_ip: s("172.16.0.10"),
                 max_pods: None,
                 outbound_type: None,
+                existing_vnet: None,
             },
             node_pools: NodePoolsDoc {
                 platform: Some(NodePoolDoc {

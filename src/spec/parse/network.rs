@@ -159,6 +159,10 @@ pub(super) fn parse(cx: &mut Ctx, doc: &NetworkDoc) -> NetworkParts {
     let outbound = cx
         .optional(OUTBOUND, doc.outbound_type.as_ref(), OutboundType::parse)
         .map(|o| o.unwrap_or(OutboundType::LoadBalancer));
+    let existing = match &doc.existing_vnet {
+        None => Some(None),
+        Some(e) => existing_vnet(cx, e).map(Some),
+    };
 
     let spec = (|| {
         Some(NetworkSpec {
@@ -172,9 +176,54 @@ pub(super) fn parse(cx: &mut Ctx, doc: &NetworkDoc) -> NetworkParts {
             dns_service_ip: dns?,
             max_pods: max_pods?,
             outbound_type: outbound?,
+            existing_vnet: existing?,
         })
     })();
     NetworkParts { aks, spec }
+}
+
+/// `cluster.network.existingVnet`: where the VNet is and which subnets to use.
+fn existing_vnet(cx: &mut Ctx, doc: &super::super::ExistingVnetDoc) -> Option<super::super::ExistingVnet> {
+    use super::super::{ExistingVnet, NetworkName, ResourceGroupName};
+    const BASE: &str = "cluster.network.existingVnet";
+    let rg = cx.required(
+        &format!("{BASE}.resourceGroup"),
+        doc.resource_group.as_ref(),
+        ResourceGroupName::parse,
+        "give the VNet's resource group",
+    );
+    let name = cx.required(&format!("{BASE}.name"), doc.name.as_ref(), NetworkName::vnet, "give the VNet's name");
+    let aks = cx.required(
+        &format!("{BASE}.aksSubnet"),
+        doc.aks_subnet.as_ref(),
+        NetworkName::subnet,
+        "give the name of the subnet for the AKS nodes",
+    );
+    let jump = cx.required(
+        &format!("{BASE}.jumphostSubnet"),
+        doc.jumphost_subnet.as_ref(),
+        NetworkName::subnet,
+        "give the name of the jumphost's subnet",
+    );
+    if let (Some(a), Some(j)) = (&aks, &jump)
+        && a.as_str().eq_ignore_ascii_case(j.as_str())
+    {
+        cx.fail(
+            &format!("{BASE}.jumphostSubnet"),
+            Invalid::new(
+                "network.same-subnet",
+                format!("the jumphost subnet is the AKS subnet `{a}`"),
+                "give the jumphost its own subnet: AKS needs its subnet's addresses",
+            ),
+        );
+        return None;
+    }
+    Some(ExistingVnet {
+        resource_group: rg?,
+        name: name?,
+        aks_subnet: aks?,
+        jumphost_subnet: jump?,
+    })
 }
 
 fn max_pods_in_range(n: u32) -> Result<u32, Invalid> {

@@ -279,6 +279,39 @@ pub const STEPS: &[Step] = &[
                 Kind::Select(OUTBOUND),
                 "",
             ),
+            group(
+                field(
+                    "cluster.network.existingVnet",
+                    "Use an existing VNet (e.g. the jumphost's) instead of creating one",
+                    Kind::Section,
+                    "It is checked against the ranges above and never modified.",
+                ),
+                "Existing VNet",
+            ),
+            field(
+                "cluster.network.existingVnet.resourceGroup",
+                "VNet resource group",
+                Kind::Text,
+                "",
+            ),
+            field(
+                "cluster.network.existingVnet.name",
+                "VNet name",
+                Kind::Text,
+                "",
+            ),
+            field(
+                "cluster.network.existingVnet.aksSubnet",
+                "AKS subnet name",
+                Kind::Text,
+                "",
+            ),
+            field(
+                "cluster.network.existingVnet.jumphostSubnet",
+                "Jumphost subnet name",
+                Kind::Text,
+                "",
+            ),
         ],
     },
     Step {

@@ -318,3 +318,51 @@ fn capacity() {
     let spec = ok(&with(|d| d.ingress.load_balancer = s("external")));
     assert_eq!(spec.ip_budget().load_balancer_ips, 0);
 }
+
+#[test]
+fn an_existing_vnet_is_named_by_resource_group_vnet_and_subnets() {
+    let mut doc =
+        crate::spec::from_yaml(include_str!("../../../../tests/it/fixtures/sample.yaml")).unwrap();
+    doc.cluster.network.existing_vnet = Some(crate::spec::ExistingVnetDoc {
+        resource_group: Some("rg-net".into()),
+        name: Some("vnet-corp".into()),
+        aks_subnet: Some("snet-aks".into()),
+        jumphost_subnet: Some("snet-jump".into()),
+    });
+    let spec = crate::spec::InstallSpec::parse(&doc).unwrap();
+    let e = spec.cluster.network.existing_vnet.clone().unwrap();
+    assert_eq!(
+        (e.resource_group.as_str(), e.name.as_str()),
+        ("rg-net", "vnet-corp")
+    );
+    assert_eq!(
+        crate::spec::InstallSpec::parse(&spec.to_document()).unwrap(),
+        spec,
+        "round trip"
+    );
+
+    doc.cluster
+        .network
+        .existing_vnet
+        .as_mut()
+        .unwrap()
+        .jumphost_subnet = Some("SNET-AKS".into());
+    doc.cluster.network.existing_vnet.as_mut().unwrap().name = Some("-vnet".into());
+    let errors = crate::spec::InstallSpec::parse(&doc).unwrap_err();
+    let rules: Vec<(&str, &str)> = errors
+        .errors
+        .iter()
+        .map(|e| (e.field.as_str(), e.rule.as_str()))
+        .collect();
+    assert!(
+        rules.contains(&("cluster.network.existingVnet.name", "network.name")),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&(
+            "cluster.network.existingVnet.jumphostSubnet",
+            "network.same-subnet"
+        )),
+        "{rules:?}"
+    );
+}

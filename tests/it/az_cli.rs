@@ -1,0 +1,508 @@
+//! The simulator driven by a client we did not write: the Azure CLI (`az`). It registers the
+//! simulator as a custom cloud (an ADFS-style authority, so MSAL does no instance discovery at a
+//! Microsoft host), logs in as the service principal, creates, shows and deletes a resource
+//! group, creates an AKS cluster following the long-running operation, shows it and fetches its
+//! admin kubeconfig. `az` runs with the project's netguard on `PYTHONPATH`, whose log must show
+//! no lookup of anything but loopback. Skipped when `az` is not on `PATH` (fails under `CI`).
+//! `AZ_CLI_DUMP=1` prints the simulator's request log and the kubeconfig.
+
+use katonic_console::sim::{self, SimConfig, SimHandle};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long one `az` call may take before the test fails.
+const AZ_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A throwaway RSA public key for the cluster's Linux profile (no private key is kept).
+const SSH_PUBLIC_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDTc1r7bNKeOvyDnQPIoCB7+VLlGFlFbyg8KmsSHHMElNZ2Hk22m0toTZDho7lT8hX8kY2jGFSht7fLfVHiD7qJEzjj605rtDzxRKrfDxghDWWfGPeZUCP7OkXGZEbtkForYtsWgrfQWq5RwZCd8KTNQqEGwA3LLdGMewF2tLT70YrjFlsJxkY5tjmXGMhqLStcLjpSq9VsAUZZ5wNzhMEFR7Tz95nf1eKCuuc/OhTiNVtTln23c3vUZV6B/AYMCd9inhq7daexnDp/iNb35wHaMRn4MhzWVcI5vHWQerfoPypCp0axRA0Ilf9uqZo4W8fWNdKMYV7tMp0I9lM37dMT katonic-sim-test";
+
+/// `az` on `PATH`, if any.
+fn find_az() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("az"))
+        .find(|p| p.is_file())
+}
+
+/// The Python interpreter (and its arguments) of the `az` script, from its `#!` line.
+fn python_of(az: &Path) -> Option<(String, Vec<String>)> {
+    let text = std::fs::read(az).ok()?;
+    let first = String::from_utf8_lossy(&text).lines().next()?.to_string();
+    let interpreter = first.strip_prefix("#!")?.trim().to_string();
+    let mut parts = interpreter.split_whitespace().map(str::to_string);
+    let program = parts.next()?;
+    program
+        .contains("python")
+        .then(|| (program, parts.collect()))
+}
+
+/// Run `python -c script` with netguard on `PYTHONPATH`; its stdout when it succeeds.
+fn python(py: &(String, Vec<String>), netguard: &Path, log: &Path, script: &str) -> Option<String> {
+    let out = Command::new(&py.0)
+        .args(&py.1)
+        .args(["-c", script])
+        .env("PYTHONPATH", netguard)
+        .env("NETGUARD_LOG", log)
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The installed versions of azure-cli, its core and telemetry (for `versionCheck.json`), read
+/// with the Python that runs `az`; no network.
+fn installed_versions(
+    py: Option<&(String, Vec<String>)>,
+    netguard: &Path,
+    log: &Path,
+) -> (String, String, String) {
+    let script = "import importlib.metadata as m\n\
+                  print(m.version('azure-cli'), m.version('azure-cli-core'), m.version('azure-cli-telemetry'))";
+    let found = py.and_then(|py| python(py, netguard, log, script));
+    let words: Vec<String> = found
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    match words.as_slice() {
+        [cli, core, telemetry] => (cli.clone(), core.clone(), telemetry.clone()),
+        // Debian's azure-cli package, which CI installs.
+        _ => ("2.45.0".into(), "2.45.0".into(), "1.0.8".into()),
+    }
+}
+
+/// Result of one `az` call.
+struct AzOut {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl AzOut {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("az printed no JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+struct AzEnv {
+    az: PathBuf,
+    config_dir: PathBuf,
+    work: PathBuf,
+    ca_file: PathBuf,
+    netguard: PathBuf,
+    netguard_log: PathBuf,
+    /// Numbers the output files of the calls.
+    calls: AtomicUsize,
+}
+
+impl AzEnv {
+    /// Run `az args…` with a timeout; stdout and stderr go to files (no pipe can fill up).
+    fn run(&self, args: &[&str]) -> AzOut {
+        let n = self.calls.fetch_add(1, Ordering::Relaxed);
+        let out_file = self.work.join(format!("{n:03}-out.txt"));
+        let err_file = self.work.join(format!("{n:03}-err.txt"));
+        let mut child = Command::new(&self.az)
+            .args(args)
+            .env("AZURE_CONFIG_DIR", &self.config_dir)
+            .env("AZURE_CORE_COLLECT_TELEMETRY", "no")
+            .env("AZURE_CORE_SURVEY_MESSAGE", "no")
+            .env("AZURE_CORE_NO_COLOR", "true")
+            .env("AZURE_CORE_ONLY_SHOW_ERRORS", "true")
+            .env("AZURE_EXTENSION_DIR", self.config_dir.join("cliextensions"))
+            .env("REQUESTS_CA_BUNDLE", &self.ca_file)
+            .env("SSL_CERT_FILE", &self.ca_file)
+            .env("PYTHONPATH", &self.netguard)
+            .env("NETGUARD_LOG", &self.netguard_log)
+            .env("HOME", &self.work)
+            .env("TZ", "UTC")
+            .env_remove("AZURE_CLIENT_ID")
+            .env_remove("AZURE_CLIENT_SECRET")
+            .env_remove("AZURE_TENANT_ID")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("HTTP_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("http_proxy")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out_file).unwrap())
+            .stderr(std::fs::File::create(&err_file).unwrap())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if start.elapsed() > AZ_TIMEOUT {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let stdout = std::fs::read_to_string(&out_file).unwrap_or_default();
+        let stderr = std::fs::read_to_string(&err_file).unwrap_or_default();
+        let Some(status) = status else {
+            panic!(
+                "az {} did not finish within {AZ_TIMEOUT:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+                args.join(" ")
+            );
+        };
+        AzOut {
+            ok: status.success(),
+            stdout,
+            stderr,
+        }
+    }
+}
+
+/// Run `az` off the runtime's worker threads (the simulator serves on them).
+async fn az(env: &std::sync::Arc<AzEnv>, sim: &SimHandle, args: &[&str]) -> AzOut {
+    let env2 = env.clone();
+    let owned: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let out = tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
+        env2.run(&refs)
+    })
+    .await
+    .unwrap();
+    if !out.ok {
+        let log: Vec<String> = sim
+            .requests()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} ?{} -> {} {}",
+                    r.method,
+                    r.path,
+                    r.query,
+                    r.status,
+                    r.error_code.clone().unwrap_or_default()
+                )
+            })
+            .collect();
+        panic!(
+            "az {} failed\nstdout:\n{}\nstderr:\n{}\nsimulator requests:\n{}\nnetguard:\n{}",
+            args.join(" "),
+            out.stdout,
+            out.stderr,
+            log.join("\n"),
+            std::fs::read_to_string(&env.netguard_log).unwrap_or_default()
+        );
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn azure_cli_drives_the_simulator() {
+    let Some(az_path) = find_az() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("the Azure CLI (az) is not on PATH in CI: .ci/run installs it");
+        }
+        eprintln!("az_cli: skipped, the Azure CLI (az) is not on PATH");
+        return;
+    };
+    let netguard = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/netguard");
+    assert!(
+        netguard.join("sitecustomize.py").is_file(),
+        "netguard not found at {}",
+        netguard.display()
+    );
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let netguard_log = dir.join("netguard.log");
+    let sim = sim::start(SimConfig::for_dir(dir.join("simulator")))
+        .await
+        .unwrap();
+
+    let config_dir = dir.join("az");
+    let work = dir.join("work");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    // The guard must be in force in az's interpreter, or an empty log proves nothing.
+    let py = python_of(&az_path);
+    match &py {
+        Some(py) => {
+            let hooked = python(
+                py,
+                &netguard,
+                &netguard_log,
+                "import socket; print(socket.getaddrinfo.__name__)",
+            );
+            assert_eq!(
+                hooked.as_deref(),
+                Some("_guarded"),
+                "netguard is not loaded by {} with PYTHONPATH={}",
+                py.0,
+                netguard.display()
+            );
+        }
+        None => eprintln!(
+            "az_cli: {} is not a Python script; cannot check that netguard loads",
+            az_path.display()
+        ),
+    }
+    // A fresh version cache, so az does not ask GitHub for the latest release.
+    let (cli, core, telemetry) = installed_versions(py.as_ref(), &netguard, &netguard_log);
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        now.microsecond()
+    );
+    let version_check = serde_json::json!({
+        "versions": {
+            "azure-cli": {"local": cli, "pypi": cli},
+            "core": {"local": core, "pypi": core},
+            "telemetry": {"local": telemetry, "pypi": telemetry},
+        },
+        "update_time": stamp,
+        "check_time": stamp,
+    });
+    std::fs::write(
+        config_dir.join("versionCheck.json"),
+        version_check.to_string(),
+    )
+    .unwrap();
+    let env = std::sync::Arc::new(AzEnv {
+        az: az_path,
+        config_dir: config_dir.clone(),
+        work: work.clone(),
+        ca_file: sim.ca_file.clone(),
+        netguard,
+        netguard_log,
+        calls: AtomicUsize::new(0),
+    });
+
+    // 1. The simulator as a custom cloud.
+    let arm = format!("{}/", sim.arm_endpoint.trim_end_matches('/'));
+    let authority = format!("{}/adfs", sim.authority_host.trim_end_matches('/'));
+    az(
+        &env,
+        &sim,
+        &[
+            "cloud",
+            "register",
+            "-n",
+            "KatonicSim",
+            "--endpoint-resource-manager",
+            &arm,
+            "--endpoint-active-directory",
+            &authority,
+            "--endpoint-active-directory-resource-id",
+            "https://management.core.windows.net/",
+            "--endpoint-active-directory-graph-resource-id",
+            "https://graph.windows.net/",
+            "--endpoint-management",
+            "https://management.core.windows.net/",
+        ],
+    )
+    .await;
+    az(&env, &sim, &["cloud", "set", "-n", "KatonicSim"]).await;
+
+    // 2. Log in as the simulator's service principal.
+    let login = az(
+        &env,
+        &sim,
+        &[
+            "login",
+            "--service-principal",
+            "-u",
+            &sim.client_id,
+            "-p",
+            &sim.client_secret,
+            "--tenant",
+            &sim.tenant_id,
+            "-o",
+            "json",
+        ],
+    )
+    .await
+    .json();
+    let accounts = login.as_array().unwrap();
+    assert!(
+        accounts
+            .iter()
+            .any(|a| a["id"].as_str() == Some(sim.subscription_id.as_str())),
+        "{login}"
+    );
+
+    // 3. A resource group.
+    az(
+        &env,
+        &sim,
+        &[
+            "group", "create", "-n", "rg-az", "-l", "eastus", "-o", "json",
+        ],
+    )
+    .await;
+    let group = az(&env, &sim, &["group", "show", "-n", "rg-az", "-o", "json"])
+        .await
+        .json();
+    assert_eq!(group["name"], "rg-az", "{group}");
+    assert_eq!(group["location"], "eastus", "{group}");
+    assert_eq!(
+        group["properties"]["provisioningState"], "Succeeded",
+        "{group}"
+    );
+    assert_eq!(
+        group["id"].as_str().unwrap().to_ascii_lowercase(),
+        format!(
+            "/subscriptions/{}/resourcegroups/rg-az",
+            sim.subscription_id
+        )
+        .to_ascii_lowercase()
+    );
+
+    // 4. An AKS cluster, following the long-running operation to the end.
+    let key_file = work.join("id_rsa.pub");
+    std::fs::write(&key_file, format!("{SSH_PUBLIC_KEY}\n")).unwrap();
+    let created = az(
+        &env,
+        &sim,
+        &[
+            "aks",
+            "create",
+            "-g",
+            "rg-az",
+            "-n",
+            "aks-az",
+            "--node-count",
+            "2",
+            "--node-vm-size",
+            "Standard_D4s_v3",
+            "--zones",
+            "1",
+            "2",
+            "--network-plugin",
+            "azure",
+            "--ssh-key-value",
+            key_file.to_str().unwrap(),
+            "-o",
+            "json",
+        ],
+    )
+    .await
+    .json();
+    assert_eq!(created["provisioningState"], "Succeeded", "{created}");
+    let shown = az(
+        &env,
+        &sim,
+        &["aks", "show", "-g", "rg-az", "-n", "aks-az", "-o", "json"],
+    )
+    .await
+    .json();
+    assert_eq!(shown["name"], "aks-az", "{shown}");
+    assert_eq!(shown["provisioningState"], "Succeeded", "{shown}");
+    let pools = shown["agentPoolProfiles"].as_array().unwrap();
+    assert_eq!(pools.len(), 1, "{shown}");
+    assert_eq!(pools[0]["count"], 2, "{shown}");
+    assert_eq!(pools[0]["vmSize"], "Standard_D4s_v3", "{shown}");
+
+    // 5. The admin kubeconfig.
+    let kubeconfig = work.join("kubeconfig");
+    az(
+        &env,
+        &sim,
+        &[
+            "aks",
+            "get-credentials",
+            "-g",
+            "rg-az",
+            "-n",
+            "aks-az",
+            "--admin",
+            "--file",
+            kubeconfig.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let doc: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(&kubeconfig).unwrap()).unwrap();
+    let server = doc["clusters"][0]["cluster"]["server"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(server.starts_with("https://"), "{doc:?}");
+
+    // 6. Delete the group (and the cluster in it).
+    az(&env, &sim, &["group", "delete", "-n", "rg-az", "--yes"]).await;
+    let gone = env.run(&["group", "show", "-n", "rg-az", "-o", "json"]);
+    assert!(!gone.ok, "the group still exists: {}", gone.stdout);
+    assert!(
+        gone.stderr.contains("ResourceGroupNotFound"),
+        "{}",
+        gone.stderr
+    );
+
+    // The simulator saw one cluster PUT, polled to completion.
+    let log = sim.requests();
+    let cluster_path = format!(
+        "/subscriptions/{}/resourceGroups/rg-az/providers/Microsoft.ContainerService/managedClusters/aks-az",
+        sim.subscription_id
+    );
+    // The provider starts unregistered: the first PUT is refused, az registers
+    // Microsoft.ContainerService itself and sends the PUT again, which is accepted once.
+    let puts: Vec<u16> = log
+        .iter()
+        .filter(|r| r.is("PUT", &cluster_path))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(puts.iter().filter(|s| **s < 300).count(), 1, "{puts:?}");
+    assert!(puts.iter().all(|s| *s == 409 || *s < 300), "{puts:?}");
+    if puts.len() > 1 {
+        let register = format!(
+            "/subscriptions/{}/providers/Microsoft.ContainerService/register",
+            sim.subscription_id
+        );
+        assert!(
+            log.iter()
+                .any(|r| r.is("POST", &register) && r.status == 200),
+            "az registered the provider after MissingSubscriptionRegistration"
+        );
+    }
+    let polls = log
+        .iter()
+        .filter(|r| {
+            r.method == "GET"
+                && r.path
+                    .to_ascii_lowercase()
+                    .contains("/providers/microsoft.containerservice/locations/")
+                && r.path.to_ascii_lowercase().contains("/operations/")
+        })
+        .count();
+    assert!(polls >= 1, "az polled the cluster's operation");
+    assert!(
+        log.iter().any(|r| r.method == "POST"
+            && r.path
+                .to_ascii_lowercase()
+                .ends_with("/listclusteradmincredential")),
+        "admin credentials listed"
+    );
+    if std::env::var_os("AZ_CLI_DUMP").is_some() {
+        for r in &log {
+            eprintln!(
+                "{} {} ?{} -> {} {:?}",
+                r.method, r.path, r.query, r.status, r.request_body
+            );
+        }
+        eprintln!("{}", std::fs::read_to_string(&kubeconfig).unwrap());
+    }
+    // Nothing but loopback was looked up.
+    let guard = std::fs::read_to_string(&env.netguard_log).unwrap_or_default();
+    assert!(
+        guard.trim().is_empty(),
+        "az looked up other hosts:\n{guard}"
+    );
+    sim.shutdown().await;
+}
