@@ -17,7 +17,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-fn cluster_path(ctx: &StepContext) -> String {
+pub(super) fn cluster_path(ctx: &StepContext) -> String {
     let a = &ctx.spec.azure;
     resources::resource_id(
         a.subscription_id.as_str(),
@@ -269,29 +269,82 @@ pub async fn assign_role(
     ctx.progress(format!("{what}: assigned")).await
 }
 
+/// The principals a cluster acts as: (kubelet object id, control-plane principal id). From the
+/// cluster and identity steps' outputs when this install created the cluster, else read from
+/// Azure (a bring-your-own cluster).
+async fn cluster_principals(
+    ctx: &StepContext,
+    arm: &ArmClient,
+) -> Result<(String, String), StepError> {
+    if let (Ok(kubelet), Ok(identity)) = (
+        output(ctx, StepId::AksCluster, "kubeletObjectId"),
+        output(ctx, StepId::Identity, "principalId"),
+    ) {
+        return Ok((kubelet.to_string(), identity.to_string()));
+    }
+    let cluster = arm
+        .get(&cluster_path(ctx), api::CONTAINER_SERVICE)
+        .await
+        .map_err(|e| step_error("reading the cluster", e))?
+        .ok_or_else(|| {
+            StepError::terminal(
+                "ResourceNotFound",
+                format!("cluster {} was not found", ctx.spec.cluster.name),
+                "Check cluster.name and azure.resourceGroup.",
+            )
+        })?;
+    let kubelet = cluster
+        .pointer("/properties/identityProfile/kubeletidentity/objectId")
+        .and_then(Value::as_str);
+    // A system-assigned identity has its principal on the cluster; a user-assigned one under
+    // its resource id.
+    let control_plane = cluster
+        .pointer("/identity/principalId")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            cluster
+                .pointer("/identity/userAssignedIdentities")
+                .and_then(Value::as_object)
+                .and_then(|ids| {
+                    ids.values()
+                        .find_map(|v| v.get("principalId").and_then(Value::as_str))
+                })
+        });
+    match (kubelet, control_plane) {
+        (Some(k), Some(c)) => Ok((k.to_string(), c.to_string())),
+        _ => Err(StepError::terminal(
+            "ClusterIdentityMissing",
+            format!(
+                "cluster {} has no managed kubelet or control-plane identity",
+                ctx.spec.cluster.name
+            ),
+            "Use a cluster with managed identities (not a service principal): the console grants them registry and storage access.",
+        )),
+    }
+}
+
 /// AcrPull for the nodes; Storage Account Contributor for the Azure Files driver.
 pub async fn role_assignments(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
-    let kubelet = output(ctx, StepId::AksCluster, "kubeletObjectId")?;
+    let (kubelet, identity) = cluster_principals(ctx, arm).await?;
     let registry = output(ctx, StepId::Registry, "id")?;
     assign_role(
         ctx,
         arm,
         registry,
         authorization::ACR_PULL,
-        kubelet,
+        &kubelet,
         "AcrPull for the nodes on the registry",
     )
     .await?;
     let mut assigned = vec!["AcrPull"];
     if ctx.spec.storage.shared_files {
         let account = output(ctx, StepId::Storage, "id")?;
-        let identity = output(ctx, StepId::Identity, "principalId")?;
         assign_role(
             ctx,
             arm,
             account,
             authorization::STORAGE_ACCOUNT_CONTRIBUTOR,
-            identity,
+            &identity,
             "Storage Account Contributor for the cluster identity on the storage account",
         )
         .await?;

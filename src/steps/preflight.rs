@@ -195,6 +195,9 @@ pub async fn run(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError>
     skus(ctx, arm, &mut checks).await?;
     let (version, lts_only) = kubernetes_version(ctx, arm, &mut checks).await?;
 
+    if spec.cluster.mode == crate::spec::ClusterMode::Existing {
+        existing_cluster(ctx, arm, &mut checks).await?;
+    }
     let budget = spec.ip_budget();
     checks
         .pass(
@@ -233,6 +236,74 @@ fn finish(checks: Checks<'_>) -> Result<Value, StepError> {
             .join("; "),
         "Fix each failed check (the step's log says how), then resume the install.",
     ))
+}
+
+/// Bring-your-own cluster: it must exist, have succeeded, and use managed identities.
+async fn existing_cluster(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    checks: &mut Checks<'_>,
+) -> Result<(), StepError> {
+    ctx.guard()?;
+    let name = ctx.spec.cluster.name.as_str();
+    let cluster = arm
+        .get(&super::aks::cluster_path(ctx), api::CONTAINER_SERVICE)
+        .await
+        .map_err(|e| step_error("reading the existing cluster", e))?;
+    let Some(cluster) = cluster else {
+        return checks
+            .fail(
+                "existing cluster",
+                format!(
+                    "cluster {name} was not found in resource group {}",
+                    ctx.spec.azure.resource_group
+                ),
+                "Check cluster.name and azure.resourceGroup, or set cluster.mode: create.",
+            )
+            .await;
+    };
+    let state = cluster
+        .pointer("/properties/provisioningState")
+        .and_then(Value::as_str)
+        .unwrap_or("Succeeded");
+    let version = cluster
+        .pointer("/properties/currentKubernetesVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("?");
+    let private = cluster
+        .pointer("/properties/apiServerAccessProfile/enablePrivateCluster")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if !state.eq_ignore_ascii_case("succeeded") {
+        return checks
+            .fail(
+                "existing cluster",
+                format!("cluster {name} is {state}"),
+                "Wait for its current operation to finish, or fix it in Azure, then resume.",
+            )
+            .await;
+    }
+    if cluster
+        .pointer("/properties/identityProfile/kubeletidentity/objectId")
+        .is_none()
+    {
+        return checks.fail("existing cluster", format!("cluster {name} has no managed kubelet identity"), "Use a cluster with managed identities: the console grants them registry and storage access.").await;
+    }
+    let detail = format!(
+        "cluster {name} is ready (Kubernetes {version}, {} API server)",
+        if private { "private" } else { "public" }
+    );
+    if private {
+        checks.pass("existing cluster", detail).await
+    } else {
+        checks
+            .warn(
+                "existing cluster",
+                detail,
+                "The vendor guide expects a private cluster; this one's API server is public.",
+            )
+            .await
+    }
 }
 
 /// Registered, or registered now (registration takes a minute or two).

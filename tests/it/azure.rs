@@ -629,3 +629,57 @@ async fn an_existing_vnet_that_differs_from_the_spec_is_refused_with_the_real_va
         "{log}"
     );
 }
+
+#[tokio::test]
+async fn an_install_onto_an_existing_cluster_creates_no_cluster_and_grants_its_identities() {
+    let world = world().await;
+    let app = console(&world).await;
+    // Someone created the cluster before (here: a first install).
+    let first = start(&app, &sample(&world.sim)).await;
+    assert_eq!(
+        app.wait_status(&first, &["succeeded", "failed"]).await["status"],
+        "succeeded"
+    );
+    world.sim.clear_requests();
+
+    let spec = sample(&world.sim)
+        .replace("name: prod", "name: prod-byo")
+        .replace("mode: create", "mode: existing")
+        .replace(
+            "superset: true, airbyte: true",
+            "superset: true, airbyte: false",
+        );
+    let id = start(&app, &spec).await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    let log = log(&app, &id).await;
+    assert_eq!(done["status"], "succeeded", "{log}");
+    assert!(
+        log.contains("PASS existing cluster: cluster katonic-prod is ready"),
+        "{log}"
+    );
+    let counts = puts(&world.sim);
+    assert!(
+        !counts
+            .keys()
+            .any(|p| p.contains("/managedclusters/") && !p.contains("/roleassignments/")),
+        "an existing cluster is not written to: {counts:#?}"
+    );
+    assert!(
+        counts.keys().any(|p| p.contains("/roleassignments/")),
+        "its identities were granted access: {counts:#?}"
+    );
+}
+
+#[tokio::test]
+async fn preflight_fails_when_the_existing_cluster_is_not_there() {
+    let world = world().await;
+    let app = console(&world).await;
+    let spec = sample(&world.sim).replace("mode: create", "mode: existing");
+    let id = start(&app, &spec).await;
+    app.wait_status(&id, &["failed"]).await;
+    let log = log(&app, &id).await;
+    assert!(
+        log.contains("FAIL existing cluster: cluster katonic-prod was not found"),
+        "{log}"
+    );
+}
