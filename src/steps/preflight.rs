@@ -151,7 +151,7 @@ pub async fn run(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError>
         }
         Err(e) if matches!(e, ArmError::Auth(_)) || e.status() == Some(401) => {
             checks
-                .fail("credentials", format!("Azure refused the console's credentials: {}", e.message()), "Check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or the managed identity) and the secret's expiry.")
+                .fail("credentials", format!("Azure refused the console's credentials: {}", e.message()), "Check the console's credential: a service principal needs AZURE_TENANT_ID, AZURE_CLIENT_ID and an unexpired AZURE_CLIENT_SECRET; a managed identity must be assigned to this VM; --credential azure-cli needs `az login` with Azure CLI 2.54 or newer.")
                 .await?;
             return finish(checks);
         }

@@ -435,6 +435,10 @@ async fn azure_cli_drives_the_simulator() {
         .to_string();
     assert!(server.starts_with("https://"), "{doc:?}");
 
+    // 5b. The console's own `--credential azure-cli` uses this login: azure_identity runs
+    // `az account get-access-token` in the same isolated az environment.
+    console_with_azure_cli_login(&env, &sim).await;
+
     // 6. Delete the group (and the cluster in it).
     az(&env, &sim, &["group", "delete", "-n", "rg-az", "--yes"]).await;
     let gone = env.run(&["group", "show", "-n", "rg-az", "-o", "json"]);
@@ -505,4 +509,79 @@ async fn azure_cli_drives_the_simulator() {
         "az looked up other hosts:\n{guard}"
     );
     sim.shutdown().await;
+}
+
+/// `katonic-console install --credential azure-cli` against the simulator, with the token taken
+/// from the `az` login above (same config dir, CA and network guard).
+async fn console_with_azure_cli_login(env: &std::sync::Arc<AzEnv>, sim: &SimHandle) {
+    let spec = std::fs::read_to_string(crate::helpers::sample_path())
+        .unwrap()
+        .replace("  kubernetesVersion: \"1.30\"\n", "")
+        .replace("3f2c1a9e-8b7d-4c6e-9f01-23456789abcd", &sim.subscription_id)
+        .replace("0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d", &sim.tenant_id);
+    let spec_file = env.work.join("console-spec.yaml");
+    std::fs::write(&spec_file, spec).unwrap();
+    let az_dir = env.az.parent().unwrap().to_path_buf();
+    let path = std::env::join_paths(std::iter::once(az_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_katonic-console"));
+    cmd.args(["install", "--credential", "azure-cli", "--cloud", "custom"])
+        .args(["--arm-endpoint", &sim.arm_endpoint])
+        .args(["--authority-host", &sim.authority_host])
+        .arg("--ca-file")
+        .arg(&sim.ca_file)
+        .args(["--tenant-id", &sim.tenant_id])
+        .args(["--rehearse-cluster-steps", "--time-scale", "0", "-f"])
+        .arg(&spec_file)
+        .arg("--data-dir")
+        .arg(env.work.join("console-data"))
+        .env("PATH", path)
+        .env("AZURE_CONFIG_DIR", &env.config_dir)
+        .env("AZURE_CORE_COLLECT_TELEMETRY", "no")
+        .env("AZURE_CORE_SURVEY_MESSAGE", "no")
+        .env("AZURE_CORE_ONLY_SHOW_ERRORS", "true")
+        .env("AZURE_EXTENSION_DIR", env.config_dir.join("cliextensions"))
+        .env("REQUESTS_CA_BUNDLE", &env.ca_file)
+        .env("SSL_CERT_FILE", &env.ca_file)
+        .env("PYTHONPATH", &env.netguard)
+        .env("NETGUARD_LOG", &env.netguard_log)
+        .env("HOME", &env.work)
+        .env("TZ", "UTC")
+        .env_remove("AZURE_CLIENT_ID")
+        .env_remove("AZURE_CLIENT_SECRET")
+        .env_remove("AZURE_TENANT_ID");
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // azure_identity reads `expires_on` from `az account get-access-token`, which Azure CLI
+    // prints from 2.54 on; Debian's azure-cli is older. The console must then say exactly that.
+    if az_version(env) >= (2, 54) {
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("PASS credentials"), "{stdout}");
+    } else {
+        assert!(!out.status.success(), "{stdout}");
+        assert!(stdout.contains("FAIL credentials"), "{stdout}");
+        assert!(stdout.contains("2.54.0 or newer"), "{stdout}");
+        assert!(
+            stdout.contains("Azure CLI 2.54 or newer"),
+            "the fix says so: {stdout}"
+        );
+    }
+}
+
+/// `(major, minor)` of the installed Azure CLI.
+fn az_version(env: &AzEnv) -> (u32, u32) {
+    let out = env.run(&["version", "-o", "json"]);
+    let version: Value = serde_json::from_str(&out.stdout).unwrap_or_default();
+    let text = version["azure-cli"].as_str().unwrap_or("0.0");
+    let mut parts = text.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
