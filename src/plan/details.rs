@@ -11,7 +11,9 @@ pub(super) fn title(spec: &InstallSpec, id: StepId) -> &'static str {
         StepId::Preflight => "Check Azure before changing anything",
         StepId::ResourceGroup if create => "Create the resource group",
         StepId::ResourceGroup => "Check the resource group",
-        StepId::Network if spec.cluster.network.existing_vnet.is_some() => "Check the existing virtual network",
+        StepId::Network if spec.cluster.network.existing_vnet.is_some() => {
+            "Check the existing virtual network"
+        }
         StepId::Network => "Create the virtual network",
         StepId::Identity => "Create the cluster identity",
         StepId::Storage => "Create the storage account",
@@ -145,8 +147,13 @@ fn network(spec: &InstallSpec) -> String {
             "Check the existing virtual network {} in resource group {}: address space {}, \
              subnets {} ({}) for the cluster and {} ({}) for the jump host. It is used as it is, \
              never modified.",
-            e.name, e.resource_group, net.vnet_cidr, e.aks_subnet, net.aks_subnet_cidr,
-            e.jumphost_subnet, net.jumphost_subnet_cidr
+            e.name,
+            e.resource_group,
+            net.vnet_cidr,
+            e.aks_subnet,
+            net.aks_subnet_cidr,
+            e.jumphost_subnet,
+            net.jumphost_subnet_cidr
         );
     }
     format!(

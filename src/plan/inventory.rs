@@ -198,7 +198,11 @@ fn network(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
             0,
             format!(
                 "Used as it is, not created or modified: {}; subnets {} {} and {} {}.",
-                net.vnet_cidr, e.aks_subnet, net.aks_subnet_cidr, e.jumphost_subnet, net.jumphost_subnet_cidr
+                net.vnet_cidr,
+                e.aks_subnet,
+                net.aks_subnet_cidr,
+                e.jumphost_subnet,
+                net.jumphost_subnet_cidr
             ),
             false,
         );

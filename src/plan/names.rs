@@ -48,11 +48,10 @@ pub fn aks_subnet(spec: &InstallSpec) -> String {
 
 /// The jumphost's subnet: the existing one's, or [`JUMPHOST_SUBNET`].
 pub fn jumphost_subnet(spec: &InstallSpec) -> String {
-    spec.cluster
-        .network
-        .existing_vnet
-        .as_ref()
-        .map_or_else(|| JUMPHOST_SUBNET.to_string(), |e| e.jumphost_subnet.to_string())
+    spec.cluster.network.existing_vnet.as_ref().map_or_else(
+        || JUMPHOST_SUBNET.to_string(),
+        |e| e.jumphost_subnet.to_string(),
+    )
 }
 
 /// `nsg-<cluster>` (NSG names allow 80 characters, cluster names 63).

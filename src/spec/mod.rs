@@ -26,8 +26,8 @@ mod yaml;
 pub use capacity::IpBudget;
 pub use compute::{KubernetesVersion, NodePool, NodeScale, PoolRole, VmSize, Zone, Zones};
 pub use document::{
-    AddonsDoc, AzureDoc, ClusterDoc, DomainDoc, ExistingVnetDoc, IngressDoc, InstallDocument, NetworkDoc,
-    NodePoolDoc, NodePoolsDoc, PlatformDoc, RegistryDoc, Scalar, StorageDoc,
+    AddonsDoc, AzureDoc, ClusterDoc, DomainDoc, ExistingVnetDoc, IngressDoc, InstallDocument,
+    NetworkDoc, NodePoolDoc, NodePoolsDoc, PlatformDoc, RegistryDoc, Scalar, StorageDoc,
 };
 pub use error::{FieldError, Invalid, SpecErrors, Warning};
 pub use fqdn::Fqdn;

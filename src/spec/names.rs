@@ -288,7 +288,13 @@ impl NetworkName {
         Self::check(input, "the subnet name", 1, 80, "snet-aks")
     }
 
-    fn check(input: &str, what: &'static str, min: usize, max: usize, example: &'static str) -> Result<Self, Invalid> {
+    fn check(
+        input: &str,
+        what: &'static str,
+        min: usize,
+        max: usize,
+        example: &'static str,
+    ) -> Result<Self, Invalid> {
         NameRule {
             rule: "network.name",
             what,
@@ -299,12 +305,21 @@ impl NetworkName {
             example,
         }
         .check(input)?;
-        let starts = input.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-        let ends = input.chars().last().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        let starts = input
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        let ends = input
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
         if !starts || !ends {
             return Err(Invalid::new(
                 "network.name",
-                format!("{what} {} must start with a letter or digit and end with a letter, digit or `_`", show(input)),
+                format!(
+                    "{what} {} must start with a letter or digit and end with a letter, digit or `_`",
+                    show(input)
+                ),
                 format!("e.g. `{example}`"),
             ));
         }

@@ -67,12 +67,15 @@ pub fn to_document(spec: &InstallSpec) -> InstallDocument {
                 dns_service_ip: Some(n.dns_service_ip.to_string()),
                 max_pods: int(n.max_pods),
                 outbound_type: s(n.outbound_type.as_str()),
-                existing_vnet: n.existing_vnet.as_ref().map(|e| crate::spec::ExistingVnetDoc {
-                    resource_group: s(e.resource_group.as_str()),
-                    name: s(e.name.as_str()),
-                    aks_subnet: s(e.aks_subnet.as_str()),
-                    jumphost_subnet: s(e.jumphost_subnet.as_str()),
-                }),
+                existing_vnet: n
+                    .existing_vnet
+                    .as_ref()
+                    .map(|e| crate::spec::ExistingVnetDoc {
+                        resource_group: s(e.resource_group.as_str()),
+                        name: s(e.name.as_str()),
+                        aks_subnet: s(e.aks_subnet.as_str()),
+                        jumphost_subnet: s(e.jumphost_subnet.as_str()),
+                    }),
             },
             node_pools: NodePoolsDoc {
                 platform: Some(pool(&c.node_pools.platform)),

@@ -183,7 +183,10 @@ pub(super) fn parse(cx: &mut Ctx, doc: &NetworkDoc) -> NetworkParts {
 }
 
 /// `cluster.network.existingVnet`: where the VNet is and which subnets to use.
-fn existing_vnet(cx: &mut Ctx, doc: &super::super::ExistingVnetDoc) -> Option<super::super::ExistingVnet> {
+fn existing_vnet(
+    cx: &mut Ctx,
+    doc: &super::super::ExistingVnetDoc,
+) -> Option<super::super::ExistingVnet> {
     use super::super::{ExistingVnet, NetworkName, ResourceGroupName};
     const BASE: &str = "cluster.network.existingVnet";
     let rg = cx.required(
@@ -192,7 +195,12 @@ fn existing_vnet(cx: &mut Ctx, doc: &super::super::ExistingVnetDoc) -> Option<su
         ResourceGroupName::parse,
         "give the VNet's resource group",
     );
-    let name = cx.required(&format!("{BASE}.name"), doc.name.as_ref(), NetworkName::vnet, "give the VNet's name");
+    let name = cx.required(
+        &format!("{BASE}.name"),
+        doc.name.as_ref(),
+        NetworkName::vnet,
+        "give the VNet's name",
+    );
     let aks = cx.required(
         &format!("{BASE}.aksSubnet"),
         doc.aks_subnet.as_ref(),
