@@ -196,13 +196,21 @@ fn validate_with_oav(traffic: &Path) {
     let specs = std::env::var_os("KATONIC_AZURE_SPECS")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("../shared/azure-specs"));
-    let available = harness.join("node_modules/oav").is_dir() && specs.is_dir();
-    if !available {
+    let oav = harness.join("node_modules/oav").is_dir();
+    if !oav || !specs.is_dir() {
+        let missing = if oav {
+            format!(
+                "Microsoft's specs at {} (shared/ beside the repository)",
+                specs.display()
+            )
+        } else {
+            "oav: run `npm ci --prefix tests/oav` (.ci/run does)".to_string()
+        };
         assert!(
             std::env::var_os("CI").is_none(),
-            "CI must validate traffic with oav: run `npm ci --prefix tests/oav` (.ci/run does)"
+            "CI must validate the traffic, but {missing} is missing"
         );
-        eprintln!("oav not installed (npm ci --prefix tests/oav): traffic not validated");
+        eprintln!("traffic not validated: {missing} is missing");
         return;
     }
     let out = std::process::Command::new("node")
