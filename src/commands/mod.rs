@@ -36,6 +36,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print every Kubernetes object the console would apply for a spec, as a YAML stream
+    /// (names that depend on the install id use a placeholder id; the TLS secret is left out).
+    Manifests {
+        /// The install spec (YAML, or JSON when the name ends in .json); `-` reads stdin.
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
+    },
     /// Run an install without the web console, printing its progress; exits 0 when it
     /// succeeds, 1 when it fails (resume it later from the console or the API), 2 when the
     /// spec is invalid.
@@ -84,6 +91,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
     match cli.command {
         Command::Serve(config) => serve(config).await,
         Command::Plan { file, json } => plan(&file, json),
+        Command::Manifests { file } => manifests(&file),
         Command::Install(args) => install::run(args).await,
         Command::Simulate(args) => simulate::run(args).await,
         Command::History { data_dir } => history(data_dir).await,
@@ -154,6 +162,24 @@ fn plan(file: &PathBuf, json: bool) -> Result<ExitCode, CommandError> {
         }
         Err(errors) => print_spec_errors(file, &errors),
     }
+}
+
+fn manifests(file: &PathBuf) -> Result<ExitCode, CommandError> {
+    let reviewed = match read_spec(file)? {
+        Ok(reviewed) => reviewed,
+        Err(errors) => return print_spec_errors(file, &errors),
+    };
+    // A fixed placeholder keeps the output stable for reviews and diffs.
+    let install = crate::store::InstallId::nil();
+    let ctx = crate::cluster::manifests::ClusterContext::for_install(&reviewed.spec, install);
+    let objects = crate::cluster::manifests::render_all(&reviewed.spec, &ctx)?;
+    let mut out = std::io::stdout().lock();
+    for object in objects {
+        let yaml = serde_yaml_ng::to_string(&object)
+            .map_err(|e| CommandError::Simulator(format!("cannot encode a manifest: {e}")))?;
+        write!(out, "---\n{yaml}")?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn history(data_dir: PathBuf) -> Result<ExitCode, CommandError> {

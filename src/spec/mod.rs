@@ -19,7 +19,7 @@ mod names;
 mod network;
 mod parse;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 mod text;
 mod yaml;
 

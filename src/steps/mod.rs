@@ -6,7 +6,7 @@
 mod aks;
 mod ensure;
 mod errors;
-mod names;
+pub mod names;
 mod preflight;
 mod resources;
 

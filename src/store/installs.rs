@@ -17,6 +17,11 @@ impl InstallId {
         InstallId(uuid::Uuid::now_v7())
     }
 
+    /// The all-zero id: a stable placeholder for previews (`katonic-console manifests`).
+    pub fn nil() -> InstallId {
+        InstallId(uuid::Uuid::nil())
+    }
+
     /// Parse an id from a URL or CLI argument.
     pub fn parse(text: &str) -> Option<InstallId> {
         uuid::Uuid::parse_str(text).ok().map(InstallId)

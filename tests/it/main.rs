@@ -13,6 +13,7 @@ mod engine;
 mod helpers;
 mod history;
 mod lease;
+mod manifests;
 mod sse;
 mod static_files;
 mod store;

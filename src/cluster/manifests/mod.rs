@@ -1,0 +1,134 @@
+//! The Kubernetes objects the console owns, built from the install spec.
+//!
+//! Objects are built with `k8s-openapi` types (so a misspelt field cannot compile) and use only
+//! fields that Kubernetes 1.29 knows, the oldest version the vendor supports.
+
+mod ingress;
+mod names;
+mod namespaces;
+mod network_policy;
+mod platform;
+mod storage;
+
+pub use ingress::{
+    HostRoute, LoadBalancerFrontend, ingress_routes, ingresses, load_balancer_service,
+};
+pub use names::*;
+pub use namespaces::namespaces;
+pub use network_policy::network_policies;
+pub use platform::{
+    DEFAULT_INSTALLER_REPOSITORY, PlatformInstaller, installer_rbac, platform_config, platform_job,
+};
+pub use storage::{
+    SHARED_CLASS, STANDARD_CLASS, SharedFilesAccount, is_default, storage_classes, undefault_patch,
+};
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::spec::{InstallSpec, LbMode};
+use crate::store::InstallId;
+
+/// What the manifests need beyond the spec: names the Azure steps chose.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterContext {
+    pub storage_account: String,
+    pub resource_group: String,
+    pub installer: PlatformInstaller,
+    pub frontend: LoadBalancerFrontend,
+}
+
+impl ClusterContext {
+    /// The names an install of `spec` uses (the same derivation the Azure steps use).
+    pub fn for_install(spec: &InstallSpec, install: InstallId) -> ClusterContext {
+        let storage_account = crate::steps::names::storage_account(spec, install);
+        let registry = crate::steps::names::registry(spec, install);
+        let resource_group = spec.azure.resource_group.to_string();
+        let frontend = match spec.ingress.load_balancer {
+            LbMode::Internal => LoadBalancerFrontend::Internal {
+                subnet: Some(crate::steps::names::AKS_SUBNET.to_string()),
+                ip: spec.ingress.static_ip,
+            },
+            LbMode::External => LoadBalancerFrontend::External {
+                public_ip_name: ingress_public_ip_name(spec),
+                resource_group: resource_group.clone(),
+            },
+        };
+        ClusterContext {
+            installer: PlatformInstaller {
+                image: PlatformInstaller::default_image(spec),
+                registry: format!("{registry}.azurecr.io"),
+                storage_account: storage_account.clone(),
+            },
+            storage_account,
+            resource_group,
+            frontend,
+        }
+    }
+}
+
+/// The static public IP of the external load balancer.
+pub fn ingress_public_ip_name(spec: &InstallSpec) -> String {
+    format!("pip-{}-ingress", spec.cluster.name)
+}
+
+/// Every object the console applies, in apply order, as JSON with `apiVersion` and `kind`
+/// (the TLS secret is left out: it holds the key). `katonic-console manifests` prints these.
+pub fn render_all(
+    spec: &InstallSpec,
+    ctx: &ClusterContext,
+) -> Result<Vec<Value>, serde_json::Error> {
+    use k8s_openapi::Resource;
+    fn typed<K: Resource + serde::Serialize>(object: &K) -> Result<Value, serde_json::Error> {
+        let mut value = serde_json::to_value(object)?;
+        value["apiVersion"] = K::API_VERSION.into();
+        value["kind"] = K::KIND.into();
+        Ok(value)
+    }
+    let mut out = Vec::new();
+    for ns in namespaces() {
+        out.push(typed(&ns)?);
+    }
+    let shared = spec.storage.shared_files.then_some(SharedFilesAccount {
+        account: &ctx.storage_account,
+        resource_group: &ctx.resource_group,
+    });
+    for class in storage_classes(shared) {
+        out.push(typed(&class)?);
+    }
+    for policy in network_policies() {
+        out.push(typed(&policy)?);
+    }
+    let (account, binding) = installer_rbac();
+    out.push(typed(&account)?);
+    out.push(typed(&binding)?);
+    out.push(typed(&platform_config(spec, &ctx.installer))?);
+    out.push(typed(&load_balancer_service(&ctx.frontend))?);
+    for ingress in ingresses(&ingress_routes(&spec.domain.fqdn, &spec.addons)) {
+        out.push(typed(&ingress)?);
+    }
+    out.push(typed(&platform_job(&ctx.installer))?);
+    Ok(out)
+}
+
+/// Labels every object the console creates carries, so an admin can find them with one selector.
+pub(crate) fn common_labels(component: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            "app.kubernetes.io/managed-by".to_string(),
+            super::FIELD_MANAGER.to_string(),
+        ),
+        (
+            "app.kubernetes.io/part-of".to_string(),
+            "katonic".to_string(),
+        ),
+        (
+            "app.kubernetes.io/component".to_string(),
+            component.to_string(),
+        ),
+    ])
+}
+
+#[cfg(test)]
+mod tests;
