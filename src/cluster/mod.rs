@@ -4,6 +4,8 @@
 //! with `kubernetes-validate` in CI); `tls` checks uploaded certificates and generates trial ones;
 //! `dns` renders the records an admin must publish. The steps that apply these live in `steps/`.
 
+pub mod access;
+pub mod apply;
 pub mod dns;
 pub mod manifests;
 pub mod tls;
