@@ -8,6 +8,7 @@ mod arm;
 mod catalog;
 mod faults;
 mod identity;
+mod kube;
 mod kubeconfig;
 mod log;
 mod record;

@@ -39,6 +39,8 @@ pub(crate) struct Shared {
     pub faults: Faults,
     pub recorder: Option<Recorder>,
     pub limits: Mutex<super::arm::throttle::Buckets>,
+    /// The simulated clusters' Kubernetes objects (in memory).
+    pub kube: Mutex<super::kube::store::KubeState>,
 }
 
 impl Shared {
@@ -352,8 +354,13 @@ fn dispatch(shared: &Shared, req: &Req) -> Outcome {
             } => {
                 let status =
                     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let reply = if super::kube::is_kube_path(&req.path) {
+                    super::kube::fault_reply(status.as_u16(), &code, message)
+                } else {
+                    super::arm::errors::ArmError::new(status, &code, message).into_reply()
+                };
                 return Outcome {
-                    reply: super::arm::errors::ArmError::new(status, &code, message).into_reply(),
+                    reply,
                     drop: false,
                     fault: fault_name,
                     record: true,
@@ -387,7 +394,9 @@ fn dispatch(shared: &Shared, req: &Req) -> Outcome {
             FaultAction::Slow { factor } => effects.slow = factor,
         }
     }
-    let (reply, record, logged_body) = if let Some(r) = super::identity::route(shared, req) {
+    let (reply, record, logged_body) = if super::kube::is_kube_path(&req.path) {
+        (super::kube::route(shared, req), false, None)
+    } else if let Some(r) = super::identity::route(shared, req) {
         (r.reply, false, r.logged_body)
     } else {
         (super::arm::handle(shared, req, &effects), true, None)
@@ -446,6 +455,7 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         faults: Faults::new(faults),
         recorder,
         limits: Mutex::new(super::arm::throttle::Buckets::new(OffsetDateTime::now_utc())),
+        kube: Mutex::new(Default::default()),
     });
     let handle = axum_server::Handle::new();
     let rustls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls));

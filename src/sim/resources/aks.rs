@@ -19,7 +19,7 @@ use super::common::{self, method_not_allowed, provisioning_state, set_provisioni
 
 pub(crate) const CLUSTER: &str = "Microsoft.ContainerService/managedClusters";
 pub(crate) const CLUSTER_LC: &str = "microsoft.containerservice/managedclusters";
-const POOL: &str = "Microsoft.ContainerService/managedClusters/agentPools";
+pub(crate) const POOL: &str = "Microsoft.ContainerService/managedClusters/agentPools";
 const POOL_LC: &str = "microsoft.containerservice/managedclusters/agentpools";
 const NS: &str = "Microsoft.ContainerService";
 const CLUSTER_CREATE_SECS: f64 = 360.0;

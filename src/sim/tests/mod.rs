@@ -4,6 +4,7 @@ mod aks;
 mod faults;
 mod harness;
 mod install;
+mod kube;
 mod network;
 mod others;
 mod stage1;

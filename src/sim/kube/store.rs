@@ -1,0 +1,132 @@
+//! The per-cluster object store (in memory: it does not survive a simulator restart) with a
+//! resourceVersion counter shared by every cluster, as etcd's revision is per API server.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+/// (resource `plural.group`, namespace or "", name)
+pub(crate) type Key = (String, String, String);
+
+/// A change, as a watch reports it.
+#[allow(dead_code)] // read by the watch stream (next step)
+#[derive(Debug, Clone)]
+pub(crate) struct Event {
+    pub cluster: String,
+    pub kind: &'static str,
+    pub res: String,
+    pub rv: u64,
+    pub object: Value,
+}
+
+/// How many changes per cluster a watch can resume from.
+const HISTORY: usize = 2000;
+
+#[derive(Default)]
+pub(crate) struct ClusterStore {
+    /// The ARM cluster's creation time: a recreated cluster starts empty.
+    pub incarnation: String,
+    pub objects: BTreeMap<Key, Value>,
+    /// Namespaces being deleted, and since when.
+    pub terminating: BTreeMap<String, Instant>,
+    pub history: Vec<Event>,
+}
+
+pub(crate) struct KubeState {
+    rv: u64,
+    pub clusters: BTreeMap<String, ClusterStore>,
+    pub events: broadcast::Sender<Event>,
+}
+
+impl Default for KubeState {
+    fn default() -> Self {
+        Self {
+            rv: 1000,
+            clusters: BTreeMap::new(),
+            events: broadcast::channel(4096).0,
+        }
+    }
+}
+
+pub(crate) fn res_key(group: &str, plural: &str) -> String {
+    if group.is_empty() {
+        plural.to_string()
+    } else {
+        format!("{plural}.{group}")
+    }
+}
+
+impl KubeState {
+    pub fn next_rv(&mut self) -> u64 {
+        self.rv += 1;
+        self.rv
+    }
+
+    pub fn current_rv(&self) -> u64 {
+        self.rv
+    }
+
+    /// Store `object` under a fresh resourceVersion and tell watchers; returns the stored object.
+    pub fn put(&mut self, cluster: &str, key: Key, mut object: Value, added: bool) -> Value {
+        let rv = self.next_rv();
+        object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
+        let store = self.clusters.entry(cluster.to_string()).or_default();
+        store.objects.insert(key.clone(), object.clone());
+        self.notify(
+            cluster,
+            if added { "ADDED" } else { "MODIFIED" },
+            key.0,
+            rv,
+            object.clone(),
+        );
+        object
+    }
+
+    pub fn delete(&mut self, cluster: &str, key: &Key) -> Option<Value> {
+        let store = self.clusters.get_mut(cluster)?;
+        let mut object = store.objects.remove(key)?;
+        let rv = self.next_rv();
+        object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
+        self.notify(cluster, "DELETED", key.0.clone(), rv, object.clone());
+        Some(object)
+    }
+
+    fn notify(&mut self, cluster: &str, kind: &'static str, res: String, rv: u64, object: Value) {
+        let event = Event {
+            cluster: cluster.to_string(),
+            kind,
+            res,
+            rv,
+            object,
+        };
+        if let Some(store) = self.clusters.get_mut(cluster) {
+            store.history.push(event.clone());
+            if store.history.len() > HISTORY {
+                let excess = store.history.len() - HISTORY;
+                store.history.drain(..excess);
+            }
+        }
+        // No receivers is fine: nobody watches.
+        let _ = self.events.send(event);
+    }
+
+    pub fn get(&self, cluster: &str, key: &Key) -> Option<&Value> {
+        self.clusters.get(cluster)?.objects.get(key)
+    }
+
+    /// Objects of one resource, in one namespace or all.
+    pub fn list(&self, cluster: &str, res: &str, ns: Option<&str>) -> Vec<Value> {
+        self.clusters
+            .get(cluster)
+            .map(|s| {
+                s.objects
+                    .iter()
+                    .filter(|((r, n, _), _)| r == res && ns.is_none_or(|ns| ns == n))
+                    .map(|(_, v)| v.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}

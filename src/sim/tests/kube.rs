@@ -1,0 +1,655 @@
+//! The Kubernetes API behind a simulated cluster's admin kubeconfig.
+
+use base64::Engine;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::harness::{Sim, cluster_body};
+
+/// A cluster's API server as the kubeconfig describes it.
+struct Kube {
+    server: String,
+    token: String,
+    kubeconfig: String,
+    client: reqwest::Client,
+}
+
+struct R {
+    status: u16,
+    body: Value,
+}
+
+impl Kube {
+    async fn call(&self, method: Method, path: &str, ct: Option<&str>, body: Option<String>) -> R {
+        let mut b = self
+            .client
+            .request(method, format!("{}{path}", self.server))
+            .bearer_auth(&self.token);
+        if let Some(ct) = ct {
+            b = b.header("content-type", ct);
+        }
+        if let Some(body) = body {
+            b = b.body(body);
+        }
+        let r = b.send().await.expect("request");
+        let status = r.status().as_u16();
+        let text = r.text().await.expect("body");
+        R {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        }
+    }
+
+    async fn get(&self, path: &str) -> R {
+        self.call(Method::GET, path, None, None).await
+    }
+
+    async fn apply(&self, path: &str, query: &str, body: &Value) -> R {
+        self.call(
+            Method::PATCH,
+            &format!("{path}?{query}"),
+            Some("application/apply-patch+yaml"),
+            Some(body.to_string()),
+        )
+        .await
+    }
+}
+
+/// A cluster `aks1` with a system pool (2 nodes, zones 1 and 2) and its kubeconfig.
+async fn cluster(sim: &Sim) -> Kube {
+    let (identity, subnet) = sim.network_env("rg-a", "10.20.0.0/24").await;
+    let url = sim.cluster_url("rg-a", "aks1");
+    let r = sim
+        .put(
+            &format!("{url}?api-version=2025-10-01"),
+            &cluster_body(&identity, &subnet),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(sim.wait_async(&r).await["status"], "Succeeded");
+    let creds = sim
+        .post(
+            &format!("{url}/listClusterAdminCredential?api-version=2025-10-01"),
+            None,
+        )
+        .await;
+    assert_eq!(creds.status, 200, "{}", creds.body);
+    let kubeconfig = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(creds.body["kubeconfigs"][0]["value"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let doc: Value = serde_yaml_ng::from_str(&kubeconfig).unwrap();
+    Kube {
+        server: doc["clusters"][0]["cluster"]["server"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        token: doc["users"][0]["user"]["token"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        kubeconfig,
+        client: sim.client.clone(),
+    }
+}
+
+#[tokio::test]
+async fn discovery_auth_nodes_and_storage_classes() {
+    let sim = Sim::start().await;
+    let k = cluster(&sim).await;
+    assert_eq!(k.server, format!("{}/kubernetes/aks1", sim.h.arm_endpoint));
+
+    // No token: 401 Status; ARM still answers without a client certificate.
+    let r = sim
+        .client
+        .get(format!("{}/api", k.server))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        (body["kind"].as_str(), body["reason"].as_str()),
+        (Some("Status"), Some("Unauthorized"))
+    );
+
+    let v = k.get("/version").await;
+    assert!(
+        v.body["gitVersion"].as_str().unwrap().starts_with("v1.34."),
+        "{}",
+        v.body
+    );
+    assert_eq!(k.get("/api").await.body["versions"], json!(["v1"]));
+    let groups = k.get("/apis").await.body;
+    let names: Vec<&str> = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["apps", "batch", "networking.k8s.io", "storage.k8s.io"]
+    );
+    let core = k.get("/api/v1").await.body;
+    let pods = core["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "pods")
+        .unwrap();
+    assert_eq!(
+        (pods["kind"].as_str(), pods["namespaced"].as_bool()),
+        (Some("Pod"), Some(true))
+    );
+    assert_eq!(pods["shortNames"], json!(["po"]));
+    assert!(
+        core["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "pods/log")
+    );
+    assert_eq!(
+        k.get("/apis/storage.k8s.io/v1").await.body["resources"][0]["name"],
+        "storageclasses"
+    );
+    assert_eq!(k.get("/apis/foo.io/v1").await.status, 404);
+    let unknown = k.get("/api/v1/widgets").await;
+    assert_eq!(
+        (unknown.status, unknown.body["reason"].as_str()),
+        (404, Some("NotFound"))
+    );
+
+    // Nodes follow the pools.
+    let nodes = k.get("/api/v1/nodes").await.body;
+    assert_eq!(nodes["kind"], "NodeList");
+    let items = nodes["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let n0 = &items[0];
+    let name = n0["metadata"]["name"].as_str().unwrap();
+    assert!(
+        name.starts_with("aks-system-") && name.ends_with("-vmss000000"),
+        "{name}"
+    );
+    let labels = &n0["metadata"]["labels"];
+    assert_eq!(labels["kubernetes.azure.com/agentpool"], "system");
+    assert_eq!(labels["agentpool"], "system");
+    assert_eq!(
+        labels["node.kubernetes.io/instance-type"],
+        "Standard_D4s_v5"
+    );
+    assert_eq!(labels["topology.kubernetes.io/zone"], "eastus-1");
+    assert_eq!(
+        items[1]["metadata"]["labels"]["topology.kubernetes.io/zone"],
+        "eastus-2"
+    );
+    assert_eq!(labels["kubernetes.io/os"], "linux");
+    assert_eq!(labels["katonic.ai/node-pool"], "platform");
+    assert!(
+        n0["status"]["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+    );
+
+    let url = sim.cluster_url("rg-a", "aks1");
+    let subnet = format!(
+        "{}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-aks",
+        sim.rg("rg-a")
+    );
+    let pool = sim
+        .put(
+            &format!("{url}/agentPools/compute?api-version=2025-10-01"),
+            &json!({"properties": {"mode": "User", "vmSize": "Standard_D8s_v5", "count": 1, "vnetSubnetID": subnet,
+                "availabilityZones": ["3"], "nodeLabels": {"katonic.ai/node-pool": "compute"}}}),
+        )
+        .await;
+    assert_eq!(pool.status, 201, "{}", pool.body);
+    assert_eq!(sim.wait_async(&pool).await["status"], "Succeeded");
+    let compute = k
+        .get("/api/v1/nodes?labelSelector=katonic.ai%2Fnode-pool%3Dcompute")
+        .await
+        .body;
+    let items = compute["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        items[0]["metadata"]["labels"]["topology.kubernetes.io/zone"],
+        "eastus-3"
+    );
+    assert_eq!(items[0]["status"]["capacity"]["cpu"], "8");
+    let by_name = k
+        .get(&format!(
+            "/api/v1/nodes?fieldSelector=metadata.name%3D{name}"
+        ))
+        .await
+        .body;
+    assert_eq!(by_name["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        k.get("/api/v1/pods?fieldSelector=spec.bogus%3Dx")
+            .await
+            .status,
+        400
+    );
+    let del = sim
+        .delete(&format!("{url}/agentPools/compute?api-version=2025-10-01"))
+        .await;
+    assert!(del.status == 202 || del.status == 200, "{}", del.body);
+    sim.wait_location(&del).await;
+    assert_eq!(
+        k.get("/api/v1/nodes").await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // AKS's storage classes; `default` is the default one, owned by the addon manager.
+    let scs = k.get("/apis/storage.k8s.io/v1/storageclasses").await.body;
+    let names: Vec<&str> = scs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["metadata"]["name"].as_str().unwrap())
+        .collect();
+    for n in [
+        "default",
+        "managed-csi",
+        "managed-csi-premium",
+        "azurefile-csi",
+        "azurefile-csi-premium",
+    ] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+    let sc = k
+        .get("/apis/storage.k8s.io/v1/storageclasses/default")
+        .await
+        .body;
+    assert_eq!(
+        sc["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"],
+        "true"
+    );
+    assert_eq!(sc["parameters"]["skuname"], "StandardSSD_LRS");
+    assert_eq!(
+        sc["metadata"]["managedFields"][0]["manager"],
+        "addon-manager"
+    );
+    // Parameters are immutable.
+    let r = k
+        .call(
+            Method::PATCH,
+            "/apis/storage.k8s.io/v1/storageclasses/default",
+            Some("application/merge-patch+json"),
+            Some(json!({"parameters": {"skuname": "Premium_LRS"}}).to_string()),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["reason"].as_str()),
+        (422, Some("Invalid")),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("parameters: Forbidden")
+    );
+    // Taking the default away is a real change: the annotation goes, the owner moves.
+    let r = k
+        .call(Method::PATCH, "/apis/storage.k8s.io/v1/storageclasses/default?fieldManager=katonic-console", Some("application/merge-patch+json"),
+            Some(json!({"metadata": {"annotations": {"storageclass.kubernetes.io/is-default-class": "false"}}}).to_string()))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"],
+        "false"
+    );
+    assert_ne!(
+        r.body["metadata"]["resourceVersion"],
+        sc["metadata"]["resourceVersion"]
+    );
+    let console = r.body["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["manager"] == "katonic-console")
+        .unwrap()
+        .clone();
+    assert_eq!(console["operation"], "Update");
+    assert_eq!(
+        console["fieldsV1"],
+        json!({"f:metadata": {"f:annotations": {"f:storageclass.kubernetes.io/is-default-class": {}}}})
+    );
+}
+
+#[tokio::test]
+async fn writes_are_checked_and_server_side_apply_tracks_owners() {
+    let sim = Sim::start().await;
+    let k = cluster(&sim).await;
+    let cms = "/api/v1/namespaces/katonic/configmaps";
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "labels": {"app": "k"}}, "data": {"a": "1"}});
+
+    // Namespace missing, then created; built-ins exist.
+    let r = k
+        .call(
+            Method::POST,
+            cms,
+            Some("application/json"),
+            Some(cm.to_string()),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["message"].as_str()),
+        (404, Some("namespaces \"katonic\" not found"))
+    );
+    for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        assert_eq!(k.get(&format!("/api/v1/namespaces/{ns}")).await.status, 200);
+    }
+    let r = k
+        .call(
+            Method::POST,
+            "/api/v1/namespaces",
+            Some("application/json"),
+            Some(
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "katonic"}})
+                    .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["status"]["phase"], "Active");
+
+    // Content type, missing name, bad name, duplicates.
+    let r = k
+        .call(Method::POST, cms, Some("text/plain"), Some(cm.to_string()))
+        .await;
+    assert_eq!(
+        (r.status, r.body["reason"].as_str()),
+        (415, Some("UnsupportedMediaType"))
+    );
+    let r = k
+        .call(
+            Method::POST,
+            cms,
+            Some("application/json"),
+            Some(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}).to_string()),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["reason"].as_str()),
+        (422, Some("Invalid")),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["details"]["causes"][0]["field"], "metadata.name");
+    let r = k
+        .call(
+            Method::POST,
+            cms,
+            Some("application/json"),
+            Some(
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "Bad_Name"}})
+                    .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = k
+        .call(
+            Method::POST,
+            cms,
+            Some("application/json"),
+            Some(cm.to_string()),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["metadata"]["namespace"], "katonic");
+    assert!(
+        r.body["metadata"]["uid"].is_string() && r.body["metadata"]["resourceVersion"].is_string()
+    );
+    let r = k
+        .call(
+            Method::POST,
+            cms,
+            Some("application/json"),
+            Some(cm.to_string()),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["reason"].as_str()),
+        (409, Some("AlreadyExists"))
+    );
+    let r = k
+        .call(
+            Method::POST,
+            cms,
+            Some("application/json"),
+            Some(
+                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}})
+                    .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        k.get(&format!("{cms}?labelSelector=app%3Dk")).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        k.get(&format!("{cms}?labelSelector=app%3Dz")).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // Server-side apply.
+    let sa = "/api/v1/namespaces/katonic/configmaps/settings";
+    let body = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "labels": {"app": "k"}}, "data": {"mode": "prod", "x": "1"}});
+    let r = k.apply(sa, "force=false", &body).await;
+    assert_eq!(
+        (r.status, r.body["reason"].as_str()),
+        (422, Some("Invalid")),
+        "fieldManager is required: {}",
+        r.body
+    );
+    let r = k.apply(sa, "fieldManager=katonic", &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let rv = r.body["metadata"]["resourceVersion"].clone();
+    let mf = &r.body["metadata"]["managedFields"][0];
+    assert_eq!(
+        (mf["manager"].as_str(), mf["operation"].as_str()),
+        (Some("katonic"), Some("Apply"))
+    );
+    assert_eq!(
+        mf["fieldsV1"],
+        json!({"f:data": {"f:mode": {}, "f:x": {}}, "f:metadata": {"f:labels": {"f:app": {}}}})
+    );
+    let again = k.apply(sa, "fieldManager=katonic", &body).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(
+        again.body["metadata"]["resourceVersion"], rv,
+        "an unchanged apply writes nothing"
+    );
+    // Someone else changes a field the console owns: conflict naming manager and field.
+    let other = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"mode": "dev"}});
+    let r = k.apply(sa, "fieldManager=helm", &other).await;
+    assert_eq!(
+        (r.status, r.body["reason"].as_str()),
+        (409, Some("Conflict")),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["kind"], "Status");
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("conflict with \"katonic\""),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["details"]["causes"][0]["field"], ".data.mode");
+    // The same value is shared ownership, no conflict.
+    let same = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"mode": "prod"}});
+    assert_eq!(k.apply(sa, "fieldManager=helm", &same).await.status, 200);
+    // Force takes the field over.
+    let r = k.apply(sa, "fieldManager=helm&force=true", &other).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["data"]["mode"], "dev");
+    // The console stops applying `x`: it goes; `mode` belongs to helm now and stays.
+    let less = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "labels": {"app": "k"}}});
+    let r = k.apply(sa, "fieldManager=katonic", &less).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["data"], json!({"mode": "dev"}));
+
+    // Update with a stale resourceVersion is a conflict; delete answers a Status.
+    let mut stale = r.body.clone();
+    stale["metadata"]["resourceVersion"] = json!("1");
+    let u = k
+        .call(
+            Method::PUT,
+            sa,
+            Some("application/json"),
+            Some(stale.to_string()),
+        )
+        .await;
+    assert_eq!(
+        (u.status, u.body["reason"].as_str()),
+        (409, Some("Conflict"))
+    );
+    let d = k.call(Method::DELETE, sa, None, None).await;
+    assert_eq!(
+        (d.status, d.body["status"].as_str()),
+        (200, Some("Success"))
+    );
+    assert_eq!(k.get(sa).await.status, 404);
+
+    // Ingress validation.
+    let ing = json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "web"},
+        "spec": {"rules": [{"host": "Bad_Host", "http": {"paths": [{"path": "/", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}});
+    let r = k
+        .apply(
+            "/apis/networking.k8s.io/v1/namespaces/katonic/ingresses/web",
+            "fieldManager=katonic",
+            &ing,
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let fields: Vec<&str> = r.body["details"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["spec.rules[0].host", "spec.rules[0].http.paths[0].pathType"]
+    );
+
+    // Namespace deletion goes through Terminating; built-ins cannot be deleted.
+    let d = k
+        .call(Method::DELETE, "/api/v1/namespaces/katonic", None, None)
+        .await;
+    assert_eq!(
+        (d.status, d.body["status"]["phase"].as_str()),
+        (200, Some("Terminating"))
+    );
+    assert_eq!(k.get("/api/v1/namespaces/katonic").await.status, 404);
+    assert_eq!(k.get(&format!("{cms}/cfg")).await.status, 404);
+    assert_eq!(
+        k.call(Method::DELETE, "/api/v1/namespaces/default", None, None)
+            .await
+            .status,
+        403
+    );
+}
+
+#[tokio::test]
+async fn kubectl_reads_and_applies_against_the_simulator() {
+    let Ok(out) = std::process::Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+    else {
+        println!("skipped: kubectl is not on PATH");
+        return;
+    };
+    assert!(out.status.success());
+    let sim = Sim::start().await;
+    let k = cluster(&sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(&kc, &k.kubeconfig).unwrap();
+    let kubectl = |args: Vec<String>| {
+        let kc = kc.clone();
+        let home = dir.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let out = std::process::Command::new("kubectl")
+                .env("KUBECONFIG", &kc)
+                .env("HOME", &home)
+                .args(&args)
+                .output()
+                .unwrap();
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        })
+    };
+    let (ok, out, err) = kubectl(vec![
+        "get".into(),
+        "nodes".into(),
+        "-o".into(),
+        "json".into(),
+    ])
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    let nodes: Value = serde_json::from_str(&out).unwrap();
+    let name = nodes["items"][0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(nodes["items"].as_array().unwrap().len(), 2);
+    let (ok, out, err) = kubectl(vec!["describe".into(), "node".into(), name.clone()])
+        .await
+        .unwrap();
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("Name:               {name}")),
+        "{out}"
+    );
+    assert!(out.contains("katonic.ai/node-pool=platform"), "{out}");
+    let manifest = dir.path().join("cm.yaml");
+    std::fs::write(&manifest, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-kubectl\n  namespace: default\ndata:\n  k: v\n").unwrap();
+    let apply = vec![
+        "apply".into(),
+        "--server-side".into(),
+        "--validate=false".into(),
+        "-f".into(),
+        manifest.display().to_string(),
+    ];
+    let (ok, out, err) = kubectl(apply.clone()).await.unwrap();
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("configmap/from-kubectl serverside-applied"),
+        "{out}"
+    );
+    let cm = k
+        .get("/api/v1/namespaces/default/configmaps/from-kubectl")
+        .await
+        .body;
+    assert_eq!(cm["data"]["k"], "v");
+    assert_eq!(cm["metadata"]["managedFields"][0]["manager"], "kubectl");
+    let (ok, _, err) = kubectl(apply).await.unwrap();
+    assert!(ok, "{err}");
+}
