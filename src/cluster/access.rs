@@ -65,6 +65,26 @@ pub async fn client_from_kubeconfig(yaml: &SecretSlice<u8>) -> Result<kube::Clie
     kube::Client::try_from(config).map_err(|e| AccessError::Kubeconfig(e.to_string()))
 }
 
+/// Host and port of the kubeconfig's current server, for [`probe`].
+pub fn server_of(yaml: &SecretSlice<u8>) -> Option<(String, u16)> {
+    let kubeconfig = Kubeconfig::from_yaml(std::str::from_utf8(yaml.expose_secret()).ok()?).ok()?;
+    let context_name = kubeconfig.current_context.as_deref()?;
+    let context = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context_name)?
+        .context
+        .as_ref()?;
+    let cluster = kubeconfig
+        .clusters
+        .iter()
+        .find(|c| c.name == context.cluster)?
+        .cluster
+        .as_ref()?;
+    let url = reqwest::Url::parse(cluster.server.as_deref()?).ok()?;
+    Some((url.host_str()?.to_string(), url.port_or_known_default()?))
+}
+
 /// Looks names up; the real one asks the system resolver, tests give their own answers.
 #[async_trait::async_trait]
 pub trait Resolve: Send + Sync {

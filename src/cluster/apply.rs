@@ -39,7 +39,7 @@ impl std::fmt::Display for Applied {
 
 /// A Kubernetes call that failed, with what the step should do about it.
 #[derive(Debug, thiserror::Error)]
-#[error("{action} {object}: {source}")]
+#[error("{action} {object}: {}", self.message())]
 pub struct KubeFailure {
     pub action: &'static str,
     pub object: String,
@@ -48,6 +48,21 @@ pub struct KubeFailure {
 }
 
 impl KubeFailure {
+    /// The API server's own message (without kube's wrapping), else the client's error.
+    pub fn message(&self) -> String {
+        match &self.source {
+            kube::Error::Api(status) if !status.message.is_empty() => status.message.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Whether the server refused a change to a field that cannot change (422 `Forbidden`
+    /// cause, e.g. a storage class's parameters).
+    pub fn is_immutable_field(&self) -> bool {
+        matches!(&self.source, kube::Error::Api(status)
+            if status.code == 422 && status.message.contains("Forbidden: updates to"))
+    }
+
     /// Throttling, server errors and dropped connections clear by themselves.
     pub fn is_retryable(&self) -> bool {
         match &self.source {

@@ -47,10 +47,8 @@ pub async fn run(args: SimulateArgs) -> Result<ExitCode, CommandError> {
             source,
         })?;
     }
-    let mut out = std::io::stdout();
     // The simulator's credentials are its own, not Azure's: printing them is the point.
-    write!(
-        out,
+    let mut banner = format!(
         "ARM simulator listening\n  ARM endpoint:    {}\n  authority host:  {}\n  tenant:          {}\n  subscription:    {}\n  client id:       {}\n  client secret:   {}\n  CA file:         {}\n",
         sim.arm_endpoint,
         sim.authority_host,
@@ -59,15 +57,19 @@ pub async fn run(args: SimulateArgs) -> Result<ExitCode, CommandError> {
         sim.client_id,
         sim.client_secret,
         sim.ca_file.display()
-    )?;
+    );
     if let Some(path) = &args.env_file {
-        writeln!(
-            out,
-            "  settings written to {} (set -a; . {0})",
+        banner.push_str(&format!(
+            "  settings written to {} (set -a; . {0})\n",
             path.display()
-        )?;
+        ));
     }
-    out.flush()?;
+    // A reader that closed stdout after the first line (a script waiting for readiness) must
+    // not take the simulator down with it.
+    let mut out = std::io::stdout();
+    if let Err(e) = out.write_all(banner.as_bytes()).and_then(|()| out.flush()) {
+        tracing::warn!("could not print the simulator banner: {e}");
+    }
     shutdown.await;
     sim.shutdown().await;
     Ok(ExitCode::SUCCESS)

@@ -356,6 +356,49 @@ pub async fn role_assignments(ctx: &StepContext, arm: &ArmClient) -> Result<Valu
 /// Fetch the admin kubeconfig and check it is usable. It is not stored: later steps fetch it
 /// again when they need it (it is cheap), so no cluster-admin credential rests on disk.
 pub async fn kubeconfig(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
+    let admin = admin_kubeconfig(ctx, arm).await?;
+    let yaml = secrecy::ExposeSecret::expose_secret(&admin.yaml);
+    let config: Value = serde_yaml_ng::from_slice(yaml).map_err(|_| {
+        StepError::terminal(
+            "UnexpectedResponse",
+            "the kubeconfig is not YAML",
+            "Retry the step.",
+        )
+    })?;
+    let server = config
+        .pointer("/clusters/0/cluster/server")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let has_context = config
+        .get("current-context")
+        .and_then(Value::as_str)
+        .is_some();
+    if !server.starts_with("https://") || !has_context {
+        return Err(StepError::terminal(
+            "KubeconfigUnusable",
+            "the admin kubeconfig has no current context or no https server",
+            "Check the cluster in the Azure portal (local accounts may be disabled), then retry the step.",
+        ));
+    }
+    ctx.progress(format!(
+        "admin kubeconfig for {server} is usable (not stored)"
+    ))
+    .await?;
+    Ok(json!({ "server": server, "credential": admin.name }))
+}
+
+/// The cluster's admin kubeconfig, fetched from Azure each time it is needed: it is never
+/// stored, so there is no credential at rest to protect or rotate.
+pub(super) struct AdminKubeconfig {
+    pub name: String,
+    pub yaml: secrecy::SecretSlice<u8>,
+}
+
+pub(super) async fn admin_kubeconfig(
+    ctx: &StepContext,
+    arm: &ArmClient,
+) -> Result<AdminKubeconfig, StepError> {
     ctx.guard()?;
     let path = format!("{}/listClusterAdminCredential", cluster_path(ctx));
     let answer = arm
@@ -386,32 +429,8 @@ pub async fn kubeconfig(ctx: &StepContext, arm: &ArmClient) -> Result<Value, Ste
                 "Retry the step.",
             )
         })?;
-    let config: Value = serde_yaml_ng::from_slice(&yaml).map_err(|_| {
-        StepError::terminal(
-            "UnexpectedResponse",
-            "the kubeconfig is not YAML",
-            "Retry the step.",
-        )
-    })?;
-    let server = config
-        .pointer("/clusters/0/cluster/server")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let has_context = config
-        .get("current-context")
-        .and_then(Value::as_str)
-        .is_some();
-    if !server.starts_with("https://") || !has_context {
-        return Err(StepError::terminal(
-            "KubeconfigUnusable",
-            "the admin kubeconfig has no current context or no https server",
-            "Check the cluster in the Azure portal (local accounts may be disabled), then retry the step.",
-        ));
-    }
-    ctx.progress(format!(
-        "admin kubeconfig for {server} is usable (not stored)"
-    ))
-    .await?;
-    Ok(json!({ "server": server, "credential": first.name }))
+    Ok(AdminKubeconfig {
+        name: first.name.clone(),
+        yaml: yaml.into(),
+    })
 }

@@ -4,6 +4,7 @@
 //! those steps are delegated to another executor (simulated in `--simulate`).
 
 mod aks;
+mod cluster;
 mod ensure;
 mod errors;
 pub mod names;
@@ -72,6 +73,9 @@ impl StepExecutor for AzureSteps {
             StepId::GpuPool => aks::user_pool(ctx, &arm, crate::spec::PoolRole::Gpu).await,
             StepId::RoleAssignments => aks::role_assignments(ctx, &arm).await,
             StepId::Kubeconfig => aks::kubeconfig(ctx, &arm).await,
+            StepId::StorageClasses => cluster::storage_classes(ctx, &arm).await,
+            StepId::Namespaces => cluster::namespaces(ctx, &arm).await,
+            StepId::NetworkPolicies => cluster::network_policies(ctx, &arm).await,
             _ => self.rest.run(ctx).await,
         }
     }

@@ -182,6 +182,17 @@ async fn the_sample_install_creates_every_azure_resource_once() {
         assert!(log.contains(check), "{check} missing:\n{log}");
     }
     assert!(log.contains("admin kubeconfig for https://"), "{log}");
+    // Cluster configuration ran against the Kubernetes API simulator.
+    for line in [
+        "StorageClass/default is no longer the default",
+        "StorageClass/kfs created",
+        "StorageClass/kfs-shared created",
+        "pool platform: 2 node(s) labelled katonic.ai/node-pool=platform",
+        "Namespace/katonic created",
+        "NetworkPolicy/katonic/default-deny-ingress created",
+    ] {
+        assert!(log.contains(line), "{line} missing:\n{log}");
+    }
     // Every call carried the install's id as correlation id.
     let requests = world.sim.requests();
     assert!(!requests.is_empty());
@@ -665,6 +676,19 @@ async fn an_install_onto_an_existing_cluster_creates_no_cluster_and_grants_its_i
         log.contains("PASS existing cluster: cluster katonic-prod is ready"),
         "{log}"
     );
+    // The same objects applied again change nothing; the shared class points at this
+    // install's storage account, so it is replaced (volumes keep theirs).
+    for line in [
+        "StorageClass/kfs unchanged",
+        "Namespace/katonic unchanged",
+        "NetworkPolicy/katonic/default-deny-ingress unchanged",
+        "StorageClass/kfs-shared had other parameters",
+        "pool compute: 1 node(s) labelled katonic.ai/node-pool=compute",
+        "pool gpu has no nodes yet (it scales from 0)",
+    ] {
+        assert!(log.contains(line), "{line} missing:\n{log}");
+    }
+    assert!(!log.contains("no longer the default"), "{log}");
     let counts = puts(&world.sim);
     assert!(
         !counts

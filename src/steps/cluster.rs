@@ -1,0 +1,306 @@
+//! The cluster configuration steps: each applies its objects with server-side apply (one field
+//! manager, so a re-run changes nothing) and reports every object it created or changed.
+
+use k8s_openapi::api::core::v1::Node;
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::api::{Api, ListParams, Patch, PatchParams};
+use serde_json::{Value, json};
+
+use super::aks::admin_kubeconfig;
+use crate::azure::ArmClient;
+use crate::cluster::access::{self, AccessError, SystemResolver};
+use crate::cluster::apply::{Applied, KubeFailure, Outcome, apply_cluster, apply_namespaced};
+use crate::cluster::manifests::{self, ClusterContext, SharedFilesAccount};
+use crate::worker::{StepContext, StepError};
+
+/// The cluster's API, from a freshly fetched admin kubeconfig. When the server does not answer,
+/// the error says why (DNS zone, custom DNS, not in the VNet) instead of a bare timeout.
+pub(super) async fn connect(ctx: &StepContext, arm: &ArmClient) -> Result<kube::Client, StepError> {
+    let admin = admin_kubeconfig(ctx, arm).await?;
+    let server = access::server_of(&admin.yaml);
+    let client = access::client_from_kubeconfig(&admin.yaml)
+        .await
+        .map_err(access_error)?;
+    ctx.guard()?;
+    match client.apiserver_version().await {
+        Ok(version) => {
+            ctx.progress(format!(
+                "API server answers (Kubernetes {})",
+                version.git_version
+            ))
+            .await?;
+            Ok(client)
+        }
+        Err(source) => {
+            let failure = KubeFailure {
+                action: "reaching",
+                object: "the API server".into(),
+                source,
+            };
+            if !failure.is_retryable() {
+                return Err(kube_error(failure));
+            }
+            // The transport failed: find out where (name, public answer, route, port) so the
+            // message carries the fix instead of a bare timeout.
+            let private = ctx.spec.cluster.mode == crate::spec::ClusterMode::Create;
+            if let Some((host, port)) = server
+                && let Err(reason) = access::probe(
+                    &SystemResolver,
+                    &host,
+                    port,
+                    private,
+                    access::CONNECT_TIMEOUT,
+                )
+                .await
+            {
+                return Err(StepError::retryable(
+                    "APIServerUnreachable",
+                    reason.to_string(),
+                    None,
+                ));
+            }
+            Err(kube_error(failure))
+        }
+    }
+}
+
+fn access_error(e: AccessError) -> StepError {
+    match e {
+        AccessError::Kubeconfig(message) => StepError::terminal(
+            "KubeconfigUnusable",
+            message,
+            "Check the cluster in the Azure portal (local accounts may be disabled), then retry the step.",
+        ),
+        AccessError::Unreachable(reason) => {
+            StepError::retryable("APIServerUnreachable", reason.to_string(), None)
+        }
+    }
+}
+
+/// A Kubernetes failure as a step error: retried when it may clear, else with its fix.
+pub(super) fn kube_error(failure: KubeFailure) -> StepError {
+    if failure.is_retryable() {
+        StepError::retryable(&failure.code(), failure.to_string(), None)
+    } else {
+        StepError::terminal(&failure.code(), failure.to_string(), failure.hint())
+    }
+}
+
+async fn report(ctx: &StepContext, applied: &[Applied]) -> Result<Value, StepError> {
+    for a in applied {
+        ctx.progress(a.to_string()).await?;
+    }
+    let changed = applied
+        .iter()
+        .filter(|a| a.outcome != Outcome::Unchanged)
+        .count();
+    Ok(json!({
+        "objects": applied.iter().map(|a| a.object.clone()).collect::<Vec<_>>(),
+        "changed": changed,
+    }))
+}
+
+/// `kfs` as the only default class (others lose the mark first), `kfs-shared` when shared
+/// storage is on.
+pub async fn storage_classes(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
+    let client = connect(ctx, arm).await?;
+    let api: Api<StorageClass> = Api::all(client.clone());
+    let existing = api.list(&ListParams::default()).await.map_err(|source| {
+        kube_error(KubeFailure {
+            action: "listing",
+            object: "storage classes".into(),
+            source,
+        })
+    })?;
+    for class in &existing.items {
+        let name = class.metadata.name.clone().unwrap_or_default();
+        if name == manifests::STANDARD_CLASS {
+            continue;
+        }
+        if let Some(patch) = manifests::undefault_patch(class) {
+            ctx.guard()?;
+            api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .map_err(|source| {
+                    kube_error(KubeFailure {
+                        action: "removing the default mark from",
+                        object: format!("StorageClass/{name}"),
+                        source,
+                    })
+                })?;
+            ctx.progress(format!("StorageClass/{name} is no longer the default"))
+                .await?;
+        }
+    }
+    let names = ClusterContext::for_install(&ctx.spec, ctx.install);
+    let shared = ctx.spec.storage.shared_files.then_some(SharedFilesAccount {
+        account: &names.storage_account,
+        resource_group: &names.resource_group,
+    });
+    let mut applied = Vec::new();
+    for class in manifests::storage_classes(shared) {
+        ctx.guard()?;
+        let outcome = match apply_cluster(&client, &class).await {
+            Err(failure) if failure.is_immutable_field() => {
+                replace_class(ctx, &api, &existing.items, &class).await?;
+                apply_cluster(&client, &class).await
+            }
+            other => other,
+        };
+        applied.push(outcome.map_err(kube_error)?);
+    }
+    report(ctx, &applied).await
+}
+
+/// A class's provisioner and parameters cannot change. One the console made earlier (for
+/// another install on this cluster, or before a spec change) is replaced: existing volumes keep
+/// their own settings, only new ones use the new class. Anyone else's class is left alone.
+async fn replace_class(
+    ctx: &StepContext,
+    api: &Api<StorageClass>,
+    existing: &[StorageClass],
+    wanted: &StorageClass,
+) -> Result<(), StepError> {
+    let name = wanted.metadata.name.clone().unwrap_or_default();
+    let ours = existing
+        .iter()
+        .find(|c| c.metadata.name.as_deref() == Some(name.as_str()))
+        .and_then(|c| c.metadata.labels.as_ref())
+        .and_then(|l| l.get("app.kubernetes.io/managed-by"))
+        .is_some_and(|m| m == crate::cluster::FIELD_MANAGER);
+    if !ours {
+        return Err(StepError::terminal(
+            "StorageClassDiffers",
+            format!(
+                "StorageClass/{name} exists with another provisioner or parameters, and was not created by the console"
+            ),
+            format!(
+                "Compare it with `katonic-console manifests`; delete it (kubectl delete storageclass {name}; existing volumes are kept) and resume."
+            ),
+        ));
+    }
+    ctx.guard()?;
+    api.delete(&name, &Default::default())
+        .await
+        .map_err(|source| {
+            kube_error(KubeFailure {
+                action: "replacing",
+                object: format!("StorageClass/{name}"),
+                source,
+            })
+        })?;
+    ctx.progress(format!(
+        "StorageClass/{name} had other parameters (an earlier install): replaced; existing volumes keep theirs"
+    ))
+    .await
+}
+
+/// The pools' node labels, then the platform namespaces. A new cluster's user pools are still
+/// being created when this runs (it only waits for the cluster, to keep the load balancer off
+/// the critical path): their labels are checked by the platform step, which waits for them.
+pub async fn namespaces(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
+    let client = connect(ctx, arm).await?;
+    let pools = &ctx.spec.cluster.node_pools;
+    let ready: Vec<&crate::spec::NodePool> = match ctx.spec.cluster.mode {
+        crate::spec::ClusterMode::Create => vec![&pools.platform],
+        crate::spec::ClusterMode::Existing => pools.iter().collect(),
+    };
+    check_node_pools(ctx, &client, &ready).await?;
+    let mut applied = Vec::new();
+    for ns in manifests::namespaces() {
+        ctx.guard()?;
+        applied.push(apply_cluster(&client, &ns).await.map_err(kube_error)?);
+    }
+    report(ctx, &applied).await
+}
+
+/// Default deny and the platform's allowances in every platform namespace.
+pub async fn network_policies(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
+    let client = connect(ctx, arm).await?;
+    let mut applied = Vec::new();
+    for policy in manifests::network_policies() {
+        ctx.guard()?;
+        applied.push(
+            apply_namespaced(&client, &policy)
+                .await
+                .map_err(kube_error)?,
+        );
+    }
+    report(ctx, &applied).await
+}
+
+/// Every node of each pool carries `katonic.ai/node-pool=<role>`; a pool without nodes fails
+/// unless it scales from zero.
+pub(super) async fn check_node_pools(
+    ctx: &StepContext,
+    client: &kube::Client,
+    pools: &[&crate::spec::NodePool],
+) -> Result<(), StepError> {
+    let nodes: Api<Node> = Api::all(client.clone());
+    for pool in pools {
+        let (label, role) = pool.label();
+        let selector = format!("kubernetes.azure.com/agentpool={}", pool.name);
+        let found = nodes
+            .list(&ListParams::default().labels(&selector))
+            .await
+            .map_err(|source| {
+                kube_error(KubeFailure {
+                    action: "listing the nodes of",
+                    object: format!("pool {}", pool.name),
+                    source,
+                })
+            })?;
+        if found.items.is_empty() {
+            if pool.scale.min() == 0 {
+                ctx.progress(format!(
+                    "pool {} has no nodes yet (it scales from 0)",
+                    pool.name
+                ))
+                .await?;
+                continue;
+            }
+            return Err(StepError::terminal(
+                "NodePoolMissing",
+                format!("pool {} has no nodes in the cluster", pool.name),
+                format!(
+                    "Check the agent pool {} in the Azure portal (failed or deleted?), fix it and resume.",
+                    pool.name
+                ),
+            ));
+        }
+        let unlabelled: Vec<String> = found
+            .items
+            .iter()
+            .filter(|n| {
+                n.metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get(label))
+                    .map(String::as_str)
+                    != Some(role)
+            })
+            .filter_map(|n| n.metadata.name.clone())
+            .collect();
+        if !unlabelled.is_empty() {
+            return Err(StepError::terminal(
+                "NodeLabelMissing",
+                format!(
+                    "pool {}: node(s) {} lack the label {label}={role}",
+                    pool.name,
+                    unlabelled.join(", ")
+                ),
+                format!(
+                    "Set the pool's node label: az aks nodepool update --name {} --labels {label}={role} (plus the cluster and resource group), then resume.",
+                    pool.name
+                ),
+            ));
+        }
+        ctx.progress(format!(
+            "pool {}: {} node(s) labelled {label}={role}",
+            pool.name,
+            found.items.len()
+        ))
+        .await?;
+    }
+    Ok(())
+}
