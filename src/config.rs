@@ -46,6 +46,11 @@ pub struct EngineFlags {
     #[arg(long, requires = "simulate")]
     pub step_script: Option<PathBuf>,
 
+    /// How long the ingress step waits for the load balancer's address, in seconds (default
+    /// 600; with --simulate, scaled by --time-scale).
+    #[arg(long, env = "KATONIC_LOAD_BALANCER_TIMEOUT_SECS")]
+    pub load_balancer_timeout: Option<u64>,
+
     /// Run the cluster configuration steps as simulated steps while the Azure steps go to the
     /// configured (real or simulated) Azure: this build does not configure clusters yet.
     #[arg(long)]

@@ -76,7 +76,10 @@ impl Engine {
             arm.timing.min_wait = std::time::Duration::from_millis(200);
             let executor = Arc::new(InOwnSubscription {
                 subscriptions: sim.subscriptions(),
-                inner: Arc::new(crate::steps::AzureSteps::new(arm, rehearsed())),
+                inner: Arc::new(
+                    crate::steps::AzureSteps::new(arm, rehearsed())
+                        .with_timeouts(timeouts(flags, Some(flags.time_scale))),
+                ),
             });
             return Ok(Engine {
                 executor,
@@ -89,8 +92,11 @@ impl Engine {
         } else {
             Arc::new(Unavailable)
         };
-        let executor =
-            crate::steps::AzureSteps::from_settings(&arm.clone().with_secret_from_env(), rest);
+        let executor = crate::steps::AzureSteps::from_settings(
+            &arm.clone().with_secret_from_env(),
+            rest,
+            timeouts(flags, None),
+        );
         Ok(Engine {
             executor,
             worker,
@@ -311,4 +317,19 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     async {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// The cluster steps' waits: the flag when given, else the defaults (scaled for a simulator).
+fn timeouts(
+    flags: &crate::config::EngineFlags,
+    time_scale: Option<f64>,
+) -> crate::steps::ClusterTimeouts {
+    let mut timeouts = time_scale.map_or_else(
+        crate::steps::ClusterTimeouts::default,
+        crate::steps::ClusterTimeouts::scaled,
+    );
+    if let Some(secs) = flags.load_balancer_timeout {
+        timeouts.load_balancer = std::time::Duration::from_secs(secs);
+    }
+    timeouts
 }

@@ -22,11 +22,51 @@ use std::sync::Arc;
 pub struct AzureSteps {
     arm: ArmClient,
     rest: Arc<dyn StepExecutor>,
+    timeouts: ClusterTimeouts,
+}
+
+/// How long the cluster steps wait for Kubernetes to reach a state before failing the step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClusterTimeouts {
+    /// Azure usually assigns a load-balancer address within a minute or two.
+    pub load_balancer: std::time::Duration,
+}
+
+impl Default for ClusterTimeouts {
+    fn default() -> Self {
+        ClusterTimeouts {
+            load_balancer: std::time::Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+impl ClusterTimeouts {
+    /// The defaults at a simulator's time scale (never under 5 s, so a slow test machine still
+    /// sees the address arrive).
+    pub fn scaled(time_scale: f64) -> Self {
+        let scale = |d: std::time::Duration| {
+            d.mul_f64(time_scale.clamp(0.0, 1.0))
+                .max(std::time::Duration::from_secs(5))
+        };
+        let d = ClusterTimeouts::default();
+        ClusterTimeouts {
+            load_balancer: scale(d.load_balancer),
+        }
+    }
 }
 
 impl AzureSteps {
     pub fn new(arm: ArmClient, rest: Arc<dyn StepExecutor>) -> Self {
-        AzureSteps { arm, rest }
+        AzureSteps {
+            arm,
+            rest,
+            timeouts: ClusterTimeouts::default(),
+        }
+    }
+
+    pub fn with_timeouts(mut self, timeouts: ClusterTimeouts) -> Self {
+        self.timeouts = timeouts;
+        self
     }
 
     /// The Azure steps for `settings`. A settings problem (no secret, bad CA file) does not stop
@@ -34,9 +74,10 @@ impl AzureSteps {
     pub fn from_settings(
         settings: &crate::azure::ArmSettings,
         rest: Arc<dyn StepExecutor>,
+        timeouts: ClusterTimeouts,
     ) -> Arc<dyn StepExecutor> {
         match ArmClient::new(settings) {
-            Ok(arm) => Arc::new(AzureSteps::new(arm, rest)),
+            Ok(arm) => Arc::new(AzureSteps::new(arm, rest).with_timeouts(timeouts)),
             Err(e) => Arc::new(Misconfigured(e.to_string())),
         }
     }
@@ -76,6 +117,9 @@ impl StepExecutor for AzureSteps {
             StepId::StorageClasses => cluster::storage_classes(ctx, &arm).await,
             StepId::Namespaces => cluster::namespaces(ctx, &arm).await,
             StepId::NetworkPolicies => cluster::network_policies(ctx, &arm).await,
+            StepId::IngressLoadBalancer => {
+                cluster::ingress_load_balancer(ctx, &arm, self.timeouts.load_balancer).await
+            }
             _ => self.rest.run(ctx).await,
         }
     }
