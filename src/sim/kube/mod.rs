@@ -5,12 +5,15 @@
 //! does and answers `Status` objects for what the real one rejects.
 
 mod cluster;
+pub(crate) mod controllers;
 mod discovery;
 mod fields;
+pub(crate) mod ingress_tls;
 mod routes;
 mod selectors;
 pub(crate) mod status;
 pub(crate) mod store;
+pub(crate) mod stream;
 mod validate;
 
 use std::sync::MutexGuard;
@@ -19,6 +22,13 @@ use super::arm::errors::Reply;
 use super::server::{Req, Shared};
 use status::KubeError;
 use store::KubeState;
+
+/// Fault actions that change what a write leads to.
+#[derive(Debug, Default)]
+pub(crate) struct Effects {
+    pub fail_job: Option<String>,
+    pub no_load_balancer: bool,
+}
 
 /// Whether a request is for a simulated cluster's API server.
 pub(crate) fn is_kube_path(path: &str) -> bool {
@@ -31,8 +41,8 @@ pub(crate) fn lock(shared: &Shared) -> MutexGuard<'_, KubeState> {
 }
 
 /// Answer one request under `/kubernetes/`.
-pub(crate) fn route(shared: &Shared, req: &Req) -> Reply {
-    match routes::handle(shared, req) {
+pub(crate) fn route(shared: &Shared, req: &Req, effects: &Effects) -> Reply {
+    match routes::handle(shared, req, effects) {
         Ok(reply) => reply,
         Err(e) => e.into_reply(),
     }

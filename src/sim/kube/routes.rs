@@ -23,7 +23,8 @@ pub(crate) struct Ctx<'a> {
     pub now: String,
 }
 
-pub(crate) fn handle(shared: &Shared, req: &Req) -> KubeResult<Reply> {
+/// Find the cluster and authenticate.
+fn context<'a>(shared: &Shared, req: &'a Req) -> KubeResult<Ctx<'a>> {
     let name = req.segs.get(1).ok_or_else(KubeError::no_route)?;
     let info = {
         let st = shared.lock();
@@ -37,12 +38,28 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> KubeResult<Reply> {
         .unwrap_or(req.now)
         .format(&Rfc3339)
         .unwrap_or_default();
-    let ctx = Ctx {
+    Ok(Ctx {
         req,
         cluster: info.id.to_ascii_lowercase(),
         info,
         now,
+    })
+}
+
+/// Context and target of a resource request (watch and log streams).
+pub(crate) fn begin<'a>(shared: &Shared, req: &'a Req) -> KubeResult<(Ctx<'a>, Target<'a>)> {
+    let ctx = context(shared, req)?;
+    let rest: Vec<&'a str> = req.segs[2..].iter().map(String::as_str).collect();
+    let t = match rest.as_slice() {
+        ["api", "v1", tail @ ..] if !tail.is_empty() => parse("", "v1", tail)?,
+        ["apis", g, v, tail @ ..] if !tail.is_empty() => parse(g, v, tail)?,
+        _ => return Err(KubeError::no_route()),
     };
+    Ok((ctx, t))
+}
+
+pub(crate) fn handle(shared: &Shared, req: &Req, effects: &super::Effects) -> KubeResult<Reply> {
+    let ctx = context(shared, req)?;
     let mut ks = super::lock(shared);
     prepare(&mut ks, &ctx);
     let rest: Vec<&str> = req.segs[2..].iter().map(String::as_str).collect();
@@ -57,10 +74,34 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> KubeResult<Reply> {
         ["apis", g, v] => Ok(Reply::ok(
             discovery::resource_list(g, v).ok_or_else(KubeError::no_route)?,
         )),
-        ["api", "v1", tail @ ..] => resource(&mut ks, &ctx, "", "v1", tail),
-        ["apis", g, v, tail @ ..] => resource(&mut ks, &ctx, g, v, tail),
+        ["api", "v1", tail @ ..] => marked(&mut ks, &ctx, "", "v1", tail, effects),
+        ["apis", g, v, tail @ ..] => marked(&mut ks, &ctx, g, v, tail, effects),
         _ => Err(KubeError::no_route()),
     }
+}
+
+/// A resource request; a Job or Service it writes carries the request's fault effects.
+fn marked(
+    ks: &mut KubeState,
+    ctx: &Ctx<'_>,
+    group: &str,
+    version: &str,
+    tail: &[&str],
+    effects: &super::Effects,
+) -> KubeResult<Reply> {
+    let reply = resource(ks, ctx, group, version, tail)?;
+    if (effects.fail_job.is_some() || effects.no_load_balancer)
+        && let crate::sim::arm::errors::Body::Json(obj) = &reply.body
+    {
+        super::controllers::mark(
+            ks,
+            &ctx.cluster,
+            obj,
+            effects.fail_job.as_deref(),
+            effects.no_load_balancer,
+        );
+    }
+    Ok(reply)
 }
 
 /// The kubeconfig's bearer token. (Its client certificate is presented too, but the TLS
@@ -78,7 +119,7 @@ fn authenticate(req: &Req, info: &ClusterInfo) -> KubeResult<()> {
 }
 
 /// Seed a new cluster, make nodes follow the pools, finish namespace deletions.
-fn prepare(ks: &mut KubeState, ctx: &Ctx<'_>) {
+pub(crate) fn prepare(ks: &mut KubeState, ctx: &Ctx<'_>) {
     let fresh = ks
         .clusters
         .get(&ctx.cluster)
@@ -185,15 +226,15 @@ fn server_metadata(obj: &mut Value, ctx: &Ctx<'_>) {
 }
 
 /// A parsed resource path.
-struct Target<'a> {
-    def: &'static ResDef,
-    ns: Option<&'a str>,
-    name: Option<&'a str>,
-    sub: Option<&'a str>,
+pub(crate) struct Target<'a> {
+    pub def: &'static ResDef,
+    pub ns: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub sub: Option<&'a str>,
 }
 
 impl Target<'_> {
-    fn key(&self, name: &str) -> Key {
+    pub fn key(&self, name: &str) -> Key {
         (
             res_key(self.def.group, self.def.plural),
             self.ns.unwrap_or("").to_string(),

@@ -1,7 +1,7 @@
 //! The per-cluster object store (in memory: it does not survive a simulator restart) with a
 //! resourceVersion counter shared by every cluster, as etcd's revision is per API server.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -11,7 +11,6 @@ use tokio::sync::broadcast;
 pub(crate) type Key = (String, String, String);
 
 /// A change, as a watch reports it.
-#[allow(dead_code)] // read by the watch stream (next step)
 #[derive(Debug, Clone)]
 pub(crate) struct Event {
     pub cluster: String,
@@ -32,10 +31,22 @@ pub(crate) struct ClusterStore {
     /// Namespaces being deleted, and since when.
     pub terminating: BTreeMap<String, Instant>,
     pub history: Vec<Event>,
+    /// Pod output by (namespace, pod).
+    pub logs: BTreeMap<(String, String), Vec<String>>,
+    /// When a controller first saw an object (for delays).
+    pub seen: BTreeMap<Key, Instant>,
+    /// (object uid, reason) of events already recorded.
+    pub events_sent: BTreeSet<(String, String)>,
+    /// Jobs whose pods fail, by (namespace, name), with the message (`failJob` fault).
+    pub doomed_jobs: BTreeMap<(String, String), String>,
+    /// Services that never get an address (`noLoadBalancer` fault).
+    pub no_lb: BTreeSet<Key>,
 }
 
 pub(crate) struct KubeState {
     rv: u64,
+    /// Load-balancer addresses handed out so far.
+    lb_count: u32,
     pub clusters: BTreeMap<String, ClusterStore>,
     pub events: broadcast::Sender<Event>,
 }
@@ -44,6 +55,7 @@ impl Default for KubeState {
     fn default() -> Self {
         Self {
             rv: 1000,
+            lb_count: 0,
             clusters: BTreeMap::new(),
             events: broadcast::channel(4096).0,
         }
@@ -62,6 +74,13 @@ impl KubeState {
     pub fn next_rv(&mut self) -> u64 {
         self.rv += 1;
         self.rv
+    }
+
+    /// The next load-balancer address: 127.77.x.y, unique in this simulator.
+    pub fn next_lb_ip(&mut self) -> std::net::Ipv4Addr {
+        self.lb_count += 1;
+        let n = self.lb_count;
+        std::net::Ipv4Addr::new(127, 77, (n / 250 % 250) as u8, (n % 250 + 1) as u8)
     }
 
     pub fn current_rv(&self) -> u64 {

@@ -653,3 +653,387 @@ async fn kubectl_reads_and_applies_against_the_simulator() {
     let (ok, _, err) = kubectl(apply).await.unwrap();
     assert!(ok, "{err}");
 }
+
+impl Kube {
+    async fn post(&self, path: &str, body: Value) -> R {
+        self.call(
+            Method::POST,
+            path,
+            Some("application/json"),
+            Some(body.to_string()),
+        )
+        .await
+    }
+
+    /// GET `path` until `f` accepts the body (5 s at most).
+    async fn until(&self, path: &str, f: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..100 {
+            let r = self.get(path).await;
+            if r.status == 200 && f(&r.body) {
+                return r.body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{path} never got there: {}", self.get(path).await.body);
+    }
+}
+
+fn job(name: &str, labels: Value, node_selector: Value, backoff: u64) -> Value {
+    json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name, "labels": labels},
+        "spec": {"backoffLimit": backoff, "template": {"metadata": {"labels": labels}, "spec": {"restartPolicy": "Never",
+            "nodeSelector": node_selector,
+            "containers": [{"name": "installer", "image": "katonic/installer:6.0"}]}}}})
+}
+
+fn complete(j: &Value, ty: &str) -> bool {
+    j["status"]["conditions"]
+        .as_array()
+        .is_some_and(|c| c.iter().any(|c| c["type"] == ty && c["status"] == "True"))
+}
+
+#[tokio::test]
+async fn load_balancer_ingress_tls_jobs_and_health() {
+    let sim = Sim::start().await;
+    let k = cluster(&sim).await;
+    k.post(
+        "/api/v1/namespaces",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "katonic"}}),
+    )
+    .await;
+    let host = "katonic.example.com";
+    let cert = rcgen::generate_simple_self_signed(vec![host.to_string()]).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let r = k
+        .post("/api/v1/namespaces/katonic/secrets", json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+            "metadata": {"name": "web-tls"}, "data": {"tls.crt": b64.encode(cert.cert.pem()), "tls.key": b64.encode(cert.signing_key.serialize_pem())}}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = k
+        .post("/api/v1/namespaces/katonic/services", json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "ingress-nginx", "annotations": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"}},
+            "spec": {"type": "LoadBalancer", "selector": {"app": "nginx"}, "ports": [{"name": "https", "port": 443, "targetPort": 443}]}}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body["spec"]["clusterIP"].is_string());
+    let svc = k
+        .until("/api/v1/namespaces/katonic/services/ingress-nginx", |s| {
+            s["status"]["loadBalancer"]["ingress"][0]["ip"].is_string()
+        })
+        .await;
+    let ip: std::net::Ipv4Addr = svc["status"]["loadBalancer"]["ingress"][0]["ip"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(ip.octets()[..2], [127, 77]);
+    let events = k
+        .get("/api/v1/namespaces/katonic/events?fieldSelector=involvedObject.name%3Dingress-nginx")
+        .await
+        .body;
+    let reasons: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert!(reasons.contains(&"EnsuredLoadBalancer"), "{reasons:?}");
+    // A static address outside 127.0.0.0/8 cannot be served: the Service reports why.
+    k.post("/api/v1/namespaces/katonic/services", json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "static"},
+        "spec": {"type": "LoadBalancer", "loadBalancerIP": "10.20.0.100", "ports": [{"port": 443}]}})).await;
+    k.until("/api/v1/namespaces/katonic/events?fieldSelector=involvedObject.name%3Dstatic,reason%3DSyncLoadBalancerFailed", |e| e["items"].as_array().is_some_and(|i| !i.is_empty())).await;
+
+    let r = k
+        .post("/apis/networking.k8s.io/v1/namespaces/katonic/ingresses", json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": "platform"}, "spec": {"ingressClassName": "nginx", "tls": [{"hosts": [host], "secretName": "web-tls"}],
+            "rules": [{"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    // HTTPS at the address, certificate picked by SNI (the client trusts only the Secret's cert).
+    let port = sim.h.ingress_https_port();
+    assert!(
+        sim.h
+            .env_file_contents()
+            .contains(&format!("KATONIC_SIM_INGRESS_PORT={port}"))
+    );
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap()])
+        .resolve(host, std::net::SocketAddr::from((ip, port)))
+        .build()
+        .unwrap();
+    let r = client
+        .get(format!("https://{host}:{port}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client
+        .get(format!("https://{host}:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+
+    // The installer Job runs on a platform node, logs, completes; then the platform is healthy.
+    let installer = job(
+        "katonic-installer",
+        json!({"app.kubernetes.io/name": "katonic-platform-installer"}),
+        json!({"katonic.ai/node-pool": "platform"}),
+        2,
+    );
+    let r = k
+        .post("/apis/batch/v1/namespaces/katonic/jobs", installer)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["spec"]["backoffLimit"], 2);
+    let pods = k
+        .until(
+            "/api/v1/namespaces/katonic/pods?labelSelector=job-name%3Dkatonic-installer",
+            |p| p["items"][0]["status"]["phase"] == "Running",
+        )
+        .await;
+    let pod = pods["items"][0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        pods["items"][0]["spec"]["nodeName"]
+            .as_str()
+            .unwrap()
+            .starts_with("aks-system-")
+    );
+    // Follow the log to the end of the pod.
+    let follow = k
+        .client
+        .get(format!(
+            "{}/api/v1/namespaces/katonic/pods/{pod}/log?follow=true",
+            k.server
+        ))
+        .bearer_auth(&k.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(follow.status(), 200);
+    let text = follow.text().await.unwrap();
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .contains("installer: starting (katonic/installer:6.0)"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("installer: done"), "{text}");
+    let j = k
+        .until(
+            "/apis/batch/v1/namespaces/katonic/jobs/katonic-installer",
+            |j| complete(j, "Complete"),
+        )
+        .await;
+    assert_eq!(j["status"]["succeeded"], 1);
+    let tail = k
+        .get(&format!(
+            "/api/v1/namespaces/katonic/pods/{pod}/log?tailLines=1"
+        ))
+        .await;
+    assert!(tail.body.as_str().unwrap().trim_end().ends_with("done"));
+    let r = client
+        .get(format!("https://{host}:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "ok");
+    let unknown = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .resolve("other.example.com", std::net::SocketAddr::from((ip, port)))
+        .build()
+        .unwrap();
+    let r = unknown
+        .get(format!("https://other.example.com:{port}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn faults_scheduling_and_watch() {
+    let sim = Sim::start().await;
+    let k = cluster(&sim).await;
+    let jobs = "/apis/batch/v1/namespaces/default/jobs";
+
+    // No node with the selector: the pod stays Pending with FailedScheduling.
+    k.post(
+        jobs,
+        job("gpu", json!({}), json!({"katonic.ai/node-pool": "gpu"}), 0),
+    )
+    .await;
+    let pods = k
+        .until(
+            "/api/v1/namespaces/default/pods?labelSelector=job-name%3Dgpu",
+            |p| p["items"][0]["status"]["conditions"].is_array(),
+        )
+        .await;
+    assert_eq!(pods["items"][0]["status"]["phase"], "Pending");
+    let ev = k
+        .until(
+            "/api/v1/namespaces/default/events?fieldSelector=reason%3DFailedScheduling",
+            |e| e["items"].as_array().is_some_and(|i| !i.is_empty()),
+        )
+        .await;
+    assert!(
+        ev["items"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("didn't match Pod's node affinity/selector")
+    );
+
+    // failJob: the first Job's pod fails with the message; the next Job works.
+    sim.h.set_faults(crate::sim::FaultPlan::from_yaml(
+        "rules:\n- method: POST\n  path: /kubernetes/aks1/apis/batch/v1/.*/jobs$\n  times: 1\n  action:\n    failJob: {message: \"helm: chart not found\"}\n",
+    ).unwrap());
+    k.post(jobs, job("bad", json!({}), json!({}), 0)).await;
+    let j = k
+        .until(&format!("{jobs}/bad"), |j| complete(j, "Failed"))
+        .await;
+    assert_eq!(
+        j["status"]["conditions"][0]["reason"],
+        "BackoffLimitExceeded"
+    );
+    assert_eq!(j["status"]["failed"], 1);
+    let pods = k
+        .get("/api/v1/namespaces/default/pods?labelSelector=job-name%3Dbad")
+        .await
+        .body;
+    let pod = pods["items"][0]["metadata"]["name"].as_str().unwrap();
+    assert_eq!(pods["items"][0]["status"]["phase"], "Failed");
+    let log = k
+        .get(&format!("/api/v1/namespaces/default/pods/{pod}/log"))
+        .await;
+    assert!(
+        log.body
+            .as_str()
+            .unwrap()
+            .contains("error: helm: chart not found"),
+        "{}",
+        log.body
+    );
+    k.post(jobs, job("good", json!({}), json!({}), 0)).await;
+    k.until(&format!("{jobs}/good"), |j| complete(j, "Complete"))
+        .await;
+
+    // noLoadBalancer: the Service never gets an address.
+    sim.h.set_faults(
+        crate::sim::FaultPlan::from_yaml(
+            "rules:\n- method: POST\n  path: /services$\n  action:\n    noLoadBalancer: {}\n",
+        )
+        .unwrap(),
+    );
+    k.post(
+        "/api/v1/namespaces/default/services",
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "lb"},
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 443}]}}),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(k.get("/api/v1/namespaces/default/services/lb").await.body["status"]["loadBalancer"]["ingress"].is_null());
+
+    // An unreachable API server: dropped connections and 503s.
+    sim.h.set_faults(crate::sim::FaultPlan::from_yaml(
+        "rules:\n- path: ^/kubernetes/\n  times: 1\n  action:\n    drop: {}\n- path: ^/kubernetes/\n  times: 1\n  action:\n    error: {status: 503, code: ServiceUnavailable, message: apiserver down}\n",
+    ).unwrap());
+    let dropped = k
+        .client
+        .get(format!("{}/api/v1/nodes", k.server))
+        .bearer_auth(&k.token)
+        .send()
+        .await;
+    assert!(dropped.is_err());
+    let r = k.get("/api/v1/nodes").await;
+    assert_eq!(
+        (r.status, r.body["kind"].as_str(), r.body["reason"].as_str()),
+        (503, Some("Status"), Some("ServiceUnavailable"))
+    );
+    assert_eq!(k.get("/api/v1/nodes").await.status, 200);
+    sim.h.set_faults(crate::sim::FaultPlan::default());
+
+    // Watch from a list's resourceVersion: later changes only, as JSON lines.
+    let cms = "/api/v1/namespaces/default/configmaps";
+    k.post(
+        cms,
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "before"}}),
+    )
+    .await;
+    let rv = k.get(cms).await.body["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut watch = k
+        .client
+        .get(format!(
+            "{}{cms}?watch=1&resourceVersion={rv}&timeoutSeconds=2",
+            k.server
+        ))
+        .bearer_auth(&k.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(watch.status(), 200);
+    k.post(cms, json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "after"}, "data": {"a": "1"}})).await;
+    k.call(
+        Method::PATCH,
+        &format!("{cms}/after"),
+        Some("application/merge-patch+json"),
+        Some(json!({"data": {"a": "2"}}).to_string()),
+    )
+    .await;
+    k.call(Method::DELETE, &format!("{cms}/after"), None, None)
+        .await;
+    let mut text = String::new();
+    while let Some(chunk) = watch.chunk().await.unwrap() {
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+        if text.lines().count() >= 3 {
+            break;
+        }
+    }
+    let events: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap(),
+                e["object"]["metadata"]["name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("ADDED", "after"),
+            ("MODIFIED", "after"),
+            ("DELETED", "after")
+        ]
+    );
+    assert_eq!(events[1]["object"]["data"]["a"], "2");
+    // Without a resourceVersion a watch starts with the current objects; timeoutSeconds ends it.
+    let started = std::time::Instant::now();
+    let all = k
+        .client
+        .get(format!("{}{cms}?watch=true&timeoutSeconds=1", k.server))
+        .bearer_auth(&k.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+    assert!(
+        all.lines()
+            .any(|l| l.contains("\"ADDED\"") && l.contains("\"before\"")),
+        "{all}"
+    );
+}
