@@ -69,6 +69,8 @@ pub(crate) struct Req {
     pub headers: HeaderMap,
     pub body: Bytes,
     pub now: OffsetDateTime,
+    /// DER of the client certificate the TLS handshake verified, if any.
+    pub peer_cert: Option<Vec<u8>>,
 }
 
 impl Req {
@@ -220,7 +222,12 @@ async fn serve_one(
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect();
+    let peer_cert = parts
+        .extensions
+        .get::<Arc<axum_server::tls::TlsInfo>>()
+        .and_then(|i| i.peer_certificates.first().cloned());
     let req = Req {
+        peer_cert,
         method: parts.method,
         path,
         segs,
@@ -469,7 +476,7 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     std::fs::create_dir_all(&dir).map_err(|e| SimError::io(&dir, e))?;
     let ca = Ca::load_or_create(&dir)?;
     let leaf = ca.server_leaf()?;
-    let tls = super::tls::server_config(&leaf)?;
+    let tls = super::tls::server_config(&leaf, &ca.pem)?;
     let catalog = Catalog::load_or_create(&dir)?;
     let (store, state) = Store::open(&dir, &catalog)?;
     let faults = match &config.faults {

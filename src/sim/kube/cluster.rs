@@ -14,6 +14,8 @@ pub(crate) struct ClusterInfo {
     pub location: String,
     pub version: String,
     pub token: String,
+    /// DER of the kubeconfig's client certificate.
+    pub cert_der: Option<Vec<u8>>,
     pub pools: Vec<PoolInfo>,
 }
 
@@ -83,6 +85,13 @@ pub(crate) fn find(st: &State, name: &str) -> Option<ClusterInfo> {
         location: c.body["location"].as_str().unwrap_or("").to_string(),
         version,
         token: c.private["token"].as_str().unwrap_or("").to_string(),
+        cert_der: {
+            use rustls::pki_types::CertificateDer;
+            use rustls::pki_types::pem::PemObject;
+            CertificateDer::from_pem_slice(c.private["certPem"].as_str().unwrap_or("").as_bytes())
+                .ok()
+                .map(|c| c.to_vec())
+        },
         pools,
     })
 }

@@ -115,6 +115,51 @@ async fn discovery_auth_nodes_and_storage_classes() {
         (Some("Status"), Some("Unauthorized"))
     );
 
+    // The kubeconfig's client certificate alone authenticates; ARM still works with it absent.
+    let doc: Value = serde_yaml_ng::from_str(&k.kubeconfig).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut pem = b64
+        .decode(
+            doc["users"][0]["user"]["client-certificate-data"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    pem.extend(
+        b64.decode(doc["users"][0]["user"]["client-key-data"].as_str().unwrap())
+            .unwrap(),
+    );
+    let with_cert = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(sim.h.ca_pem.as_bytes()).unwrap()])
+        .identity(reqwest::Identity::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    let r = with_cert
+        .get(format!("{}/api/v1/namespaces/default", k.server))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = with_cert
+        .get(format!(
+            "{}/subscriptions?api-version=2022-12-01",
+            sim.h.arm_endpoint
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        401,
+        "ARM wants its own token, a client certificate is no ARM identity"
+    );
+    assert_eq!(
+        sim.get("/subscriptions?api-version=2022-12-01")
+            .await
+            .status,
+        200
+    );
+
     let v = k.get("/version").await;
     assert!(
         v.body["gitVersion"].as_str().unwrap().starts_with("v1.34."),
@@ -587,7 +632,15 @@ async fn kubectl_reads_and_applies_against_the_simulator() {
     let k = cluster(&sim).await;
     let dir = tempfile::tempdir().unwrap();
     let kc = dir.path().join("kubeconfig");
-    std::fs::write(&kc, &k.kubeconfig).unwrap();
+    // Without the token line kubectl must authenticate with the client certificate.
+    let cert_only: String = k
+        .kubeconfig
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("token:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(cert_only, k.kubeconfig);
+    std::fs::write(&kc, &cert_only).unwrap();
     let kubectl = |args: Vec<String>| {
         let kc = kc.clone();
         let home = dir.path().to_path_buf();
