@@ -377,7 +377,7 @@ fn deployments(ks: &mut KubeState, cluster: &str) {
         let mut n = d.clone();
         let t = now();
         n["status"] = json!({
-            "observedGeneration": d["metadata"]["generation"], "replicas": pods.len().min(want).max(want.min(pods.len())),
+            "observedGeneration": d["metadata"]["generation"], "replicas": pods.len().min(want),
             "updatedReplicas": pods.len().min(want), "readyReplicas": ready, "availableReplicas": ready,
             "unavailableReplicas": want.saturating_sub(ready),
             "conditions": [{"type": "Available", "status": if ready >= want { "True" } else { "False" },

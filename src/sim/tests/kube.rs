@@ -1090,3 +1090,104 @@ async fn faults_scheduling_and_watch() {
         "{all}"
     );
 }
+
+#[tokio::test]
+async fn deployments_become_ready_and_claims_bind() {
+    let sim = Sim::start().await;
+    let k = cluster(&sim).await;
+    let deploys = "/apis/apps/v1/namespaces/default/deployments";
+    let d = |name: &str, pool: &str, claim: Option<&str>| {
+        let volumes = claim.map_or(
+            json!([]),
+            |c| json!([{"name": "data", "persistentVolumeClaim": {"claimName": c}}]),
+        );
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": name}}, "template": {"metadata": {"labels": {"app": name}},
+                "spec": {"nodeSelector": {"katonic.ai/node-pool": pool}, "volumes": volumes, "containers": [{"name": "web", "image": "nginx"}]}}}})
+    };
+    // Selector not matching the template is invalid.
+    let mut bad = d("bad", "platform", None);
+    bad["spec"]["selector"]["matchLabels"]["app"] = json!("other");
+    assert_eq!(k.post(deploys, bad).await.status, 422);
+
+    // A WaitForFirstConsumer claim stays Pending until a scheduled pod uses it.
+    let pvcs = "/api/v1/namespaces/default/persistentvolumeclaims";
+    let claim = |name: &str, class: Option<&str>| {
+        let mut c = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}}});
+        if let Some(class) = class {
+            c["spec"]["storageClassName"] = json!(class);
+        }
+        c
+    };
+    assert_eq!(k.post(pvcs, claim("data", None)).await.status, 201);
+    assert_eq!(
+        k.post(pvcs, claim("files", Some("azurefile-csi")))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        k.post(pvcs, claim("nowhere", Some("no-such-class")))
+            .await
+            .status,
+        201
+    );
+    let files = k
+        .until(&format!("{pvcs}/files"), |c| {
+            c["status"]["phase"] == "Bound"
+        })
+        .await;
+    let pv = files["spec"]["volumeName"].as_str().unwrap();
+    let pv = k.get(&format!("/api/v1/persistentvolumes/{pv}")).await.body;
+    assert_eq!(pv["spec"]["claimRef"]["name"], "files");
+    assert_eq!(pv["spec"]["csi"]["driver"], "file.csi.azure.com");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let data = k.get(&format!("{pvcs}/data")).await.body;
+    assert_eq!(
+        data["status"]["phase"], "Pending",
+        "WaitForFirstConsumer: no pod yet"
+    );
+    k.until("/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dnowhere,reason%3DProvisioningFailed", |e| e["items"].as_array().is_some_and(|i| !i.is_empty())).await;
+
+    let r = k.post(deploys, d("web", "platform", Some("data"))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let ready = k
+        .until(&format!("{deploys}/web"), |d| {
+            d["status"]["readyReplicas"] == 2
+        })
+        .await;
+    assert_eq!(ready["status"]["conditions"][0]["type"], "Available");
+    assert_eq!(ready["status"]["conditions"][0]["status"], "True");
+    let data = k
+        .until(&format!("{pvcs}/data"), |c| c["status"]["phase"] == "Bound")
+        .await;
+    assert_eq!(data["spec"]["storageClassName"], "default");
+
+    // No gpu nodes: never ready.
+    k.post(deploys, d("gpu", "gpu", None)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let gpu = k.get(&format!("{deploys}/gpu")).await.body;
+    assert!(
+        gpu["status"]["readyReplicas"].is_null(),
+        "{}",
+        gpu["status"]
+    );
+    assert_eq!(gpu["status"]["conditions"][0]["status"], "False");
+    // Scaling down removes pods.
+    let r = k
+        .call(
+            Method::PATCH,
+            &format!("{deploys}/web"),
+            Some("application/strategic-merge-patch+json"),
+            Some(json!({"spec": {"replicas": 1}}).to_string()),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["metadata"]["generation"], 2);
+    k.until(
+        "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb",
+        |p| p["items"].as_array().is_some_and(|i| i.len() == 1),
+    )
+    .await;
+}
