@@ -118,12 +118,37 @@ pub(crate) fn event(
 
 /// One pass over a cluster; returns the load-balancer addresses assigned in it.
 fn step(ks: &mut KubeState, cluster: &str, scale: f64) -> Vec<std::net::Ipv4Addr> {
+    collect_garbage(ks, cluster);
     schedule(ks, cluster);
     jobs(ks, cluster);
     deployments(ks, cluster);
     run_pods(ks, cluster, scale);
     claims(ks, cluster);
     services(ks, cluster, scale)
+}
+
+/// Pods whose owning Job or Deployment is gone are deleted (background propagation).
+fn collect_garbage(ks: &mut KubeState, cluster: &str) {
+    let owners: std::collections::BTreeSet<String> = ks
+        .list(cluster, "jobs.batch", None)
+        .into_iter()
+        .chain(ks.list(cluster, "deployments.apps", None))
+        .filter_map(|o| o["metadata"]["uid"].as_str().map(str::to_string))
+        .collect();
+    for pod in ks.list(cluster, "pods", None) {
+        let orphaned = pod["metadata"]["ownerReferences"]
+            .as_array()
+            .and_then(|refs| refs.iter().find(|r| r["controller"] == true))
+            .and_then(|r| r["uid"].as_str())
+            .is_some_and(|uid| !owners.contains(uid));
+        if orphaned {
+            let key = key_of("pods", &pod);
+            if let Some(c) = ks.clusters.get_mut(cluster) {
+                c.logs.remove(&(key.1.clone(), key.2.clone()));
+            }
+            ks.delete(cluster, &key);
+        }
+    }
 }
 
 fn schedule(ks: &mut KubeState, cluster: &str) {

@@ -343,6 +343,29 @@ async fn discovery_auth_nodes_and_storage_classes() {
             .unwrap()
             .contains("parameters: Forbidden")
     );
+    // The addon manager owns the annotation: an apply that changes it conflicts unless forced.
+    let undefault = json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "default",
+        "annotations": {"storageclass.kubernetes.io/is-default-class": "false"}}, "provisioner": "disk.csi.azure.com", "parameters": {"skuname": "StandardSSD_LRS"}});
+    let r = k
+        .apply(
+            "/apis/storage.k8s.io/v1/storageclasses/default",
+            "fieldManager=katonic-console",
+            &undefault,
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("conflict with \"addon-manager\""),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        r.body["details"]["causes"][0]["field"],
+        ".metadata.annotations.storageclass.kubernetes.io/is-default-class"
+    );
     // Taking the default away is a real change: the annotation goes, the owner moves.
     let r = k
         .call(Method::PATCH, "/apis/storage.k8s.io/v1/storageclasses/default?fieldManager=katonic-console", Some("application/merge-patch+json"),
