@@ -192,6 +192,7 @@ impl SimHandle {
 
     /// Stop serving and wait for the server task to end. State is already on disk.
     pub async fn shutdown(self) {
+        kube::save_if_dirty(&self.shared);
         for (_, h) in std::mem::take(
             &mut *self
                 .shared

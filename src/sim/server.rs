@@ -41,6 +41,8 @@ pub(crate) struct Shared {
     pub limits: Mutex<super::arm::throttle::Buckets>,
     /// The simulated clusters' Kubernetes objects (in memory).
     pub kube: Mutex<super::kube::store::KubeState>,
+    /// `kube.json` in the state directory.
+    pub kube_file: std::path::PathBuf,
     /// Port of the load-balancer HTTPS listeners (the same on every address).
     pub ingress_port: u16,
     /// Keeps `ingress_port` taken on 127.77.255.254 so other programs do not pick it.
@@ -500,12 +502,18 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         source: e,
     })?;
     let base = format!("https://{addr}");
+    let kube_file = dir.join("kube.json");
+    let saved = super::kube::persist::load(&kube_file)?;
+    // The same ingress port as before a restart when it is still free.
+    let previous_port = saved.as_ref().map_or(0, |s| s.ingress_port);
     let reserve_addr = SocketAddr::from(([127, 77, 255, 254], 0));
     let ingress_reserve =
-        std::net::TcpListener::bind(reserve_addr).map_err(|e| SimError::Bind {
-            addr: reserve_addr,
-            source: e,
-        })?;
+        std::net::TcpListener::bind(SocketAddr::from(([127, 77, 255, 254], previous_port)))
+            .or_else(|_| std::net::TcpListener::bind(reserve_addr))
+            .map_err(|e| SimError::Bind {
+                addr: reserve_addr,
+                source: e,
+            })?;
     let ingress_port = ingress_reserve
         .local_addr()
         .map_err(|e| SimError::Bind {
@@ -525,7 +533,12 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         faults: Faults::new(faults),
         recorder,
         limits: Mutex::new(super::arm::throttle::Buckets::new(OffsetDateTime::now_utc())),
-        kube: Mutex::new(Default::default()),
+        kube: Mutex::new(
+            saved
+                .map(super::kube::store::KubeState::restore)
+                .unwrap_or_default(),
+        ),
+        kube_file,
         ingress_port,
         _ingress_reserve: ingress_reserve,
         ingress: Mutex::new(BTreeMap::new()),
@@ -539,6 +552,7 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         })?
         .handle(handle.clone());
     super::kube::controllers::spawn(&shared);
+    super::kube::restore_listeners(&shared);
     let make = MakeSim(shared.clone());
     let task = tokio::spawn(async move {
         if let Err(e) = server.serve(make).await {

@@ -42,6 +42,7 @@ pub(crate) fn spawn(shared: &Arc<Shared>) {
             for (cluster, ip) in new_ips {
                 super::ingress_tls::ensure_listener(&shared, &cluster, ip);
             }
+            super::save_if_dirty(&shared);
         }
     });
 }
@@ -454,6 +455,7 @@ fn run_pods(ks: &mut KubeState, cluster: &str, scale: f64) {
             .as_str()
             .unwrap_or("")
             .to_string();
+        let before = lines.len();
         while lines.len() < due.min(JOB_LINES) {
             let i = lines.len();
             let t = now();
@@ -469,6 +471,9 @@ fn run_pods(ks: &mut KubeState, cluster: &str, scale: f64) {
             }
         }
         let finished = lines.len() >= JOB_LINES || (fail.is_some() && lines.len() >= 2);
+        let added = lines.len() > before;
+        // New lines are state to save too.
+        ks.dirty |= added;
         if finished {
             let ok = fail.is_none();
             let mut p = pod.clone();

@@ -9,6 +9,7 @@ pub(crate) mod controllers;
 mod discovery;
 mod fields;
 pub(crate) mod ingress_tls;
+pub(crate) mod persist;
 mod routes;
 mod selectors;
 pub(crate) mod status;
@@ -45,6 +46,46 @@ pub(crate) fn route(shared: &Shared, req: &Req, effects: &Effects) -> Reply {
     match routes::handle(shared, req, effects) {
         Ok(reply) => reply,
         Err(e) => e.into_reply(),
+    }
+}
+
+/// Write `kube.json` if anything changed since the last save.
+pub(crate) fn save_if_dirty(shared: &Shared) {
+    let saved = {
+        let mut ks = lock(shared);
+        if !ks.dirty {
+            return;
+        }
+        ks.dirty = false;
+        ks.snapshot(shared.ingress_port)
+    };
+    if let Err(e) = persist::save(&shared.kube_file, &saved) {
+        tracing::warn!(error = %e, "cannot save the Kubernetes state");
+    }
+}
+
+/// Serve the load-balancer addresses of restored Services again.
+pub(crate) fn restore_listeners(shared: &std::sync::Arc<Shared>) {
+    let addresses: Vec<(String, std::net::Ipv4Addr)> = {
+        let ks = lock(shared);
+        ks.clusters
+            .iter()
+            .flat_map(|(c, store)| {
+                store
+                    .objects
+                    .iter()
+                    .filter(|((r, _, _), _)| r == "services")
+                    .filter_map(move |(_, svc)| {
+                        svc["status"]["loadBalancer"]["ingress"][0]["ip"]
+                            .as_str()
+                            .and_then(|ip| ip.parse().ok())
+                            .map(|ip| (c.clone(), ip))
+                    })
+            })
+            .collect()
+    };
+    for (cluster, ip) in addresses {
+        ingress_tls::ensure_listener(shared, &cluster, ip);
     }
 }
 

@@ -49,16 +49,13 @@ pub(crate) struct KubeState {
     lb_count: u32,
     pub clusters: BTreeMap<String, ClusterStore>,
     pub events: broadcast::Sender<Event>,
+    /// Changed since the last save to `kube.json`.
+    pub dirty: bool,
 }
 
 impl Default for KubeState {
     fn default() -> Self {
-        Self {
-            rv: 1000,
-            lb_count: 0,
-            clusters: BTreeMap::new(),
-            events: broadcast::channel(4096).0,
-        }
+        Self::with_counters(1000, 0)
     }
 }
 
@@ -71,6 +68,20 @@ pub(crate) fn res_key(group: &str, plural: &str) -> String {
 }
 
 impl KubeState {
+    pub fn with_counters(rv: u64, lb_count: u32) -> Self {
+        Self {
+            rv,
+            lb_count,
+            clusters: BTreeMap::new(),
+            events: broadcast::channel(4096).0,
+            dirty: false,
+        }
+    }
+
+    pub fn counters(&self) -> (u64, u32) {
+        (self.rv, self.lb_count)
+    }
+
     pub fn next_rv(&mut self) -> u64 {
         self.rv += 1;
         self.rv
@@ -113,6 +124,7 @@ impl KubeState {
     }
 
     fn notify(&mut self, cluster: &str, kind: &'static str, res: String, rv: u64, object: Value) {
+        self.dirty = true;
         let event = Event {
             cluster: cluster.to_string(),
             kind,

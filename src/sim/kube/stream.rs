@@ -116,11 +116,13 @@ fn try_serve(shared: &Arc<Shared>, req: &Req) -> KubeResult<Response<Body>> {
                 .get(&ctx.cluster)
                 .map(|c| c.history.as_slice())
                 .unwrap_or(&[]);
-            if history.first().is_some_and(|e| e.rv > rv + 1) && rv < last {
+            // Changes since `rv` that are no longer (or, after a restart, not) in the history.
+            if rv < last && history.first().is_none_or(|e| e.rv > rv + 1) {
+                let oldest = history.first().map_or(last, |e| e.rv - 1);
                 return Err(KubeError::new(
                     410,
                     "Expired",
-                    format!("too old resource version: {rv} ({})", history[0].rv - 1),
+                    format!("too old resource version: {rv} ({oldest})"),
                 ));
             }
             for e in history.iter().filter(|e| e.rv > rv && e.res == res) {

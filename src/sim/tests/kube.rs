@@ -67,6 +67,12 @@ async fn cluster(sim: &Sim) -> Kube {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(sim.wait_async(&r).await["status"], "Succeeded");
+    kube_for(sim).await
+}
+
+/// The kubeconfig of the existing cluster `aks1`.
+async fn kube_for(sim: &Sim) -> Kube {
+    let url = sim.cluster_url("rg-a", "aks1");
     let creds = sim
         .post(
             &format!("{url}/listClusterAdminCredential?api-version=2025-10-01"),
@@ -1213,4 +1219,92 @@ async fn deployments_become_ready_and_claims_bind() {
         |p| p["items"].as_array().is_some_and(|i| i.len() == 1),
     )
     .await;
+}
+
+#[tokio::test]
+async fn objects_and_load_balancers_survive_a_restart() {
+    let sim = Sim::start().await;
+    let k = cluster(&sim).await;
+    let cms = "/api/v1/namespaces/default/configmaps";
+    let r = k.post(cms, json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kept"}, "data": {"a": "1"}})).await;
+    assert_eq!(r.status, 201);
+    let rv = r.body["metadata"]["resourceVersion"].clone();
+    k.post(
+        "/api/v1/namespaces/default/services",
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "lb"},
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 443}]}}),
+    )
+    .await;
+    let svc = k
+        .until("/api/v1/namespaces/default/services/lb", |s| {
+            s["status"]["loadBalancer"]["ingress"][0]["ip"].is_string()
+        })
+        .await;
+    let ip: std::net::Ipv4Addr = svc["status"]["loadBalancer"]["ingress"][0]["ip"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let port = sim.h.ingress_https_port();
+    let list_rv = k.get(cms).await.body["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let sim = sim.restart().await;
+    let k = kube_for(&sim).await;
+    let kept = k.get(&format!("{cms}/kept")).await;
+    assert_eq!(
+        (kept.status, &kept.body["metadata"]["resourceVersion"]),
+        (200, &rv)
+    );
+    assert_eq!(
+        k.get("/api/v1/namespaces/default/services/lb").await.body["status"]["loadBalancer"]["ingress"]
+            [0]["ip"],
+        ip.to_string()
+    );
+    assert_eq!(
+        sim.h.ingress_https_port(),
+        port,
+        "the ingress port is kept when free"
+    );
+    let insecure = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let r = insecure
+        .get(format!("https://{ip}:{port}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        404,
+        "the address is served again (no Ingress: default backend)"
+    );
+    // New objects get higher resourceVersions; a watch from changes before the restart must relist.
+    let r = k
+        .post(
+            cms,
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "new"}}),
+        )
+        .await;
+    assert!(
+        r.body["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > list_rv.parse::<u64>().unwrap()
+    );
+    let w = k
+        .get(&format!(
+            "{cms}?watch=1&resourceVersion={}",
+            rv.as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(
+        (w.status, w.body["reason"].as_str()),
+        (410, Some("Expired"))
+    );
 }
