@@ -425,8 +425,18 @@ fn dispatch(shared: &Shared, req: &Req) -> Outcome {
                 };
             }
             FaultAction::Throttle { retry_after, .. } => {
+                let reply = if super::kube::is_kube_path(&req.path) {
+                    super::kube::fault_reply(
+                        429,
+                        "TooManyRequests",
+                        "Too many requests, please try again later.".into(),
+                    )
+                    .header("Retry-After", retry_after.to_string())
+                } else {
+                    super::arm::throttle::too_many(retry_after).into_reply()
+                };
                 return Outcome {
-                    reply: super::arm::throttle::too_many(retry_after).into_reply(),
+                    reply,
                     drop: false,
                     fault: fault_name,
                     record: true,

@@ -49,7 +49,8 @@ pub(crate) fn find(st: &State, name: &str) -> Option<ClusterInfo> {
     pools.sort_by_key(|r| r.created);
     let pools = pools
         .into_iter()
-        .filter(|p| p.body["properties"]["provisioningState"].as_str() != Some("Deleting"))
+        // Nodes exist once a pool's create finished, and until its delete does.
+        .filter(|p| p.body["properties"]["provisioningState"].as_str() != Some("Creating"))
         .map(|p| {
             let pp = &p.body["properties"];
             let count = pp["count"]

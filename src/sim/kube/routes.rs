@@ -27,7 +27,14 @@ pub(crate) struct Ctx<'a> {
 fn context<'a>(shared: &Shared, req: &'a Req) -> KubeResult<Ctx<'a>> {
     let name = req.segs.get(1).ok_or_else(KubeError::no_route)?;
     let info = {
-        let st = shared.lock();
+        let mut st = shared.lock();
+        // Operations that came due finish first, as on an ARM request: a cluster whose create
+        // is over is served, a pool scaled by a finished update has its nodes.
+        if crate::sim::arm::lro::settle(shared, &mut st, req.now)
+            && let Err(e) = shared.store.save(&st)
+        {
+            tracing::warn!(error = %e, "cannot save simulator state");
+        }
         cluster::find(&st, name)
     }
     .ok_or_else(KubeError::no_route)?;

@@ -1037,6 +1037,17 @@ async fn faults_scheduling_and_watch() {
         (503, Some("Status"), Some("ServiceUnavailable"))
     );
     assert_eq!(k.get("/api/v1/nodes").await.status, 200);
+    sim.h.set_faults(
+        crate::sim::FaultPlan::from_yaml(
+            "rules:\n- path: ^/kubernetes/\n  times: 1\n  action:\n    throttle: {retryAfter: 3}\n",
+        )
+        .unwrap(),
+    );
+    let r = k.get("/api/v1/nodes").await;
+    assert_eq!(
+        (r.status, r.body["reason"].as_str()),
+        (429, Some("TooManyRequests"))
+    );
     sim.h.set_faults(crate::sim::FaultPlan::default());
 
     // Watch from a list's resourceVersion: later changes only, as JSON lines.
