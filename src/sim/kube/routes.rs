@@ -503,6 +503,9 @@ fn commit(
             }
             server_metadata(&mut obj, ctx);
             super::validate::defaults(t.def.plural, &mut obj);
+            if dry_run(ctx) {
+                return Ok(obj);
+            }
             Ok(ks.put(&ctx.cluster, key, obj, true))
         }
         Some(old) => {
@@ -539,9 +542,17 @@ fn commit(
                 let g = old["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
                 obj["metadata"]["generation"] = json!(g);
             }
+            if dry_run(ctx) {
+                return Ok(obj);
+            }
             Ok(ks.put(&ctx.cluster, key, obj, false))
         }
     }
+}
+
+/// `dryRun=All`: validate and answer as if written, store nothing.
+fn dry_run(ctx: &Ctx<'_>) -> bool {
+    ctx.req.q("dryRun") == Some("All")
 }
 
 fn existing(ks: &KubeState, ctx: &Ctx<'_>, t: &Target<'_>, name: &str) -> KubeResult<Value> {
@@ -796,6 +807,9 @@ fn apply(
 
 fn delete(ks: &mut KubeState, ctx: &Ctx<'_>, t: &Target<'_>, name: &str) -> KubeResult<Reply> {
     let mut old = existing(ks, ctx, t, name)?;
+    if dry_run(ctx) {
+        return Ok(Reply::ok(old));
+    }
     if t.def.plural == "namespaces" {
         if cluster::BUILTIN_NAMESPACES.contains(&name) {
             return Err(KubeError::new(

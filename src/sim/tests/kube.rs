@@ -475,6 +475,20 @@ async fn writes_are_checked_and_server_side_apply_tracks_owners() {
     let r = k
         .call(
             Method::POST,
+            &format!("{cms}?dryRun=All"),
+            Some("application/json"),
+            Some(cm.to_string()),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        k.get(&format!("{cms}/cfg")).await.status,
+        404,
+        "a dry run stores nothing"
+    );
+    let r = k
+        .call(
+            Method::POST,
             cms,
             Some("application/json"),
             Some(cm.to_string()),
@@ -734,6 +748,34 @@ async fn kubectl_reads_and_applies_against_the_simulator() {
     assert_eq!(cm["metadata"]["managedFields"][0]["manager"], "kubectl");
     let (ok, _, err) = kubectl(apply).await.unwrap();
     assert!(ok, "{err}");
+    // Plain table output (kubectl asks for a Table and prints the list itself).
+    let (ok, out, err) = kubectl(vec!["get".into(), "nodes".into()]).await.unwrap();
+    assert!(ok, "{err}");
+    assert!(out.contains(&name), "{out}");
+    let (ok, out, err) = kubectl(vec!["get".into(), "storageclass".into()])
+        .await
+        .unwrap();
+    assert!(ok, "{err}");
+    assert!(out.contains("managed-csi-premium"), "{out}");
+    let (ok, out, err) = kubectl(vec![
+        "get".into(),
+        "cm".into(),
+        "-n".into(),
+        "default".into(),
+        "from-kubectl".into(),
+        "-o".into(),
+        "jsonpath={.data.k}".into(),
+    ])
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    assert_eq!(out, "v");
+    let (ok, _, err) = kubectl(vec!["get".into(), "widgets".into()]).await.unwrap();
+    assert!(!ok);
+    assert!(
+        err.contains("the server doesn't have a resource type \"widgets\""),
+        "{err}"
+    );
 }
 
 impl Kube {
