@@ -35,6 +35,16 @@ pub(crate) fn find(st: &State, name: &str) -> Option<ClusterInfo> {
             .as_str()
             .is_some_and(|n| n.eq_ignore_ascii_case(name))
     })?;
+    info(st, c)
+}
+
+/// The cluster with this ARM id (any case).
+pub(crate) fn find_by_id(st: &State, id: &str) -> Option<ClusterInfo> {
+    info(st, st.get(id)?)
+}
+
+fn info(st: &State, c: &crate::sim::state::Resource) -> Option<ClusterInfo> {
+    let name = c.body["name"].as_str().unwrap_or("");
     let props = &c.body["properties"];
     if props["provisioningState"].as_str() == Some("Creating") {
         return None;

@@ -26,8 +26,26 @@ pub(crate) fn spawn(shared: &Arc<Shared>) {
         loop {
             tokio::time::sleep(TICK).await;
             let Some(shared) = weak.upgrade() else { return };
+            // Lock order as for requests: ARM state first (released), then the kube store.
+            let keys: Vec<String> = super::lock(&shared).clusters.keys().cloned().collect();
+            let infos: Vec<(String, super::cluster::ClusterInfo)> = {
+                let st = shared.lock();
+                keys.iter()
+                    .filter_map(|k| super::cluster::find_by_id(&st, k).map(|i| (k.clone(), i)))
+                    .collect()
+            };
             let new_ips = {
                 let mut ks = super::lock(&shared);
+                let now = now();
+                for (key, info) in &infos {
+                    if ks
+                        .clusters
+                        .get(key)
+                        .is_some_and(|c| c.incarnation == info.incarnation)
+                    {
+                        super::routes::sync_nodes(&mut ks, key, info, &now);
+                    }
+                }
                 let clusters: Vec<String> = ks.clusters.keys().cloned().collect();
                 let mut ips = Vec::new();
                 for c in clusters {

@@ -141,9 +141,9 @@ pub(crate) fn prepare(ks: &mut KubeState, ctx: &Ctx<'_>) {
         for ns in cluster::BUILTIN_NAMESPACES {
             seed(
                 ks,
-                ctx,
+                &ctx.cluster,
+                &ctx.now,
                 "namespaces",
-                "",
                 cluster::namespace(ns),
                 "kube-apiserver",
             );
@@ -151,43 +151,15 @@ pub(crate) fn prepare(ks: &mut KubeState, ctx: &Ctx<'_>) {
         for sc in cluster::storage_classes() {
             seed(
                 ks,
-                ctx,
+                &ctx.cluster,
+                &ctx.now,
                 "storageclasses.storage.k8s.io",
-                "",
                 sc,
                 "addon-manager",
             );
         }
     }
-    let wanted = cluster::nodes(&ctx.info, &ctx.now);
-    let existing: Vec<Key> = ks
-        .clusters
-        .get(&ctx.cluster)
-        .map(|c| {
-            c.objects
-                .keys()
-                .filter(|(r, _, _)| r == "nodes")
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
-    for key in &existing {
-        if !wanted.iter().any(|(n, _)| *n == key.2) {
-            ks.delete(&ctx.cluster, key);
-        }
-    }
-    for (name, node) in wanted {
-        let key = ("nodes".to_string(), String::new(), name);
-        match ks.get(&ctx.cluster, &key) {
-            None => seed(ks, ctx, "nodes", "", node, "kubelet"),
-            Some(old) if old["metadata"]["labels"] != node["metadata"]["labels"] => {
-                let mut new = old.clone();
-                new["metadata"]["labels"] = node["metadata"]["labels"].clone();
-                ks.put(&ctx.cluster, key, new, false);
-            }
-            Some(_) => {}
-        }
-    }
+    sync_nodes(ks, &ctx.cluster, &ctx.info, &ctx.now);
     let done: Vec<String> = ks
         .clusters
         .get_mut(&ctx.cluster)
@@ -212,24 +184,52 @@ pub(crate) fn prepare(ks: &mut KubeState, ctx: &Ctx<'_>) {
     }
 }
 
-/// Store a system object as if `manager` had created it.
-fn seed(ks: &mut KubeState, ctx: &Ctx<'_>, res: &str, ns: &str, mut obj: Value, manager: &str) {
-    let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
-    let api_version = obj["apiVersion"].as_str().unwrap_or("v1").to_string();
-    let entries = fields::update(&json!({}), &obj, manager, &api_version, &ctx.now);
-    server_metadata(&mut obj, ctx);
-    obj["metadata"]["managedFields"] = fields::render_entries(&entries);
-    ks.put(
-        &ctx.cluster,
-        (res.to_string(), ns.to_string(), name),
-        obj,
-        true,
-    );
+/// Nodes follow the agent pools: new ones are added, gone ones deleted, labels kept in step.
+pub(crate) fn sync_nodes(ks: &mut KubeState, cluster: &str, info: &ClusterInfo, now: &str) {
+    let wanted = cluster::nodes(info, now);
+    let existing: Vec<Key> = ks
+        .clusters
+        .get(cluster)
+        .map(|c| {
+            c.objects
+                .keys()
+                .filter(|(r, _, _)| r == "nodes")
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    for key in &existing {
+        if !wanted.iter().any(|(n, _)| *n == key.2) {
+            ks.delete(cluster, key);
+        }
+    }
+    for (name, node) in wanted {
+        let key = ("nodes".to_string(), String::new(), name);
+        match ks.get(cluster, &key) {
+            None => seed(ks, cluster, now, "nodes", node, "kubelet"),
+            Some(old) if old["metadata"]["labels"] != node["metadata"]["labels"] => {
+                let mut new = old.clone();
+                new["metadata"]["labels"] = node["metadata"]["labels"].clone();
+                ks.put(cluster, key, new, false);
+            }
+            Some(_) => {}
+        }
+    }
 }
 
-fn server_metadata(obj: &mut Value, ctx: &Ctx<'_>) {
+/// Store a system object as if `manager` had created it.
+fn seed(ks: &mut KubeState, cluster: &str, now: &str, res: &str, mut obj: Value, manager: &str) {
+    let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
+    let api_version = obj["apiVersion"].as_str().unwrap_or("v1").to_string();
+    let entries = fields::update(&json!({}), &obj, manager, &api_version, now);
+    server_metadata(&mut obj, now);
+    obj["metadata"]["managedFields"] = fields::render_entries(&entries);
+    ks.put(cluster, (res.to_string(), String::new(), name), obj, true);
+}
+
+fn server_metadata(obj: &mut Value, now: &str) {
     obj["metadata"]["uid"] = json!(uuid::Uuid::new_v4().to_string());
-    obj["metadata"]["creationTimestamp"] = json!(ctx.now);
+    obj["metadata"]["creationTimestamp"] = json!(now);
     if obj.get("spec").is_some() {
         obj["metadata"]["generation"] = json!(1);
     }
@@ -501,7 +501,7 @@ fn commit(
             if ks.get(&ctx.cluster, &key).is_some() {
                 return Err(KubeError::already_exists(t.def.group, t.def.plural, name));
             }
-            server_metadata(&mut obj, ctx);
+            server_metadata(&mut obj, &ctx.now);
             super::validate::defaults(t.def.plural, &mut obj);
             if dry_run(ctx) {
                 return Ok(obj);

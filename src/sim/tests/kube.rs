@@ -248,6 +248,21 @@ async fn discovery_auth_nodes_and_storage_classes() {
     );
 
     let url = sim.cluster_url("rg-a", "aks1");
+    // A watch on nodes sees the new pool's node without any other Kubernetes request.
+    let list_rv = k.get("/api/v1/nodes").await.body["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut node_watch = k
+        .client
+        .get(format!(
+            "{}/api/v1/nodes?watch=1&resourceVersion={list_rv}&timeoutSeconds=5",
+            k.server
+        ))
+        .bearer_auth(&k.token)
+        .send()
+        .await
+        .unwrap();
     let subnet = format!(
         "{}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-aks",
         sim.rg("rg-a")
@@ -261,6 +276,13 @@ async fn discovery_auth_nodes_and_storage_classes() {
         .await;
     assert_eq!(pool.status, 201, "{}", pool.body);
     assert_eq!(sim.wait_async(&pool).await["status"], "Succeeded");
+    let chunk = node_watch.chunk().await.unwrap().unwrap();
+    let event: Value = serde_json::from_slice(&chunk).unwrap();
+    assert_eq!(event["type"], "ADDED");
+    assert_eq!(
+        event["object"]["metadata"]["labels"]["agentpool"],
+        "compute"
+    );
     let compute = k
         .get("/api/v1/nodes?labelSelector=katonic.ai%2Fnode-pool%3Dcompute")
         .await
