@@ -654,7 +654,10 @@ fn services(ks: &mut KubeState, cluster: &str, scale: f64) -> Vec<std::net::Ipv4
                     continue;
                 }
             },
-            None => ks.next_lb_ip(),
+            None => ks.next_lb_ip(
+                svc["metadata"]["annotations"]["service.beta.kubernetes.io/azure-load-balancer-internal"]
+                    == "true",
+            ),
         };
         let mut s = svc.clone();
         s["status"]["loadBalancer"]["ingress"] = json!([{"ip": ip.to_string(), "ipMode": "VIP"}]);

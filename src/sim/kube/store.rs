@@ -87,11 +87,13 @@ impl KubeState {
         self.rv
     }
 
-    /// The next load-balancer address: 127.77.x.y, unique in this simulator.
-    pub fn next_lb_ip(&mut self) -> std::net::Ipv4Addr {
+    /// The next load-balancer address, unique in this simulator: 127.77.x.y for internal load
+    /// balancers (a private frontend in the VNet), 127.78.x.y for public ones.
+    pub fn next_lb_ip(&mut self, internal: bool) -> std::net::Ipv4Addr {
         self.lb_count += 1;
         let n = self.lb_count;
-        std::net::Ipv4Addr::new(127, 77, (n / 250 % 250) as u8, (n % 250 + 1) as u8)
+        let block = if internal { 77 } else { 78 };
+        std::net::Ipv4Addr::new(127, block, (n / 250 % 250) as u8, (n % 250 + 1) as u8)
     }
 
     pub fn current_rv(&self) -> u64 {

@@ -664,6 +664,45 @@ async fn writes_are_checked_and_server_side_apply_tracks_owners() {
         ["spec.rules[0].host", "spec.rules[0].http.paths[0].pathType"]
     );
 
+    // NetworkPolicy validation.
+    let np = json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "deny"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Sideways"],
+            "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/33"}}], "ports": [{"protocol": "HTTP", "port": 80}]}]}});
+    let r = k
+        .apply(
+            "/apis/networking.k8s.io/v1/namespaces/katonic/networkpolicies/deny",
+            "fieldManager=katonic",
+            &np,
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let fields: Vec<&str> = r.body["details"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "spec.policyTypes[1]",
+            "spec.ingress[0].ports[0].protocol",
+            "spec.ingress[0].from[0].ipBlock.cidr"
+        ]
+    );
+    let ok = json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "deny"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}});
+    assert_eq!(
+        k.apply(
+            "/apis/networking.k8s.io/v1/namespaces/katonic/networkpolicies/deny",
+            "fieldManager=katonic",
+            &ok
+        )
+        .await
+        .status,
+        201
+    );
+
     // Namespace deletion goes through Terminating; built-ins cannot be deleted.
     let d = k
         .call(Method::DELETE, "/api/v1/namespaces/katonic", None, None)
@@ -871,7 +910,11 @@ async fn load_balancer_ingress_tls_jobs_and_health() {
         .unwrap()
         .parse()
         .unwrap();
-    assert_eq!(ip.octets()[..2], [127, 77]);
+    assert_eq!(
+        ip.octets()[..2],
+        [127, 77],
+        "internal load balancers get 127.77.x.y"
+    );
     let events = k
         .get("/api/v1/namespaces/katonic/events?fieldSelector=involvedObject.name%3Dingress-nginx")
         .await
@@ -1320,6 +1363,11 @@ async fn objects_and_load_balancers_survive_a_restart() {
         .unwrap()
         .parse()
         .unwrap();
+    assert_eq!(
+        ip.octets()[..2],
+        [127, 78],
+        "public load balancers get 127.78.x.y"
+    );
     let port = sim.h.ingress_https_port();
     let list_rv = k.get(cms).await.body["metadata"]["resourceVersion"]
         .as_str()
