@@ -893,6 +893,17 @@ async fn load_balancer_ingress_tls_jobs_and_health() {
             "metadata": {"name": "web-tls"}, "data": {"tls.crt": b64.encode(cert.cert.pem()), "tls.key": b64.encode(cert.signing_key.serialize_pem())}}))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
+    let logged = sim
+        .h
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|l| l.path.ends_with("/secrets"))
+        .unwrap();
+    assert!(
+        !format!("{:?}", logged.request_body).contains("tls.key"),
+        "Secret bodies stay out of the request log"
+    );
     let r = k
         .post("/api/v1/namespaces/katonic/services", json!({"apiVersion": "v1", "kind": "Service",
             "metadata": {"name": "ingress-nginx", "annotations": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"}},
