@@ -7,6 +7,8 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::http::{Method, Response, StatusCode};
 use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -63,23 +65,24 @@ fn try_serve(shared: &Arc<Shared>, req: &Req) -> KubeResult<Response<Body>> {
             .and_then(|c| c.logs.get(&(ns.clone(), name.to_string())))
             .cloned()
             .unwrap_or_default();
+        let opts = LogOptions::from(req)?;
         let tail = req.q("tailLines").and_then(|n| n.parse::<usize>().ok());
         let skip = tail.map_or(0, |n| lines.len().saturating_sub(n));
         let follow = matches!(req.q("follow"), Some("true" | "1"));
         if !follow {
-            let mut out = lines[skip..].join("\n");
-            if !out.is_empty() {
-                out.push('\n');
-            }
+            let out: String = lines[skip..]
+                .iter()
+                .filter_map(|l| opts.render(l))
+                .collect();
             return Ok(text(StatusCode::OK, "text/plain", out));
         }
         drop(ks);
         return Ok(follow_log(
             shared.clone(),
             ctx.cluster.clone(),
-            ns,
-            name.to_string(),
+            (ns, name.to_string()),
             skip,
+            opts,
         ));
     }
     let res = res_key(t.def.group, t.def.plural);
@@ -190,13 +193,50 @@ fn line(v: &Value) -> Bytes {
     Bytes::from(b)
 }
 
+/// `timestamps` and `sinceTime` of a log request. Lines are stored as `<RFC 3339> <text>`.
+struct LogOptions {
+    timestamps: bool,
+    since: Option<OffsetDateTime>,
+}
+
+impl LogOptions {
+    fn from(req: &Req) -> KubeResult<Self> {
+        let since = match req.q("sinceTime") {
+            Some(t) => Some(
+                OffsetDateTime::parse(t, &Rfc3339)
+                    .map_err(|e| KubeError::bad_request(format!("invalid sinceTime {t:?}: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            timestamps: matches!(req.q("timestamps"), Some("true" | "1")),
+            since,
+        })
+    }
+
+    /// The line as served (with its newline), or `None` when before `sinceTime`.
+    fn render(&self, line: &str) -> Option<String> {
+        let (ts, text) = line.split_once(' ').unwrap_or(("", line));
+        if let Some(since) = self.since
+            && OffsetDateTime::parse(ts, &Rfc3339).is_ok_and(|t| t < since)
+        {
+            return None;
+        }
+        Some(if self.timestamps {
+            format!("{line}\n")
+        } else {
+            format!("{text}\n")
+        })
+    }
+}
+
 /// Stream a pod's log from line `from`, until the pod has ended and every line is sent.
 fn follow_log(
     shared: Arc<Shared>,
     cluster: String,
-    ns: String,
-    name: String,
+    (ns, name): (String, String),
     from: usize,
+    opts: LogOptions,
 ) -> Response<Body> {
     let (tx, out) = mpsc::channel::<Result<Bytes, std::convert::Infallible>>(64);
     tokio::spawn(async move {
@@ -220,7 +260,8 @@ fn follow_log(
             };
             for l in lines {
                 sent += 1;
-                if tx.send(Ok(Bytes::from(format!("{l}\n")))).await.is_err() {
+                let Some(out) = opts.render(&l) else { continue };
+                if tx.send(Ok(Bytes::from(out))).await.is_err() {
                     return;
                 }
             }

@@ -1035,7 +1035,32 @@ async fn load_balancer_ingress_tls_jobs_and_health() {
             "/api/v1/namespaces/katonic/pods/{pod}/log?tailLines=1"
         ))
         .await;
-    assert!(tail.body.as_str().unwrap().trim_end().ends_with("done"));
+    assert_eq!(tail.body.as_str().unwrap(), "installer: done\n");
+    let stamped = k
+        .get(&format!(
+            "/api/v1/namespaces/katonic/pods/{pod}/log?timestamps=true"
+        ))
+        .await;
+    let first = stamped
+        .body
+        .as_str()
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let (ts, rest) = first.split_once(' ').unwrap();
+    assert!(
+        time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339).is_ok(),
+        "{first}"
+    );
+    assert!(rest.starts_with("installer: starting"));
+    let later = k
+        .get(&format!(
+            "/api/v1/namespaces/katonic/pods/{pod}/log?sinceTime=2999-01-01T00:00:00Z"
+        ))
+        .await;
+    assert_eq!(later.body, Value::String(String::new()));
     let r = client
         .get(format!("https://{host}:{port}/healthz"))
         .send()
