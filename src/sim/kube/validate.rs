@@ -291,6 +291,25 @@ pub(crate) fn defaults(plural: &str, obj: &mut Value) {
                     obj["spec"][k] = json!(v);
                 }
             }
+            // The job controller finds its pods by these labels, as kubectl logs job/<name> does.
+            let uid = obj["metadata"]["uid"].clone();
+            let name = obj["metadata"]["name"].clone();
+            if obj["spec"]["selector"].is_null() {
+                obj["spec"]["selector"] =
+                    json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}});
+            }
+            let labels = &mut obj["spec"]["template"]["metadata"]["labels"];
+            if !labels.is_object() {
+                *labels = json!({});
+            }
+            for (k, v) in [
+                ("batch.kubernetes.io/controller-uid", &uid),
+                ("controller-uid", &uid),
+                ("batch.kubernetes.io/job-name", &name),
+                ("job-name", &name),
+            ] {
+                labels[k] = v.clone();
+            }
             obj["status"] = json!({});
         }
         "deployments" => {

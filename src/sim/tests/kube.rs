@@ -831,6 +831,35 @@ async fn kubectl_reads_and_applies_against_the_simulator() {
     .unwrap();
     assert!(ok, "{err}");
     assert_eq!(out, "v");
+    let job = dir.path().join("job.yaml");
+    std::fs::write(&job, "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: hello\n  namespace: default\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: hello\n        image: busybox\n").unwrap();
+    let (ok, _, err) = kubectl(vec![
+        "apply".into(),
+        "--server-side".into(),
+        "--validate=false".into(),
+        "-f".into(),
+        job.display().to_string(),
+    ])
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    let (ok, _, err) = kubectl(vec![
+        "wait".into(),
+        "--for=condition=complete".into(),
+        "job/hello".into(),
+        "--timeout=20s".into(),
+    ])
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    let (ok, out, err) = kubectl(vec!["logs".into(), "job/hello".into()])
+        .await
+        .unwrap();
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("hello: starting (busybox)") && out.trim_end().ends_with("hello: done"),
+        "{out}"
+    );
     let (ok, _, err) = kubectl(vec!["get".into(), "widgets".into()]).await.unwrap();
     assert!(!ok);
     assert!(
