@@ -68,6 +68,10 @@ pub enum FaultAction {
     },
     /// Multiply the duration of the operation the request starts.
     Slow { factor: f64 },
+    /// Kubernetes: the pods of the Job this request writes fail, logging `message`.
+    FailJob { message: String },
+    /// Kubernetes: the Service this request writes never gets a load-balancer address.
+    NoLoadBalancer {},
 }
 
 fn default_retry_after() -> u64 {

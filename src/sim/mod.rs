@@ -170,7 +170,8 @@ impl SimHandle {
              AZURE_SUBSCRIPTION_ID={}\n\
              KATONIC_ARM_ENDPOINT={}\n\
              KATONIC_AUTHORITY_HOST={}\n\
-             KATONIC_CA_FILE={}\n",
+             KATONIC_CA_FILE={}\n\
+             KATONIC_SIM_INGRESS_PORT={}\n",
             self.arm_endpoint,
             self.tenant_id,
             self.client_id,
@@ -178,12 +179,29 @@ impl SimHandle {
             self.subscription_id,
             self.arm_endpoint,
             self.authority_host,
-            self.ca_file.display()
+            self.ca_file.display(),
+            self.shared.ingress_port
         )
+    }
+
+    /// Port of the HTTPS listener at every LoadBalancer Service address (127.77.x.y); the
+    /// simulator cannot take 443 without root. The same port on every address.
+    pub fn ingress_https_port(&self) -> u16 {
+        self.shared.ingress_port
     }
 
     /// Stop serving and wait for the server task to end. State is already on disk.
     pub async fn shutdown(self) {
+        kube::save_if_dirty(&self.shared);
+        for (_, h) in std::mem::take(
+            &mut *self
+                .shared
+                .ingress
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        ) {
+            h.shutdown();
+        }
         self.server.shutdown();
         let _ = self.task.await;
     }

@@ -41,6 +41,14 @@ pub(crate) struct Shared {
     pub limits: Mutex<super::arm::throttle::Buckets>,
     /// The simulated clusters' Kubernetes objects (in memory).
     pub kube: Mutex<super::kube::store::KubeState>,
+    /// `kube.json` in the state directory.
+    pub kube_file: std::path::PathBuf,
+    /// Port of the load-balancer HTTPS listeners (the same on every address).
+    pub ingress_port: u16,
+    /// Keeps `ingress_port` taken on 127.77.255.254 so other programs do not pick it.
+    pub _ingress_reserve: std::net::TcpListener,
+    /// Load-balancer listeners by address.
+    pub ingress: Mutex<BTreeMap<std::net::Ipv4Addr, axum_server::Handle<SocketAddr>>>,
 }
 
 impl Shared {
@@ -63,6 +71,8 @@ pub(crate) struct Req {
     pub headers: HeaderMap,
     pub body: Bytes,
     pub now: OffsetDateTime,
+    /// DER of the client certificate the TLS handshake verified, if any.
+    pub peer_cert: Option<Vec<u8>>,
 }
 
 impl Req {
@@ -214,7 +224,12 @@ async fn serve_one(
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect();
+    let peer_cert = parts
+        .extensions
+        .get::<Arc<axum_server::tls::TlsInfo>>()
+        .and_then(|i| i.peer_certificates.first().cloned());
     let req = Req {
+        peer_cert,
         method: parts.method,
         path,
         segs,
@@ -224,6 +239,10 @@ async fn serve_one(
         body,
         now,
     };
+    if !too_large && super::kube::is_kube_path(&req.path) && super::kube::stream::wants_stream(&req)
+    {
+        return serve_stream(&shared, &req);
+    }
     let outcome = if too_large {
         Outcome {
             reply: super::arm::errors::ArmError::new(
@@ -297,6 +316,43 @@ async fn serve_one(
     }))
 }
 
+/// Watches and pod logs: faults that answer or drop apply; the rest streams.
+fn serve_stream(shared: &Arc<Shared>, req: &Req) -> Result<Response<AxumBody>, Dropped> {
+    let hit = shared.faults.check(req.method.as_str(), &req.path);
+    let fault = hit.as_ref().map(super::faults::Hit::describe);
+    let response = match hit.map(|h| h.action) {
+        Some(FaultAction::Drop { .. }) => None,
+        Some(FaultAction::Error {
+            status,
+            code,
+            message,
+        }) => {
+            let reply = super::kube::fault_reply(status, &code, message);
+            let body = match reply.body {
+                Body::Json(v) => serde_json::to_vec(&v).unwrap_or_default(),
+                Body::Empty => Vec::new(),
+            };
+            let mut r = Response::new(AxumBody::from(body));
+            *r.status_mut() = reply.status;
+            r.headers_mut()
+                .insert("content-type", HeaderValue::from_static("application/json"));
+            Some(r)
+        }
+        _ => Some(super::kube::stream::serve(shared, req)),
+    };
+    shared.log.push(LoggedRequest {
+        method: req.method.to_string(),
+        path: req.path.clone(),
+        query: req.raw_query.clone(),
+        status: response.as_ref().map_or(0, |r| r.status().as_u16()),
+        request_body: None,
+        error_code: None,
+        fault,
+        time: req.now,
+    });
+    response.ok_or(Dropped)
+}
+
 /// Correlation and rate-limit headers ARM sends on every response, plus the reply's own.
 fn common_headers(shared: &Shared, req: &Req, reply: &Reply) -> Vec<(String, String)> {
     let mut h: BTreeMap<String, String> = BTreeMap::new();
@@ -343,6 +399,7 @@ fn common_headers(shared: &Shared, req: &Req, reply: &Reply) -> Vec<(String, Str
 fn dispatch(shared: &Shared, req: &Req) -> Outcome {
     let hit = shared.faults.check(req.method.as_str(), &req.path);
     let mut effects = super::faults::Effects::default();
+    let mut kube_effects = super::kube::Effects::default();
     let mut fault_name = None;
     if let Some(hit) = hit {
         fault_name = Some(hit.describe());
@@ -368,8 +425,18 @@ fn dispatch(shared: &Shared, req: &Req) -> Outcome {
                 };
             }
             FaultAction::Throttle { retry_after, .. } => {
+                let reply = if super::kube::is_kube_path(&req.path) {
+                    super::kube::fault_reply(
+                        429,
+                        "TooManyRequests",
+                        "Too many requests, please try again later.".into(),
+                    )
+                    .header("Retry-After", retry_after.to_string())
+                } else {
+                    super::arm::throttle::too_many(retry_after).into_reply()
+                };
                 return Outcome {
-                    reply: super::arm::throttle::too_many(retry_after).into_reply(),
+                    reply,
                     drop: false,
                     fault: fault_name,
                     record: true,
@@ -392,10 +459,19 @@ fn dispatch(shared: &Shared, req: &Req) -> Outcome {
                 effects.fail = Some(super::arm::errors::ErrorDetail::new(&code, message));
             }
             FaultAction::Slow { factor } => effects.slow = factor,
+            FaultAction::FailJob { message } => kube_effects.fail_job = Some(message),
+            FaultAction::NoLoadBalancer {} => kube_effects.no_load_balancer = true,
         }
     }
     let (reply, record, logged_body) = if super::kube::is_kube_path(&req.path) {
-        (super::kube::route(shared, req), false, None)
+        (
+            super::kube::route(shared, req, &kube_effects),
+            false,
+            // Secret bodies carry keys and certificates: the request log gets a placeholder.
+            req.path
+                .contains("/secrets")
+                .then(|| json!({"redacted": "Secret body"})),
+        )
     } else if let Some(r) = super::identity::route(shared, req) {
         (r.reply, false, r.logged_body)
     } else {
@@ -419,7 +495,7 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     std::fs::create_dir_all(&dir).map_err(|e| SimError::io(&dir, e))?;
     let ca = Ca::load_or_create(&dir)?;
     let leaf = ca.server_leaf()?;
-    let tls = super::tls::server_config(&leaf)?;
+    let tls = super::tls::server_config(&leaf, &ca.pem)?;
     let catalog = Catalog::load_or_create(&dir)?;
     let (store, state) = Store::open(&dir, &catalog)?;
     let faults = match &config.faults {
@@ -443,6 +519,25 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         source: e,
     })?;
     let base = format!("https://{addr}");
+    let kube_file = dir.join("kube.json");
+    let saved = super::kube::persist::load(&kube_file)?;
+    // The same ingress port as before a restart when it is still free.
+    let previous_port = saved.as_ref().map_or(0, |s| s.ingress_port);
+    let reserve_addr = SocketAddr::from(([127, 77, 255, 254], 0));
+    let ingress_reserve =
+        std::net::TcpListener::bind(SocketAddr::from(([127, 77, 255, 254], previous_port)))
+            .or_else(|_| std::net::TcpListener::bind(reserve_addr))
+            .map_err(|e| SimError::Bind {
+                addr: reserve_addr,
+                source: e,
+            })?;
+    let ingress_port = ingress_reserve
+        .local_addr()
+        .map_err(|e| SimError::Bind {
+            addr: reserve_addr,
+            source: e,
+        })?
+        .port();
     let account = state.account.clone();
     let shared = Arc::new(Shared {
         base: base.clone(),
@@ -455,7 +550,15 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         faults: Faults::new(faults),
         recorder,
         limits: Mutex::new(super::arm::throttle::Buckets::new(OffsetDateTime::now_utc())),
-        kube: Mutex::new(Default::default()),
+        kube: Mutex::new(
+            saved
+                .map(super::kube::store::KubeState::restore)
+                .unwrap_or_default(),
+        ),
+        kube_file,
+        ingress_port,
+        _ingress_reserve: ingress_reserve,
+        ingress: Mutex::new(BTreeMap::new()),
     });
     let handle = axum_server::Handle::new();
     let rustls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls));
@@ -465,6 +568,8 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
             source: e,
         })?
         .handle(handle.clone());
+    super::kube::controllers::spawn(&shared);
+    super::kube::restore_listeners(&shared);
     let make = MakeSim(shared.clone());
     let task = tokio::spawn(async move {
         if let Err(e) = server.serve(make).await {

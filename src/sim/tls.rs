@@ -116,8 +116,13 @@ impl Ca {
     }
 }
 
-/// A rustls server config (aws-lc-rs provider, HTTP/1.1 via ALPN) for the leaf.
-pub(crate) fn server_config(leaf: &Leaf) -> Result<rustls::ServerConfig, SimError> {
+/// A rustls server config (aws-lc-rs provider, HTTP/1.1 via ALPN) for the leaf. Client
+/// certificates signed by `client_ca` are requested but optional: ARM and Entra clients have
+/// none, a kubeconfig's client certificate identifies a cluster admin.
+pub(crate) fn server_config(
+    leaf: &Leaf,
+    client_ca: &str,
+) -> Result<rustls::ServerConfig, SimError> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs = CertificateDer::pem_slice_iter(leaf.cert_pem.as_bytes())
@@ -126,10 +131,23 @@ pub(crate) fn server_config(leaf: &Leaf) -> Result<rustls::ServerConfig, SimErro
     let key = PrivateKeyDer::from_pem_slice(leaf.key_pem.as_bytes())
         .map_err(|e| SimError::Tls(e.to_string()))?;
     let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    for ca in CertificateDer::pem_slice_iter(client_ca.as_bytes()) {
+        roots
+            .add(ca.map_err(|e| SimError::Tls(e.to_string()))?)
+            .map_err(|e| SimError::Tls(e.to_string()))?;
+    }
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        std::sync::Arc::new(roots),
+        provider.clone(),
+    )
+    .allow_unauthenticated()
+    .build()
+    .map_err(|e| SimError::Tls(e.to_string()))?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| SimError::Tls(e.to_string()))?
-        .with_no_client_auth()
+        .with_client_cert_verifier(verifier)
         .with_single_cert(certs, key)
         .map_err(|e| SimError::Tls(e.to_string()))?;
     // HTTP/1.1 only: a dropped-connection fault then means exactly "no response".

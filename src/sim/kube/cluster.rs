@@ -14,6 +14,8 @@ pub(crate) struct ClusterInfo {
     pub location: String,
     pub version: String,
     pub token: String,
+    /// DER of the kubeconfig's client certificate.
+    pub cert_der: Option<Vec<u8>>,
     pub pools: Vec<PoolInfo>,
 }
 
@@ -33,6 +35,16 @@ pub(crate) fn find(st: &State, name: &str) -> Option<ClusterInfo> {
             .as_str()
             .is_some_and(|n| n.eq_ignore_ascii_case(name))
     })?;
+    info(st, c)
+}
+
+/// The cluster with this ARM id (any case).
+pub(crate) fn find_by_id(st: &State, id: &str) -> Option<ClusterInfo> {
+    info(st, st.get(id)?)
+}
+
+fn info(st: &State, c: &crate::sim::state::Resource) -> Option<ClusterInfo> {
+    let name = c.body["name"].as_str().unwrap_or("");
     let props = &c.body["properties"];
     if props["provisioningState"].as_str() == Some("Creating") {
         return None;
@@ -47,7 +59,8 @@ pub(crate) fn find(st: &State, name: &str) -> Option<ClusterInfo> {
     pools.sort_by_key(|r| r.created);
     let pools = pools
         .into_iter()
-        .filter(|p| p.body["properties"]["provisioningState"].as_str() != Some("Deleting"))
+        // Nodes exist once a pool's create finished, and until its delete does.
+        .filter(|p| p.body["properties"]["provisioningState"].as_str() != Some("Creating"))
         .map(|p| {
             let pp = &p.body["properties"];
             let count = pp["count"]
@@ -83,6 +96,13 @@ pub(crate) fn find(st: &State, name: &str) -> Option<ClusterInfo> {
         location: c.body["location"].as_str().unwrap_or("").to_string(),
         version,
         token: c.private["token"].as_str().unwrap_or("").to_string(),
+        cert_der: {
+            use rustls::pki_types::CertificateDer;
+            use rustls::pki_types::pem::PemObject;
+            CertificateDer::from_pem_slice(c.private["certPem"].as_str().unwrap_or("").as_bytes())
+                .ok()
+                .map(|c| c.to_vec())
+        },
         pools,
     })
 }

@@ -4,13 +4,17 @@
 //! Like the ARM side it shares no types with the console: it reads JSON the way kube-apiserver
 //! does and answers `Status` objects for what the real one rejects.
 
-mod cluster;
+pub(crate) mod cluster;
+pub(crate) mod controllers;
 mod discovery;
 mod fields;
+pub(crate) mod ingress_tls;
+pub(crate) mod persist;
 mod routes;
 mod selectors;
 pub(crate) mod status;
 pub(crate) mod store;
+pub(crate) mod stream;
 mod validate;
 
 use std::sync::MutexGuard;
@@ -19,6 +23,13 @@ use super::arm::errors::Reply;
 use super::server::{Req, Shared};
 use status::KubeError;
 use store::KubeState;
+
+/// Fault actions that change what a write leads to.
+#[derive(Debug, Default)]
+pub(crate) struct Effects {
+    pub fail_job: Option<String>,
+    pub no_load_balancer: bool,
+}
 
 /// Whether a request is for a simulated cluster's API server.
 pub(crate) fn is_kube_path(path: &str) -> bool {
@@ -31,10 +42,50 @@ pub(crate) fn lock(shared: &Shared) -> MutexGuard<'_, KubeState> {
 }
 
 /// Answer one request under `/kubernetes/`.
-pub(crate) fn route(shared: &Shared, req: &Req) -> Reply {
-    match routes::handle(shared, req) {
+pub(crate) fn route(shared: &Shared, req: &Req, effects: &Effects) -> Reply {
+    match routes::handle(shared, req, effects) {
         Ok(reply) => reply,
         Err(e) => e.into_reply(),
+    }
+}
+
+/// Write `kube.json` if anything changed since the last save.
+pub(crate) fn save_if_dirty(shared: &Shared) {
+    let saved = {
+        let mut ks = lock(shared);
+        if !ks.dirty {
+            return;
+        }
+        ks.dirty = false;
+        ks.snapshot(shared.ingress_port)
+    };
+    if let Err(e) = persist::save(&shared.kube_file, &saved) {
+        tracing::warn!(error = %e, "cannot save the Kubernetes state");
+    }
+}
+
+/// Serve the load-balancer addresses of restored Services again.
+pub(crate) fn restore_listeners(shared: &std::sync::Arc<Shared>) {
+    let addresses: Vec<(String, std::net::Ipv4Addr)> = {
+        let ks = lock(shared);
+        ks.clusters
+            .iter()
+            .flat_map(|(c, store)| {
+                store
+                    .objects
+                    .iter()
+                    .filter(|((r, _, _), _)| r == "services")
+                    .filter_map(move |(_, svc)| {
+                        svc["status"]["loadBalancer"]["ingress"][0]["ip"]
+                            .as_str()
+                            .and_then(|ip| ip.parse().ok())
+                            .map(|ip| (c.clone(), ip))
+                    })
+            })
+            .collect()
+    };
+    for (cluster, ip) in addresses {
+        ingress_tls::ensure_listener(shared, &cluster, ip);
     }
 }
 

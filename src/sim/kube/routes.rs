@@ -23,10 +23,18 @@ pub(crate) struct Ctx<'a> {
     pub now: String,
 }
 
-pub(crate) fn handle(shared: &Shared, req: &Req) -> KubeResult<Reply> {
+/// Find the cluster and authenticate.
+fn context<'a>(shared: &Shared, req: &'a Req) -> KubeResult<Ctx<'a>> {
     let name = req.segs.get(1).ok_or_else(KubeError::no_route)?;
     let info = {
-        let st = shared.lock();
+        let mut st = shared.lock();
+        // Operations that came due finish first, as on an ARM request: a cluster whose create
+        // is over is served, a pool scaled by a finished update has its nodes.
+        if crate::sim::arm::lro::settle(shared, &mut st, req.now)
+            && let Err(e) = shared.store.save(&st)
+        {
+            tracing::warn!(error = %e, "cannot save simulator state");
+        }
         cluster::find(&st, name)
     }
     .ok_or_else(KubeError::no_route)?;
@@ -37,12 +45,28 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> KubeResult<Reply> {
         .unwrap_or(req.now)
         .format(&Rfc3339)
         .unwrap_or_default();
-    let ctx = Ctx {
+    Ok(Ctx {
         req,
         cluster: info.id.to_ascii_lowercase(),
         info,
         now,
+    })
+}
+
+/// Context and target of a resource request (watch and log streams).
+pub(crate) fn begin<'a>(shared: &Shared, req: &'a Req) -> KubeResult<(Ctx<'a>, Target<'a>)> {
+    let ctx = context(shared, req)?;
+    let rest: Vec<&'a str> = req.segs[2..].iter().map(String::as_str).collect();
+    let t = match rest.as_slice() {
+        ["api", "v1", tail @ ..] if !tail.is_empty() => parse("", "v1", tail)?,
+        ["apis", g, v, tail @ ..] if !tail.is_empty() => parse(g, v, tail)?,
+        _ => return Err(KubeError::no_route()),
     };
+    Ok((ctx, t))
+}
+
+pub(crate) fn handle(shared: &Shared, req: &Req, effects: &super::Effects) -> KubeResult<Reply> {
+    let ctx = context(shared, req)?;
     let mut ks = super::lock(shared);
     prepare(&mut ks, &ctx);
     let rest: Vec<&str> = req.segs[2..].iter().map(String::as_str).collect();
@@ -57,15 +81,42 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> KubeResult<Reply> {
         ["apis", g, v] => Ok(Reply::ok(
             discovery::resource_list(g, v).ok_or_else(KubeError::no_route)?,
         )),
-        ["api", "v1", tail @ ..] => resource(&mut ks, &ctx, "", "v1", tail),
-        ["apis", g, v, tail @ ..] => resource(&mut ks, &ctx, g, v, tail),
+        ["api", "v1", tail @ ..] => marked(&mut ks, &ctx, "", "v1", tail, effects),
+        ["apis", g, v, tail @ ..] => marked(&mut ks, &ctx, g, v, tail, effects),
         _ => Err(KubeError::no_route()),
     }
 }
 
-/// The kubeconfig's bearer token. (Its client certificate is presented too, but the TLS
-/// listener does not request client certificates, so the token is what identifies the admin.)
+/// A resource request; a Job or Service it writes carries the request's fault effects.
+fn marked(
+    ks: &mut KubeState,
+    ctx: &Ctx<'_>,
+    group: &str,
+    version: &str,
+    tail: &[&str],
+    effects: &super::Effects,
+) -> KubeResult<Reply> {
+    let reply = resource(ks, ctx, group, version, tail)?;
+    if (effects.fail_job.is_some() || effects.no_load_balancer)
+        && let crate::sim::arm::errors::Body::Json(obj) = &reply.body
+    {
+        super::controllers::mark(
+            ks,
+            &ctx.cluster,
+            obj,
+            effects.fail_job.as_deref(),
+            effects.no_load_balancer,
+        );
+    }
+    Ok(reply)
+}
+
+/// The kubeconfig's client certificate (verified against the simulator CA in the handshake)
+/// or its bearer token.
 fn authenticate(req: &Req, info: &ClusterInfo) -> KubeResult<()> {
+    if req.peer_cert.is_some() && req.peer_cert == info.cert_der {
+        return Ok(());
+    }
     let given = req
         .header("authorization")
         .and_then(|h| h.strip_prefix("Bearer "))
@@ -78,7 +129,7 @@ fn authenticate(req: &Req, info: &ClusterInfo) -> KubeResult<()> {
 }
 
 /// Seed a new cluster, make nodes follow the pools, finish namespace deletions.
-fn prepare(ks: &mut KubeState, ctx: &Ctx<'_>) {
+pub(crate) fn prepare(ks: &mut KubeState, ctx: &Ctx<'_>) {
     let fresh = ks
         .clusters
         .get(&ctx.cluster)
@@ -90,9 +141,9 @@ fn prepare(ks: &mut KubeState, ctx: &Ctx<'_>) {
         for ns in cluster::BUILTIN_NAMESPACES {
             seed(
                 ks,
-                ctx,
+                &ctx.cluster,
+                &ctx.now,
                 "namespaces",
-                "",
                 cluster::namespace(ns),
                 "kube-apiserver",
             );
@@ -100,43 +151,15 @@ fn prepare(ks: &mut KubeState, ctx: &Ctx<'_>) {
         for sc in cluster::storage_classes() {
             seed(
                 ks,
-                ctx,
+                &ctx.cluster,
+                &ctx.now,
                 "storageclasses.storage.k8s.io",
-                "",
                 sc,
                 "addon-manager",
             );
         }
     }
-    let wanted = cluster::nodes(&ctx.info, &ctx.now);
-    let existing: Vec<Key> = ks
-        .clusters
-        .get(&ctx.cluster)
-        .map(|c| {
-            c.objects
-                .keys()
-                .filter(|(r, _, _)| r == "nodes")
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
-    for key in &existing {
-        if !wanted.iter().any(|(n, _)| *n == key.2) {
-            ks.delete(&ctx.cluster, key);
-        }
-    }
-    for (name, node) in wanted {
-        let key = ("nodes".to_string(), String::new(), name);
-        match ks.get(&ctx.cluster, &key) {
-            None => seed(ks, ctx, "nodes", "", node, "kubelet"),
-            Some(old) if old["metadata"]["labels"] != node["metadata"]["labels"] => {
-                let mut new = old.clone();
-                new["metadata"]["labels"] = node["metadata"]["labels"].clone();
-                ks.put(&ctx.cluster, key, new, false);
-            }
-            Some(_) => {}
-        }
-    }
+    sync_nodes(ks, &ctx.cluster, &ctx.info, &ctx.now);
     let done: Vec<String> = ks
         .clusters
         .get_mut(&ctx.cluster)
@@ -161,39 +184,67 @@ fn prepare(ks: &mut KubeState, ctx: &Ctx<'_>) {
     }
 }
 
-/// Store a system object as if `manager` had created it.
-fn seed(ks: &mut KubeState, ctx: &Ctx<'_>, res: &str, ns: &str, mut obj: Value, manager: &str) {
-    let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
-    let api_version = obj["apiVersion"].as_str().unwrap_or("v1").to_string();
-    let entries = fields::update(&json!({}), &obj, manager, &api_version, &ctx.now);
-    server_metadata(&mut obj, ctx);
-    obj["metadata"]["managedFields"] = fields::render_entries(&entries);
-    ks.put(
-        &ctx.cluster,
-        (res.to_string(), ns.to_string(), name),
-        obj,
-        true,
-    );
+/// Nodes follow the agent pools: new ones are added, gone ones deleted, labels kept in step.
+pub(crate) fn sync_nodes(ks: &mut KubeState, cluster: &str, info: &ClusterInfo, now: &str) {
+    let wanted = cluster::nodes(info, now);
+    let existing: Vec<Key> = ks
+        .clusters
+        .get(cluster)
+        .map(|c| {
+            c.objects
+                .keys()
+                .filter(|(r, _, _)| r == "nodes")
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    for key in &existing {
+        if !wanted.iter().any(|(n, _)| *n == key.2) {
+            ks.delete(cluster, key);
+        }
+    }
+    for (name, node) in wanted {
+        let key = ("nodes".to_string(), String::new(), name);
+        match ks.get(cluster, &key) {
+            None => seed(ks, cluster, now, "nodes", node, "kubelet"),
+            Some(old) if old["metadata"]["labels"] != node["metadata"]["labels"] => {
+                let mut new = old.clone();
+                new["metadata"]["labels"] = node["metadata"]["labels"].clone();
+                ks.put(cluster, key, new, false);
+            }
+            Some(_) => {}
+        }
+    }
 }
 
-fn server_metadata(obj: &mut Value, ctx: &Ctx<'_>) {
+/// Store a system object as if `manager` had created it.
+fn seed(ks: &mut KubeState, cluster: &str, now: &str, res: &str, mut obj: Value, manager: &str) {
+    let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
+    let api_version = obj["apiVersion"].as_str().unwrap_or("v1").to_string();
+    let entries = fields::update(&json!({}), &obj, manager, &api_version, now);
+    server_metadata(&mut obj, now);
+    obj["metadata"]["managedFields"] = fields::render_entries(&entries);
+    ks.put(cluster, (res.to_string(), String::new(), name), obj, true);
+}
+
+fn server_metadata(obj: &mut Value, now: &str) {
     obj["metadata"]["uid"] = json!(uuid::Uuid::new_v4().to_string());
-    obj["metadata"]["creationTimestamp"] = json!(ctx.now);
+    obj["metadata"]["creationTimestamp"] = json!(now);
     if obj.get("spec").is_some() {
         obj["metadata"]["generation"] = json!(1);
     }
 }
 
 /// A parsed resource path.
-struct Target<'a> {
-    def: &'static ResDef,
-    ns: Option<&'a str>,
-    name: Option<&'a str>,
-    sub: Option<&'a str>,
+pub(crate) struct Target<'a> {
+    pub def: &'static ResDef,
+    pub ns: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub sub: Option<&'a str>,
 }
 
 impl Target<'_> {
-    fn key(&self, name: &str) -> Key {
+    pub fn key(&self, name: &str) -> Key {
         (
             res_key(self.def.group, self.def.plural),
             self.ns.unwrap_or("").to_string(),
@@ -450,8 +501,11 @@ fn commit(
             if ks.get(&ctx.cluster, &key).is_some() {
                 return Err(KubeError::already_exists(t.def.group, t.def.plural, name));
             }
-            server_metadata(&mut obj, ctx);
+            server_metadata(&mut obj, &ctx.now);
             super::validate::defaults(t.def.plural, &mut obj);
+            if dry_run(ctx) {
+                return Ok(obj);
+            }
             Ok(ks.put(&ctx.cluster, key, obj, true))
         }
         Some(old) => {
@@ -488,9 +542,17 @@ fn commit(
                 let g = old["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
                 obj["metadata"]["generation"] = json!(g);
             }
+            if dry_run(ctx) {
+                return Ok(obj);
+            }
             Ok(ks.put(&ctx.cluster, key, obj, false))
         }
     }
+}
+
+/// `dryRun=All`: validate and answer as if written, store nothing.
+fn dry_run(ctx: &Ctx<'_>) -> bool {
+    ctx.req.q("dryRun") == Some("All")
 }
 
 fn existing(ks: &KubeState, ctx: &Ctx<'_>, t: &Target<'_>, name: &str) -> KubeResult<Value> {
@@ -745,6 +807,9 @@ fn apply(
 
 fn delete(ks: &mut KubeState, ctx: &Ctx<'_>, t: &Target<'_>, name: &str) -> KubeResult<Reply> {
     let mut old = existing(ks, ctx, t, name)?;
+    if dry_run(ctx) {
+        return Ok(Reply::ok(old));
+    }
     if t.def.plural == "namespaces" {
         if cluster::BUILTIN_NAMESPACES.contains(&name) {
             return Err(KubeError::new(

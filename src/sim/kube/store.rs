@@ -1,7 +1,7 @@
 //! The per-cluster object store (in memory: it does not survive a simulator restart) with a
 //! resourceVersion counter shared by every cluster, as etcd's revision is per API server.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -11,7 +11,6 @@ use tokio::sync::broadcast;
 pub(crate) type Key = (String, String, String);
 
 /// A change, as a watch reports it.
-#[allow(dead_code)] // read by the watch stream (next step)
 #[derive(Debug, Clone)]
 pub(crate) struct Event {
     pub cluster: String,
@@ -32,21 +31,31 @@ pub(crate) struct ClusterStore {
     /// Namespaces being deleted, and since when.
     pub terminating: BTreeMap<String, Instant>,
     pub history: Vec<Event>,
+    /// Pod output by (namespace, pod).
+    pub logs: BTreeMap<(String, String), Vec<String>>,
+    /// When a controller first saw an object (for delays).
+    pub seen: BTreeMap<Key, Instant>,
+    /// (object uid, reason) of events already recorded.
+    pub events_sent: BTreeSet<(String, String)>,
+    /// Jobs whose pods fail, by (namespace, name), with the message (`failJob` fault).
+    pub doomed_jobs: BTreeMap<(String, String), String>,
+    /// Services that never get an address (`noLoadBalancer` fault).
+    pub no_lb: BTreeSet<Key>,
 }
 
 pub(crate) struct KubeState {
     rv: u64,
+    /// Load-balancer addresses handed out so far.
+    lb_count: u32,
     pub clusters: BTreeMap<String, ClusterStore>,
     pub events: broadcast::Sender<Event>,
+    /// Changed since the last save to `kube.json`.
+    pub dirty: bool,
 }
 
 impl Default for KubeState {
     fn default() -> Self {
-        Self {
-            rv: 1000,
-            clusters: BTreeMap::new(),
-            events: broadcast::channel(4096).0,
-        }
+        Self::with_counters(1000, 0)
     }
 }
 
@@ -59,9 +68,32 @@ pub(crate) fn res_key(group: &str, plural: &str) -> String {
 }
 
 impl KubeState {
+    pub fn with_counters(rv: u64, lb_count: u32) -> Self {
+        Self {
+            rv,
+            lb_count,
+            clusters: BTreeMap::new(),
+            events: broadcast::channel(4096).0,
+            dirty: false,
+        }
+    }
+
+    pub fn counters(&self) -> (u64, u32) {
+        (self.rv, self.lb_count)
+    }
+
     pub fn next_rv(&mut self) -> u64 {
         self.rv += 1;
         self.rv
+    }
+
+    /// The next load-balancer address, unique in this simulator: 127.77.x.y for internal load
+    /// balancers (a private frontend in the VNet), 127.78.x.y for public ones.
+    pub fn next_lb_ip(&mut self, internal: bool) -> std::net::Ipv4Addr {
+        self.lb_count += 1;
+        let n = self.lb_count;
+        let block = if internal { 77 } else { 78 };
+        std::net::Ipv4Addr::new(127, block, (n / 250 % 250) as u8, (n % 250 + 1) as u8)
     }
 
     pub fn current_rv(&self) -> u64 {
@@ -94,6 +126,7 @@ impl KubeState {
     }
 
     fn notify(&mut self, cluster: &str, kind: &'static str, res: String, rv: u64, object: Value) {
+        self.dirty = true;
         let event = Event {
             cluster: cluster.to_string(),
             kind,

@@ -37,6 +37,7 @@ pub(crate) fn object(plural: &str, old: Option<&Value>, obj: &Value, causes: &mu
             }
         }
         "ingresses" => ingress(obj, causes),
+        "networkpolicies" => network_policy(obj, causes),
         "services" => {
             let ty = obj["spec"]["type"].as_str().unwrap_or("ClusterIP");
             let ports = obj["spec"]["ports"].as_array().map_or(0, Vec::len);
@@ -113,6 +114,56 @@ pub(crate) fn object(plural: &str, old: Option<&Value>, obj: &Value, causes: &mu
             }
         }
         _ => {}
+    }
+}
+
+fn network_policy(obj: &Value, causes: &mut Causes) {
+    let spec = &obj["spec"];
+    for (i, t) in spec["policyTypes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if !matches!(t.as_str(), Some("Ingress" | "Egress")) {
+            causes.push((
+                format!("spec.policyTypes[{i}]"),
+                format!("Unsupported value: {t}: supported values: \"Egress\", \"Ingress\""),
+            ));
+        }
+    }
+    for (dir, peers) in [("ingress", "from"), ("egress", "to")] {
+        for (i, rule) in spec[dir].as_array().into_iter().flatten().enumerate() {
+            for (j, port) in rule["ports"].as_array().into_iter().flatten().enumerate() {
+                if let Some(p) = port["protocol"].as_str()
+                    && !matches!(p, "TCP" | "UDP" | "SCTP")
+                {
+                    causes.push((
+                        format!("spec.{dir}[{i}].ports[{j}].protocol"),
+                        format!("Unsupported value: \"{p}\": supported values: \"SCTP\", \"TCP\", \"UDP\""),
+                    ));
+                }
+                if port["port"].as_u64().is_some_and(|n| n == 0 || n > 65535) {
+                    causes.push((
+                        format!("spec.{dir}[{i}].ports[{j}].port"),
+                        format!(
+                            "Invalid value: {}: must be between 1 and 65535, inclusive",
+                            port["port"]
+                        ),
+                    ));
+                }
+            }
+            for (j, peer) in rule[peers].as_array().into_iter().flatten().enumerate() {
+                if let Some(cidr) = peer["ipBlock"]["cidr"].as_str()
+                    && cidr.parse::<ipnet::IpNet>().is_err()
+                {
+                    causes.push((
+                        format!("spec.{dir}[{i}].{peers}[{j}].ipBlock.cidr"),
+                        format!("Invalid value: \"{cidr}\": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"),
+                    ));
+                }
+            }
+        }
     }
 }
 
@@ -239,6 +290,25 @@ pub(crate) fn defaults(plural: &str, obj: &mut Value) {
                 if obj["spec"][k].is_null() {
                     obj["spec"][k] = json!(v);
                 }
+            }
+            // The job controller finds its pods by these labels, as kubectl logs job/<name> does.
+            let uid = obj["metadata"]["uid"].clone();
+            let name = obj["metadata"]["name"].clone();
+            if obj["spec"]["selector"].is_null() {
+                obj["spec"]["selector"] =
+                    json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}});
+            }
+            let labels = &mut obj["spec"]["template"]["metadata"]["labels"];
+            if !labels.is_object() {
+                *labels = json!({});
+            }
+            for (k, v) in [
+                ("batch.kubernetes.io/controller-uid", &uid),
+                ("controller-uid", &uid),
+                ("batch.kubernetes.io/job-name", &name),
+                ("job-name", &name),
+            ] {
+                labels[k] = v.clone();
             }
             obj["status"] = json!({});
         }
