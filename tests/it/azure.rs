@@ -60,10 +60,10 @@ async fn console(world: &World) -> TestApp {
         max_wait: Duration::from_millis(50),
         tries: 4,
     };
-    let executor = Arc::new(AzureSteps::new(
-        arm,
-        Arc::new(ScriptedSteps::rehearsal(0.0)),
-    ));
+    let executor = Arc::new(
+        AzureSteps::new(arm, Arc::new(ScriptedSteps::rehearsal(0.0)))
+            .with_timeouts(katonic_console::steps::ClusterTimeouts::scaled(0.0)),
+    );
     let engine = Engine {
         executor,
         worker: test_worker(&world.dir.join("data")),
@@ -190,6 +190,8 @@ async fn the_sample_install_creates_every_azure_resource_once() {
         "pool platform: 2 node(s) labelled katonic.ai/node-pool=platform",
         "Namespace/katonic created",
         "NetworkPolicy/katonic/default-deny-ingress created",
+        "Service/katonic-ingress/katonic-ingress-lb created",
+        "load balancer address: 127.",
     ] {
         assert!(log.contains(line), "{line} missing:\n{log}");
     }
@@ -290,6 +292,40 @@ async fn quota_exceeded_on_the_cluster_create_then_resume_creates_nothing_twice(
         path_ending(&counts, "/managedclusters/katonic-prod"),
         1,
         "the refused PUT is not counted"
+    );
+}
+
+#[tokio::test]
+async fn a_load_balancer_without_an_address_times_out_clearly_and_resumes() {
+    let world = world().await;
+    world.sim.set_faults(FaultPlan::single(FaultRule::new(
+        "PATCH",
+        "/services/katonic-ingress-lb$",
+        FaultAction::NoLoadBalancer {},
+    )));
+    let app = console(&world).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    let failed = app.wait_status(&id, &["failed", "succeeded"]).await;
+    let lb = step(&failed, "ingress-load-balancer");
+    assert_eq!(lb["status"], "failed", "{}", log(&app, &id).await);
+    let text = log(&app, &id).await;
+    assert!(
+        text.contains("LoadBalancerNoAddress")
+            && text.contains("got no address within 5s")
+            && text.contains("kubectl describe service -n katonic-ingress katonic-ingress-lb"),
+        "{text}"
+    );
+
+    // The admin fixed the cause: the next apply is not faulted and the address arrives.
+    world.sim.set_faults(FaultPlan::default());
+    app.post_form(&format!("/api/v1/installs/{id}/resume"), &[])
+        .await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(done["status"], "succeeded", "{}", log(&app, &id).await);
+    let text = log(&app, &id).await;
+    assert!(
+        text.contains("Service/katonic-ingress/katonic-ingress-lb unchanged"),
+        "{text}"
     );
 }
 

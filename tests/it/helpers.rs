@@ -91,6 +91,7 @@ impl TestApp {
                 time_scale: 0.0,
                 faults: None,
                 step_script: None,
+                load_balancer_timeout: None,
                 rehearse_cluster_steps: false,
             },
             arm: no_azure(),

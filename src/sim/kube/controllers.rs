@@ -703,6 +703,9 @@ pub(crate) fn mark(
         Some("Service") if no_lb => {
             c.no_lb.insert(("services".into(), key.0, key.1));
         }
+        Some("Service") => {
+            c.no_lb.remove(&("services".into(), key.0, key.1));
+        }
         _ => {}
     }
 }

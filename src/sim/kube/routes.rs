@@ -97,9 +97,11 @@ fn marked(
     effects: &super::Effects,
 ) -> KubeResult<Reply> {
     let reply = resource(ks, ctx, group, version, tail)?;
-    if (effects.fail_job.is_some() || effects.no_load_balancer)
-        && let crate::sim::arm::errors::Body::Json(obj) = &reply.body
-    {
+    // Every write is marked or unmarked: a Service written again once the fault plan no
+    // longer matches gets its address, as AKS's cloud controller retries after the admin fixed
+    // the cause.
+    let write = !matches!(ctx.req.method.as_str(), "GET" | "HEAD");
+    if write && let crate::sim::arm::errors::Body::Json(obj) = &reply.body {
         super::controllers::mark(
             ks,
             &ctx.cluster,
