@@ -591,15 +591,7 @@ fn replace(
     } else {
         obj
     };
-    let entries = fields::update(
-        &old,
-        &new,
-        &manager(ctx.req),
-        &t.def.api_version(),
-        &ctx.now,
-    );
-    let stored = commit(ks, ctx, t, name, Some(&old), new, entries)?;
-    Ok(Reply::ok(stored))
+    update_as_manager(ks, ctx, t, name, &old, new)
 }
 
 fn conflict_modified(t: &Target<'_>, name: &str) -> KubeError {
@@ -658,15 +650,7 @@ fn patch(
         n["status"] = new["status"].clone();
         return Ok(Reply::ok(ks.put(&ctx.cluster, t.key(name), n, false)));
     }
-    let entries = fields::update(
-        &old,
-        &new,
-        &manager(ctx.req),
-        &t.def.api_version(),
-        &ctx.now,
-    );
-    let stored = commit(ks, ctx, t, name, Some(&old), new, entries)?;
-    Ok(Reply::ok(stored))
+    update_as_manager(ks, ctx, t, name, &old, new)
 }
 
 fn patch_options_invalid(field: &str, why: &str) -> KubeError {
@@ -873,4 +857,18 @@ fn delete_collection(ks: &mut KubeState, ctx: &Ctx<'_>, t: &Target<'_>) -> KubeR
         "kind": format!("{}List", t.def.kind), "apiVersion": t.def.api_version(),
         "metadata": {"resourceVersion": ks.current_rv().to_string()}, "items": items
     })))
+}
+
+/// A non-apply write: the request's manager takes the fields it changed (operation Update).
+fn update_as_manager(
+    ks: &mut KubeState,
+    ctx: &Ctx<'_>,
+    t: &Target<'_>,
+    name: &str,
+    old: &Value,
+    new: Value,
+) -> KubeResult<Reply> {
+    let entries = fields::update(old, &new, &manager(ctx.req), &t.def.api_version(), &ctx.now);
+    let stored = commit(ks, ctx, t, name, Some(old), new, entries)?;
+    Ok(Reply::ok(stored))
 }

@@ -653,12 +653,7 @@ async fn writes_are_checked_and_server_side_apply_tracks_owners() {
         )
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
-    let fields: Vec<&str> = r.body["details"]["causes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["field"].as_str().unwrap())
-        .collect();
+    let fields = cause_fields(&r.body);
     assert_eq!(
         fields,
         ["spec.rules[0].host", "spec.rules[0].http.paths[0].pathType"]
@@ -676,12 +671,7 @@ async fn writes_are_checked_and_server_side_apply_tracks_owners() {
         )
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
-    let fields: Vec<&str> = r.body["details"]["causes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["field"].as_str().unwrap())
-        .collect();
+    let fields = cause_fields(&r.body);
     assert_eq!(
         fields,
         [
@@ -1495,4 +1485,14 @@ async fn objects_and_load_balancers_survive_a_restart() {
         (w.status, w.body["reason"].as_str()),
         (410, Some("Expired"))
     );
+}
+
+/// The fields a 422 `Status` names, in order.
+fn cause_fields(status: &Value) -> Vec<&str> {
+    status["details"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect()
 }
