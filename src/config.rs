@@ -27,8 +27,8 @@ pub struct ServeConfig {
 #[derive(Debug, Clone, Args)]
 pub struct EngineFlags {
     /// Rehearse installs without an Azure account: an ARM simulator starts inside the console
-    /// (its state in `<data-dir>/simulator`) and the Azure steps run against it through the real
-    /// client; the cluster configuration steps are simulated. A banner says so on every page.
+    /// (its state in `<data-dir>/simulator`) and the Azure and cluster steps run against it
+    /// through the real clients (steps this build lacks are simulated). A banner says so.
     #[arg(long, env = "KATONIC_CONSOLE_SIMULATE")]
     pub simulate: bool,
 
@@ -51,8 +51,8 @@ pub struct EngineFlags {
     #[arg(long, env = "KATONIC_LOAD_BALANCER_TIMEOUT_SECS")]
     pub load_balancer_timeout: Option<u64>,
 
-    /// Run the cluster configuration steps as simulated steps while the Azure steps go to the
-    /// configured (real or simulated) Azure: this build does not configure clusters yet.
+    /// Simulate the cluster steps this build does not run yet (TLS, platform, add-ons, DNS,
+    /// verification) while the others go to the configured (real or simulated) Azure.
     #[arg(long)]
     pub rehearse_cluster_steps: bool,
 }

@@ -718,6 +718,10 @@ async fn kubectl_reads_and_applies_against_the_simulator() {
         .arg("--client")
         .output()
     else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "kubectl is not on PATH in CI: .ci/run installs Debian's kubernetes-client"
+        );
         println!("skipped: kubectl is not on PATH");
         return;
     };
