@@ -392,3 +392,109 @@ fn no_address(ctx: &StepContext, timeout: std::time::Duration) -> StepError {
         hint,
     )
 }
+
+/// The platform certificate as the TLS secret every Ingress uses. A trial (self-signed)
+/// certificate is generated once and kept while it still covers every host for more than
+/// [`tls::EXPIRY_WARNING_DAYS`](crate::cluster::tls::EXPIRY_WARNING_DAYS) days, so a re-run
+/// changes nothing.
+pub async fn tls_self_signed(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
+    use crate::cluster::tls;
+    use k8s_openapi::ByteString;
+    use k8s_openapi::api::core::v1::Secret;
+
+    let client = connect(ctx, arm).await?;
+    let hosts: Vec<crate::spec::Fqdn> =
+        manifests::ingress_routes(&ctx.spec.domain.fqdn, &ctx.spec.addons)
+            .into_iter()
+            .map(|r| r.host)
+            .collect();
+    let now = time::OffsetDateTime::now_utc();
+    let api: Api<Secret> = Api::namespaced(client.clone(), manifests::PLATFORM_NAMESPACE);
+    let existing = api.get_opt(manifests::TLS_SECRET).await.map_err(|source| {
+        kube_error(KubeFailure {
+            action: "reading",
+            object: format!(
+                "Secret/{}/{}",
+                manifests::PLATFORM_NAMESPACE,
+                manifests::TLS_SECRET
+            ),
+            source,
+        })
+    })?;
+    if let Some(kept) = existing.as_ref().and_then(|s| reusable(s, &hosts, now)) {
+        ctx.progress(format!(
+            "kept the self-signed certificate for {} (valid until {})",
+            host_list(&hosts),
+            crate::format::timestamp(kept.not_after)
+        ))
+        .await?;
+        return Ok(
+            json!({ "selfSigned": true, "notAfter": crate::format::timestamp(kept.not_after) }),
+        );
+    }
+    let material = tls::self_signed(&hosts, now).map_err(|e| {
+        StepError::terminal("CertificateGeneration", e.to_string(), "Retry the step.")
+    })?;
+    let key = secrecy::ExposeSecret::expose_secret(&material.key_pem);
+    let secret = Secret {
+        metadata: kube::api::ObjectMeta {
+            name: Some(manifests::TLS_SECRET.into()),
+            namespace: Some(manifests::PLATFORM_NAMESPACE.into()),
+            labels: Some(manifests::common_labels("tls")),
+            annotations: Some([("katonic.ai/self-signed".to_string(), "true".to_string())].into()),
+            ..Default::default()
+        },
+        type_: Some("kubernetes.io/tls".into()),
+        data: Some(
+            [
+                (
+                    "tls.crt".to_string(),
+                    ByteString(material.cert_chain_pem.clone().into_bytes()),
+                ),
+                ("tls.key".to_string(), ByteString(key.as_bytes().to_vec())),
+            ]
+            .into(),
+        ),
+        ..Default::default()
+    };
+    let applied = apply_namespaced(&client, &secret)
+        .await
+        .map_err(kube_error)?;
+    ctx.progress(format!(
+        "{applied}: a self-signed certificate for {} (trial only: browsers will warn; valid until {})",
+        host_list(&hosts),
+        crate::format::timestamp(material.not_after)
+    ))
+    .await?;
+    Ok(json!({ "selfSigned": true, "notAfter": crate::format::timestamp(material.not_after) }))
+}
+
+/// The secret's certificate when the console made it and it still serves every host.
+fn reusable(
+    secret: &k8s_openapi::api::core::v1::Secret,
+    hosts: &[crate::spec::Fqdn],
+    now: time::OffsetDateTime,
+) -> Option<crate::cluster::tls::TlsMaterial> {
+    let ours = secret
+        .metadata
+        .labels
+        .as_ref()?
+        .get("app.kubernetes.io/managed-by")
+        .is_some_and(|m| m == crate::cluster::FIELD_MANAGER);
+    if !ours {
+        return None;
+    }
+    let data = secret.data.as_ref()?;
+    let cert = std::str::from_utf8(&data.get("tls.crt")?.0).ok()?;
+    let key = std::str::from_utf8(&data.get("tls.key")?.0).ok()?;
+    let material = crate::cluster::tls::check_uploaded(cert, key, hosts, now).ok()?;
+    (!crate::cluster::tls::expires_soon(&material, now)).then_some(material)
+}
+
+fn host_list(hosts: &[crate::spec::Fqdn]) -> String {
+    hosts
+        .iter()
+        .map(crate::spec::Fqdn::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

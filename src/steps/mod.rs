@@ -117,6 +117,9 @@ impl StepExecutor for AzureSteps {
             StepId::StorageClasses => cluster::storage_classes(ctx, &arm).await,
             StepId::Namespaces => cluster::namespaces(ctx, &arm).await,
             StepId::NetworkPolicies => cluster::network_policies(ctx, &arm).await,
+            StepId::Tls if ctx.spec.domain.tls == crate::spec::TlsMode::SelfSigned => {
+                cluster::tls_self_signed(ctx, &arm).await
+            }
             StepId::IngressLoadBalancer => {
                 cluster::ingress_load_balancer(ctx, &arm, self.timeouts.load_balancer).await
             }

@@ -80,6 +80,11 @@ fn sample(sim: &SimHandle) -> String {
         .replace("  kubernetesVersion: \"1.30\"\n", "")
         .replace("3f2c1a9e-8b7d-4c6e-9f01-23456789abcd", &sim.subscription_id)
         .replace("0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d", &sim.tenant_id)
+        // A trial certificate: the console generates it (uploads arrive with the security work).
+        .replace(
+            "domain: { fqdn: katonic.example.com }",
+            "domain: { fqdn: katonic.example.com, tls: selfSigned }",
+        )
 }
 
 async fn start(app: &TestApp, spec: &str) -> String {
@@ -192,6 +197,7 @@ async fn the_sample_install_creates_every_azure_resource_once() {
         "NetworkPolicy/katonic/default-deny-ingress created",
         "Service/katonic-ingress/katonic-ingress-lb created",
         "load balancer address: 127.",
+        "Secret/katonic/katonic-tls created: a self-signed certificate for katonic.example.com, dash-katonic.example.com, connectors-katonic.example.com (trial only",
     ] {
         assert!(log.contains(line), "{line} missing:\n{log}");
     }
@@ -721,6 +727,7 @@ async fn an_install_onto_an_existing_cluster_creates_no_cluster_and_grants_its_i
         "StorageClass/kfs-shared had other parameters",
         "pool compute: 1 node(s) labelled katonic.ai/node-pool=compute",
         "pool gpu has no nodes yet (it scales from 0)",
+        "kept the self-signed certificate for katonic.example.com, dash-katonic.example.com (valid until",
     ] {
         assert!(log.contains(line), "{line} missing:\n{log}");
     }
