@@ -120,6 +120,7 @@ impl StepExecutor for AzureSteps {
             StepId::Tls if ctx.spec.domain.tls == crate::spec::TlsMode::SelfSigned => {
                 cluster::tls_self_signed(ctx, &arm).await
             }
+            StepId::Dns => cluster::dns_records(ctx).await,
             StepId::IngressLoadBalancer => {
                 cluster::ingress_load_balancer(ctx, &arm, self.timeouts.load_balancer).await
             }

@@ -197,6 +197,9 @@ async fn the_sample_install_creates_every_azure_resource_once() {
         "NetworkPolicy/katonic/default-deny-ingress created",
         "Service/katonic-ingress/katonic-ingress-lb created",
         "load balancer address: 127.",
+        "publish these records in the Azure Private DNS zone linked to the VNet (or your internal DNS) example.com:",
+        "dash-katonic.example.com. 300 IN A 127.",
+        "connectors-katonic.example.com. 300 IN A 127.",
         "Secret/katonic/katonic-tls created: a self-signed certificate for katonic.example.com, dash-katonic.example.com, connectors-katonic.example.com (trial only",
     ] {
         assert!(log.contains(line), "{line} missing:\n{log}");
