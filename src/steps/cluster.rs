@@ -550,3 +550,182 @@ pub async fn dns_records(ctx: &StepContext) -> Result<Value, StepError> {
         "azCommands": commands,
     }))
 }
+
+/// The platform installer: every pool's labels checked, its identity and settings applied, the
+/// Job run (a failed one from an earlier attempt replaced), its pod's log streamed into the
+/// install's events, and the step ending with the Job's outcome.
+pub async fn platform(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    timeout: std::time::Duration,
+) -> Result<Value, StepError> {
+    use k8s_openapi::api::batch::v1::Job;
+    use kube::runtime::wait::await_condition;
+
+    let client = connect(ctx, arm).await?;
+    let pools: Vec<&crate::spec::NodePool> = ctx.spec.cluster.node_pools.iter().collect();
+    check_node_pools(ctx, &client, &pools).await?;
+    let names = ClusterContext::for_install(&ctx.spec, ctx.install);
+    let (account, binding) = manifests::installer_rbac();
+    let mut applied = vec![
+        apply_namespaced(&client, &account)
+            .await
+            .map_err(kube_error)?,
+        apply_cluster(&client, &binding).await.map_err(kube_error)?,
+        apply_namespaced(
+            &client,
+            &manifests::platform_config(&ctx.spec, &names.installer),
+        )
+        .await
+        .map_err(kube_error)?,
+    ];
+    let jobs: Api<Job> = Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
+    let job_name = manifests::INSTALLER_JOB;
+    let fail = |action: &'static str| {
+        move |source| {
+            kube_error(KubeFailure {
+                action,
+                object: format!("Job/{}/{job_name}", manifests::SYSTEM_NAMESPACE),
+                source,
+            })
+        }
+    };
+    if let Some(old) = jobs.get_opt(job_name).await.map_err(fail("reading"))? {
+        match job_outcome(Some(&old)) {
+            Some(JobOutcome::Complete) => {
+                ctx.progress(format!("Job/{job_name} already completed"))
+                    .await?;
+                return report(ctx, &applied).await;
+            }
+            // A Job's pod template cannot change and a failed Job does not run again: replace it.
+            Some(JobOutcome::Failed(_)) => {
+                let uid = old.metadata.uid.clone().unwrap_or_default();
+                jobs.delete(job_name, &kube::api::DeleteParams::background())
+                    .await
+                    .map_err(fail("deleting the failed"))?;
+                await_condition(
+                    jobs.clone(),
+                    job_name,
+                    kube::runtime::conditions::is_deleted(&uid),
+                )
+                .await
+                .map_err(|e| StepError::retryable("WatchFailed", e.to_string(), None))?;
+                ctx.progress(format!("Job/{job_name} from the failed attempt removed"))
+                    .await?;
+            }
+            None => {}
+        }
+    }
+    applied.push(
+        apply_namespaced(&client, &manifests::platform_job(&names.installer))
+            .await
+            .map_err(kube_error)?,
+    );
+    report(ctx, &applied).await?;
+    // The log is followed while the Job runs, so its lines arrive live.
+    let mut logs = std::pin::pin!(stream_installer_logs(ctx, client.clone()));
+    let mut finished = std::pin::pin!(tokio::time::timeout(
+        timeout,
+        await_condition(jobs, job_name, |job: Option<&Job>| {
+            job_outcome(job).is_some()
+        }),
+    ));
+    let mut logs_done = false;
+    let outcome = loop {
+        tokio::select! {
+            done = &mut finished => break done,
+            () = &mut logs, if !logs_done => logs_done = true,
+            () = ctx.stopped() => return Err(StepError::Stopped),
+        }
+    };
+    if !logs_done {
+        // The stream ends with the pod; give it a moment to deliver the last lines.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), &mut logs).await;
+    }
+    match outcome {
+        Err(_) => Err(StepError::terminal(
+            "PlatformInstallTimeout",
+            format!(
+                "the platform installer did not finish within {}",
+                crate::format::duration(u32::try_from(timeout.as_secs()).unwrap_or(u32::MAX))
+            ),
+            format!(
+                "See its log above (kubectl logs -n {} job/{job_name}); resume to keep waiting on the same Job.",
+                manifests::SYSTEM_NAMESPACE
+            ),
+        )),
+        Ok(Err(e)) => Err(StepError::retryable("WatchFailed", e.to_string(), None)),
+        Ok(Ok(job)) => match job_outcome(job.as_ref()) {
+            Some(JobOutcome::Failed(reason)) => Err(StepError::terminal(
+                "PlatformInstallFailed",
+                format!("the platform installer failed: {reason}"),
+                "Its log is above: fix what it names (registry access, quota, settings), then resume; the failed Job is replaced.",
+            )),
+            _ => {
+                ctx.progress("the platform installer completed").await?;
+                Ok(json!({ "job": format!("{}/{job_name}", manifests::SYSTEM_NAMESPACE) }))
+            }
+        },
+    }
+}
+
+enum JobOutcome {
+    Complete,
+    Failed(String),
+}
+
+fn job_outcome(job: Option<&k8s_openapi::api::batch::v1::Job>) -> Option<JobOutcome> {
+    let conditions = job?.status.as_ref()?.conditions.as_ref()?;
+    conditions
+        .iter()
+        .filter(|c| c.status == "True")
+        .find_map(|c| match c.type_.as_str() {
+            "Complete" => Some(JobOutcome::Complete),
+            "Failed" => Some(JobOutcome::Failed(
+                c.message
+                    .clone()
+                    .or_else(|| c.reason.clone())
+                    .unwrap_or_else(|| "no reason given".into()),
+            )),
+            _ => None,
+        })
+}
+
+/// Follow the installer pod's log, each line an event of this step.
+async fn stream_installer_logs(ctx: &StepContext, client: kube::Client) {
+    use futures_util::{AsyncBufReadExt, StreamExt, TryStreamExt};
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::runtime::WatchStreamExt;
+
+    let pods: Api<Pod> = Api::namespaced(client, manifests::SYSTEM_NAMESPACE);
+    let selector = format!("job-name={}", manifests::INSTALLER_JOB);
+    // The Job controller creates the pod shortly after the Job; wait for it by watching.
+    let config = kube::runtime::watcher::Config::default().labels(&selector);
+    let pod = kube::runtime::watcher(pods.clone(), config)
+        .applied_objects()
+        .boxed()
+        .try_next()
+        .await;
+    let Ok(Some(pod)) = pod else {
+        return;
+    };
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let params = kube::api::LogParams {
+        follow: true,
+        ..Default::default()
+    };
+    // A log that cannot be followed is not a failed install: the Job's outcome decides.
+    let Ok(stream) = pods.log_stream(&name, &params).await else {
+        return;
+    };
+    let mut lines = stream.lines();
+    while let Ok(Some(line)) = lines.try_next().await {
+        if ctx
+            .log(crate::events::Level::Info, format!("installer: {line}"))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}

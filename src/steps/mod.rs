@@ -30,12 +30,15 @@ pub struct AzureSteps {
 pub struct ClusterTimeouts {
     /// Azure usually assigns a load-balancer address within a minute or two.
     pub load_balancer: std::time::Duration,
+    /// The vendor's installer takes 20-40 minutes; two hours means something is stuck.
+    pub platform: std::time::Duration,
 }
 
 impl Default for ClusterTimeouts {
     fn default() -> Self {
         ClusterTimeouts {
             load_balancer: std::time::Duration::from_secs(10 * 60),
+            platform: std::time::Duration::from_secs(2 * 60 * 60),
         }
     }
 }
@@ -51,6 +54,7 @@ impl ClusterTimeouts {
         let d = ClusterTimeouts::default();
         ClusterTimeouts {
             load_balancer: scale(d.load_balancer),
+            platform: scale(d.platform),
         }
     }
 }
@@ -121,6 +125,7 @@ impl StepExecutor for AzureSteps {
                 cluster::tls_self_signed(ctx, &arm).await
             }
             StepId::Dns => cluster::dns_records(ctx).await,
+            StepId::Platform => cluster::platform(ctx, &arm, self.timeouts.platform).await,
             StepId::IngressLoadBalancer => {
                 cluster::ingress_load_balancer(ctx, &arm, self.timeouts.load_balancer).await
             }

@@ -199,6 +199,10 @@ async fn the_sample_install_creates_every_azure_resource_once() {
         "load balancer address: 127.",
         "publish these records in the Azure Private DNS zone linked to the VNet (or your internal DNS) example.com:",
         "dash-katonic.example.com. 300 IN A 127.",
+        "ClusterRoleBinding/katonic-platform-installer created",
+        "Job/katonic-system/katonic-platform-installer created",
+        "installer: ",
+        "the platform installer completed",
         "connectors-katonic.example.com. 300 IN A 127.",
         "Secret/katonic/katonic-tls created: a self-signed certificate for katonic.example.com, dash-katonic.example.com, connectors-katonic.example.com (trial only",
     ] {
@@ -334,6 +338,43 @@ async fn a_load_balancer_without_an_address_times_out_clearly_and_resumes() {
     let text = log(&app, &id).await;
     assert!(
         text.contains("Service/katonic-ingress/katonic-ingress-lb unchanged"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_platform_job_streams_its_log_fails_clearly_and_is_replaced_on_resume() {
+    let world = world().await;
+    world.sim.set_faults(FaultPlan::single(
+        FaultRule::new(
+            "PATCH",
+            "/jobs/katonic-platform-installer$",
+            FaultAction::FailJob {
+                message: "pull access denied for katonic/platform-api".into(),
+            },
+        )
+        .nth(1),
+    ));
+    let app = console(&world).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    let failed = app.wait_status(&id, &["failed", "succeeded"]).await;
+    let text = log(&app, &id).await;
+    assert_eq!(step(&failed, "platform")["status"], "failed", "{text}");
+    assert!(
+        text.contains("PlatformInstallFailed")
+            && text.contains("installer: ")
+            && text.contains("pull access denied for katonic/platform-api"),
+        "{text}"
+    );
+
+    app.post_form(&format!("/api/v1/installs/{id}/resume"), &[])
+        .await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    let text = log(&app, &id).await;
+    assert_eq!(done["status"], "succeeded", "{text}");
+    assert!(
+        text.contains("Job/katonic-platform-installer from the failed attempt removed")
+            && text.contains("the platform installer completed"),
         "{text}"
     );
 }

@@ -683,6 +683,7 @@ pub(crate) fn mark(
     obj: &Value,
     fail_job: Option<&str>,
     no_lb: bool,
+    created: bool,
 ) {
     let key = (
         obj["metadata"]["namespace"]
@@ -695,11 +696,17 @@ pub(crate) fn mark(
         return;
     };
     match obj["kind"].as_str() {
-        Some("Job") => {
-            if let Some(m) = fail_job {
+        Some("Job") => match fail_job {
+            Some(m) => {
                 c.doomed_jobs.insert(key, m.to_string());
             }
-        }
+            // A Job created again without the fault runs normally (the mark belonged to the
+            // deleted one).
+            None if created => {
+                c.doomed_jobs.remove(&key);
+            }
+            None => {}
+        },
         Some("Service") if no_lb => {
             c.no_lb.insert(("services".into(), key.0, key.1));
         }

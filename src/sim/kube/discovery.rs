@@ -141,10 +141,27 @@ pub(crate) static RESOURCES: &[ResDef] = &[
         false,
         &[],
     ),
+    // The installer Job's identity: bound to a cluster role (the platform installs cluster-wide
+    // objects). Stored and validated; the simulator does not enforce RBAC.
+    r(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "clusterrolebinding",
+        "ClusterRoleBinding",
+        false,
+        &[],
+    ),
 ];
 
 /// The groups besides the core one, in discovery order.
-const GROUPS: &[&str] = &["apps", "batch", "networking.k8s.io", "storage.k8s.io"];
+const GROUPS: &[&str] = &[
+    "apps",
+    "batch",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+];
 
 const VERBS: &[&str] = &[
     "create",

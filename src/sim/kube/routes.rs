@@ -108,6 +108,7 @@ fn marked(
             obj,
             effects.fail_job.as_deref(),
             effects.no_load_balancer,
+            reply.status == axum::http::StatusCode::CREATED,
         );
     }
     Ok(reply)

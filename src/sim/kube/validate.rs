@@ -38,6 +38,22 @@ pub(crate) fn object(plural: &str, old: Option<&Value>, obj: &Value, causes: &mu
         }
         "ingresses" => ingress(obj, causes),
         "networkpolicies" => network_policy(obj, causes),
+        "clusterrolebindings" => {
+            for f in ["apiGroup", "kind", "name"] {
+                if obj["roleRef"][f].as_str().unwrap_or("").is_empty() {
+                    required(causes, format!("roleRef.{f}"), "");
+                }
+            }
+            // roleRef is immutable: a binding to another role is a new binding.
+            if let Some(old) = old
+                && old.get("roleRef") != obj.get("roleRef")
+            {
+                causes.push((
+                    "roleRef".into(),
+                    "Invalid value: cannot change roleRef".into(),
+                ));
+            }
+        }
         "services" => {
             let ty = obj["spec"]["type"].as_str().unwrap_or("ClusterIP");
             let ports = obj["spec"]["ports"].as_array().map_or(0, Vec::len);

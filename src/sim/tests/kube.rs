@@ -182,7 +182,13 @@ async fn discovery_auth_nodes_and_storage_classes() {
         .collect();
     assert_eq!(
         names,
-        ["apps", "batch", "networking.k8s.io", "storage.k8s.io"]
+        [
+            "apps",
+            "batch",
+            "networking.k8s.io",
+            "rbac.authorization.k8s.io",
+            "storage.k8s.io"
+        ]
     );
     let core = k.get("/api/v1").await.body;
     let pods = core["resources"]
