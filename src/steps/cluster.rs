@@ -663,6 +663,8 @@ pub async fn platform(
             )),
             _ => {
                 ctx.progress("the platform installer completed").await?;
+                let ingress = apply_route(&client, &ctx.spec, "katonic-platform").await?;
+                ctx.progress(ingress.to_string()).await?;
                 Ok(json!({ "job": format!("{}/{job_name}", manifests::SYSTEM_NAMESPACE) }))
             }
         },
@@ -728,4 +730,40 @@ async fn stream_installer_logs(ctx: &StepContext, client: kube::Client) {
             return;
         }
     }
+}
+
+/// The Ingress of one host (the platform's or an add-on's), applied by the console so host
+/// names and certificates never depend on an image we cannot inspect.
+async fn apply_route(
+    client: &kube::Client,
+    spec: &crate::spec::InstallSpec,
+    ingress_name: &str,
+) -> Result<Applied, StepError> {
+    let routes = manifests::ingress_routes(&spec.domain.fqdn, &spec.addons);
+    let route = routes
+        .into_iter()
+        .find(|r| r.ingress_name == ingress_name)
+        .ok_or_else(|| {
+            StepError::terminal(
+                "AddonDisabled",
+                format!("{ingress_name} is not part of this install's spec"),
+                "Enable the add-on in the spec (clone the install), or skip this step.",
+            )
+        })?;
+    let ingress = manifests::ingresses(std::slice::from_ref(&route))
+        .pop()
+        .ok_or_else(|| StepError::terminal("Internal", "no Ingress built", "Retry the step."))?;
+    apply_namespaced(client, &ingress).await.map_err(kube_error)
+}
+
+/// An add-on's host: its Ingress (the platform installer deploys the add-on itself, told by
+/// the settings ConfigMap).
+pub async fn addon(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    ingress_name: &str,
+) -> Result<Value, StepError> {
+    let client = connect(ctx, arm).await?;
+    let applied = apply_route(&client, &ctx.spec, ingress_name).await?;
+    report(ctx, &[applied]).await
 }

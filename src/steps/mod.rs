@@ -126,6 +126,8 @@ impl StepExecutor for AzureSteps {
             }
             StepId::Dns => cluster::dns_records(ctx).await,
             StepId::Platform => cluster::platform(ctx, &arm, self.timeouts.platform).await,
+            StepId::Superset => cluster::addon(ctx, &arm, "katonic-superset").await,
+            StepId::Airbyte => cluster::addon(ctx, &arm, "katonic-airbyte").await,
             StepId::IngressLoadBalancer => {
                 cluster::ingress_load_balancer(ctx, &arm, self.timeouts.load_balancer).await
             }

@@ -203,6 +203,9 @@ async fn the_sample_install_creates_every_azure_resource_once() {
         "Job/katonic-system/katonic-platform-installer created",
         "installer: ",
         "the platform installer completed",
+        "Ingress/katonic/katonic-platform created",
+        "Ingress/katonic/katonic-superset created",
+        "Ingress/katonic/katonic-airbyte created",
         "connectors-katonic.example.com. 300 IN A 127.",
         "Secret/katonic/katonic-tls created: a self-signed certificate for katonic.example.com, dash-katonic.example.com, connectors-katonic.example.com (trial only",
     ] {
