@@ -51,7 +51,7 @@ pub struct EngineFlags {
     #[arg(long, env = "KATONIC_LOAD_BALANCER_TIMEOUT_SECS")]
     pub load_balancer_timeout: Option<u64>,
 
-    /// Simulate the cluster steps this build does not run yet (TLS, platform, add-ons, DNS,
+    /// Simulate the cluster steps this build does not run yet (uploaded certificates,
     /// verification) while the others go to the configured (real or simulated) Azure.
     #[arg(long)]
     pub rehearse_cluster_steps: bool,
