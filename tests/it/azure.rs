@@ -383,6 +383,55 @@ async fn a_failed_platform_job_streams_its_log_fails_clearly_and_is_replaced_on_
 }
 
 #[tokio::test]
+async fn an_unreachable_api_server_fails_the_cluster_step_clearly_and_resumes() {
+    let world = world().await;
+    world.sim.set_faults(FaultPlan::single(FaultRule::new(
+        "*",
+        "^/kubernetes/",
+        FaultAction::Drop {
+            after_processing: Some(false),
+        },
+    )));
+    let app = console(&world).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    let failed = app.wait_status(&id, &["failed", "succeeded"]).await;
+    let text = log(&app, &id).await;
+    assert_eq!(failed["status"], "failed", "{text}");
+    assert!(
+        text.contains("reaching the API server") && text.contains("Unreachable"),
+        "{text}"
+    );
+    // Resume completes what was left (the GPU pool had not started when the install stopped)
+    // without creating anything completed again.
+    let done_before: Vec<String> = failed["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "succeeded")
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        done_before.iter().any(|s| s == "aks-cluster"),
+        "{done_before:?}"
+    );
+    world.sim.set_faults(FaultPlan::default());
+    world.sim.clear_requests();
+    app.post_form(&format!("/api/v1/installs/{id}/resume"), &[])
+        .await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(done["status"], "succeeded", "{}", log(&app, &id).await);
+    let counts = puts(&world.sim);
+    for path in counts.keys() {
+        assert!(
+            !path.ends_with("/managedclusters/katonic-prod")
+                && !path.contains("/virtualnetworks/")
+                && !path.contains("/storageaccounts/"),
+            "resume re-created {path}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_429_storm_is_ridden_out() {
     let world = world().await;
     world.sim.set_faults(FaultPlan::single(
