@@ -403,11 +403,10 @@ pub async fn tls_self_signed(ctx: &StepContext, arm: &ArmClient) -> Result<Value
     use k8s_openapi::api::core::v1::Secret;
 
     let client = connect(ctx, arm).await?;
-    let hosts: Vec<crate::spec::Fqdn> =
-        manifests::ingress_routes(&ctx.spec.domain.fqdn, &ctx.spec.addons)
-            .into_iter()
-            .map(|r| r.host)
-            .collect();
+    let hosts: Vec<crate::spec::Fqdn> = crate::plan::names::hosts(&ctx.spec)
+        .into_iter()
+        .cloned()
+        .collect();
     let now = time::OffsetDateTime::now_utc();
     let api: Api<Secret> = Api::namespaced(client.clone(), manifests::PLATFORM_NAMESPACE);
     let existing = api.get_opt(manifests::TLS_SECRET).await.map_err(|source| {
@@ -513,11 +512,10 @@ pub async fn dns_records(ctx: &StepContext) -> Result<Value, StepError> {
             "Retry the ingress-load-balancer step, then resume.",
         )
     })?;
-    let hosts: Vec<crate::spec::Fqdn> =
-        manifests::ingress_routes(&ctx.spec.domain.fqdn, &ctx.spec.addons)
-            .into_iter()
-            .map(|r| r.host)
-            .collect();
+    let hosts: Vec<crate::spec::Fqdn> = crate::plan::names::hosts(&ctx.spec)
+        .into_iter()
+        .cloned()
+        .collect();
     let plan = DnsPlan::new(&hosts, None, address, ctx.spec.ingress.load_balancer);
     let zone_kind = if plan.private {
         "Azure Private DNS zone linked to the VNet (or your internal DNS)"
