@@ -403,13 +403,7 @@ async fn an_unreachable_api_server_fails_the_cluster_step_clearly_and_resumes() 
     );
     // Resume completes what was left (the GPU pool had not started when the install stopped)
     // without creating anything completed again.
-    let done_before: Vec<String> = failed["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["status"] == "succeeded")
-        .map(|s| s["id"].as_str().unwrap().to_string())
-        .collect();
+    let done_before = crate::helpers::succeeded_steps(&failed);
     assert!(
         done_before.iter().any(|s| s == "aks-cluster"),
         "{done_before:?}"

@@ -90,13 +90,7 @@ fn kill_dash_nine_mid_step_then_restart_and_resume() {
         step_of(&detail(&first, &id), "aks-cluster")["status"] == "running"
     });
     let before = detail(&first, &id);
-    let done_before: Vec<String> = before["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["status"] == "succeeded")
-        .map(|s| s["id"].as_str().unwrap().to_string())
-        .collect();
+    let done_before = crate::helpers::succeeded_steps(&before);
     assert!(
         done_before.contains(&"network".to_string()),
         "{done_before:?}"

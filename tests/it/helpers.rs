@@ -246,6 +246,17 @@ impl TestApp {
 }
 
 /// A step's field in an install detail's `steps` list.
+/// The ids of the steps an install detail shows as succeeded.
+pub fn succeeded_steps(detail: &serde_json::Value) -> Vec<String> {
+    detail["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "succeeded")
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
 pub fn step<'a>(detail: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     detail["steps"]
         .as_array()
