@@ -225,7 +225,6 @@ pub async fn storage(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
         &sub,
         &path,
         &name,
-        "Microsoft.Storage",
         "Microsoft.Storage/storageAccounts",
         api::STORAGE,
     )
@@ -316,7 +315,6 @@ pub async fn registry(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepE
         &sub,
         &path,
         &name,
-        "Microsoft.ContainerRegistry",
         "Microsoft.ContainerRegistry/registries",
         api::CONTAINER_REGISTRY,
     )
@@ -353,19 +351,19 @@ pub async fn registry(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepE
     }))
 }
 
-/// Global names: free, or already ours (in this resource group).
-#[allow(clippy::too_many_arguments)]
+/// Global names: free, or already ours (in this resource group). `kind` is the resource type
+/// (`Microsoft.Storage/storageAccounts`); its provider answers the name check.
 async fn check_name(
     ctx: &StepContext,
     arm: &ArmClient,
     sub: &str,
     path: &str,
     name: &str,
-    provider: &str,
     kind: &'static str,
     api_version: &str,
 ) -> Result<(), StepError> {
     ctx.guard()?;
+    let provider = kind.split('/').next().unwrap_or(kind);
     if arm
         .get(path, api_version)
         .await

@@ -182,18 +182,8 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     if let Some(identity) = body.get("identity").filter(|v| v.is_object()) {
         registry["identity"] = identity.clone();
     }
-    let is_new = existing.is_none();
     let canonical = registry["id"].as_str().unwrap_or(&id).to_string();
-    match existing {
-        Some(mut r) => {
-            r.body = registry;
-            r.request = body;
-            st.insert(r);
-        }
-        None => st.insert(common::new_resource(
-            ctx, &canonical, REGISTRY, registry, body,
-        )),
-    }
+    let is_new = common::upsert(ctx, st, existing, &canonical, REGISTRY, registry, body);
     common::accept_put(
         ctx,
         st,

@@ -1077,14 +1077,7 @@ fn put_pool(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         if created { "Creating" } else { "Updating" },
         existing.as_ref().map(|r| &r.body),
     );
-    match existing {
-        Some(mut r) => {
-            r.body = pbody;
-            r.request = body;
-            st.insert(r);
-        }
-        None => st.insert(common::new_resource(ctx, &pid, POOL, pbody, body)),
-    }
+    common::upsert(ctx, st, existing, &pid, POOL, pbody, body);
     let op = lro::start(
         ctx,
         st,

@@ -408,6 +408,31 @@ pub(crate) fn accept_delete(
 }
 
 /// A new stored resource.
+/// Store a PUT's result: the existing resource keeps its identity (creation time, private
+/// data) and takes the new body and request; otherwise a new resource. `true` when created.
+pub(crate) fn upsert(
+    ctx: &Ctx<'_>,
+    st: &mut State,
+    existing: Option<Resource>,
+    id: &str,
+    kind: &str,
+    body: Value,
+    request: Value,
+) -> bool {
+    match existing {
+        Some(mut r) => {
+            r.body = body;
+            r.request = request;
+            st.insert(r);
+            false
+        }
+        None => {
+            st.insert(new_resource(ctx, id, kind, body, request));
+            true
+        }
+    }
+}
+
 pub(crate) fn new_resource(
     ctx: &Ctx<'_>,
     id: &str,

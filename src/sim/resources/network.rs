@@ -422,15 +422,7 @@ fn put_vnet(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     if let Some(t) = tags {
         vnet["tags"] = t;
     }
-    let created = existing.is_none();
-    match existing {
-        Some(mut r) => {
-            r.body = vnet;
-            r.request = body;
-            st.insert(r);
-        }
-        None => st.insert(common::new_resource(ctx, &canonical_id, VNET, vnet, body)),
-    }
+    let created = common::upsert(ctx, st, existing, &canonical_id, VNET, vnet, body);
     common::accept_put(
         ctx,
         st,

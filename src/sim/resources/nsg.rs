@@ -387,15 +387,7 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     if let Some(t) = tags {
         nsg["tags"] = t;
     }
-    let created = existing.is_none();
-    match existing {
-        Some(mut r) => {
-            r.body = nsg;
-            r.request = body;
-            st.insert(r);
-        }
-        None => st.insert(common::new_resource(ctx, &canonical_id, NSG, nsg, body)),
-    }
+    let created = common::upsert(ctx, st, existing, &canonical_id, NSG, nsg, body);
     common::accept_put(
         ctx,
         st,

@@ -510,21 +510,15 @@ fn child(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, kind: &str) -> ArmResult {
                 "etag": quoted_etag(),
                 "properties": props,
             });
-            let created = existing.is_none();
-            match existing {
-                Some(mut r) => {
-                    r.body = resource.clone();
-                    r.request = body;
-                    st.insert(r);
-                }
-                None => st.insert(common::new_resource(
-                    ctx,
-                    &canonical_id,
-                    kind,
-                    resource.clone(),
-                    body,
-                )),
-            }
+            let created = common::upsert(
+                ctx,
+                st,
+                existing,
+                &canonical_id,
+                kind,
+                resource.clone(),
+                body,
+            );
             Ok(Reply::json(
                 if created {
                     StatusCode::CREATED
