@@ -51,8 +51,13 @@ pub struct EngineFlags {
     #[arg(long, env = "KATONIC_LOAD_BALANCER_TIMEOUT_SECS")]
     pub load_balancer_timeout: Option<u64>,
 
-    /// Simulate the cluster steps this build does not run yet (uploaded certificates,
-    /// verification) while the others go to the configured (real or simulated) Azure.
+    /// Port the verification expects the ingress's HTTPS on (443; a standalone simulator's
+    /// env file sets its own, as it cannot take 443 without root).
+    #[arg(long, env = "KATONIC_INGRESS_HTTPS_PORT", default_value_t = 443)]
+    pub ingress_https_port: u16,
+
+    /// Simulate the cluster steps this build does not run yet while the others go to the
+    /// configured (real or simulated) Azure.
     #[arg(long)]
     pub rehearse_cluster_steps: bool,
 }

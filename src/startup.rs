@@ -78,7 +78,8 @@ impl Engine {
                 subscriptions: sim.subscriptions(),
                 inner: Arc::new(
                     crate::steps::AzureSteps::new(arm, rehearsed())
-                        .with_timeouts(timeouts(flags, Some(flags.time_scale))),
+                        .with_timeouts(timeouts(flags, Some(flags.time_scale)))
+                        .with_verify(simulated_verify(&sim)),
                 ),
             });
             return Ok(Engine {
@@ -96,6 +97,10 @@ impl Engine {
             &arm.clone().with_secret_from_env(),
             rest,
             timeouts(flags, None),
+            crate::steps::VerifySettings {
+                https_port: flags.ingress_https_port,
+                ..Default::default()
+            },
         );
         Ok(Engine {
             executor,
@@ -128,6 +133,15 @@ impl StepExecutor for InOwnSubscription {
                 )
             })?;
         self.inner.run(ctx).await
+    }
+}
+
+/// Verification against a simulator: its load balancers answer HTTPS on its own port (it cannot
+/// take 443 without root).
+pub fn simulated_verify(sim: &crate::sim::SimHandle) -> crate::steps::VerifySettings {
+    crate::steps::VerifySettings {
+        https_port: sim.ingress_https_port(),
+        ..Default::default()
     }
 }
 

@@ -9,6 +9,7 @@ pub mod apply;
 pub mod dns;
 pub mod manifests;
 pub mod tls;
+pub mod verify;
 
 /// The one field manager for every server-side apply the console makes: re-applying the same
 /// objects is then a no-op, and a conflict names whoever else changed a field we own.

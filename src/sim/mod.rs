@@ -171,7 +171,8 @@ impl SimHandle {
              KATONIC_ARM_ENDPOINT={}\n\
              KATONIC_AUTHORITY_HOST={}\n\
              KATONIC_CA_FILE={}\n\
-             KATONIC_SIM_INGRESS_PORT={}\n",
+             KATONIC_SIM_INGRESS_PORT={}\n\
+             KATONIC_INGRESS_HTTPS_PORT={}\n",
             self.arm_endpoint,
             self.tenant_id,
             self.client_id,
@@ -180,6 +181,7 @@ impl SimHandle {
             self.arm_endpoint,
             self.authority_host,
             self.ca_file.display(),
+            self.shared.ingress_port,
             self.shared.ingress_port
         )
     }

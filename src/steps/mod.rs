@@ -10,8 +10,10 @@ mod errors;
 pub mod names;
 mod preflight;
 mod resources;
+mod verify;
 
 pub use errors::step_error;
+pub use verify::VerifySettings;
 
 use crate::azure::ArmClient;
 use crate::plan::StepId;
@@ -23,6 +25,7 @@ pub struct AzureSteps {
     arm: ArmClient,
     rest: Arc<dyn StepExecutor>,
     timeouts: ClusterTimeouts,
+    verify: VerifySettings,
 }
 
 /// How long the cluster steps wait for Kubernetes to reach a state before failing the step.
@@ -32,6 +35,9 @@ pub struct ClusterTimeouts {
     pub load_balancer: std::time::Duration,
     /// The vendor's installer takes 20-40 minutes; two hours means something is stuck.
     pub platform: std::time::Duration,
+    /// Failing verification checks are retried this long: the platform's pods may still be
+    /// starting when its installer Job ends, and new DNS records take a while to be seen.
+    pub verify: std::time::Duration,
 }
 
 impl Default for ClusterTimeouts {
@@ -39,6 +45,7 @@ impl Default for ClusterTimeouts {
         ClusterTimeouts {
             load_balancer: std::time::Duration::from_secs(10 * 60),
             platform: std::time::Duration::from_secs(2 * 60 * 60),
+            verify: std::time::Duration::from_secs(10 * 60),
         }
     }
 }
@@ -55,6 +62,7 @@ impl ClusterTimeouts {
         ClusterTimeouts {
             load_balancer: scale(d.load_balancer),
             platform: scale(d.platform),
+            verify: scale(d.verify),
         }
     }
 }
@@ -65,11 +73,17 @@ impl AzureSteps {
             arm,
             rest,
             timeouts: ClusterTimeouts::default(),
+            verify: VerifySettings::default(),
         }
     }
 
     pub fn with_timeouts(mut self, timeouts: ClusterTimeouts) -> Self {
         self.timeouts = timeouts;
+        self
+    }
+
+    pub fn with_verify(mut self, verify: VerifySettings) -> Self {
+        self.verify = verify;
         self
     }
 
@@ -79,9 +93,14 @@ impl AzureSteps {
         settings: &crate::azure::ArmSettings,
         rest: Arc<dyn StepExecutor>,
         timeouts: ClusterTimeouts,
+        verify: VerifySettings,
     ) -> Arc<dyn StepExecutor> {
         match ArmClient::new(settings) {
-            Ok(arm) => Arc::new(AzureSteps::new(arm, rest).with_timeouts(timeouts)),
+            Ok(arm) => Arc::new(
+                AzureSteps::new(arm, rest)
+                    .with_timeouts(timeouts)
+                    .with_verify(verify),
+            ),
             Err(e) => Arc::new(Misconfigured(e.to_string())),
         }
     }
@@ -131,6 +150,7 @@ impl StepExecutor for AzureSteps {
             StepId::IngressLoadBalancer => {
                 cluster::ingress_load_balancer(ctx, &arm, self.timeouts.load_balancer).await
             }
+            StepId::Verify => verify::run(ctx, &arm, &self.verify, self.timeouts.verify).await,
             _ => self.rest.run(ctx).await,
         }
     }

@@ -163,6 +163,10 @@ struct StepDetail {
     status: crate::store::StepStatus,
     depends_on: Vec<String>,
     attempt: i64,
+    /// What the step recorded (resource ids, addresses, the verification report); never
+    /// secrets: steps keep those out of their outputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outputs: Option<serde_json::Value>,
 }
 
 impl From<StepRecord> for StepDetail {
@@ -173,6 +177,7 @@ impl From<StepRecord> for StepDetail {
             status: s.status,
             depends_on: s.depends_on,
             attempt: s.attempt,
+            outputs: s.outputs,
         }
     }
 }

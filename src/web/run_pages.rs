@@ -23,6 +23,23 @@ pub struct RunPage {
     pub last_seq: i64,
     pub steps: Vec<StepPage>,
     pub events: Vec<EventLine>,
+    /// The verification step's report, once it has one.
+    pub verification: Option<Verification>,
+}
+
+/// The verification report as the install page shows it.
+pub struct Verification {
+    pub address: String,
+    pub checks: Vec<crate::cluster::verify::Check>,
+}
+
+impl Verification {
+    fn from_outputs(outputs: &serde_json::Value) -> Option<Verification> {
+        Some(Verification {
+            address: outputs.get("address")?.as_str()?.to_string(),
+            checks: serde_json::from_value(outputs.get("checks")?.clone()).ok()?,
+        })
+    }
 }
 
 pub struct StepPage {
@@ -67,7 +84,13 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
             log,
         });
     }
+    let verification = records
+        .iter()
+        .find(|r| r.step_id == crate::plan::StepId::Verify.as_str())
+        .and_then(|r| r.outputs.as_ref())
+        .and_then(Verification::from_outputs);
     Ok(Some(RunPage {
+        verification,
         header_html: render_fragment(&HeaderFragment {
             oob: false,
             h: &header,

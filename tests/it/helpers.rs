@@ -92,6 +92,7 @@ impl TestApp {
                 faults: None,
                 step_script: None,
                 load_balancer_timeout: None,
+                ingress_https_port: 443,
                 rehearse_cluster_steps: false,
             },
             arm: no_azure(),
@@ -211,7 +212,7 @@ impl TestApp {
     /// Wait (up to 20 s, a liveness bound, not a speed check) until the install's status is
     /// one of `statuses`; returns the detail.
     pub async fn wait_status(&self, id: &str, statuses: &[&str]) -> serde_json::Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
             let detail = self.detail(id).await;
             if statuses.iter().any(|s| detail["status"] == *s) {
@@ -219,7 +220,7 @@ impl TestApp {
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "install {id} never reached {statuses:?}: it is {}; steps {}",
+                "install {id} never reached {statuses:?}: it is {}; steps {}\nlog:\n{}",
                 detail["status"],
                 detail["steps"]
                     .as_array()
@@ -228,6 +229,11 @@ impl TestApp {
                         .map(|s| format!("{}={}#{}", s["id"], s["status"], s["attempt"]))
                         .collect::<Vec<_>>()
                         .join(" "))
+                    .unwrap_or_default(),
+                self.get(&format!("/api/v1/installs/{id}/logs"))
+                    .await
+                    .text()
+                    .await
                     .unwrap_or_default()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;

@@ -8,6 +8,7 @@ mod api;
 mod az_cli;
 mod azure;
 mod cli;
+mod cluster;
 mod crash;
 mod engine;
 mod helpers;

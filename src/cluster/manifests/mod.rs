@@ -9,6 +9,7 @@ mod namespaces;
 mod network_policy;
 mod platform;
 mod storage;
+mod verify;
 
 pub use ingress::{
     HostRoute, LoadBalancerFrontend, ingress_routes, ingresses, load_balancer_service,
@@ -21,6 +22,10 @@ pub use platform::{
 };
 pub use storage::{
     SHARED_CLASS, STANDARD_CLASS, SharedFilesAccount, is_default, storage_classes, undefault_patch,
+};
+pub use verify::{
+    STORAGE_PROBE, VERIFY_COMPONENT, VERIFY_IMAGE, claim, claim_name, pool_probe, pool_probe_name,
+    storage_probe,
 };
 
 use std::collections::BTreeMap;
@@ -109,7 +114,26 @@ pub fn render_all(
         out.push(typed(&ingress)?);
     }
     out.push(typed(&platform_job(&ctx.installer))?);
+    // The verification's throw-away objects (deleted after the check).
+    for (class, mode) in verification_claims(spec) {
+        out.push(typed(&claim(class, mode))?);
+    }
+    let classes: Vec<&str> = verification_claims(spec).iter().map(|(c, _)| *c).collect();
+    out.push(typed(&storage_probe(&classes))?);
+    for pool in spec.cluster.node_pools.iter() {
+        out.push(typed(&pool_probe(pool))?);
+    }
     Ok(out)
+}
+
+/// The storage classes the verification claims a volume of, with the access mode the platform
+/// uses each for: block disks are single-writer, the Azure Files share is shared.
+pub fn verification_claims(spec: &InstallSpec) -> Vec<(&'static str, &'static str)> {
+    let mut claims = vec![(STANDARD_CLASS, "ReadWriteOnce")];
+    if spec.storage.shared_files {
+        claims.push((SHARED_CLASS, "ReadWriteMany"));
+    }
+    claims
 }
 
 /// Labels every object the console creates carries, so an admin can find them with one selector.

@@ -160,6 +160,45 @@ pub fn self_signed(hosts: &[Fqdn], now: OffsetDateTime) -> Result<TlsMaterial, G
     })
 }
 
+/// What a served certificate says about itself: its names and validity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeafFacts {
+    pub names: Vec<String>,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+}
+
+impl LeafFacts {
+    /// Read a DER certificate; `None` when it does not parse.
+    pub fn from_der(der: &[u8]) -> Option<LeafFacts> {
+        let (_, cert) = X509Certificate::from_der(der).ok()?;
+        let validity = cert.validity();
+        Some(LeafFacts {
+            names: dns_names(&cert),
+            not_before: validity.not_before.to_datetime(),
+            not_after: validity.not_after.to_datetime(),
+        })
+    }
+
+    /// Whether a browser would accept these names for `host` (RFC 6125 wildcard rules).
+    pub fn covers(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.names.iter().any(|name| covers(name, &host))
+    }
+
+    pub fn valid_at(&self, now: OffsetDateTime) -> bool {
+        self.not_before <= now && now < self.not_after
+    }
+}
+
+/// The leaf (first certificate) of a PEM chain, DER-encoded.
+pub fn leaf_der(cert_chain_pem: &[u8]) -> Option<Vec<u8>> {
+    CertificateDer::pem_slice_iter(cert_chain_pem)
+        .next()?
+        .ok()
+        .map(|der| der.as_ref().to_vec())
+}
+
 fn dns_names(cert: &X509Certificate<'_>) -> Vec<String> {
     let from_san: Vec<String> = cert
         .subject_alternative_name()

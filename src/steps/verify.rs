@@ -1,0 +1,440 @@
+//! The last step: the install checked the way its users will meet it. Each host resolves to the
+//! load balancer and answers HTTPS there with the platform's certificate; the platform's health
+//! endpoint answers; a volume of each storage class binds; a pod schedules on each labelled pool.
+//! The report (every check, with its verdict) is the step's output and the install page's.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret};
+use kube::api::{Api, DeleteParams};
+use serde_json::{Value, json};
+
+use super::cluster::{connect, kube_error};
+use crate::azure::ArmClient;
+use crate::cluster::access::Resolve;
+use crate::cluster::apply::{KubeFailure, apply_namespaced};
+use crate::cluster::manifests;
+use crate::cluster::verify::{self, Check, Verdict};
+use crate::events::Level;
+use crate::plan::StepId;
+use crate::worker::{StepContext, StepError};
+
+/// Where and how the verification looks. How long it retries failing checks is
+/// [`ClusterTimeouts::verify`](super::ClusterTimeouts).
+#[derive(Clone)]
+pub struct VerifySettings {
+    /// Port of the ingress's HTTPS listener (443; the simulator's own port in rehearsals).
+    pub https_port: u16,
+    /// How host names are looked up (the jumphost's DNS; the simulator's zones in rehearsals).
+    pub resolver: Arc<dyn Resolve>,
+}
+
+impl Default for VerifySettings {
+    fn default() -> Self {
+        VerifySettings {
+            https_port: 443,
+            resolver: Arc::new(crate::cluster::access::SystemResolver),
+        }
+    }
+}
+
+pub async fn run(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    settings: &VerifySettings,
+    patience: Duration,
+) -> Result<Value, StepError> {
+    let client = connect(ctx, arm).await?;
+    let address: IpAddr = super::output(ctx, StepId::IngressLoadBalancer, "address")?
+        .parse()
+        .map_err(|_| {
+            StepError::terminal(
+                "missing-output",
+                "the load balancer's recorded address is not an IP address",
+                "Retry step ingress-load-balancer, then resume.",
+            )
+        })?;
+    let expected_leaf = served_certificate(&client).await?;
+    let deadline = tokio::time::Instant::now() + patience;
+    let poll = (patience / 30).clamp(Duration::from_millis(200), Duration::from_secs(10));
+
+    // Independent: both wait on the same deadline side by side.
+    let (endpoints, workloads) = tokio::join!(
+        endpoint_checks(ctx, settings, address, &expected_leaf, deadline, poll),
+        workload_checks(ctx, &client, deadline, poll),
+    );
+    let mut checks = endpoints?;
+    checks.extend(workloads?);
+
+    let failed: Vec<&Check> = checks
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .collect();
+    let warned = checks.iter().filter(|c| c.verdict == Verdict::Warn).count();
+    if !failed.is_empty() {
+        let summary: Vec<String> = failed
+            .iter()
+            .map(|c| format!("{} {}: {}", c.kind, c.subject, c.detail))
+            .collect();
+        return Err(StepError::terminal(
+            "VerificationFailed",
+            format!(
+                "{} of {} checks failed: {}",
+                failed.len(),
+                checks.len(),
+                summary.join("; ")
+            ),
+            "Fix what each failed check names, then resume: only the verification runs again.",
+        ));
+    }
+    ctx.progress(format!(
+        "verified: {} checks passed{}",
+        checks.iter().filter(|c| c.verdict == Verdict::Pass).count(),
+        if warned > 0 {
+            format!(", {warned} warning(s)")
+        } else {
+            String::new()
+        }
+    ))
+    .await?;
+    Ok(json!({ "address": address.to_string(), "checks": checks }))
+}
+
+/// The certificate in the platform's TLS secret: what every host must serve.
+async fn served_certificate(client: &kube::Client) -> Result<Option<Vec<u8>>, StepError> {
+    let api: Api<Secret> = Api::namespaced(client.clone(), manifests::PLATFORM_NAMESPACE);
+    let secret = api.get_opt(manifests::TLS_SECRET).await.map_err(|source| {
+        kube_error(KubeFailure {
+            action: "reading",
+            object: format!(
+                "Secret/{}/{}",
+                manifests::PLATFORM_NAMESPACE,
+                manifests::TLS_SECRET
+            ),
+            source,
+        })
+    })?;
+    Ok(secret
+        .and_then(|s| s.data)
+        .and_then(|d| d.get("tls.crt").cloned())
+        .and_then(|crt| crate::cluster::tls::leaf_der(&crt.0)))
+}
+
+/// DNS, HTTPS and health for every host, in rounds: hosts still failing are asked again until
+/// they pass or `deadline` passes.
+async fn endpoint_checks(
+    ctx: &StepContext,
+    settings: &VerifySettings,
+    address: IpAddr,
+    expected_leaf: &Option<Vec<u8>>,
+    deadline: tokio::time::Instant,
+    poll: Duration,
+) -> Result<Vec<Check>, StepError> {
+    let zone = ctx
+        .outputs
+        .get(&StepId::Dns)
+        .and_then(|o| o.get("zone"))
+        .and_then(Value::as_str)
+        .map_or_else(|| "your DNS".to_string(), |z| format!("zone {z}"));
+    let hosts: Vec<String> = crate::plan::names::hosts(&ctx.spec)
+        .into_iter()
+        .map(|h| h.as_str().to_string())
+        .collect();
+    let mut dns = Vec::new();
+    for host in &hosts {
+        dns.push(verify::dns(settings.resolver.as_ref(), host, address, &zone).await);
+    }
+    let mut answers: Vec<Vec<Check>> = vec![Vec::new(); hosts.len()];
+    let mut round = 0;
+    loop {
+        ctx.guard()?;
+        round += 1;
+        for (i, host) in hosts.iter().enumerate() {
+            if round > 1 && !failing(&answers[i]) {
+                continue;
+            }
+            // The health endpoint is the platform's, on its own domain (the first host).
+            answers[i] = https_checks(settings, address, host, expected_leaf, i == 0).await;
+        }
+        let still: Vec<&Check> = answers
+            .iter()
+            .flatten()
+            .filter(|c| c.verdict == Verdict::Fail)
+            .collect();
+        let Some(first) = still.first() else { break };
+        if tokio::time::Instant::now() + poll > deadline {
+            break;
+        }
+        if round == 1 {
+            ctx.progress(format!(
+                "{} check(s) not passing yet, retrying ({first})",
+                still.len()
+            ))
+            .await?;
+        }
+        wait(ctx, poll).await?;
+    }
+    let mut checks = Vec::new();
+    for (dns, answers) in dns.into_iter().zip(answers) {
+        checks.push(dns);
+        checks.extend(answers);
+    }
+    for check in &checks {
+        report(ctx, check).await?;
+    }
+    Ok(checks)
+}
+
+fn failing(checks: &[Check]) -> bool {
+    checks.iter().any(|c| c.verdict == Verdict::Fail)
+}
+
+/// HTTPS at `/` for `host`, and the health endpoint when `with_health`.
+async fn https_checks(
+    settings: &VerifySettings,
+    address: IpAddr,
+    host: &str,
+    expected_leaf: &Option<Vec<u8>>,
+    with_health: bool,
+) -> Vec<Check> {
+    let target = SocketAddr::new(address, settings.https_port);
+    let answer = verify::fetch(address, settings.https_port, host, "/").await;
+    let now = time::OffsetDateTime::now_utc();
+    let mut checks = vec![verify::https(
+        host,
+        target,
+        &answer,
+        expected_leaf.as_deref(),
+        now,
+    )];
+    if with_health {
+        let answer =
+            verify::fetch(address, settings.https_port, host, manifests::HEALTH_PATH).await;
+        checks.push(verify::health(host, manifests::HEALTH_PATH, &answer));
+    }
+    checks
+}
+
+/// A claim per storage class bound by a pod on the platform pool; a pod on each labelled pool.
+/// The objects are deleted afterwards, whatever the outcome.
+async fn workload_checks(
+    ctx: &StepContext,
+    client: &kube::Client,
+    deadline: tokio::time::Instant,
+    poll: Duration,
+) -> Result<Vec<Check>, StepError> {
+    let claims = manifests::verification_claims(&ctx.spec);
+    let mut pods: Vec<(String, Option<String>)> = Vec::new();
+    for (class, mode) in &claims {
+        apply(ctx, client, &manifests::claim(class, mode)).await?;
+    }
+    let classes: Vec<&str> = claims.iter().map(|(c, _)| *c).collect();
+    apply(ctx, client, &manifests::storage_probe(&classes)).await?;
+    let mut skipped = Vec::new();
+    for pool in ctx.spec.cluster.node_pools.iter() {
+        let has_nodes = pool_has_nodes(client, pool.name.as_ref()).await?;
+        if !has_nodes && pool.scale.min() == 0 {
+            skipped.push(Check::new(
+                "scheduling",
+                &format!("pool {}", pool.name),
+                Verdict::Skipped,
+                "scales from 0 and has no node now: a probe pod would start a VM (at cost); \
+                 its label and taint are set on the pool",
+            ));
+            continue;
+        }
+        let probe = manifests::pool_probe(pool);
+        apply(ctx, client, &probe).await?;
+        pods.push((
+            manifests::pool_probe_name(pool),
+            Some(pool.name.to_string()),
+        ));
+    }
+    pods.push((manifests::STORAGE_PROBE.to_string(), None));
+
+    let pod_api: Api<Pod> = Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
+    let claim_api: Api<PersistentVolumeClaim> =
+        Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
+    let result = async {
+        let mut checks = Vec::new();
+        for (name, pool) in &pods {
+            let Some(pool) = pool else { continue };
+            let check = loop {
+                ctx.guard()?;
+                let pod = pod_api.get_opt(name).await.map_err(|source| {
+                    kube_error(KubeFailure {
+                        action: "reading",
+                        object: format!("Pod/{}/{name}", manifests::SYSTEM_NAMESPACE),
+                        source,
+                    })
+                })?;
+                match scheduled(pod.as_ref()) {
+                    Ok(node) => {
+                        break Check::new(
+                            "scheduling",
+                            &format!("pool {pool}"),
+                            Verdict::Pass,
+                            format!("a pod selecting its label scheduled on {node}"),
+                        );
+                    }
+                    Err(reason) if tokio::time::Instant::now() + poll > deadline => {
+                        break Check::new(
+                            "scheduling",
+                            &format!("pool {pool}"),
+                            Verdict::Fail,
+                            format!(
+                                "a pod selecting its label did not schedule: {reason}. Check the \
+                                 pool's nodes (kubectl get nodes -l kubernetes.azure.com/agentpool={pool}) \
+                                 and their katonic.ai/node-pool label"
+                            ),
+                        );
+                    }
+                    Err(_) => wait(ctx, poll).await?,
+                }
+            };
+            report(ctx, &check).await?;
+            checks.push(check);
+        }
+        for (class, _) in &claims {
+            let name = manifests::claim_name(class);
+            let check = loop {
+                ctx.guard()?;
+                let claim = claim_api.get_opt(&name).await.map_err(|source| {
+                    kube_error(KubeFailure {
+                        action: "reading",
+                        object: format!("PersistentVolumeClaim/{}/{name}", manifests::SYSTEM_NAMESPACE),
+                        source,
+                    })
+                })?;
+                let phase = claim
+                    .as_ref()
+                    .and_then(|c| c.status.as_ref())
+                    .and_then(|s| s.phase.clone())
+                    .unwrap_or_else(|| "missing".into());
+                if phase == "Bound" {
+                    let volume = claim
+                        .and_then(|c| c.spec)
+                        .and_then(|s| s.volume_name)
+                        .unwrap_or_default();
+                    break Check::new(
+                        "storage",
+                        &format!("class {class}"),
+                        Verdict::Pass,
+                        format!("a 1 GiB claim bound (volume {volume})"),
+                    );
+                }
+                if tokio::time::Instant::now() + poll > deadline {
+                    break Check::new(
+                        "storage",
+                        &format!("class {class}"),
+                        Verdict::Fail,
+                        format!(
+                            "a 1 GiB claim stayed {phase}: see `kubectl describe pvc -n {} {name}` \
+                             (CSI driver, storage account access, disk quota)",
+                            manifests::SYSTEM_NAMESPACE
+                        ),
+                    );
+                }
+                wait(ctx, poll).await?;
+            };
+            report(ctx, &check).await?;
+            checks.push(check);
+        }
+        for check in &skipped {
+            report(ctx, check).await?;
+        }
+        checks.extend(skipped);
+        Ok::<_, StepError>(checks)
+    }
+    .await;
+    // Clean up even after a failure: probes left behind would hold disks and node capacity.
+    let gone = DeleteParams::default().grace_period(0);
+    for (name, _) in &pods {
+        if let Err(e) = pod_api.delete(name, &gone).await
+            && !is_not_found(&e)
+        {
+            ctx.log(Level::Warn, format!("could not delete pod {name}: {e}"))
+                .await?;
+        }
+    }
+    for (class, _) in &claims {
+        let name = manifests::claim_name(class);
+        if let Err(e) = claim_api.delete(&name, &gone).await
+            && !is_not_found(&e)
+        {
+            ctx.log(Level::Warn, format!("could not delete claim {name}: {e}"))
+                .await?;
+        }
+    }
+    result
+}
+
+fn is_not_found(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(status) if status.code == 404)
+}
+
+async fn apply<K>(ctx: &StepContext, client: &kube::Client, object: &K) -> Result<(), StepError>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + Clone
+        + std::fmt::Debug,
+{
+    ctx.guard()?;
+    apply_namespaced(client, object).await.map_err(kube_error)?;
+    Ok(())
+}
+
+async fn pool_has_nodes(client: &kube::Client, pool: &str) -> Result<bool, StepError> {
+    let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(client.clone());
+    let found = nodes
+        .list(
+            &kube::api::ListParams::default()
+                .labels(&format!("kubernetes.azure.com/agentpool={pool}")),
+        )
+        .await
+        .map_err(|source| {
+            kube_error(KubeFailure {
+                action: "listing the nodes of",
+                object: format!("pool {pool}"),
+                source,
+            })
+        })?;
+    Ok(!found.items.is_empty())
+}
+
+/// The node a pod was scheduled on, or why it is not (the scheduler's message).
+fn scheduled(pod: Option<&Pod>) -> Result<String, String> {
+    let Some(pod) = pod else {
+        return Err("the probe pod is gone".into());
+    };
+    if let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.clone()) {
+        return Ok(node);
+    }
+    Err(pod
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|c| c.iter().find(|c| c.type_ == "PodScheduled"))
+        .and_then(|c| c.message.clone())
+        .unwrap_or_else(|| "pending".into()))
+}
+
+async fn report(ctx: &StepContext, check: &Check) -> Result<(), StepError> {
+    let level = match check.verdict {
+        Verdict::Pass | Verdict::Skipped => Level::Info,
+        Verdict::Warn => Level::Warn,
+        Verdict::Fail => Level::Error,
+    };
+    ctx.log(level, check.to_string()).await
+}
+
+async fn wait(ctx: &StepContext, poll: Duration) -> Result<(), StepError> {
+    tokio::select! {
+        () = tokio::time::sleep(poll) => Ok(()),
+        () = ctx.stopped() => Err(StepError::Stopped),
+    }
+}

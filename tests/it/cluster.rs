@@ -1,0 +1,357 @@
+//! The cluster side of a full simulated install: the verification report, what `kubectl`
+//! reads back, the install variants (lean: no shared storage, no add-ons), and verification
+//! that fails when the cluster is broken after the install.
+
+use crate::azure::{World, console, log, sample, start, world};
+use crate::helpers::step;
+use katonic_console::azure::ArmClient;
+use katonic_console::startup::simulator_settings;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The admin kubeconfig of the sample cluster, fetched the way the console does.
+async fn admin_kubeconfig(world: &World) -> String {
+    use base64::Engine;
+    let arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
+    let path = format!(
+        "/subscriptions/{}/resourceGroups/rg-katonic-prod/providers/Microsoft.ContainerService/managedClusters/katonic-prod/listClusterAdminCredential",
+        world.sim.subscription_id
+    );
+    let answer = arm
+        .call(reqwest::Method::POST, &path, "2025-10-01", None)
+        .await
+        .unwrap();
+    let body = answer.body.unwrap();
+    let encoded = body["kubeconfigs"][0]["value"].as_str().unwrap();
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+fn checks(detail: &Value) -> Vec<Value> {
+    step(detail, "verify")["outputs"]["checks"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn verdict(checks: &[Value], kind: &str, subject: &str) -> String {
+    checks
+        .iter()
+        .find(|c| c["kind"] == kind && c["subject"] == subject)
+        .map(|c| c["verdict"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| format!("no {kind} check of {subject} in {checks:#?}"))
+}
+
+#[tokio::test]
+async fn a_full_install_is_verified_from_outside_and_reads_back_with_kubectl() {
+    let world = world().await;
+    let app = console(&world).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    let detail = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(detail["status"], "succeeded", "{}", log(&app, &id).await);
+
+    // The report: every host answers HTTPS with the platform's certificate, the platform is
+    // healthy, both storage classes bind, both populated pools schedule, the GPU pool (min 0)
+    // is skipped rather than scaled up.
+    let checks = checks(&detail);
+    for host in [
+        "katonic.example.com",
+        "dash-katonic.example.com",
+        "connectors-katonic.example.com",
+    ] {
+        assert_eq!(verdict(&checks, "https", host), "pass", "{checks:#?}");
+        // The sample names no DNS zone and nothing publishes the records: a warning, with
+        // the record to create.
+        assert_eq!(verdict(&checks, "dns", host), "warn", "{checks:#?}");
+    }
+    assert_eq!(verdict(&checks, "health", "katonic.example.com"), "pass");
+    assert_eq!(verdict(&checks, "storage", "class kfs"), "pass");
+    assert_eq!(verdict(&checks, "storage", "class kfs-shared"), "pass");
+    assert_eq!(verdict(&checks, "scheduling", "pool platform"), "pass");
+    assert_eq!(verdict(&checks, "scheduling", "pool compute"), "pass");
+    assert_eq!(verdict(&checks, "scheduling", "pool gpu"), "skipped");
+
+    // The install page shows the report.
+    let page = app
+        .get(&format!("/installs/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"verification\""), "{page}");
+    assert!(
+        page.contains("a 1 GiB claim bound"),
+        "the storage check is not on the page"
+    );
+
+    kubectl_reads_back(&world).await;
+}
+
+/// What a full install leaves in the cluster, read with Debian's `kubectl` (CI installs it).
+async fn kubectl_reads_back(world: &World) {
+    if std::process::Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "kubectl is not on PATH in CI: .ci/run installs Debian's kubernetes-client"
+        );
+        eprintln!("skipped the kubectl read-back: kubectl is not on PATH");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, admin_kubeconfig(world).await).unwrap();
+    let kubectl = Kubectl {
+        kubeconfig,
+        home: dir.path().to_path_buf(),
+    };
+
+    let kfs = kubectl.json(&["get", "storageclass", "kfs"]).await;
+    assert_eq!(kfs["provisioner"], "disk.csi.azure.com");
+    assert_eq!(kfs["parameters"]["skuname"], "StandardSSD_LRS");
+    assert_eq!(kfs["volumeBindingMode"], "WaitForFirstConsumer");
+    assert_eq!(kfs["allowVolumeExpansion"], true);
+    assert_eq!(kfs["reclaimPolicy"], "Delete");
+    let classes = kubectl.json(&["get", "storageclass"]).await;
+    let defaults: Vec<&str> = classes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"] == "true"
+        })
+        .map(|c| c["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(defaults, ["kfs"], "kfs must be the only default class");
+    let shared = kubectl.json(&["get", "storageclass", "kfs-shared"]).await;
+    assert_eq!(shared["provisioner"], "file.csi.azure.com");
+
+    for ns in ["katonic", "katonic-system", "katonic-ingress"] {
+        let namespace = kubectl.json(&["get", "namespace", ns]).await;
+        assert_eq!(namespace["status"]["phase"], "Active", "{ns}");
+        let policies = kubectl
+            .json(&["get", "networkpolicy", "-n", ns, "default-deny-ingress"])
+            .await;
+        assert_eq!(policies["spec"]["policyTypes"][0], "Ingress", "{ns}");
+    }
+    for (pool, at_least) in [("platform", 2), ("compute", 1)] {
+        let nodes = kubectl
+            .json(&[
+                "get",
+                "nodes",
+                "-l",
+                &format!("katonic.ai/node-pool={pool}"),
+            ])
+            .await;
+        assert!(
+            nodes["items"].as_array().unwrap().len() >= at_least,
+            "pool {pool}: {nodes}"
+        );
+    }
+    let service = kubectl
+        .json(&[
+            "get",
+            "service",
+            "-n",
+            "katonic-ingress",
+            "katonic-ingress-lb",
+        ])
+        .await;
+    assert_eq!(service["spec"]["type"], "LoadBalancer");
+    assert_eq!(
+        service["metadata"]["annotations"]["service.beta.kubernetes.io/azure-load-balancer-internal"],
+        "true"
+    );
+    assert!(
+        service["status"]["loadBalancer"]["ingress"][0]["ip"]
+            .as_str()
+            .is_some_and(|ip| ip.starts_with("127.77.")),
+        "{service}"
+    );
+    let secret = kubectl
+        .json(&["get", "secret", "-n", "katonic", "katonic-tls"])
+        .await;
+    assert_eq!(secret["type"], "kubernetes.io/tls");
+    let ingresses = kubectl.json(&["get", "ingress", "-n", "katonic"]).await;
+    let mut hosts: Vec<&str> = ingresses["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["spec"]["rules"][0]["host"].as_str().unwrap())
+        .collect();
+    hosts.sort_unstable();
+    assert_eq!(
+        hosts,
+        [
+            "connectors-katonic.example.com",
+            "dash-katonic.example.com",
+            "katonic.example.com"
+        ]
+    );
+    let job = kubectl
+        .json(&[
+            "get",
+            "job",
+            "-n",
+            "katonic-system",
+            "katonic-platform-installer",
+        ])
+        .await;
+    assert_eq!(job["status"]["succeeded"], 1, "{job}");
+    // The verification cleaned up after itself.
+    let probes = kubectl
+        .json(&[
+            "get",
+            "pods,pvc",
+            "-n",
+            "katonic-system",
+            "-l",
+            "app.kubernetes.io/component=verification",
+        ])
+        .await;
+    assert_eq!(probes["items"], serde_json::json!([]), "{probes}");
+    let described = kubectl
+        .text(&["describe", "ingress", "-n", "katonic", "katonic-superset"])
+        .await;
+    assert!(
+        described.contains("dash-katonic.example.com"),
+        "{described}"
+    );
+}
+
+struct Kubectl {
+    kubeconfig: PathBuf,
+    home: PathBuf,
+}
+
+impl Kubectl {
+    async fn text(&self, args: &[&str]) -> String {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_string()).collect();
+        let (kubeconfig, home) = (self.kubeconfig.clone(), self.home.clone());
+        tokio::task::spawn_blocking(move || run_kubectl(&kubeconfig, &home, &args))
+            .await
+            .unwrap()
+    }
+
+    async fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.extend(["-o", "json"]);
+        serde_json::from_str(&self.text(&all).await).unwrap()
+    }
+}
+
+fn run_kubectl(kubeconfig: &Path, home: &Path, args: &[String]) -> String {
+    let out = std::process::Command::new("kubectl")
+        .env("KUBECONFIG", kubeconfig)
+        .env("HOME", home)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kubectl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_lean_install_without_shared_storage_or_addons_succeeds_and_verifies_what_it_has() {
+    let world = world().await;
+    let app = console(&world).await;
+    let spec = sample(&world.sim)
+        .replace(
+            "storage: { sharedFiles: true }",
+            "storage: { sharedFiles: false }",
+        )
+        .replace(
+            "addons: { superset: true, airbyte: true }",
+            "addons: { superset: false, airbyte: false }",
+        );
+    assert_ne!(
+        spec,
+        sample(&world.sim),
+        "the sample changed: update this test"
+    );
+    let id = start(&app, &spec).await;
+    let detail = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(detail["status"], "succeeded", "{}", log(&app, &id).await);
+    let ran: Vec<&str> = detail["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ran.contains(&"superset") && !ran.contains(&"airbyte"),
+        "{ran:?}"
+    );
+    let checks = checks(&detail);
+    assert_eq!(verdict(&checks, "https", "katonic.example.com"), "pass");
+    assert_eq!(verdict(&checks, "storage", "class kfs"), "pass");
+    assert!(
+        !checks
+            .iter()
+            .any(|c| c["subject"] == "class kfs-shared"
+                || c["subject"] == "dash-katonic.example.com"),
+        "{checks:#?}"
+    );
+    let text = log(&app, &id).await;
+    assert!(!text.contains("StorageClass/kfs-shared"), "{text}");
+    assert!(!text.contains("Ingress/katonic/katonic-superset"), "{text}");
+}
+
+#[tokio::test]
+async fn verification_fails_naming_a_host_that_serves_the_wrong_certificate() {
+    let world = world().await;
+    let app = console(&world).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    let detail = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(detail["status"], "succeeded", "{}", log(&app, &id).await);
+
+    // Someone deletes Superset's Ingress: its host now gets the controller's default
+    // certificate and no route. Verifying again must say so.
+    let client = kube_client(&world).await;
+    let ingresses: kube::Api<k8s_openapi::api::networking::v1::Ingress> =
+        kube::Api::namespaced(client, "katonic");
+    ingresses
+        .delete("katonic-superset", &Default::default())
+        .await
+        .unwrap();
+    let response = app
+        .post_body(
+            &format!("/api/v1/installs/{id}/steps/verify/retry"),
+            "application/json",
+            "",
+        )
+        .await;
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap()
+    );
+    let detail = app.wait_status(&id, &["failed"]).await;
+    let verify = step(&detail, "verify");
+    assert_eq!(verify["status"], "failed");
+    let text = log(&app, &id).await;
+    assert!(
+        text.contains("FAIL https dash-katonic.example.com") && text.contains("not the platform's"),
+        "{text}"
+    );
+    assert!(text.contains("VerificationFailed"), "{text}");
+}
+
+async fn kube_client(world: &World) -> kube::Client {
+    let yaml = admin_kubeconfig(world).await;
+    katonic_console::cluster::access::client_from_kubeconfig(&yaml.into_bytes().into())
+        .await
+        .unwrap()
+}
