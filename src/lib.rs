@@ -11,6 +11,7 @@ pub mod format;
 pub mod lock;
 pub mod plan;
 pub mod review;
+pub mod secrets;
 pub mod sim;
 pub mod spec;
 pub mod startup;
