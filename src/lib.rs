@@ -3,6 +3,7 @@
 //! `web` → `spec` → `plan` → `store`, with the worker and the Azure/Kubernetes clients to come.
 
 pub mod azure;
+pub mod certificate;
 pub mod cluster;
 pub mod commands;
 pub mod config;

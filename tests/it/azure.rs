@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-struct World {
-    _temp: tempfile::TempDir,
-    dir: PathBuf,
-    sim: SimHandle,
+pub(crate) struct World {
+    pub(crate) _temp: tempfile::TempDir,
+    pub(crate) dir: PathBuf,
+    pub(crate) sim: SimHandle,
 }
 
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     world_with(|_| {}).await
 }
 
@@ -53,7 +53,7 @@ async fn world_with(edit: impl FnOnce(&mut serde_yaml_ng::Value)) -> World {
 }
 
 /// A console whose Azure steps talk to the simulator (cluster steps rehearsed).
-async fn console(world: &World) -> TestApp {
+pub(crate) async fn console(world: &World) -> TestApp {
     let mut arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
     arm.timing = Timing {
         min_wait: Duration::from_millis(5),
@@ -75,19 +75,14 @@ async fn console(world: &World) -> TestApp {
 /// The sample install, in the simulator's subscription and tenant, on the newest supported
 /// Kubernetes (the sample's 1.30 is long-term support only by now, which preflight refuses on
 /// the Standard tier; `preflight_refuses_an_lts_only_version_on_standard_tier` covers that).
-fn sample(sim: &SimHandle) -> String {
+pub(crate) fn sample(sim: &SimHandle) -> String {
     SAMPLE_YAML
         .replace("  kubernetesVersion: \"1.30\"\n", "")
         .replace("3f2c1a9e-8b7d-4c6e-9f01-23456789abcd", &sim.subscription_id)
         .replace("0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d", &sim.tenant_id)
-        // A trial certificate: the console generates it (uploads arrive with the security work).
-        .replace(
-            "domain: { fqdn: katonic.example.com }",
-            "domain: { fqdn: katonic.example.com, tls: selfSigned }",
-        )
 }
 
-async fn start(app: &TestApp, spec: &str) -> String {
+pub(crate) async fn start(app: &TestApp, spec: &str) -> String {
     let res = app
         .post_body("/api/v1/installs", "application/yaml", spec)
         .await;
@@ -104,7 +99,7 @@ async fn start(app: &TestApp, spec: &str) -> String {
 }
 
 /// The install's whole log, for failure messages.
-async fn log(app: &TestApp, id: &str) -> String {
+pub(crate) async fn log(app: &TestApp, id: &str) -> String {
     app.get(&format!("/api/v1/installs/{id}/logs"))
         .await
         .text()
