@@ -574,3 +574,33 @@ async fn a_simulated_install_applies_the_uploaded_certificate_and_never_shows_it
     );
     drop(world_dir);
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_key_file_readable_by_others_stops_the_console_from_starting() {
+    use std::os::unix::fs::PermissionsExt;
+    let temp = tempfile::tempdir().unwrap();
+    let data = temp.path().join("data");
+    TestApp::spawn_in(&data).await.stop().await;
+    let key = data.join("secret.key");
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = katonic_console::store::Store::open(&data)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("chmod 600"), "{err}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_katonic-console"))
+        .args(["history", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("secret.key") && stderr.contains("chmod 600"),
+        "{stderr}"
+    );
+}
