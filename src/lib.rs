@@ -3,6 +3,7 @@
 //! `web` → `spec` → `plan` → `store`, with the worker and the Azure/Kubernetes clients to come.
 
 pub mod azure;
+pub mod certificate;
 pub mod cluster;
 pub mod commands;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod format;
 pub mod lock;
 pub mod plan;
 pub mod review;
+pub mod secrets;
 pub mod sim;
 pub mod spec;
 pub mod startup;

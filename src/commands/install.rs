@@ -4,6 +4,7 @@
 use super::{CommandError, print_spec_errors, read_spec};
 use crate::config::EngineFlags;
 use crate::events::{EventKind, Level};
+use crate::spec::{FieldError, SpecErrors};
 use crate::startup::{Core, Engine};
 use crate::store::{InstallStatus, NewInstall};
 use clap::Args;
@@ -21,6 +22,14 @@ pub struct InstallArgs {
     #[arg(long, env = "KATONIC_CONSOLE_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
+    /// The certificate chain (PEM, leaf first) for `domain.tls: provided`; stored encrypted.
+    #[arg(long = "tls-cert", value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The certificate's unencrypted private key (PEM), with `--tls-cert`.
+    #[arg(long = "tls-key", value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
     #[command(flatten)]
     pub engine: EngineFlags,
 
@@ -31,6 +40,11 @@ pub struct InstallArgs {
 pub async fn run(args: InstallArgs) -> Result<ExitCode, CommandError> {
     let reviewed = match read_spec(&args.file)? {
         Ok(r) => r,
+        Err(errors) => return print_spec_errors(&args.file, &errors),
+    };
+    // The certificate is checked before anything is recorded: a refused one leaves no install.
+    let material = match certificate(&args, &reviewed.spec)? {
+        Ok(material) => material,
         Err(errors) => return print_spec_errors(&args.file, &errors),
     };
     let core = Core::start(
@@ -51,6 +65,19 @@ pub async fn run(args: InstallArgs) -> Result<ExitCode, CommandError> {
         })
         .await?;
     let mut out = std::io::stdout();
+    if let Some(material) = &material {
+        crate::certificate::store(&core.store, id, material).await?;
+        let summary = crate::cluster::tls::summarize(&material.cert_chain_pem).ok();
+        writeln!(
+            out,
+            "certificate stored encrypted: {} (valid until {}, SHA-256 {})",
+            summary
+                .as_ref()
+                .map_or(String::new(), |s| s.names.join(", ")),
+            crate::format::timestamp(material.not_after),
+            summary.as_ref().map_or("", |s| s.fingerprint.as_str()),
+        )?;
+    }
     writeln!(out, "install {id} ({}): queued", reviewed.spec.name)?;
     core.store.queue_install(id).await?;
     core.worker.wake();
@@ -120,4 +147,64 @@ pub async fn run(args: InstallArgs) -> Result<ExitCode, CommandError> {
         }
         (_, None) => Ok(ExitCode::from(1)),
     }
+}
+
+/// The uploaded certificate of `--tls-cert`/`--tls-key`, checked against the spec's hosts; a
+/// spec that wants one and got none (or got one it does not use) is a field error.
+fn certificate(
+    args: &InstallArgs,
+    spec: &crate::spec::InstallSpec,
+) -> Result<Result<Option<crate::cluster::tls::TlsMaterial>, SpecErrors>, CommandError> {
+    use crate::cluster::tls::CERTIFICATE_FIELD;
+    let provided = spec.domain.tls == crate::spec::TlsMode::Provided;
+    let refuse = |rule: &str, message: &str, fix: &str| {
+        Ok(Err(SpecErrors {
+            errors: vec![FieldError {
+                field: CERTIFICATE_FIELD.to_string(),
+                rule: rule.to_string(),
+                message: message.to_string(),
+                fix: fix.to_string(),
+            }],
+        }))
+    };
+    let (cert, key) = match (&args.tls_cert, &args.tls_key, provided) {
+        (Some(cert), Some(key), true) => (cert, key),
+        (None, _, false) | (_, None, false) => return Ok(Ok(None)),
+        (Some(_), _, false) => {
+            return refuse(
+                "tls.not-provided",
+                &format!(
+                    "--tls-cert is given but the spec's domain.tls is `{}`",
+                    spec.domain.tls.as_str()
+                ),
+                "set `domain.tls: provided` to use the certificate, or leave out --tls-cert and --tls-key",
+            );
+        }
+        _ => {
+            return refuse(
+                "tls.not-uploaded",
+                "`tls: provided` needs the certificate and its key",
+                "pass --tls-cert FILE --tls-key FILE (PEM), or set `domain.tls: selfSigned` for a trial",
+            );
+        }
+    };
+    let read = |path: &PathBuf| {
+        std::fs::read_to_string(path).map_err(|source| CommandError::Read {
+            path: path.clone(),
+            source,
+        })
+    };
+    let cert_pem = read(cert)?;
+    let key_pem = secrecy::SecretString::from(read(key)?);
+    let hosts = crate::certificate::hosts_of_spec(spec);
+    Ok(crate::cluster::tls::check_uploaded(
+        &cert_pem,
+        secrecy::ExposeSecret::expose_secret(&key_pem),
+        &hosts,
+        time::OffsetDateTime::now_utc(),
+    )
+    .map(Some)
+    .map_err(|e| SpecErrors {
+        errors: vec![crate::certificate::field_error(&e)],
+    }))
 }

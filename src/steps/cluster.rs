@@ -399,7 +399,6 @@ fn no_address(ctx: &StepContext, timeout: std::time::Duration) -> StepError {
 /// changes nothing.
 pub async fn tls_self_signed(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
     use crate::cluster::tls;
-    use k8s_openapi::ByteString;
     use k8s_openapi::api::core::v1::Secret;
 
     let client = connect(ctx, arm).await?;
@@ -434,13 +433,38 @@ pub async fn tls_self_signed(ctx: &StepContext, arm: &ArmClient) -> Result<Value
     let material = tls::self_signed(&hosts, now).map_err(|e| {
         StepError::terminal("CertificateGeneration", e.to_string(), "Retry the step.")
     })?;
+    let applied = apply_tls_secret(&client, &material).await?;
+    ctx.progress(format!(
+        "{applied}: a self-signed certificate for {} (trial only: browsers will warn; valid until {})",
+        host_list(&hosts),
+        crate::format::timestamp(material.not_after)
+    ))
+    .await?;
+    Ok(json!({ "selfSigned": true, "notAfter": crate::format::timestamp(material.not_after) }))
+}
+
+/// The certificate as the `kubernetes.io/tls` Secret every Ingress names (server-side apply:
+/// the same material applied again changes nothing).
+pub(super) async fn apply_tls_secret(
+    client: &kube::Client,
+    material: &crate::cluster::tls::TlsMaterial,
+) -> Result<Applied, StepError> {
+    use k8s_openapi::ByteString;
+    use k8s_openapi::api::core::v1::Secret;
+
     let key = secrecy::ExposeSecret::expose_secret(&material.key_pem);
     let secret = Secret {
         metadata: kube::api::ObjectMeta {
             name: Some(manifests::TLS_SECRET.into()),
             namespace: Some(manifests::PLATFORM_NAMESPACE.into()),
             labels: Some(manifests::common_labels("tls")),
-            annotations: Some([("katonic.ai/self-signed".to_string(), "true".to_string())].into()),
+            annotations: Some(
+                [(
+                    "katonic.ai/self-signed".to_string(),
+                    material.self_signed.to_string(),
+                )]
+                .into(),
+            ),
             ..Default::default()
         },
         type_: Some("kubernetes.io/tls".into()),
@@ -456,16 +480,7 @@ pub async fn tls_self_signed(ctx: &StepContext, arm: &ArmClient) -> Result<Value
         ),
         ..Default::default()
     };
-    let applied = apply_namespaced(&client, &secret)
-        .await
-        .map_err(kube_error)?;
-    ctx.progress(format!(
-        "{applied}: a self-signed certificate for {} (trial only: browsers will warn; valid until {})",
-        host_list(&hosts),
-        crate::format::timestamp(material.not_after)
-    ))
-    .await?;
-    Ok(json!({ "selfSigned": true, "notAfter": crate::format::timestamp(material.not_after) }))
+    apply_namespaced(client, &secret).await.map_err(kube_error)
 }
 
 /// The secret's certificate when the console made it and it still serves every host.
@@ -490,7 +505,7 @@ fn reusable(
     (!crate::cluster::tls::expires_soon(&material, now)).then_some(material)
 }
 
-fn host_list(hosts: &[crate::spec::Fqdn]) -> String {
+pub(super) fn host_list(hosts: &[crate::spec::Fqdn]) -> String {
     hosts
         .iter()
         .map(crate::spec::Fqdn::as_str)

@@ -10,6 +10,7 @@ mod errors;
 pub mod names;
 mod preflight;
 mod resources;
+mod tls;
 mod verify;
 
 pub use errors::step_error;
@@ -142,6 +143,10 @@ impl StepExecutor for AzureSteps {
             StepId::NetworkPolicies => cluster::network_policies(ctx, &arm).await,
             StepId::Tls if ctx.spec.domain.tls == crate::spec::TlsMode::SelfSigned => {
                 cluster::tls_self_signed(ctx, &arm).await
+            }
+            // `acme` is not built yet: it falls through to `rest` (rehearsed or unavailable).
+            StepId::Tls if ctx.spec.domain.tls == crate::spec::TlsMode::Provided => {
+                tls::tls_provided(ctx, &arm).await
             }
             StepId::Dns => cluster::dns_records(ctx).await,
             StepId::Platform => cluster::platform(ctx, &arm, self.timeouts.platform).await,

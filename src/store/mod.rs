@@ -8,12 +8,14 @@
 mod events;
 mod installs;
 mod runs;
+mod secrets;
 
 pub use installs::{
     InstallId, InstallRecord, InstallStatus, InstallSummary, NewInstall, RunError, StepRecord,
     StepStatus, Validated,
 };
 pub use runs::{CancelOutcome, Claimed, ErrorClass, Failure, Lease, RunEnd, StepEnd};
+pub use secrets::SecretName;
 
 use crate::events::EventBus;
 
@@ -77,6 +79,9 @@ pub enum StoreError {
         name: String,
         status: InstallStatus,
     },
+    /// The data dir's secret key cannot be used: the console refuses to start.
+    #[error(transparent)]
+    SecretKey(#[from] crate::secrets::KeyFileError),
     /// The worker no longer holds the install's lease: it must stop without writing.
     #[error("the lease on install {0} was lost")]
     LeaseLost(InstallId),
@@ -91,6 +96,8 @@ pub struct Store {
     reader: SqlitePool,
     /// Committed events are announced here (after the commit, never before).
     bus: EventBus,
+    /// Seals and opens the installs' secrets (`secret.key` in the data dir).
+    key: crate::secrets::SecretKey,
 }
 
 impl Store {
@@ -102,6 +109,8 @@ impl Store {
     /// As [`Store::open`], announcing committed events on `bus`.
     pub async fn open_with_bus(data_dir: &Path, bus: EventBus) -> Result<Store> {
         prepare_data_dir(data_dir)?;
+        // Before the database: a key file that cannot be used stops the start, naming the fix.
+        let key = crate::secrets::SecretKey::load_or_create(data_dir)?;
         let file = data_dir.join(DATABASE_FILE);
         create_private_file(&file)?;
         let options = SqliteConnectOptions::new()
@@ -124,6 +133,7 @@ impl Store {
             writer,
             reader,
             bus,
+            key,
         })
     }
 

@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Serialize;
 
@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/installs", post(post_install).get(get_installs))
         .route("/installs/{id}", get(get_install))
         .route("/installs/{id}/spec", get(get_spec))
+        .route("/installs/{id}/certificate", put(put_certificate))
         .route("/installs/{id}/start", post(post_start))
         .route("/installs/{id}/resume", post(post_resume))
         .route("/installs/{id}/cancel", post(post_cancel))
@@ -219,6 +220,86 @@ async fn get_spec(
         spec::to_yaml(doc),
     )
         .into_response())
+}
+
+/// The body of `PUT /installs/{id}/certificate`. The key becomes a `SecretString` at once.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CertificateUpload {
+    certificate: String,
+    /// Omitted or empty: keep the stored key (a renewed certificate for the same key).
+    #[serde(default)]
+    key: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CertificateInfo {
+    subject: String,
+    issuer: String,
+    names: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    not_after: time::OffsetDateTime,
+    /// SHA-256 of the leaf certificate.
+    fingerprint: String,
+}
+
+/// `PUT /api/v1/installs/{id}/certificate`: JSON `{certificate, key}` (PEM), checked against the
+/// install's hosts (the domain and enabled add-ons) and stored encrypted; 422 with each field's
+/// error otherwise. Refused (409) while the install is queued or running.
+async fn put_certificate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<CertificateInfo>, ApiError> {
+    let install = load(&state, &id).await?;
+    if install.status.is_active() {
+        return Err(WebError::Conflict(format!(
+            "install {} is {}: replace its certificate once it has stopped",
+            install.id, install.status
+        ))
+        .into());
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/json"));
+    if !is_json {
+        return Err(WebError::UnsupportedMediaType(
+            "send the certificate as application/json: {\"certificate\": PEM, \"key\": PEM}".into(),
+        )
+        .into());
+    }
+    let upload: CertificateUpload = serde_json::from_slice(&body).map_err(|e| {
+        // Only where it failed: serde's own message may quote the input, which may be a key.
+        WebError::BadRequest(format!(
+            "the body is not {{\"certificate\": PEM, \"key\": PEM}} ({:?} error at line {}, column {}); \
+             both are strings, `key` may be omitted to keep the stored one",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let hosts = crate::certificate::hosts_of(&install.answers)
+        .map_err(|e| WebError::Invalid(spec::SpecErrors { errors: vec![e] }))?;
+    let key = upload.key.map(secrecy::SecretString::from);
+    let summary = crate::certificate::upload(
+        &state.store,
+        install.id,
+        &hosts,
+        &upload.certificate,
+        key,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(Json(CertificateInfo {
+        subject: summary.subject,
+        issuer: summary.issuer,
+        names: summary.names,
+        not_after: summary.not_after,
+        fingerprint: summary.fingerprint,
+    }))
 }
 
 fn accepted(id: InstallId, status: &str) -> Response {

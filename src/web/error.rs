@@ -70,6 +70,15 @@ impl From<StoreError> for WebError {
     }
 }
 
+impl From<crate::certificate::CertificateError> for WebError {
+    fn from(e: crate::certificate::CertificateError) -> Self {
+        match e {
+            crate::certificate::CertificateError::Invalid(errors) => WebError::Invalid(errors),
+            crate::certificate::CertificateError::Store(e) => e.into(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {

@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/installs/{id}/logs.txt", get(run_pages::get_logs))
         .route("/installs/{id}/spec.yaml", get(pages::get_spec_yaml))
         .route("/installs/{id}/review", get(wizard::get_review))
+        .route("/installs/{id}/certificate", post(wizard::post_certificate))
         .route(
             "/installs/{id}/wizard/{step}",
             get(wizard::get_step).post(wizard::post_step),

@@ -6,8 +6,23 @@ use super::error::WebError;
 use crate::store::{CancelOutcome, InstallId};
 use std::fmt::Write;
 
-/// Queue a valid draft and wake the worker.
+/// Queue a valid draft and wake the worker; refused (422, naming the field) while its uploaded
+/// certificate is missing, expired or does not cover its hosts.
 pub async fn start(state: &AppState, id: InstallId) -> Result<(), WebError> {
+    let install = state
+        .store
+        .install(id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("no install with id {id}")))?;
+    // Without a valid spec the store refuses the start itself, saying so.
+    if let Some(spec) = install
+        .spec
+        .as_ref()
+        .and_then(|doc| crate::spec::InstallSpec::parse(doc).ok())
+    {
+        crate::certificate::ensure_ready(&state.store, id, &spec, time::OffsetDateTime::now_utc())
+            .await?;
+    }
     state.store.queue_install(id).await?;
     state.worker.wake();
     Ok(())

@@ -80,6 +80,58 @@ pub struct WizardPage {
     pub panel: String,
     pub overrides: Vec<Override>,
     pub vm_sizes: Vec<String>,
+    /// The domain page's certificate upload (when the page has one).
+    pub certificate: Option<CertificateSection>,
+}
+
+/// A certificate as the pages show it: never anything of its key.
+#[derive(Debug, Clone)]
+pub struct CertificateView {
+    pub subject: String,
+    pub issuer: String,
+    pub names: String,
+    pub not_after: String,
+    pub fingerprint: String,
+    pub chain_len: usize,
+}
+
+impl CertificateView {
+    pub fn new(s: &crate::cluster::tls::CertificateSummary) -> Self {
+        CertificateView {
+            subject: s.subject.clone(),
+            issuer: s.issuer.clone(),
+            names: s.names.join(", "),
+            not_after: timestamp(s.not_after),
+            fingerprint: s.fingerprint.clone(),
+            chain_len: s.chain_len,
+        }
+    }
+}
+
+/// The certificate upload on the domain page (`tls: provided`). The key's text is never sent
+/// back: a stored key is only said to be there.
+#[derive(Debug, Clone)]
+pub struct CertificateSection {
+    /// Swapped in out of band (the TLS mode changed on the page).
+    pub oob: bool,
+    /// Shown only while the TLS mode is `provided`.
+    pub visible: bool,
+    pub action_url: String,
+    pub stored: Option<CertificateView>,
+    pub key_stored: bool,
+    /// Why the stored certificate cannot be used now (domain or add-ons changed, expired).
+    pub problem: Option<FieldError>,
+    /// What was pasted, refilled after a refused upload (the certificate is public).
+    pub certificate_pem: String,
+    pub certificate_error: Option<FieldError>,
+    pub key_error: Option<FieldError>,
+}
+
+/// The domain page's certificate section alone, swapped out of band.
+#[derive(Template)]
+#[template(path = "certificate.html")]
+pub struct CertificateFragment<'a> {
+    pub c: &'a CertificateSection,
 }
 
 /// htmx response to a field change: out-of-band swaps only.
@@ -89,6 +141,8 @@ pub struct CheckFragment {
     pub fields: Vec<FieldView>,
     pub step_errors: Vec<FieldError>,
     pub panel: String,
+    /// The certificate section, when a change showed or hid it.
+    pub certificate: String,
 }
 
 #[derive(Template)]
@@ -261,6 +315,8 @@ pub struct ReviewPage {
     pub plan: Option<PlanView>,
     pub yaml: String,
     pub is_draft: bool,
+    /// The uploaded certificate (`tls: provided`).
+    pub certificate: Option<CertificateView>,
 }
 
 impl ReviewPage {
@@ -309,7 +365,21 @@ impl ReviewPage {
             plan,
             yaml,
             is_draft: install.status == crate::store::InstallStatus::Draft,
+            certificate: None,
         })
+    }
+
+    /// Show the uploaded certificate; a reason it cannot be used becomes one more error to fix.
+    pub fn with_certificate(mut self, status: &crate::certificate::CertificateStatus) -> Self {
+        self.certificate = status.summary.as_ref().map(CertificateView::new);
+        if let Some(problem) = &status.problem {
+            self.errors.push(ErrorRow {
+                error: problem.clone(),
+                url: format!("/installs/{}/wizard/domain#certificate", self.install_id),
+                page: "Domain, ingress & TLS".to_string(),
+            });
+        }
+        self
     }
 }
 

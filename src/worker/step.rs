@@ -139,6 +139,23 @@ impl StepContext {
         Ok(())
     }
 
+    /// One of the install's secrets (an uploaded certificate's key), opened; `None` when none
+    /// was stored. Its value never goes into an event or the step's outputs.
+    pub async fn secret(
+        &self,
+        name: crate::store::SecretName,
+    ) -> Result<Option<secrecy::SecretString>, StepError> {
+        match self.store.secret(self.install, name).await {
+            Ok(secret) => Ok(secret),
+            Err(StoreError::Corrupt(message)) => Err(StepError::terminal(
+                "SecretUnreadable",
+                message,
+                "Restore the data dir's secret.key from its backup, or upload the certificate and key again, then resume.",
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn event(&self, kind: EventKind, level: Level, message: String) -> Result<(), StepError> {
         let event = NewEvent::step_line(kind, level, self.step.as_str(), self.attempt, message);
         self.store.append_event_fenced(&self.lease, event).await?;

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) struct World {
-    _temp: tempfile::TempDir,
+    pub(crate) _temp: tempfile::TempDir,
     pub(crate) dir: PathBuf,
     pub(crate) sim: SimHandle,
 }
@@ -81,11 +81,6 @@ pub(crate) fn sample(sim: &SimHandle) -> String {
         .replace("  kubernetesVersion: \"1.30\"\n", "")
         .replace("3f2c1a9e-8b7d-4c6e-9f01-23456789abcd", &sim.subscription_id)
         .replace("0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d", &sim.tenant_id)
-        // A trial certificate: the console generates it (uploads arrive with the security work).
-        .replace(
-            "domain: { fqdn: katonic.example.com }",
-            "domain: { fqdn: katonic.example.com, tls: selfSigned }",
-        )
 }
 
 pub(crate) async fn start(app: &TestApp, spec: &str) -> String {

@@ -226,6 +226,10 @@ async fn install_with_the_managed_identity_credential() {
     .arg(temp.path().join("data"))
     .env("IDENTITY_ENDPOINT", &simulator.managed_identity_endpoint)
     .env("IDENTITY_HEADER", &simulator.managed_identity_header)
+    .env(
+        "KATONIC_INGRESS_HTTPS_PORT",
+        simulator.ingress_https_port().to_string(),
+    )
     .env_remove("AZURE_CLIENT_SECRET");
     // The simulator serves from this runtime while the console runs as a child process.
     let out = tokio::task::spawn_blocking(move || cmd.output())

@@ -7,6 +7,7 @@
 mod api;
 mod az_cli;
 mod azure;
+mod certificate;
 mod cli;
 mod cluster;
 mod crash;

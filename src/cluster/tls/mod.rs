@@ -29,43 +29,85 @@ impl std::fmt::Debug for TlsMaterial {
     }
 }
 
-/// Why an uploaded certificate is refused; each names the field and the fix.
+/// Why an uploaded certificate is refused; each names the field, what is wrong and the fix.
 #[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{}: {}; {}", self.field(), self.problem(), self.fix())]
 pub enum TlsError {
-    #[error(
-        "domain.tls.certificate: no PEM certificate found; paste the server certificate (leaf first) and its chain in PEM form"
-    )]
     NoCertificate,
-    #[error(
-        "domain.tls.certificate: the certificate cannot be read ({0}); give an X.509 certificate in PEM form"
-    )]
     BadCertificate(String),
-    #[error(
-        "domain.tls.key: no PEM private key found; paste the unencrypted private key (PKCS#8, PKCS#1 or SEC1)"
-    )]
     NoKey,
-    #[error(
-        "domain.tls.key: the key type is not supported ({0}); use an RSA (2048+) or ECDSA P-256/P-384 key"
-    )]
     UnsupportedKey(String),
-    #[error(
-        "domain.tls.key: the key does not belong to the certificate; upload the key the certificate was issued for"
-    )]
     KeyMismatch,
-    #[error("domain.tls.certificate: expired on {0}; renew it and upload the new one")]
     Expired(String),
-    #[error(
-        "domain.tls.certificate: not valid before {0}; wait, or upload a certificate valid now"
-    )]
     NotYetValid(String),
-    #[error(
-        "domain.tls.certificate: does not cover {hosts}; its names are [{names}]: reissue it with these names, or a wildcard `*.{parent}`"
-    )]
     HostsNotCovered {
         hosts: String,
         names: String,
         parent: String,
     },
+}
+
+/// The field of an uploaded certificate.
+pub const CERTIFICATE_FIELD: &str = "domain.tls.certificate";
+/// The field of an uploaded private key.
+pub const KEY_FIELD: &str = "domain.tls.key";
+
+impl TlsError {
+    /// The field the admin fixes: the certificate or the key.
+    pub fn field(&self) -> &'static str {
+        match self {
+            TlsError::NoKey | TlsError::UnsupportedKey(_) | TlsError::KeyMismatch => KEY_FIELD,
+            _ => CERTIFICATE_FIELD,
+        }
+    }
+
+    /// A stable rule id, as the spec's field errors carry.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            TlsError::NoCertificate => "tls.certificate-missing",
+            TlsError::BadCertificate(_) => "tls.certificate-unreadable",
+            TlsError::NoKey => "tls.key-missing",
+            TlsError::UnsupportedKey(_) => "tls.key-type",
+            TlsError::KeyMismatch => "tls.key-mismatch",
+            TlsError::Expired(_) => "tls.expired",
+            TlsError::NotYetValid(_) => "tls.not-yet-valid",
+            TlsError::HostsNotCovered { .. } => "tls.hosts",
+        }
+    }
+
+    /// What is wrong.
+    pub fn problem(&self) -> String {
+        match self {
+            TlsError::NoCertificate => "no PEM certificate found".into(),
+            TlsError::BadCertificate(e) => format!("the certificate cannot be read ({e})"),
+            TlsError::NoKey => "no PEM private key found".into(),
+            TlsError::UnsupportedKey(e) => format!("the key type is not supported ({e})"),
+            TlsError::KeyMismatch => "the key does not belong to the certificate".into(),
+            TlsError::Expired(at) => format!("expired on {at}"),
+            TlsError::NotYetValid(at) => format!("not valid before {at}"),
+            TlsError::HostsNotCovered { hosts, names, .. } => {
+                format!("does not cover {hosts}; its names are [{names}]")
+            }
+        }
+    }
+
+    /// How to fix it.
+    pub fn fix(&self) -> String {
+        match self {
+            TlsError::NoCertificate => {
+                "paste the server certificate (leaf first) and its chain in PEM form".into()
+            }
+            TlsError::BadCertificate(_) => "give an X.509 certificate in PEM form".into(),
+            TlsError::NoKey => "paste the unencrypted private key (PKCS#8, PKCS#1 or SEC1)".into(),
+            TlsError::UnsupportedKey(_) => "use an RSA (2048+) or ECDSA P-256/P-384 key".into(),
+            TlsError::KeyMismatch => "upload the key the certificate was issued for".into(),
+            TlsError::Expired(_) => "renew it and upload the new one".into(),
+            TlsError::NotYetValid(_) => "wait, or upload a certificate valid now".into(),
+            TlsError::HostsNotCovered { parent, .. } => {
+                format!("reissue it with these names, or a wildcard `*.{parent}`")
+            }
+        }
+    }
 }
 
 /// Check an uploaded certificate and key for `hosts` (the domain and enabled add-on hosts).
@@ -197,6 +239,44 @@ pub fn leaf_der(cert_chain_pem: &[u8]) -> Option<Vec<u8>> {
         .next()?
         .ok()
         .map(|der| der.as_ref().to_vec())
+}
+
+/// What the pages show of a certificate: never anything of its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateSummary {
+    pub subject: String,
+    pub issuer: String,
+    /// DNS names it serves (subject alternative names, else the common name).
+    pub names: Vec<String>,
+    pub not_after: OffsetDateTime,
+    /// SHA-256 of the leaf certificate (DER), as colon-separated upper-case hex.
+    pub fingerprint: String,
+    /// Certificates in the chain, the leaf included.
+    pub chain_len: usize,
+}
+
+/// The summary of the leaf (first) certificate of a PEM chain.
+pub fn summarize(cert_chain_pem: &str) -> Result<CertificateSummary, TlsError> {
+    use sha2::Digest;
+    let chain = CertificateDer::pem_slice_iter(cert_chain_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TlsError::BadCertificate(e.to_string()))?;
+    let leaf_der = chain.first().ok_or(TlsError::NoCertificate)?;
+    let (_, leaf) =
+        X509Certificate::from_der(leaf_der).map_err(|e| TlsError::BadCertificate(e.to_string()))?;
+    let fingerprint = sha2::Sha256::digest(leaf_der.as_ref())
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":");
+    Ok(CertificateSummary {
+        subject: leaf.subject().to_string(),
+        issuer: leaf.issuer().to_string(),
+        names: dns_names(&leaf),
+        not_after: leaf.validity().not_after.to_datetime(),
+        fingerprint,
+        chain_len: chain.len(),
+    })
 }
 
 fn dns_names(cert: &X509Certificate<'_>) -> Vec<String> {

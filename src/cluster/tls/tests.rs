@@ -115,3 +115,39 @@ fn generated_trial_certificate_passes_its_own_check() {
     assert_eq!(checked.not_after, material.not_after);
     assert!(!format!("{material:?}").contains("PRIVATE KEY"));
 }
+
+#[test]
+fn the_summary_names_the_leaf_and_its_fingerprint_never_the_key() {
+    let (cert, key) = issue(&["*.example.com", "katonic.example.com"], (-1, 90));
+    let summary = summarize(&cert).unwrap();
+    assert_eq!(summary.names, ["*.example.com", "katonic.example.com"]);
+    assert_eq!(
+        summary.not_after,
+        (NOW + Duration::days(90)).replace_nanosecond(0).unwrap()
+    );
+    assert_eq!(summary.chain_len, 1);
+    // 32 bytes as colon-separated hex.
+    assert_eq!(summary.fingerprint.len(), 32 * 3 - 1);
+    assert!(
+        summary
+            .fingerprint
+            .chars()
+            .all(|c| c == ':' || c.is_ascii_hexdigit())
+    );
+    assert!(!format!("{summary:?}").contains(&key[30..60]));
+    assert_eq!(summarize("nothing").unwrap_err(), TlsError::NoCertificate);
+}
+
+#[test]
+fn each_error_names_its_field_rule_and_fix() {
+    assert_eq!(TlsError::KeyMismatch.field(), KEY_FIELD);
+    assert_eq!(
+        TlsError::Expired("2026-01-01 00:00 UTC".into()).field(),
+        CERTIFICATE_FIELD
+    );
+    let text = TlsError::Expired("2026-01-01 00:00 UTC".into()).to_string();
+    assert_eq!(
+        text,
+        "domain.tls.certificate: expired on 2026-01-01 00:00 UTC; renew it and upload the new one"
+    );
+}

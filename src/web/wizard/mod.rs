@@ -10,6 +10,7 @@ use super::AppState;
 use super::error::{WebError, render};
 use super::form::{self, FieldValue};
 use super::views::{self, FieldView, NavItem, OptionView};
+use crate::certificate;
 use crate::review::{self, Reviewed};
 use crate::spec::{FieldError, InstallDocument, SpecErrors, catalog};
 use crate::store::{InstallId, InstallRecord, InstallStatus};
@@ -53,7 +54,94 @@ pub async fn get_step(
     let errors = review::review(&install.answers, review::today()).err();
     let mut page = step_page(&install, step, errors.as_ref(), false)?;
     page.simulated = state.simulated();
+    if step.id == DOMAIN {
+        page.certificate = Some(certificate_section(&state, &install, &install.answers).await?);
+    }
     Ok(render(&page)?.into_response())
+}
+
+/// The wizard page that holds the certificate upload.
+const DOMAIN: &str = "domain";
+
+/// The domain page's certificate section for `answers`: what is stored, and why it cannot be
+/// used now if so.
+async fn certificate_section(
+    state: &AppState,
+    install: &InstallRecord,
+    answers: &InstallDocument,
+) -> Result<views::CertificateSection, WebError> {
+    let visible = certificate::wants_upload(answers);
+    let hosts = certificate::hosts_of(answers);
+    let status = certificate::status(
+        &state.store,
+        install.id,
+        hosts.as_deref(),
+        time::OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(views::CertificateSection {
+        oob: false,
+        visible,
+        action_url: format!("/installs/{}/certificate", install.id),
+        stored: status.summary.as_ref().map(views::CertificateView::new),
+        key_stored: status.key_stored,
+        // Before anything is uploaded the form itself says what to do.
+        problem: status.problem.filter(|_| status.summary.is_some()),
+        certificate_pem: String::new(),
+        certificate_error: None,
+        key_error: None,
+    })
+}
+
+/// `POST /installs/{id}/certificate`: check the pasted certificate and key against the draft's
+/// hosts and store them sealed; a refusal shows the domain page again with each field's error.
+pub async fn post_certificate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(pairs): Form<FormPairs>,
+) -> Result<Response, WebError> {
+    let install = load_install(&state, &id).await?;
+    if install.status != InstallStatus::Draft {
+        return Err(WebError::Conflict(format!(
+            "install {} is {}: its certificate is replaced with PUT /api/v1/installs/{}/certificate",
+            install.id, install.status, install.id
+        )));
+    }
+    let pem = value(&pairs, "certificate").unwrap_or("");
+    let key = value(&pairs, "key").map(|k| secrecy::SecretString::from(k.to_string()));
+    let now = time::OffsetDateTime::now_utc();
+    let refused = match certificate::hosts_of(&install.answers) {
+        Err(e) => SpecErrors { errors: vec![e] },
+        Ok(hosts) => {
+            match certificate::upload(&state.store, install.id, &hosts, pem, key, now).await {
+                Ok(_) => {
+                    let url = format!("{}#certificate", wizard_url(install.id, DOMAIN));
+                    return Ok(Redirect::to(&url).into_response());
+                }
+                Err(certificate::CertificateError::Invalid(errors)) => errors,
+                Err(certificate::CertificateError::Store(e)) => return Err(e.into()),
+            }
+        }
+    };
+    let step = find_step(DOMAIN)?;
+    let spec_errors = review::review(&install.answers, review::today()).err();
+    let mut page = step_page(&install, step, spec_errors.as_ref(), false)?;
+    page.simulated = state.simulated();
+    let mut section = certificate_section(&state, &install, &install.answers).await?;
+    section.problem = None;
+    section.certificate_pem = pem.to_string();
+    for e in refused.errors {
+        if certificate::is_key_field(&e) {
+            section.key_error = Some(e);
+        } else if e.field == crate::cluster::tls::CERTIFICATE_FIELD {
+            section.certificate_error = Some(e);
+        } else {
+            // Not the upload's fault (no domain yet): said above the form.
+            section.problem = Some(e);
+        }
+    }
+    page.certificate = Some(section);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
 /// A page's form applied to a draft's answers, and the result checked (not yet saved).
@@ -114,6 +202,10 @@ pub async fn post_step(
             install.answers = answers;
             let mut page = step_page(&install, step, Some(errors), true)?;
             page.simulated = state.simulated();
+            if step.id == DOMAIN {
+                page.certificate =
+                    Some(certificate_section(&state, &install, &install.answers).await?);
+            }
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         ("save", _) => Ok(Redirect::to(&format!("/installs/{}", install.id)).into_response()),
@@ -136,10 +228,22 @@ pub async fn post_check(
     } = submit(&state, &id, &page, &pairs).await?;
     save(&state, &install, &answers, step.id, reviewed.as_ref().ok()).await?;
     let errors = reviewed.as_ref().err();
+    // Show or hide the upload when the TLS mode changed; otherwise leave it (and whatever is
+    // being pasted into it) alone.
+    let certificate = if step.id == DOMAIN
+        && certificate::wants_upload(&install.answers) != certificate::wants_upload(&answers)
+    {
+        let mut section = certificate_section(&state, &install, &answers).await?;
+        section.oob = true;
+        render(&views::CertificateFragment { c: &section })?.0
+    } else {
+        String::new()
+    };
     let check = views::CheckFragment {
         fields: field_views(step, &answers, errors, false),
         step_errors: step_level_errors(step, errors),
         panel: panels::render(step.panel, &answers, true)?,
+        certificate,
     };
     Ok(render(&check)?.into_response())
 }
@@ -157,7 +261,21 @@ pub async fn get_review(
         nav(&install, REVIEW, reviewed.as_ref().err()),
     )?;
     page.simulated = state.simulated();
-    let status = if reviewed.is_ok() {
+    if let Ok(r) = &reviewed
+        && r.spec.domain.tls == crate::spec::TlsMode::Provided
+    {
+        // Checked again on every review: the domain or add-ons may have changed since.
+        let hosts = certificate::hosts_of_spec(&r.spec);
+        let status = certificate::status(
+            &state.store,
+            install.id,
+            Ok(&hosts),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await?;
+        page = page.with_certificate(&status);
+    }
+    let status = if page.errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -403,5 +521,6 @@ fn step_page(
         panel: panels::render(step.panel, &install.answers, false)?,
         overrides,
         vm_sizes: catalog::vm_sizes().iter().map(|v| v.name.clone()).collect(),
+        certificate: None,
     })
 }
