@@ -368,7 +368,11 @@ fn external_ingress_creates_its_public_ip_before_the_service() {
         ip.title,
         "Create public IP pip-katonic-prod-ingress in rg-katonic-prod"
     );
-    assert!(ip.detail.contains("Standard SKU, static IPv4"), "{}", ip.detail);
+    assert!(
+        ip.detail.contains("Standard SKU, static IPv4"),
+        "{}",
+        ip.detail
+    );
     let lb = plan
         .steps
         .iter()

@@ -9,8 +9,7 @@ use crate::azure::resources::{self, aks, authorization, install_tags};
 use crate::azure::{ArmClient, api};
 use crate::plan::StepId;
 use crate::spec::{
-    ClusterTier, LbMode, NetworkPlugin, NetworkPolicy, NodePool, NodeScale, OutboundType,
-    PoolRole,
+    ClusterTier, LbMode, NetworkPlugin, NetworkPolicy, NodePool, NodeScale, OutboundType, PoolRole,
 };
 use crate::worker::{StepContext, StepError};
 use base64::Engine as _;
