@@ -5,7 +5,18 @@ use super::{QuotaNeed, StepId, describe, names};
 use crate::spec::{ClusterMode, InstallSpec, LbMode, NodePool, TlsMode};
 
 /// The step's title (the resource group step only checks in existing mode).
-pub(super) fn title(spec: &InstallSpec, id: StepId) -> &'static str {
+pub(super) fn title(spec: &InstallSpec, id: StepId) -> String {
+    match id {
+        StepId::IngressIp => format!(
+            "Create public IP {} in {}",
+            names::ingress_public_ip(spec),
+            spec.azure.resource_group
+        ),
+        _ => fixed_title(spec, id).to_string(),
+    }
+}
+
+fn fixed_title(spec: &InstallSpec, id: StepId) -> &'static str {
     let create = spec.cluster.mode == ClusterMode::Create;
     match id {
         StepId::Preflight => "Check Azure before changing anything",
@@ -26,6 +37,7 @@ pub(super) fn title(spec: &InstallSpec, id: StepId) -> &'static str {
         StepId::StorageClasses => "Create the storage classes",
         StepId::Namespaces => "Create the namespaces",
         StepId::NetworkPolicies => "Apply the network policies",
+        StepId::IngressIp => "Create the ingress public IP",
         StepId::IngressLoadBalancer => "Expose the ingress",
         StepId::Tls => "Install the TLS certificate",
         StepId::Platform => "Install the Katonic platform",
@@ -75,6 +87,15 @@ pub(super) fn detail(spec: &InstallSpec, id: StepId, quota: &[QuotaNeed]) -> Str
         StepId::NetworkPolicies => format!(
             "Apply the platform's baseline NetworkPolicies to its namespaces, enforced by {}.",
             describe::policy(spec.cluster.network.network_policy)
+        ),
+        StepId::IngressIp => format!(
+            "Create public IP {} in {} (Standard SKU, static IPv4, zone-redundant over {}) for \
+             the external ingress; the cluster identity gets Network Contributor on {} so AKS \
+             can attach it to its load balancer.",
+            names::ingress_public_ip(spec),
+            spec.azure.resource_group,
+            describe::zones(spec),
+            spec.azure.resource_group
         ),
         StepId::IngressLoadBalancer => ingress(spec),
         StepId::Tls => tls(spec),
@@ -266,9 +287,11 @@ fn ingress(spec: &InstallSpec) -> String {
                 describe::aks_subnet(spec)
             )
         }
-        LbMode::External => "Deploy the ingress controller behind a Standard load balancer with \
-             a public IP (the cluster itself stays private), and wait for its address."
-            .to_string(),
+        LbMode::External => format!(
+            "Deploy the ingress controller behind a Standard load balancer with public IP {} \
+             (the cluster itself stays private), and wait for its address.",
+            names::ingress_public_ip(spec)
+        ),
     }
 }
 

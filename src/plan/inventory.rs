@@ -404,10 +404,18 @@ fn load_balancing(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
         out.fixed(
             "Microsoft.Network/publicIPAddresses",
             "Public IP address (ingress)",
-            format!("kubernetes-<id> in {node_rg}"),
+            format!(
+                "{} in {}",
+                names::ingress_public_ip(spec),
+                spec.azure.resource_group
+            ),
             1,
-            "Standard static IP of the external ingress; the cluster itself stays private.",
-            false,
+            format!(
+                "Standard static IPv4, zone-redundant over {}, for the external ingress (created \
+                 by the console, so it outlives the Service); the cluster itself stays private.",
+                describe::zones(spec)
+            ),
+            true,
         );
     }
     if fp.egress_public_ip {
@@ -455,6 +463,22 @@ fn role_assignments(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
             ),
             1,
             "Lets AKS place node NICs and the internal load balancer in the subnet.",
+            true,
+        );
+    }
+    if fp.ingress_public_ip {
+        out.fixed(
+            kind,
+            "Role assignment",
+            format!(
+                "Network Contributor: cluster identity on resource group {}",
+                spec.azure.resource_group
+            ),
+            1,
+            format!(
+                "Lets AKS attach public IP {} to its load balancer.",
+                names::ingress_public_ip(spec)
+            ),
             true,
         );
     }

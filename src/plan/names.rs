@@ -64,6 +64,12 @@ pub fn cluster_identity(spec: &InstallSpec) -> String {
     format!("id-{}", spec.cluster.name)
 }
 
+/// `pip-<cluster>-ingress`: the external ingress's static public IP, in the install's resource
+/// group (public IP names allow 80 characters, cluster names 63).
+pub fn ingress_public_ip(spec: &InstallSpec) -> String {
+    format!("pip-{}-ingress", spec.cluster.name)
+}
+
 /// AKS's default node resource group, `MC_<resource group>_<cluster>_<location>`.
 pub fn node_resource_group(spec: &InstallSpec) -> String {
     format!(

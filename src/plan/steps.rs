@@ -2,7 +2,7 @@
 //! concrete resources), what it waits for, and how long it is expected to take.
 
 use super::{PlannedStep, QuotaNeed, details};
-use crate::spec::{ClusterMode, InstallSpec, TlsMode};
+use crate::spec::{ClusterMode, InstallSpec, LbMode, TlsMode};
 use serde::{Deserialize, Serialize};
 
 /// A step's stable id (stored in the database, shown in URLs and events).
@@ -23,6 +23,7 @@ pub enum StepId {
     StorageClasses,
     Namespaces,
     NetworkPolicies,
+    IngressIp,
     IngressLoadBalancer,
     Tls,
     Platform,
@@ -50,6 +51,7 @@ impl StepId {
             StepId::StorageClasses => "storage-classes",
             StepId::Namespaces => "namespaces",
             StepId::NetworkPolicies => "network-policies",
+            StepId::IngressIp => "ingress-ip",
             StepId::IngressLoadBalancer => "ingress-load-balancer",
             StepId::Tls => "tls",
             StepId::Platform => "platform",
@@ -105,6 +107,8 @@ pub const fn expected_secs(id: StepId) -> u32 {
         StepId::StorageClasses => 5,
         StepId::Namespaces => 5,
         StepId::NetworkPolicies => 5,
+        // One public IP create (a Network LRO of a few seconds).
+        StepId::IngressIp => 15,
         // Ingress controller rollout + Azure creating the load balancer frontend.
         StepId::IngressLoadBalancer => 120,
         // Self-signed or uploaded certificate; ACME issuance takes longer but is rare here.
@@ -158,7 +162,18 @@ pub(super) fn steps(spec: &InstallSpec, quota: &[QuotaNeed]) -> Vec<PlannedStep>
     ));
     dag.push((Namespaces, vec![Kubeconfig]));
     dag.push((NetworkPolicies, vec![Namespaces]));
-    dag.push((IngressLoadBalancer, vec![Namespaces]));
+    if spec.ingress.load_balancer == LbMode::External {
+        // The console owns the ingress's public IP; the Service names it, and the cluster
+        // identity's Network Contributor grant on its resource group (role assignments) lets AKS
+        // attach it.
+        dag.push((IngressIp, vec![ResourceGroup]));
+        dag.push((
+            IngressLoadBalancer,
+            vec![Namespaces, IngressIp, RoleAssignments],
+        ));
+    } else {
+        dag.push((IngressLoadBalancer, vec![Namespaces]));
+    }
     if spec.domain.tls == TlsMode::Acme {
         // HTTP-01 needs the host names to resolve to the load balancer first.
         dag.push((Tls, vec![Namespaces, IngressLoadBalancer, Dns]));
@@ -197,7 +212,7 @@ pub(super) fn steps(spec: &InstallSpec, quota: &[QuotaNeed]) -> Vec<PlannedStep>
     dag.into_iter()
         .map(|(id, deps)| PlannedStep {
             id,
-            title: details::title(spec, id).to_string(),
+            title: details::title(spec, id),
             detail: details::detail(spec, id, quota),
             depends_on: deps.into_iter().filter(|d| present.contains(d)).collect(),
             expected_secs: expected_secs(id),

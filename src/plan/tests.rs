@@ -354,6 +354,52 @@ fn ingress_public_ip_only_in_external_mode() {
 }
 
 #[test]
+fn external_ingress_creates_its_public_ip_before_the_service() {
+    let plan = plan_of(&variant(|d| {
+        d.ingress.load_balancer = Some("external".into())
+    }));
+    let ip = plan
+        .steps
+        .iter()
+        .find(|s| s.id == StepId::IngressIp)
+        .expect("an ingress-ip step in external mode");
+    assert_eq!(ip.depends_on, vec![StepId::ResourceGroup]);
+    assert_eq!(
+        ip.title,
+        "Create public IP pip-katonic-prod-ingress in rg-katonic-prod"
+    );
+    assert!(
+        ip.detail.contains("Standard SKU, static IPv4"),
+        "{}",
+        ip.detail
+    );
+    let lb = plan
+        .steps
+        .iter()
+        .find(|s| s.id == StepId::IngressLoadBalancer)
+        .unwrap();
+    for dep in [StepId::IngressIp, StepId::RoleAssignments] {
+        assert!(lb.depends_on.contains(&dep), "{:?}", lb.depends_on);
+    }
+    // The IP is the console's now, in the install's resource group, not AKS's node group.
+    let pip = resource(&plan, "Public IP address (ingress)").unwrap();
+    assert_eq!(pip.name, "pip-katonic-prod-ingress in rg-katonic-prod");
+    assert!(pip.created_by_console);
+    assert!(plan.resources.iter().any(|r| r.title == "Role assignment"
+        && r.name == "Network Contributor: cluster identity on resource group rg-katonic-prod"));
+
+    // Internal mode has neither the step nor the grant.
+    let internal = sample_plan();
+    assert!(!ids(&internal).contains(&StepId::IngressIp));
+    assert!(
+        !internal
+            .resources
+            .iter()
+            .any(|r| r.name.contains("on resource group"))
+    );
+}
+
+#[test]
 fn quota_per_family_at_max_plus_surge() {
     let plan = sample_plan();
     let need = |family: &str| {

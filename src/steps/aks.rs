@@ -9,7 +9,7 @@ use crate::azure::resources::{self, aks, authorization, install_tags};
 use crate::azure::{ArmClient, api};
 use crate::plan::StepId;
 use crate::spec::{
-    ClusterTier, NetworkPlugin, NetworkPolicy, NodePool, NodeScale, OutboundType, PoolRole,
+    ClusterTier, LbMode, NetworkPlugin, NetworkPolicy, NodePool, NodeScale, OutboundType, PoolRole,
 };
 use crate::worker::{StepContext, StepError};
 use base64::Engine as _;
@@ -323,7 +323,8 @@ async fn cluster_principals(
     }
 }
 
-/// AcrPull for the nodes; Storage Account Contributor for the Azure Files driver.
+/// AcrPull for the nodes; Storage Account Contributor for the Azure Files driver; Network
+/// Contributor on the resource group of the external ingress's public IP.
 pub async fn role_assignments(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
     let (kubelet, identity) = cluster_principals(ctx, arm).await?;
     let registry = output(ctx, StepId::Registry, "id")?;
@@ -349,6 +350,28 @@ pub async fn role_assignments(ctx: &StepContext, arm: &ArmClient) -> Result<Valu
         )
         .await?;
         assigned.push("Storage Account Contributor");
+    }
+    if ctx.spec.ingress.load_balancer == LbMode::External {
+        // AKS attaches a public IP outside its node resource group only with this grant
+        // ("Use a static public IP address and DNS label with the AKS load balancer").
+        let group = resources::resource_group_id(
+            ctx.spec.azure.subscription_id.as_str(),
+            ctx.spec.azure.resource_group.as_str(),
+        );
+        assign_role(
+            ctx,
+            arm,
+            &group,
+            authorization::NETWORK_CONTRIBUTOR,
+            &identity,
+            &format!(
+                "Network Contributor for the cluster identity on resource group {} (public IP {})",
+                ctx.spec.azure.resource_group,
+                crate::plan::names::ingress_public_ip(&ctx.spec)
+            ),
+        )
+        .await?;
+        assigned.push("Network Contributor");
     }
     Ok(json!({ "assigned": assigned }))
 }

@@ -378,15 +378,24 @@ fn no_address(ctx: &StepContext, timeout: std::time::Duration) -> StepError {
              subnet. Fix it, then resume (the service is kept)."
         ),
         crate::spec::LbMode::External => format!(
-            "See the service's events ({describe}): the public IP may be missing, in another \
-             resource group without a grant, or the public IP quota reached. Fix it, then resume \
-             (the service is kept)."
+            "See the service's events ({describe}): public IP {} in resource group {} may be \
+             missing, or the cluster identity may lack Network Contributor on that group. Fix \
+             it, then resume (the service is kept).",
+            crate::plan::names::ingress_public_ip(&ctx.spec),
+            ctx.spec.azure.resource_group
+        ),
+    };
+    let frontend = match ctx.spec.ingress.load_balancer {
+        crate::spec::LbMode::Internal => String::new(),
+        crate::spec::LbMode::External => format!(
+            " from public IP {}",
+            crate::plan::names::ingress_public_ip(&ctx.spec)
         ),
     };
     StepError::terminal(
         "LoadBalancerNoAddress",
         format!(
-            "the load balancer got no address within {}",
+            "the load balancer got no address{frontend} within {}",
             crate::format::duration(u32::try_from(timeout.as_secs()).unwrap_or(u32::MAX))
         ),
         hint,

@@ -152,6 +152,7 @@ impl StepExecutor for AzureSteps {
             StepId::Platform => cluster::platform(ctx, &arm, self.timeouts.platform).await,
             StepId::Superset => cluster::addon(ctx, &arm, "katonic-superset").await,
             StepId::Airbyte => cluster::addon(ctx, &arm, "katonic-airbyte").await,
+            StepId::IngressIp => resources::ingress_ip(ctx, &arm).await,
             StepId::IngressLoadBalancer => {
                 cluster::ingress_load_balancer(ctx, &arm, self.timeouts.load_balancer).await
             }

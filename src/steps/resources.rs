@@ -538,3 +538,46 @@ async fn existing_network(
         "existing": true,
     }))
 }
+
+/// The external ingress's static public IP, in the install's resource group: Standard SKU
+/// (what a Standard load balancer frontend takes), Static IPv4, zone-redundant over the
+/// cluster's zones. Created by the console rather than by AKS so the address outlives the
+/// Service and DNS can point at it.
+pub async fn ingress_ip(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
+    let (sub, rg, location) = target(ctx);
+    let name = crate::plan::names::ingress_public_ip(&ctx.spec);
+    let path = resources::resource_id(&sub, &rg, "Microsoft.Network/publicIPAddresses", &name);
+    let pip = network::PublicIpAddress::standard_static_ipv4(
+        location,
+        install_tags(&ctx.install.to_string()),
+        ctx.spec.cluster.zones.to_strings(),
+    );
+    let created = ensure(
+        ctx,
+        arm,
+        &path,
+        api::NETWORK,
+        &body(&pip)?,
+        &format!("public IP {name}"),
+    )
+    .await?;
+    let id = id_of(&created, &path);
+    let parsed: network::PublicIpAddressResponse =
+        serde_json::from_value(created).map_err(|e| {
+            StepError::terminal(
+                "UnexpectedResponse",
+                format!("public IP response: {e}"),
+                "Retry the step.",
+            )
+        })?;
+    let Some(address) = parsed.properties.ip_address else {
+        return Err(StepError::retryable(
+            "PublicIpNotAllocated",
+            format!("public IP {name} has no address yet"),
+            None,
+        ));
+    };
+    ctx.progress(format!("public IP {name} in {rg}: {address}"))
+        .await?;
+    Ok(json!({ "id": id, "name": name, "resourceGroup": rg, "address": address }))
+}

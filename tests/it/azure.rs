@@ -844,3 +844,184 @@ async fn preflight_fails_when_the_existing_cluster_is_not_there() {
         "{log}"
     );
 }
+
+/// The sample with the external ingress.
+fn external(sim: &SimHandle) -> String {
+    let spec = sample(sim);
+    assert!(spec.contains("ingress: { loadBalancer: internal }"));
+    spec.replace(
+        "ingress: { loadBalancer: internal }",
+        "ingress: { loadBalancer: external }",
+    )
+}
+
+const PIP_PATH_SUFFIX: &str = "/resourcegroups/rg-katonic-prod/providers/microsoft.network/publicipaddresses/pip-katonic-prod-ingress";
+
+fn pip_path(sim: &SimHandle) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/rg-katonic-prod/providers/Microsoft.Network/publicIPAddresses/pip-katonic-prod-ingress",
+        sim.subscription_id
+    )
+}
+
+/// An ARM client of the simulator's subscription, for what a test reads or changes itself.
+fn arm(world: &World) -> ArmClient {
+    ArmClient::new(&simulator_settings(&world.sim)).unwrap()
+}
+
+/// The public IP as ARM shows it, once no operation runs on it.
+async fn public_ip(world: &World) -> Option<serde_json::Value> {
+    let arm = arm(world);
+    for _ in 0..200 {
+        let got = arm.get(&pip_path(&world.sim), "2025-07-01").await.unwrap();
+        match &got {
+            Some(p) if p["properties"]["provisioningState"] != "Succeeded" => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            _ => return got,
+        }
+    }
+    panic!("the public IP never settled");
+}
+
+#[tokio::test]
+async fn an_external_ingress_install_creates_its_public_ip_and_the_service_takes_its_address() {
+    let world = world().await;
+    let app = console(&world).await;
+    let id = start(&app, &external(&world.sim)).await;
+    let detail = app.wait_status(&id, &["succeeded", "failed"]).await;
+    let text = log(&app, &id).await;
+    assert_eq!(detail["status"], "succeeded", "{text}");
+    assert_eq!(step(&detail, "ingress-ip")["status"], "succeeded");
+
+    let pip = public_ip(&world).await.expect("the public IP exists");
+    let address = pip["properties"]["ipAddress"].as_str().unwrap().to_string();
+    assert_eq!(pip["sku"]["name"], "Standard");
+    assert_eq!(pip["properties"]["publicIPAllocationMethod"], "Static");
+    assert_eq!(pip["properties"]["publicIPAddressVersion"], "IPv4");
+    assert_eq!(pip["zones"], serde_json::json!(["1", "2"]));
+    assert_eq!(pip["tags"]["katonic-install"], id.as_str());
+    // The Service reports the public IP's address, and DNS publishes that one.
+    for line in [
+        format!("public IP pip-katonic-prod-ingress in rg-katonic-prod: {address}"),
+        format!("load balancer address: {address}"),
+        format!("dash-katonic.example.com. 300 IN A {address}"),
+        "Network Contributor for the cluster identity on resource group rg-katonic-prod (public IP pip-katonic-prod-ingress): assigned".to_string(),
+    ] {
+        assert!(text.contains(&line), "{line} missing:\n{text}");
+    }
+    let counts = puts(&world.sim);
+    assert_eq!(path_ending(&counts, PIP_PATH_SUFFIX), 1, "{counts:#?}");
+    assert!(
+        counts.keys().any(|p| p.contains(
+            "/resourcegroups/rg-katonic-prod/providers/microsoft.authorization/roleassignments/"
+        )),
+        "the grant is on the resource group: {counts:#?}"
+    );
+
+    // An install onto that cluster (existing mode) finds the same IP and adopts it, granting the
+    // cluster's identity (read from Azure) the same role.
+    world.sim.clear_requests();
+    let spec = external(&world.sim)
+        .replace("name: prod", "name: prod-byo")
+        .replace("mode: create", "mode: existing");
+    let again = start(&app, &spec).await;
+    let done = app.wait_status(&again, &["succeeded", "failed"]).await;
+    let text = log(&app, &again).await;
+    assert_eq!(done["status"], "succeeded", "{text}");
+    assert!(
+        text.contains("public IP pip-katonic-prod-ingress already exists as required: adopted")
+            && text.contains(&format!("load balancer address: {address}")),
+        "{text}"
+    );
+    let counts = puts(&world.sim);
+    assert_eq!(
+        path_ending(&counts, PIP_PATH_SUFFIX),
+        0,
+        "no second PUT of the public IP: {counts:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_public_ip_leaves_the_service_without_an_address_and_says_which() {
+    let world = world().await;
+    // First the Service gets no address for another reason, so the install stops there.
+    world.sim.set_faults(FaultPlan::single(FaultRule::new(
+        "PATCH",
+        "/services/katonic-ingress-lb$",
+        FaultAction::NoLoadBalancer {},
+    )));
+    let app = console(&world).await;
+    let id = start(&app, &external(&world.sim)).await;
+    let failed = app.wait_status(&id, &["failed", "succeeded"]).await;
+    assert_eq!(
+        step(&failed, "ingress-load-balancer")["status"],
+        "failed",
+        "{}",
+        log(&app, &id).await
+    );
+    assert!(public_ip(&world).await.is_some(), "created by ingress-ip");
+
+    // Someone deletes the public IP; the resumed step re-applies the Service, which now names
+    // an IP that is not there: no address, and the step says which IP.
+    let arm = arm(&world);
+    let path = pip_path(&world.sim);
+    let deleted = arm
+        .call(reqwest::Method::DELETE, &path, "2025-07-01", None)
+        .await
+        .unwrap();
+    assert!(
+        deleted.status == 202 || deleted.status == 200,
+        "{}",
+        deleted.status
+    );
+    for _ in 0..200 {
+        if arm.get(&path, "2025-07-01").await.unwrap().is_none() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(public_ip(&world).await.is_none());
+    world.sim.set_faults(FaultPlan::default());
+    world.sim.clear_requests();
+    app.post_form(&format!("/api/v1/installs/{id}/resume"), &[])
+        .await;
+    let failed = app.wait_status(&id, &["failed", "succeeded"]).await;
+    let text = log(&app, &id).await;
+    assert_eq!(failed["status"], "failed", "{text}");
+    assert!(
+        text.contains(
+            "the load balancer got no address from public IP pip-katonic-prod-ingress within 5s"
+        ) && text.contains(
+            "public IP pip-katonic-prod-ingress in resource group rg-katonic-prod may be missing"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        path_ending(&puts(&world.sim), PIP_PATH_SUFFIX),
+        0,
+        "a resume does not re-run the finished ingress-ip step"
+    );
+
+    // The admin recreates it (as the ingress-ip step would); the next resume takes its address.
+    let body = serde_json::json!({
+        "location": "eastus",
+        "sku": {"name": "Standard", "tier": "Regional"},
+        "zones": ["1", "2"],
+        "properties": {"publicIPAllocationMethod": "Static", "publicIPAddressVersion": "IPv4"}
+    });
+    arm.call(reqwest::Method::PUT, &path, "2025-07-01", Some(&body))
+        .await
+        .unwrap();
+    let again = public_ip(&world).await.expect("recreated");
+    let address = again["properties"]["ipAddress"].as_str().unwrap();
+    app.post_form(&format!("/api/v1/installs/{id}/resume"), &[])
+        .await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    let text = log(&app, &id).await;
+    assert_eq!(done["status"], "succeeded", "{text}");
+    assert!(
+        text.contains(&format!("load balancer address: {address}")),
+        "{text}"
+    );
+}

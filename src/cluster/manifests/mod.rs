@@ -75,7 +75,7 @@ impl ClusterContext {
 
 /// The static public IP of the external load balancer.
 pub fn ingress_public_ip_name(spec: &InstallSpec) -> String {
-    format!("pip-{}-ingress", spec.cluster.name)
+    crate::plan::names::ingress_public_ip(spec)
 }
 
 /// Every object the console applies, in apply order, as JSON with `apiVersion` and `kind`

@@ -17,6 +17,10 @@ pub(crate) struct ClusterInfo {
     /// DER of the kubeconfig's client certificate.
     pub cert_der: Option<Vec<u8>>,
     pub pools: Vec<PoolInfo>,
+    /// Where AKS keeps the cluster's own resources (its identity is Contributor there).
+    pub node_resource_group: String,
+    /// The control-plane identity's principal, which the cloud provider acts as.
+    pub principal: Option<String>,
 }
 
 pub(crate) struct PoolInfo {
@@ -104,6 +108,18 @@ fn info(st: &State, c: &crate::sim::state::Resource) -> Option<ClusterInfo> {
                 .map(|c| c.to_vec())
         },
         pools,
+        node_resource_group: props["nodeResourceGroup"]
+            .as_str()
+            .unwrap_or("")
+            .to_string(),
+        principal: c
+            .body
+            .pointer("/identity/principalId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| {
+                crate::sim::resources::aks::control_plane_principal(st, &c.body["identity"])
+            }),
     })
 }
 

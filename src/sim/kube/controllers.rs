@@ -10,7 +10,10 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::store::{Key, KubeState};
+use crate::sim::resources::public_ip::{self, Lookup};
 use crate::sim::server::Shared;
+use crate::sim::state::State;
+use std::collections::HashMap;
 
 const TICK: Duration = Duration::from_millis(100);
 /// Seconds (before scaling) between two log lines of a Job's pod, and lines per pod.
@@ -28,11 +31,14 @@ pub(crate) fn spawn(shared: &Arc<Shared>) {
             let Some(shared) = weak.upgrade() else { return };
             // Lock order as for requests: ARM state first (released), then the kube store.
             let keys: Vec<String> = super::lock(&shared).clusters.keys().cloned().collect();
-            let infos: Vec<(String, super::cluster::ClusterInfo)> = {
+            let (infos, public_ips): (Vec<(String, super::cluster::ClusterInfo)>, PublicIps) = {
                 let st = shared.lock();
-                keys.iter()
+                let infos: Vec<_> = keys
+                    .iter()
                     .filter_map(|k| super::cluster::find_by_id(&st, k).map(|i| (k.clone(), i)))
-                    .collect()
+                    .collect();
+                let ips = public_ips(&st, &infos);
+                (infos, ips)
             };
             let new_ips = {
                 let mut ks = super::lock(&shared);
@@ -49,8 +55,9 @@ pub(crate) fn spawn(shared: &Arc<Shared>) {
                 let clusters: Vec<String> = ks.clusters.keys().cloned().collect();
                 let mut ips = Vec::new();
                 for c in clusters {
+                    let view = public_ips.get(&c);
                     ips.extend(
-                        step(&mut ks, &c, shared.time_scale)
+                        step(&mut ks, &c, shared.time_scale, view)
                             .into_iter()
                             .map(|ip| (c.clone(), ip)),
                     );
@@ -135,15 +142,62 @@ pub(crate) fn event(
     ks.put(cluster, ("events".into(), ns, name), ev, true);
 }
 
+/// What each cluster's cloud provider finds for the public IPs of the subscription, by
+/// (resource group, name) in lower case; read from the ARM state each tick.
+type PublicIps = HashMap<String, ClusterIps>;
+
+pub(crate) struct ClusterIps {
+    node_resource_group: String,
+    found: HashMap<(String, String), Lookup>,
+}
+
+fn public_ips(st: &State, infos: &[(String, super::cluster::ClusterInfo)]) -> PublicIps {
+    let all: Vec<(String, String)> = st
+        .of_kind(public_ip::PIP)
+        .map(|r| {
+            let rg = r.id.split('/').nth(4).unwrap_or("").to_string();
+            (rg, r.body["name"].as_str().unwrap_or("").to_string())
+        })
+        .collect();
+    infos
+        .iter()
+        .map(|(key, info)| {
+            let found = all
+                .iter()
+                .map(|(rg, name)| {
+                    let seen = public_ip::lookup(
+                        st,
+                        rg,
+                        name,
+                        info.principal.as_deref(),
+                        &info.node_resource_group,
+                    );
+                    ((rg.to_ascii_lowercase(), name.to_ascii_lowercase()), seen)
+                })
+                .collect();
+            let ips = ClusterIps {
+                node_resource_group: info.node_resource_group.clone(),
+                found,
+            };
+            (key.clone(), ips)
+        })
+        .collect()
+}
+
 /// One pass over a cluster; returns the load-balancer addresses assigned in it.
-fn step(ks: &mut KubeState, cluster: &str, scale: f64) -> Vec<std::net::Ipv4Addr> {
+fn step(
+    ks: &mut KubeState,
+    cluster: &str,
+    scale: f64,
+    ips: Option<&ClusterIps>,
+) -> Vec<std::net::Ipv4Addr> {
     collect_garbage(ks, cluster);
     schedule(ks, cluster);
     jobs(ks, cluster);
     deployments(ks, cluster);
     run_pods(ks, cluster, scale);
     claims(ks, cluster);
-    services(ks, cluster, scale)
+    services(ks, cluster, scale, ips)
 }
 
 /// Pods whose owning Job or Deployment is gone are deleted (background propagation).
@@ -602,8 +656,62 @@ fn claims(ks: &mut KubeState, cluster: &str) {
     }
 }
 
-/// LoadBalancer Services get a 127.0.0.0/8 address; a requested one must be in that range.
-fn services(ks: &mut KubeState, cluster: &str, scale: f64) -> Vec<std::net::Ipv4Addr> {
+const PIP_NAME: &str = "service.beta.kubernetes.io/azure-pip-name";
+const PIP_GROUP: &str = "service.beta.kubernetes.io/azure-load-balancer-resource-group";
+
+/// The address of the public IP a Service names, as cloud-provider-azure finds it: in the
+/// annotated resource group (else the node resource group), readable by the cluster identity.
+/// `Err` is the provider's failure message.
+fn named_public_ip(
+    svc: &Value,
+    pip: &str,
+    ips: Option<&ClusterIps>,
+) -> Result<std::net::Ipv4Addr, String> {
+    let annotations = &svc["metadata"]["annotations"];
+    let service = format!(
+        "{}/{}",
+        svc["metadata"]["namespace"].as_str().unwrap_or(""),
+        svc["metadata"]["name"].as_str().unwrap_or("")
+    );
+    let group = annotations[PIP_GROUP]
+        .as_str()
+        .filter(|g| !g.is_empty())
+        .map(str::to_string)
+        .or_else(|| ips.map(|i| i.node_resource_group.clone()))
+        .unwrap_or_default();
+    let missing = || {
+        format!(
+            "Error syncing load balancer: failed to ensure load balancer: PublicIP from annotation azure-pip-name={pip} for service {service} doesn't exist"
+        )
+    };
+    let key = (group.to_ascii_lowercase(), pip.to_ascii_lowercase());
+    match ips.and_then(|i| i.found.get(&key)) {
+        None | Some(Lookup::Missing) => Err(missing()),
+        Some(Lookup::Forbidden { id }) => Err(format!(
+            "Error syncing load balancer: failed to ensure load balancer: Retriable: false, RetryAfter: 0s, HTTPStatusCode: 403, RawError: {{\"error\":{{\"code\":\"AuthorizationFailed\",\"message\":\"The client does not have authorization to perform action 'Microsoft.Network/publicIPAddresses/read' over scope '{id}' or the scope is invalid. If access was recently granted, please refresh your credentials.\"}}}}"
+        )),
+        Some(Lookup::Usable { address: None, id }) => Err(format!(
+            "Error syncing load balancer: failed to ensure load balancer: public IP {id} has no address (allocation method Dynamic)"
+        )),
+        Some(Lookup::Usable {
+            address: Some(a), ..
+        }) => match a.parse::<std::net::Ipv4Addr>() {
+            Ok(ip) if ip.is_loopback() => Ok(ip),
+            _ => Err(format!(
+                "Error syncing load balancer: failed to ensure load balancer: the simulator can only serve a public IP in 127.0.0.0/8, not {a}"
+            )),
+        },
+    }
+}
+
+/// LoadBalancer Services get a 127.0.0.0/8 address; a requested one must be in that range; one
+/// that names a public IP gets that IP's address, or none and a warning.
+fn services(
+    ks: &mut KubeState,
+    cluster: &str,
+    scale: f64,
+    ips: Option<&ClusterIps>,
+) -> Vec<std::net::Ipv4Addr> {
     let mut out = Vec::new();
     for svc in ks.list(cluster, "services", None) {
         if svc["spec"]["type"] != "LoadBalancer"
@@ -636,8 +744,28 @@ fn services(ks: &mut KubeState, cluster: &str, scale: f64) -> Vec<std::net::Ipv4
                 .as_str()
                 .or_else(|| svc["spec"]["loadBalancerIP"].as_str())
                 .filter(|s| !s.is_empty());
-        let ip = match requested {
-            Some(s) => match s.parse::<std::net::Ipv4Addr>() {
+        let pip = svc["metadata"]["annotations"][PIP_NAME]
+            .as_str()
+            .filter(|s| !s.is_empty());
+        let from_pip = match pip.map(|p| named_public_ip(&svc, p, ips)) {
+            Some(Err(message)) => {
+                event(
+                    ks,
+                    cluster,
+                    &svc,
+                    "Warning",
+                    "SyncLoadBalancerFailed",
+                    &message,
+                    "service-controller",
+                );
+                continue;
+            }
+            Some(Ok(ip)) => Some(ip),
+            None => None,
+        };
+        let ip = match (from_pip, requested) {
+            (Some(ip), _) => ip,
+            (None, Some(s)) => match s.parse::<std::net::Ipv4Addr>() {
                 Ok(ip) if ip.is_loopback() => ip,
                 _ => {
                     event(
@@ -654,7 +782,7 @@ fn services(ks: &mut KubeState, cluster: &str, scale: f64) -> Vec<std::net::Ipv4
                     continue;
                 }
             },
-            None => ks.next_lb_ip(
+            (None, None) => ks.next_lb_ip(
                 svc["metadata"]["annotations"]["service.beta.kubernetes.io/azure-load-balancer-internal"]
                     == "true",
             ),

@@ -187,7 +187,7 @@ fn short_hash(s: &str) -> String {
 }
 
 /// The cluster's control-plane identity principal (user-assigned identities only).
-fn control_plane_principal(st: &State, identity: &Value) -> Option<String> {
+pub(crate) fn control_plane_principal(st: &State, identity: &Value) -> Option<String> {
     let ids = identity["userAssignedIdentities"].as_object()?;
     let (id, _) = ids.iter().next()?;
     st.get(id).and_then(|r| {

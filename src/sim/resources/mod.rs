@@ -11,6 +11,7 @@ pub(crate) mod groups;
 pub(crate) mod msi;
 pub(crate) mod network;
 mod nsg;
+pub(crate) mod public_ip;
 pub(crate) mod storage;
 mod subscription;
 
@@ -69,6 +70,9 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResul
             match kind.as_str() {
                 k if k.starts_with("microsoft.network/networksecuritygroups") => {
                     nsg::handle(ctx, st, p)
+                }
+                k if k.starts_with("microsoft.network/publicipaddresses") => {
+                    public_ip::handle(ctx, st, p)
                 }
                 k if k.starts_with("microsoft.network/virtualnetworks") => {
                     network::handle(ctx, st, p)

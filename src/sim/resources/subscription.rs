@@ -46,6 +46,7 @@ fn resource_types(ns: &str) -> &'static [&'static str] {
             "virtualNetworks",
             "virtualNetworks/subnets",
             "networkSecurityGroups",
+            "publicIPAddresses",
             "locations",
             "locations/operations",
             "locations/operationResults",

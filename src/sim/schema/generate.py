@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
 """Regenerate azure.json (beside this file) from Microsoft's OpenAPI specs.
 
-Usage: python3 generate.py /path/to/shared/azure-specs > azure.json
+Usage: python3 generate.py /path/to/shared/azure-specs /path/to/repo/specs/extra > azure.json
 
-Keeps, for the operations the simulator serves, the request-body and response schemas with
+The second root holds specs this repository keeps itself (see its README.md); a `$ref` from there
+to a file it does not have resolves against the same relative path under the first root (so
+`./network.json` from `extra/Microsoft.Network/2025-07-01/` reads the shared copy). Keeps, for the operations the simulator serves, the request-body and response schemas with
 every $ref resolved into a flat "defs" table, allOf merged, and descriptions dropped.
 """
 import json
 import os
 import sys
 
-ROOT = sys.argv[1] if len(sys.argv) > 1 else "."
+ROOT = os.path.normpath(sys.argv[1] if len(sys.argv) > 1 else ".")
+EXTRA = os.path.normpath(sys.argv[2]) if len(sys.argv) > 2 else None
+# Files under EXTRA (the repository's own specs/extra).
+EXTRA_FILES = [
+    "Microsoft.Network/2025-07-01/publicIpAddress.json",
+]
 FILES = [
     "Microsoft.Resources/2025-04-01/resources.json",
     "Microsoft.Network/2025-07-01/virtualNetwork.json",
@@ -40,6 +47,7 @@ OPS = {
     "ResourceSkus_List", "ManagedClusters_ListKubernetesVersions",
     "ManagedClusters_CreateOrUpdate", "ManagedClusters_Get", "AgentPools_CreateOrUpdate",
     "AgentPools_Get", "AgentPools_List", "ManagedClusters_ListClusterAdminCredentials",
+    "PublicIPAddresses_CreateOrUpdate", "PublicIPAddresses_Get",
 }
 KEEP = ["type", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength",
         "minItems", "maxItems", "format", "readOnly", "x-nullable"]
@@ -48,8 +56,16 @@ cache = {}
 defs = {}
 
 
-def load(path):
+def locate(path):
+    """A file under EXTRA that is not there falls back to the same relative path under ROOT."""
     path = os.path.normpath(path)
+    if EXTRA and not os.path.exists(path) and path.startswith(EXTRA + os.sep):
+        return os.path.join(ROOT, os.path.relpath(path, EXTRA))
+    return path
+
+
+def load(path):
+    path = locate(path)
     if path not in cache:
         with open(path) as f:
             cache[path] = json.load(f)
@@ -57,14 +73,16 @@ def load(path):
 
 
 def key_of(path, name):
-    rel = os.path.relpath(path, ROOT)
+    path = locate(path)
+    base = EXTRA if EXTRA and path.startswith(EXTRA + os.sep) else ROOT
+    rel = os.path.relpath(path, base)
     stem = rel.split("/")[0].replace("Microsoft.", "") + ":" + os.path.basename(rel).replace(".json", "")
     return stem + "#" + name
 
 
 def resolve_ref(base, ref):
     file, _, frag = ref.partition("#")
-    path = os.path.normpath(os.path.join(os.path.dirname(base), file)) if file else base
+    path = locate(os.path.join(os.path.dirname(base), file)) if file else base
     parts = [p for p in frag.split("/") if p]
     node = load(path)
     for p in parts:
@@ -133,9 +151,13 @@ def flatten(d):
     return d
 
 
+if EXTRA is None:
+    sys.exit("usage: generate.py <shared/azure-specs> <specs/extra>")
 ops = {}
-for f in FILES:
-    path = os.path.normpath(os.path.join(ROOT, f))
+for f, path in [(f, os.path.join(ROOT, f)) for f in FILES] + [
+    ("extra/" + f, os.path.join(EXTRA, f)) for f in EXTRA_FILES
+]:
+    path = os.path.normpath(path)
     spec = load(path)
     for p, methods in spec.get("paths", {}).items():
         shared_params = methods.get("parameters", [])

@@ -7,16 +7,16 @@ use serde_json::{Value, json};
 use super::harness::{Sim, cluster_body};
 
 /// A cluster's API server as the kubeconfig describes it.
-struct Kube {
+pub(super) struct Kube {
     server: String,
     token: String,
     kubeconfig: String,
     client: reqwest::Client,
 }
 
-struct R {
-    status: u16,
-    body: Value,
+pub(super) struct R {
+    pub(super) status: u16,
+    pub(super) body: Value,
 }
 
 impl Kube {
@@ -40,7 +40,7 @@ impl Kube {
         }
     }
 
-    async fn get(&self, path: &str) -> R {
+    pub(super) async fn get(&self, path: &str) -> R {
         self.call(Method::GET, path, None, None).await
     }
 
@@ -56,7 +56,7 @@ impl Kube {
 }
 
 /// A cluster `aks1` with a system pool (2 nodes, zones 1 and 2) and its kubeconfig.
-async fn cluster(sim: &Sim) -> Kube {
+pub(super) async fn cluster(sim: &Sim) -> Kube {
     let (identity, subnet) = sim.network_env("rg-a", "10.20.0.0/24").await;
     let url = sim.cluster_url("rg-a", "aks1");
     let r = sim
@@ -869,7 +869,7 @@ async fn kubectl_reads_and_applies_against_the_simulator() {
 }
 
 impl Kube {
-    async fn post(&self, path: &str, body: Value) -> R {
+    pub(super) async fn post(&self, path: &str, body: Value) -> R {
         self.call(
             Method::POST,
             path,
@@ -880,7 +880,7 @@ impl Kube {
     }
 
     /// GET `path` until `f` accepts the body (5 s at most).
-    async fn until(&self, path: &str, f: impl Fn(&Value) -> bool) -> Value {
+    pub(super) async fn until(&self, path: &str, f: impl Fn(&Value) -> bool) -> Value {
         for _ in 0..100 {
             let r = self.get(path).await;
             if r.status == 200 && f(&r.body) {

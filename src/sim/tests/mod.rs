@@ -7,4 +7,5 @@ mod install;
 mod kube;
 mod network;
 mod others;
+mod public_ip;
 mod stage1;
