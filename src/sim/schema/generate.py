@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate azure.json (beside this file) from Microsoft's OpenAPI specs.
 
-Usage: python3 generate.py /path/to/shared/azure-specs > azure.json
+Usage: python3 generate.py /path/to/shared/azure-specs [/path/to/specs/extra] > azure.json
 
 Keeps, for the operations the simulator serves, the request-body and response schemas with
 every $ref resolved into a flat "defs" table, allOf merged, and descriptions dropped.
@@ -41,6 +41,21 @@ OPS = {
     "ManagedClusters_CreateOrUpdate", "ManagedClusters_Get", "AgentPools_CreateOrUpdate",
     "AgentPools_Get", "AgentPools_List", "ManagedClusters_ListClusterAdminCredentials",
 }
+# Specs `shared/azure-specs` lacks, kept in this repository (`specs/extra`, provenance in a README
+# beside each). Public and Private DNS share operation names, so their ids take a prefix.
+EXTRA_ROOT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "../../../specs/extra")
+EXTRA_FILES = [
+    ("Microsoft.Network/2018-05-01/dns.json", "Dns."),
+    ("Microsoft.Network/2024-06-01/privatedns.json", "PrivateDns."),
+]
+OPS |= {
+    "Dns.Zones_CreateOrUpdate", "Dns.Zones_Get", "Dns.RecordSets_CreateOrUpdate", "Dns.RecordSets_Get",
+    "Dns.RecordSets_Delete", "PrivateDns.PrivateZones_CreateOrUpdate", "PrivateDns.PrivateZones_Get",
+    "PrivateDns.VirtualNetworkLinks_CreateOrUpdate", "PrivateDns.VirtualNetworkLinks_Get",
+    "PrivateDns.VirtualNetworkLinks_List", "PrivateDns.RecordSets_CreateOrUpdate",
+    "PrivateDns.RecordSets_Get", "PrivateDns.RecordSets_Delete",
+}
 KEEP = ["type", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength",
         "minItems", "maxItems", "format", "readOnly", "x-nullable"]
 
@@ -57,7 +72,8 @@ def load(path):
 
 
 def key_of(path, name):
-    rel = os.path.relpath(path, ROOT)
+    extra = os.path.normpath(EXTRA_ROOT)
+    rel = os.path.relpath(path, extra if path.startswith(extra + os.sep) else ROOT)
     stem = rel.split("/")[0].replace("Microsoft.", "") + ":" + os.path.basename(rel).replace(".json", "")
     return stem + "#" + name
 
@@ -134,13 +150,13 @@ def flatten(d):
 
 
 ops = {}
-for f in FILES:
-    path = os.path.normpath(os.path.join(ROOT, f))
+for root, f, prefix in [(ROOT, f, "") for f in FILES] + [(EXTRA_ROOT, f, p) for f, p in EXTRA_FILES]:
+    path = os.path.normpath(os.path.join(root, f))
     spec = load(path)
     for p, methods in spec.get("paths", {}).items():
         shared_params = methods.get("parameters", [])
         for m, op in methods.items():
-            if m == "parameters" or op.get("operationId") not in OPS:
+            if m == "parameters" or prefix + op.get("operationId", "") not in OPS:
                 continue
             entry = {"file": f, "path": p, "method": m.upper(), "responses": {}}
             for param in shared_params + op.get("parameters", []):
@@ -153,7 +169,7 @@ for f in FILES:
                 if "$ref" in resp:
                     _, _, resp = resolve_ref(path, resp["$ref"])
                 entry["responses"][code] = conv(path, resp["schema"]) if "schema" in resp else None
-            ops[op["operationId"]] = entry
+            ops[prefix + op["operationId"]] = entry
 
 missing = OPS - set(ops)
 if missing:
