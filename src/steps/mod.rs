@@ -5,6 +5,7 @@
 
 mod aks;
 mod cluster;
+mod dns;
 mod ensure;
 mod errors;
 pub mod names;
@@ -124,7 +125,7 @@ impl StepExecutor for AzureSteps {
             StepId::Tls if ctx.spec.domain.tls == crate::spec::TlsMode::SelfSigned => {
                 cluster::tls_self_signed(ctx, &arm).await
             }
-            StepId::Dns => cluster::dns_records(ctx).await,
+            StepId::Dns => dns::records(ctx, &arm).await,
             StepId::Platform => cluster::platform(ctx, &arm, self.timeouts.platform).await,
             StepId::Superset => cluster::addon(ctx, &arm, "katonic-superset").await,
             StepId::Airbyte => cluster::addon(ctx, &arm, "katonic-airbyte").await,

@@ -41,7 +41,7 @@ struct Check {
     fix: Option<String>,
 }
 
-struct Checks<'a> {
+pub(super) struct Checks<'a> {
     ctx: &'a StepContext,
     list: Vec<Check>,
 }
@@ -73,11 +73,11 @@ impl Checks<'_> {
         Ok(())
     }
 
-    async fn pass(&mut self, check: &'static str, detail: String) -> Result<(), StepError> {
+    pub(super) async fn pass(&mut self, check: &'static str, detail: String) -> Result<(), StepError> {
         self.record(check, Outcome::Pass, detail, None).await
     }
 
-    async fn warn(
+    pub(super) async fn warn(
         &mut self,
         check: &'static str,
         detail: String,
@@ -87,7 +87,7 @@ impl Checks<'_> {
             .await
     }
 
-    async fn fail(
+    pub(super) async fn fail(
         &mut self,
         check: &'static str,
         detail: String,
@@ -191,6 +191,9 @@ pub async fn run(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError>
 
     providers(ctx, arm, sub, &mut checks).await?;
     permissions(ctx, arm, &mut checks).await?;
+    if let Some(zone) = &spec.domain.dns_zone {
+        super::dns::preflight(ctx, arm, zone, &mut checks).await?;
+    }
     quota(ctx, arm, &mut checks).await?;
     skus(ctx, arm, &mut checks).await?;
     let (version, lts_only) = kubernetes_version(ctx, arm, &mut checks).await?;
