@@ -7,6 +7,7 @@ mod aks_checks;
 pub(crate) mod authorization;
 pub(crate) mod common;
 pub(crate) mod compute;
+mod dns;
 pub(crate) mod groups;
 pub(crate) mod msi;
 pub(crate) mod network;
@@ -69,6 +70,9 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResul
             match kind.as_str() {
                 k if k.starts_with("microsoft.network/networksecuritygroups") => {
                     nsg::handle(ctx, st, p)
+                }
+                k if k.starts_with(dns::PUBLIC_LC) || k.starts_with(dns::PRIVATE_LC) => {
+                    dns::handle(ctx, st, p)
                 }
                 k if k.starts_with("microsoft.network/virtualnetworks") => {
                     network::handle(ctx, st, p)
