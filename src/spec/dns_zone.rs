@@ -198,8 +198,9 @@ mod tests {
         for (bad, says) in [
             ("example.com", "must start with"),
             (
-                &format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/dnsZones")
-                    as &str,
+                &format!(
+                    "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/dnsZones"
+                ) as &str,
                 "7 segments",
             ),
             (
@@ -219,7 +220,9 @@ mod tests {
                 "not-a-guid",
             ),
             (
-                &format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/dnsZones/com"),
+                &format!(
+                    "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/dnsZones/com"
+                ),
                 "single label",
             ),
         ] {

@@ -100,11 +100,7 @@ pub async fn records(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
     if !outside.is_empty() {
         return Err(StepError::terminal(
             "DnsZoneMismatch",
-            format!(
-                "zone {} does not hold {}",
-                zone.name,
-                outside.join(", ")
-            ),
+            format!("zone {} does not hold {}", zone.name, outside.join(", ")),
             "Set domain.dnsZone to a zone holding every host (the domain's parent), in a clone of this install.",
         ));
     }
@@ -214,7 +210,7 @@ async fn ensure_record(
         Some(e) if e.addresses == wanted && e.ttl == Some(u64::from(DEFAULT_TTL_SECS)) => {
             return Ok(RecordStatus::Unchanged);
         }
-        Some(e) if e.addresses == wanted && e.metadata.get(TAG_MANAGED_BY).is_none() => {
+        Some(e) if e.addresses == wanted && !e.metadata.contains_key(TAG_MANAGED_BY) => {
             // Someone made the right record by hand: leave their TTL and metadata alone.
             return Ok(RecordStatus::Unchanged);
         }
@@ -517,7 +513,8 @@ mod tests {
     #[test]
     fn not_actions_take_precedence() {
         let a = "Microsoft.Network/dnsZones/A/write";
-        let p = json!({"value": [{"actions": ["*"], "notActions": ["Microsoft.Network/dnsZones/*"]}]});
+        let p =
+            json!({"value": [{"actions": ["*"], "notActions": ["Microsoft.Network/dnsZones/*"]}]});
         assert!(!granted(&p, a));
         let p = json!({"value": [{"actions": ["*/read"]}, {"actions": ["Microsoft.Network/dnsZones/A/*"]}]});
         assert!(granted(&p, a));

@@ -73,7 +73,11 @@ impl Checks<'_> {
         Ok(())
     }
 
-    pub(super) async fn pass(&mut self, check: &'static str, detail: String) -> Result<(), StepError> {
+    pub(super) async fn pass(
+        &mut self,
+        check: &'static str,
+        detail: String,
+    ) -> Result<(), StepError> {
         self.record(check, Outcome::Pass, detail, None).await
     }
 

@@ -203,7 +203,9 @@ impl DnsTable {
                 host: text(&r["host"]),
                 kind: r["type"].as_str().unwrap_or("A").to_string(),
                 address: text(&r["address"]),
-                zone: r["zone"].as_str().map_or_else(|| zone.clone(), str::to_string),
+                zone: r["zone"]
+                    .as_str()
+                    .map_or_else(|| zone.clone(), str::to_string),
                 state: match r["status"].as_str() {
                     Some("created") => "created by the console",
                     Some("updated") => "updated by the console",

@@ -861,8 +861,9 @@ async fn existing_private_zone(world: &World) -> String {
     )
     .await
     .unwrap();
-    let zone =
-        format!("/subscriptions/{sub}/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/example.com");
+    let zone = format!(
+        "/subscriptions/{sub}/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/example.com"
+    );
     arm.call(
         reqwest::Method::PUT,
         &zone,
@@ -897,7 +898,10 @@ async fn a_named_private_dns_zone_gets_the_a_records_once() {
         log1.contains("PASS DNS zone: Private DNS zone example.com exists and the console may write its A records"),
         "{log1}"
     );
-    assert!(log1.contains("WARN DNS zone link: Private DNS zone example.com is not linked"), "{log1}");
+    assert!(
+        log1.contains("WARN DNS zone link: Private DNS zone example.com is not linked"),
+        "{log1}"
+    );
     let address = log1
         .split("load balancer address: ")
         .nth(1)
@@ -910,7 +914,10 @@ async fn a_named_private_dns_zone_gets_the_a_records_once() {
     let arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
     for name in ["katonic", "dash-katonic", "connectors-katonic"] {
         let record = arm
-            .get(&format!("{zone}/A/{name}"), katonic_console::azure::api::PRIVATE_DNS)
+            .get(
+                &format!("{zone}/A/{name}"),
+                katonic_console::azure::api::PRIVATE_DNS,
+            )
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("no A record {name}"));
@@ -924,11 +931,19 @@ async fn a_named_private_dns_zone_gets_the_a_records_once() {
     }
     let counts = puts(&world.sim);
     assert_eq!(
-        counts.keys().filter(|p| p.contains("/privatednszones/")).count(),
+        counts
+            .keys()
+            .filter(|p| p.contains("/privatednszones/"))
+            .count(),
         3,
         "{counts:#?}"
     );
-    let page = app.get(&format!("/installs/{id}")).await.text().await.unwrap();
+    let page = app
+        .get(&format!("/installs/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("DNS records"), "{page}");
     assert!(page.contains("wrote these records into the Private DNS zone example.com"));
     assert!(page.contains("<code>dash-katonic.example.com</code>"));
@@ -944,8 +959,17 @@ async fn a_named_private_dns_zone_gets_the_a_records_once() {
         !counts.keys().any(|p| p.contains("/privatednszones/")),
         "{counts:#?}"
     );
-    let page = app.get(&format!("/installs/{again}")).await.text().await.unwrap();
-    assert_eq!(page.matches("already there (unchanged)").count(), 3, "{page}");
+    let page = app
+        .get(&format!("/installs/{again}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.matches("already there (unchanged)").count(),
+        3,
+        "{page}"
+    );
 }
 
 #[tokio::test]
@@ -970,13 +994,24 @@ async fn someone_elses_record_is_not_overwritten() {
         log.contains("the A record dash-katonic.example.com in Private DNS zone example.com already points at 10.9.9.9 and was not created by the console"),
         "{log}"
     );
-    assert!(log.contains("az network private-dns record-set a delete -g rg-dns -z example.com -n dash-katonic"), "{log}");
+    assert!(
+        log.contains(
+            "az network private-dns record-set a delete -g rg-dns -z example.com -n dash-katonic"
+        ),
+        "{log}"
+    );
     let record = arm
-        .get(&format!("{zone}/A/dash-katonic"), katonic_console::azure::api::PRIVATE_DNS)
+        .get(
+            &format!("{zone}/A/dash-katonic"),
+            katonic_console::azure::api::PRIVATE_DNS,
+        )
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(record["properties"]["aRecords"][0]["ipv4Address"], "10.9.9.9");
+    assert_eq!(
+        record["properties"]["aRecords"][0]["ipv4Address"],
+        "10.9.9.9"
+    );
 }
 
 #[tokio::test]
@@ -995,5 +1030,8 @@ async fn preflight_fails_on_a_missing_zone_naming_the_fix() {
         log.contains("FAIL DNS zone: Private DNS zone example.com was not found in resource group rg-katonic-prod"),
         "{log}"
     );
-    assert!(log.contains("az network private-dns zone create -g rg-katonic-prod -n example.com"), "{log}");
+    assert!(
+        log.contains("az network private-dns zone create -g rg-katonic-prod -n example.com"),
+        "{log}"
+    );
 }

@@ -203,8 +203,17 @@ mod tests {
             assert_eq!(read.metadata, meta());
         }
         // The other service's spelling is not read as ours.
-        let public = a_record_set_body(ZoneService::Public, &[Ipv4Addr::new(1, 2, 3, 4)], 60, meta());
-        assert!(read_a_record_set(ZoneService::Private, &public).addresses.is_empty());
+        let public = a_record_set_body(
+            ZoneService::Public,
+            &[Ipv4Addr::new(1, 2, 3, 4)],
+            60,
+            meta(),
+        );
+        assert!(
+            read_a_record_set(ZoneService::Private, &public)
+                .addresses
+                .is_empty()
+        );
     }
 
     #[test]

@@ -95,7 +95,8 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
             Ok(Reply::ok(list(links)))
         }
         (2, None, _)
-            if svc == Service::Private && p.pairs[1].0.eq_ignore_ascii_case("virtualNetworkLinks") =>
+            if svc == Service::Private
+                && p.pairs[1].0.eq_ignore_ascii_case("virtualNetworkLinks") =>
         {
             match method.as_str() {
                 "PUT" => put_link(ctx, st, p),
@@ -150,7 +151,10 @@ fn global_location(body: &Value, kind: &str) -> Result<(), ArmError> {
             "The location property is required for this definition.",
         ));
     };
-    if loc.as_str().is_some_and(|l| l.eq_ignore_ascii_case("global")) {
+    if loc
+        .as_str()
+        .is_some_and(|l| l.eq_ignore_ascii_case("global"))
+    {
         return Ok(());
     }
     Err(ArmError::bad_request(
@@ -280,8 +284,7 @@ fn check_relative_name(name: &str, zone: &str) -> Result<(), ArmError> {
         (i == 0 && **l == *"*")
             || (!l.is_empty()
                 && l.len() <= 63
-                && l
-                    .chars()
+                && l.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
     };
     if labels.iter().enumerate().all(ok_label) && name.len() + 1 + zone.len() <= 253 {
@@ -342,7 +345,7 @@ fn record_set(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, svc: Service, method: 
                 StatusCode::OK
             }))
         }
-        "PUT" => put_record_set(ctx, st, p, svc, rtype, &name, &zone, &id),
+        "PUT" => put_record_set(ctx, st, svc, rtype, &name, &zone, &id),
         _ => Err(method_not_allowed(ctx)),
     }
 }
@@ -351,7 +354,6 @@ fn record_set(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, svc: Service, method: 
 fn put_record_set(
     ctx: &Ctx<'_>,
     st: &mut State,
-    p: &ResPath,
     svc: Service,
     rtype: &str,
     name: &str,
@@ -370,7 +372,9 @@ fn put_record_set(
             "BadRequest",
             format!(
                 "The value for the {ttl_key} property must be between 1 and {MAX_TTL} (found {}).",
-                props.get(ttl_key).map_or("none".to_string(), Value::to_string)
+                props
+                    .get(ttl_key)
+                    .map_or("none".to_string(), Value::to_string)
             ),
         ));
     }
@@ -413,7 +417,6 @@ fn put_record_set(
         "etag": etag().trim_start_matches("W/").trim_matches('"'),
         "properties": out_props,
     });
-    let _ = p;
     let created = common::upsert(ctx, st, existing, id, &kind, body.clone(), checked.body);
     Ok(Reply::json(
         if created {

@@ -73,7 +73,10 @@ async fn private_zone_records_and_links() {
     let url = record_url(&sim, "privateDnsZones", "example.com", "katonic", PRIVATE);
     // Public DNS's spelling is not Private DNS's: the record set has no A records then.
     let r = sim
-        .put(&url, &json!({"properties": {"TTL": 300, "ARecords": [{"ipv4Address": "10.0.0.1"}]}}))
+        .put(
+            &url,
+            &json!({"properties": {"TTL": 300, "ARecords": [{"ipv4Address": "10.0.0.1"}]}}),
+        )
         .await;
     assert_eq!(r.status, 400, "{}", r.body);
     let body = json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.0.0.1"}],
@@ -85,15 +88,28 @@ async fn private_zone_records_and_links() {
     assert_eq!(sim.put(&url, &body).await.status, 200);
     let got = sim.get(&url).await;
     assert_valid("PrivateDns.RecordSets_Get", &got);
-    assert_eq!(got.body["properties"]["aRecords"][0]["ipv4Address"], "10.0.0.1");
+    assert_eq!(
+        got.body["properties"]["aRecords"][0]["ipv4Address"],
+        "10.0.0.1"
+    );
 
     for (bad, says) in [
-        (json!({"properties": {"ttl": 0, "aRecords": []}}), "ttl property"),
-        (json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.0.0.300"}]}}), "IPv4"),
+        (
+            json!({"properties": {"ttl": 0, "aRecords": []}}),
+            "ttl property",
+        ),
+        (
+            json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.0.0.300"}]}}),
+            "IPv4",
+        ),
     ] {
         let r = sim.put(&url, &bad).await;
         assert_eq!(r.status, 400, "{bad}");
-        assert!(r.body["error"]["message"].as_str().unwrap().contains(says), "{}", r.body);
+        assert!(
+            r.body["error"]["message"].as_str().unwrap().contains(says),
+            "{}",
+            r.body
+        );
     }
     let r = sim
         .put(
@@ -102,13 +118,21 @@ async fn private_zone_records_and_links() {
         )
         .await;
     assert_eq!(r.status, 400);
-    assert!(r.body["error"]["message"].as_str().unwrap().contains("'bad..name' is invalid"));
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'bad..name' is invalid")
+    );
 
     let links = format!(
         "{}/providers/Microsoft.Network/privateDnsZones/example.com/virtualNetworkLinks",
         sim.rg("rg-dns")
     );
-    let vnet = format!("{}/providers/Microsoft.Network/virtualNetworks/vnet", sim.rg("rg-net"));
+    let vnet = format!(
+        "{}/providers/Microsoft.Network/virtualNetworks/vnet",
+        sim.rg("rg-net")
+    );
     let link = sim
         .put(
             &format!("{links}/to-vnet?api-version={PRIVATE}"),
@@ -119,7 +143,10 @@ async fn private_zone_records_and_links() {
     assert_valid("PrivateDns.VirtualNetworkLinks_CreateOrUpdate", &link);
     let list = sim.get(&format!("{links}?api-version={PRIVATE}")).await;
     assert_valid("PrivateDns.VirtualNetworkLinks_List", &list);
-    assert_eq!(list.body["value"][0]["properties"]["virtualNetwork"]["id"], vnet);
+    assert_eq!(
+        list.body["value"][0]["properties"]["virtualNetwork"]["id"],
+        vnet
+    );
     let zone = sim
         .get(&zone_url(&sim, "privateDnsZones", "example.com", PRIVATE))
         .await;
@@ -151,25 +178,36 @@ async fn public_zone_records_use_their_own_spelling() {
     assert_eq!(zone.status, 201, "{}", zone.body);
     assert_valid("Dns.Zones_CreateOrUpdate", &zone);
     assert_eq!(
-        sim.put(&zone_url(&sim, "dnsZones", "com", PUBLIC), &json!({"location": "global"}))
-            .await
-            .code(),
+        sim.put(
+            &zone_url(&sim, "dnsZones", "com", PUBLIC),
+            &json!({"location": "global"})
+        )
+        .await
+        .code(),
         "BadRequest"
     );
     let url = record_url(&sim, "dnsZones", "example.com", "@", PUBLIC);
     let r = sim
-        .put(&url, &json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "20.1.2.3"}]}}))
+        .put(
+            &url,
+            &json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "20.1.2.3"}]}}),
+        )
         .await;
     assert_eq!(r.status, 400, "private spelling refused: {}", r.body);
     let r = sim
-        .put(&url, &json!({"properties": {"TTL": 300, "ARecords": [{"ipv4Address": "20.1.2.3"}]}}))
+        .put(
+            &url,
+            &json!({"properties": {"TTL": 300, "ARecords": [{"ipv4Address": "20.1.2.3"}]}}),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_valid("Dns.RecordSets_CreateOrUpdate", &r);
     assert_eq!(r.body["properties"]["fqdn"], "example.com.");
     let got = sim.get(&url).await;
     assert_valid("Dns.RecordSets_Get", &got);
-    let zone = sim.get(&zone_url(&sim, "dnsZones", "example.com", PUBLIC)).await;
+    let zone = sim
+        .get(&zone_url(&sim, "dnsZones", "example.com", PUBLIC))
+        .await;
     assert_valid("Dns.Zones_Get", &zone);
     assert_eq!(zone.body["properties"]["numberOfRecordSets"], 3);
 }

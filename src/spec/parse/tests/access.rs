@@ -290,8 +290,15 @@ fn dns_zone_visibility_warnings() {
             .map(|w| w.message)
             .collect::<Vec<_>>()
     };
-    assert!(warned(&with(|d| d.domain.dns_zone = zone_id("privateDnsZones", "example.com"))).is_empty());
-    let public_internal = warned(&with(|d| d.domain.dns_zone = zone_id("dnsZones", "example.com")));
+    assert!(
+        warned(&with(
+            |d| d.domain.dns_zone = zone_id("privateDnsZones", "example.com")
+        ))
+        .is_empty()
+    );
+    let public_internal = warned(&with(|d| {
+        d.domain.dns_zone = zone_id("dnsZones", "example.com")
+    }));
     assert!(
         public_internal[0].contains("private address on the internet"),
         "{public_internal:?}"
