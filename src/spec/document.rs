@@ -178,6 +178,10 @@ pub struct DomainDoc {
     /// `selfSigned` | `provided` | `acme`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<String>,
+    /// Resource id of an Azure DNS (`…/Microsoft.Network/dnsZones/<zone>`) or Private DNS
+    /// (`…/privateDnsZones/<zone>`) zone: the console creates the A records there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -72,6 +72,8 @@ pub fn warnings(spec: &InstallSpec, today: Date) -> Vec<Warning> {
             format!("use {SYSTEM_POOL_HA_NODES} nodes for high availability (one per zone)"),
         ));
     }
+    // Not lifecycle advice, but the spec's one list of warnings.
+    out.extend(super::dns_zone::warning(spec));
     let version = &spec.platform.version;
     for (enabled, field, addon, pinned) in [
         (

@@ -10,6 +10,7 @@
 pub mod capacity;
 pub mod catalog;
 mod compute;
+mod dns_zone;
 mod document;
 mod enums;
 mod error;
@@ -25,6 +26,7 @@ mod yaml;
 
 pub use capacity::IpBudget;
 pub use compute::{KubernetesVersion, NodePool, NodeScale, PoolRole, VmSize, Zone, Zones};
+pub use dns_zone::{DnsZoneId, DnsZoneKind};
 pub use document::{
     AddonsDoc, AzureDoc, ClusterDoc, DomainDoc, ExistingVnetDoc, IngressDoc, InstallDocument,
     NetworkDoc, NodePoolDoc, NodePoolsDoc, PlatformDoc, RegistryDoc, Scalar, StorageDoc,
@@ -135,6 +137,9 @@ pub enum TlsMode {
 pub struct DomainSpec {
     pub fqdn: Fqdn,
     pub tls: TlsMode,
+    /// The Azure DNS or Private DNS zone the console writes the A records into; `None`: the
+    /// records are shown for the admin to create.
+    pub dns_zone: Option<DnsZoneId>,
 }
 
 /// Internal (private VNet IP) or external (public IP) ingress load balancer.

@@ -39,12 +39,22 @@ pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
     );
     let azure = azure(&mut cx, &doc.azure);
     let cluster = cluster::parse(&mut cx, &doc.cluster, azure.location.as_ref());
-    let (fqdn, tls) = domain::domain(&mut cx, &doc.domain);
+    let domain::DomainParts {
+        fqdn,
+        tls,
+        dns_zone,
+    } = domain::domain(&mut cx, &doc.domain);
     let (lb, static_ip) = domain::ingress(&mut cx, &doc.ingress, cluster.network.aks);
     domain::tls_reachability(&mut cx, tls, lb);
     let storage = services::storage(&mut cx, &doc.storage);
     let registry = services::registry(&mut cx, &doc.registry);
     let addons = domain::addons(&mut cx, &doc.addons, fqdn.as_ref());
+    domain::dns_zone_covers(
+        &mut cx,
+        dns_zone.as_ref().and_then(Option::as_ref),
+        fqdn.as_ref(),
+        addons.as_ref(),
+    );
     let platform = services::platform(&mut cx, &doc.platform);
 
     // A subnet already refused as smaller than /29 gets no capacity figures on top.
@@ -83,6 +93,7 @@ pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
             domain: DomainSpec {
                 fqdn: fqdn?,
                 tls: tls?,
+                dns_zone: dns_zone?,
             },
             ingress: IngressSpec {
                 load_balancer: lb?,

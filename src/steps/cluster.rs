@@ -522,57 +522,6 @@ pub(super) fn host_list(hosts: &[crate::spec::Fqdn]) -> String {
         .join(", ")
 }
 
-/// The records the admin publishes: one A record per host at the load balancer's address, as
-/// zone-file lines and `az` commands; kept in the step's outputs, so the install's history has them.
-pub async fn dns_records(ctx: &StepContext) -> Result<Value, StepError> {
-    use crate::cluster::dns::DnsPlan;
-    use crate::plan::StepId;
-
-    let address = super::output(ctx, StepId::IngressLoadBalancer, "address")?;
-    let address: std::net::Ipv4Addr = address.parse().map_err(|_| {
-        StepError::terminal(
-            "UnexpectedAddress",
-            format!("the load balancer's address {address:?} is not an IPv4 address"),
-            "Retry the ingress-load-balancer step, then resume.",
-        )
-    })?;
-    let hosts: Vec<crate::spec::Fqdn> = crate::plan::names::hosts(&ctx.spec)
-        .into_iter()
-        .cloned()
-        .collect();
-    let plan = DnsPlan::new(&hosts, None, address, ctx.spec.ingress.load_balancer);
-    let zone_kind = if plan.private {
-        "Azure Private DNS zone linked to the VNet (or your internal DNS)"
-    } else {
-        "public DNS zone"
-    };
-    ctx.progress(format!(
-        "publish these records in the {zone_kind} {}:",
-        plan.zone
-    ))
-    .await?;
-    for line in plan.zone_file_lines() {
-        ctx.progress(line).await?;
-    }
-    let outside = plan.hosts_outside_zone();
-    if !outside.is_empty() {
-        ctx.progress(format!(
-            "not inside zone {}: {} (each needs its own zone or a wildcard record)",
-            plan.zone,
-            outside.join(", ")
-        ))
-        .await?;
-    }
-    let commands = plan.az_commands(ctx.spec.azure.resource_group.as_str());
-    Ok(json!({
-        "zone": plan.zone,
-        "private": plan.private,
-        "records": plan.records,
-        "zoneFile": plan.zone_file_lines(),
-        "azCommands": commands,
-    }))
-}
-
 /// The platform installer: every pool's labels checked, its identity and settings applied, the
 /// Job run (a failed one from an earlier attempt replaced), its pod's log streamed into the
 /// install's events, and the step ending with the Job's outcome.

@@ -5,10 +5,12 @@
 
 mod aks;
 mod cluster;
+mod dns;
 mod ensure;
 mod errors;
 pub mod names;
 mod preflight;
+mod qualify;
 mod resources;
 mod tls;
 mod verify;
@@ -148,7 +150,7 @@ impl StepExecutor for AzureSteps {
             StepId::Tls if ctx.spec.domain.tls == crate::spec::TlsMode::Provided => {
                 tls::tls_provided(ctx, &arm).await
             }
-            StepId::Dns => cluster::dns_records(ctx).await,
+            StepId::Dns => dns::records(ctx, &arm).await,
             StepId::Platform => cluster::platform(ctx, &arm, self.timeouts.platform).await,
             StepId::Superset => cluster::addon(ctx, &arm, "katonic-superset").await,
             StepId::Airbyte => cluster::addon(ctx, &arm, "katonic-airbyte").await,

@@ -41,7 +41,7 @@ struct Check {
     fix: Option<String>,
 }
 
-struct Checks<'a> {
+pub(super) struct Checks<'a> {
     ctx: &'a StepContext,
     list: Vec<Check>,
 }
@@ -73,11 +73,15 @@ impl Checks<'_> {
         Ok(())
     }
 
-    async fn pass(&mut self, check: &'static str, detail: String) -> Result<(), StepError> {
+    pub(super) async fn pass(
+        &mut self,
+        check: &'static str,
+        detail: String,
+    ) -> Result<(), StepError> {
         self.record(check, Outcome::Pass, detail, None).await
     }
 
-    async fn warn(
+    pub(super) async fn warn(
         &mut self,
         check: &'static str,
         detail: String,
@@ -87,7 +91,7 @@ impl Checks<'_> {
             .await
     }
 
-    async fn fail(
+    pub(super) async fn fail(
         &mut self,
         check: &'static str,
         detail: String,
@@ -191,6 +195,9 @@ pub async fn run(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError>
 
     providers(ctx, arm, sub, &mut checks).await?;
     permissions(ctx, arm, &mut checks).await?;
+    if let Some(zone) = &spec.domain.dns_zone {
+        super::dns::preflight(ctx, arm, zone, &mut checks).await?;
+    }
     quota(ctx, arm, &mut checks).await?;
     skus(ctx, arm, &mut checks).await?;
     let (version, lts_only) = kubernetes_version(ctx, arm, &mut checks).await?;
@@ -238,7 +245,7 @@ fn finish(checks: Checks<'_>) -> Result<Value, StepError> {
     ))
 }
 
-/// Bring-your-own cluster: it must exist, have succeeded, and use managed identities.
+/// Bring-your-own cluster: it must exist, have succeeded, use managed identities, and qualify.
 async fn existing_cluster(
     ctx: &StepContext,
     arm: &ArmClient,
@@ -270,10 +277,6 @@ async fn existing_cluster(
         .pointer("/properties/currentKubernetesVersion")
         .and_then(Value::as_str)
         .unwrap_or("?");
-    let private = cluster
-        .pointer("/properties/apiServerAccessProfile/enablePrivateCluster")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
     if !state.eq_ignore_ascii_case("succeeded") {
         return checks
             .fail(
@@ -289,21 +292,23 @@ async fn existing_cluster(
     {
         return checks.fail("existing cluster", format!("cluster {name} has no managed kubelet identity"), "Use a cluster with managed identities: the console grants them registry and storage access.").await;
     }
-    let detail = format!(
-        "cluster {name} is ready (Kubernetes {version}, {} API server)",
-        if private { "private" } else { "public" }
-    );
-    if private {
-        checks.pass("existing cluster", detail).await
-    } else {
-        checks
-            .warn(
-                "existing cluster",
-                detail,
-                "The vendor guide expects a private cluster; this one's API server is public.",
-            )
-            .await
+    checks
+        .pass(
+            "existing cluster",
+            format!("cluster {name} is ready (Kubernetes {version})"),
+        )
+        .await?;
+    // Does it qualify: version, network policy, pools and labels, private API server.
+    for finding in super::qualify::qualify(&ctx.spec, &cluster) {
+        use super::qualify::Severity;
+        let fix = finding.fix.unwrap_or_default();
+        match finding.severity {
+            Severity::Pass => checks.pass(finding.check, finding.detail).await?,
+            Severity::Warn => checks.warn(finding.check, finding.detail, fix).await?,
+            Severity::Fail => checks.fail(finding.check, finding.detail, fix).await?,
+        }
     }
+    Ok(())
 }
 
 /// Registered, or registered now (registration takes a minute or two).

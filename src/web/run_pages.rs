@@ -4,7 +4,7 @@
 use super::error::WebError;
 use super::live::{self, Item};
 use super::run_views::{
-    EventLine, HeaderFragment, RunHeader, StepHead, StepHeadFragment, StreamItem,
+    DnsTable, EventLine, HeaderFragment, RunHeader, StepHead, StepHeadFragment, StreamItem,
 };
 use super::wizard::load_install;
 use super::{AppState, runs};
@@ -23,6 +23,8 @@ pub struct RunPage {
     pub last_seq: i64,
     pub steps: Vec<StepPage>,
     pub events: Vec<EventLine>,
+    /// The DNS records, once the DNS step has recorded them.
+    pub dns: Option<DnsTable>,
     /// The verification step's report, once it has one.
     pub verification: Option<Verification>,
 }
@@ -99,6 +101,11 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
         last_seq: after,
         steps,
         events: events.iter().map(EventLine::new).collect(),
+        dns: records
+            .iter()
+            .find(|r| r.step_id == crate::plan::StepId::Dns.as_str())
+            .and_then(|r| r.outputs.as_ref())
+            .and_then(DnsTable::from_outputs),
     }))
 }
 

@@ -162,3 +162,97 @@ pub struct StreamItem<'a> {
     pub heads: Vec<String>,
     pub header: Option<String>,
 }
+
+/// The DNS records of an install, from the DNS step's stored outputs (so history shows them).
+pub struct DnsTable {
+    /// `Private DNS zone example.com` or `public DNS zone example.com`.
+    pub zone_label: String,
+    /// The records were written by the console (a zone was named).
+    pub by_console: bool,
+    pub rows: Vec<DnsRow>,
+    pub zone_file: Vec<String>,
+    pub az_commands: Vec<String>,
+}
+
+pub struct DnsRow {
+    pub host: String,
+    pub kind: String,
+    pub address: String,
+    pub zone: String,
+    /// `created by the console`, `already there`, `create this record`…
+    pub state: &'static str,
+}
+
+impl DnsTable {
+    /// `None` until the DNS step has outputs with records.
+    pub fn from_outputs(outputs: &serde_json::Value) -> Option<DnsTable> {
+        let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        let strings = |key: &str| -> Vec<String> {
+            outputs[key]
+                .as_array()
+                .map(|a| a.iter().map(text).collect())
+                .unwrap_or_default()
+        };
+        let records = outputs["records"].as_array()?;
+        let by_console = outputs["createdByConsole"].as_bool().unwrap_or(false);
+        let private = outputs["private"].as_bool().unwrap_or(false);
+        let zone = text(&outputs["zone"]);
+        let rows = records
+            .iter()
+            .map(|r| DnsRow {
+                host: text(&r["host"]),
+                kind: r["type"].as_str().unwrap_or("A").to_string(),
+                address: text(&r["address"]),
+                zone: r["zone"]
+                    .as_str()
+                    .map_or_else(|| zone.clone(), str::to_string),
+                state: match r["status"].as_str() {
+                    Some("created") => "created by the console",
+                    Some("updated") => "updated by the console",
+                    Some("unchanged") => "already there (unchanged)",
+                    _ => "create this record",
+                },
+            })
+            .collect();
+        Some(DnsTable {
+            zone_label: format!(
+                "{} {zone}",
+                if private {
+                    "Private DNS zone"
+                } else {
+                    "public DNS zone"
+                }
+            ),
+            by_console,
+            rows,
+            zone_file: strings("zoneFile"),
+            az_commands: strings("azCommands"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod dns_table_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rows_say_who_creates_each_record() {
+        let t = DnsTable::from_outputs(&json!({"zone": "example.com", "private": true, "createdByConsole": true,
+            "records": [{"host": "katonic.example.com", "type": "A", "address": "10.20.0.50", "zone": "example.com", "status": "created"},
+                        {"host": "dash-katonic.example.com", "type": "A", "address": "10.20.0.50", "zone": "example.com", "status": "unchanged"}],
+            "zoneFile": ["katonic.example.com. 300 IN A 10.20.0.50"]}))
+        .unwrap();
+        assert_eq!(t.zone_label, "Private DNS zone example.com");
+        assert_eq!(t.rows[0].state, "created by the console");
+        assert_eq!(t.rows[1].state, "already there (unchanged)");
+        let shown = DnsTable::from_outputs(&json!({"zone": "example.com", "private": false,
+            "records": [{"host": "katonic.example.com", "address": "20.1.2.3", "status": "toCreate"}],
+            "azCommands": ["az network dns record-set a add-record …"]}))
+        .unwrap();
+        assert!(!shown.by_console);
+        assert_eq!(shown.rows[0].state, "create this record");
+        assert_eq!(shown.az_commands.len(), 1);
+        assert!(DnsTable::from_outputs(&json!({})).is_none());
+    }
+}

@@ -1025,3 +1025,190 @@ async fn a_missing_public_ip_leaves_the_service_without_an_address_and_says_whic
         "{text}"
     );
 }
+
+/// A Private DNS zone `example.com` in `rg-dns`, as the admin's existing zone; returns its id.
+async fn existing_private_zone(world: &World) -> String {
+    let arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
+    let sub = &world.sim.subscription_id;
+    arm.call(
+        reqwest::Method::PUT,
+        &format!("/subscriptions/{sub}/resourcegroups/rg-dns"),
+        katonic_console::azure::api::RESOURCES,
+        Some(&serde_json::json!({"location": "eastus"})),
+    )
+    .await
+    .unwrap();
+    let zone = format!(
+        "/subscriptions/{sub}/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/example.com"
+    );
+    arm.call(
+        reqwest::Method::PUT,
+        &zone,
+        katonic_console::azure::api::PRIVATE_DNS,
+        Some(&serde_json::json!({"location": "global"})),
+    )
+    .await
+    .unwrap();
+    world.sim.clear_requests();
+    zone
+}
+
+fn with_dns_zone(spec: &str, zone: &str) -> String {
+    spec.replace(
+        "domain: { fqdn: katonic.example.com, tls: selfSigned }",
+        &format!("domain: {{ fqdn: katonic.example.com, tls: selfSigned, dnsZone: \"{zone}\" }}"),
+    )
+}
+
+#[tokio::test]
+async fn a_named_private_dns_zone_gets_the_a_records_once() {
+    let world = world().await;
+    let zone = existing_private_zone(&world).await;
+    let app = console(&world).await;
+    let spec = with_dns_zone(&sample(&world.sim), &zone);
+    assert!(spec.contains("dnsZone"));
+    let id = start(&app, &spec).await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    let log1 = log(&app, &id).await;
+    assert_eq!(done["status"], "succeeded", "{log1}");
+    assert!(
+        log1.contains("PASS DNS zone: Private DNS zone example.com exists and the console may write its A records"),
+        "{log1}"
+    );
+    assert!(
+        log1.contains("WARN DNS zone link: Private DNS zone example.com is not linked"),
+        "{log1}"
+    );
+    let address = log1
+        .split("load balancer address: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .trim_end_matches(|c: char| !c.is_ascii_digit())
+        .to_string();
+
+    // The three records are in the simulated zone, at the load balancer's address.
+    let arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
+    for name in ["katonic", "dash-katonic", "connectors-katonic"] {
+        let record = arm
+            .get(
+                &format!("{zone}/A/{name}"),
+                katonic_console::azure::api::PRIVATE_DNS,
+            )
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no A record {name}"));
+        assert_eq!(
+            record["properties"]["aRecords"],
+            serde_json::json!([{"ipv4Address": address}]),
+            "{record}"
+        );
+        assert_eq!(record["properties"]["ttl"], 300);
+        assert_eq!(record["properties"]["metadata"]["katonic-install"], id);
+    }
+    let counts = puts(&world.sim);
+    assert_eq!(
+        counts
+            .keys()
+            .filter(|p| p.contains("/privatednszones/"))
+            .count(),
+        3,
+        "{counts:#?}"
+    );
+    let page = app
+        .get(&format!("/installs/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("DNS records"), "{page}");
+    assert!(page.contains("wrote these records into the Private DNS zone example.com"));
+    assert!(page.contains("<code>dash-katonic.example.com</code>"));
+    assert_eq!(page.matches("created by the console").count(), 3, "{page}");
+
+    // Installing again finds the records as required: none is written again.
+    world.sim.clear_requests();
+    let again = start(&app, &spec).await;
+    let done = app.wait_status(&again, &["succeeded", "failed"]).await;
+    assert_eq!(done["status"], "succeeded", "{}", log(&app, &again).await);
+    let counts = puts(&world.sim);
+    assert!(
+        !counts.keys().any(|p| p.contains("/privatednszones/")),
+        "{counts:#?}"
+    );
+    let page = app
+        .get(&format!("/installs/{again}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.matches("already there (unchanged)").count(),
+        3,
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn someone_elses_record_is_not_overwritten() {
+    let world = world().await;
+    let zone = existing_private_zone(&world).await;
+    let arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
+    arm.call(
+        reqwest::Method::PUT,
+        &format!("{zone}/A/dash-katonic"),
+        katonic_console::azure::api::PRIVATE_DNS,
+        Some(&serde_json::json!({"properties": {"ttl": 3600, "aRecords": [{"ipv4Address": "10.9.9.9"}]}})),
+    )
+    .await
+    .unwrap();
+    let app = console(&world).await;
+    let id = start(&app, &with_dns_zone(&sample(&world.sim), &zone)).await;
+    let failed = app.wait_status(&id, &["failed"]).await;
+    assert_eq!(step(&failed, "dns")["status"], "failed");
+    let log = log(&app, &id).await;
+    assert!(
+        log.contains("the A record dash-katonic.example.com in Private DNS zone example.com already points at 10.9.9.9 and was not created by the console"),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "az network private-dns record-set a delete -g rg-dns -z example.com -n dash-katonic"
+        ),
+        "{log}"
+    );
+    let record = arm
+        .get(
+            &format!("{zone}/A/dash-katonic"),
+            katonic_console::azure::api::PRIVATE_DNS,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        record["properties"]["aRecords"][0]["ipv4Address"],
+        "10.9.9.9"
+    );
+}
+
+#[tokio::test]
+async fn preflight_fails_on_a_missing_zone_naming_the_fix() {
+    let world = world().await;
+    let app = console(&world).await;
+    let zone = format!(
+        "/subscriptions/{}/resourceGroups/rg-katonic-prod/providers/Microsoft.Network/privateDnsZones/example.com",
+        world.sim.subscription_id
+    );
+    let id = start(&app, &with_dns_zone(&sample(&world.sim), &zone)).await;
+    let failed = app.wait_status(&id, &["failed"]).await;
+    assert_eq!(step(&failed, "preflight")["status"], "failed");
+    let log = log(&app, &id).await;
+    assert!(
+        log.contains("FAIL DNS zone: Private DNS zone example.com was not found in resource group rg-katonic-prod"),
+        "{log}"
+    );
+    assert!(
+        log.contains("az network private-dns zone create -g rg-katonic-prod -n example.com"),
+        "{log}"
+    );
+}

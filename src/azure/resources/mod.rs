@@ -5,6 +5,7 @@
 pub mod aks;
 pub mod authorization;
 pub mod compute;
+pub mod dns;
 pub mod identity;
 pub mod network;
 pub mod registry;

@@ -59,6 +59,24 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
             "2016-02-01",
         ];
     }
+    // DNS zones have versions of their own within Microsoft.Network.
+    if ns == "microsoft.network"
+        && let Route::Resource(p) = route
+        && let Some((t, _)) = p.pairs.first()
+    {
+        if t.eq_ignore_ascii_case("dnsZones") {
+            return &[
+                "2018-05-01",
+                "2017-10-01",
+                "2017-09-01",
+                "2016-04-01",
+                "2023-07-01-preview",
+            ];
+        }
+        if t.eq_ignore_ascii_case("privateDnsZones") {
+            return &["2024-06-01", "2020-06-01", "2020-01-01", "2018-09-01"];
+        }
+    }
     match ns.as_str() {
         "microsoft.resources" => &[
             "2025-04-01",

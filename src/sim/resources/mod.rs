@@ -7,6 +7,7 @@ mod aks_checks;
 pub(crate) mod authorization;
 pub(crate) mod common;
 pub(crate) mod compute;
+mod dns;
 pub(crate) mod groups;
 pub(crate) mod msi;
 pub(crate) mod network;
@@ -73,6 +74,9 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResul
                 }
                 k if k.starts_with("microsoft.network/publicipaddresses") => {
                     public_ip::handle(ctx, st, p)
+                }
+                k if k.starts_with(dns::PUBLIC_LC) || k.starts_with(dns::PRIVATE_LC) => {
+                    dns::handle(ctx, st, p)
                 }
                 k if k.starts_with("microsoft.network/virtualnetworks") => {
                     network::handle(ctx, st, p)

@@ -14,9 +14,12 @@ import sys
 
 ROOT = os.path.normpath(sys.argv[1] if len(sys.argv) > 1 else ".")
 EXTRA = os.path.normpath(sys.argv[2]) if len(sys.argv) > 2 else None
-# Files under EXTRA (the repository's own specs/extra).
+# Files under EXTRA (the repository's own specs/extra, provenance in a README beside each), with
+# a prefix for their operation ids: Public and Private DNS share operation names.
 EXTRA_FILES = [
-    "Microsoft.Network/2025-07-01/publicIpAddress.json",
+    ("Microsoft.Network/2025-07-01/publicIpAddress.json", ""),
+    ("Microsoft.Network/2018-05-01/dns.json", "Dns."),
+    ("Microsoft.Network/2024-06-01/privatedns.json", "PrivateDns."),
 ]
 FILES = [
     "Microsoft.Resources/2025-04-01/resources.json",
@@ -48,6 +51,11 @@ OPS = {
     "ManagedClusters_CreateOrUpdate", "ManagedClusters_Get", "AgentPools_CreateOrUpdate",
     "AgentPools_Get", "AgentPools_List", "ManagedClusters_ListClusterAdminCredentials",
     "PublicIPAddresses_CreateOrUpdate", "PublicIPAddresses_Get",
+    "Dns.Zones_CreateOrUpdate", "Dns.Zones_Get", "Dns.RecordSets_CreateOrUpdate", "Dns.RecordSets_Get",
+    "Dns.RecordSets_Delete", "PrivateDns.PrivateZones_CreateOrUpdate", "PrivateDns.PrivateZones_Get",
+    "PrivateDns.VirtualNetworkLinks_CreateOrUpdate", "PrivateDns.VirtualNetworkLinks_Get",
+    "PrivateDns.VirtualNetworkLinks_List", "PrivateDns.RecordSets_CreateOrUpdate",
+    "PrivateDns.RecordSets_Get", "PrivateDns.RecordSets_Delete",
 }
 KEEP = ["type", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength",
         "minItems", "maxItems", "format", "readOnly", "x-nullable"]
@@ -154,15 +162,15 @@ def flatten(d):
 if EXTRA is None:
     sys.exit("usage: generate.py <shared/azure-specs> <specs/extra>")
 ops = {}
-for f, path in [(f, os.path.join(ROOT, f)) for f in FILES] + [
-    ("extra/" + f, os.path.join(EXTRA, f)) for f in EXTRA_FILES
+for f, path, prefix in [(f, os.path.join(ROOT, f), "") for f in FILES] + [
+    ("extra/" + f, os.path.join(EXTRA, f), prefix) for f, prefix in EXTRA_FILES
 ]:
     path = os.path.normpath(path)
     spec = load(path)
     for p, methods in spec.get("paths", {}).items():
         shared_params = methods.get("parameters", [])
         for m, op in methods.items():
-            if m == "parameters" or op.get("operationId") not in OPS:
+            if m == "parameters" or prefix + op.get("operationId", "") not in OPS:
                 continue
             entry = {"file": f, "path": p, "method": m.upper(), "responses": {}}
             for param in shared_params + op.get("parameters", []):
@@ -175,7 +183,7 @@ for f, path in [(f, os.path.join(ROOT, f)) for f in FILES] + [
                 if "$ref" in resp:
                     _, _, resp = resolve_ref(path, resp["$ref"])
                 entry["responses"][code] = conv(path, resp["schema"]) if "schema" in resp else None
-            ops[op["operationId"]] = entry
+            ops[prefix + op["operationId"]] = entry
 
 missing = OPS - set(ops)
 if missing:

@@ -1,6 +1,7 @@
 //! Tests of the simulator over real HTTPS with reqwest.
 
 mod aks;
+mod dns;
 mod faults;
 mod harness;
 mod install;

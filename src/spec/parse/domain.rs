@@ -3,7 +3,7 @@
 use super::super::fqdn::{MAX_FQDN_LEN, MAX_LABEL_LEN};
 use super::super::text::show;
 use super::super::{
-    AddonsDoc, AddonsSpec, Cidr, DomainDoc, Fqdn, IngressDoc, Invalid, LbMode, TlsMode,
+    AddonsDoc, AddonsSpec, Cidr, DnsZoneId, DomainDoc, Fqdn, IngressDoc, Invalid, LbMode, TlsMode,
 };
 use super::ctx::{Ctx, ip};
 use std::net::Ipv4Addr;
@@ -12,7 +12,16 @@ const STATIC_IP: &str = "ingress.staticIp";
 /// Azure keeps a subnet's first 4 addresses (network, gateway, 2 DNS) and its last one.
 const AZURE_RESERVED_AT_START: u64 = 4;
 
-pub(super) fn domain(cx: &mut Ctx, doc: &DomainDoc) -> (Option<Fqdn>, Option<TlsMode>) {
+const DNS_ZONE: &str = "domain.dnsZone";
+
+/// The domain, its TLS mode and the optional DNS zone (`None` when refused).
+pub(super) struct DomainParts {
+    pub fqdn: Option<Fqdn>,
+    pub tls: Option<TlsMode>,
+    pub dns_zone: Option<Option<DnsZoneId>>,
+}
+
+pub(super) fn domain(cx: &mut Ctx, doc: &DomainDoc) -> DomainParts {
     let fqdn = cx.required(
         "domain.fqdn",
         doc.fqdn.as_ref(),
@@ -22,7 +31,61 @@ pub(super) fn domain(cx: &mut Ctx, doc: &DomainDoc) -> (Option<Fqdn>, Option<Tls
     let tls = cx
         .optional("domain.tls", doc.tls.as_ref(), TlsMode::parse)
         .map(|t| t.unwrap_or(TlsMode::Provided));
-    (fqdn, tls)
+    let dns_zone = cx.optional(DNS_ZONE, doc.dns_zone.as_ref(), DnsZoneId::parse);
+    DomainParts {
+        fqdn,
+        tls,
+        dns_zone,
+    }
+}
+
+/// Every host the console publishes (the domain and each enabled add-on's) must lie inside the
+/// zone: Azure refuses a record set whose name leaves its zone.
+pub(super) fn dns_zone_covers(
+    cx: &mut Ctx,
+    zone: Option<&DnsZoneId>,
+    fqdn: Option<&Fqdn>,
+    addons: Option<&AddonsSpec>,
+) {
+    let (Some(zone), Some(fqdn)) = (zone, fqdn) else {
+        return;
+    };
+    let mut hosts = vec![fqdn];
+    if let Some(a) = addons {
+        hosts.extend(a.superset.iter().chain(a.airbyte.iter()));
+    }
+    let outside: Vec<&str> = hosts
+        .into_iter()
+        .filter(|h| !zone.contains(h))
+        .map(Fqdn::as_str)
+        .collect();
+    if outside.is_empty() {
+        return;
+    }
+    // The add-on hosts are siblings of the domain: its parent holds them all.
+    let parent = fqdn
+        .as_str()
+        .split_once('.')
+        .map(|(_, p)| p)
+        .filter(|p| p.contains('.'));
+    let fix = match parent {
+        Some(p) => format!(
+            "name a zone that holds every host, e.g. the domain's parent zone `{p}` (add-on hosts `dash-` / `connectors-` are siblings of the domain), or leave `dnsZone` out and create the records yourself"
+        ),
+        None => "name a zone that holds every host, or leave `dnsZone` out and create the records yourself".to_string(),
+    };
+    cx.fail(
+        DNS_ZONE,
+        Invalid::new(
+            "dns-zone.hosts",
+            format!(
+                "zone {} does not hold {} (a record set's name must end in its zone's name)",
+                zone.name,
+                outside.join(", ")
+            ),
+            fix,
+        ),
+    );
 }
 
 pub(super) fn ingress(

@@ -86,6 +86,7 @@ pub fn to_document(spec: &InstallSpec) -> InstallDocument {
         domain: DomainDoc {
             fqdn: s(spec.domain.fqdn.as_str()),
             tls: s(spec.domain.tls.as_str()),
+            dns_zone: spec.domain.dns_zone.as_ref().map(|z| z.arm_id()),
         },
         ingress: IngressDoc {
             load_balancer: s(spec.ingress.load_balancer.as_str()),
@@ -174,6 +175,7 @@ pub fn default_document() -> InstallDocument {
         domain: DomainDoc {
             fqdn: None,
             tls: s("provided"),
+            dns_zone: None,
         },
         ingress: IngressDoc {
             load_balancer: s("internal"),

@@ -420,6 +420,18 @@ pub const STEPS: &[Step] = &[
                 Kind::Select(TLS_MODES),
                 "The certificate must cover the domain and every add-on host.",
             ),
+            placeholder(
+                field(
+                    "domain.dnsZone",
+                    "DNS zone (resource id)",
+                    Kind::Text,
+                    "Optional: an Azure Private DNS zone (internal load balancer) or Azure DNS zone \
+                     (external) holding the domain and the add-on hosts, e.g. the domain's parent \
+                     zone. The console then creates the A records there; empty: it shows them for \
+                     you to create. Id from `az network private-dns zone show -g <group> -n <zone> --query id -o tsv`.",
+                ),
+                "/subscriptions/…/resourceGroups/…/providers/Microsoft.Network/privateDnsZones/example.com",
+            ),
         ],
     },
     Step {

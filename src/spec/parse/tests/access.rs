@@ -216,3 +216,106 @@ fn form_values_arrive_as_text() {
     assert_eq!(spec.cluster.network.max_pods, 250);
     assert_eq!(InstallSpec::parse(&spec.to_document()), Ok(spec));
 }
+
+fn zone_id(kind: &str, zone: &str) -> Option<String> {
+    s(&format!(
+        "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-dns/providers/Microsoft.Network/{kind}/{zone}"
+    ))
+}
+
+#[test]
+fn dns_zone() {
+    // Absent: the records are shown, not created.
+    assert_eq!(ok(&with(|_| {})).domain.dns_zone, None);
+    let spec = ok(&with(|d| {
+        d.domain.dns_zone = zone_id("privatednszones", "Example.com");
+    }));
+    let zone = spec.domain.dns_zone.clone().unwrap();
+    assert_eq!(zone.kind, DnsZoneKind::Private);
+    assert_eq!(zone.name.as_str(), "example.com");
+    // Round trip, in Azure's casing.
+    let doc = spec.to_document();
+    assert_eq!(
+        doc.domain.dns_zone,
+        zone_id("privateDnsZones", "example.com")
+    );
+    assert_eq!(InstallSpec::parse(&doc), Ok(spec.clone()));
+    assert_eq!(
+        InstallSpec::parse(&from_yaml(&to_yaml(&doc)).unwrap()),
+        Ok(spec)
+    );
+
+    let e = only(
+        &with(|d| d.domain.dns_zone = s("example.com")),
+        "domain.dnsZone",
+        "dns-zone.id",
+    );
+    assert!(e.message.contains("`example.com`"), "{}", e.message);
+
+    // A zone equal to the domain holds it, but not the add-on hosts beside it.
+    let e = only(
+        &with(|d| d.domain.dns_zone = zone_id("dnsZones", "katonic.example.com")),
+        "domain.dnsZone",
+        "dns-zone.hosts",
+    );
+    assert!(
+        e.message
+            .contains("dash-katonic.example.com, connectors-katonic.example.com"),
+        "{}",
+        e.message
+    );
+    assert!(e.fix.contains("`example.com`"), "{}", e.fix);
+    // ...which is fine once the add-ons are off.
+    ok(&with(|d| {
+        d.domain.dns_zone = zone_id("privateDnsZones", "katonic.example.com");
+        d.addons.superset = Some(false);
+        d.addons.airbyte = Some(false);
+    }));
+    let e = only(
+        &with(|d| d.domain.dns_zone = zone_id("privateDnsZones", "example.org")),
+        "domain.dnsZone",
+        "dns-zone.hosts",
+    );
+    assert!(e.message.contains("katonic.example.com,"), "{}", e.message);
+}
+
+#[test]
+fn dns_zone_visibility_warnings() {
+    let today = time::macros::date!(2025 - 06 - 01);
+    let warned = |doc: &InstallDocument| {
+        ok(doc)
+            .warnings(today)
+            .into_iter()
+            .filter(|w| w.code == "dns-zone.visibility")
+            .map(|w| w.message)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        warned(&with(
+            |d| d.domain.dns_zone = zone_id("privateDnsZones", "example.com")
+        ))
+        .is_empty()
+    );
+    let public_internal = warned(&with(|d| {
+        d.domain.dns_zone = zone_id("dnsZones", "example.com")
+    }));
+    assert!(
+        public_internal[0].contains("private address on the internet"),
+        "{public_internal:?}"
+    );
+    let private_external = warned(&with(|d| {
+        d.domain.dns_zone = zone_id("privateDnsZones", "example.com");
+        d.ingress.load_balancer = s("external");
+    }));
+    assert!(
+        private_external[0].contains("only linked VNets resolve it"),
+        "{private_external:?}"
+    );
+    assert!(
+        warned(&with(|d| {
+            d.domain.dns_zone = zone_id("dnsZones", "example.com");
+            d.ingress.load_balancer = s("external");
+        }))
+        .is_empty()
+    );
+}

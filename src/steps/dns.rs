@@ -1,0 +1,523 @@
+//! DNS: one A record per host (the domain and each enabled add-on's) at the load balancer's
+//! address. With `domain.dnsZone` the console writes them into that Azure DNS or Private DNS zone
+//! (read first: an unchanged record is not written again; someone else's is never overwritten);
+//! without it the records are shown (table, zone-file lines, `az` commands) for the admin to
+//! create. Either way they are kept in the step's outputs, so the install's history has them.
+//! Also preflight's zone checks: it exists, the console may write its records, a private zone is
+//! linked to the install's VNet.
+
+use std::net::Ipv4Addr;
+
+use reqwest::Method;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::errors::{step_error, step_error_for};
+use super::preflight::Checks;
+use crate::azure::resources::dns::{
+    DEFAULT_TTL_SECS, ZoneService, a_record_set_body, a_record_set_path, linked_vnets,
+    read_a_record_set,
+};
+use crate::azure::resources::{TAG_INSTALL, TAG_MANAGED_BY, install_tags};
+use crate::azure::{ArmClient, api};
+use crate::cluster::dns::DnsPlan;
+use crate::plan::StepId;
+use crate::spec::{DnsZoneId, DnsZoneKind, InstallSpec};
+use crate::worker::{StepContext, StepError};
+
+const MANAGED_BY: &str = "katonic-console";
+
+fn service(zone: &DnsZoneId) -> ZoneService {
+    match zone.kind {
+        DnsZoneKind::Public => ZoneService::Public,
+        DnsZoneKind::Private => ZoneService::Private,
+    }
+}
+
+fn zone_label(zone: &DnsZoneId) -> String {
+    match zone.kind {
+        DnsZoneKind::Public => format!("Azure DNS zone {}", zone.name),
+        DnsZoneKind::Private => format!("Private DNS zone {}", zone.name),
+    }
+}
+
+/// What happened to one record; the install page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+enum RecordStatus {
+    /// The console created it.
+    Created,
+    /// The console changed its address (an earlier install's record).
+    Updated,
+    /// It was already there as required: nothing written.
+    Unchanged,
+    /// No zone named: the admin creates it.
+    ToCreate,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordOutput {
+    host: String,
+    relative_name: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    address: Ipv4Addr,
+    zone: String,
+    status: RecordStatus,
+}
+
+pub async fn records(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
+    let address = super::output(ctx, StepId::IngressLoadBalancer, "address")?;
+    let address: Ipv4Addr = address.parse().map_err(|_| {
+        StepError::terminal(
+            "UnexpectedAddress",
+            format!("the load balancer's address {address:?} is not an IPv4 address"),
+            "Retry the ingress-load-balancer step, then resume.",
+        )
+    })?;
+    let hosts: Vec<crate::spec::Fqdn> = crate::plan::names::hosts(&ctx.spec)
+        .into_iter()
+        .cloned()
+        .collect();
+    let zone = ctx.spec.domain.dns_zone.as_ref();
+    let mut plan = DnsPlan::new(
+        &hosts,
+        zone.map(|z| z.name.as_str()),
+        address,
+        ctx.spec.ingress.load_balancer,
+    );
+    if let Some(z) = zone {
+        plan.private = z.kind == DnsZoneKind::Private;
+    }
+    let zone_file = plan.zone_file_lines();
+    let Some(zone) = zone else {
+        return shown_for_the_admin(ctx, &plan).await;
+    };
+    // Parsing guarantees every host lies inside the zone; checked again so a stored spec from an
+    // older console cannot send Azure a name outside it.
+    let outside = plan.hosts_outside_zone();
+    if !outside.is_empty() {
+        return Err(StepError::terminal(
+            "DnsZoneMismatch",
+            format!("zone {} does not hold {}", zone.name, outside.join(", ")),
+            "Set domain.dnsZone to a zone holding every host (the domain's parent), in a clone of this install.",
+        ));
+    }
+    let svc = service(zone);
+    let zone_id = zone.arm_id();
+    let mut out = Vec::new();
+    for record in &plan.records {
+        ctx.guard()?;
+        let path = a_record_set_path(&zone_id, &record.relative_name);
+        let status = ensure_record(ctx, arm, svc, zone, &path, &record.host, address).await?;
+        ctx.progress(format!(
+            "A {} → {address} in {}: {}",
+            record.host,
+            zone_label(zone),
+            match status {
+                RecordStatus::Created => "created",
+                RecordStatus::Updated => "updated (it pointed elsewhere)",
+                RecordStatus::Unchanged => "already there, unchanged",
+                RecordStatus::ToCreate => "to create",
+            }
+        ))
+        .await?;
+        out.push(RecordOutput {
+            host: record.host.clone(),
+            relative_name: record.relative_name.clone(),
+            kind: "A",
+            address,
+            zone: zone.name.to_string(),
+            status,
+        });
+    }
+    Ok(json!({
+        "zone": plan.zone,
+        "zoneId": zone_id,
+        "private": plan.private,
+        "createdByConsole": true,
+        "records": out,
+        "zoneFile": zone_file,
+    }))
+}
+
+/// No zone named: today's behaviour, the records shown for the admin to create.
+async fn shown_for_the_admin(ctx: &StepContext, plan: &DnsPlan) -> Result<Value, StepError> {
+    let zone_kind = if plan.private {
+        "Azure Private DNS zone linked to the VNet (or your internal DNS)"
+    } else {
+        "public DNS zone"
+    };
+    ctx.progress(format!(
+        "publish these records in the {zone_kind} {}:",
+        plan.zone
+    ))
+    .await?;
+    for line in plan.zone_file_lines() {
+        ctx.progress(line).await?;
+    }
+    let outside = plan.hosts_outside_zone();
+    if !outside.is_empty() {
+        ctx.progress(format!(
+            "not inside zone {}: {} (each needs its own zone or a wildcard record)",
+            plan.zone,
+            outside.join(", ")
+        ))
+        .await?;
+    }
+    let commands = plan.az_commands(ctx.spec.azure.resource_group.as_str());
+    let records: Vec<RecordOutput> = plan
+        .records
+        .iter()
+        .map(|r| RecordOutput {
+            host: r.host.clone(),
+            relative_name: r.relative_name.clone(),
+            kind: "A",
+            address: r.address,
+            zone: plan.zone.clone(),
+            status: RecordStatus::ToCreate,
+        })
+        .collect();
+    Ok(json!({
+        "zone": plan.zone,
+        "private": plan.private,
+        "createdByConsole": false,
+        "records": records,
+        "zoneFile": plan.zone_file_lines(),
+        "azCommands": commands,
+    }))
+}
+
+/// Make the A record set at `path` hold exactly `address`: read first; unchanged → no write;
+/// an earlier install's → updated; anyone else's pointing elsewhere → refused.
+async fn ensure_record(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    svc: ZoneService,
+    zone: &DnsZoneId,
+    path: &str,
+    host: &str,
+    address: Ipv4Addr,
+) -> Result<RecordStatus, StepError> {
+    let existing = arm
+        .get(path, svc.api_version())
+        .await
+        .map_err(|e| step_error(&format!("reading the A record of {host}"), e))?;
+    let wanted = [address.to_string()];
+    let status = match existing.map(|body| read_a_record_set(svc, &body)) {
+        None => RecordStatus::Created,
+        Some(e) if e.addresses == wanted && e.ttl == Some(u64::from(DEFAULT_TTL_SECS)) => {
+            return Ok(RecordStatus::Unchanged);
+        }
+        Some(e) if e.addresses == wanted && !e.metadata.contains_key(TAG_MANAGED_BY) => {
+            // Someone made the right record by hand: leave their TTL and metadata alone.
+            return Ok(RecordStatus::Unchanged);
+        }
+        Some(e)
+            if e.metadata
+                .get(TAG_MANAGED_BY)
+                .is_some_and(|m| m == MANAGED_BY) =>
+        {
+            if let Some(other) = e
+                .metadata
+                .get(TAG_INSTALL)
+                .filter(|i| **i != ctx.install.to_string())
+            {
+                ctx.progress(format!(
+                    "A {host} was written by install {other}; pointing it at this install's load balancer"
+                ))
+                .await?;
+            }
+            RecordStatus::Updated
+        }
+        Some(e) => {
+            return Err(StepError::terminal(
+                "DnsRecordInUse",
+                format!(
+                    "the A record {host} in {} already points at {} and was not created by the console",
+                    zone_label(zone),
+                    if e.addresses.is_empty() {
+                        "no address (an alias or empty record set)".to_string()
+                    } else {
+                        e.addresses.join(", ")
+                    }
+                ),
+                format!(
+                    "If it is stale, delete it (`az network {} record-set a delete -g {} -z {} -n {}`) and resume; \
+                     if it serves something else, choose another domain.fqdn in a clone of this install.",
+                    zone.kind.cli_group(),
+                    zone.resource_group,
+                    zone.name,
+                    path.rsplit('/').next().unwrap_or(host)
+                ),
+            ));
+        }
+    };
+    let body = a_record_set_body(
+        svc,
+        &[address],
+        DEFAULT_TTL_SECS,
+        install_tags(&ctx.install.to_string()),
+    );
+    ctx.guard()?;
+    arm.call(Method::PUT, path, svc.api_version(), Some(&body))
+        .await
+        .map_err(|e| step_error_for(&ctx.spec, &format!("writing the A record of {host}"), e))?;
+    Ok(status)
+}
+
+/// An RBAC action pattern (`*` anywhere, case-insensitive) grants `action`.
+fn action_matches(pattern: &str, action: &str) -> bool {
+    let (pattern, action) = (pattern.to_ascii_lowercase(), action.to_ascii_lowercase());
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == action;
+    }
+    let mut rest = action.as_str();
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else if let Some(pos) = rest.find(part) {
+            rest = &rest[pos + part.len()..];
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether a `permissions` list grants `action`.
+fn granted(permissions: &Value, action: &str) -> bool {
+    let strings = |p: &Value, key: &str| -> Vec<String> {
+        p[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    permissions["value"].as_array().is_some_and(|list| {
+        list.iter().any(|p| {
+            strings(p, "actions")
+                .iter()
+                .any(|a| action_matches(a, action))
+                && !strings(p, "notActions")
+                    .iter()
+                    .any(|a| action_matches(a, action))
+        })
+    })
+}
+
+/// The install's VNet id (the existing one, or the one the network step creates).
+fn vnet_id(spec: &InstallSpec) -> String {
+    let rg = spec
+        .cluster
+        .network
+        .existing_vnet
+        .as_ref()
+        .map_or(spec.azure.resource_group.as_str(), |e| {
+            e.resource_group.as_str()
+        });
+    crate::azure::resources::resource_id(
+        spec.azure.subscription_id.as_str(),
+        rg,
+        "Microsoft.Network/virtualNetworks",
+        &super::names::vnet(spec),
+    )
+}
+
+/// Preflight: the zone exists, the console may write A records in it, and a private zone is
+/// linked to the install's VNet (else the names do not resolve there: a warning, since the admin
+/// may link it later or resolve through their own DNS).
+pub(super) async fn preflight(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    zone: &DnsZoneId,
+    checks: &mut Checks<'_>,
+) -> Result<(), StepError> {
+    const CHECK: &str = "DNS zone";
+    let svc = service(zone);
+    let id = zone.arm_id();
+    let create = format!(
+        "az network {} zone create -g {} -n {}",
+        zone.kind.cli_group(),
+        zone.resource_group,
+        zone.name
+    );
+    ctx.guard()?;
+    match arm.get(&id, svc.api_version()).await {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return checks
+                .fail(
+                    CHECK,
+                    format!(
+                        "{} was not found in resource group {} (subscription {})",
+                        zone_label(zone),
+                        zone.resource_group,
+                        zone.subscription_id
+                    ),
+                    format!(
+                        "Create it (`{create}`) or correct domain.dnsZone in a clone of this install."
+                    ),
+                )
+                .await;
+        }
+        Err(e) if e.status() == Some(403) => {
+            return checks
+                .fail(
+                    CHECK,
+                    format!(
+                        "the console may not read {}: {}",
+                        zone_label(zone),
+                        e.message()
+                    ),
+                    format!(
+                        "Assign the console's identity \"{}\" on the zone (or its resource group), then resume.",
+                        contributor_role(zone.kind)
+                    ),
+                )
+                .await;
+        }
+        Err(e) => return Err(step_error("reading the DNS zone", e)),
+    }
+    let permissions_path = format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Authorization/permissions",
+        zone.subscription_id, zone.resource_group
+    );
+    ctx.guard()?;
+    let permissions = arm
+        .get(&permissions_path, api::AUTHORIZATION)
+        .await
+        .map_err(|e| step_error("reading the console's permissions on the DNS zone", e))?
+        .unwrap_or(Value::Null);
+    let action = svc.a_write_action();
+    if granted(&permissions, &action) {
+        checks
+            .pass(
+                CHECK,
+                format!(
+                    "{} exists and the console may write its A records",
+                    zone_label(zone)
+                ),
+            )
+            .await?;
+    } else {
+        checks
+            .fail(
+                CHECK,
+                format!(
+                    "the console's identity may not write A records in {} ({action})",
+                    zone_label(zone)
+                ),
+                format!(
+                    "Assign it \"{}\" on the zone or its resource group {}, then resume.",
+                    contributor_role(zone.kind),
+                    zone.resource_group
+                ),
+            )
+            .await?;
+    }
+    if zone.kind == DnsZoneKind::Private {
+        vnet_link(ctx, arm, zone, checks).await?;
+    }
+    Ok(())
+}
+
+fn contributor_role(kind: DnsZoneKind) -> &'static str {
+    match kind {
+        DnsZoneKind::Public => "DNS Zone Contributor",
+        DnsZoneKind::Private => "Private DNS Zone Contributor",
+    }
+}
+
+async fn vnet_link(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    zone: &DnsZoneId,
+    checks: &mut Checks<'_>,
+) -> Result<(), StepError> {
+    const CHECK: &str = "DNS zone link";
+    let vnet = vnet_id(&ctx.spec);
+    ctx.guard()?;
+    let links = arm
+        .get(
+            &format!("{}/virtualNetworkLinks", zone.arm_id()),
+            api::PRIVATE_DNS,
+        )
+        .await
+        .map_err(|e| step_error("listing the Private DNS zone's VNet links", e))?
+        .unwrap_or(Value::Null);
+    if linked_vnets(&links)
+        .iter()
+        .any(|v| v.eq_ignore_ascii_case(&vnet))
+    {
+        return checks
+            .pass(
+                CHECK,
+                format!("Private DNS zone {} is linked to {vnet}", zone.name),
+            )
+            .await;
+    }
+    checks
+        .warn(
+            CHECK,
+            format!(
+                "Private DNS zone {} is not linked to the install's VNet {vnet}: the records will not resolve from the cluster or the jumphost",
+                zone.name
+            ),
+            format!(
+                "Link it once the VNet exists: `az network private-dns link vnet create -g {} -z {} -n katonic-{} -v {vnet} -e false` (or resolve the names through your own DNS).",
+                zone.resource_group,
+                zone.name,
+                ctx.spec.name
+            ),
+        )
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rbac_patterns_match_like_azure() {
+        let a = "Microsoft.Network/privateDnsZones/A/write";
+        for yes in [
+            "*",
+            "Microsoft.Network/*",
+            "microsoft.network/privatednszones/*",
+            "Microsoft.Network/privateDnsZones/*/write",
+            a,
+        ] {
+            assert!(action_matches(yes, a), "{yes}");
+        }
+        for no in [
+            "*/read",
+            "Microsoft.Network/dnsZones/*",
+            "Microsoft.Network/privateDnsZones/A/read",
+        ] {
+            assert!(!action_matches(no, a), "{no}");
+        }
+    }
+
+    #[test]
+    fn not_actions_take_precedence() {
+        let a = "Microsoft.Network/dnsZones/A/write";
+        let p =
+            json!({"value": [{"actions": ["*"], "notActions": ["Microsoft.Network/dnsZones/*"]}]});
+        assert!(!granted(&p, a));
+        let p = json!({"value": [{"actions": ["*/read"]}, {"actions": ["Microsoft.Network/dnsZones/A/*"]}]});
+        assert!(granted(&p, a));
+        assert!(!granted(&Value::Null, a));
+    }
+}
