@@ -141,7 +141,23 @@ impl StepExecutor for InOwnSubscription {
 pub fn simulated_verify(sim: &crate::sim::SimHandle) -> crate::steps::VerifySettings {
     crate::steps::VerifySettings {
         https_port: sim.ingress_https_port(),
-        ..Default::default()
+        resolver: Arc::new(SimulatedDns(sim.dns())),
+    }
+}
+
+/// Names resolved the way a jumphost in the install's VNet would: from the simulator's DNS
+/// zones (the machine's own resolver knows nothing of them).
+struct SimulatedDns(crate::sim::Dns);
+
+#[async_trait::async_trait]
+impl crate::cluster::access::Resolve for SimulatedDns {
+    async fn resolve(&self, host: &str, port: u16) -> std::io::Result<Vec<SocketAddr>> {
+        Ok(self
+            .0
+            .resolve_a(host)
+            .into_iter()
+            .map(|ip| SocketAddr::from((ip, port)))
+            .collect())
     }
 }
 

@@ -192,6 +192,11 @@ impl SimHandle {
         self.shared.ingress_port
     }
 
+    /// The simulated zones as a resolver in the install's VNet sees them.
+    pub fn dns(&self) -> Dns {
+        Dns(self.shared.clone())
+    }
+
     /// Stop serving and wait for the server task to end. State is already on disk.
     pub async fn shutdown(self) {
         kube::save_if_dirty(&self.shared);
@@ -206,6 +211,18 @@ impl SimHandle {
         }
         self.server.shutdown();
         let _ = self.task.await;
+    }
+}
+
+/// Name lookups against a running simulator's DNS zones.
+#[derive(Clone)]
+pub struct Dns(Arc<server::Shared>);
+
+impl Dns {
+    /// The A records a resolver in the install's VNet would return for `host`: from public
+    /// zones, and from private zones linked to a VNet. Rehearsals verify names with it.
+    pub fn resolve_a(&self, host: &str) -> Vec<std::net::Ipv4Addr> {
+        resources::dns::resolve_a(&self.0.lock(), host)
     }
 }
 

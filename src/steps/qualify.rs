@@ -226,7 +226,9 @@ mod tests {
         cluster["properties"]["networkProfile"]["networkPolicy"] = json!("none");
         cluster["properties"]["apiServerAccessProfile"]["enablePrivateCluster"] = json!(false);
         cluster["properties"]["agentPoolProfiles"][1]["nodeLabels"] = json!({});
-        let pools = cluster["properties"]["agentPoolProfiles"].as_array_mut().unwrap();
+        let pools = cluster["properties"]["agentPoolProfiles"]
+            .as_array_mut()
+            .unwrap();
         pools.truncate(2);
         let findings = qualify(&spec, &cluster);
         let failed = failures(&findings);
@@ -234,7 +236,10 @@ mod tests {
         for (fragment, fix) in [
             ("1.28.9 is older", "az aks upgrade"),
             ("no network policy engine", "--network-policy"),
-            ("lacks the node label katonic.ai/node-pool=compute", "nodepool update"),
+            (
+                "lacks the node label katonic.ai/node-pool=compute",
+                "nodepool update",
+            ),
             ("(gpu) is not in the cluster", "az aks nodepool add"),
             ("API server is public", "--enable-private-cluster"),
         ] {

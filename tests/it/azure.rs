@@ -777,16 +777,21 @@ async fn an_existing_vnet_that_differs_from_the_spec_is_refused_with_the_real_va
     );
 }
 
-#[tokio::test]
-async fn an_install_onto_an_existing_cluster_creates_no_cluster_and_grants_its_identities() {
+/// A simulator where someone created the sample's cluster before (here: a first install).
+async fn with_a_first_install() -> (World, TestApp) {
     let world = world().await;
     let app = console(&world).await;
-    // Someone created the cluster before (here: a first install).
     let first = start(&app, &sample(&world.sim)).await;
     assert_eq!(
         app.wait_status(&first, &["succeeded", "failed"]).await["status"],
         "succeeded"
     );
+    (world, app)
+}
+
+#[tokio::test]
+async fn an_install_onto_an_existing_cluster_creates_no_cluster_and_grants_its_identities() {
+    let (world, app) = with_a_first_install().await;
     world.sim.clear_requests();
 
     let spec = sample(&world.sim)
@@ -804,6 +809,16 @@ async fn an_install_onto_an_existing_cluster_creates_no_cluster_and_grants_its_i
         log.contains("PASS existing cluster: cluster katonic-prod is ready"),
         "{log}"
     );
+    // It qualifies, each rule said.
+    for line in [
+        "PASS cluster version: Kubernetes 1.",
+        "PASS network policy: engine ",
+        "PASS node pools: pool platform: Standard_DS3_v2, labelled katonic.ai/node-pool=platform",
+        "PASS node pools: pool compute:",
+        "PASS private API server",
+    ] {
+        assert!(log.contains(line), "{line} missing:\n{log}");
+    }
     // The same objects applied again change nothing; the shared class points at this
     // install's storage account, so it is replaced (volumes keep theirs).
     for line in [
@@ -828,6 +843,44 @@ async fn an_install_onto_an_existing_cluster_creates_no_cluster_and_grants_its_i
     assert!(
         counts.keys().any(|p| p.contains("/roleassignments/")),
         "its identities were granted access: {counts:#?}"
+    );
+}
+
+#[tokio::test]
+async fn an_existing_cluster_whose_pool_lost_its_label_does_not_qualify() {
+    let (world, app) = with_a_first_install().await;
+    // Someone removes the compute pool's label.
+    let arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
+    let pool = format!(
+        "/subscriptions/{}/resourceGroups/rg-katonic-prod/providers/Microsoft.ContainerService/managedClusters/katonic-prod/agentPools/compute",
+        world.sim.subscription_id
+    );
+    let mut body = arm
+        .get(&pool, katonic_console::azure::api::CONTAINER_SERVICE)
+        .await
+        .unwrap()
+        .unwrap();
+    body["properties"]["nodeLabels"] = serde_json::json!({"team": "ml"});
+    arm.call(
+        reqwest::Method::PUT,
+        &pool,
+        katonic_console::azure::api::CONTAINER_SERVICE,
+        Some(&serde_json::json!({"properties": body["properties"]})),
+    )
+    .await
+    .unwrap();
+
+    let spec = sample(&world.sim)
+        .replace("name: prod", "name: prod-byo")
+        .replace("mode: create", "mode: existing");
+    let id = start(&app, &spec).await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    let log = log(&app, &id).await;
+    assert_eq!(done["status"], "failed", "{log}");
+    assert_eq!(step(&done, "preflight")["status"], "failed");
+    assert!(
+        log.contains("FAIL node pools: pool compute lacks the node label katonic.ai/node-pool=compute. Fix: az aks nodepool update --resource-group rg-katonic-prod --cluster-name katonic-prod --name compute --labels katonic.ai/node-pool=compute"),
+        "{log}"
     );
 }
 
@@ -1125,6 +1178,55 @@ async fn a_named_private_dns_zone_gets_the_a_records_once() {
     assert!(page.contains("wrote these records into the Private DNS zone example.com"));
     assert!(page.contains("<code>dash-katonic.example.com</code>"));
     assert_eq!(page.matches("created by the console").count(), 3, "{page}");
+
+    // The zone is not linked to the VNet yet: verification says the names do not resolve.
+    let dns_verdict = |detail: &serde_json::Value, host: &str| {
+        step(detail, "verify")["outputs"]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == "dns" && c["subject"] == host)
+            .map(|c| c["verdict"].clone())
+    };
+    assert_eq!(
+        dns_verdict(&done, "katonic.example.com"),
+        Some(serde_json::json!("warn"))
+    );
+    // Linked (as preflight advised), the records resolve at the load balancer's address.
+    let vnet = format!(
+        "/subscriptions/{}/resourceGroups/rg-katonic-prod/providers/Microsoft.Network/virtualNetworks/vnet-katonic-prod",
+        world.sim.subscription_id
+    );
+    arm.call(
+        reqwest::Method::PUT,
+        &format!("{zone}/virtualNetworkLinks/to-vnet-katonic-prod"),
+        katonic_console::azure::api::PRIVATE_DNS,
+        Some(&serde_json::json!({"location": "global", "properties": {
+            "virtualNetwork": {"id": vnet}, "registrationEnabled": false}})),
+    )
+    .await
+    .unwrap();
+    let retried = app
+        .post_body(
+            &format!("/api/v1/installs/{id}/steps/verify/retry"),
+            "application/json",
+            "",
+        )
+        .await;
+    assert!(retried.status().is_success());
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(done["status"], "succeeded", "{}", log(&app, &id).await);
+    for host in [
+        "katonic.example.com",
+        "dash-katonic.example.com",
+        "connectors-katonic.example.com",
+    ] {
+        assert_eq!(
+            dns_verdict(&done, host),
+            Some(serde_json::json!("pass")),
+            "{host}"
+        );
+    }
 
     // Installing again finds the records as required: none is written again.
     world.sim.clear_requests();

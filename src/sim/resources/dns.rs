@@ -475,3 +475,46 @@ fn put_link(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         body,
     ))
 }
+
+/// What a resolver on the jumphost would answer for `host`'s A records: records of a public zone,
+/// or of a private zone linked to a virtual network (the jumphost is taken to sit in the linked
+/// VNet, as in the vendor guide's layout). Unlinked private zones resolve nowhere, as in Azure.
+pub(crate) fn resolve_a(st: &State, host: &str) -> Vec<std::net::Ipv4Addr> {
+    let fqdn = format!("{}.", host.trim_end_matches('.').to_ascii_lowercase());
+    let mut found = Vec::new();
+    for resource in st.resources.values() {
+        let kind = resource.kind.to_ascii_lowercase();
+        let private = kind.starts_with(PRIVATE_LC);
+        if !(kind.starts_with(PUBLIC_LC) || private) || !kind.ends_with("/a") {
+            continue;
+        }
+        let props = &resource.body["properties"];
+        if props["fqdn"].as_str().map(str::to_ascii_lowercase) != Some(fqdn.clone()) {
+            continue;
+        }
+        if private && !zone_is_linked(st, &resource.id) {
+            continue;
+        }
+        let records = props
+            .get(if private { "aRecords" } else { "ARecords" })
+            .and_then(Value::as_array);
+        found.extend(records.into_iter().flatten().filter_map(|r| {
+            r["ipv4Address"]
+                .as_str()?
+                .parse::<std::net::Ipv4Addr>()
+                .ok()
+        }));
+    }
+    found
+}
+
+/// Whether the private zone holding `record_id` (`…/privateDnsZones/<zone>/A/<name>`) has a
+/// virtual network link.
+fn zone_is_linked(st: &State, record_id: &str) -> bool {
+    let lower = record_id.to_ascii_lowercase();
+    let Some(at) = lower.rfind("/a/") else {
+        return false;
+    };
+    let links = format!("{}/virtualnetworklinks/", &lower[..at]);
+    st.resources.keys().any(|k| k.starts_with(&links))
+}

@@ -7,7 +7,7 @@ mod aks_checks;
 pub(crate) mod authorization;
 pub(crate) mod common;
 pub(crate) mod compute;
-mod dns;
+pub(crate) mod dns;
 pub(crate) mod groups;
 pub(crate) mod msi;
 pub(crate) mod network;
