@@ -1,6 +1,7 @@
 //! The command line: `serve`, `plan`, `history`. Each command is the same operation the web
 //! console offers, for scripts and for admins without a browser.
 
+mod health;
 mod install;
 mod plan_text;
 mod simulate;
@@ -49,6 +50,8 @@ pub enum Command {
     Install(install::InstallArgs),
     /// Run the ARM simulator (HTTPS on loopback) and print how to point clients at it.
     Simulate(simulate::SimulateArgs),
+    /// Exit 0 when a running console answers its health check (container HEALTHCHECK).
+    Health(health::HealthArgs),
     /// List the installs recorded in a data dir.
     History {
         #[arg(long, env = "KATONIC_CONSOLE_DATA_DIR", default_value = "./data")]
@@ -95,6 +98,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Install(args) => install::run(args).await,
         Command::Simulate(args) => simulate::run(args).await,
         Command::History { data_dir } => history(data_dir).await,
+        Command::Health(args) => Ok(health::run(args).await),
     }
 }
 

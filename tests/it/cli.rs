@@ -72,6 +72,16 @@ fn serve_reports_its_real_port_and_stops_gracefully_on_sigterm() {
     assert_ne!(port, 0);
     let health = std::net::TcpStream::connect(("127.0.0.1", port));
     assert!(health.is_ok(), "nothing listens on {url}");
+    // The container's HEALTHCHECK command: 0 while it answers.
+    let check = |url: &str| {
+        bin()
+            .args(["health", "--url", url])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    assert!(check(&format!("{url}/healthz")), "health check of {url}");
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -80,6 +90,10 @@ fn serve_reports_its_real_port_and_stops_gracefully_on_sigterm() {
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "exit after SIGTERM: {exit:?}");
+    assert!(
+        !check(&format!("{url}/healthz")),
+        "a stopped console is healthy"
+    );
 
     let out = bin()
         .args(["history", "--data-dir"])

@@ -11,6 +11,7 @@ mod certificate;
 mod cli;
 mod cluster;
 mod crash;
+mod dockerfile;
 mod engine;
 mod helpers;
 mod history;
