@@ -21,6 +21,7 @@ mod quota;
 mod steps;
 #[cfg(test)]
 mod tests;
+pub mod topology;
 
 pub use cost::{
     DiskPrice, HOURS_PER_MONTH, PRICE_UNKNOWN, PriceTable, SkuPrices, TierPrices, UsagePrices,

@@ -152,7 +152,17 @@ pub async fn get_install(
         cloned_from: install.cloned_from.map(|c| c.to_string()),
         wizard_url: format!("/installs/{}/wizard/{}", install.id, install.wizard_step),
         has_spec: install.spec.is_some(),
-        plan: install.plan.as_ref().map(|p| PlanView::new(p, &steps)),
+        plan: install.plan.as_ref().map(|p| {
+            let view = PlanView::new(p, &steps);
+            match install
+                .spec
+                .as_ref()
+                .and_then(|doc| crate::spec::InstallSpec::parse(doc).ok())
+            {
+                Some(spec) => view.with_topology(&spec),
+                None => view,
+            }
+        }),
         run: super::run_pages::run_page(&state.store, &install).await?,
     };
     Ok(render(&page)?.into_response())

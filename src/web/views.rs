@@ -186,6 +186,8 @@ pub struct PlanView {
     pub cost_as_of: String,
     pub usage_based: Vec<String>,
     pub warnings: Vec<Warning>,
+    /// This install's topology (server-generated SVG), where the spec is at hand.
+    pub topology: Option<String>,
 }
 
 pub struct StepRow {
@@ -210,6 +212,12 @@ pub struct ResourceRow {
 }
 
 impl PlanView {
+    /// With the picture of `spec`'s topology.
+    pub fn with_topology(mut self, spec: &crate::spec::InstallSpec) -> PlanView {
+        self.topology = Some(crate::plan::topology::svg(spec));
+        self
+    }
+
     pub fn new(plan: &InstallPlan, stored_steps: &[StepRecord]) -> PlanView {
         let currency = plan.cost.currency.as_str();
         let steps = plan
@@ -292,6 +300,7 @@ impl PlanView {
             cost_as_of: plan.cost.prices_as_of.clone(),
             usage_based: plan.cost.usage_based.clone(),
             warnings: plan.warnings.clone(),
+            topology: None,
         }
     }
 }
@@ -329,7 +338,7 @@ impl ReviewPage {
         let (errors, plan, yaml) = match reviewed {
             Ok(r) => (
                 Vec::new(),
-                Some(PlanView::new(&r.plan, &[])),
+                Some(PlanView::new(&r.plan, &[]).with_topology(&r.spec)),
                 crate::spec::to_yaml(&r.document),
             ),
             Err(e) => (

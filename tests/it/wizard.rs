@@ -277,6 +277,10 @@ async fn full_wizard_flow_reaches_a_review_that_queues() {
         "dash-katonic.example.com",
         "apiVersion: katonic.ai/v1",
         "Queue install",
+        // The topology picture of these answers.
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"topology\"",
+        "Subnet snet-aks",
+        "connectors-katonic.example.com → A",
     ] {
         assert!(html.contains(expected), "review lacks {expected}");
     }
