@@ -11,6 +11,7 @@ mod run_pages;
 mod run_views;
 mod runs;
 mod static_files;
+mod timeline;
 mod views;
 mod wizard;
 

@@ -27,6 +27,8 @@ pub struct RunPage {
     pub dns: Option<DnsTable>,
     /// The verification step's report, once it has one.
     pub verification: Option<Verification>,
+    /// The run's timeline (SVG), once a step has started.
+    pub timeline: Option<String>,
 }
 
 /// The verification report as the install page shows it.
@@ -59,14 +61,8 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
         return Ok(None);
     };
     let records = store.steps(install.id).await?;
-    let mut events = Vec::new();
-    let mut after = 0;
-    loop {
-        let batch = store.events_after(install.id, after, 1000).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.seq;
-        events.extend(batch);
-    }
+    let events = all_events(store, install.id).await?;
+    let after = events.last().map_or(0, |e| e.seq);
     let header = RunHeader::new(install);
     let mut steps = Vec::new();
     for record in &records {
@@ -91,8 +87,10 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
         .find(|r| r.step_id == crate::plan::StepId::Verify.as_str())
         .and_then(|r| r.outputs.as_ref())
         .and_then(Verification::from_outputs);
+    let timeline = super::timeline::svg(plan, &events, time::OffsetDateTime::now_utc());
     Ok(Some(RunPage {
         verification,
+        timeline,
         header_html: render_fragment(&HeaderFragment {
             oob: false,
             h: &header,
@@ -148,6 +146,7 @@ async fn stream_html(store: &Store, event: &Event) -> Result<String, WebError> {
     let line = EventLine::new(event);
     let mut heads = Vec::new();
     let mut header = None;
+    let mut timeline = None;
     if matches!(event.kind, EventKind::Step | EventKind::Install) {
         let install = store
             .install(event.install_id)
@@ -173,13 +172,46 @@ async fn stream_html(store: &Store, event: &Event) -> Result<String, WebError> {
             let h = RunHeader::new(&install);
             header = Some(render_fragment(&HeaderFragment { oob: true, h: &h })?);
         }
+        if let Some(plan) = &install.plan {
+            timeline = timeline_fragment(store, plan, install.id).await?;
+        }
     }
     render_fragment(&StreamItem {
         line: &line,
         step: event.step_id.as_deref(),
         heads,
         header,
+        timeline,
     })
+}
+
+/// Every stored event of an install, in order.
+async fn all_events(
+    store: &Store,
+    install: crate::store::InstallId,
+) -> Result<Vec<Event>, WebError> {
+    let mut events = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = store.events_after(install, after, 1000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        events.extend(batch);
+    }
+    Ok(events)
+}
+
+/// The timeline redrawn from every stored event, as an out-of-band swap.
+async fn timeline_fragment(
+    store: &Store,
+    plan: &crate::plan::InstallPlan,
+    install: crate::store::InstallId,
+) -> Result<Option<String>, WebError> {
+    let events = all_events(store, install).await?;
+    Ok(
+        super::timeline::svg(plan, &events, time::OffsetDateTime::now_utc())
+            .map(|svg| format!(r#"<div id="timeline" hx-swap-oob="true">{svg}</div>"#)),
+    )
 }
 
 fn back_to(install: &InstallRecord) -> Redirect {

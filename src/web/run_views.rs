@@ -161,6 +161,8 @@ pub struct StreamItem<'a> {
     pub step: Option<&'a str>,
     pub heads: Vec<String>,
     pub header: Option<String>,
+    /// The redrawn timeline (an out-of-band swap), on step and install events.
+    pub timeline: Option<String>,
 }
 
 /// The DNS records of an install, from the DNS step's stored outputs (so history shows them).

@@ -87,6 +87,15 @@ async fn a_full_install_is_verified_from_outside_and_reads_back_with_kubectl() {
         page.contains("a 1 GiB claim bound"),
         "the storage check is not on the page"
     );
+    // The timeline: a succeeded bar per step, the critical path marked.
+    let steps = detail["steps"].as_array().unwrap().len();
+    assert!(page.contains("class=\"timeline\""), "no timeline");
+    assert_eq!(
+        page.matches("class=\"bar succeeded").count(),
+        steps,
+        "{page}"
+    );
+    assert!(page.contains("bar succeeded critical"));
 
     kubectl_reads_back(&world).await;
 }
