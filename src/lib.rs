@@ -10,6 +10,7 @@ pub mod config;
 pub mod events;
 pub mod format;
 pub mod lock;
+pub mod metrics;
 pub mod plan;
 pub mod review;
 pub mod secrets;

@@ -191,6 +191,8 @@ impl ArmClient {
             .get_token(&[self.scope.as_str()], None)
             .await
             .map_err(|e| ArmError::Auth(e.to_string()))?;
+        let method_name = method.as_str().to_string();
+        let method_name = method_name.as_str();
         let mut request = self
             .http
             .request(method, url)
@@ -203,11 +205,15 @@ impl ArmClient {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await.map_err(|e| ArmError::Transport {
-            url: strip_query(url),
-            message: error_chain(&e),
+        let response = request.send().await.map_err(|e| {
+            crate::metrics::global().arm_request(method_name, None);
+            ArmError::Transport {
+                url: strip_query(url),
+                message: error_chain(&e),
+            }
         })?;
         let status = response.status().as_u16();
+        crate::metrics::global().arm_request(method_name, Some(status));
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(|e| ArmError::Transport {
             url: strip_query(url),

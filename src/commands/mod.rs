@@ -20,8 +20,19 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "katonic-console", version, about)]
 pub struct Cli {
+    /// Log lines on stderr as text or as JSON (one object per line, with the install id, step
+    /// and attempt of the step that wrote it: for journald, Loki or Azure Monitor).
+    #[arg(long, global = true, env = "KATONIC_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,14 +91,23 @@ pub enum CommandError {
 }
 
 /// Logs go to stderr, so `plan --json` output stays clean on stdout.
-pub fn init_tracing() {
+pub fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    // A second init (tests) is harmless: the first subscriber stays.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    // A second init (tests) is harmless: the first subscriber stays.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        // The current span's fields (install, step, attempt) go on every line, flattened.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
 }
 
 pub async fn run(cli: Cli) -> Result<ExitCode, CommandError> {

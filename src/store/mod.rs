@@ -159,6 +159,21 @@ impl Store {
     }
 
     /// Where the database lives, for files written next to it (recovery files).
+    /// Installs by status, for the metrics endpoint.
+    pub async fn install_counts(&self) -> Result<Vec<(String, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT status, COUNT(*) FROM installs GROUP BY status ORDER BY status")
+                .fetch_all(self.reader())
+                .await?,
+        )
+    }
+
+    /// Whether the database answers (readiness).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(self.reader()).await?;
+        Ok(())
+    }
+
     pub fn database_path(data_dir: &Path) -> PathBuf {
         data_dir.join(DATABASE_FILE)
     }

@@ -81,7 +81,10 @@ where
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let items = follow(state.store.clone(), install, cursor, state.shutdown.clone());
+    // Counted while the stream lives: the guard goes with the stream.
+    let client = crate::metrics::SseClient::open();
     let events = items.filter_map(move |item| {
+        let _client = &client;
         let rendered = render(item);
         async move { rendered.await.map(Ok::<_, Infallible>) }
     });

@@ -6,6 +6,7 @@ mod error;
 mod filters;
 mod form;
 mod live;
+mod ops;
 mod pages;
 mod run_pages;
 mod run_views;
@@ -66,6 +67,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::get_home))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ops::get_readyz))
+        .route("/metrics", get(ops::get_metrics))
         .route("/installs", get(pages::get_history))
         .route("/installs/new", post(pages::post_new_install))
         .route("/installs/upload", post(pages::post_upload))

@@ -330,8 +330,31 @@ async fn load(store: &Store, claimed: &Claimed) -> Result<Loaded, Failure> {
     Ok(loaded)
 }
 
-/// One attempt: try, and retry what may clear, until it succeeds, fails or must stop.
-async fn run_attempt(deps: &RunDeps, mut ctx: StepContext) -> AttemptEnd {
+/// One attempt, in a span naming the install, step and attempt (every log line inside carries
+/// them), timed for the step duration metric.
+async fn run_attempt(deps: &RunDeps, ctx: StepContext) -> AttemptEnd {
+    use tracing::Instrument;
+    let span = tracing::info_span!(
+        "step",
+        install = %ctx.install,
+        step = %ctx.step,
+        attempt = ctx.attempt
+    );
+    let step = ctx.step;
+    let started = std::time::Instant::now();
+    let end = try_until_done(deps, ctx).instrument(span).await;
+    let outcome = match &end {
+        AttemptEnd::Succeeded(_) => "succeeded",
+        AttemptEnd::Failed(_) => "failed",
+        AttemptEnd::Stopped => "stopped",
+        AttemptEnd::Unrecorded(_) => "unrecorded",
+    };
+    crate::metrics::global().step_finished(step.as_str(), outcome, started.elapsed().as_secs_f64());
+    end
+}
+
+/// Try, and retry what may clear, until it succeeds, fails or must stop.
+async fn try_until_done(deps: &RunDeps, mut ctx: StepContext) -> AttemptEnd {
     let mut delays = deps.retry.delays();
     loop {
         if ctx.stop.is_cancelled() {

@@ -157,6 +157,12 @@ impl StepContext {
     }
 
     async fn event(&self, kind: EventKind, level: Level, message: String) -> Result<(), StepError> {
+        // The same line in the process log, inside the attempt's span (install, step, attempt).
+        match level {
+            Level::Info => tracing::info!(target: "katonic_console::step", "{message}"),
+            Level::Warn => tracing::warn!(target: "katonic_console::step", "{message}"),
+            Level::Error => tracing::error!(target: "katonic_console::step", "{message}"),
+        }
         let event = NewEvent::step_line(kind, level, self.step.as_str(), self.attempt, message);
         self.store.append_event_fenced(&self.lease, event).await?;
         Ok(())

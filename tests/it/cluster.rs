@@ -97,6 +97,13 @@ async fn a_full_install_is_verified_from_outside_and_reads_back_with_kubectl() {
     );
     assert!(page.contains("bar succeeded critical"));
 
+    // The ARM calls were counted.
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("katonic_arm_requests_total{method=\"PUT\",status=\"2xx\"}"),
+        "{metrics}"
+    );
+
     kubectl_reads_back(&world).await;
 }
 

@@ -17,6 +17,7 @@ mod helpers;
 mod history;
 mod lease;
 mod manifests;
+mod ops;
 mod sse;
 mod static_files;
 mod store;
