@@ -12,6 +12,7 @@ mod cli;
 mod cluster;
 mod crash;
 mod engine;
+mod entra;
 mod helpers;
 mod history;
 mod lease;

@@ -54,7 +54,12 @@ pub(crate) fn authenticate(st: &State, req: &Req, info: &ClusterInfo) -> KubeRes
 /// 403 when Azure RBAC decides and the caller holds no role on the cluster that allows the
 /// request. Discovery (`/version`, `/api`, `/apis`, group versions) is open to every
 /// authenticated caller, as `system:discovery` makes it.
-pub(crate) fn authorize(st: &State, req: &Req, info: &ClusterInfo, caller: &Caller) -> KubeResult<()> {
+pub(crate) fn authorize(
+    st: &State,
+    req: &Req,
+    info: &ClusterInfo,
+    caller: &Caller,
+) -> KubeResult<()> {
     let Caller::Entra(object_id) = caller else {
         return Ok(());
     };

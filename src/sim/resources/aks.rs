@@ -360,7 +360,10 @@ fn pool_body(
 /// `aadProfile` as AKS keeps it (tenant defaulted, the legacy server secret never returned),
 /// and `disableLocalAccounts`, which needs AKS-managed Entra ID since Kubernetes 1.25.
 fn aad_profile(st: &State, props: &Value) -> Result<Option<Value>, ArmError> {
-    let managed = props.pointer("/aadProfile/managed").and_then(Value::as_bool) == Some(true);
+    let managed = props
+        .pointer("/aadProfile/managed")
+        .and_then(Value::as_bool)
+        == Some(true);
     if props["disableLocalAccounts"].as_bool() == Some(true) && !managed {
         return Err(ArmError::bad_request(
             "BadRequest",

@@ -17,7 +17,9 @@ async fn entra_cluster(sim: &Sim) -> String {
     let mut body = cluster_body(&identity, &subnet);
     body["properties"]["aadProfile"] = json!({"managed": true, "enableAzureRBAC": true});
     body["properties"]["disableLocalAccounts"] = json!(true);
-    let r = sim.put(&format!("{url}?api-version=2025-10-01"), &body).await;
+    let r = sim
+        .put(&format!("{url}?api-version=2025-10-01"), &body)
+        .await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(sim.wait_async(&r).await["status"], "Succeeded");
     url
@@ -61,7 +63,10 @@ async fn an_entra_only_cluster_refuses_the_admin_credential_and_hands_out_an_exe
     let got = sim.get(&format!("{url}?api-version=2025-10-01")).await;
     assert_eq!(got.body["properties"]["disableLocalAccounts"], true);
     assert_eq!(got.body["properties"]["aadProfile"]["managed"], true);
-    assert_eq!(got.body["properties"]["aadProfile"]["enableAzureRBAC"], true);
+    assert_eq!(
+        got.body["properties"]["aadProfile"]["enableAzureRBAC"],
+        true
+    );
     assert_eq!(
         got.body["properties"]["aadProfile"]["tenantID"],
         sim.h.tenant_id.as_str()
@@ -124,13 +129,14 @@ async fn local_accounts_can_only_be_disabled_with_managed_entra_id() {
     let url = sim.cluster_url("rg-a", "aks1");
     let mut body = cluster_body(&identity, &subnet);
     body["properties"]["disableLocalAccounts"] = json!(true);
-    let r = sim.put(&format!("{url}?api-version=2025-10-01"), &body).await;
+    let r = sim
+        .put(&format!("{url}?api-version=2025-10-01"), &body)
+        .await;
     assert_eq!((r.status, r.code()), (400, "BadRequest"), "{}", r.body);
     assert!(
-        r.body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("disableLocalAccounts can only be set on Azure AD integration enabled cluster")
+        r.body["error"]["message"].as_str().unwrap().contains(
+            "disableLocalAccounts can only be set on Azure AD integration enabled cluster"
+        )
     );
 }
 
@@ -143,7 +149,11 @@ async fn the_api_server_takes_entra_tokens_for_the_aks_server_app_only() {
         .await;
 
     // An ARM token, a made-up one and none are refused as kube-apiserver does.
-    for token in [sim.token.as_str(), "eyJ0eXAiOiJKV1QifQ.eyJqdGkiOiJ4In0.c2ln", ""] {
+    for token in [
+        sim.token.as_str(),
+        "eyJ0eXAiOiJKV1QifQ.eyJqdGkiOiJ4In0.c2ln",
+        "",
+    ] {
         let (status, body) = kube_get(&sim, "aks1", "/api/v1/nodes", token).await;
         assert_eq!(status, 401, "{token}");
         assert_eq!(body["reason"], "Unauthorized");
@@ -170,7 +180,8 @@ async fn the_api_server_takes_entra_tokens_for_the_aks_server_app_only() {
         )
         .as_str()
     );
-    let permissions = format!("{url}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01");
+    let permissions =
+        format!("{url}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01");
     let before = sim.get(&permissions).await;
     assert!(
         !before.body.to_string().contains("managedClusters/*"),
@@ -189,7 +200,10 @@ async fn the_api_server_takes_entra_tokens_for_the_aks_server_app_only() {
         .iter()
         .flat_map(|p| p["dataActions"].as_array().unwrap())
         .collect();
-    assert_eq!(data, [&json!("Microsoft.ContainerService/managedClusters/*")]);
+    assert_eq!(
+        data,
+        [&json!("Microsoft.ContainerService/managedClusters/*")]
+    );
 }
 
 #[tokio::test]
