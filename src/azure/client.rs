@@ -133,6 +133,18 @@ impl ArmClient {
         }
     }
 
+    /// A token from this client's own credential for another resource (`<app id>/.default`),
+    /// e.g. the AKS Entra ID server application for an Entra-only cluster's API server. The
+    /// caller holds it in memory for one step; it is never stored or logged.
+    pub async fn access_token(&self, scope: &str) -> Result<secrecy::SecretString, ArmError> {
+        let token = self
+            .credential
+            .get_token(&[scope], None)
+            .await
+            .map_err(|e| ArmError::Auth(e.to_string()))?;
+        Ok(token.token.secret().to_string().into())
+    }
+
     /// A call on a path; error statuses become [`ArmError::Api`].
     pub async fn call(
         &self,

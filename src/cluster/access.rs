@@ -1,12 +1,16 @@
 //! Reaching the cluster's API server: a `kube::Client` from the admin kubeconfig (held in
-//! memory only), and, when the private API server cannot be reached, a diagnosis that says why
-//! instead of a hang.
+//! memory only) or, for an Entra-only cluster, from the user kubeconfig's server and CA plus an
+//! Entra ID bearer token; and, when the private API server cannot be reached, a diagnosis that
+//! says why instead of a hang.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use secrecy::{ExposeSecret, SecretSlice};
+use base64::Engine as _;
+use kube::config::{AuthInfo, KubeConfigOptions, Kubeconfig};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
 
 /// How long a connection attempt may take before we call the server unreachable.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -14,7 +18,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Why the console cannot use the cluster.
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {
-    #[error("the admin kubeconfig cannot be used: {0}")]
+    #[error("the cluster's kubeconfig cannot be used: {0}")]
     Kubeconfig(String),
     #[error("{0}")]
     Unreachable(#[from] Unreachable),
@@ -49,25 +53,73 @@ pub enum Unreachable {
     Refused { address: SocketAddr },
 }
 
+/// The AKS Entra ID server application ("Azure Kubernetes Service AAD Server"): one id in every
+/// tenant, the audience of the tokens an AKS-managed Entra ID cluster accepts (kubelogin's
+/// `--server-id`).
+pub const AKS_SERVER_APP_ID: &str = "6dae42f8-4368-4678-94ff-3960e28e3630";
+
+/// The scope to ask Entra ID for a token of [`AKS_SERVER_APP_ID`] with client credentials.
+pub const AKS_SERVER_SCOPE: &str = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
+
+/// How the console signs in to a cluster's API server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessMode {
+    /// The admin kubeconfig's client certificate (local accounts enabled).
+    LocalAdmin,
+    /// An Entra ID token for the AKS server application (local accounts disabled). The user
+    /// kubeconfig gives only the server and its CA: its `kubelogin` exec plugin is never run.
+    /// `azure_rbac`: Kubernetes authorization is done by Azure role assignments.
+    EntraToken { azure_rbac: bool },
+}
+
+impl std::fmt::Display for AccessMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AccessMode::LocalAdmin => f.write_str("admin kubeconfig (local accounts)"),
+            AccessMode::EntraToken { azure_rbac: true } => {
+                f.write_str("Entra ID token (local accounts disabled, Azure RBAC)")
+            }
+            AccessMode::EntraToken { azure_rbac: false } => {
+                f.write_str("Entra ID token (local accounts disabled, Kubernetes RBAC)")
+            }
+        }
+    }
+}
+
 /// A client for the cluster, from the kubeconfig AKS returned (never written to disk or logs).
 pub async fn client_from_kubeconfig(yaml: &SecretSlice<u8>) -> Result<kube::Client, AccessError> {
-    let text = std::str::from_utf8(yaml.expose_secret())
-        .map_err(|_| AccessError::Kubeconfig("it is not UTF-8 text".into()))?;
-    // The parser's messages can quote the document; only say which part failed.
-    let kubeconfig = Kubeconfig::from_yaml(text)
-        .map_err(|_| AccessError::Kubeconfig("it is not a valid kubeconfig document".into()))?;
-    let mut config =
-        kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-            .await
-            .map_err(|e| AccessError::Kubeconfig(e.to_string()))?;
+    let kubeconfig = parse(yaml)?;
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .map_err(|e| AccessError::Kubeconfig(e.to_string()))?;
+    client(config)
+}
+
+/// A client for an Entra-only cluster: the server and CA of its user kubeconfig, and `token`
+/// (for [`AKS_SERVER_APP_ID`]) as the bearer. The kubeconfig's user is ignored.
+pub fn client_with_token(
+    yaml: &SecretSlice<u8>,
+    token: SecretString,
+) -> Result<kube::Client, AccessError> {
+    client(token_config(&endpoint_of(yaml)?, token)?)
+}
+
+fn client(mut config: kube::Config) -> Result<kube::Client, AccessError> {
     config.connect_timeout = Some(CONNECT_TIMEOUT);
     config.read_timeout = Some(Duration::from_secs(60));
     kube::Client::try_from(config).map_err(|e| AccessError::Kubeconfig(e.to_string()))
 }
 
-/// Host and port of the kubeconfig's current server, for [`probe`].
-pub fn server_of(yaml: &SecretSlice<u8>) -> Option<(String, u16)> {
-    let kubeconfig = Kubeconfig::from_yaml(std::str::from_utf8(yaml.expose_secret()).ok()?).ok()?;
+fn parse(yaml: &SecretSlice<u8>) -> Result<Kubeconfig, AccessError> {
+    let text = std::str::from_utf8(yaml.expose_secret())
+        .map_err(|_| AccessError::Kubeconfig("it is not UTF-8 text".into()))?;
+    // The parser's messages can quote the document; only say which part failed.
+    Kubeconfig::from_yaml(text)
+        .map_err(|_| AccessError::Kubeconfig("it is not a valid kubeconfig document".into()))
+}
+
+/// The cluster entry of the kubeconfig's current context.
+fn current_cluster(kubeconfig: &Kubeconfig) -> Option<&kube::config::Cluster> {
     let context_name = kubeconfig.current_context.as_deref()?;
     let context = kubeconfig
         .contexts
@@ -75,12 +127,80 @@ pub fn server_of(yaml: &SecretSlice<u8>) -> Option<(String, u16)> {
         .find(|c| c.name == context_name)?
         .context
         .as_ref()?;
-    let cluster = kubeconfig
+    kubeconfig
         .clusters
         .iter()
         .find(|c| c.name == context.cluster)?
         .cluster
-        .as_ref()?;
+        .as_ref()
+}
+
+/// Where the API server is and which CA signs its certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub server: String,
+    /// DER certificates of `certificate-authority-data`.
+    pub ca: Vec<Vec<u8>>,
+    pub tls_server_name: Option<String>,
+}
+
+/// The current context's server and CA; nothing of its user is read.
+pub fn endpoint_of(yaml: &SecretSlice<u8>) -> Result<Endpoint, AccessError> {
+    let kubeconfig = parse(yaml)?;
+    let cluster = current_cluster(&kubeconfig)
+        .ok_or_else(|| AccessError::Kubeconfig("its current context names no cluster".into()))?;
+    let server = cluster
+        .server
+        .clone()
+        .filter(|s| s.starts_with("https://"))
+        .ok_or_else(|| AccessError::Kubeconfig("its cluster has no https server".into()))?;
+    let data = cluster
+        .certificate_authority_data
+        .as_deref()
+        .ok_or_else(|| {
+            AccessError::Kubeconfig("its cluster has no certificate-authority-data".into())
+        })?;
+    let pem = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|_| {
+            AccessError::Kubeconfig("its certificate-authority-data is not base64".into())
+        })?;
+    let ca = CertificateDer::pem_slice_iter(&pem)
+        .map(|c| c.map(|c| c.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .ok()
+        .filter(|ca| !ca.is_empty())
+        .ok_or_else(|| {
+            AccessError::Kubeconfig(
+                "its certificate-authority-data holds no PEM certificate".into(),
+            )
+        })?;
+    Ok(Endpoint {
+        server,
+        ca,
+        tls_server_name: cluster.tls_server_name.clone(),
+    })
+}
+
+/// A client configuration trusting only the endpoint's CA and sending `token` as the bearer.
+pub fn token_config(endpoint: &Endpoint, token: SecretString) -> Result<kube::Config, AccessError> {
+    let url = endpoint.server.parse().map_err(|_| {
+        AccessError::Kubeconfig(format!("its server {} is not a URL", endpoint.server))
+    })?;
+    let mut config = kube::Config::new(url);
+    config.root_cert = Some(endpoint.ca.clone());
+    config.tls_server_name = endpoint.tls_server_name.clone();
+    config.auth_info = AuthInfo {
+        token: Some(token),
+        ..AuthInfo::default()
+    };
+    Ok(config)
+}
+
+/// Host and port of the kubeconfig's current server, for [`probe`].
+pub fn server_of(yaml: &SecretSlice<u8>) -> Option<(String, u16)> {
+    let kubeconfig = parse(yaml).ok()?;
+    let cluster = current_cluster(&kubeconfig)?;
     let url = reqwest::Url::parse(cluster.server.as_deref()?).ok()?;
     Some((url.host_str()?.to_string(), url.port_or_known_default()?))
 }
@@ -223,5 +343,86 @@ mod tests {
             panic!("a broken kubeconfig was accepted");
         };
         assert!(!err.to_string().contains("c2VjcmV0"), "{err}");
+    }
+
+    /// A kubeconfig as `listClusterUserCredential?format=exec` returns it for an Entra ID
+    /// cluster: server, CA, and a kubelogin exec user with no credential.
+    fn exec_kubeconfig(server: &str, ca_pem: &str) -> SecretSlice<u8> {
+        let ca = base64::engine::general_purpose::STANDARD.encode(ca_pem);
+        format!(
+            "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {ca}\n    server: {server}\n  name: aks\n\
+             contexts:\n- context:\n    cluster: aks\n    user: clusterUser_rg_aks\n  name: aks\ncurrent-context: aks\nkind: Config\n\
+             users:\n- name: clusterUser_rg_aks\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      \
+             args: [get-token, --server-id, {AKS_SERVER_APP_ID}, --login, devicecode]\n      command: kubelogin\n      env: null\n      provideClusterInfo: false\n"
+        )
+        .into_bytes()
+        .into()
+    }
+
+    fn ca() -> (String, Vec<u8>) {
+        let cert = rcgen::generate_simple_self_signed(vec!["aks.example".to_string()]).unwrap();
+        (cert.cert.pem(), cert.cert.der().to_vec())
+    }
+
+    #[test]
+    fn the_user_kubeconfig_gives_the_server_and_ca_only() {
+        let (pem, der) = ca();
+        let yaml = exec_kubeconfig("https://aks-abc.privatelink.eastus.azmk8s.io:443", &pem);
+        let endpoint = endpoint_of(&yaml).unwrap();
+        assert_eq!(
+            endpoint.server,
+            "https://aks-abc.privatelink.eastus.azmk8s.io:443"
+        );
+        assert_eq!(endpoint.ca, vec![der]);
+        assert_eq!(
+            server_of(&yaml),
+            Some(("aks-abc.privatelink.eastus.azmk8s.io".to_string(), 443))
+        );
+    }
+
+    #[tokio::test]
+    async fn the_token_config_trusts_the_ca_sends_the_token_and_runs_no_plugin() {
+        let (pem, der) = ca();
+        let yaml = exec_kubeconfig("https://aks.example:443", &pem);
+        let config = token_config(
+            &endpoint_of(&yaml).unwrap(),
+            SecretString::from("eyJ.secret-token.sig"),
+        )
+        .unwrap();
+        assert_eq!(config.cluster_url.to_string(), "https://aks.example:443/");
+        assert_eq!(config.root_cert, Some(vec![der]));
+        assert!(!config.accept_invalid_certs);
+        assert_eq!(
+            config.auth_info.token.as_ref().map(|t| t.expose_secret()),
+            Some("eyJ.secret-token.sig")
+        );
+        assert!(config.auth_info.exec.is_none());
+        assert!(config.auth_info.client_certificate_data.is_none());
+        // The token never shows in a debug print (what a log line would get).
+        assert!(!format!("{config:?}").contains("secret-token"));
+        assert!(client_with_token(&yaml, SecretString::from("t")).is_ok());
+    }
+
+    #[test]
+    fn a_user_kubeconfig_without_ca_or_https_server_is_refused_by_name() {
+        let (pem, _) = ca();
+        let err = endpoint_of(&exec_kubeconfig("http://aks.example", &pem)).unwrap_err();
+        assert!(err.to_string().contains("no https server"), "{err}");
+        let err =
+            endpoint_of(&exec_kubeconfig("https://aks.example", "not a certificate")).unwrap_err();
+        assert!(err.to_string().contains("no PEM certificate"), "{err}");
+    }
+
+    #[test]
+    fn the_modes_say_how_the_console_signs_in() {
+        assert_eq!(
+            AccessMode::EntraToken { azure_rbac: true }.to_string(),
+            "Entra ID token (local accounts disabled, Azure RBAC)"
+        );
+        assert_eq!(
+            AccessMode::LocalAdmin.to_string(),
+            "admin kubeconfig (local accounts)"
+        );
+        assert_eq!(AKS_SERVER_SCOPE, format!("{AKS_SERVER_APP_ID}/.default"));
     }
 }

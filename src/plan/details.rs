@@ -77,7 +77,9 @@ pub(super) fn detail(spec: &InstallSpec, id: StepId, quota: &[QuotaNeed]) -> Str
         StepId::RoleAssignments => role_assignments(spec),
         StepId::Kubeconfig => format!(
             "Fetch the admin kubeconfig of {} (listClusterAdminCredential) and check that its \
-             private API server answers from this host.",
+             private API server answers from this host. A cluster with local accounts disabled \
+             is reached with an Entra ID token for the AKS server application instead (server \
+             and CA from listClusterUserCredential).",
             spec.cluster.name
         ),
         StepId::StorageClasses => storage_classes(spec),

@@ -102,7 +102,8 @@ pub const fn expected_secs(id: StepId) -> u32 {
         StepId::GpuPool => 240,
         // A few role assignments (the kubelet identity already exists: no replication wait).
         StepId::RoleAssignments => 15,
-        // listClusterAdminCredential + a first call to the private API server.
+        // listClusterAdminCredential (or the user credential and an Entra token) + a first call
+        // to the private API server.
         StepId::Kubeconfig => 10,
         StepId::StorageClasses => 5,
         StepId::Namespaces => 5,

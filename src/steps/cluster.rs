@@ -6,27 +6,30 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use serde_json::{Value, json};
 
-use super::aks::admin_kubeconfig;
+use super::aks::cluster_credentials;
 use crate::azure::ArmClient;
 use crate::cluster::access::{self, AccessError, SystemResolver};
 use crate::cluster::apply::{Applied, KubeFailure, Outcome, apply_cluster, apply_namespaced};
 use crate::cluster::manifests::{self, ClusterContext, SharedFilesAccount};
 use crate::worker::{StepContext, StepError};
 
-/// The cluster's API, from a freshly fetched admin kubeconfig. When the server does not answer,
-/// the error says why (DNS zone, custom DNS, not in the VNet) instead of a bare timeout.
+/// The cluster's API, from freshly fetched credentials: the admin kubeconfig, or for an
+/// Entra-only cluster a new Entra ID token (never stored). When the server does not answer, the
+/// error says why (DNS zone, custom DNS, not in the VNet) instead of a bare timeout.
 pub(super) async fn connect(ctx: &StepContext, arm: &ArmClient) -> Result<kube::Client, StepError> {
-    let admin = admin_kubeconfig(ctx, arm).await?;
-    let server = access::server_of(&admin.yaml);
-    let client = access::client_from_kubeconfig(&admin.yaml)
-        .await
-        .map_err(access_error)?;
+    let credentials = cluster_credentials(ctx, arm).await?;
+    let server = access::server_of(&credentials.kubeconfig);
+    let client = match credentials.token {
+        None => access::client_from_kubeconfig(&credentials.kubeconfig).await,
+        Some(token) => access::client_with_token(&credentials.kubeconfig, token),
+    }
+    .map_err(access_error)?;
     ctx.guard()?;
     match client.apiserver_version().await {
         Ok(version) => {
             ctx.progress(format!(
-                "API server answers (Kubernetes {})",
-                version.git_version
+                "API server answers (Kubernetes {}), signed in with {}",
+                version.git_version, credentials.mode
             ))
             .await?;
             Ok(client)

@@ -778,7 +778,7 @@ async fn an_existing_vnet_that_differs_from_the_spec_is_refused_with_the_real_va
 }
 
 /// A simulator where someone created the sample's cluster before (here: a first install).
-async fn with_a_first_install() -> (World, TestApp) {
+pub(crate) async fn with_a_first_install() -> (World, TestApp) {
     let world = world().await;
     let app = console(&world).await;
     let first = start(&app, &sample(&world.sim)).await;

@@ -13,6 +13,7 @@ mod cluster;
 mod crash;
 mod dockerfile;
 mod engine;
+mod entra;
 mod helpers;
 mod history;
 mod lease;

@@ -150,6 +150,25 @@ pub struct ClusterResponseProperties {
     pub node_resource_group: Option<String>,
     #[serde(default)]
     pub identity_profile: BTreeMap<String, UserAssignedIdentityRef>,
+    /// Entra ID integration (`ManagedClusterAADProfile`); absent on a local-accounts-only cluster.
+    #[serde(default)]
+    pub aad_profile: Option<AadProfile>,
+    /// When true, `listClusterAdminCredential` is refused: only Entra ID tokens reach the API.
+    #[serde(default)]
+    pub disable_local_accounts: Option<bool>,
+}
+
+/// The parts of `ManagedClusterAADProfile` that decide how the console signs in.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AadProfile {
+    #[serde(default)]
+    pub managed: Option<bool>,
+    /// Spelled `enableAzureRBAC` in the spec.
+    #[serde(default, rename = "enableAzureRBAC")]
+    pub enable_azure_rbac: Option<bool>,
+    #[serde(default, rename = "adminGroupObjectIDs")]
+    pub admin_group_object_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -163,7 +182,7 @@ pub struct UserAssignedIdentityRef {
     pub object_id: Option<String>,
 }
 
-/// `listClusterAdminCredential` response.
+/// `listClusterAdminCredential` / `listClusterUserCredential` response.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CredentialResults {
     pub kubeconfigs: Vec<CredentialResult>,

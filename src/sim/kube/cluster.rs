@@ -14,6 +14,10 @@ pub(crate) struct ClusterInfo {
     pub location: String,
     pub version: String,
     pub token: String,
+    /// AKS-managed Entra ID: the API server accepts Entra tokens for the AKS server app.
+    pub aad_managed: bool,
+    /// Azure RBAC for Kubernetes authorization (`aadProfile.enableAzureRBAC`).
+    pub azure_rbac: bool,
     /// DER of the kubeconfig's client certificate.
     pub cert_der: Option<Vec<u8>>,
     pub pools: Vec<PoolInfo>,
@@ -100,6 +104,14 @@ fn info(st: &State, c: &crate::sim::state::Resource) -> Option<ClusterInfo> {
         location: c.body["location"].as_str().unwrap_or("").to_string(),
         version,
         token: c.private["token"].as_str().unwrap_or("").to_string(),
+        aad_managed: props
+            .pointer("/aadProfile/managed")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        azure_rbac: props
+            .pointer("/aadProfile/enableAzureRBAC")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         cert_der: {
             use rustls::pki_types::CertificateDer;
             use rustls::pki_types::pem::PemObject;

@@ -4,6 +4,7 @@
 //! Like the ARM side it shares no types with the console: it reads JSON the way kube-apiserver
 //! does and answers `Status` objects for what the real one rejects.
 
+pub(crate) mod auth;
 pub(crate) mod cluster;
 pub(crate) mod controllers;
 mod discovery;

@@ -5,6 +5,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
+use super::auth;
 use super::cluster::{self, ClusterInfo};
 use super::discovery::{self, ResDef};
 use super::fields::{self, Entry};
@@ -35,10 +36,12 @@ fn context<'a>(shared: &Shared, req: &'a Req) -> KubeResult<Ctx<'a>> {
         {
             tracing::warn!(error = %e, "cannot save simulator state");
         }
-        cluster::find(&st, name)
-    }
-    .ok_or_else(KubeError::no_route)?;
-    authenticate(req, &info)?;
+        let info = cluster::find(&st, name).ok_or_else(KubeError::no_route)?;
+        // Entra tokens and Azure role assignments live in the ARM state.
+        let caller = auth::authenticate(&st, req, &info)?;
+        auth::authorize(&st, req, &info, &caller)?;
+        info
+    };
     let now = req
         .now
         .replace_nanosecond(0)
@@ -112,23 +115,6 @@ fn marked(
         );
     }
     Ok(reply)
-}
-
-/// The kubeconfig's client certificate (verified against the simulator CA in the handshake)
-/// or its bearer token.
-fn authenticate(req: &Req, info: &ClusterInfo) -> KubeResult<()> {
-    if req.peer_cert.is_some() && req.peer_cert == info.cert_der {
-        return Ok(());
-    }
-    let given = req
-        .header("authorization")
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if !info.token.is_empty() && given == info.token {
-        Ok(())
-    } else {
-        Err(KubeError::unauthorized())
-    }
 }
 
 /// Seed a new cluster, make nodes follow the pools, finish namespace deletions.

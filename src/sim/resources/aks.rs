@@ -357,6 +357,44 @@ fn pool_body(
     })
 }
 
+/// `aadProfile` as AKS keeps it (tenant defaulted, the legacy server secret never returned),
+/// and `disableLocalAccounts`, which needs AKS-managed Entra ID since Kubernetes 1.25.
+fn aad_profile(st: &State, props: &Value) -> Result<Option<Value>, ArmError> {
+    let managed = props
+        .pointer("/aadProfile/managed")
+        .and_then(Value::as_bool)
+        == Some(true);
+    if props["disableLocalAccounts"].as_bool() == Some(true) && !managed {
+        return Err(ArmError::bad_request(
+            "BadRequest",
+            "Since kubernetes version 1.25, disableLocalAccounts can only be set on Azure AD integration enabled cluster. Please integrate your cluster with AAD.",
+        )
+        .target("properties.disableLocalAccounts"));
+    }
+    let Some(aad) = props.get("aadProfile").filter(|a| a.is_object()) else {
+        return Ok(None);
+    };
+    // Assumed wording: Azure RBAC for Kubernetes exists only with AKS-managed Entra ID.
+    if aad["enableAzureRBAC"].as_bool() == Some(true) && !managed {
+        return Err(ArmError::bad_request(
+            "InvalidParameter",
+            "Azure RBAC for Kubernetes authorization can only be enabled on a cluster with AKS-managed Azure AD integration (aadProfile.managed).",
+        )
+        .target("properties.aadProfile.enableAzureRBAC"));
+    }
+    let mut out = aad.clone();
+    if let Some(o) = out.as_object_mut() {
+        o.remove("serverAppSecret");
+        if o.get("tenantID").is_none_or(Value::is_null) {
+            o.insert("tenantID".into(), json!(st.account.tenant_id));
+        }
+        if managed && o.get("enableAzureRBAC").is_none_or(Value::is_null) {
+            o.insert("enableAzureRBAC".into(), json!(false));
+        }
+    }
+    Ok(Some(out))
+}
+
 fn canonical(v: &str, allowed: &[&str]) -> String {
     allowed
         .iter()
@@ -581,6 +619,7 @@ fn put_cluster(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         )
         .target("properties.apiServerAccessProfile.privateDNSZone"));
     }
+    let aad = aad_profile(st, props_in)?;
     let replaced: Vec<String> = specs
         .iter()
         .map(|s| format!("{canonical_id}/agentPools/{}", s.name))
@@ -661,6 +700,10 @@ fn put_cluster(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         json!(props_in["enableRBAC"].as_bool().unwrap_or(true)),
     );
     props.insert("supportPlan".into(), json!(plan));
+    match aad {
+        Some(a) => props.insert("aadProfile".into(), a),
+        None => props.remove("aadProfile"),
+    };
     props.insert("maxAgentPools".into(), json!(100));
     props.insert(
         "identityProfile".into(),
@@ -1152,6 +1195,15 @@ fn credentials(ctx: &Ctx<'_>, st: &State, p: &ResPath, admin: bool) -> ArmResult
             "Getting static credential is not allowed because this cluster is set to disable local accounts.",
         ));
     }
+    let format = ctx.req.q("format");
+    if let Some(f) = format.filter(|f| !["azure", "exec"].iter().any(|a| a.eq_ignore_ascii_case(f)))
+    {
+        return Err(ArmError::bad_request(
+            "InvalidParameter",
+            format!("The value '{f}' of parameter format is invalid: allowed values are 'azure' and 'exec'."),
+        )
+        .target("format"));
+    }
     let name = cluster.body["name"].as_str().unwrap_or("");
     let server = format!("{}/kubernetes/{name}", ctx.shared.base);
     let user = format!(
@@ -1159,15 +1211,30 @@ fn credentials(ctx: &Ctx<'_>, st: &State, p: &ResPath, admin: bool) -> ArmResult
         if admin { "clusterAdmin" } else { "clusterUser" },
         p.rg
     );
-    let text = crate::sim::kubeconfig::render(&crate::sim::kubeconfig::KubeconfigParts {
-        cluster: name,
-        user: &user,
-        server: &server,
-        ca_pem: &ctx.shared.ca.pem,
-        cert_pem: cluster.private["certPem"].as_str().unwrap_or(""),
-        key_pem: cluster.private["keyPem"].as_str().unwrap_or(""),
-        token: cluster.private["token"].as_str().unwrap_or(""),
-    });
+    let aad = cluster.body["properties"]["aadProfile"]["managed"].as_bool() == Some(true);
+    let text = if aad && !admin {
+        // An Entra ID cluster's user kubeconfig carries no credential: kubelogin gets a token.
+        // (`format=azure`, the removed auth-provider form, is answered the same way here.)
+        crate::sim::kubeconfig::render_exec(&crate::sim::kubeconfig::ExecParts {
+            cluster: name,
+            user: &user,
+            server: &server,
+            ca_pem: &ctx.shared.ca.pem,
+            tenant: cluster.body["properties"]["aadProfile"]["tenantID"]
+                .as_str()
+                .unwrap_or(&st.account.tenant_id),
+        })
+    } else {
+        crate::sim::kubeconfig::render(&crate::sim::kubeconfig::KubeconfigParts {
+            cluster: name,
+            user: &user,
+            server: &server,
+            ca_pem: &ctx.shared.ca.pem,
+            cert_pem: cluster.private["certPem"].as_str().unwrap_or(""),
+            key_pem: cluster.private["keyPem"].as_str().unwrap_or(""),
+            token: cluster.private["token"].as_str().unwrap_or(""),
+        })
+    };
     use base64::Engine;
     let value = base64::engine::general_purpose::STANDARD.encode(text);
     Ok(Reply::ok(

@@ -287,12 +287,34 @@ fn list_assignments(ctx: &Ctx<'_>, st: &State, scope: &str) -> ArmResult {
 }
 
 fn permissions(ctx: &Ctx<'_>, st: &State, scope: &str) -> ArmResult {
-    require_scope(st, scope)?;
+    let scope = require_scope(st, scope)?;
     let p = &ctx.catalog().caller_permissions;
-    Ok(Reply::ok(list(vec![json!({
+    let mut value = vec![json!({
         "actions": p.actions,
         "notActions": p.not_actions,
         "dataActions": [],
         "notDataActions": [],
-    })])))
+    })];
+    // Data actions come only from roles that have them (Owner has none): the Kubernetes
+    // ones of "Azure Kubernetes Service RBAC Cluster Admin" held at or above the scope.
+    if granted(
+        st,
+        &ctx.caller,
+        &scope,
+        &[crate::sim::kube::auth::RBAC_CLUSTER_ADMIN],
+    ) {
+        value.push(json!({
+            "actions": [
+                "Microsoft.Authorization/*/read",
+                "Microsoft.Resources/subscriptions/operationresults/read",
+                "Microsoft.Resources/subscriptions/read",
+                "Microsoft.Resources/subscriptions/resourceGroups/read",
+                "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action",
+            ],
+            "notActions": [],
+            "dataActions": ["Microsoft.ContainerService/managedClusters/*"],
+            "notDataActions": [],
+        }));
+    }
+    Ok(Reply::ok(list(value)))
 }

@@ -102,6 +102,12 @@ impl Sim {
     }
 
     pub async fn get_token(&self) -> String {
+        self.get_token_for("https://management.azure.com/.default")
+            .await
+    }
+
+    /// A client-credentials token of the console's service principal for `scope`.
+    pub async fn get_token_for(&self, scope: &str) -> String {
         let r = self
             .client
             .post(format!(
@@ -112,7 +118,7 @@ impl Sim {
                 ("client_id", self.h.client_id.as_str()),
                 ("client_secret", self.h.client_secret.as_str()),
                 ("grant_type", "client_credentials"),
-                ("scope", "https://management.azure.com/.default"),
+                ("scope", scope),
             ])
             .send()
             .await

@@ -2,6 +2,7 @@
 
 mod aks;
 mod dns;
+mod entra;
 mod faults;
 mod harness;
 mod install;
