@@ -16,6 +16,7 @@ mod helpers;
 mod history;
 mod lease;
 mod manifests;
+mod security;
 mod sse;
 mod static_files;
 mod store;
