@@ -21,6 +21,52 @@ pub struct ServeConfig {
 
     #[command(flatten)]
     pub arm: crate::azure::ArmSettings,
+
+    #[command(flatten)]
+    pub access: AccessFlags,
+}
+
+/// Who may reach the console and how (see `access`): HTTPS, the `Host` allow-list, the
+/// admin password.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AccessFlags {
+    /// Serve HTTPS with a self-signed certificate generated at the first start (stored 0600 in
+    /// the data dir, reused; its SHA-256 fingerprint is printed). Required, with
+    /// --allowed-host, to listen on a non-loopback address.
+    #[arg(long, env = "KATONIC_CONSOLE_TLS")]
+    pub tls: bool,
+
+    /// Serve HTTPS with this certificate chain (PEM) instead of a generated one.
+    #[arg(long, env = "KATONIC_CONSOLE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "KATONIC_CONSOLE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// A name (or name:port) browsers use to reach the console; requests naming any other host
+    /// get 403. localhost, 127.0.0.1 and [::1] on the listening port are always allowed.
+    #[arg(
+        long = "allowed-host",
+        env = "KATONIC_CONSOLE_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
+
+    /// The admin password as an argon2id hash (from `katonic-console hash-password`), for
+    /// signing in at /login when the access URL is gone.
+    #[arg(
+        long,
+        env = "KATONIC_CONSOLE_ADMIN_PASSWORD_HASH",
+        hide_env_values = true
+    )]
+    pub admin_password_hash: Option<String>,
+}
+
+impl AccessFlags {
+    pub fn tls_enabled(&self) -> bool {
+        self.tls || self.tls_cert.is_some()
+    }
 }
 
 /// How installs are executed, from `serve`'s and `install`'s flags.

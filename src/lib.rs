@@ -2,6 +2,7 @@
 //! browser on a jumphost. See `DESIGN.md` in the shared folder for the picture:
 //! `web` → `spec` → `plan` → `store`, with the worker and the Azure/Kubernetes clients to come.
 
+pub mod access;
 pub mod azure;
 pub mod certificate;
 pub mod cluster;

@@ -233,6 +233,74 @@ pub struct Application {
     state: AppState,
     simulator: Option<crate::sim::SimHandle>,
     lock: DataDirLock,
+    /// What the terminal is told: the access URL and, under HTTPS, the certificate.
+    announce: Announcement,
+    tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+/// Printed by `serve` on its terminal only (never logged: the URL holds a live token).
+pub struct Announcement {
+    /// `http(s)://host:port/?token=…`: works once, for 15 minutes.
+    pub access_url: String,
+    /// SHA-256 of the served certificate, under HTTPS.
+    pub tls_fingerprint: Option<String>,
+    /// Where the served certificate is (to give browsers or `curl --cacert`).
+    pub tls_cert_file: Option<std::path::PathBuf>,
+}
+
+/// The access side of start-up, once the port is known: allowed hosts, API token, password,
+/// HTTPS material, and the first one-time access token.
+fn prepare_access(
+    config: &ServeConfig,
+    bound: SocketAddr,
+) -> Result<
+    (
+        crate::access::Access,
+        Option<crate::access::tls::TlsMaterial>,
+        String,
+    ),
+    StartupError,
+> {
+    use crate::access::{Access, AdminPassword, AllowedHosts, ApiToken};
+    let flags = &config.access;
+    let config_error = |e: &dyn std::fmt::Display| StartupError::Config(e.to_string());
+    let hosts = AllowedHosts::new(bound, &flags.allowed_hosts).map_err(|e| config_error(&e))?;
+    let api_token = ApiToken::load_or_create(&config.data_dir).map_err(|e| config_error(&e))?;
+    let password = flags
+        .admin_password_hash
+        .as_deref()
+        .map(AdminPassword::parse)
+        .transpose()
+        .map_err(|e| config_error(&e))?;
+    let tls = if flags.tls_enabled() {
+        let given = flags.tls_cert.as_deref().zip(flags.tls_key.as_deref());
+        Some(
+            crate::access::tls::load_or_generate(given, &config.data_dir, &hosts)
+                .map_err(|e| config_error(&e))?,
+        )
+    } else {
+        None
+    };
+    let access = Access::new(api_token, hosts, tls.is_some(), password);
+    let token = access
+        .sessions
+        .issue_access_token()
+        .map_err(|e| config_error(&e))?;
+    let host = if bound.ip().is_unspecified() {
+        flags
+            .allowed_hosts
+            .first()
+            .map(|h| h.split(':').next().unwrap_or(h).to_string())
+            .unwrap_or_else(|| "127.0.0.1".to_string())
+    } else {
+        match bound.ip() {
+            std::net::IpAddr::V4(v4) => v4.to_string(),
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        }
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{host}:{}/?token={token}", bound.port());
+    Ok((access, tls, url))
 }
 
 impl Application {
@@ -251,6 +319,8 @@ impl Application {
     where
         F: std::future::Future<Output = Result<Engine, StartupError>>,
     {
+        // Before anything else: a refused bind touches nothing.
+        crate::access::check_bind(config.listen, &config.access).map_err(StartupError::Config)?;
         let Core {
             store,
             worker,
@@ -267,14 +337,45 @@ impl Application {
             addr: config.listen,
             source,
         })?;
-        let state = AppState::new(store, worker, config);
+        let (access, tls, access_url) = match prepare_access(&config, local_addr) {
+            Ok(prepared) => prepared,
+            Err(e) => {
+                Core {
+                    store,
+                    worker,
+                    simulator,
+                    lock,
+                }
+                .stop()
+                .await;
+                return Err(e);
+            }
+        };
+        let announce = Announcement {
+            access_url,
+            tls_fingerprint: tls.as_ref().map(|t| t.fingerprint.clone()),
+            tls_cert_file: tls.as_ref().map(|t| t.cert_file.clone()),
+        };
+        let state = AppState::new(store, worker, config, access);
         Ok(Application {
             listener,
             local_addr,
             state,
             simulator,
             lock,
+            announce,
+            tls: tls.map(|t| t.config),
         })
+    }
+
+    /// What to print on the terminal (the access URL holds a one-time token).
+    pub fn announcement(&self) -> &Announcement {
+        &self.announce
+    }
+
+    /// Whether the console serves HTTPS.
+    pub fn https(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// The database handle (tests inspect and break it).
@@ -285,6 +386,11 @@ impl Application {
     /// The in-process ARM simulator, under `--simulate` (tests read its request log).
     pub fn simulator(&self) -> Option<&crate::sim::SimHandle> {
         self.simulator.as_ref()
+    }
+
+    /// The data dir (the API token is there).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.state.config.data_dir
     }
 
     /// The address actually bound (the real port when 0 was asked for).
@@ -306,9 +412,14 @@ impl Application {
             // Live event streams never end by themselves: end them so the server can stop.
             closing.cancel();
         };
-        let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(signal)
-            .await;
+        let served = match self.tls {
+            None => {
+                axum::serve(self.listener, router)
+                    .with_graceful_shutdown(signal)
+                    .await
+            }
+            Some(tls) => serve_tls(self.listener, tls, router, signal).await,
+        };
         Core {
             store: state.store,
             worker: state.worker,
@@ -319,6 +430,29 @@ impl Application {
         .await;
         served.map_err(StartupError::Serve)
     }
+}
+
+/// HTTPS (HTTP/2 or 1.1 by ALPN) until `signal` completes, then a graceful stop.
+async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    router: axum::Router,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = listener.into_std()?;
+    let handle = axum_server::Handle::new();
+    let server = axum_server::from_tcp_rustls(
+        listener,
+        axum_server::tls_rustls::RustlsConfig::from_config(tls),
+    )?
+    .handle(handle.clone());
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        signal.await;
+        // Event streams were ended by the signal; other requests get a moment to finish.
+        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+    });
+    server.serve(router.into_make_service()).await
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this is called, not

@@ -63,6 +63,9 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Exit 0 when a running console answers its health check (container HEALTHCHECK).
     Health(health::HealthArgs),
+    /// Hash an admin password for `serve --admin-password-hash` (argon2id): reads the password
+    /// from stdin (one line), prints the hash.
+    HashPassword,
     /// List the installs recorded in a data dir.
     History {
         #[arg(long, env = "KATONIC_CONSOLE_DATA_DIR", default_value = "./data")]
@@ -119,7 +122,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Simulate(args) => simulate::run(args).await,
         Command::History { data_dir } => history(data_dir).await,
         Command::Health(args) => Ok(health::run(args).await),
+        Command::HashPassword => hash_password(),
     }
+}
+
+fn config_api_token_path(app: &Application) -> PathBuf {
+    app.data_dir().join(crate::access::API_TOKEN_FILE)
 }
 
 async fn serve(config: ServeConfig) -> Result<ExitCode, CommandError> {
@@ -127,10 +135,47 @@ async fn serve(config: ServeConfig) -> Result<ExitCode, CommandError> {
     let shutdown = startup::shutdown_signal();
     // Tests and scripts wait for this exact line to learn the real port.
     let mut out = std::io::stdout();
-    writeln!(out, "Listening on http://{}", app.local_addr())?;
+    let scheme = if app.https() { "https" } else { "http" };
+    writeln!(out, "Listening on {scheme}://{}", app.local_addr())?;
+    // The terminal only, never the log: the URL holds a live (one-time) token.
+    let announce = app.announcement();
+    writeln!(
+        out,
+        "Open the console (this link works once, for 15 minutes):\n  {}",
+        announce.access_url
+    )?;
+    if let (Some(fingerprint), Some(file)) = (&announce.tls_fingerprint, &announce.tls_cert_file) {
+        writeln!(
+            out,
+            "HTTPS certificate {} (SHA-256 fingerprint {fingerprint}): check that your browser \
+             shows this fingerprint",
+            file.display()
+        )?;
+    }
+    writeln!(
+        out,
+        "Scripts: send the token in {} as `Authorization: Bearer <token>`",
+        config_api_token_path(&app).display()
+    )?;
     out.flush()?;
     app.run_until(shutdown).await?;
     tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hash_password() -> Result<ExitCode, CommandError> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < 12 {
+        writeln!(
+            std::io::stderr(),
+            "the password is shorter than 12 characters; choose a longer one"
+        )?;
+        return Ok(ExitCode::from(2));
+    }
+    let hash = crate::access::password::hash(password).map_err(CommandError::Simulator)?;
+    writeln!(std::io::stdout(), "{hash}")?;
     Ok(ExitCode::SUCCESS)
 }
 

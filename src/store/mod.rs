@@ -5,11 +5,13 @@
 //! `synchronous=FULL` (a committed install survives power loss), `foreign_keys=ON` and a 5 s
 //! busy timeout. Migrations run before the console accepts a request.
 
+pub mod audit;
 mod events;
 mod installs;
 mod runs;
 mod secrets;
 
+pub use audit::{AuditAction, AuditEntry};
 pub use installs::{
     InstallId, InstallRecord, InstallStatus, InstallSummary, NewInstall, RunError, StepRecord,
     StepStatus, Validated,

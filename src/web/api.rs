@@ -4,12 +4,13 @@
 use super::AppState;
 use super::error::{ApiError, WebError};
 use super::{live, runs};
+use crate::access::Principal;
 use crate::plan::InstallPlan;
 use crate::review;
 use crate::spec::{self, DocumentFormat, InstallDocument};
 use crate::store::{InstallId, InstallRecord, NewInstall, StepRecord};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -249,6 +250,7 @@ struct CertificateInfo {
 /// error otherwise. Refused (409) while the install is queued or running.
 async fn put_certificate(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -293,6 +295,14 @@ async fn put_certificate(
         time::OffsetDateTime::now_utc(),
     )
     .await?;
+    super::guard::record(
+        &state,
+        &principal,
+        crate::store::AuditAction::CertificateUpload,
+        Some(install.id),
+        &summary.fingerprint,
+    )
+    .await;
     Ok(Json(CertificateInfo {
         subject: summary.subject,
         issuer: summary.issuer,
@@ -314,10 +324,11 @@ fn accepted(id: InstallId, status: &str) -> Response {
 /// already holds the same target.
 async fn post_start(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let install = load(&state, &id).await?;
-    runs::start(&state, install.id).await?;
+    runs::start(&state, &principal, install.id).await?;
     Ok(accepted(install.id, "queued"))
 }
 
@@ -325,20 +336,22 @@ async fn post_start(
 /// from where it stopped.
 async fn post_resume(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let install = load(&state, &id).await?;
-    runs::resume(&state, install.id).await?;
+    runs::resume(&state, &principal, install.id).await?;
     Ok(accepted(install.id, "queued"))
 }
 
 /// `POST /api/v1/installs/{id}/steps/{step}/retry`: run one step again.
 async fn post_retry_step(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path((id, step)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let install = load(&state, &id).await?;
-    runs::retry_step(&state, install.id, &step).await?;
+    runs::retry_step(&state, &principal, install.id, &step).await?;
     Ok(accepted(install.id, "queued"))
 }
 
@@ -346,10 +359,11 @@ async fn post_retry_step(
 /// stops at its next safe point.
 async fn post_cancel(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let install = load(&state, &id).await?;
-    let status = match runs::cancel(&state, install.id).await? {
+    let status = match runs::cancel(&state, &principal, install.id).await? {
         crate::store::CancelOutcome::Cancelled => "cancelled",
         crate::store::CancelOutcome::Requested => "cancelling",
     };
@@ -359,6 +373,7 @@ async fn post_cancel(
 /// `GET /api/v1/installs/{id}/events`: server-sent events, JSON data, `id:` = sequence number.
 async fn get_events(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
     Query(after): Query<live::After>,
     headers: HeaderMap,
@@ -367,7 +382,7 @@ async fn get_events(
     let install = InstallId::parse(&id)
         .ok_or_else(|| WebError::NotFound(format!("no install with id {id}")))?;
     let cursor = live::cursor(&headers, &after);
-    Ok(live::respond(&state, install, cursor, |item| {
+    Ok(live::respond(&state, &principal, install, cursor, |item| {
         std::future::ready(match item {
             live::Item::Event(e) => Some(
                 axum::response::sse::Event::default()

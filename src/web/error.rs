@@ -27,6 +27,9 @@ pub enum WebError {
     /// 400: malformed request.
     #[error("{0}")]
     BadRequest(String),
+    /// 503 with `Retry-After`: a limit is reached for now (event streams).
+    #[error("{0}")]
+    Busy(String),
     /// 500: a fault of ours or of the database; details go to the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -40,6 +43,7 @@ impl WebError {
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -89,8 +93,28 @@ struct ErrorPage {
     errors: Vec<crate::spec::FieldError>,
 }
 
+/// Seconds a client should wait after a 503.
+const RETRY_AFTER_SECS: &str = "5";
+
+fn with_retry_after(busy: bool, mut response: Response) -> Response {
+    if busy {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
+    }
+    response
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        let busy = matches!(self, WebError::Busy(_));
+        with_retry_after(busy, self.into_page())
+    }
+}
+
+impl WebError {
+    fn into_page(self) -> Response {
         let status = self.status();
         let errors = match &self {
             WebError::Invalid(e) => e.errors.clone(),
@@ -125,6 +149,13 @@ impl<E: Into<WebError>> From<E> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let busy = matches!(self.0, WebError::Busy(_));
+        with_retry_after(busy, self.into_json())
+    }
+}
+
+impl ApiError {
+    fn into_json(self) -> Response {
         let status = self.0.status();
         let body = match self.0 {
             WebError::Invalid(e) => serde_json::json!({

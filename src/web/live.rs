@@ -10,6 +10,7 @@
 
 use super::AppState;
 use super::error::WebError;
+use crate::access::{Principal, StreamGuard};
 use crate::events::Event;
 use crate::store::{InstallId, Store};
 use axum::http::{HeaderMap, StatusCode};
@@ -66,8 +67,12 @@ pub fn cursor(headers: &HeaderMap, after: &After) -> i64 {
 
 /// An SSE response for `install` from `cursor`, each item rendered by `render`; 204 when the run
 /// has ended and the client has everything.
+///
+/// The stream takes one of `principal`'s 16 places and one of the console's 256 (503 with
+/// `Retry-After` when none is free) and ends when its session does.
 pub async fn respond<F, Fut>(
     state: &AppState,
+    principal: &Principal,
     install: InstallId,
     cursor: i64,
     render: F,
@@ -76,11 +81,24 @@ where
     F: Fn(Item) -> Fut + Send + 'static,
     Fut: Future<Output = Option<axum::response::sse::Event>> + Send + 'static,
 {
+    let guard = state.access.open_stream(principal).ok_or_else(|| {
+        WebError::Busy(
+            "Too many live event streams are open (16 per session, 256 in all); close some \
+             tabs or try again shortly."
+                .to_string(),
+        )
+    })?;
     let (last, ended) = state.store.event_cursor(install).await?;
     if ended && cursor >= last {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    let items = follow(state.store.clone(), install, cursor, state.shutdown.clone());
+    let items = follow_guarded(
+        state.store.clone(),
+        install,
+        cursor,
+        state.shutdown.clone(),
+        Some(guard),
+    );
     // Counted while the stream lives: the guard goes with the stream.
     let client = crate::metrics::SseClient::open();
     let events = items.filter_map(move |item| {
@@ -94,18 +112,33 @@ where
 }
 
 /// The gap-free stream of an install's events after `cursor`.
-pub fn follow(
+#[cfg(test)]
+fn follow(
     store: Store,
     install: InstallId,
     cursor: i64,
     shutdown: CancellationToken,
 ) -> ReceiverStream<Item> {
+    follow_guarded(store, install, cursor, shutdown, None)
+}
+
+/// As [`follow`], holding `guard`'s places until the stream ends, and ending with its session.
+fn follow_guarded(
+    store: Store,
+    install: InstallId,
+    cursor: i64,
+    shutdown: CancellationToken,
+    guard: Option<StreamGuard>,
+) -> ReceiverStream<Item> {
     let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
     tokio::spawn(async move {
+        let ended = guard.as_ref().map(|g| g.ended.clone()).unwrap_or_default();
         tokio::select! {
             () = pump(store, install, cursor, tx) => {}
             () = shutdown.cancelled() => {}
+            () = ended.cancelled() => {}
         }
+        drop(guard);
     });
     ReceiverStream::new(rx)
 }

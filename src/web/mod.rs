@@ -5,6 +5,7 @@ mod api;
 mod error;
 mod filters;
 mod form;
+pub mod guard;
 mod live;
 mod ops;
 mod pages;
@@ -18,16 +19,20 @@ mod wizard;
 
 pub use error::{ApiError, WebError};
 
+use crate::access::Access;
 use crate::config::ServeConfig;
 use crate::store::Store;
 use crate::worker::WorkerHandle;
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
+use tower_http::csrf::CsrfLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
@@ -37,15 +42,18 @@ pub struct AppState {
     pub config: Arc<ServeConfig>,
     /// Cancelled when the console shuts down: live event streams end.
     pub shutdown: CancellationToken,
+    /// Sessions, tokens, allowed hosts, stream limits.
+    pub access: Arc<Access>,
 }
 
 impl AppState {
-    pub fn new(store: Store, worker: WorkerHandle, config: ServeConfig) -> Self {
+    pub fn new(store: Store, worker: WorkerHandle, config: ServeConfig, access: Access) -> Self {
         AppState {
             store,
             worker,
             config: Arc::new(config),
             shutdown: CancellationToken::new(),
+            access: Arc::new(access),
         }
     }
 
@@ -96,8 +104,20 @@ pub fn router(state: AppState) -> Router {
         )
         .nest("/api/v1", api::router())
         .route("/static/{*path}", get(static_files::get_static))
+        .route("/login", get(guard::get_login).post(guard::post_login))
+        .route("/logout", post(guard::post_logout))
         .fallback(pages::not_found)
+        // Innermost first: access is checked after the cheaper refusals below.
+        .layer(from_fn_with_state(state.clone(), guard::require_access))
+        .layer(from_fn(guard::limit_forms))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            guard::REQUEST_TIMEOUT,
+        ))
+        // Sec-Fetch-Site / Origin: a cross-site POST gets 403; scripts send neither and pass.
+        .layer(CsrfLayer::new())
+        .layer(from_fn_with_state(state.clone(), guard::check_host))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -114,6 +134,13 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("x-frame-options"),
             HeaderValue::from_static("DENY"),
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // The span names the path only: a query may hold the access token.
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |req: &axum::http::Request<axum::body::Body>| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                },
+            ),
+        )
         .with_state(state)
 }

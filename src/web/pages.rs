@@ -97,11 +97,21 @@ pub async fn post_upload(
 /// `POST /installs/{id}/clone`: a new draft with the same answers.
 pub async fn post_clone(
     State(state): State<AppState>,
+    axum::extract::Extension(principal): axum::extract::Extension<crate::access::Principal>,
     Path(id): Path<String>,
 ) -> Result<Redirect, WebError> {
     let source = load_install(&state, &id).await?;
     let answers = source.spec.clone().unwrap_or(source.answers.clone());
     let new_id = create_draft(&state, answers, Some(source.id)).await?;
+    // On the source's page: "cloned into <new>".
+    super::guard::record(
+        &state,
+        &principal,
+        crate::store::AuditAction::Clone,
+        Some(source.id),
+        &format!("into {new_id}"),
+    )
+    .await;
     Ok(Redirect::to(&format!("/installs/{new_id}/wizard/azure")))
 }
 
@@ -164,6 +174,13 @@ pub async fn get_install(
             }
         }),
         run: super::run_pages::run_page(&state.store, &install).await?,
+        audit: state
+            .store
+            .audit_of_install(install.id)
+            .await?
+            .iter()
+            .map(super::views::AuditRow::new)
+            .collect(),
     };
     Ok(render(&page)?.into_response())
 }

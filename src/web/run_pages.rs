@@ -8,10 +8,11 @@ use super::run_views::{
 };
 use super::wizard::load_install;
 use super::{AppState, runs};
+use crate::access::Principal;
 use crate::events::{Event, EventKind};
 use crate::store::{InstallRecord, InstallStatus, Store};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::sse;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -116,6 +117,7 @@ fn render_fragment(t: &impl Template) -> Result<String, WebError> {
 /// line, with out-of-band swaps for its step's log, the step's head and the run header.
 pub async fn get_stream(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
     Query(after): Query<live::After>,
     headers: HeaderMap,
@@ -124,7 +126,7 @@ pub async fn get_stream(
         .ok_or_else(|| WebError::NotFound(format!("no install with id {id}")))?;
     let cursor = live::cursor(&headers, &after);
     let store = state.store.clone();
-    live::respond(&state, id, cursor, move |item| {
+    live::respond(&state, &principal, id, cursor, move |item| {
         let store = store.clone();
         async move {
             match item {
@@ -221,40 +223,44 @@ fn back_to(install: &InstallRecord) -> Redirect {
 /// `POST /installs/{id}/start`
 pub async fn post_start(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Redirect, WebError> {
     let install = load_install(&state, &id).await?;
-    runs::start(&state, install.id).await?;
+    runs::start(&state, &principal, install.id).await?;
     Ok(back_to(&install))
 }
 
 /// `POST /installs/{id}/resume`
 pub async fn post_resume(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Redirect, WebError> {
     let install = load_install(&state, &id).await?;
-    runs::resume(&state, install.id).await?;
+    runs::resume(&state, &principal, install.id).await?;
     Ok(back_to(&install))
 }
 
 /// `POST /installs/{id}/cancel`
 pub async fn post_cancel(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Redirect, WebError> {
     let install = load_install(&state, &id).await?;
-    runs::cancel(&state, install.id).await?;
+    runs::cancel(&state, &principal, install.id).await?;
     Ok(back_to(&install))
 }
 
 /// `POST /installs/{id}/steps/{step}/retry`
 pub async fn post_retry_step(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path((id, step)): Path<(String, String)>,
 ) -> Result<Redirect, WebError> {
     let install = load_install(&state, &id).await?;
-    runs::retry_step(&state, install.id, &step).await?;
+    runs::retry_step(&state, &principal, install.id, &step).await?;
     Ok(back_to(&install))
 }
 

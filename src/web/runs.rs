@@ -3,12 +3,15 @@
 
 use super::AppState;
 use super::error::WebError;
-use crate::store::{CancelOutcome, InstallId};
+use super::guard;
+use crate::access::Principal;
+use crate::store::{AuditAction, CancelOutcome, InstallId};
 use std::fmt::Write;
 
 /// Queue a valid draft and wake the worker; refused (422, naming the field) while its uploaded
-/// certificate is missing, expired or does not cover its hosts.
-pub async fn start(state: &AppState, id: InstallId) -> Result<(), WebError> {
+/// certificate is missing, expired or does not cover its hosts. Each action here is recorded in
+/// the audit log once it took effect.
+pub async fn start(state: &AppState, by: &Principal, id: InstallId) -> Result<(), WebError> {
     let install = state
         .store
         .install(id)
@@ -25,27 +28,40 @@ pub async fn start(state: &AppState, id: InstallId) -> Result<(), WebError> {
     }
     state.store.queue_install(id).await?;
     state.worker.wake();
+    guard::record(state, by, AuditAction::Start, Some(id), "").await;
     Ok(())
 }
 
 /// Queue a failed, cancelled or interrupted install again.
-pub async fn resume(state: &AppState, id: InstallId) -> Result<(), WebError> {
+pub async fn resume(state: &AppState, by: &Principal, id: InstallId) -> Result<(), WebError> {
     state.store.request_resume(id).await?;
     state.worker.wake();
+    guard::record(state, by, AuditAction::Resume, Some(id), "").await;
     Ok(())
 }
 
 /// Run one step again.
-pub async fn retry_step(state: &AppState, id: InstallId, step: &str) -> Result<(), WebError> {
+pub async fn retry_step(
+    state: &AppState,
+    by: &Principal,
+    id: InstallId,
+    step: &str,
+) -> Result<(), WebError> {
     state.store.request_retry_step(id, step).await?;
     state.worker.wake();
+    guard::record(state, by, AuditAction::RetryStep, Some(id), step).await;
     Ok(())
 }
 
 /// Cancel a queued or running install.
-pub async fn cancel(state: &AppState, id: InstallId) -> Result<CancelOutcome, WebError> {
+pub async fn cancel(
+    state: &AppState,
+    by: &Principal,
+    id: InstallId,
+) -> Result<CancelOutcome, WebError> {
     let outcome = state.store.request_cancel(id).await?;
     state.worker.cancel(id);
+    guard::record(state, by, AuditAction::Cancel, Some(id), "").await;
     Ok(outcome)
 }
 

@@ -444,4 +444,28 @@ pub struct InstallPage {
     pub has_spec: bool,
     pub plan: Option<PlanView>,
     pub run: Option<super::run_pages::RunPage>,
+    /// Who did what to this install, oldest first.
+    pub audit: Vec<AuditRow>,
+}
+
+/// One line of the install page's audit list.
+pub struct AuditRow {
+    pub when: String,
+    pub who: String,
+    pub what: String,
+}
+
+impl AuditRow {
+    pub fn new(e: &crate::store::AuditEntry) -> AuditRow {
+        let what = if e.detail.is_empty() {
+            e.action.clone()
+        } else {
+            format!("{} ({})", e.action, e.detail)
+        };
+        AuditRow {
+            when: crate::format::timestamp(e.at),
+            who: e.actor.clone(),
+            what,
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! interrupted, resume completes it without running any completed step again. And a second
 //! console on the same data dir refuses to start.
 
-use crate::helpers::{SAMPLE_YAML, spawn_console};
+use crate::helpers::{SAMPLE_YAML, blocking_client, spawn_console};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Command};
@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 struct Console {
     child: Child,
     base: String,
+    /// Sends the data dir's API token.
+    client: reqwest::blocking::Client,
 }
 
 fn start(data: &Path, script: &Path) -> Console {
@@ -26,15 +28,15 @@ fn start(data: &Path, script: &Path) -> Console {
         "--data-dir".as_ref(),
         data.as_os_str(),
     ]);
-    Console { child, base }
-}
-
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::new()
+    Console {
+        child,
+        base,
+        client: blocking_client(data),
+    }
 }
 
 fn detail(c: &Console, id: &str) -> Value {
-    client()
+    c.client
         .get(format!("{}/api/v1/installs/{id}", c.base))
         .send()
         .unwrap()
@@ -72,7 +74,8 @@ fn kill_dash_nine_mid_step_then_restart_and_resume() {
     )
     .unwrap();
     let mut first = start(&data, &script);
-    let created: Value = client()
+    let created: Value = first
+        .client
         .post(format!("{}/api/v1/installs", first.base))
         .header("content-type", "application/yaml")
         .body(SAMPLE_YAML)
@@ -81,7 +84,8 @@ fn kill_dash_nine_mid_step_then_restart_and_resume() {
         .json()
         .unwrap();
     let id = created["id"].as_str().unwrap().to_string();
-    let res = client()
+    let res = first
+        .client
         .post(format!("{}/api/v1/installs/{id}/start", first.base))
         .send()
         .unwrap();
@@ -105,7 +109,8 @@ fn kill_dash_nine_mid_step_then_restart_and_resume() {
     let after = detail(&second, &id);
     assert_eq!(after["status"], "interrupted", "never 'running' forever");
     assert_eq!(step_of(&after, "aks-cluster")["status"], "interrupted");
-    let res = client()
+    let res = second
+        .client
         .post(format!("{}/api/v1/installs/{id}/resume", second.base))
         .send()
         .unwrap();
@@ -122,7 +127,8 @@ fn kill_dash_nine_mid_step_then_restart_and_resume() {
         );
     }
     assert_eq!(step_of(&done, "aks-cluster")["attempt"], 2);
-    let log = client()
+    let log = second
+        .client
         .get(format!("{}/api/v1/installs/{id}/logs", second.base))
         .send()
         .unwrap()
@@ -186,11 +192,16 @@ fn kill_dash_nine_during_the_cluster_create_then_resume_follows_the_same_operati
             "--data-dir".as_ref(),
             data.as_os_str(),
         ]);
-        Console { child, base }
+        Console {
+            child,
+            base,
+            client: blocking_client(data),
+        }
     };
     let mut first = serve(&data);
     let spec = SAMPLE_YAML.replace("  kubernetesVersion: \"1.30\"\n", "");
-    let created: Value = client()
+    let created: Value = first
+        .client
         .post(format!("{}/api/v1/installs", first.base))
         .header("content-type", "application/yaml")
         .body(spec)
@@ -199,12 +210,13 @@ fn kill_dash_nine_during_the_cluster_create_then_resume_follows_the_same_operati
         .json()
         .unwrap();
     let id = created["id"].as_str().unwrap().to_string();
-    client()
+    first
+        .client
         .post(format!("{}/api/v1/installs/{id}/start", first.base))
         .send()
         .unwrap();
     let logs = |c: &Console| {
-        client()
+        c.client
             .get(format!("{}/api/v1/installs/{id}/logs", c.base))
             .send()
             .unwrap()
@@ -219,7 +231,8 @@ fn kill_dash_nine_during_the_cluster_create_then_resume_follows_the_same_operati
 
     let mut second = serve(&data);
     assert_eq!(detail(&second, &id)["status"], "interrupted");
-    client()
+    second
+        .client
         .post(format!("{}/api/v1/installs/{id}/resume", second.base))
         .send()
         .unwrap();

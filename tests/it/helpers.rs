@@ -1,6 +1,6 @@
 //! Spawning the console and talking to it.
 
-use katonic_console::config::{EngineFlags, ServeConfig};
+use katonic_console::config::{AccessFlags, EngineFlags, ServeConfig};
 use katonic_console::startup::{Application, Engine};
 use katonic_console::store::Store;
 use katonic_console::worker::{RetryPolicy, ScriptedSteps, StepScript, WorkerConfig};
@@ -22,7 +22,11 @@ pub fn sample_path() -> PathBuf {
 /// call [`TestApp::stop`] to shut it down gracefully (as SIGTERM would).
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Sends the data dir's API token, as scripts do.
     pub client: reqwest::Client,
+    /// The one-time access URL the console would print (unused: tests that sign in a browser
+    /// redeem it).
+    pub access_url: String,
     pub store: Store,
     data_dir: PathBuf,
     /// The steps' executor: counts calls, opens gates.
@@ -82,7 +86,36 @@ impl TestApp {
         Self::start(data_dir, engine, steps).await
     }
 
+    /// A console on a fresh temporary data dir with these access settings (password, hosts).
+    pub async fn spawn_with_access(
+        access: AccessFlags,
+        adjust: impl FnOnce(&mut WorkerConfig),
+    ) -> TestApp {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("data");
+        let steps = Arc::new(ScriptedSteps::new(StepScript::default(), 0.0));
+        let mut worker = test_worker(&dir);
+        adjust(&mut worker);
+        let engine = Engine {
+            executor: steps.clone(),
+            worker,
+            simulator: None,
+        };
+        let mut app = Self::start_with_access(&dir, engine, steps, access).await;
+        app._temp = Some(temp);
+        app
+    }
+
     async fn start(data_dir: &Path, engine: Engine, steps: Arc<ScriptedSteps>) -> TestApp {
+        Self::start_with_access(data_dir, engine, steps, AccessFlags::default()).await
+    }
+
+    async fn start_with_access(
+        data_dir: &Path,
+        engine: Engine,
+        steps: Arc<ScriptedSteps>,
+        access: AccessFlags,
+    ) -> TestApp {
         let config = ServeConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.to_path_buf(),
@@ -96,11 +129,13 @@ impl TestApp {
                 rehearse_cluster_steps: false,
             },
             arm: no_azure(),
+            access,
         };
         let app = Application::build_with(config, async move { Ok(engine) })
             .await
             .expect("console starts");
         let addr = app.local_addr();
+        let access_url = app.announcement().access_url.clone();
         let store = app.store();
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
@@ -117,8 +152,10 @@ impl TestApp {
             data_dir: data_dir.to_path_buf(),
             client: reqwest::Client::builder()
                 .redirect(Policy::none())
+                .default_headers(bearer(data_dir))
                 .build()
                 .unwrap(),
+            access_url,
             shutdown: Some(tx),
             handle: Some(handle),
             _temp: None,
@@ -277,8 +314,57 @@ pub fn script(yaml: &str) -> StepScript {
     serde_yaml_ng::from_str(yaml).unwrap()
 }
 
+/// The API token of a data dir (created 0600 at the console's first start).
+pub fn api_token(data_dir: &Path) -> String {
+    std::fs::read_to_string(data_dir.join(katonic_console::access::API_TOKEN_FILE))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// `Authorization: Bearer <the data dir's API token>`.
+pub fn bearer(data_dir: &Path) -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {}", api_token(data_dir)).parse().unwrap(),
+    );
+    headers
+}
+
+/// A blocking client that sends the data dir's API token, as scripts do.
+pub fn blocking_client(data_dir: &Path) -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .default_headers(bearer(data_dir))
+        .build()
+        .unwrap()
+}
+
+/// What `serve` printed at start-up.
+pub struct Started {
+    pub url: String,
+    pub lines: Vec<String>,
+}
+
+impl Started {
+    /// The one-time access URL.
+    pub fn access_url(&self) -> &str {
+        self.lines
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| l.contains("/?token="))
+            .expect("an access URL")
+    }
+}
+
 /// Start the real binary with `args`; returns the child and the URL it printed.
 pub fn spawn_console(args: &[&std::ffi::OsStr]) -> (std::process::Child, String) {
+    let (child, started) = spawn_console_started(args);
+    (child, started.url)
+}
+
+/// As [`spawn_console`], with everything `serve` printed up to the API token line.
+pub fn spawn_console_started(args: &[&std::ffi::OsStr]) -> (std::process::Child, Started) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_katonic-console"))
         .args(args)
@@ -286,16 +372,25 @@ pub fn spawn_console(args: &[&std::ffi::OsStr]) -> (std::process::Child, String)
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    // Read the whole announcement: a pipe closed early would fail the console's later writes.
+    loop {
+        let mut line = String::new();
+        let n = reader.read_line(&mut line).unwrap();
+        assert!(n > 0, "the console ended its output early: {lines:?}");
+        let last = line.starts_with("Scripts:");
+        lines.push(line);
+        if last {
+            break;
+        }
+    }
+    let url = lines[0]
         .trim()
         .strip_prefix("Listening on ")
-        .unwrap_or_else(|| panic!("no Listening line: {line:?}"))
+        .unwrap_or_else(|| panic!("no Listening line: {:?}", lines[0]))
         .to_string();
-    (child, url)
+    (child, Started { url, lines })
 }
 
 /// ARM settings that point nowhere (tests script their steps).

@@ -19,6 +19,7 @@ mod history;
 mod lease;
 mod manifests;
 mod ops;
+mod security;
 mod sse;
 mod static_files;
 mod store;

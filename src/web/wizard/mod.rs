@@ -97,6 +97,7 @@ async fn certificate_section(
 /// hosts and store them sealed; a refusal shows the domain page again with each field's error.
 pub async fn post_certificate(
     State(state): State<AppState>,
+    axum::extract::Extension(principal): axum::extract::Extension<crate::access::Principal>,
     Path(id): Path<String>,
     Form(pairs): Form<FormPairs>,
 ) -> Result<Response, WebError> {
@@ -114,7 +115,15 @@ pub async fn post_certificate(
         Err(e) => SpecErrors { errors: vec![e] },
         Ok(hosts) => {
             match certificate::upload(&state.store, install.id, &hosts, pem, key, now).await {
-                Ok(_) => {
+                Ok(summary) => {
+                    super::guard::record(
+                        &state,
+                        &principal,
+                        crate::store::AuditAction::CertificateUpload,
+                        Some(install.id),
+                        &summary.fingerprint,
+                    )
+                    .await;
                     let url = format!("{}#certificate", wizard_url(install.id, DOMAIN));
                     return Ok(Redirect::to(&url).into_response());
                 }
