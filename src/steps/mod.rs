@@ -5,6 +5,7 @@
 
 mod aks;
 mod cluster;
+pub mod diagnostics;
 mod dns;
 mod ensure;
 mod errors;
@@ -128,6 +129,41 @@ impl StepExecutor for AzureSteps {
     async fn run(&self, ctx: &StepContext) -> Result<serde_json::Value, StepError> {
         // Every call of an install carries its id: Azure support can find them all.
         let arm = self.arm.for_install(&ctx.install.to_string());
+        let result = self.dispatch(ctx, &arm).await;
+        // A cluster step that fails for good leaves the cluster's own account of why.
+        if let Err(StepError::Terminal { code, .. }) = &result
+            && is_cluster_step(ctx.step)
+            && code != "APIServerUnreachable"
+        {
+            diagnostics::record(ctx, &arm).await?;
+        }
+        result
+    }
+}
+
+/// Steps that talk to the cluster's API (after its credentials exist).
+fn is_cluster_step(step: StepId) -> bool {
+    matches!(
+        step,
+        StepId::StorageClasses
+            | StepId::Namespaces
+            | StepId::NetworkPolicies
+            | StepId::IngressLoadBalancer
+            | StepId::Tls
+            | StepId::Platform
+            | StepId::Superset
+            | StepId::Airbyte
+            | StepId::Verify
+    )
+}
+
+impl AzureSteps {
+    async fn dispatch(
+        &self,
+        ctx: &StepContext,
+        arm: &ArmClient,
+    ) -> Result<serde_json::Value, StepError> {
+        let arm = arm.clone();
         match ctx.step {
             StepId::Preflight => preflight::run(ctx, &arm).await,
             StepId::ResourceGroup => resources::resource_group(ctx, &arm).await,

@@ -2,6 +2,7 @@
 //! Errors become responses in one place (`error.rs`).
 
 mod api;
+mod bundle;
 mod error;
 mod filters;
 mod form;
@@ -91,6 +92,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/installs/{id}/stream", get(run_pages::get_stream))
         .route("/installs/{id}/logs.txt", get(run_pages::get_logs))
+        .route(
+            "/installs/{id}/support-bundle.tar.gz",
+            get(bundle::get_bundle),
+        )
         .route("/installs/{id}/spec.yaml", get(pages::get_spec_yaml))
         .route("/installs/{id}/review", get(wizard::get_review))
         .route("/installs/{id}/certificate", post(wizard::post_certificate))

@@ -188,7 +188,7 @@ async fn stream_html(store: &Store, event: &Event) -> Result<String, WebError> {
 }
 
 /// Every stored event of an install, in order.
-async fn all_events(
+pub(super) async fn all_events(
     store: &Store,
     install: crate::store::InstallId,
 ) -> Result<Vec<Event>, WebError> {

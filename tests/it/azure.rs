@@ -365,6 +365,13 @@ async fn a_failed_platform_job_streams_its_log_fails_clearly_and_is_replaced_on_
             && text.contains("pull access denied for katonic/platform-api"),
         "{text}"
     );
+    // The cluster's own account of the failure: the failed installer pod and why.
+    assert!(
+        text.contains("diagnostics: pod katonic-system/katonic-platform-installer-")
+            && text.contains("exited 1"),
+        "{text}"
+    );
+    support_bundle_explains_the_failure(&app, &id, &world.sim.client_secret).await;
 
     app.post_form(&format!("/api/v1/installs/{id}/resume"), &[])
         .await;
@@ -1313,4 +1320,50 @@ async fn preflight_fails_on_a_missing_zone_naming_the_fix() {
         log.contains("az network private-dns zone create -g rg-katonic-prod -n example.com"),
         "{log}"
     );
+}
+
+/// The support bundle of a failed install: every file there, the failure in it, no secret.
+async fn support_bundle_explains_the_failure(app: &TestApp, id: &str, secret: &str) {
+    use std::io::Read;
+    let response = app
+        .get(&format!("/installs/{id}/support-bundle.tar.gz"))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/gzip");
+    let bytes = response.bytes().await.unwrap();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_ref()));
+    let mut files = BTreeMap::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().display().to_string();
+        let mut text = String::new();
+        entry.read_to_string(&mut text).unwrap();
+        files.insert(name.rsplit('/').next().unwrap().to_string(), text);
+    }
+    for name in [
+        "README.txt",
+        "install.json",
+        "spec.yaml",
+        "plan.json",
+        "steps.json",
+        "timeline.svg",
+        "events.log",
+        "azure-errors.json",
+        "cluster-diagnostics.log",
+        "audit.json",
+    ] {
+        assert!(
+            files.contains_key(name),
+            "{name} missing: {:?}",
+            files.keys()
+        );
+    }
+    assert!(files["events.log"].contains("PlatformInstallFailed"));
+    assert!(files["cluster-diagnostics.log"].contains("katonic-platform-installer"));
+    let errors: serde_json::Value = serde_json::from_str(&files["azure-errors.json"]).unwrap();
+    assert_eq!(errors["correlationId"], id);
+    assert_eq!(errors["failedSteps"][0]["step"], "platform");
+    for (name, text) in &files {
+        assert!(!text.contains(secret), "the client secret is in {name}");
+    }
 }
