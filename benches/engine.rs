@@ -2,7 +2,9 @@
 //! mode and prints
 //! 1. install wall time ÷ the plan's critical path, for the sample spec whose steps sleep
 //!    their expected duration × a time scale (target <= 1.10);
-//! 2. SSE fan-out latency (commit to client) and the server's memory with 1,000 clients.
+//! 2. SSE fan-out latency (commit to client) and the server's memory with 1,000 clients;
+//! 3. ARM requests per install and per simulated minute (from the console's own metrics);
+//! 4. page latency under concurrent load, start-up time, release binary size, idle memory.
 //!
 //! Figures, not assertions: speed is judged by reading them, never by a test.
 
@@ -20,7 +22,27 @@ const SAMPLE: &str = include_str!("../tests/it/fixtures/sample.yaml");
 struct Server {
     child: Child,
     base: String,
+    /// The API token (`<data-dir>/api-token`): every request carries it.
+    token: String,
+    /// From spawn to the `Listening on` line.
+    startup: Duration,
     _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// A client that sends the API token, without connection reuse (like separate clients).
+    fn client(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {}", self.token).parse().expect("header"),
+        );
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("client")
+    }
 }
 
 impl Drop for Server {
@@ -37,6 +59,11 @@ fn serve(time_scale: f64, script: Option<&str>) -> Server {
         "serve",
         "--listen",
         "127.0.0.1:0",
+        // 1,000 benchmark clients share the API token.
+        "--max-streams",
+        "1100",
+        "--max-api-streams",
+        "1100",
         "--simulate",
         "--time-scale",
     ])
@@ -48,6 +75,7 @@ fn serve(time_scale: f64, script: Option<&str>) -> Server {
         std::fs::write(&path, script).expect("script");
         cmd.arg("--step-script").arg(path);
     }
+    let spawned = Instant::now();
     let mut child = cmd
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -58,10 +86,17 @@ fn serve(time_scale: f64, script: Option<&str>) -> Server {
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("Listening line");
+    let startup = spawned.elapsed();
     let base = line.trim().trim_start_matches("Listening on ").to_string();
+    let token = std::fs::read_to_string(dir.path().join("data/api-token"))
+        .expect("api token")
+        .trim()
+        .to_string();
     Server {
         child,
         base,
+        token,
+        startup,
         _dir: dir,
     }
 }
@@ -133,7 +168,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 async fn critical_path_ratio() {
     let scale = 0.004;
     let server = serve(scale, None);
-    let client = reqwest::Client::new();
+    let client = server.client();
     let (id, detail) = create(&client, &server.base).await;
     let critical = detail["plan"]["criticalPathSecs"]
         .as_f64()
@@ -173,6 +208,91 @@ async fn critical_path_ratio() {
         "   ratio:           {:.3}   (target <= 1.10)",
         wall / critical
     );
+    // 3. ARM efficiency, from the console's own counters.
+    let metrics = client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let count = |prefix: &str| -> f64 {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    let total = count("katonic_arm_requests_total{");
+    let gets = count("katonic_arm_requests_total{method=\"GET\"");
+    let throttled = count("katonic_arm_throttled_total");
+    let simulated_minutes = wall / scale / 60.0;
+    println!("3. ARM requests of that install (the console's katonic_arm_requests_total)");
+    println!(
+        "   requests:        {total:.0} in all ({gets:.0} GET, of which most are operation polls); {throttled:.0} throttled"
+    );
+    println!(
+        "   per minute:      {:.1} requests per simulated minute of install ({simulated_minutes:.1} simulated minutes)",
+        total / simulated_minutes
+    );
+}
+
+/// 4. Page latency with `workers` clients each fetching `each` pages, start-up, size, memory.
+async fn pages_and_footprint(workers: usize, each: usize) {
+    let server = serve(0.0, Some("steps: {}\n"));
+    let idle_rss = rss_kib(server.child.id());
+    let client = server.client();
+    let (id, _) = create(&client, &server.base).await;
+    for (name, path) in [
+        ("wizard page", format!("/installs/{id}/wizard/cluster")),
+        ("install page", format!("/installs/{id}")),
+        ("review page", format!("/installs/{id}/review")),
+    ] {
+        let url = format!("{}{path}", server.base);
+        let mut tasks = Vec::new();
+        for _ in 0..workers {
+            let client = client.clone();
+            let url = url.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut times = Vec::new();
+                for _ in 0..each {
+                    let t = Instant::now();
+                    let res = client.get(&url).send().await.expect("page");
+                    assert!(res.status().is_success(), "{url}: {}", res.status());
+                    let _ = res.bytes().await;
+                    times.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+                times
+            }));
+        }
+        let mut all = Vec::new();
+        for task in tasks {
+            all.extend(task.await.expect("task"));
+        }
+        all.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "4. {name:<13} {} requests by {workers} concurrent clients: p50 {:.2} ms, p99 {:.2} ms",
+            all.len(),
+            percentile(&all, 0.5),
+            percentile(&all, 0.99)
+        );
+    }
+    let size = std::fs::metadata(env!("CARGO_BIN_EXE_katonic-console"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "   start-up:        {:.0} ms to listening (with the in-process simulator)",
+        server.startup.as_secs_f64() * 1000.0
+    );
+    println!(
+        "   binary:          {:.1} MiB (the bench profile's build of katonic-console)",
+        size as f64 / 1024.0 / 1024.0
+    );
+    println!(
+        "   idle memory:     {:.1} MiB RSS after start",
+        idle_rss as f64 / 1024.0
+    );
 }
 
 /// Server memory with `clients` streams open on a run that sends nothing meanwhile.
@@ -180,10 +300,7 @@ async fn idle_streams(clients: usize) {
     let script = "steps:\n  preflight: [{ sleepMs: 600000, progress: 1 }]\n";
     let server = serve(0.0, Some(script));
     let pid = server.child.id();
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .expect("client");
+    let client = server.client();
     let (id, _) = create(&client, &server.base).await;
     client
         .post(format!("{}/api/v1/installs/{id}/start", server.base))
@@ -214,10 +331,7 @@ async fn fan_out(clients: usize) {
     let script = "steps:\n  preflight: [{ sleepMs: 25000, progress: 500 }]\n";
     let server = serve(0.0, Some(script));
     let pid = server.child.id();
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .expect("client");
+    let client = server.client();
     let (id, _) = create(&client, &server.base).await;
     let idle_rss = rss_kib(pid);
     client
@@ -305,5 +419,6 @@ fn main() {
         critical_path_ratio().await;
         fan_out(1000).await;
         idle_streams(1000).await;
+        pages_and_footprint(8, 200).await;
     });
 }

@@ -61,6 +61,14 @@ pub struct AccessFlags {
         hide_env_values = true
     )]
     pub admin_password_hash: Option<String>,
+
+    /// Live event streams the console serves at once (further ones get 503 + Retry-After).
+    #[arg(long, env = "KATONIC_CONSOLE_MAX_STREAMS", default_value_t = crate::access::MAX_STREAMS)]
+    pub max_streams: usize,
+
+    /// Live event streams the API token may hold at once (a session has 16).
+    #[arg(long, env = "KATONIC_CONSOLE_MAX_API_STREAMS", default_value_t = crate::access::sessions::STREAMS_PER_SESSION)]
+    pub max_api_streams: usize,
 }
 
 impl AccessFlags {

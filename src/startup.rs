@@ -281,7 +281,8 @@ fn prepare_access(
     } else {
         None
     };
-    let access = Access::new(api_token, hosts, tls.is_some(), password);
+    let access = Access::new(api_token, hosts, tls.is_some(), password)
+        .with_stream_limits(flags.max_streams, flags.max_api_streams);
     let token = access
         .sessions
         .issue_access_token()

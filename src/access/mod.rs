@@ -116,6 +116,13 @@ impl Access {
         }
     }
 
+    /// Other stream limits than the defaults (benchmarks with 1,000 API clients).
+    pub fn with_stream_limits(mut self, total: usize, api_token: usize) -> Access {
+        self.streams = Arc::new(Semaphore::new(total.max(1)));
+        self.api_streams = Arc::new(Semaphore::new(api_token.max(1)));
+        self
+    }
+
     pub fn bearer_matches(&self, presented: &str) -> bool {
         self.api_token.matches(presented)
     }
