@@ -202,6 +202,16 @@ pub async fn run(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError>
     quota(ctx, arm, &mut checks).await?;
     skus(ctx, arm, &mut checks).await?;
     let (version, lts_only) = kubernetes_version(ctx, arm, &mut checks).await?;
+    if spec.domain.tls == crate::spec::TlsMode::Acme {
+        // Refused here, before anything is created, rather than at the TLS step.
+        checks
+            .fail(
+                "TLS",
+                "ACME (Let's Encrypt) issuance is not available in this console version".into(),
+                "Set domain.tls to provided (upload your certificate and key) or selfSigned (trials), then resume.",
+            )
+            .await?;
+    }
 
     if spec.cluster.mode == crate::spec::ClusterMode::Existing {
         existing_cluster(ctx, arm, &mut checks).await?;

@@ -1367,3 +1367,29 @@ async fn support_bundle_explains_the_failure(app: &TestApp, id: &str, secret: &s
         assert!(!text.contains(secret), "the client secret is in {name}");
     }
 }
+
+#[tokio::test]
+async fn preflight_refuses_acme_before_creating_anything() {
+    let world = world().await;
+    let app = console(&world).await;
+    let spec = sample(&world.sim)
+        .replace(
+            "ingress: { loadBalancer: internal }",
+            "ingress: { loadBalancer: external }",
+        )
+        .replace("tls: selfSigned", "tls: acme");
+    assert!(spec.contains("tls: acme"), "the sample changed: {spec}");
+    let id = start(&app, &spec).await;
+    let failed = app.wait_status(&id, &["failed", "succeeded"]).await;
+    let text = log(&app, &id).await;
+    assert_eq!(step(&failed, "preflight")["status"], "failed", "{text}");
+    assert!(
+        text.contains("FAIL TLS: ACME (Let's Encrypt) issuance is not available")
+            && text.contains("Set domain.tls to provided"),
+        "{text}"
+    );
+    assert!(
+        !world.sim.requests().iter().any(|r| r.method == "PUT"),
+        "nothing is created"
+    );
+}
