@@ -11,6 +11,7 @@ pub mod events;
 pub mod format;
 pub mod lock;
 pub mod plan;
+pub mod redact;
 pub mod review;
 pub mod secrets;
 pub mod sim;

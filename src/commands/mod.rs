@@ -83,7 +83,8 @@ pub fn init_tracing() {
     // A second init (tests) is harmless: the first subscriber stays.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Every line passes the redactor: no registered secret reaches the log.
+        .with_writer(crate::redact::RedactingMakeWriter(std::io::stderr))
         .try_init();
 }
 

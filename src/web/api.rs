@@ -29,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/installs/{id}/steps/{step}/retry", post(post_retry_step))
         .route("/installs/{id}/events", get(get_events))
         .route("/installs/{id}/logs", get(get_logs))
+        .route(
+            "/settings/azure",
+            get(super::settings::get_api).put(super::settings::put_api),
+        )
 }
 
 /// The document in the request body, in the syntax its `Content-Type` names.

@@ -16,6 +16,7 @@ mod helpers;
 mod history;
 mod lease;
 mod manifests;
+mod settings;
 mod sse;
 mod static_files;
 mod store;
