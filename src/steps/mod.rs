@@ -77,7 +77,7 @@ pub enum ArmSource {
     /// Built from the flags joined with the settings page's saved settings, as they are when a
     /// step starts: a change on the page applies from the next step on, no restart needed. The
     /// client (and its token cache) is kept while the saved settings' revision stays the same.
-    Settings(SettingsSource),
+    Settings(Box<SettingsSource>),
 }
 
 /// See [`ArmSource::Settings`].
@@ -172,7 +172,7 @@ impl AzureSteps {
     ) -> Arc<dyn StepExecutor> {
         Arc::new(
             AzureSteps::with_source(
-                ArmSource::Settings(SettingsSource::new(flags.clone())),
+                ArmSource::Settings(Box::new(SettingsSource::new(flags.clone()))),
                 rest,
             )
             .with_timeouts(timeouts)

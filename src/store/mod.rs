@@ -288,6 +288,7 @@ fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
 }
 
 #[cfg(all(test, unix))]
+#[allow(clippy::unwrap_used)]
 mod mode_tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
@@ -373,6 +374,7 @@ mod mode_tests {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod redaction_tests {
     use super::*;
     use crate::events::{Level, NewEvent};

@@ -14,6 +14,7 @@ mod crash;
 mod engine;
 mod helpers;
 mod history;
+mod leaks;
 mod lease;
 mod manifests;
 mod settings;

@@ -212,7 +212,7 @@ async fn console_with_settings(world: &azure::World) -> TestApp {
     });
     let executor = Arc::new(
         AzureSteps::with_source(
-            ArmSource::Settings(source),
+            ArmSource::Settings(Box::new(source)),
             Arc::new(ScriptedSteps::rehearsal(0.0)),
         )
         .with_timeouts(ClusterTimeouts::scaled(0.0))
