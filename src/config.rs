@@ -28,7 +28,7 @@ pub struct ServeConfig {
 
 /// Who may reach the console and how (see `access`): HTTPS, the `Host` allow-list, the
 /// admin password.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct AccessFlags {
     /// Serve HTTPS with a self-signed certificate generated at the first start (stored 0600 in
     /// the data dir, reused; its SHA-256 fingerprint is printed). Required, with
@@ -69,6 +69,21 @@ pub struct AccessFlags {
     /// Live event streams the API token may hold at once (a session has 16).
     #[arg(long, env = "KATONIC_CONSOLE_MAX_API_STREAMS", default_value_t = crate::access::sessions::STREAMS_PER_SESSION)]
     pub max_api_streams: usize,
+}
+
+impl Default for AccessFlags {
+    /// What the command line gives when no access flag is set.
+    fn default() -> Self {
+        AccessFlags {
+            tls: false,
+            tls_cert: None,
+            tls_key: None,
+            allowed_hosts: Vec::new(),
+            admin_password_hash: None,
+            max_streams: crate::access::MAX_STREAMS,
+            max_api_streams: crate::access::sessions::STREAMS_PER_SESSION,
+        }
+    }
 }
 
 impl AccessFlags {

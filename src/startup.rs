@@ -66,6 +66,7 @@ impl Engine {
                 time_scale: flags.time_scale,
                 faults: flags.faults.clone(),
                 record_dir: None,
+                client_secret: None,
             })
             .await
             .map_err(|e| StartupError::Config(format!("the ARM simulator did not start: {e}")))?;
@@ -93,8 +94,12 @@ impl Engine {
         } else {
             Arc::new(Unavailable)
         };
+        let arm = arm.clone().with_secret_from_env();
+        if let Some(secret) = &arm.client_secret {
+            crate::redact::register(secret);
+        }
         let executor = crate::steps::AzureSteps::from_settings(
-            &arm.clone().with_secret_from_env(),
+            &arm,
             rest,
             timeouts(flags, None),
             crate::steps::VerifySettings {
@@ -172,8 +177,15 @@ pub fn simulator_settings(sim: &crate::sim::SimHandle) -> crate::azure::ArmSetti
         managed_identity_client_id: None,
         tenant_id: Some(sim.tenant_id.clone()),
         client_id: Some(sim.client_id.clone()),
-        client_secret: Some(secrecy::SecretString::from(sim.client_secret.clone())),
+        client_secret: Some(simulator_secret(sim)),
     }
+}
+
+/// The simulator's client secret, registered for redaction: the console never prints it.
+fn simulator_secret(sim: &crate::sim::SimHandle) -> secrecy::SecretString {
+    let secret = secrecy::SecretString::from(sim.client_secret.clone());
+    crate::redact::register(&secret);
+    secret
 }
 
 /// What every console process needs, with or without HTTP: the data dir locked, the database

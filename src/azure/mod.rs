@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod client;
+pub mod connection;
 pub mod credential;
 pub mod error;
 pub mod lro;

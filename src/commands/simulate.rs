@@ -38,16 +38,24 @@ pub async fn run(args: SimulateArgs) -> Result<ExitCode, CommandError> {
         time_scale: args.time_scale,
         faults: args.faults,
         record_dir: args.record,
+        client_secret: None,
     })
     .await
     .map_err(|e| CommandError::Simulator(e.to_string()))?;
     if let Some(path) = &args.env_file {
-        std::fs::write(path, sim.env_file_contents()).map_err(|source| CommandError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        crate::store::write_private(path, sim.env_file_contents().as_bytes()).map_err(
+            |source| CommandError::Read {
+                path: path.clone(),
+                source,
+            },
+        )?;
     }
-    // The simulator's credentials are its own, not Azure's: printing them is the point.
+    // The client secret is a secret even here: it goes only into the env file (0600), never to
+    // the terminal, where scrollback and screen recordings keep it.
+    let secret_line = match &args.env_file {
+        Some(path) => format!("in {} (AZURE_CLIENT_SECRET)", path.display()),
+        None => "not shown; pass --env-file FILE to have it written there".to_string(),
+    };
     let mut banner = format!(
         "ARM simulator listening\n  ARM endpoint:    {}\n  authority host:  {}\n  tenant:          {}\n  subscription:    {}\n  client id:       {}\n  client secret:   {}\n  CA file:         {}\n",
         sim.arm_endpoint,
@@ -55,7 +63,7 @@ pub async fn run(args: SimulateArgs) -> Result<ExitCode, CommandError> {
         sim.tenant_id,
         sim.subscription_id,
         sim.client_id,
-        sim.client_secret,
+        secret_line,
         sim.ca_file.display()
     );
     if let Some(path) = &args.env_file {

@@ -41,6 +41,9 @@ pub struct SimConfig {
     pub faults: Option<PathBuf>,
     /// Optional directory to record request/response pairs in `oav` traffic format.
     pub record_dir: Option<PathBuf>,
+    /// The account's client secret when the state is first created (tests use a canary);
+    /// `None` generates one. An existing state keeps its own.
+    pub client_secret: Option<String>,
 }
 
 impl SimConfig {
@@ -52,6 +55,7 @@ impl SimConfig {
             time_scale: 0.0,
             faults: None,
             record_dir: None,
+            client_secret: None,
         }
     }
 }

@@ -497,7 +497,7 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let leaf = ca.server_leaf()?;
     let tls = super::tls::server_config(&leaf, &ca.pem)?;
     let catalog = Catalog::load_or_create(&dir)?;
-    let (store, state) = Store::open(&dir, &catalog)?;
+    let (store, state) = Store::open(&dir, &catalog, config.client_secret.as_deref())?;
     let faults = match &config.faults {
         Some(path) => FaultPlan::load(path)?,
         None => FaultPlan::default(),

@@ -67,8 +67,8 @@ impl Account {
 }
 
 impl Account {
-    fn generate() -> Self {
-        let secret = format!(
+    fn generate(client_secret: Option<&str>) -> Self {
+        let generated = format!(
             "sim~{}",
             Uuid::new_v4()
                 .simple()
@@ -76,6 +76,7 @@ impl Account {
                 .get(..30)
                 .unwrap_or_default()
         );
+        let secret = client_secret.map_or(generated, str::to_string);
         Self {
             tenant_id: Uuid::new_v4().to_string(),
             subscription_id: Uuid::new_v4().to_string(),
@@ -162,8 +163,8 @@ pub(crate) struct State {
 }
 
 impl State {
-    fn new(catalog: &super::catalog::Catalog) -> Self {
-        let account = Account::generate();
+    fn new(catalog: &super::catalog::Catalog, client_secret: Option<&str>) -> Self {
+        let account = Account::generate(client_secret);
         let mut principals = BTreeMap::new();
         principals.insert(
             account.sp_object_id.clone(),
@@ -269,7 +270,11 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    pub fn open(dir: &Path, catalog: &super::catalog::Catalog) -> Result<(Self, State), SimError> {
+    pub fn open(
+        dir: &Path,
+        catalog: &super::catalog::Catalog,
+        client_secret: Option<&str>,
+    ) -> Result<(Self, State), SimError> {
         let path = dir.join("state.json");
         let state = if path.exists() {
             let text = std::fs::read_to_string(&path).map_err(|e| SimError::io(&path, e))?;
@@ -287,7 +292,7 @@ impl Store {
             }
             state
         } else {
-            let state = State::new(catalog);
+            let state = State::new(catalog, client_secret);
             let store = Self { path: path.clone() };
             store.save(&state)?;
             state

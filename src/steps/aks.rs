@@ -526,6 +526,8 @@ pub(super) async fn cluster_credentials(
                     "Check the console's credential (tenant, client id, secret or managed identity), then resume.",
                 )
             })?;
+            // Like the kubeconfig's key: quoted in an error, it shows as `[redacted]`.
+            crate::redact::register(&token);
             Ok(ClusterCredentials {
                 mode,
                 name: user.name,
@@ -593,6 +595,7 @@ async fn list_credential(
                 "Retry the step.",
             )
         })?;
+    register_kubeconfig_secrets(&yaml);
     Ok(AksKubeconfig {
         name: first.name.clone(),
         yaml: yaml.into(),
@@ -654,5 +657,46 @@ mod tests {
         assert!(err.hint.contains("--enable-aad"), "{}", err.hint);
         let step: StepError = err.into();
         assert!(step.to_string().starts_with("LocalAccountsWithoutEntraId"));
+    }
+}
+
+/// The kubeconfig's credentials (client key, token) join the redactor while the console holds
+/// them: an error quoting one shows `[redacted]`.
+fn register_kubeconfig_secrets(yaml: &[u8]) {
+    let text = String::from_utf8_lossy(yaml);
+    for line in text.lines() {
+        let line = line.trim().trim_start_matches("- ");
+        for field in ["client-key-data:", "token:", "password:"] {
+            let Some(value) = line.strip_prefix(field) else {
+                continue;
+            };
+            let value = value.trim().trim_matches('"');
+            crate::redact::register(&secrecy::SecretString::from(value.to_string()));
+            if let Ok(pem) = base64::engine::general_purpose::STANDARD.decode(value)
+                && let Ok(pem) = String::from_utf8(pem)
+            {
+                crate::redact::register(&secrecy::SecretString::from(pem));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod kubeconfig_tests {
+    #[test]
+    fn the_kubeconfig_key_and_token_are_registered_for_redaction() {
+        use base64::Engine;
+        let pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIKubeconfigCanaryKeyBytes0123456789abcdefABCDEF\n-----END EC PRIVATE KEY-----\n";
+        let key_data = base64::engine::general_purpose::STANDARD.encode(pem);
+        let yaml = format!(
+            "users:\n- name: admin\n  user:\n    client-key-data: {key_data}\n    token: kubeconfig-canary-token-31f0\n"
+        );
+        super::register_kubeconfig_secrets(yaml.as_bytes());
+        let line = "MHcCAQEEIKubeconfigCanaryKeyBytes0123456789abcdefABCDEF";
+        let leaked = format!("apply failed: {key_data} / {line} / kubeconfig-canary-token-31f0");
+        assert_eq!(
+            crate::redact::redact(&leaked),
+            "apply failed: [redacted] / [redacted] / [redacted]"
+        );
     }
 }

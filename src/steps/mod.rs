@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 /// Runs the Azure steps with an ARM client; other steps go to `rest`.
 pub struct AzureSteps {
-    arm: ArmClient,
+    arm: ArmSource,
     rest: Arc<dyn StepExecutor>,
     timeouts: ClusterTimeouts,
     verify: VerifySettings,
@@ -71,8 +71,79 @@ impl ClusterTimeouts {
     }
 }
 
+/// Where the steps get their ARM client.
+pub enum ArmSource {
+    /// One client for the console's life (a simulator's, tests').
+    Fixed(ArmClient),
+    /// Built from the flags joined with the settings page's saved settings, as they are when a
+    /// step starts: a change on the page applies from the next step on, no restart needed. The
+    /// client (and its token cache) is kept while the saved settings' revision stays the same.
+    Settings(Box<SettingsSource>),
+}
+
+/// See [`ArmSource::Settings`].
+pub struct SettingsSource {
+    flags: crate::azure::ArmSettings,
+    timing: Option<crate::azure::Timing>,
+    cached: tokio::sync::Mutex<Option<(i64, ArmClient)>>,
+}
+
+impl SettingsSource {
+    /// `flags` should already hold the environment's secret (`with_secret_from_env`).
+    pub fn new(flags: crate::azure::ArmSettings) -> Self {
+        SettingsSource {
+            flags,
+            timing: None,
+            cached: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Poll and retry at this pace (simulators, tests).
+    pub fn with_timing(mut self, timing: crate::azure::Timing) -> Self {
+        self.timing = Some(timing);
+        self
+    }
+
+    async fn client(&self, ctx: &StepContext) -> Result<ArmClient, StepError> {
+        let saved = ctx.store().azure_connection().await.map_err(|e| {
+            StepError::retryable(
+                "ConsoleSettings",
+                format!("the saved Azure settings could not be read: {e}"),
+                None,
+            )
+        })?;
+        let revision = saved.as_ref().map_or(0, |s| s.revision);
+        let mut cached = self.cached.lock().await;
+        if let Some((rev, arm)) = cached.as_ref()
+            && *rev == revision
+        {
+            return Ok(arm.clone());
+        }
+        let settings = crate::azure::connection::effective(&self.flags, saved.as_ref());
+        let mut arm = ArmClient::new(&settings).map_err(|e| misconfigured(&e.to_string()))?;
+        if let Some(timing) = self.timing {
+            arm.timing = timing;
+        }
+        *cached = Some((revision, arm.clone()));
+        Ok(arm)
+    }
+}
+
+impl ArmSource {
+    async fn client(&self, ctx: &StepContext) -> Result<ArmClient, StepError> {
+        match self {
+            ArmSource::Fixed(arm) => Ok(arm.clone()),
+            ArmSource::Settings(source) => source.client(ctx).await,
+        }
+    }
+}
+
 impl AzureSteps {
     pub fn new(arm: ArmClient, rest: Arc<dyn StepExecutor>) -> Self {
+        Self::with_source(ArmSource::Fixed(arm), rest)
+    }
+
+    pub fn with_source(arm: ArmSource, rest: Arc<dyn StepExecutor>) -> Self {
         AzureSteps {
             arm,
             rest,
@@ -91,44 +162,42 @@ impl AzureSteps {
         self
     }
 
-    /// The Azure steps for `settings`. A settings problem (no secret, bad CA file) does not stop
-    /// the console: the wizard still works, and preflight fails naming the problem.
+    /// The Azure steps for the flags joined with the settings page's. A settings problem (no
+    /// secret, bad CA file) does not stop the console: the wizard still works, and the first
+    /// Azure step fails naming the problem.
     pub fn from_settings(
-        settings: &crate::azure::ArmSettings,
+        flags: &crate::azure::ArmSettings,
         rest: Arc<dyn StepExecutor>,
         timeouts: ClusterTimeouts,
         verify: VerifySettings,
     ) -> Arc<dyn StepExecutor> {
-        match ArmClient::new(settings) {
-            Ok(arm) => Arc::new(
-                AzureSteps::new(arm, rest)
-                    .with_timeouts(timeouts)
-                    .with_verify(verify),
-            ),
-            Err(e) => Arc::new(Misconfigured(e.to_string())),
-        }
+        Arc::new(
+            AzureSteps::with_source(
+                ArmSource::Settings(Box::new(SettingsSource::new(flags.clone()))),
+                rest,
+            )
+            .with_timeouts(timeouts)
+            .with_verify(verify),
+        )
     }
 }
 
-/// Every step fails with the reason the ARM client could not be built.
-struct Misconfigured(String);
-
-#[async_trait::async_trait]
-impl StepExecutor for Misconfigured {
-    async fn run(&self, _ctx: &StepContext) -> Result<serde_json::Value, StepError> {
-        Err(StepError::terminal(
-            "ConsoleConfiguration",
-            format!("the console cannot reach Azure as configured: {}", self.0),
-            "Fix the setting named (flags or KATONIC_* / AZURE_* environment variables), restart the console and resume.",
-        ))
-    }
+/// The step fails with the reason the ARM client could not be built.
+fn misconfigured(reason: &str) -> StepError {
+    StepError::terminal(
+        "ConsoleConfiguration",
+        format!("the console cannot reach Azure as configured: {reason}"),
+        "Fix it on the Azure settings page (/settings), or in the flags or KATONIC_* / AZURE_* environment variables (then restart the console), and resume.",
+    )
 }
 
 #[async_trait::async_trait]
 impl StepExecutor for AzureSteps {
     async fn run(&self, ctx: &StepContext) -> Result<serde_json::Value, StepError> {
         // Every call of an install carries its id: Azure support can find them all.
-        let arm = self.arm.for_install(&ctx.install.to_string());
+        // Every step but an `acme` certificate talks to Azure (through its cluster).
+        let arm = self.arm.client(ctx).await?;
+        let arm = arm.for_install(&ctx.install.to_string());
         let result = self.dispatch(ctx, &arm).await;
         // A cluster step that fails for good leaves the cluster's own account of why.
         if let Err(StepError::Terminal { code, .. }) = &result

@@ -13,6 +13,8 @@ pub(super) async fn append(
     now: OffsetDateTime,
 ) -> Result<Event> {
     let id = install.to_string();
+    // Redacted before it is stored, and so before any stream sends it.
+    let message = crate::redact::redact(&event.message);
     let seq = sqlx::query_scalar!(
         "UPDATE installs SET last_event_seq = last_event_seq + 1 WHERE id = ? RETURNING last_event_seq",
         id
@@ -31,7 +33,7 @@ pub(super) async fn append(
         event.step_id,
         event.attempt,
         event.status,
-        event.message,
+        message,
     )
     .execute(&mut *conn)
     .await?;
@@ -44,7 +46,7 @@ pub(super) async fn append(
         event.step_id.clone(),
         event.attempt,
         event.status.clone(),
-        event.message.clone(),
+        message,
     ))
 }
 

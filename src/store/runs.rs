@@ -265,6 +265,8 @@ impl Store {
     ) -> Result<()> {
         let now = OffsetDateTime::now_utc();
         let id = lease.install.to_string();
+        let mut checkpoint = checkpoint.clone();
+        crate::redact::global().redact_json(&mut checkpoint);
         let checkpoint = sqlx::types::Json(checkpoint);
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         check_lease(&mut tx, lease, now).await?;
@@ -288,6 +290,7 @@ impl Store {
         attempt: i64,
         end: &StepEnd,
     ) -> Result<()> {
+        let end = &redacted_step_end(end);
         let now = OffsetDateTime::now_utc();
         let id = lease.install.to_string();
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
@@ -386,6 +389,7 @@ impl Store {
 
     /// End the run, releasing the lease.
     pub async fn finish_run(&self, lease: &Lease, end: &RunEnd) -> Result<()> {
+        let end = &redacted_run_end(end);
         let now = OffsetDateTime::now_utc();
         let id = lease.install.to_string();
         let (status, error, level, message) = match end {
@@ -740,5 +744,42 @@ impl Store {
         tx.commit().await?;
         self.bus.publish([event]);
         Ok(outcome)
+    }
+}
+
+/// A failure's texts with every registered secret removed (an Azure or kube error may quote a
+/// request): they are stored in plain columns and shown on pages.
+fn redacted_failure(f: &Failure) -> Failure {
+    let r = crate::redact::global();
+    Failure {
+        class: f.class,
+        code: r.redact(&f.code),
+        message: r.redact(&f.message),
+        hint: r.redact(&f.hint),
+    }
+}
+
+fn redacted_step_end(end: &StepEnd) -> StepEnd {
+    match end {
+        StepEnd::Succeeded(outputs) => {
+            let mut outputs = outputs.clone();
+            crate::redact::global().redact_json(&mut outputs);
+            StepEnd::Succeeded(outputs)
+        }
+        StepEnd::Failed(f) => StepEnd::Failed(redacted_failure(f)),
+        other => other.clone(),
+    }
+}
+
+fn redacted_run_end(end: &RunEnd) -> RunEnd {
+    match end {
+        RunEnd::Failed { step, failure } => RunEnd::Failed {
+            step: step.clone(),
+            failure: redacted_failure(failure),
+        },
+        RunEnd::Interrupted { reason } => RunEnd::Interrupted {
+            reason: crate::redact::redact(reason),
+        },
+        other => other.clone(),
     }
 }

@@ -29,6 +29,15 @@ fn aad(install: InstallId, name: SecretName) -> Vec<u8> {
     format!("katonic-console/v1/{install}/{}", name.as_str()).into_bytes()
 }
 
+/// Private keys join the redactor as soon as the console holds them (certificates are public).
+fn register_keys<'a>(secrets: impl IntoIterator<Item = (SecretName, &'a SecretString)>) {
+    for (name, value) in secrets {
+        if name == SecretName::TlsKey {
+            crate::redact::register(value);
+        }
+    }
+}
+
 impl Store {
     /// Seal and store `secrets` of `install` in one transaction, replacing earlier values.
     pub async fn put_secrets(
@@ -38,6 +47,7 @@ impl Store {
     ) -> Result<()> {
         let id = install.to_string();
         let now = OffsetDateTime::now_utc();
+        register_keys(secrets.iter().map(|(name, value)| (*name, *value)));
         let sealed = secrets
             .iter()
             .map(|(name, value)| {
@@ -97,7 +107,10 @@ impl Store {
         };
         self.key
             .open(&aad(install, name), &sealed)
-            .map(Some)
+            .map(|secret| {
+                register_keys([(name, &secret)]);
+                Some(secret)
+            })
             .map_err(|e| {
                 StoreError::Corrupt(format!(
                     "secret {name_text} of install {install} does not open ({e}): was the data dir's {} replaced?",

@@ -34,6 +34,10 @@ pub fn router() -> Router<AppState> {
             "/installs/{id}/support-bundle",
             get(super::bundle::get_bundle),
         )
+        .route(
+            "/settings/azure",
+            get(super::settings::get_api).put(super::settings::put_api),
+        )
 }
 
 /// The document in the request body, in the syntax its `Content-Type` names.

@@ -13,6 +13,7 @@ mod pages;
 mod run_pages;
 mod run_views;
 mod runs;
+mod settings;
 mod static_files;
 mod timeline;
 mod views;
@@ -106,6 +107,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/installs/{id}/wizard/{step}/check",
             post(wizard::post_check),
+        )
+        .route(
+            "/settings",
+            get(settings::get_settings).post(settings::post_settings),
         )
         .nest("/api/v1", api::router())
         .route("/static/{*path}", get(static_files::get_static))

@@ -485,7 +485,8 @@ fn write_recovery_file(
                    and resume it: steps adopt what already exists.",
     });
     let text = serde_json::to_string_pretty(&body).unwrap_or_else(|_| body.to_string());
-    if let Err(e) = std::fs::write(&path, text) {
+    let text = crate::redact::redact(&text);
+    if let Err(e) = crate::store::write_private(&path, text.as_bytes()) {
         tracing::error!(path = %path.display(), error = %e, "cannot write the recovery file either");
     } else {
         tracing::error!(path = %path.display(), "recovery file written");

@@ -96,6 +96,11 @@ pub struct StepContext {
 }
 
 impl StepContext {
+    /// The console's database (settings the step's executor reads when it starts).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Call before every external call: `Err` once the step must stop (cancel, shutdown, lease
     /// lost, database failing).
     pub fn guard(&self) -> Result<(), StepError> {

@@ -1,0 +1,513 @@
+//! How the console reaches Azure when set from its settings page (or `PUT /api/v1/settings/azure`)
+//! rather than flags: the typed settings, their parsing with one error per field, and the rule
+//! that joins them with the flags (a flag or environment variable that is given wins).
+
+use super::settings::{ArmSettings, Cloud, CredentialKind};
+use crate::spec::FieldError;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// The settings page's values, secret excepted (it is stored sealed, apart).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection {
+    pub credential: CredentialChoice,
+    pub cloud: CloudChoice,
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+    /// A user-assigned managed identity's client id (managed identity only).
+    pub managed_identity_client_id: Option<String>,
+}
+
+/// What the page offers for the credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CredentialChoice {
+    ServicePrincipal,
+    ManagedIdentity,
+    AzureCli,
+}
+
+/// What the page offers for the cloud (a custom cloud needs endpoints: flags only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CloudChoice {
+    Public,
+    China,
+    UsGov,
+}
+
+impl CredentialChoice {
+    pub const ALL: [CredentialChoice; 3] = [
+        CredentialChoice::ServicePrincipal,
+        CredentialChoice::ManagedIdentity,
+        CredentialChoice::AzureCli,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CredentialChoice::ServicePrincipal => "service-principal",
+            CredentialChoice::ManagedIdentity => "managed-identity",
+            CredentialChoice::AzureCli => "azure-cli",
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            CredentialChoice::ServicePrincipal => "Service principal (client secret)",
+            CredentialChoice::ManagedIdentity => "This machine's managed identity",
+            CredentialChoice::AzureCli => "Azure CLI login on this machine (az login)",
+        }
+    }
+
+    fn kind(self) -> CredentialKind {
+        match self {
+            CredentialChoice::ServicePrincipal => CredentialKind::ServicePrincipal,
+            CredentialChoice::ManagedIdentity => CredentialKind::ManagedIdentity,
+            CredentialChoice::AzureCli => CredentialKind::AzureCli,
+        }
+    }
+}
+
+impl CloudChoice {
+    pub const ALL: [CloudChoice; 3] = [CloudChoice::Public, CloudChoice::China, CloudChoice::UsGov];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CloudChoice::Public => "public",
+            CloudChoice::China => "china",
+            CloudChoice::UsGov => "us-gov",
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            CloudChoice::Public => "Azure (public)",
+            CloudChoice::China => "Azure China (21Vianet)",
+            CloudChoice::UsGov => "Azure Government (US)",
+        }
+    }
+
+    fn cloud(self) -> Cloud {
+        match self {
+            CloudChoice::Public => Cloud::Public,
+            CloudChoice::China => Cloud::China,
+            CloudChoice::UsGov => Cloud::UsGov,
+        }
+    }
+}
+
+/// The settings as stored, with the secret opened.
+#[derive(Debug, Clone)]
+pub struct SavedConnection {
+    pub connection: Connection,
+    /// Never printed (`SecretString`), never sent to a browser.
+    pub client_secret: Option<SecretString>,
+    /// Grows with each save: the worker rebuilds its client when it changes.
+    pub revision: i64,
+}
+
+/// The form or API body, as text, before parsing.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionInput {
+    #[serde(default)]
+    pub credential: String,
+    #[serde(default)]
+    pub cloud: String,
+    #[serde(default)]
+    pub tenant_id: String,
+    #[serde(default)]
+    pub client_id: String,
+    #[serde(default)]
+    pub managed_identity_client_id: String,
+    /// Empty keeps the stored secret.
+    #[serde(default)]
+    pub client_secret: Option<SecretString>,
+}
+
+/// What to do with the stored secret.
+#[derive(Debug, Clone)]
+pub enum SecretChange {
+    Keep,
+    Replace(SecretString),
+    Clear,
+}
+
+/// Field names as the page and the API know them.
+pub mod field {
+    pub const CREDENTIAL: &str = "credential";
+    pub const CLOUD: &str = "cloud";
+    pub const TENANT_ID: &str = "tenantId";
+    pub const CLIENT_ID: &str = "clientId";
+    pub const MANAGED_IDENTITY_CLIENT_ID: &str = "managedIdentityClientId";
+    pub const CLIENT_SECRET: &str = "clientSecret";
+}
+
+fn error(
+    field: &str,
+    rule: &str,
+    message: impl Into<String>,
+    fix: impl Into<String>,
+) -> FieldError {
+    FieldError {
+        field: field.to_string(),
+        rule: rule.to_string(),
+        message: message.into(),
+        fix: fix.into(),
+    }
+}
+
+/// An optional GUID field: trimmed, empty is `None`.
+fn guid(field: &str, what: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    match uuid::Uuid::parse_str(value) {
+        Ok(id) if value.len() == 36 => Some(id.hyphenated().to_string()),
+        _ => {
+            errors.push(error(
+                field,
+                "guid",
+                format!("{what} {value:?} is not a GUID"),
+                format!("paste the {what} as shown in the Azure portal, e.g. 0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"),
+            ));
+            None
+        }
+    }
+}
+
+impl ConnectionInput {
+    /// Parse into settings and what to do with the secret; every field's error at once.
+    /// `secret_stored` says whether a secret is already kept (a service principal needs one).
+    /// `clear_secret` is the page's "clear" action.
+    pub fn parse(
+        &self,
+        secret_stored: bool,
+        clear_secret: bool,
+    ) -> Result<(Connection, SecretChange), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let credential = match self.credential.trim() {
+            "service-principal" | "" => Some(CredentialChoice::ServicePrincipal),
+            "managed-identity" => Some(CredentialChoice::ManagedIdentity),
+            "azure-cli" => Some(CredentialChoice::AzureCli),
+            other => {
+                errors.push(error(
+                    field::CREDENTIAL,
+                    "one-of",
+                    format!("credential {other:?} is not one the console knows"),
+                    "choose service-principal, managed-identity or azure-cli",
+                ));
+                None
+            }
+        };
+        let cloud = match self.cloud.trim() {
+            "public" | "" => Some(CloudChoice::Public),
+            "china" => Some(CloudChoice::China),
+            "us-gov" => Some(CloudChoice::UsGov),
+            other => {
+                errors.push(error(
+                    field::CLOUD,
+                    "one-of",
+                    format!("cloud {other:?} is not one the console knows"),
+                    "choose public, china or us-gov (a custom cloud is set with --cloud custom and its endpoint flags)",
+                ));
+                None
+            }
+        };
+        let tenant_id = guid(field::TENANT_ID, "tenant id", &self.tenant_id, &mut errors);
+        let client_id = guid(field::CLIENT_ID, "client id", &self.client_id, &mut errors);
+        let managed_identity_client_id = guid(
+            field::MANAGED_IDENTITY_CLIENT_ID,
+            "managed identity client id",
+            &self.managed_identity_client_id,
+            &mut errors,
+        );
+        let new_secret = self.client_secret.as_ref().and_then(|s| {
+            let text = secrecy::ExposeSecret::expose_secret(s);
+            (!text.is_empty()).then_some(text)
+        });
+        if let Some(text) = new_secret {
+            // The value is never echoed: only what is wrong with it.
+            if text.trim() != text {
+                errors.push(error(
+                    field::CLIENT_SECRET,
+                    "no-surrounding-space",
+                    "the client secret starts or ends with white space",
+                    "copy the secret's value again without the spaces or line break around it",
+                ));
+            } else if text.len() < crate::redact::MIN_SECRET_LEN || text.len() > 1024 {
+                errors.push(error(
+                    field::CLIENT_SECRET,
+                    "length",
+                    format!(
+                        "the client secret is {} characters long; Azure's are 40",
+                        text.len()
+                    ),
+                    "paste the secret's Value (not its Secret ID) from the app registration's Certificates & secrets page",
+                ));
+            } else if text.chars().any(char::is_control) {
+                errors.push(error(
+                    field::CLIENT_SECRET,
+                    "printable",
+                    "the client secret contains control characters",
+                    "copy the secret's value again",
+                ));
+            }
+        }
+        let change = match (new_secret, clear_secret) {
+            (Some(_), true) => {
+                errors.push(error(
+                    field::CLIENT_SECRET,
+                    "replace-or-clear",
+                    "a new client secret was entered and clearing it was asked for",
+                    "either enter a new secret or clear the stored one, not both",
+                ));
+                SecretChange::Keep
+            }
+            (Some(text), false) => SecretChange::Replace(SecretString::from(text.to_string())),
+            (None, true) => SecretChange::Clear,
+            (None, false) => SecretChange::Keep,
+        };
+        if credential == Some(CredentialChoice::ServicePrincipal) {
+            if tenant_id.is_none() && self.tenant_id.trim().is_empty() {
+                errors.push(error(
+                    field::TENANT_ID,
+                    "required",
+                    "a service principal needs its tenant id",
+                    "paste the Directory (tenant) ID from the app registration's Overview page",
+                ));
+            }
+            if client_id.is_none() && self.client_id.trim().is_empty() {
+                errors.push(error(
+                    field::CLIENT_ID,
+                    "required",
+                    "a service principal needs its client id",
+                    "paste the Application (client) ID from the app registration's Overview page",
+                ));
+            }
+            let will_have_secret = match &change {
+                SecretChange::Replace(_) => true,
+                SecretChange::Clear => false,
+                SecretChange::Keep => secret_stored,
+            };
+            if !will_have_secret && !errors.iter().any(|e| e.field == field::CLIENT_SECRET) {
+                errors.push(error(
+                    field::CLIENT_SECRET,
+                    "required",
+                    "a service principal needs its client secret and none is stored",
+                    "paste the secret's Value from the app registration's Certificates & secrets page (or set AZURE_CLIENT_SECRET when starting the console)",
+                ));
+            }
+        }
+        match (credential, cloud, errors.is_empty()) {
+            (Some(credential), Some(cloud), true) => Ok((
+                Connection {
+                    credential,
+                    cloud,
+                    tenant_id,
+                    client_id,
+                    managed_identity_client_id,
+                },
+                change,
+            )),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Which settings the flags or environment give, so the page can say they win.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlagOverrides {
+    pub cloud: Option<String>,
+    pub credential: Option<String>,
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+    pub managed_identity_client_id: Option<String>,
+    /// `AZURE_CLIENT_SECRET` is set (its value is never shown).
+    pub client_secret: bool,
+}
+
+impl FlagOverrides {
+    pub fn any(&self) -> bool {
+        *self != FlagOverrides::default()
+    }
+}
+
+/// A flag's cloud counts as given when it is not the default (public) or names endpoints.
+fn flag_cloud_given(flags: &ArmSettings) -> bool {
+    flags.cloud != Cloud::Public || flags.arm_endpoint.is_some() || flags.authority_host.is_some()
+}
+
+/// The flags' credential kind counts as given when it is not the default (service principal).
+fn flag_credential_given(flags: &ArmSettings) -> bool {
+    flags.credential != CredentialKind::ServicePrincipal
+}
+
+/// What the flags (and environment) set; `flags` should already hold the environment's secret.
+pub fn overrides(flags: &ArmSettings) -> FlagOverrides {
+    FlagOverrides {
+        cloud: flag_cloud_given(flags).then(|| format!("{:?}", flags.cloud).to_lowercase()),
+        credential: flag_credential_given(flags).then(|| format!("{:?}", flags.credential)),
+        tenant_id: flags.tenant_id.clone(),
+        client_id: flags.client_id.clone(),
+        managed_identity_client_id: flags.managed_identity_client_id.clone(),
+        client_secret: flags.client_secret.is_some(),
+    }
+}
+
+/// The settings in effect: each setting the flags or environment give wins, the saved ones fill
+/// the rest. (The cloud and credential kind have defaults, so only a non-default flag counts as
+/// given: `--cloud public` cannot override a saved other cloud; leave the saved one instead.)
+pub fn effective(flags: &ArmSettings, saved: Option<&SavedConnection>) -> ArmSettings {
+    let mut settings = flags.clone();
+    let Some(saved) = saved else {
+        return settings;
+    };
+    let c = &saved.connection;
+    if !flag_cloud_given(flags) {
+        settings.cloud = c.cloud.cloud();
+    }
+    if !flag_credential_given(flags) {
+        settings.credential = c.credential.kind();
+    }
+    settings.tenant_id = flags.tenant_id.clone().or_else(|| c.tenant_id.clone());
+    settings.client_id = flags.client_id.clone().or_else(|| c.client_id.clone());
+    settings.managed_identity_client_id = flags
+        .managed_identity_client_id
+        .clone()
+        .or_else(|| c.managed_identity_client_id.clone());
+    settings.client_secret = flags
+        .client_secret
+        .clone()
+        .or_else(|| saved.client_secret.clone());
+    settings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    const TENANT: &str = "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d";
+    const CLIENT: &str = "11111111-2222-4333-8444-555555555555";
+
+    fn flags() -> ArmSettings {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            arm: ArmSettings,
+        }
+        Wrapper::parse_from(["test"]).arm
+    }
+
+    fn sp(secret: &str) -> ConnectionInput {
+        ConnectionInput {
+            credential: "service-principal".into(),
+            cloud: "public".into(),
+            tenant_id: TENANT.into(),
+            client_id: CLIENT.into(),
+            managed_identity_client_id: String::new(),
+            client_secret: Some(SecretString::from(secret.to_string())),
+        }
+    }
+
+    #[test]
+    fn a_service_principal_parses_and_its_secret_is_replaced() {
+        let (c, change) = sp("a-40-character-secret~xxxxxxxxxxxxxxxxxx")
+            .parse(false, false)
+            .unwrap();
+        assert_eq!(c.credential, CredentialChoice::ServicePrincipal);
+        assert_eq!(c.tenant_id.as_deref(), Some(TENANT));
+        assert!(
+            matches!(change, SecretChange::Replace(s) if s.expose_secret().starts_with("a-40"))
+        );
+        // Empty keeps what is stored.
+        let (_, change) = sp("").parse(true, false).unwrap();
+        assert!(matches!(change, SecretChange::Keep));
+    }
+
+    #[test]
+    fn each_bad_field_is_named_and_the_secret_never_echoed() {
+        let input = ConnectionInput {
+            credential: "password".into(),
+            cloud: "mars".into(),
+            tenant_id: "contoso".into(),
+            client_id: "12".into(),
+            managed_identity_client_id: String::new(),
+            client_secret: Some(SecretString::from(" padded-secret-value ".to_string())),
+        };
+        let errors = input.parse(false, false).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        for f in [
+            field::CREDENTIAL,
+            field::CLOUD,
+            field::TENANT_ID,
+            field::CLIENT_ID,
+            field::CLIENT_SECRET,
+        ] {
+            assert!(fields.contains(&f), "{f} in {errors:?}");
+        }
+        assert!(!format!("{errors:?}").contains("padded-secret-value"));
+    }
+
+    #[test]
+    fn a_service_principal_without_any_secret_is_refused() {
+        let errors = sp("").parse(false, false).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, field::CLIENT_SECRET);
+        assert_eq!(errors[0].rule, "required");
+        // Clearing the stored one leaves none either.
+        let errors = sp("").parse(true, true).unwrap_err();
+        assert_eq!(errors[0].rule, "required");
+        // Managed identity needs none.
+        let mi = ConnectionInput {
+            credential: "managed-identity".into(),
+            ..ConnectionInput::default()
+        };
+        let (c, change) = mi.parse(true, true).unwrap();
+        assert_eq!(c.credential, CredentialChoice::ManagedIdentity);
+        assert!(matches!(change, SecretChange::Clear));
+    }
+
+    #[test]
+    fn flags_that_are_given_win_over_saved_settings() {
+        let saved = SavedConnection {
+            connection: Connection {
+                credential: CredentialChoice::ServicePrincipal,
+                cloud: CloudChoice::China,
+                tenant_id: Some(TENANT.into()),
+                client_id: Some(CLIENT.into()),
+                managed_identity_client_id: None,
+            },
+            client_secret: Some(SecretString::from("saved-secret-value".to_string())),
+            revision: 1,
+        };
+        let none = effective(&flags(), Some(&saved));
+        assert_eq!(none.cloud, Cloud::China);
+        assert_eq!(none.tenant_id.as_deref(), Some(TENANT));
+        assert_eq!(
+            none.client_secret.as_ref().unwrap().expose_secret(),
+            "saved-secret-value"
+        );
+        let mut given = flags();
+        given.cloud = Cloud::UsGov;
+        given.client_id = Some("flag-client".into());
+        given.client_secret = Some(SecretString::from("env-secret-value".to_string()));
+        let both = effective(&given, Some(&saved));
+        assert_eq!(both.cloud, Cloud::UsGov);
+        assert_eq!(both.client_id.as_deref(), Some("flag-client"));
+        assert_eq!(both.tenant_id.as_deref(), Some(TENANT));
+        assert_eq!(
+            both.client_secret.as_ref().unwrap().expose_secret(),
+            "env-secret-value"
+        );
+        let o = overrides(&given);
+        assert!(o.any() && o.client_secret);
+        assert_eq!(o.cloud.as_deref(), Some("usgov"));
+        assert!(!overrides(&flags()).any());
+        assert!(!format!("{none:?}").contains("saved-secret-value"));
+    }
+}
