@@ -105,7 +105,9 @@ async fn create(client: &reqwest::Client, base: &str) -> (String, Value) {
     let created: Value = client
         .post(format!("{base}/api/v1/installs"))
         .header("content-type", "application/yaml")
-        .body(SAMPLE)
+        // 1.30 is long-term support only by now (preflight refuses it on the Standard tier):
+        // the newest supported version, as the tests do.
+        .body(SAMPLE.replace("  kubernetesVersion: \"1.30\"\n", ""))
         .send()
         .await
         .expect("create")
@@ -185,10 +187,38 @@ async fn critical_path_ratio() {
         .await
         .expect("start");
     assert_eq!(res.status(), 202);
+    // When each step's last attempt started and ended, from its status events.
+    let mut spans: std::collections::HashMap<String, (f64, f64)> = Default::default();
     follow(
         &client,
         &format!("{}/api/v1/installs/{id}/events", server.base),
-        |_| {},
+        |data| {
+            let Ok(event) = serde_json::from_str::<Value>(data) else {
+                return;
+            };
+            if event["kind"] != "step" {
+                return;
+            }
+            let (Some(step), Some(status), Some(at)) = (
+                event["stepId"].as_str().or(event["step_id"].as_str()),
+                event["status"].as_str(),
+                event["at"].as_str(),
+            ) else {
+                return;
+            };
+            let Ok(at) =
+                time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+            else {
+                return;
+            };
+            let t = (at - time::OffsetDateTime::UNIX_EPOCH).as_seconds_f64();
+            let entry = spans.entry(step.to_string()).or_insert((t, t));
+            if status == "running" {
+                *entry = (t, t);
+            } else {
+                entry.1 = t;
+            }
+        },
     )
     .await;
     let wall = started.elapsed().as_secs_f64();
@@ -200,13 +230,38 @@ async fn critical_path_ratio() {
         .json()
         .await
         .expect("json");
-    println!("1. Install wall time vs critical path (sample spec, 21 steps, time scale {scale})");
+    // The critical path over the durations the steps really took (the simulator's), through
+    // the plan's dependencies: what a perfect scheduler could not beat.
+    let mut finish: std::collections::HashMap<String, f64> = Default::default();
+    let steps = status["plan"]["steps"]
+        .as_array()
+        .or(detail["plan"]["steps"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    for _ in 0..steps.len() {
+        for step in &steps {
+            let id = step["id"].as_str().unwrap_or("").to_string();
+            let own = spans.get(&id).map_or(0.0, |(a, b)| b - a);
+            let ready = step["dependsOn"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| finish.get(d.as_str().unwrap_or("")))
+                .fold(0.0_f64, |m, v| m.max(*v));
+            finish.insert(id, ready + own);
+        }
+    }
+    let measured_critical = finish.values().fold(0.0_f64, |m, v| m.max(*v));
+    let busy: f64 = spans.values().map(|(a, b)| b - a).sum();
+    println!("1. Install wall time vs critical path (sample spec through the ARM and Kubernetes simulator, time scale {scale})");
     println!("   status:          {}", status["status"]);
-    println!("   critical path:   {critical:.3} s   (sum of all steps: {sequential:.3} s)");
-    println!("   wall time:       {wall:.3} s");
+    println!(
+        "   critical path:   {measured_critical:.3} s of the steps' own durations (sum of all steps: {busy:.3} s; the plan's estimate x scale: {critical:.3} s, sequential {sequential:.3} s)"
+    );
+    println!("   wall time:       {wall:.3} s (start request to the last event)");
     println!(
         "   ratio:           {:.3}   (target <= 1.10)",
-        wall / critical
+        wall / measured_critical
     );
     // 3. ARM efficiency, from the console's own counters.
     let metrics = client
