@@ -134,6 +134,10 @@ impl StepExecutor for InOwnSubscription {
             })?;
         self.inner.run(ctx).await
     }
+
+    fn arm(&self) -> Option<crate::azure::ArmClient> {
+        self.inner.arm()
+    }
 }
 
 /// Verification against a simulator: its load balancers answer HTTPS on its own port (it cannot

@@ -12,6 +12,7 @@ pub mod names;
 mod preflight;
 mod qualify;
 mod resources;
+mod teardown;
 mod tls;
 mod verify;
 
@@ -159,8 +160,13 @@ impl StepExecutor for AzureSteps {
                 cluster::ingress_load_balancer(ctx, &arm, self.timeouts.load_balancer).await
             }
             StepId::Verify => verify::run(ctx, &arm, &self.verify, self.timeouts.verify).await,
+            id if crate::plan::teardown::is_teardown_step(id) => teardown::run(ctx, &arm).await,
             _ => self.rest.run(ctx).await,
         }
+    }
+
+    fn arm(&self) -> Option<ArmClient> {
+        Some(self.arm.clone())
     }
 }
 

@@ -9,6 +9,7 @@ mod events;
 mod installs;
 mod runs;
 mod secrets;
+mod teardowns;
 
 pub use installs::{
     InstallId, InstallRecord, InstallStatus, InstallSummary, NewInstall, RunError, StepRecord,
@@ -16,6 +17,7 @@ pub use installs::{
 };
 pub use runs::{CancelOutcome, Claimed, ErrorClass, Failure, Lease, RunEnd, StepEnd};
 pub use secrets::SecretName;
+pub use teardowns::TeardownSummary;
 
 use crate::events::EventBus;
 

@@ -164,6 +164,7 @@ pub async fn get_install(
             }
         }),
         run: super::run_pages::run_page(&state.store, &install).await?,
+        teardown: super::teardown::links(&state.store, &install).await?,
     };
     Ok(render(&page)?.into_response())
 }

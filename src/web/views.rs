@@ -444,4 +444,5 @@ pub struct InstallPage {
     pub has_spec: bool,
     pub plan: Option<PlanView>,
     pub run: Option<super::run_pages::RunPage>,
+    pub teardown: super::teardown::TeardownLinks,
 }

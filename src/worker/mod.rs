@@ -63,6 +63,8 @@ struct Inner {
     running: Mutex<HashMap<InstallId, CancellationToken>>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
+    /// The executor's ARM client, for reads outside a run (a teardown's preview).
+    arm: Option<crate::azure::ArmClient>,
 }
 
 impl WorkerHandle {
@@ -77,6 +79,7 @@ impl WorkerHandle {
             running: Mutex::new(HashMap::new()),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            arm: executor.arm(),
         });
         let handle = WorkerHandle { inner };
         let deps = Arc::new(RunDeps {
@@ -119,6 +122,11 @@ impl WorkerHandle {
         self.inner.shutdown.cancel();
         self.inner.tasks.close();
         self.inner.tasks.wait().await;
+    }
+
+    /// The ARM client the steps use, when they talk to Azure.
+    pub fn arm(&self) -> Option<crate::azure::ArmClient> {
+        self.inner.arm.clone()
     }
 
     /// Installs running in this process now.
