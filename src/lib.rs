@@ -17,7 +17,7 @@ pub mod sim;
 pub mod spec;
 pub mod startup;
 pub mod steps;
-pub mod teardown;
 pub mod store;
+pub mod teardown;
 pub mod web;
 pub mod worker;

@@ -44,7 +44,11 @@ pub fn print_preview(out: &mut impl Write, preview: &Preview) -> std::io::Result
             out,
             "{:<26} {:<48} {:<6} {:<6} {}",
             t.action.label(),
-            format!("{} {}", t.kind.rsplit('/').next().unwrap_or(&t.kind), t.name),
+            format!(
+                "{} {}",
+                t.kind.rsplit('/').next().unwrap_or(&t.kind),
+                t.name
+            ),
             if t.in_ledger { "yes" } else { "no" },
             t.tagged.label(),
             t.reason
@@ -68,15 +72,15 @@ pub async fn run(args: TeardownArgs) -> Result<ExitCode, CommandError> {
     .await?;
     let mut out = std::io::stdout();
     let arm = core.worker.arm();
-    let (record, preview) =
-        match crate::teardown::load_preview(&core.store, arm.as_ref(), id).await {
-            Ok(found) => found,
-            Err(e) => {
-                core.stop().await;
-                eprintln!("cannot tear down install {id}: {e}");
-                return Ok(ExitCode::from(1));
-            }
-        };
+    let (record, preview) = match crate::teardown::load_preview(&core.store, arm.as_ref(), id).await
+    {
+        Ok(found) => found,
+        Err(e) => {
+            core.stop().await;
+            eprintln!("cannot tear down install {id}: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
     writeln!(out, "teardown of install {id} ({})", record.name)?;
     print_preview(&mut out, &preview)?;
     if preview.deleting() == 0 {
@@ -102,13 +106,8 @@ pub async fn run(args: TeardownArgs) -> Result<ExitCode, CommandError> {
     }
     // Subscribe before queueing: no event of the run can be missed.
     let events = core.store.bus().subscribe();
-    let started = crate::teardown::start(
-        &core.store,
-        arm.as_ref(),
-        id,
-        Some(preview.deleting()),
-    )
-    .await;
+    let started =
+        crate::teardown::start(&core.store, arm.as_ref(), id, Some(preview.deleting())).await;
     let teardown = match started {
         Ok((teardown, _)) => teardown,
         Err(e) => {

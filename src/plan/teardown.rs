@@ -150,7 +150,10 @@ mod tests {
 
     #[test]
     fn every_delete_step_comes_after_what_must_go_first() {
-        let original = InstallPlan::from_spec(&testutil::sample_spec(), time::macros::date!(2026 - 11 - 25));
+        let original = InstallPlan::from_spec(
+            &testutil::sample_spec(),
+            time::macros::date!(2026 - 11 - 25),
+        );
         let plan = plan(&original, &DELETE_STEPS);
         assert_eq!(plan.steps.len(), 10);
         assert_eq!(plan.steps[0].id, StepId::TeardownInventory);
@@ -175,7 +178,10 @@ mod tests {
 
     #[test]
     fn absent_families_drop_out_without_breaking_the_order() {
-        let original = InstallPlan::from_spec(&testutil::sample_spec(), time::macros::date!(2026 - 11 - 25));
+        let original = InstallPlan::from_spec(
+            &testutil::sample_spec(),
+            time::macros::date!(2026 - 11 - 25),
+        );
         // An existing-cluster install: nothing of the cluster or network to delete.
         let plan = plan(&original, &[StepId::DeleteRegistry, StepId::DeleteStorage]);
         let ids: Vec<StepId> = plan.steps.iter().map(|s| s.id).collect();

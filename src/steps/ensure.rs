@@ -172,7 +172,11 @@ pub async fn follow(
     }
 }
 
-pub(super) async fn remember(ctx: &StepContext, path: &str, pending: &Pending) -> Result<(), StepError> {
+pub(super) async fn remember(
+    ctx: &StepContext,
+    path: &str,
+    pending: &Pending,
+) -> Result<(), StepError> {
     let mut checkpoint = ctx.saved_checkpoint().unwrap_or_else(|| json!({}));
     let ops = checkpoint.as_object_mut().map(|c| {
         c.entry("operations")

@@ -200,9 +200,11 @@ async fn delete_one(
         }
         Err(e) => return Err(step_error(&format!("deleting {what}"), e)),
     };
-    if let Started::Pending(pending) =
-        lro::started(&response, &arm.url(&target.id, version), FinalState::Nothing)
-    {
+    if let Started::Pending(pending) = lro::started(
+        &response,
+        &arm.url(&target.id, version),
+        FinalState::Nothing,
+    ) {
         remember(ctx, &target.id, &pending).await?;
         ctx.progress(format!(
             "{what}: deleting (operation accepted; resumable from here)"

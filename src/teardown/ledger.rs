@@ -94,7 +94,8 @@ pub fn ledger(
     // Role assignments have deterministic names (scope, role, principal): rebuilt from the
     // outputs that named their principals and scopes.
     let identity = text(outputs, StepId::Identity, "principalId");
-    if let (Some(principal), Some(subnet)) = (identity, text(outputs, StepId::Network, "aksSubnetId"))
+    if let (Some(principal), Some(subnet)) =
+        (identity, text(outputs, StepId::Network, "aksSubnetId"))
     {
         push(
             &authorization::assignment_path(subnet, authorization::NETWORK_CONTRIBUTOR, principal),
@@ -170,13 +171,22 @@ mod tests {
                 StepId::Identity,
                 json!({"id": p("Microsoft.ManagedIdentity/userAssignedIdentities/i"), "principalId": "pi"}),
             ),
-            (StepId::Registry, json!({"id": p("Microsoft.ContainerRegistry/registries/r")})),
-            (StepId::Storage, json!({"id": p("Microsoft.Storage/storageAccounts/st")})),
+            (
+                StepId::Registry,
+                json!({"id": p("Microsoft.ContainerRegistry/registries/r")}),
+            ),
+            (
+                StepId::Storage,
+                json!({"id": p("Microsoft.Storage/storageAccounts/st")}),
+            ),
             (
                 StepId::AksCluster,
                 json!({"id": p("Microsoft.ContainerService/managedClusters/k"), "kubeletObjectId": "ko"}),
             ),
-            (StepId::RoleAssignments, json!({"assigned": ["AcrPull", "Storage Account Contributor"]})),
+            (
+                StepId::RoleAssignments,
+                json!({"assigned": ["AcrPull", "Storage Account Contributor"]}),
+            ),
             (
                 StepId::Dns,
                 json!({"createdByConsole": true, "zoneId": p("Microsoft.Network/dnsZones/example.com"),
@@ -193,14 +203,16 @@ mod tests {
         assert!(ids.iter().any(|i| i.ends_with("/A/hand")));
         let assignments = ids.iter().filter(|i| i.contains("roleAssignments")).count();
         assert_eq!(assignments, 3, "{ids:#?}");
-        assert!(ids.contains(
-            &authorization::assignment_path(
-                &p("Microsoft.ContainerRegistry/registries/r"),
-                authorization::ACR_PULL,
-                "ko"
+        assert!(
+            ids.contains(
+                &authorization::assignment_path(
+                    &p("Microsoft.ContainerRegistry/registries/r"),
+                    authorization::ACR_PULL,
+                    "ko"
+                )
+                .as_str()
             )
-            .as_str()
-        ));
+        );
     }
 
     #[test]
@@ -212,7 +224,10 @@ mod tests {
                 json!({"vnetId": "/subscriptions/s/resourceGroups/corp/providers/Microsoft.Network/virtualNetworks/corp",
                        "aksSubnetId": "x", "existing": true}),
             ),
-            (StepId::Registry, json!({"id": p("Microsoft.ContainerRegistry/registries/r")})),
+            (
+                StepId::Registry,
+                json!({"id": p("Microsoft.ContainerRegistry/registries/r")}),
+            ),
         ]);
         let ledger = ledger(&outputs, "s", "rg");
         assert_eq!(ledger.len(), 3);

@@ -124,9 +124,7 @@ pub(crate) fn family(kind: &str) -> Option<(Option<StepId>, &'static str)> {
         "microsoft.network/virtualnetworks" | "microsoft.network/networksecuritygroups" => {
             (step(StepId::DeleteNetwork), api::NETWORK)
         }
-        "microsoft.resources/resourcegroups" => {
-            (step(StepId::DeleteResourceGroup), api::RESOURCES)
-        }
+        "microsoft.resources/resourcegroups" => (step(StepId::DeleteResourceGroup), api::RESOURCES),
         _ => (None, ""),
     };
     step.map(|s| (s, version))
@@ -172,7 +170,9 @@ pub fn install_tag(body: &Value) -> Option<&str> {
 pub enum Observed {
     Missing,
     /// Present, with its `katonic-install` tag (if any).
-    Present { install_tag: Option<String> },
+    Present {
+        install_tag: Option<String>,
+    },
 }
 
 /// Decide what happens to one resource. `entry` is its ledger entry (None for a resource found
@@ -212,7 +212,9 @@ pub fn decide(install: &str, id: &str, entry: Option<&LedgerEntry>, observed: &O
         ),
         (_, _, _, None) => (
             Action::KeepUnknownType,
-            format!("tagged with this install, but the console never creates a {kind}: delete it yourself if you no longer need it"),
+            format!(
+                "tagged with this install, but the console never creates a {kind}: delete it yourself if you no longer need it"
+            ),
         ),
         (_, _, _, Some((None, _))) => (
             Action::WithParent,
@@ -231,7 +233,9 @@ pub fn decide(install: &str, id: &str, entry: Option<&LedgerEntry>, observed: &O
         in_ledger: entry.is_some(),
         tagged,
         action,
-        step: fam.and_then(|(s, _)| s).filter(|_| action == Action::Delete),
+        step: fam
+            .and_then(|(s, _)| s)
+            .filter(|_| action == Action::Delete),
         reason,
     }
 }
@@ -329,7 +333,9 @@ mod tests {
         assert_eq!(gone.action, Action::Gone);
         assert_eq!(gone.tagged, Tagged::Unknown);
 
-        let pool = format!("{SUB}/providers/Microsoft.ContainerService/managedClusters/k/agentPools/compute");
+        let pool = format!(
+            "{SUB}/providers/Microsoft.ContainerService/managedClusters/k/agentPools/compute"
+        );
         let p = decide(ME, &pool, Some(&entry(&pool, false)), &present(Some(ME)));
         assert_eq!(p.action, Action::WithParent);
         assert_eq!(p.step, None);

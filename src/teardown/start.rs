@@ -18,7 +18,9 @@ pub enum StartError {
     IsTeardown(InstallId),
     #[error("the stored spec no longer parses: {0}")]
     Spec(String),
-    #[error("this console has no Azure client (its steps are scripted), so it cannot read what to delete")]
+    #[error(
+        "this console has no Azure client (its steps are scripted), so it cannot read what to delete"
+    )]
     NoAzure,
     #[error("reading the install's resources from Azure: {0}")]
     Azure(#[from] ArmError),

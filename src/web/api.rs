@@ -29,7 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/installs/{id}/steps/{step}/retry", post(post_retry_step))
         .route("/installs/{id}/events", get(get_events))
         .route("/installs/{id}/logs", get(get_logs))
-        .route("/installs/{id}/teardown", get(super::teardown::get_api).post(super::teardown::post_api))
+        .route(
+            "/installs/{id}/teardown",
+            get(super::teardown::get_api).post(super::teardown::post_api),
+        )
 }
 
 /// The document in the request body, in the syntax its `Content-Type` names.

@@ -79,7 +79,10 @@ pub fn router(state: AppState) -> Router {
             "/installs/{id}/steps/{step}/retry",
             post(run_pages::post_retry_step),
         )
-        .route("/installs/{id}/teardown", get(teardown::get_page).post(teardown::post_page))
+        .route(
+            "/installs/{id}/teardown",
+            get(teardown::get_page).post(teardown::post_page),
+        )
         .route("/installs/{id}/stream", get(run_pages::get_stream))
         .route("/installs/{id}/logs.txt", get(run_pages::get_logs))
         .route("/installs/{id}/spec.yaml", get(pages::get_spec_yaml))

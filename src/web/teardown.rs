@@ -3,8 +3,6 @@
 //! asks). The teardown run itself is shown by the normal install page.
 
 use super::AppState;
-#[allow(unused_imports)] // askama resolves custom filters through this name
-use super::filters;
 use super::error::{ApiError, WebError, render};
 use crate::store::{InstallId, InstallRecord, InstallStatus, Store};
 use crate::teardown::{Preview, StartError, Target};
@@ -31,9 +29,8 @@ impl From<StartError> for WebError {
 }
 
 fn parse_id(id: &str) -> Result<InstallId, WebError> {
-    InstallId::parse(id).ok_or_else(|| {
-        WebError::NotFound(format!("no install with id {id:?} (ids are UUIDs)"))
-    })
+    InstallId::parse(id)
+        .ok_or_else(|| WebError::NotFound(format!("no install with id {id:?} (ids are UUIDs)")))
 }
 
 /// Teardowns linked from an install's page: the runs that tear it down, or what it tears down.

@@ -20,4 +20,5 @@ mod manifests;
 mod sse;
 mod static_files;
 mod store;
+mod teardown;
 mod wizard;
