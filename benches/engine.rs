@@ -253,7 +253,9 @@ async fn critical_path_ratio() {
     }
     let measured_critical = finish.values().fold(0.0_f64, |m, v| m.max(*v));
     let busy: f64 = spans.values().map(|(a, b)| b - a).sum();
-    println!("1. Install wall time vs critical path (sample spec through the ARM and Kubernetes simulator, time scale {scale})");
+    println!(
+        "1. Install wall time vs critical path (sample spec through the ARM and Kubernetes simulator, time scale {scale})"
+    );
     println!("   status:          {}", status["status"]);
     println!(
         "   critical path:   {measured_critical:.3} s of the steps' own durations (sum of all steps: {busy:.3} s; the plan's estimate x scale: {critical:.3} s, sequential {sequential:.3} s)"

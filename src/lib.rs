@@ -21,5 +21,6 @@ pub mod spec;
 pub mod startup;
 pub mod steps;
 pub mod store;
+pub mod teardown;
 pub mod web;
 pub mod worker;

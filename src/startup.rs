@@ -139,6 +139,10 @@ impl StepExecutor for InOwnSubscription {
             })?;
         self.inner.run(ctx).await
     }
+
+    async fn arm(&self, store: &crate::store::Store) -> Option<crate::azure::ArmClient> {
+        self.inner.arm(store).await
+    }
 }
 
 /// Verification against a simulator: its load balancers answer HTTPS on its own port (it cannot

@@ -53,7 +53,7 @@ pub async fn run(args: InstallArgs) -> Result<ExitCode, CommandError> {
     )
     .await?;
     // Subscribe before queueing: no event of the run can be missed.
-    let mut events = core.store.bus().subscribe();
+    let events = core.store.bus().subscribe();
     let id = core
         .store
         .create_install(NewInstall {
@@ -81,72 +81,7 @@ pub async fn run(args: InstallArgs) -> Result<ExitCode, CommandError> {
     writeln!(out, "install {id} ({}): queued", reviewed.spec.name)?;
     core.store.queue_install(id).await?;
     core.worker.wake();
-    let interrupt = crate::startup::shutdown_signal();
-    tokio::pin!(interrupt);
-    let status = loop {
-        tokio::select! {
-            received = events.recv() => {
-                let event = match received {
-                    Ok(event) => event,
-                    // Lines were dropped from the live feed; the history keeps them all.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                        writeln!(out, "({n} progress lines skipped; `history` and the console keep them all)")?;
-                        continue;
-                    }
-                    Err(_) => break None,
-                };
-                if event.install_id != id {
-                    continue;
-                }
-                let source = match (&event.step_id, event.attempt) {
-                    (Some(step), Some(attempt)) => format!("{step}#{attempt}"),
-                    _ => "install".to_string(),
-                };
-                let level = match event.level {
-                    Level::Info => "",
-                    Level::Warn => "WARN ",
-                    Level::Error => "ERROR ",
-                };
-                if event.kind != EventKind::Progress || event.level != Level::Info {
-                    writeln!(out, "{:>5} {source:<24} {level}{}", event.seq, event.message)?;
-                } else {
-                    writeln!(out, "{:>5} {source:<24} … {}", event.seq, event.message)?;
-                }
-                if event.ends_run() {
-                    break event.status.clone();
-                }
-            }
-            () = &mut interrupt => {
-                writeln!(out, "interrupted: the install stops at a safe point and can be resumed")?;
-                break None;
-            }
-        }
-    };
-    let record = core.store.install(id).await?;
-    core.stop().await;
-    match (status.as_deref(), record) {
-        (Some("succeeded"), _) => {
-            writeln!(out, "install {id} succeeded")?;
-            Ok(ExitCode::SUCCESS)
-        }
-        (_, Some(r)) => {
-            if let Some(e) = &r.error {
-                writeln!(
-                    out,
-                    "install {id} is {}: {} ({})\n  {}",
-                    r.status, e.message, e.code, e.hint
-                )?;
-            }
-            if r.status != InstallStatus::Succeeded {
-                writeln!(
-                    out,
-                    "resume it from the console, or: curl -X POST <console>/api/v1/installs/{id}/resume"
-                )?;
-            }
-            Ok(ExitCode::from(1))
-        }
-        (_, None) => Ok(ExitCode::from(1)),
-    }
+    follow(core, id, events, "install").await
 }
 
 /// The uploaded certificate of `--tls-cert`/`--tls-key`, checked against the spec's hosts; a
@@ -207,4 +142,81 @@ fn certificate(
     .map_err(|e| SpecErrors {
         errors: vec![crate::certificate::field_error(&e)],
     }))
+}
+
+/// Print a queued run's progress until it ends (or Ctrl-C); exit 0 when it succeeded, else 1.
+/// `events` was subscribed before the run was queued, so nothing is missed.
+pub(super) async fn follow(
+    core: Core,
+    id: crate::store::InstallId,
+    mut events: tokio::sync::broadcast::Receiver<std::sync::Arc<crate::events::Event>>,
+    what: &str,
+) -> Result<ExitCode, CommandError> {
+    let mut out = std::io::stdout();
+    let interrupt = crate::startup::shutdown_signal();
+    tokio::pin!(interrupt);
+    let status = loop {
+        tokio::select! {
+            received = events.recv() => {
+                let event = match received {
+                    Ok(event) => event,
+                    // Lines were dropped from the live feed; the history keeps them all.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        writeln!(out, "({n} progress lines skipped; `history` and the console keep them all)")?;
+                        continue;
+                    }
+                    Err(_) => break None,
+                };
+                if event.install_id != id {
+                    continue;
+                }
+                let source = match (&event.step_id, event.attempt) {
+                    (Some(step), Some(attempt)) => format!("{step}#{attempt}"),
+                    _ => "install".to_string(),
+                };
+                let level = match event.level {
+                    Level::Info => "",
+                    Level::Warn => "WARN ",
+                    Level::Error => "ERROR ",
+                };
+                if event.kind != EventKind::Progress || event.level != Level::Info {
+                    writeln!(out, "{:>5} {source:<24} {level}{}", event.seq, event.message)?;
+                } else {
+                    writeln!(out, "{:>5} {source:<24} … {}", event.seq, event.message)?;
+                }
+                if event.ends_run() {
+                    break event.status.clone();
+                }
+            }
+            () = &mut interrupt => {
+                writeln!(out, "interrupted: the {what} stops at a safe point and can be resumed")?;
+                break None;
+            }
+        }
+    };
+    let record = core.store.install(id).await?;
+    core.stop().await;
+    match (status.as_deref(), record) {
+        (Some("succeeded"), _) => {
+            writeln!(out, "{what} {id} succeeded")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        (_, Some(r)) => {
+            if let Some(e) = &r.error {
+                writeln!(
+                    out,
+                    "{what} {id} is {}: {} ({})\n  {}",
+                    r.status, e.message, e.code, e.hint
+                )?;
+            }
+            if r.status != InstallStatus::Succeeded {
+                writeln!(
+                    out,
+                    "resume it from the console, or: curl -X POST <console>/api/v1/installs/{id}/resume"
+                )?;
+            }
+            Ok(ExitCode::from(1))
+        }
+        (_, None) => Ok(ExitCode::from(1)),
+    }
 }

@@ -5,6 +5,7 @@ mod health;
 mod install;
 mod plan_text;
 mod simulate;
+mod teardown;
 
 use crate::config::ServeConfig;
 use crate::review;
@@ -59,6 +60,9 @@ pub enum Command {
     /// succeeds, 1 when it fails (resume it later from the console or the API), 2 when the
     /// spec is invalid.
     Install(install::InstallArgs),
+    /// Preview what an install created, then delete it (asks for the install's name unless
+    /// --yes), printing progress; exits 0 when the teardown succeeds, 1 when it does not.
+    Teardown(teardown::TeardownArgs),
     /// Run the ARM simulator (HTTPS on loopback) and print how to point clients at it.
     Simulate(simulate::SimulateArgs),
     /// Exit 0 when a running console answers its health check (container HEALTHCHECK).
@@ -120,6 +124,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Plan { file, json } => plan(&file, json),
         Command::Manifests { file } => manifests(&file),
         Command::Install(args) => install::run(args).await,
+        Command::Teardown(args) => teardown::run(args).await,
         Command::Simulate(args) => simulate::run(args).await,
         Command::History { data_dir } => history(data_dir).await,
         Command::Health(args) => Ok(health::run(args).await),

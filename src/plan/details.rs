@@ -45,6 +45,7 @@ fn fixed_title(spec: &InstallSpec, id: StepId) -> &'static str {
         StepId::Airbyte => "Install Airbyte",
         StepId::Dns => "Publish the DNS records",
         StepId::Verify => "Verify the installation",
+        teardown => super::teardown::title(teardown),
     }
 }
 
@@ -118,6 +119,7 @@ pub(super) fn detail(spec: &InstallSpec, id: StepId, quota: &[QuotaNeed]) -> Str
         },
         StepId::Dns => dns(spec),
         StepId::Verify => verify(spec),
+        teardown => super::teardown::detail(teardown).to_string(),
     }
 }
 

@@ -19,6 +19,7 @@ mod inventory;
 pub mod names;
 mod quota;
 mod steps;
+pub mod teardown;
 #[cfg(test)]
 mod tests;
 pub mod topology;

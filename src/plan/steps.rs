@@ -31,6 +31,17 @@ pub enum StepId {
     Airbyte,
     Dns,
     Verify,
+    // A teardown's steps (`plan::teardown`): what an install created, deleted in dependency order.
+    TeardownInventory,
+    DeleteDns,
+    DeleteCluster,
+    DeleteRoleAssignments,
+    DeleteIngressIp,
+    DeleteRegistry,
+    DeleteStorage,
+    DeleteIdentity,
+    DeleteNetwork,
+    DeleteResourceGroup,
 }
 
 impl StepId {
@@ -59,6 +70,16 @@ impl StepId {
             StepId::Airbyte => "airbyte",
             StepId::Dns => "dns",
             StepId::Verify => "verify",
+            StepId::TeardownInventory => "teardown-inventory",
+            StepId::DeleteDns => "delete-dns",
+            StepId::DeleteCluster => "delete-cluster",
+            StepId::DeleteRoleAssignments => "delete-role-assignments",
+            StepId::DeleteIngressIp => "delete-ingress-ip",
+            StepId::DeleteRegistry => "delete-registry",
+            StepId::DeleteStorage => "delete-storage",
+            StepId::DeleteIdentity => "delete-identity",
+            StepId::DeleteNetwork => "delete-network",
+            StepId::DeleteResourceGroup => "delete-resource-group",
         }
     }
 }
@@ -120,6 +141,18 @@ pub const fn expected_secs(id: StepId) -> u32 {
         StepId::Airbyte => 240,
         StepId::Dns => 30,
         StepId::Verify => 60,
+        // Teardown: deletes are LROs; an AKS cluster delete takes 5-10 minutes (its node
+        // resource group goes with it), a resource group delete up to a few minutes.
+        StepId::TeardownInventory => 5,
+        StepId::DeleteDns => 10,
+        StepId::DeleteCluster => 420,
+        StepId::DeleteRoleAssignments => 10,
+        StepId::DeleteIngressIp => 20,
+        StepId::DeleteRegistry => 30,
+        StepId::DeleteStorage => 20,
+        StepId::DeleteIdentity => 10,
+        StepId::DeleteNetwork => 40,
+        StepId::DeleteResourceGroup => 60,
     }
 }
 

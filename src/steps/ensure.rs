@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 const PROGRESS_EVERY: Duration = Duration::from_secs(20);
 
 /// Operations in flight of this step, by resource path, as checkpointed.
-fn checkpointed(ctx: &StepContext, path: &str) -> Option<Pending> {
+pub(super) fn checkpointed(ctx: &StepContext, path: &str) -> Option<Pending> {
     ctx.saved_checkpoint()
         .as_ref()
         .and_then(|c| c.get("operations"))
@@ -172,7 +172,11 @@ pub async fn follow(
     }
 }
 
-async fn remember(ctx: &StepContext, path: &str, pending: &Pending) -> Result<(), StepError> {
+pub(super) async fn remember(
+    ctx: &StepContext,
+    path: &str,
+    pending: &Pending,
+) -> Result<(), StepError> {
     let mut checkpoint = ctx.saved_checkpoint().unwrap_or_else(|| json!({}));
     let ops = checkpoint.as_object_mut().map(|c| {
         c.entry("operations")
@@ -187,7 +191,7 @@ async fn remember(ctx: &StepContext, path: &str, pending: &Pending) -> Result<()
     ctx.checkpoint(&checkpoint).await
 }
 
-async fn forget(ctx: &StepContext, path: &str) -> Result<(), StepError> {
+pub(super) async fn forget(ctx: &StepContext, path: &str) -> Result<(), StepError> {
     let Some(mut checkpoint) = ctx.saved_checkpoint() else {
         return Ok(());
     };

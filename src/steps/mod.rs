@@ -13,6 +13,7 @@ pub mod names;
 mod preflight;
 mod qualify;
 mod resources;
+mod teardown;
 mod tls;
 mod verify;
 
@@ -104,8 +105,8 @@ impl SettingsSource {
         self
     }
 
-    async fn client(&self, ctx: &StepContext) -> Result<ArmClient, StepError> {
-        let saved = ctx.store().azure_connection().await.map_err(|e| {
+    async fn client(&self, store: &crate::store::Store) -> Result<ArmClient, StepError> {
+        let saved = store.azure_connection().await.map_err(|e| {
             StepError::retryable(
                 "ConsoleSettings",
                 format!("the saved Azure settings could not be read: {e}"),
@@ -131,9 +132,14 @@ impl SettingsSource {
 
 impl ArmSource {
     async fn client(&self, ctx: &StepContext) -> Result<ArmClient, StepError> {
+        self.client_from(ctx.store()).await
+    }
+
+    /// The client as the settings are now (also for reads outside a run).
+    async fn client_from(&self, store: &crate::store::Store) -> Result<ArmClient, StepError> {
         match self {
             ArmSource::Fixed(arm) => Ok(arm.clone()),
-            ArmSource::Settings(source) => source.client(ctx).await,
+            ArmSource::Settings(source) => source.client(store).await,
         }
     }
 }
@@ -208,6 +214,10 @@ impl StepExecutor for AzureSteps {
         }
         result
     }
+
+    async fn arm(&self, store: &crate::store::Store) -> Option<ArmClient> {
+        self.arm.client_from(store).await.ok()
+    }
 }
 
 /// Steps that talk to the cluster's API (after its credentials exist).
@@ -264,6 +274,7 @@ impl AzureSteps {
                 cluster::ingress_load_balancer(ctx, &arm, self.timeouts.load_balancer).await
             }
             StepId::Verify => verify::run(ctx, &arm, &self.verify, self.timeouts.verify).await,
+            id if crate::plan::teardown::is_teardown_step(id) => teardown::run(ctx, &arm).await,
             _ => self.rest.run(ctx).await,
         }
     }

@@ -444,7 +444,7 @@ fn validated_columns(validated: Option<&Validated>) -> ValidatedColumns<'_> {
 }
 
 /// A draft's steps follow its latest plan.
-async fn replace_steps(
+pub(super) async fn replace_steps(
     tx: &mut sqlx::SqliteConnection,
     install_id: &str,
     plan: &InstallPlan,

@@ -11,6 +11,7 @@ mod installs;
 mod runs;
 mod secrets;
 mod settings;
+mod teardowns;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use installs::{
@@ -19,6 +20,7 @@ pub use installs::{
 };
 pub use runs::{CancelOutcome, Claimed, ErrorClass, Failure, Lease, RunEnd, StepEnd};
 pub use secrets::SecretName;
+pub use teardowns::TeardownSummary;
 
 use crate::events::EventBus;
 

@@ -38,6 +38,10 @@ pub fn router() -> Router<AppState> {
             "/settings/azure",
             get(super::settings::get_api).put(super::settings::put_api),
         )
+        .route(
+            "/installs/{id}/teardown",
+            get(super::teardown::get_api).post(super::teardown::post_api),
+        )
 }
 
 /// The document in the request body, in the syntax its `Content-Type` names.

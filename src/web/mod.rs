@@ -15,6 +15,7 @@ mod run_views;
 mod runs;
 mod settings;
 mod static_files;
+mod teardown;
 mod timeline;
 mod views;
 mod wizard;
@@ -90,6 +91,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/installs/{id}/steps/{step}/retry",
             post(run_pages::post_retry_step),
+        )
+        .route(
+            "/installs/{id}/teardown",
+            get(teardown::get_page).post(teardown::post_page),
         )
         .route("/installs/{id}/stream", get(run_pages::get_stream))
         .route("/installs/{id}/logs.txt", get(run_pages::get_logs))

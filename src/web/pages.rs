@@ -181,6 +181,7 @@ pub async fn get_install(
             .iter()
             .map(super::views::AuditRow::new)
             .collect(),
+        teardown: super::teardown::links(&state.store, &install).await?,
     };
     Ok(render(&page)?.into_response())
 }

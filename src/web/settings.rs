@@ -168,6 +168,7 @@ pub async fn get_settings(
 /// Parse and save; the field errors when the input is not valid.
 async fn save(
     state: &AppState,
+    by: &crate::access::Principal,
     input: &ConnectionInput,
     clear: bool,
 ) -> Result<Result<(), Vec<FieldError>>, WebError> {
@@ -186,12 +187,27 @@ async fn save(
         cloud = connection.cloud.as_str(),
         "Azure connection settings saved"
     );
+    // Which settings, never their values.
+    super::guard::record(
+        state,
+        by,
+        crate::store::AuditAction::Settings,
+        None,
+        &format!(
+            "Azure connection: {} credential, {} cloud{}",
+            connection.credential.as_str(),
+            connection.cloud.as_str(),
+            if clear { ", client secret cleared" } else { "" }
+        ),
+    )
+    .await;
     Ok(Ok(()))
 }
 
 /// `POST /settings`: save, or clear the stored secret (`action=clear-secret`).
 pub async fn post_settings(
     State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<crate::access::Principal>,
     Form(form): Form<SettingsForm>,
 ) -> Result<Response, WebError> {
     let clear = form.action == "clear-secret";
@@ -203,7 +219,7 @@ pub async fn post_settings(
         managed_identity_client_id: form.managed_identity_client_id,
         client_secret: form.client_secret,
     };
-    match save(&state, &input, clear).await? {
+    match save(&state, &principal, &input, clear).await? {
         Ok(()) => Ok(Redirect::to("/settings?saved=1").into_response()),
         Err(errors) => {
             let secret_set = state
@@ -283,6 +299,7 @@ pub struct ApiInput {
 /// `PUT /api/v1/settings/azure`
 pub async fn put_api(
     State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<crate::access::Principal>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let body: ApiInput = serde_json::from_slice(&body).map_err(|e| {
@@ -295,7 +312,7 @@ pub async fn put_api(
             e.column()
         ))
     })?;
-    match save(&state, &body.input, body.clear_client_secret).await? {
+    match save(&state, &principal, &body.input, body.clear_client_secret).await? {
         Ok(()) => {
             let saved = state.store.azure_connection().await?;
             Ok(Json(api_view(&state, saved.as_ref())).into_response())

@@ -446,6 +446,7 @@ pub struct InstallPage {
     pub run: Option<super::run_pages::RunPage>,
     /// Who did what to this install, oldest first.
     pub audit: Vec<AuditRow>,
+    pub teardown: super::teardown::TeardownLinks,
 }
 
 /// One line of the install page's audit list.

@@ -63,6 +63,9 @@ struct Inner {
     running: Mutex<HashMap<InstallId, CancellationToken>>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
+    /// The executor and its store, for ARM reads outside a run (a teardown's preview).
+    executor: Arc<dyn StepExecutor>,
+    store: Store,
 }
 
 impl WorkerHandle {
@@ -77,6 +80,8 @@ impl WorkerHandle {
             running: Mutex::new(HashMap::new()),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            executor: executor.clone(),
+            store: store.clone(),
         });
         let handle = WorkerHandle { inner };
         let deps = Arc::new(RunDeps {
@@ -119,6 +124,11 @@ impl WorkerHandle {
         self.inner.shutdown.cancel();
         self.inner.tasks.close();
         self.inner.tasks.wait().await;
+    }
+
+    /// The ARM client the steps would use now (current settings), when they talk to Azure.
+    pub async fn arm(&self) -> Option<crate::azure::ArmClient> {
+        self.inner.executor.arm(&self.inner.store).await
     }
 
     /// Installs running in this process now.

@@ -74,6 +74,12 @@ impl From<StoreError> for StepError {
 pub trait StepExecutor: Send + Sync + 'static {
     /// Run one attempt (one try) of `ctx.step`; `Ok` carries the outputs.
     async fn run(&self, ctx: &StepContext) -> Result<serde_json::Value, StepError>;
+
+    /// The ARM client behind the steps, for reads outside a run (a teardown's preview); `None`
+    /// when the steps do not talk to Azure (scripted rehearsals).
+    async fn arm(&self, _store: &crate::store::Store) -> Option<crate::azure::ArmClient> {
+        None
+    }
 }
 
 /// What a step attempt gets from the worker.

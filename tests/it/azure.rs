@@ -687,7 +687,7 @@ async fn preflight_fails_on_a_provider_it_may_not_register() {
 
 /// Create `vnet-corp` (10.20.0.0/16 with snet-aks 10.20.0.0/26 and snet-jump 10.20.0.64/29) in
 /// `rg-net`, as the admin's existing network, then forget those calls.
-async fn existing_network(world: &World) {
+pub(crate) async fn existing_network(world: &World) {
     let arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
     let sub = &world.sim.subscription_id;
     let api = katonic_console::azure::api::NETWORK;
@@ -729,7 +729,7 @@ async fn existing_network(world: &World) {
     world.sim.clear_requests();
 }
 
-fn into_existing_vnet(spec: &str) -> String {
+pub(crate) fn into_existing_vnet(spec: &str) -> String {
     spec.replace(
         "dnsServiceIp: 172.16.0.10 }",
         "dnsServiceIp: 172.16.0.10,\n             existingVnet: { resourceGroup: rg-net, name: vnet-corp, aksSubnet: snet-aks, jumphostSubnet: snet-jump } }",

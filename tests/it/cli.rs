@@ -185,7 +185,39 @@ fn install_from_the_cli_against_a_standalone_simulator() {
         .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let teardown = |confirm: Option<&str>, id: &str| {
+        let mut cmd = bin();
+        cmd.args([
+            "teardown",
+            id,
+            "--cloud",
+            "custom",
+            "--rehearse-cluster-steps",
+        ])
+        .arg("--data-dir")
+        .arg(temp.path().join("data"))
+        .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+        if confirm.is_none() {
+            cmd.arg("--yes");
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        std::io::Write::write_all(&mut stdin, confirm.unwrap_or("").as_bytes()).unwrap();
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
+    // `install <id> (prod): queued`
+    let id = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("install ").and_then(|r| r.split_once(' ')))
+        .map(|(id, _)| id.to_string())
+        .unwrap_or_default();
+    let refused = teardown(Some("staging\n"), &id);
+    let told = teardown(None, &id);
     simulator.kill().unwrap();
     simulator.wait().unwrap();
     assert!(
@@ -199,6 +231,26 @@ fn install_from_the_cli_against_a_standalone_simulator() {
         "{stdout}"
     );
     assert!(stdout.trim_end().ends_with("succeeded"), "{stdout}");
+
+    // `teardown <id>` previews, asks for the name (a wrong one deletes nothing), or takes --yes.
+    let refused_out = String::from_utf8_lossy(&refused.stdout);
+    assert_eq!(refused.status.code(), Some(1), "{refused_out}");
+    assert!(
+        refused_out.contains("managedClusters katonic-prod"),
+        "{refused_out}"
+    );
+    assert!(
+        refused_out.contains("not confirmed: nothing deleted"),
+        "{refused_out}"
+    );
+    let told_out = String::from_utf8_lossy(&told.stdout);
+    assert!(
+        told.status.success(),
+        "{told_out}\n{}",
+        String::from_utf8_lossy(&told.stderr)
+    );
+    assert!(told_out.contains("delete-cluster#1"), "{told_out}");
+    assert!(told_out.trim_end().ends_with("succeeded"), "{told_out}");
 }
 
 /// `--credential managed-identity`: the jumphost's identity, here through the App Service-style

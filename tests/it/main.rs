@@ -25,4 +25,5 @@ mod settings;
 mod sse;
 mod static_files;
 mod store;
+mod teardown;
 mod wizard;

@@ -1,0 +1,236 @@
+//! The resources an install's recorded step outputs name (its ledger), with what it only used
+//! marked `existing`. Pure.
+
+use crate::azure::resources::{authorization, resource_group_id};
+use crate::plan::StepId;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One resource the ledger names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub id: String,
+    /// Used, not created, by the install (an adopted resource group, an existing VNet).
+    pub existing: bool,
+}
+
+fn text<'a>(outputs: &'a BTreeMap<StepId, Value>, step: StepId, key: &str) -> Option<&'a str> {
+    outputs
+        .get(&step)
+        .and_then(|o| o.get(key))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// The ledger of an install with these succeeded steps' outputs. `subscription` and
+/// `resource_group` name the install's group (for the role assignment scoped to it).
+pub fn ledger(
+    outputs: &BTreeMap<StepId, Value>,
+    subscription: &str,
+    resource_group: &str,
+) -> Vec<LedgerEntry> {
+    let mut out: Vec<LedgerEntry> = Vec::new();
+    let mut push = |id: &str, existing: bool| {
+        if !out.iter().any(|e| e.id.eq_ignore_ascii_case(id)) {
+            out.push(LedgerEntry {
+                id: id.to_string(),
+                existing,
+            });
+        }
+    };
+    if let Some(id) = text(outputs, StepId::ResourceGroup, "id") {
+        let created = outputs
+            .get(&StepId::ResourceGroup)
+            .and_then(|o| o.get("created"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        push(id, !created);
+    }
+    let vnet_existing = outputs
+        .get(&StepId::Network)
+        .and_then(|o| o.get("existing"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if let Some(id) = text(outputs, StepId::Network, "vnetId") {
+        push(id, vnet_existing);
+    }
+    if let Some(id) = text(outputs, StepId::Network, "nsgId") {
+        push(id, vnet_existing);
+    }
+    for step in [
+        StepId::Identity,
+        StepId::Storage,
+        StepId::Registry,
+        StepId::AksCluster,
+        StepId::ComputePool,
+        StepId::GpuPool,
+        StepId::IngressIp,
+    ] {
+        if let Some(id) = text(outputs, step, "id") {
+            push(id, false);
+        }
+    }
+    // Record sets in the zone the console wrote to ("unchanged" ones too: a resumed step finds
+    // its own record; a hand-made one it left is kept by its metadata, which lacks our tag).
+    if let Some(dns) = outputs.get(&StepId::Dns)
+        && dns.get("createdByConsole").and_then(Value::as_bool) == Some(true)
+        && let Some(zone) = dns.get("zoneId").and_then(Value::as_str)
+    {
+        for record in dns
+            .get("records")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let status = record.get("status").and_then(Value::as_str);
+            if let (Some(name), true) = (
+                record.get("relativeName").and_then(Value::as_str),
+                matches!(status, Some("created" | "updated" | "unchanged")),
+            ) {
+                push(&format!("{zone}/A/{name}"), false);
+            }
+        }
+    }
+    // Role assignments have deterministic names (scope, role, principal): rebuilt from the
+    // outputs that named their principals and scopes.
+    let identity = text(outputs, StepId::Identity, "principalId");
+    if let (Some(principal), Some(subnet)) =
+        (identity, text(outputs, StepId::Network, "aksSubnetId"))
+    {
+        push(
+            &authorization::assignment_path(subnet, authorization::NETWORK_CONTRIBUTOR, principal),
+            false,
+        );
+    }
+    if let Some(done) = outputs.get(&StepId::RoleAssignments) {
+        let assigned: Vec<&str> = done
+            .get("assigned")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let kubelet = text(outputs, StepId::AksCluster, "kubeletObjectId");
+        if let (Some(k), Some(registry), true) = (
+            kubelet,
+            text(outputs, StepId::Registry, "id"),
+            assigned.contains(&"AcrPull"),
+        ) {
+            push(
+                &authorization::assignment_path(registry, authorization::ACR_PULL, k),
+                false,
+            );
+        }
+        if let (Some(i), Some(account), true) = (
+            identity,
+            text(outputs, StepId::Storage, "id"),
+            assigned.contains(&"Storage Account Contributor"),
+        ) {
+            push(
+                &authorization::assignment_path(
+                    account,
+                    authorization::STORAGE_ACCOUNT_CONTRIBUTOR,
+                    i,
+                ),
+                false,
+            );
+        }
+        if let (Some(i), true) = (identity, assigned.contains(&"Network Contributor")) {
+            let group = resource_group_id(subscription, resource_group);
+            push(
+                &authorization::assignment_path(&group, authorization::NETWORK_CONTRIBUTOR, i),
+                false,
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const RG: &str = "/subscriptions/s/resourceGroups/rg";
+
+    fn p(rest: &str) -> String {
+        format!("{RG}/providers/{rest}")
+    }
+
+    #[test]
+    fn a_new_cluster_install_names_everything_it_created() {
+        let outputs = BTreeMap::from([
+            (StepId::ResourceGroup, json!({"id": RG, "created": true})),
+            (
+                StepId::Network,
+                json!({"nsgId": p("Microsoft.Network/networkSecurityGroups/n"),
+                       "vnetId": p("Microsoft.Network/virtualNetworks/v"),
+                       "aksSubnetId": p("Microsoft.Network/virtualNetworks/v/subnets/aks")}),
+            ),
+            (
+                StepId::Identity,
+                json!({"id": p("Microsoft.ManagedIdentity/userAssignedIdentities/i"), "principalId": "pi"}),
+            ),
+            (
+                StepId::Registry,
+                json!({"id": p("Microsoft.ContainerRegistry/registries/r")}),
+            ),
+            (
+                StepId::Storage,
+                json!({"id": p("Microsoft.Storage/storageAccounts/st")}),
+            ),
+            (
+                StepId::AksCluster,
+                json!({"id": p("Microsoft.ContainerService/managedClusters/k"), "kubeletObjectId": "ko"}),
+            ),
+            (
+                StepId::RoleAssignments,
+                json!({"assigned": ["AcrPull", "Storage Account Contributor"]}),
+            ),
+            (
+                StepId::Dns,
+                json!({"createdByConsole": true, "zoneId": p("Microsoft.Network/dnsZones/example.com"),
+                       "records": [{"relativeName": "dash", "status": "created"},
+                                   {"relativeName": "hand", "status": "unchanged"}]}),
+            ),
+        ]);
+        let ledger = ledger(&outputs, "s", "rg");
+        let ids: Vec<&str> = ledger.iter().map(|e| e.id.as_str()).collect();
+        assert!(ledger.iter().all(|e| !e.existing), "{ledger:?}");
+        assert!(ids.contains(&RG));
+        assert!(ids.contains(&p("Microsoft.Network/dnsZones/example.com/A/dash").as_str()));
+        // Listed; its metadata decides whether it is ours (`decide`).
+        assert!(ids.iter().any(|i| i.ends_with("/A/hand")));
+        let assignments = ids.iter().filter(|i| i.contains("roleAssignments")).count();
+        assert_eq!(assignments, 3, "{ids:#?}");
+        assert!(
+            ids.contains(
+                &authorization::assignment_path(
+                    &p("Microsoft.ContainerRegistry/registries/r"),
+                    authorization::ACR_PULL,
+                    "ko"
+                )
+                .as_str()
+            )
+        );
+    }
+
+    #[test]
+    fn what_an_install_only_used_is_marked_existing() {
+        let outputs = BTreeMap::from([
+            (StepId::ResourceGroup, json!({"id": RG, "created": false})),
+            (
+                StepId::Network,
+                json!({"vnetId": "/subscriptions/s/resourceGroups/corp/providers/Microsoft.Network/virtualNetworks/corp",
+                       "aksSubnetId": "x", "existing": true}),
+            ),
+            (
+                StepId::Registry,
+                json!({"id": p("Microsoft.ContainerRegistry/registries/r")}),
+            ),
+        ]);
+        let ledger = ledger(&outputs, "s", "rg");
+        assert_eq!(ledger.len(), 3);
+        assert!(ledger[0].existing && ledger[1].existing && !ledger[2].existing);
+    }
+}
