@@ -83,9 +83,15 @@ fn serve(time_scale: f64, script: Option<&str>) -> Server {
         .spawn()
         .expect("the console starts");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("Listening line");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    stdout.read_line(&mut line).expect("Listening line");
+    // Keep reading: the console prints its access URL next, and a closed pipe would stop it.
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        while stdout.read_line(&mut rest).is_ok_and(|n| n > 0) {
+            rest.clear();
+        }
+    });
     let startup = spawned.elapsed();
     let base = line.trim().trim_start_matches("Listening on ").to_string();
     let token = std::fs::read_to_string(dir.path().join("data/api-token"))
