@@ -22,6 +22,10 @@ pub struct RunPage {
     pub header_html: String,
     pub stream_url: String,
     pub last_seq: i64,
+    /// Whether the run can still send events. An ended run's page opens no stream: the server
+    /// answers 204 ("stop") but htmx's SSE extension reconnects anyway, forever, logging an
+    /// error each time. Resume and retry reload the page, which then follows the new run.
+    pub live: bool,
     pub steps: Vec<StepPage>,
     pub events: Vec<EventLine>,
     /// The DNS records, once the DNS step has recorded them.
@@ -98,6 +102,7 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
         })?,
         stream_url: format!("/installs/{}/stream", install.id),
         last_seq: after,
+        live: install.status.is_active(),
         steps,
         events: events.iter().map(EventLine::new).collect(),
         dns: records

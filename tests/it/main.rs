@@ -7,6 +7,7 @@
 mod api;
 mod az_cli;
 mod azure;
+mod browser;
 mod certificate;
 mod cli;
 mod cluster;
