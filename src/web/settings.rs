@@ -36,6 +36,8 @@ pub struct SettingsPage {
     pub secret_set: bool,
     pub overrides: FlagOverrides,
     pub errors: Vec<FieldError>,
+    /// Who changed these settings and when (newest first; values never shown).
+    pub changes: Vec<super::views::AuditRow>,
 }
 
 impl SettingsPage {
@@ -129,6 +131,7 @@ fn page(
         secret_set,
         overrides: flag_overrides(state),
         errors,
+        changes: Vec::new(),
     }
 }
 
@@ -155,13 +158,22 @@ pub async fn get_settings(
 ) -> Result<Response, WebError> {
     let saved = state.store.azure_connection().await?;
     let secret_set = saved.as_ref().is_some_and(|s| s.client_secret.is_some());
-    let view = page(
+    let mut view = page(
         &state,
         &input_of(saved.as_ref()),
         secret_set,
         Vec::new(),
         query.saved.is_some(),
     );
+    view.changes = state
+        .store
+        .audit_recent(200)
+        .await?
+        .iter()
+        .filter(|e| e.action == crate::store::AuditAction::Settings.as_str())
+        .take(10)
+        .map(super::views::AuditRow::new)
+        .collect();
     Ok(render(&view)?.into_response())
 }
 

@@ -108,6 +108,13 @@ async fn the_page_validates_each_field_and_never_shows_the_secret() {
         page.contains("A client secret is set (stored encrypted); enter a new one to replace it."),
         "{page}"
     );
+    // The change is audited and listed, without its values.
+    assert!(page.contains("Recent changes"), "{page}");
+    assert!(
+        page.contains("Azure connection: service-principal credential, public cloud"),
+        "{page}"
+    );
+    assert!(page.contains("api token"), "who: {page}");
     assert!(page.contains(TENANT) && page.contains(CLIENT));
     assert!(page.contains(r#"value="clear-secret""#), "a clear action");
     assert!(!page.contains(secret));
