@@ -306,6 +306,17 @@ pub(crate) fn preconditions(ctx: &Ctx<'_>, existing: Option<&Resource>) -> Resul
     Ok(())
 }
 
+/// The resource's `properties.resourceGuid`, kept across updates; a new one on create.
+pub(crate) fn resource_guid(existing: Option<&Resource>) -> String {
+    existing
+        .and_then(|r| {
+            r.body["properties"]["resourceGuid"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
 /// An identical re-PUT of a settled resource: 200 with the resource, nothing started.
 pub(crate) fn identical(existing: Option<&Resource>, request: &Value) -> bool {
     existing.is_some_and(|r| {

@@ -391,14 +391,7 @@ fn put_vnet(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         let r = st.get(&id).ok_or_else(|| common::not_found(p))?;
         return Ok(Reply::ok(render_vnet(st, r)));
     }
-    let guid = existing
-        .as_ref()
-        .and_then(|r| {
-            r.body["properties"]["resourceGuid"]
-                .as_str()
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let guid = common::resource_guid(existing.as_ref());
     let mut props = json!({
         "provisioningState": "Updating",
         "resourceGuid": guid,
