@@ -80,6 +80,42 @@ impl Store {
             .collect())
     }
 
+    /// Every event of an install, in order (pages of 1,000).
+    pub async fn all_events(&self, install: InstallId) -> Result<Vec<Event>> {
+        let mut events = Vec::new();
+        let mut after = 0;
+        loop {
+            let batch = self.events_after(install, after, 1000).await?;
+            let Some(last) = batch.last() else { break };
+            after = last.seq;
+            events.extend(batch);
+        }
+        Ok(events)
+    }
+
+    /// The install's step status events only (started, succeeded, failed…), in order: what the
+    /// run's timeline is drawn from, without reading every log line.
+    pub async fn step_status_events(&self, install: InstallId) -> Result<Vec<Event>> {
+        let id = install.to_string();
+        let rows = sqlx::query!(
+            r#"SELECT seq, at as "at: OffsetDateTime", kind as "kind: EventKind",
+                   level as "level: Level", step_id, attempt, status, message
+               FROM install_events WHERE install_id = ? AND kind = 'step' ORDER BY seq"#,
+            id,
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                Event::new(
+                    install, r.seq, r.at, r.kind, r.level, r.step_id, r.attempt, r.status,
+                    r.message,
+                )
+            })
+            .collect())
+    }
+
     /// The install's last event number and whether its run has ended (no more events coming
     /// until someone resumes it).
     pub async fn event_cursor(&self, install: InstallId) -> Result<(i64, bool)> {

@@ -77,7 +77,7 @@ async fn build(state: &AppState, install: &InstallRecord) -> Result<Vec<u8>, Web
             "plan.json",
             pretty(&serde_json::to_value(plan).unwrap_or_default()),
         ));
-        let events = super::run_pages::all_events(&state.store, install.id).await?;
+        let events = state.store.step_status_events(install.id).await?;
         if let Some(svg) = super::timeline::svg(plan, &events, time::OffsetDateTime::now_utc()) {
             files.push(("timeline.svg", svg.into_bytes()));
         }

@@ -66,7 +66,7 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
         return Ok(None);
     };
     let records = store.steps(install.id).await?;
-    let events = all_events(store, install.id).await?;
+    let events = store.all_events(install.id).await?;
     let after = events.last().map_or(0, |e| e.seq);
     let header = RunHeader::new(install);
     let mut steps = Vec::new();
@@ -192,29 +192,13 @@ async fn stream_html(store: &Store, event: &Event) -> Result<String, WebError> {
     })
 }
 
-/// Every stored event of an install, in order.
-pub(super) async fn all_events(
-    store: &Store,
-    install: crate::store::InstallId,
-) -> Result<Vec<Event>, WebError> {
-    let mut events = Vec::new();
-    let mut after = 0;
-    loop {
-        let batch = store.events_after(install, after, 1000).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.seq;
-        events.extend(batch);
-    }
-    Ok(events)
-}
-
-/// The timeline redrawn from every stored event, as an out-of-band swap.
+/// The timeline redrawn from the step status events, as an out-of-band swap.
 async fn timeline_fragment(
     store: &Store,
     plan: &crate::plan::InstallPlan,
     install: crate::store::InstallId,
 ) -> Result<Option<String>, WebError> {
-    let events = all_events(store, install).await?;
+    let events = store.step_status_events(install).await?;
     Ok(
         super::timeline::svg(plan, &events, time::OffsetDateTime::now_utc())
             .map(|svg| format!(r#"<div id="timeline" hx-swap-oob="true">{svg}</div>"#)),
