@@ -239,21 +239,10 @@ pub(super) async fn check_node_pools(
     client: &kube::Client,
     pools: &[&crate::spec::NodePool],
 ) -> Result<(), StepError> {
-    let nodes: Api<Node> = Api::all(client.clone());
     for pool in pools {
         let (label, role) = pool.label();
-        let selector = format!("kubernetes.azure.com/agentpool={}", pool.name);
-        let found = nodes
-            .list(&ListParams::default().labels(&selector))
-            .await
-            .map_err(|source| {
-                kube_error(KubeFailure {
-                    action: "listing the nodes of",
-                    object: format!("pool {}", pool.name),
-                    source,
-                })
-            })?;
-        if found.items.is_empty() {
+        let found = pool_nodes(client, pool.name.as_ref()).await?;
+        if found.is_empty() {
             if pool.scale.min() == 0 {
                 ctx.progress(format!(
                     "pool {} has no nodes yet (it scales from 0)",
@@ -272,7 +261,6 @@ pub(super) async fn check_node_pools(
             ));
         }
         let unlabelled: Vec<String> = found
-            .items
             .iter()
             .filter(|n| {
                 n.metadata
@@ -301,11 +289,28 @@ pub(super) async fn check_node_pools(
         ctx.progress(format!(
             "pool {}: {} node(s) labelled {label}={role}",
             pool.name,
-            found.items.len()
+            found.len()
         ))
         .await?;
     }
     Ok(())
+}
+
+/// The nodes AKS put in agent pool `pool` (by its own `kubernetes.azure.com/agentpool` label).
+pub(super) async fn pool_nodes(client: &kube::Client, pool: &str) -> Result<Vec<Node>, StepError> {
+    let nodes: Api<Node> = Api::all(client.clone());
+    let selector = format!("kubernetes.azure.com/agentpool={pool}");
+    nodes
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map(|list| list.items)
+        .map_err(|source| {
+            kube_error(KubeFailure {
+                action: "listing the nodes of",
+                object: format!("pool {pool}"),
+                source,
+            })
+        })
 }
 
 /// The ingress load balancer: the service applied, then its address awaited (a watch, not a

@@ -234,7 +234,9 @@ async fn workload_checks(
     apply(ctx, client, &manifests::storage_probe(&classes)).await?;
     let mut skipped = Vec::new();
     for pool in ctx.spec.cluster.node_pools.iter() {
-        let has_nodes = pool_has_nodes(client, pool.name.as_ref()).await?;
+        let has_nodes = !super::cluster::pool_nodes(client, pool.name.as_ref())
+            .await?
+            .is_empty();
         if !has_nodes && pool.scale.min() == 0 {
             skipped.push(Check::new(
                 "scheduling",
@@ -386,24 +388,6 @@ where
     ctx.guard()?;
     apply_namespaced(client, object).await.map_err(kube_error)?;
     Ok(())
-}
-
-async fn pool_has_nodes(client: &kube::Client, pool: &str) -> Result<bool, StepError> {
-    let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(client.clone());
-    let found = nodes
-        .list(
-            &kube::api::ListParams::default()
-                .labels(&format!("kubernetes.azure.com/agentpool={pool}")),
-        )
-        .await
-        .map_err(|source| {
-            kube_error(KubeFailure {
-                action: "listing the nodes of",
-                object: format!("pool {pool}"),
-                source,
-            })
-        })?;
-    Ok(!found.items.is_empty())
 }
 
 /// The node a pod was scheduled on, or why it is not (the scheduler's message).
