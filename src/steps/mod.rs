@@ -242,39 +242,38 @@ impl AzureSteps {
         ctx: &StepContext,
         arm: &ArmClient,
     ) -> Result<serde_json::Value, StepError> {
-        let arm = arm.clone();
         match ctx.step {
-            StepId::Preflight => preflight::run(ctx, &arm).await,
-            StepId::ResourceGroup => resources::resource_group(ctx, &arm).await,
-            StepId::Network => resources::network(ctx, &arm).await,
-            StepId::Identity => resources::identity(ctx, &arm).await,
-            StepId::Storage => resources::storage(ctx, &arm).await,
-            StepId::Registry => resources::registry(ctx, &arm).await,
-            StepId::AksCluster => aks::cluster(ctx, &arm).await,
-            StepId::ComputePool => aks::user_pool(ctx, &arm, crate::spec::PoolRole::Compute).await,
-            StepId::GpuPool => aks::user_pool(ctx, &arm, crate::spec::PoolRole::Gpu).await,
-            StepId::RoleAssignments => aks::role_assignments(ctx, &arm).await,
-            StepId::Kubeconfig => aks::kubeconfig(ctx, &arm).await,
-            StepId::StorageClasses => cluster::storage_classes(ctx, &arm).await,
-            StepId::Namespaces => cluster::namespaces(ctx, &arm).await,
-            StepId::NetworkPolicies => cluster::network_policies(ctx, &arm).await,
+            StepId::Preflight => preflight::run(ctx, arm).await,
+            StepId::ResourceGroup => resources::resource_group(ctx, arm).await,
+            StepId::Network => resources::network(ctx, arm).await,
+            StepId::Identity => resources::identity(ctx, arm).await,
+            StepId::Storage => resources::storage(ctx, arm).await,
+            StepId::Registry => resources::registry(ctx, arm).await,
+            StepId::AksCluster => aks::cluster(ctx, arm).await,
+            StepId::ComputePool => aks::user_pool(ctx, arm, crate::spec::PoolRole::Compute).await,
+            StepId::GpuPool => aks::user_pool(ctx, arm, crate::spec::PoolRole::Gpu).await,
+            StepId::RoleAssignments => aks::role_assignments(ctx, arm).await,
+            StepId::Kubeconfig => aks::kubeconfig(ctx, arm).await,
+            StepId::StorageClasses => cluster::storage_classes(ctx, arm).await,
+            StepId::Namespaces => cluster::namespaces(ctx, arm).await,
+            StepId::NetworkPolicies => cluster::network_policies(ctx, arm).await,
             StepId::Tls if ctx.spec.domain.tls == crate::spec::TlsMode::SelfSigned => {
-                cluster::tls_self_signed(ctx, &arm).await
+                cluster::tls_self_signed(ctx, arm).await
             }
             // `acme` is not built yet: it falls through to `rest` (rehearsed or unavailable).
             StepId::Tls if ctx.spec.domain.tls == crate::spec::TlsMode::Provided => {
-                tls::tls_provided(ctx, &arm).await
+                tls::tls_provided(ctx, arm).await
             }
-            StepId::Dns => dns::records(ctx, &arm).await,
-            StepId::Platform => cluster::platform(ctx, &arm, self.timeouts.platform).await,
-            StepId::Superset => cluster::addon(ctx, &arm, "katonic-superset").await,
-            StepId::Airbyte => cluster::addon(ctx, &arm, "katonic-airbyte").await,
-            StepId::IngressIp => resources::ingress_ip(ctx, &arm).await,
+            StepId::Dns => dns::records(ctx, arm).await,
+            StepId::Platform => cluster::platform(ctx, arm, self.timeouts.platform).await,
+            StepId::Superset => cluster::addon(ctx, arm, "katonic-superset").await,
+            StepId::Airbyte => cluster::addon(ctx, arm, "katonic-airbyte").await,
+            StepId::IngressIp => resources::ingress_ip(ctx, arm).await,
             StepId::IngressLoadBalancer => {
-                cluster::ingress_load_balancer(ctx, &arm, self.timeouts.load_balancer).await
+                cluster::ingress_load_balancer(ctx, arm, self.timeouts.load_balancer).await
             }
-            StepId::Verify => verify::run(ctx, &arm, &self.verify, self.timeouts.verify).await,
-            id if crate::plan::teardown::is_teardown_step(id) => teardown::run(ctx, &arm).await,
+            StepId::Verify => verify::run(ctx, arm, &self.verify, self.timeouts.verify).await,
+            id if crate::plan::teardown::is_teardown_step(id) => teardown::run(ctx, arm).await,
             _ => self.rest.run(ctx).await,
         }
     }
