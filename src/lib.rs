@@ -13,6 +13,7 @@ pub mod format;
 pub mod lock;
 pub mod metrics;
 pub mod plan;
+pub mod private_files;
 pub mod redact;
 pub mod review;
 pub mod secrets;

@@ -143,11 +143,7 @@ fn create(path: &Path) -> Result<(), KeyFileError> {
     };
     let key = <[u8; KEY_LEN]>::try_generate().map_err(|e| KeyFileError::Random(e.to_string()))?;
     let temp = path.with_extension(format!("key.{}.tmp", std::process::id()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options.open(&temp).and_then(|mut file| {
+    let written = crate::private_files::create_new(&temp).and_then(|mut file| {
         file.write_all(&key)?;
         file.sync_all()
     });
@@ -161,22 +157,14 @@ fn create(path: &Path) -> Result<(), KeyFileError> {
     }
 }
 
-#[cfg(unix)]
 fn check_mode(path: &Path, meta: &std::fs::Metadata) -> Result<(), KeyFileError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(KeyFileError::TooOpen {
+    match crate::private_files::too_open(meta) {
+        Some(mode) => Err(KeyFileError::TooOpen {
             path: path.to_path_buf(),
             mode,
-        });
+        }),
+        None => Ok(()),
     }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_mode(_path: &Path, _meta: &std::fs::Metadata) -> Result<(), KeyFileError> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -150,29 +150,18 @@ pub fn fingerprint(cert: &CertificateDer<'_>) -> String {
         .join(":")
 }
 
-#[cfg(unix)]
 fn check_private(path: &Path) -> Result<(), TlsSetupError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map_err(|source| TlsSetupError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?
-        .permissions()
-        .mode()
-        & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(TlsSetupError::TooOpen {
+    let meta = std::fs::metadata(path).map_err(|source| TlsSetupError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    match crate::private_files::too_open(&meta) {
+        Some(mode) => Err(TlsSetupError::TooOpen {
             path: path.to_path_buf(),
             mode,
-        });
+        }),
+        None => Ok(()),
     }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_path: &Path) -> Result<(), TlsSetupError> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -112,36 +112,21 @@ impl ApiToken {
 
 /// Create `path` readable by its owner only; fails if it exists.
 pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+    crate::private_files::create_new(path)
 }
 
-#[cfg(unix)]
 fn check_private(path: &Path) -> Result<(), ApiTokenError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map_err(|source| ApiTokenError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?
-        .permissions()
-        .mode()
-        & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(ApiTokenError::TooOpen {
+    let meta = std::fs::metadata(path).map_err(|source| ApiTokenError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    match crate::private_files::too_open(&meta) {
+        Some(mode) => Err(ApiTokenError::TooOpen {
             path: path.to_path_buf(),
             mode,
-        });
+        }),
+        None => Ok(()),
     }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_path: &Path) -> Result<(), ApiTokenError> {
-    Ok(())
 }
 
 #[cfg(test)]
