@@ -1,7 +1,7 @@
 //! The cluster configuration steps: each applies its objects with server-side apply (one field
 //! manager, so a re-run changes nothing) and reports every object it created or changed.
 
-use k8s_openapi::api::core::v1::Node;
+use k8s_openapi::api::core::v1::{Node, Secret};
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use serde_json::{Value, json};
@@ -410,22 +410,10 @@ fn no_address(ctx: &StepContext, timeout: std::time::Duration) -> StepError {
     )
 }
 
-/// The platform certificate as the TLS secret every Ingress uses. A trial (self-signed)
-/// certificate is generated once and kept while it still covers every host for more than
-/// [`tls::EXPIRY_WARNING_DAYS`](crate::cluster::tls::EXPIRY_WARNING_DAYS) days, so a re-run
-/// changes nothing.
-pub async fn tls_self_signed(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
-    use crate::cluster::tls;
-    use k8s_openapi::api::core::v1::Secret;
-
-    let client = connect(ctx, arm).await?;
-    let hosts: Vec<crate::spec::Fqdn> = crate::plan::names::hosts(&ctx.spec)
-        .into_iter()
-        .cloned()
-        .collect();
-    let now = time::OffsetDateTime::now_utc();
+/// The platform's TLS secret as the cluster has it now, if any.
+pub(super) async fn read_tls_secret(client: &kube::Client) -> Result<Option<Secret>, StepError> {
     let api: Api<Secret> = Api::namespaced(client.clone(), manifests::PLATFORM_NAMESPACE);
-    let existing = api.get_opt(manifests::TLS_SECRET).await.map_err(|source| {
+    api.get_opt(manifests::TLS_SECRET).await.map_err(|source| {
         kube_error(KubeFailure {
             action: "reading",
             object: format!(
@@ -435,7 +423,23 @@ pub async fn tls_self_signed(ctx: &StepContext, arm: &ArmClient) -> Result<Value
             ),
             source,
         })
-    })?;
+    })
+}
+
+/// The platform certificate as the TLS secret every Ingress uses. A trial (self-signed)
+/// certificate is generated once and kept while it still covers every host for more than
+/// [`tls::EXPIRY_WARNING_DAYS`](crate::cluster::tls::EXPIRY_WARNING_DAYS) days, so a re-run
+/// changes nothing.
+pub async fn tls_self_signed(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
+    use crate::cluster::tls;
+
+    let client = connect(ctx, arm).await?;
+    let hosts: Vec<crate::spec::Fqdn> = crate::plan::names::hosts(&ctx.spec)
+        .into_iter()
+        .cloned()
+        .collect();
+    let now = time::OffsetDateTime::now_utc();
+    let existing = read_tls_secret(&client).await?;
     if let Some(kept) = existing.as_ref().and_then(|s| reusable(s, &hosts, now)) {
         ctx.progress(format!(
             "kept the self-signed certificate for {} (valid until {})",

@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams};
 use serde_json::{Value, json};
 
@@ -104,18 +104,7 @@ pub async fn run(
 
 /// The certificate in the platform's TLS secret: what every host must serve.
 async fn served_certificate(client: &kube::Client) -> Result<Option<Vec<u8>>, StepError> {
-    let api: Api<Secret> = Api::namespaced(client.clone(), manifests::PLATFORM_NAMESPACE);
-    let secret = api.get_opt(manifests::TLS_SECRET).await.map_err(|source| {
-        kube_error(KubeFailure {
-            action: "reading",
-            object: format!(
-                "Secret/{}/{}",
-                manifests::PLATFORM_NAMESPACE,
-                manifests::TLS_SECRET
-            ),
-            source,
-        })
-    })?;
+    let secret = super::cluster::read_tls_secret(client).await?;
     Ok(secret
         .and_then(|s| s.data)
         .and_then(|d| d.get("tls.crt").cloned())
