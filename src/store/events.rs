@@ -5,6 +5,34 @@ use super::{InstallId, Result, Store, StoreError};
 use crate::events::{Event, EventKind, Level, NewEvent};
 use time::OffsetDateTime;
 
+/// An `install_events` row as the reads select it.
+struct EventRow {
+    seq: i64,
+    at: OffsetDateTime,
+    kind: EventKind,
+    level: Level,
+    step_id: Option<String>,
+    attempt: Option<i64>,
+    status: Option<String>,
+    message: String,
+}
+
+impl EventRow {
+    fn into_event(self, install: InstallId) -> Event {
+        Event::new(
+            install,
+            self.seq,
+            self.at,
+            self.kind,
+            self.level,
+            self.step_id,
+            self.attempt,
+            self.status,
+            self.message,
+        )
+    }
+}
+
 /// Append `event` to `install` within the caller's transaction.
 pub(super) async fn append(
     conn: &mut sqlx::SqliteConnection,
@@ -59,7 +87,8 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Event>> {
         let id = install.to_string();
-        let rows = sqlx::query!(
+        let rows = sqlx::query_as!(
+            EventRow,
             r#"SELECT seq, at as "at: OffsetDateTime", kind as "kind: EventKind",
                    level as "level: Level", step_id, attempt, status, message
                FROM install_events WHERE install_id = ? AND seq > ? ORDER BY seq LIMIT ?"#,
@@ -69,15 +98,7 @@ impl Store {
         )
         .fetch_all(&self.reader)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                Event::new(
-                    install, r.seq, r.at, r.kind, r.level, r.step_id, r.attempt, r.status,
-                    r.message,
-                )
-            })
-            .collect())
+        Ok(rows.into_iter().map(|r| r.into_event(install)).collect())
     }
 
     /// Every event of an install, in order (pages of 1,000).
@@ -97,7 +118,8 @@ impl Store {
     /// run's timeline is drawn from, without reading every log line.
     pub async fn step_status_events(&self, install: InstallId) -> Result<Vec<Event>> {
         let id = install.to_string();
-        let rows = sqlx::query!(
+        let rows = sqlx::query_as!(
+            EventRow,
             r#"SELECT seq, at as "at: OffsetDateTime", kind as "kind: EventKind",
                    level as "level: Level", step_id, attempt, status, message
                FROM install_events WHERE install_id = ? AND kind = 'step' ORDER BY seq"#,
@@ -105,15 +127,7 @@ impl Store {
         )
         .fetch_all(&self.reader)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                Event::new(
-                    install, r.seq, r.at, r.kind, r.level, r.step_id, r.attempt, r.status,
-                    r.message,
-                )
-            })
-            .collect())
+        Ok(rows.into_iter().map(|r| r.into_event(install)).collect())
     }
 
     /// The install's last event number and whether its run has ended (no more events coming
