@@ -77,44 +77,26 @@ impl Store {
     /// An install's audit entries, oldest first.
     pub async fn audit_of_install(&self, install: InstallId) -> Result<Vec<AuditEntry>> {
         let id = install.to_string();
-        let rows = sqlx::query!(
+        Ok(sqlx::query_as!(
+            AuditEntry,
             r#"SELECT at as "at: OffsetDateTime", actor, action, install_id, detail
                FROM audit_log WHERE install_id = ? ORDER BY id"#,
             id
         )
         .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                at: r.at,
-                actor: r.actor,
-                action: r.action,
-                install_id: r.install_id,
-                detail: r.detail,
-            })
-            .collect())
+        .await?)
     }
 
     /// The latest `limit` entries of the whole console, newest first.
     pub async fn audit_recent(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query!(
+        Ok(sqlx::query_as!(
+            AuditEntry,
             r#"SELECT at as "at: OffsetDateTime", actor, action, install_id, detail
                FROM audit_log ORDER BY id DESC LIMIT ?"#,
             limit
         )
         .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                at: r.at,
-                actor: r.actor,
-                action: r.action,
-                install_id: r.install_id,
-                detail: r.detail,
-            })
-            .collect())
+        .await?)
     }
 }
 
