@@ -19,6 +19,20 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
+/// The cluster's ARM resource as Azure returns it; a missing cluster is a terminal error.
+async fn cluster_body(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
+    arm.get(&cluster_path(ctx), api::CONTAINER_SERVICE)
+        .await
+        .map_err(|e| step_error("reading the cluster", e))?
+        .ok_or_else(|| {
+            StepError::terminal(
+                "ResourceNotFound",
+                format!("cluster {} was not found", ctx.spec.cluster.name),
+                "Check cluster.name and azure.resourceGroup.",
+            )
+        })
+}
+
 pub(super) fn cluster_path(ctx: &StepContext) -> String {
     let a = &ctx.spec.azure;
     resources::resource_id(
@@ -284,17 +298,7 @@ async fn cluster_principals(
     ) {
         return Ok((kubelet.to_string(), identity.to_string()));
     }
-    let cluster = arm
-        .get(&cluster_path(ctx), api::CONTAINER_SERVICE)
-        .await
-        .map_err(|e| step_error("reading the cluster", e))?
-        .ok_or_else(|| {
-            StepError::terminal(
-                "ResourceNotFound",
-                format!("cluster {} was not found", ctx.spec.cluster.name),
-                "Check cluster.name and azure.resourceGroup.",
-            )
-        })?;
+    let cluster = cluster_body(ctx, arm).await?;
     let kubelet = cluster
         .pointer("/properties/identityProfile/kubeletidentity/objectId")
         .and_then(Value::as_str);
@@ -456,17 +460,7 @@ pub(super) async fn read_cluster(
     arm: &ArmClient,
 ) -> Result<aks::ClusterResponse, StepError> {
     ctx.guard()?;
-    let body = arm
-        .get(&cluster_path(ctx), api::CONTAINER_SERVICE)
-        .await
-        .map_err(|e| step_error("reading the cluster", e))?
-        .ok_or_else(|| {
-            StepError::terminal(
-                "ResourceNotFound",
-                format!("cluster {} was not found", ctx.spec.cluster.name),
-                "Check cluster.name and azure.resourceGroup.",
-            )
-        })?;
+    let body = cluster_body(ctx, arm).await?;
     serde_json::from_value(body).map_err(|e| {
         StepError::terminal(
             "UnexpectedResponse",
