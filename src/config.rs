@@ -110,6 +110,12 @@ pub struct EngineFlags {
     #[arg(long, requires = "simulate")]
     pub faults: Option<PathBuf>,
 
+    /// With --simulate: record every ARM request the simulator answers, with its response, as
+    /// numbered JSON files in this directory (the traffic format of Azure's `oav` validator; no
+    /// credentials): what the install would send to Azure.
+    #[arg(long, requires = "simulate")]
+    pub record: Option<PathBuf>,
+
     /// With --simulate: script every step instead (no simulator): delays, failures, retries,
     /// to rehearse what the engine does when things go wrong. See README.
     #[arg(long, requires = "simulate")]

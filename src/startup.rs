@@ -65,7 +65,7 @@ impl Engine {
                 state_dir: data_dir.join("simulator"),
                 time_scale: flags.time_scale,
                 faults: flags.faults.clone(),
-                record_dir: None,
+                record_dir: flags.record.clone(),
                 client_secret: None,
             })
             .await

@@ -123,6 +123,7 @@ impl TestApp {
                 simulate: true,
                 time_scale: 0.0,
                 faults: None,
+                record: None,
                 step_script: None,
                 load_balancer_timeout: None,
                 ingress_https_port: 443,

@@ -151,6 +151,10 @@ pub(crate) fn action_for(route: &Route, req: &Req, sub: &str) -> Option<(String,
             "Microsoft.Authorization/roleAssignments/read".into(),
             scope.clone(),
         ),
+        Route::RoleDefinitions { scope } | Route::RoleDefinition { scope, .. } => (
+            "Microsoft.Authorization/roleDefinitions/read".into(),
+            scope.clone(),
+        ),
         Route::Permissions { .. }
         | Route::OpStatus { .. }
         | Route::OpResult { .. }

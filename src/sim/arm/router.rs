@@ -82,6 +82,15 @@ pub(crate) enum Route {
     RoleAssignments {
         scope: String,
     },
+    /// Built-in role definitions, listed or read at any scope (how `az role assignment create
+    /// --role <name>` finds a role's id).
+    RoleDefinitions {
+        scope: String,
+    },
+    RoleDefinition {
+        scope: String,
+        id: String,
+    },
     OpStatus {
         ns: String,
         id: String,
@@ -107,7 +116,9 @@ impl Route {
         match self {
             Route::Permissions { .. }
             | Route::RoleAssignment { .. }
-            | Route::RoleAssignments { .. } => "Microsoft.Authorization".into(),
+            | Route::RoleAssignments { .. }
+            | Route::RoleDefinitions { .. }
+            | Route::RoleDefinition { .. } => "Microsoft.Authorization".into(),
             Route::OpStatus { ns, .. }
             | Route::OpResult { ns, .. }
             | Route::ProviderOp { ns, .. } => ns.clone(),
@@ -151,6 +162,11 @@ pub(crate) fn parse(req: &Req) -> Result<Route, ArmError> {
             return match rest {
                 [t] if eq(t, "permissions") => Ok(Route::Permissions { scope }),
                 [t] if eq(t, "roleAssignments") => Ok(Route::RoleAssignments { scope }),
+                [t] if eq(t, "roleDefinitions") => Ok(Route::RoleDefinitions { scope }),
+                [t, id] if eq(t, "roleDefinitions") => Ok(Route::RoleDefinition {
+                    scope,
+                    id: id.to_string(),
+                }),
                 [t, name] if eq(t, "roleAssignments") => Ok(Route::RoleAssignment {
                     scope,
                     name: name.to_string(),

@@ -104,6 +104,21 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
             "2023-11-01",
             "2023-09-01",
             "2023-06-01",
+            // Older stable versions Azure still serves; the Azure CLI's network commands send
+            // some of them (az 2.67: network security groups at 2022-01-01).
+            "2023-05-01",
+            "2023-04-01",
+            "2023-02-01",
+            "2022-11-01",
+            "2022-09-01",
+            "2022-07-01",
+            "2022-05-01",
+            "2022-01-01",
+            "2021-08-01",
+            "2021-05-01",
+            "2021-03-01",
+            "2021-02-01",
+            "2020-11-01",
         ],
         "microsoft.storage" => &[
             "2025-06-01",
@@ -116,9 +131,16 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
         ],
         "microsoft.containerregistry" => &[
             "2025-04-01",
+            "2024-11-01-preview",
+            "2023-11-01-preview",
+            "2023-08-01-preview",
             "2023-07-01",
+            "2023-06-01-preview",
             "2023-01-01-preview",
             "2022-12-01",
+            // The Azure CLI's registry commands send previews (az 2.45: 2022-02-01-preview).
+            "2022-02-01-preview",
+            "2021-12-01-preview",
             "2021-09-01",
             "2019-05-01",
         ],
@@ -161,6 +183,7 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
             "2018-11-30",
         ],
         "microsoft.authorization" => &[
+            "2022-05-01-preview",
             "2022-04-01",
             "2022-01-01-preview",
             "2020-10-01-preview",

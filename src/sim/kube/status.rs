@@ -89,6 +89,17 @@ impl KubeError {
     }
 
     pub fn unsupported_media(content_type: &str) -> Self {
+        // A real API server decodes protobuf; this simulator does not, and says so rather than
+        // list it as accepted (`kubectl create secret` sends protobuf).
+        if content_type.contains("protobuf") {
+            return Self::new(
+                415,
+                "UnsupportedMediaType",
+                format!(
+                    "the Kubernetes simulator does not decode protobuf bodies (got {content_type:?}); send application/json or application/yaml (with kubectl: `kubectl create ... --dry-run=client -o yaml | kubectl apply -f -`)"
+                ),
+            );
+        }
         Self::new(
             415,
             "UnsupportedMediaType",

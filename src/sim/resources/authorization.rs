@@ -22,6 +22,12 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResult 
         Route::RoleAssignments { scope } if *ctx.method() == Method::GET => {
             list_assignments(ctx, st, scope)
         }
+        Route::RoleDefinitions { scope } if *ctx.method() == Method::GET => {
+            list_definitions(ctx, st, scope)
+        }
+        Route::RoleDefinition { scope, id } if *ctx.method() == Method::GET => {
+            get_definition(st, scope, id)
+        }
         Route::RoleAssignment { scope, name } => match ctx.method().as_str() {
             "PUT" => put(ctx, st, scope, name),
             "GET" => st
@@ -317,4 +323,88 @@ fn permissions(ctx: &Ctx<'_>, st: &State, scope: &str) -> ArmResult {
         }));
     }
     Ok(Reply::ok(list(value)))
+}
+
+/// A built-in role as `RoleDefinitions_Get` returns it, read at `scope` (ARM answers the same
+/// definition at every scope; its id names the subscription). Only the roles' names and ids are
+/// simulated: the permissions list is the documented one for the roles the console grants.
+fn definition(st: &State, name: &str, guid: &str) -> Value {
+    let sub = &st.account.subscription_id;
+    json!({
+        "id": format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}"),
+        "name": guid,
+        "type": "Microsoft.Authorization/roleDefinitions",
+        "properties": {
+            "roleName": name,
+            "type": "BuiltInRole",
+            "description": format!("{name} (built-in role)"),
+            "assignableScopes": ["/"],
+            "permissions": [{
+                "actions": role_actions(name),
+                "notActions": [],
+                "dataActions": [],
+                "notDataActions": [],
+            }],
+        },
+    })
+}
+
+/// The control-plane actions of the roles the console and the vendor's sequence grant (from
+/// Azure's built-in roles reference); others list none here.
+fn role_actions(name: &str) -> &'static [&'static str] {
+    match name {
+        "Owner" | "Contributor" => &["*"],
+        "Reader" => &["*/read"],
+        "Network Contributor" => &[
+            "Microsoft.Authorization/*/read",
+            "Microsoft.Insights/alertRules/*",
+            "Microsoft.Network/*",
+            "Microsoft.ResourceHealth/availabilityStatuses/read",
+            "Microsoft.Resources/deployments/*",
+            "Microsoft.Resources/subscriptions/resourceGroups/read",
+            "Microsoft.Support/*",
+        ],
+        "AcrPull" => &["Microsoft.ContainerRegistry/registries/pull/read"],
+        "Storage Account Contributor" => &[
+            "Microsoft.Authorization/*/read",
+            "Microsoft.Insights/alertRules/*",
+            "Microsoft.Insights/diagnosticSettings/*",
+            "Microsoft.Network/virtualNetworks/subnets/joinViaServiceEndpoint/action",
+            "Microsoft.ResourceHealth/availabilityStatuses/read",
+            "Microsoft.Resources/deployments/*",
+            "Microsoft.Resources/subscriptions/resourceGroups/read",
+            "Microsoft.Storage/storageAccounts/*",
+            "Microsoft.Support/*",
+        ],
+        _ => &[],
+    }
+}
+
+fn list_definitions(ctx: &Ctx<'_>, st: &State, scope: &str) -> ArmResult {
+    require_scope(st, scope)?;
+    // az filters by name (`roleName eq 'Network Contributor'`); other filters list them all.
+    let filter = ctx.req.q("$filter").unwrap_or("");
+    let wanted = filter
+        .split_once("roleName eq '")
+        .and_then(|(_, rest)| rest.split('\'').next());
+    let value = ROLES
+        .iter()
+        .filter(|(name, _)| wanted.is_none_or(|w| w.eq_ignore_ascii_case(name)))
+        .map(|(name, guid)| definition(st, name, guid))
+        .collect();
+    Ok(Reply::ok(list(value)))
+}
+
+fn get_definition(st: &State, scope: &str, id: &str) -> ArmResult {
+    require_scope(st, scope)?;
+    ROLES
+        .iter()
+        .find(|(_, guid)| guid.eq_ignore_ascii_case(id))
+        .map(|(name, guid)| Reply::ok(definition(st, name, guid)))
+        .ok_or_else(|| {
+            ArmError::not_found(
+                "RoleDefinitionDoesNotExist",
+                format!("The specified role definition with ID '{id}' does not exist."),
+            )
+        })
 }

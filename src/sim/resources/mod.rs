@@ -40,7 +40,9 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResul
         | Route::SubResources => groups::handle(ctx, st, route),
         Route::Permissions { .. }
         | Route::RoleAssignment { .. }
-        | Route::RoleAssignments { .. } => authorization::handle(ctx, st, route),
+        | Route::RoleAssignments { .. }
+        | Route::RoleDefinitions { .. }
+        | Route::RoleDefinition { .. } => authorization::handle(ctx, st, route),
         Route::OpStatus { id, .. } if *ctx.method() == Method::GET => lro::status(ctx, st, id),
         Route::OpResult { id, .. } | Route::RgOpResult { id } if *ctx.method() == Method::GET => {
             lro::result(ctx, st, id)

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::harness::{NETWORK_CONTRIBUTOR, Sim};
+use super::harness::{NETWORK_CONTRIBUTOR, Sim, assert_valid};
 
 #[tokio::test]
 async fn storage_names_and_provisioning() {
@@ -329,4 +329,78 @@ async fn preflight_can_see_missing_role_assignment_rights() {
         )
         .await;
     assert_eq!((r.status, r.code()), (403, "AuthorizationFailed"));
+}
+
+#[tokio::test]
+async fn role_definitions_are_found_by_name_or_id_at_an_existing_scope() {
+    let sim = Sim::start().await;
+    let (_, subnet) = sim.network_env("rg-n", "10.20.0.0/26").await;
+    let defs = format!("{subnet}/providers/Microsoft.Authorization/roleDefinitions");
+    // How `az role assignment create --role "Network Contributor"` finds the role's id.
+    let by_name = sim
+        .get(&format!(
+            "{defs}?$filter=roleName%20eq%20%27Network%20Contributor%27&api-version=2022-05-01-preview"
+        ))
+        .await;
+    assert_valid("RoleDefinitions_List", &by_name);
+    let found = by_name.body["value"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{}", by_name.body);
+    assert!(
+        found[0]["id"]
+            .as_str()
+            .unwrap()
+            .ends_with(NETWORK_CONTRIBUTOR),
+        "{}",
+        found[0]
+    );
+    assert_eq!(found[0]["properties"]["roleName"], "Network Contributor");
+    let by_id = sim
+        .get(&format!(
+            "{defs}/{NETWORK_CONTRIBUTOR}?api-version=2022-04-01"
+        ))
+        .await;
+    assert_valid("RoleDefinitions_Get", &by_id);
+    assert_eq!(by_id.body["properties"]["type"], "BuiltInRole");
+    let unknown = sim
+        .get(&format!(
+            "{defs}/00000000-0000-0000-0000-000000000000?api-version=2022-04-01"
+        ))
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.code()),
+        (404, "RoleDefinitionDoesNotExist")
+    );
+    let nowhere = sim
+        .get(&format!(
+            "{}/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01",
+            sim.rg("rg-missing")
+        ))
+        .await;
+    assert_eq!(nowhere.code(), "ResourceGroupNotFound");
+    let too_new = sim.get(&format!("{defs}?api-version=2030-01-01")).await;
+    assert_eq!(too_new.code(), "InvalidApiVersionParameter");
+}
+
+#[tokio::test]
+async fn the_azure_clis_api_versions_are_served_and_unknown_ones_refused() {
+    let sim = Sim::start().await;
+    sim.register_all().await;
+    sim.create_rg("rg-v").await;
+    let rg = sim.rg("rg-v");
+    // az 2.67 sends these (Azure serves them): a missing resource, not an unknown version.
+    for path in [
+        "providers/Microsoft.Network/networkSecurityGroups/nsg?api-version=2022-01-01",
+        "providers/Microsoft.ContainerRegistry/registries/acr1?api-version=2023-11-01-preview",
+        "providers/Microsoft.ContainerRegistry/registries/acr1?api-version=2022-02-01-preview",
+    ] {
+        let r = sim.get(&format!("{rg}/{path}")).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.body);
+        assert_ne!(r.code(), "NoRegisteredProviderFound", "{path}");
+    }
+    let old = sim
+        .get(&format!(
+            "{rg}/providers/Microsoft.Network/networkSecurityGroups/nsg?api-version=2014-01-01"
+        ))
+        .await;
+    assert_eq!((old.status, old.code()), (400, "NoRegisteredProviderFound"));
 }

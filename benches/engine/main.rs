@@ -1,15 +1,22 @@
-//! Engine benchmark (`cargo bench --bench engine`): runs the release binary in `--simulate`
-//! mode and prints
-//! 1. install wall time ÷ the plan's critical path, for the sample spec whose steps sleep
-//!    their expected duration × a time scale (target <= 1.10);
-//! 2. SSE fan-out latency (commit to client) and the server's memory with 1,000 clients;
+//! Engine benchmark (`cargo bench --bench engine`): runs the release binary against the
+//! simulator and prints, numbered as in issue 7:
+//! 1. install wall time ÷ the critical path of the steps' own durations, for the sample spec
+//!    (target <= 1.10);
+//! 2. the same install as the vendor's `az` command sequence against the same simulator: wall
+//!    time and ARM requests beside ours (`vendor.rs`);
 //! 3. ARM requests per install and per simulated minute (from the console's own metrics);
-//! 4. page latency under concurrent load, start-up time, release binary size, idle memory.
+//! 4. SSE fan-out latency (commit to client) and the server's memory with 1,000 clients;
+//! 5. page latency under concurrent load, start-up time, release binary size, idle memory;
+//! 6. resume cost: ARM writes re-issued for completed steps after a failure (`resume.rs`).
 //!
 //! Figures, not assertions: speed is judged by reading them, never by a test.
 
 // A benchmark harness: a failed setup call should stop it loudly, where it happened.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod resume;
+mod standalone;
+mod vendor;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -17,7 +24,14 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 use tokio_stream::StreamExt;
 
-const SAMPLE: &str = include_str!("../tests/it/fixtures/sample.yaml");
+const SAMPLE: &str = include_str!("../../tests/it/fixtures/sample.yaml");
+
+/// Time scale of the resume benchmark (6) and of the smoke run's vendor comparison (2).
+const SHORT_TIME_SCALE: f64 = 0.004;
+
+/// Time scale of the full run's vendor comparison: slow enough that the simulated operations,
+/// not the clients' poll granularity (whole seconds of `Retry-After`) or az's start-up, decide.
+const VENDOR_TIME_SCALE: f64 = 0.05;
 
 struct Server {
     child: Child,
@@ -53,7 +67,40 @@ impl Drop for Server {
 }
 
 fn serve(time_scale: f64, script: Option<&str>) -> Server {
+    let files: Vec<(&str, &str)> = script.map(|s| ("--step-script", s)).into_iter().collect();
+    serve_with(time_scale, &files, false).0
+}
+
+/// A console in `--simulate` mode. Each `(flag, text)` of `files` is written to a file passed
+/// with that flag (`--step-script`, `--faults`); with `record`, its simulator records every ARM
+/// request into the returned directory.
+fn serve_with(
+    time_scale: f64,
+    files: &[(&str, &str)],
+    record: bool,
+) -> (Server, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
+    let recording = dir.path().join("record");
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "--simulate".into(),
+        "--time-scale".into(),
+        time_scale.to_string().into(),
+    ];
+    if record {
+        args.push("--record".into());
+        args.push(recording.clone().into());
+    }
+    for (i, (flag, text)) in files.iter().enumerate() {
+        let path = dir.path().join(format!("file-{i}.yaml"));
+        std::fs::write(&path, text).expect("file");
+        args.push((*flag).into());
+        args.push(path.into());
+    }
+    (spawn_console(dir, &args), recording)
+}
+
+/// `katonic-console serve` on an ephemeral port with its data in `dir`, plus `args`.
+fn spawn_console(dir: tempfile::TempDir, args: &[std::ffi::OsString]) -> Server {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_katonic-console"));
     cmd.args([
         "serve",
@@ -64,17 +111,10 @@ fn serve(time_scale: f64, script: Option<&str>) -> Server {
         "1100",
         "--max-api-streams",
         "1100",
-        "--simulate",
-        "--time-scale",
     ])
-    .arg(time_scale.to_string())
+    .args(args)
     .arg("--data-dir")
     .arg(dir.path().join("data"));
-    if let Some(script) = script {
-        let path = dir.path().join("script.yaml");
-        std::fs::write(&path, script).expect("script");
-        cmd.arg("--step-script").arg(path);
-    }
     let spawned = Instant::now();
     let mut child = cmd
         .env("RUST_LOG", "warn")
@@ -86,12 +126,7 @@ fn serve(time_scale: f64, script: Option<&str>) -> Server {
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     stdout.read_line(&mut line).expect("Listening line");
     // Keep reading: the console prints its access URL next, and a closed pipe would stop it.
-    std::thread::spawn(move || {
-        let mut rest = String::new();
-        while stdout.read_line(&mut rest).is_ok_and(|n| n > 0) {
-            rest.clear();
-        }
-    });
+    drain(stdout);
     let startup = spawned.elapsed();
     let base = line.trim().trim_start_matches("Listening on ").to_string();
     let token = std::fs::read_to_string(dir.path().join("data/api-token"))
@@ -107,13 +142,27 @@ fn serve(time_scale: f64, script: Option<&str>) -> Server {
     }
 }
 
+/// The sample spec as the benchmarks install it: 1.30 is long-term support only by now
+/// (preflight refuses it on the Standard tier), so the newest supported version, as the tests do.
+fn sample() -> String {
+    SAMPLE.replace("  kubernetesVersion: \"1.30\"\n", "")
+}
+
+/// Read a child's output to its end on a thread (a closed pipe would stop the child).
+fn drain(mut output: impl BufRead + Send + 'static) {
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        while output.read_line(&mut line).is_ok_and(|n| n > 0) {
+            line.clear();
+        }
+    });
+}
+
 async fn create(client: &reqwest::Client, base: &str) -> (String, Value) {
     let created: Value = client
         .post(format!("{base}/api/v1/installs"))
         .header("content-type", "application/yaml")
-        // 1.30 is long-term support only by now (preflight refuses it on the Standard tier):
-        // the newest supported version, as the tests do.
-        .body(SAMPLE.replace("  kubernetesVersion: \"1.30\"\n", ""))
+        .body(sample())
         .send()
         .await
         .expect("create")
@@ -121,15 +170,44 @@ async fn create(client: &reqwest::Client, base: &str) -> (String, Value) {
         .await
         .expect("json");
     let id = created["id"].as_str().expect("id").to_string();
-    let detail: Value = client
+    let detail = detail(client, base, &id).await;
+    (id, detail)
+}
+
+/// The install as the API shows it.
+async fn detail(client: &reqwest::Client, base: &str, id: &str) -> Value {
+    client
         .get(format!("{base}/api/v1/installs/{id}"))
         .send()
         .await
         .expect("detail")
         .json()
         .await
-        .expect("json");
-    (id, detail)
+        .expect("json")
+}
+
+/// `POST …/{action}` (start or resume), follow the events until the run ends; the wall time
+/// from the request to the last event, and the install's status then.
+async fn run_to_end(client: &reqwest::Client, base: &str, id: &str, action: &str) -> (f64, String) {
+    let started = Instant::now();
+    let res = client
+        .post(format!("{base}/api/v1/installs/{id}/{action}"))
+        .send()
+        .await
+        .expect(action);
+    assert!(res.status().is_success(), "{action}: {}", res.status());
+    follow(
+        client,
+        &format!("{base}/api/v1/installs/{id}/events"),
+        |_| {},
+    )
+    .await;
+    let wall = started.elapsed().as_secs_f64();
+    let status = detail(client, base, id).await["status"]
+        .as_str()
+        .unwrap_or("?")
+        .to_string();
+    (wall, status)
 }
 
 /// Read SSE data lines until `done`, calling `on_data` with each event's JSON text.
@@ -177,12 +255,12 @@ async fn critical_path_ratio() {
     let scale = 0.004;
     let server = serve(scale, None);
     let client = server.client();
-    let (id, detail) = create(&client, &server.base).await;
-    let critical = detail["plan"]["criticalPathSecs"]
+    let (id, planned) = create(&client, &server.base).await;
+    let critical = planned["plan"]["criticalPathSecs"]
         .as_f64()
         .expect("critical path")
         * scale;
-    let sequential = detail["plan"]["sequentialSecs"]
+    let sequential = planned["plan"]["sequentialSecs"]
         .as_f64()
         .expect("sequential")
         * scale;
@@ -228,20 +306,13 @@ async fn critical_path_ratio() {
     )
     .await;
     let wall = started.elapsed().as_secs_f64();
-    let status: Value = client
-        .get(format!("{}/api/v1/installs/{id}", server.base))
-        .send()
-        .await
-        .expect("detail")
-        .json()
-        .await
-        .expect("json");
+    let status = detail(&client, &server.base, &id).await;
     // The critical path over the durations the steps really took (the simulator's), through
     // the plan's dependencies: what a perfect scheduler could not beat.
     let mut finish: std::collections::HashMap<String, f64> = Default::default();
     let steps = status["plan"]["steps"]
         .as_array()
-        .or(detail["plan"]["steps"].as_array())
+        .or(planned["plan"]["steps"].as_array())
         .cloned()
         .unwrap_or_default();
     for _ in 0..steps.len() {
@@ -335,7 +406,7 @@ async fn pages_and_footprint(workers: usize, each: usize) {
         }
         all.sort_by(|a, b| a.total_cmp(b));
         println!(
-            "4. {name:<13} {} requests by {workers} concurrent clients: p50 {:.2} ms, p99 {:.2} ms",
+            "5. {name:<13} {} requests by {workers} concurrent clients: p50 {:.2} ms, p99 {:.2} ms",
             all.len(),
             percentile(&all, 0.5),
             percentile(&all, 0.99)
@@ -349,7 +420,7 @@ async fn pages_and_footprint(workers: usize, each: usize) {
         server.startup.as_secs_f64() * 1000.0
     );
     println!(
-        "   binary:          {:.1} MiB (the bench profile's build of katonic-console)",
+        "   binary:          {:.1} MiB (this build of katonic-console: release under cargo bench, debug in the smoke run)",
         size as f64 / 1024.0 / 1024.0
     );
     println!(
@@ -451,7 +522,7 @@ async fn fan_out(clients: usize) {
     let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
     l.sort_by(|a, b| a.total_cmp(b));
     println!(
-        "2. SSE fan-out with {clients} clients (HTTP/1.1 on loopback, clients in the same machine)"
+        "4. SSE fan-out with {clients} clients (HTTP/1.1 on loopback, clients in the same machine)"
     );
     println!(
         "   events measured: {} (progress events after all {} clients connected; commit to client)",
@@ -473,15 +544,28 @@ async fn fan_out(clients: usize) {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` would pass nothing we need.
+    // `cargo bench` passes `--bench`: the full run. `cargo test` runs this binary without it
+    // (the target has `test = true`): the same code with smaller loads, as a smoke run.
+    let full = std::env::args().any(|a| a == "--bench");
+    let (clients, requests) = if full { (1000, 200) } else { (100, 20) };
+    if !full {
+        println!("engine benchmark, smoke run (cargo bench --bench engine for the full one)");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     runtime.block_on(async {
         critical_path_ratio().await;
-        fan_out(1000).await;
-        idle_streams(1000).await;
-        pages_and_footprint(8, 200).await;
+        vendor::vendor_comparison(if full {
+            VENDOR_TIME_SCALE
+        } else {
+            SHORT_TIME_SCALE
+        })
+        .await;
+        fan_out(clients).await;
+        idle_streams(clients).await;
+        pages_and_footprint(8, requests).await;
+        resume::resume_cost(SHORT_TIME_SCALE).await;
     });
 }
