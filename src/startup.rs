@@ -431,7 +431,10 @@ impl Application {
         };
         let served = match self.tls {
             None => {
-                axum::serve(self.listener, router)
+                // `into_make_service`: the router itself as the connection service would
+                // deep-clone every route per connection (axum's eager `with_state(())`), about
+                // 70 KiB held by each open event stream; this shares them.
+                axum::serve(self.listener, router.into_make_service())
                     .with_graceful_shutdown(signal)
                     .await
             }

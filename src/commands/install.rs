@@ -174,7 +174,12 @@ pub(super) async fn follow(
                     (Some(step), Some(attempt)) => format!("{step}#{attempt}"),
                     _ => "install".to_string(),
                 };
+                // Check lines carry their verdict already ("WARN permissions: …").
+                let has_verdict = ["PASS ", "WARN ", "FAIL ", "SKIP "]
+                    .iter()
+                    .any(|v| event.message.starts_with(v));
                 let level = match event.level {
+                    _ if has_verdict => "",
                     Level::Info => "",
                     Level::Warn => "WARN ",
                     Level::Error => "ERROR ",

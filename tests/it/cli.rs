@@ -226,6 +226,12 @@ fn install_from_the_cli_against_a_standalone_simulator() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("PASS credentials"), "{stdout}");
+    // A check line shows its verdict once (the event's level is not printed again).
+    assert!(stdout.contains(" WARN permissions"), "{stdout}");
+    assert!(
+        !stdout.contains("WARN WARN") && !stdout.contains("ERROR FAIL"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("[aks-cluster#1]") || stdout.contains("aks-cluster#1"),
         "{stdout}"
