@@ -131,6 +131,12 @@ pub struct EngineFlags {
     #[arg(long, env = "KATONIC_INGRESS_HTTPS_PORT", default_value_t = 443)]
     pub ingress_https_port: u16,
 
+    /// Resolve the host names the verification checks through this DNS-over-HTTPS JSON
+    /// endpoint (`application/dns-json`, as Cloudflare and Google serve it) instead of this
+    /// machine's resolver; a standalone simulator's env file sets its own.
+    #[arg(long, env = "KATONIC_VERIFY_DNS_URL")]
+    pub verify_dns_url: Option<reqwest::Url>,
+
     /// Simulate the cluster steps this build does not run yet while the others go to the
     /// configured (real or simulated) Azure.
     #[arg(long)]

@@ -98,15 +98,21 @@ impl Engine {
         if let Some(secret) = &arm.client_secret {
             crate::redact::register(secret);
         }
-        let executor = crate::steps::AzureSteps::from_settings(
-            &arm,
-            rest,
-            timeouts(flags, None),
-            crate::steps::VerifySettings {
-                https_port: flags.ingress_https_port,
-                ..Default::default()
-            },
-        );
+        let mut verify = crate::steps::VerifySettings {
+            https_port: flags.ingress_https_port,
+            ..Default::default()
+        };
+        if let Some(url) = &flags.verify_dns_url {
+            // The endpoint's certificate is trusted like ARM's (system roots plus the CA file).
+            let client = crate::azure::client::http_client(arm.ca_file.as_deref())
+                .map_err(|e| StartupError::Config(format!("--verify-dns-url: {e}")))?;
+            verify.resolver = Arc::new(crate::cluster::access::DnsJsonResolver::new(
+                client,
+                url.clone(),
+            ));
+        }
+        let executor =
+            crate::steps::AzureSteps::from_settings(&arm, rest, timeouts(flags, None), verify);
         Ok(Engine {
             executor,
             worker,

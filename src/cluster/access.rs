@@ -221,6 +221,64 @@ impl Resolve for SystemResolver {
     }
 }
 
+/// Asks a DNS-over-HTTPS JSON endpoint (`GET <url>?name=<host>&type=A`, answered as
+/// `application/dns-json`) for A records: for jumphosts whose own resolver is not the one to
+/// check, and for a standalone simulator's zones.
+pub struct DnsJsonResolver {
+    client: reqwest::Client,
+    url: reqwest::Url,
+}
+
+impl DnsJsonResolver {
+    pub fn new(client: reqwest::Client, url: reqwest::Url) -> Self {
+        DnsJsonResolver { client, url }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct DnsJson {
+    #[serde(rename = "Answer", default)]
+    answer: Vec<DnsJsonAnswer>,
+}
+
+#[derive(serde::Deserialize)]
+struct DnsJsonAnswer {
+    #[serde(rename = "type")]
+    kind: u16,
+    data: String,
+}
+
+#[async_trait::async_trait]
+impl Resolve for DnsJsonResolver {
+    async fn resolve(&self, host: &str, port: u16) -> std::io::Result<Vec<SocketAddr>> {
+        let failed = |e: reqwest::Error| std::io::Error::other(e.without_url());
+        let mut url = self.url.clone();
+        url.query_pairs_mut()
+            .append_pair("name", host)
+            .append_pair("type", "A");
+        let answer: DnsJson = self
+            .client
+            .get(url)
+            .header(reqwest::header::ACCEPT, "application/dns-json")
+            .timeout(CONNECT_TIMEOUT)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(failed)?
+            .json()
+            .await
+            .map_err(failed)?;
+        // Type 1 is A; CNAME steps (type 5) in the answer are skipped.
+        Ok(answer
+            .answer
+            .iter()
+            .filter(|a| a.kind == 1)
+            .filter_map(|a| a.data.parse::<std::net::Ipv4Addr>().ok())
+            .map(|ip| SocketAddr::from((ip, port)))
+            .collect())
+    }
+}
+
 /// Check that `host:port` resolves as a private cluster's should and accepts a connection.
 pub async fn probe(
     resolver: &dyn Resolve,

@@ -176,7 +176,8 @@ impl SimHandle {
              KATONIC_AUTHORITY_HOST={}\n\
              KATONIC_CA_FILE={}\n\
              KATONIC_SIM_INGRESS_PORT={}\n\
-             KATONIC_INGRESS_HTTPS_PORT={}\n",
+             KATONIC_INGRESS_HTTPS_PORT={}\n\
+             KATONIC_VERIFY_DNS_URL={}/dns-query\n",
             self.arm_endpoint,
             self.tenant_id,
             self.client_id,
@@ -186,7 +187,8 @@ impl SimHandle {
             self.authority_host,
             self.ca_file.display(),
             self.shared.ingress_port,
-            self.shared.ingress_port
+            self.shared.ingress_port,
+            self.arm_endpoint.trim_end_matches('/')
         )
     }
 

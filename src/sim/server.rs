@@ -474,6 +474,8 @@ fn dispatch(shared: &Shared, req: &Req) -> Outcome {
         )
     } else if let Some(r) = super::identity::route(shared, req) {
         (r.reply, false, r.logged_body)
+    } else if req.segs.len() == 1 && req.seg_is(0, "dns-query") {
+        (super::resources::dns::dns_json(shared, req), false, None)
     } else {
         (super::arm::handle(shared, req, &effects), true, None)
     };

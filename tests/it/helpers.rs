@@ -127,6 +127,7 @@ impl TestApp {
                 step_script: None,
                 load_balancer_timeout: None,
                 ingress_https_port: 443,
+                verify_dns_url: None,
                 rehearse_cluster_steps: false,
             },
             arm: no_azure(),

@@ -518,3 +518,37 @@ fn zone_is_linked(st: &State, record_id: &str) -> bool {
     let links = format!("{}/virtualnetworklinks/", &lower[..at]);
     st.resources.keys().any(|k| k.starts_with(&links))
 }
+
+/// `GET /dns-query?name=<host>&type=A`: the zones' answer in the DNS-over-HTTPS JSON form
+/// (`application/dns-json`, as Cloudflare and Google serve it), so that a console talking to a
+/// standalone simulator verifies names as a jumphost in the linked VNet would, without asking
+/// the machine's resolver. Only A queries; NXDOMAIN (3) when no zone has the name.
+pub(crate) fn dns_json(
+    shared: &crate::sim::server::Shared,
+    req: &crate::sim::server::Req,
+) -> Reply {
+    let name = req
+        .q("name")
+        .unwrap_or("")
+        .trim_end_matches('.')
+        .to_string();
+    let kind = req.q("type").unwrap_or("A");
+    if name.is_empty() || !(kind.eq_ignore_ascii_case("A") || kind == "1") {
+        return Reply::json(
+            StatusCode::BAD_REQUEST,
+            json!({"Status": 1, "Comment": "name=<host> and type=A are required"}),
+        );
+    }
+    let found = resolve_a(&shared.lock(), &name);
+    let answer: Vec<Value> = found
+        .iter()
+        .map(
+            |ip| json!({"name": format!("{name}."), "type": 1, "TTL": 300, "data": ip.to_string()}),
+        )
+        .collect();
+    Reply::ok(json!({
+        "Status": if answer.is_empty() { 3 } else { 0 },
+        "Question": [{"name": format!("{name}."), "type": 1}],
+        "Answer": answer,
+    }))
+}

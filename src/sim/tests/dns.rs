@@ -211,3 +211,55 @@ async fn public_zone_records_use_their_own_spelling() {
     assert_valid("Dns.Zones_Get", &zone);
     assert_eq!(zone.body["properties"]["numberOfRecordSets"], 3);
 }
+
+#[tokio::test]
+async fn linked_private_records_are_answered_as_dns_json() {
+    use crate::cluster::access::{DnsJsonResolver, Resolve};
+    let sim = Sim::start().await;
+    sim.create_rg("rg-dns").await;
+    let zone = zone_url(&sim, "privateDnsZones", "example.com", PRIVATE);
+    assert_eq!(
+        sim.put(&zone, &json!({"location": "global"})).await.status,
+        201
+    );
+    let record = record_url(&sim, "privateDnsZones", "example.com", "katonic", PRIVATE);
+    let body = json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.20.0.7"}]}});
+    assert_eq!(sim.put(&record, &body).await.status, 201);
+    let resolver = DnsJsonResolver::new(
+        super::harness::client_for(&sim.h.ca_pem),
+        format!("{}/dns-query", sim.h.arm_endpoint).parse().unwrap(),
+    );
+    // An unlinked private zone resolves nowhere, as in Azure.
+    assert!(
+        resolver
+            .resolve("katonic.example.com", 443)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let link = format!(
+        "{}/providers/Microsoft.Network/privateDnsZones/example.com/virtualNetworkLinks/to-vnet?api-version={PRIVATE}",
+        sim.rg("rg-dns")
+    );
+    let vnet = format!(
+        "{}/providers/Microsoft.Network/virtualNetworks/vnet",
+        sim.rg("rg-net")
+    );
+    let linked = sim
+        .put(
+            &link,
+            &json!({"location": "global", "properties": {"virtualNetwork": {"id": vnet}, "registrationEnabled": false}}),
+        )
+        .await;
+    assert_eq!(linked.status, 201, "{}", linked.body);
+    assert_eq!(
+        resolver.resolve("katonic.example.com", 443).await.unwrap(),
+        vec!["10.20.0.7:443".parse().unwrap()]
+    );
+    let missing = sim.get("/dns-query?name=nothere.example.com&type=A").await;
+    assert_eq!((missing.status, &missing.body["Status"]), (200, &json!(3)));
+    let aaaa = sim
+        .get("/dns-query?name=katonic.example.com&type=AAAA")
+        .await;
+    assert_eq!(aaaa.status, 400);
+}
