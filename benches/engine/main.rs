@@ -252,8 +252,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn critical_path_ratio() {
-    let scale = 0.004;
-    let server = serve(scale, None);
+    let scale = SHORT_TIME_SCALE;
+    let (server, record) = serve_with(scale, &[], true);
     let client = server.client();
     let (id, planned) = create(&client, &server.base).await;
     let critical = planned["plan"]["criticalPathSecs"]
@@ -369,6 +369,13 @@ async fn critical_path_ratio() {
     println!(
         "   per minute:      {:.1} requests per simulated minute of install ({simulated_minutes:.1} simulated minutes)",
         total / simulated_minutes
+    );
+    let (polls, kept, shortest) = standalone::retry_after_kept(&standalone::recorded(&record));
+    println!(
+        "   Retry-After:     {kept} of {polls} operation polls waited at least what the previous answer asked{}",
+        shortest.map_or(String::new(), |(waited, asked)| format!(
+            " (the closest: {waited:.3} s for {asked:.0} s asked)"
+        ))
     );
 }
 

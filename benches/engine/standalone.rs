@@ -29,6 +29,12 @@ pub struct Recorded {
     /// Path without the query.
     pub path: String,
     pub status: u16,
+    /// When the simulator received it (seconds; from its `x-ms-routing-request-id`).
+    pub at: Option<f64>,
+    /// The answer's `Retry-After`, in seconds.
+    pub retry_after: Option<f64>,
+    /// Where the answer said to poll (`Azure-AsyncOperation`, else `Location`), as a path.
+    pub poll_path: Option<String>,
 }
 
 impl Recorded {
@@ -156,15 +162,19 @@ pub fn recorded(dir: &Path) -> Vec<Recorded> {
         .filter_map(|(_, path)| {
             let pair: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
             let url = pair["liveRequest"]["url"].as_str()?;
-            let path = url
-                .split_once("://")
-                .map_or(url, |(_, rest)| rest)
-                .split_once('/')
-                .map_or("/", |(_, p)| p);
+            let headers = &pair["liveResponse"]["headers"];
             Some(Recorded {
                 method: pair["liveRequest"]["method"].as_str()?.to_string(),
-                path: format!("/{}", path.split('?').next().unwrap_or(path)),
+                path: path_of(url),
                 status: pair["liveResponse"]["statusCode"].as_str()?.parse().ok()?,
+                at: headers["x-ms-routing-request-id"]
+                    .as_str()
+                    .and_then(received_at),
+                retry_after: headers["retry-after"].as_str().and_then(|s| s.parse().ok()),
+                poll_path: headers["azure-asyncoperation"]
+                    .as_str()
+                    .or(headers["location"].as_str())
+                    .map(path_of),
             })
         })
         .collect()
@@ -179,4 +189,72 @@ pub fn summary(requests: &[Recorded]) -> String {
         requests.len(),
         requests.len() - writes
     )
+}
+
+/// The path of a URL, without its query.
+fn path_of(url: &str) -> String {
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split_once('/')
+        .map_or("", |(_, p)| p);
+    format!("/{}", path.split('?').next().unwrap_or(path))
+}
+
+/// `LOCALSIM:<ISO 8601 instant>:<request id>` → seconds since the Unix epoch.
+fn received_at(routing_id: &str) -> Option<f64> {
+    let stamp = routing_id.split(':').nth(1)?;
+    let digits: String = stamp.chars().filter(char::is_ascii_digit).collect();
+    let number = |range: std::ops::Range<usize>| digits.get(range)?.parse::<i64>().ok();
+    let date = time::Date::from_calendar_date(
+        i32::try_from(number(0..4)?).ok()?,
+        time::Month::try_from(u8::try_from(number(4..6)?).ok()?).ok()?,
+        u8::try_from(number(6..8)?).ok()?,
+    )
+    .ok()?;
+    let day = (date.to_julian_day()
+        - time::Date::from_calendar_date(1970, time::Month::January, 1)
+            .ok()?
+            .to_julian_day()) as f64;
+    let fraction = digits.get(14..).map_or(0.0, |f| {
+        f.parse::<f64>().unwrap_or(0.0) / 10f64.powi(f.len() as i32)
+    });
+    Some(
+        day * 86_400.0
+            + (number(8..10)? * 3600 + number(10..12)? * 60 + number(12..14)?) as f64
+            + fraction,
+    )
+}
+
+/// How the client kept to `Retry-After` while polling: for each poll, the time since the
+/// answer that told it where (or when) to poll, against the seconds that answer asked for.
+/// Returns (polls, polls that waited at least as asked, the shortest wait as (waited, asked)).
+pub fn retry_after_kept(requests: &[Recorded]) -> (usize, usize, Option<(f64, f64)>) {
+    let mut last: std::collections::HashMap<String, (f64, f64)> = Default::default();
+    let (mut polls, mut kept, mut shortest) = (0, 0, None::<(f64, f64)>);
+    for r in requests {
+        let Some(at) = r.at else { continue };
+        if r.is_poll()
+            && let Some((asked_at, asked)) = last.get(&r.path.to_ascii_lowercase())
+        {
+            polls += 1;
+            let waited = at - asked_at;
+            // Whole seconds in the header, a clock read per request: 10 ms of slack.
+            if waited + 0.010 >= *asked {
+                kept += 1;
+            }
+            if shortest.is_none_or(|(w, a)| waited - asked < w - a) {
+                shortest = Some((waited, *asked));
+            }
+        }
+        // The operation's answer names where to poll; a poll's own answer, when to poll again.
+        let next = r
+            .poll_path
+            .clone()
+            .or_else(|| r.is_poll().then(|| r.path.clone()));
+        if let (Some(next), Some(asked)) = (next, r.retry_after) {
+            last.insert(next.to_ascii_lowercase(), (at, asked));
+        }
+    }
+    (polls, kept, shortest)
 }

@@ -54,7 +54,7 @@ pub async fn ensure(
     if let Some(pending) = checkpointed(ctx, path) {
         ctx.progress(format!("{what}: following the operation started before"))
             .await?;
-        match follow(ctx, arm, &pending, what).await {
+        match follow(ctx, arm, &pending, what, None).await {
             Ok(resource) => {
                 forget(ctx, path).await?;
                 return Ok(resource);
@@ -77,7 +77,7 @@ pub async fn ensure(
                 let pending = Pending::ProvisioningState {
                     resource_url: arm.url(path, api_version),
                 };
-                return follow(ctx, arm, &pending, what).await;
+                return follow(ctx, arm, &pending, what, None).await;
             }
             Some(state) if !state.eq_ignore_ascii_case("succeeded") => {}
             _ if matches(&without_tags(body), &existing) => {
@@ -101,7 +101,8 @@ pub async fn ensure(
                 "{what}: creating (operation accepted; resumable from here)"
             ))
             .await?;
-            let resource = follow(ctx, arm, &pending, what).await?;
+            let first = arm.timing.clamp(response.retry_after());
+            let resource = follow(ctx, arm, &pending, what, Some(first)).await?;
             forget(ctx, path).await?;
             Ok(resource)
         }
@@ -133,15 +134,24 @@ fn is_terminal(state: &str) -> bool {
     )
 }
 
-/// Follow an operation, reporting progress and stopping when the step must stop.
+/// Follow an operation, reporting progress and stopping when the step must stop. `first_wait`:
+/// how long the answer that started it asked to wait before the first poll (its `Retry-After`,
+/// within the client's bounds); `None` polls at once (an operation found on resume).
 pub async fn follow(
     ctx: &StepContext,
     arm: &ArmClient,
     pending: &Pending,
     what: &str,
+    first_wait: Option<Duration>,
 ) -> Result<Value, StepError> {
     let started = Instant::now();
     let mut reported = Instant::now();
+    if let Some(wait) = first_wait {
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = ctx.stopped() => return Err(StepError::Stopped),
+        }
+    }
     loop {
         ctx.guard()?;
         let poll = lro::poll_once(arm, pending)

@@ -154,7 +154,7 @@ async fn delete_one(
     if let Some(pending) = checkpointed(ctx, &target.id) {
         ctx.progress(format!("{what}: following the delete started before"))
             .await?;
-        match follow(ctx, arm, &pending, &format!("deleting {what}")).await {
+        match follow(ctx, arm, &pending, &format!("deleting {what}"), None).await {
             Ok(_) => {
                 forget(ctx, &target.id).await?;
                 ctx.progress(format!("{what}: deleted")).await?;
@@ -210,7 +210,8 @@ async fn delete_one(
             "{what}: deleting (operation accepted; resumable from here)"
         ))
         .await?;
-        follow(ctx, arm, &pending, &format!("deleting {what}")).await?;
+        let first = arm.timing.clamp(response.retry_after());
+        follow(ctx, arm, &pending, &format!("deleting {what}"), Some(first)).await?;
         forget(ctx, &target.id).await?;
     }
     ctx.progress(format!("{what}: deleted")).await?;
