@@ -436,6 +436,21 @@ async fn pages_and_footprint(workers: usize, each: usize) {
     );
 }
 
+/// 200 reads of `url`, one at a time, 20 ms apart: their latencies (ms), sorted.
+async fn sample_gets(client: &reqwest::Client, url: &str) -> Vec<f64> {
+    let mut gets = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        let res = client.get(url).send().await.expect("get");
+        assert!(res.status().is_success(), "{url}: {}", res.status());
+        let _ = res.bytes().await;
+        gets.push(t.elapsed().as_secs_f64() * 1000.0);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    gets.sort_by(|a, b| a.total_cmp(b));
+    gets
+}
+
 /// Server memory with `clients` streams open on a run that sends nothing meanwhile.
 async fn idle_streams(clients: usize) {
     let script = "steps:\n  preflight: [{ sleepMs: 600000, progress: 1 }]\n";
@@ -457,11 +472,14 @@ async fn idle_streams(clients: usize) {
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
     let loaded_rss = rss_kib(pid);
+    let gets = sample_gets(&client, &format!("{}/api/v1/installs/{id}", server.base)).await;
     println!(
-        "   idle streams:    {:.1} MiB before, {:.1} MiB with {clients} silent streams (+{:.1} KiB per stream)",
+        "   idle streams:    {:.1} MiB before, {:.1} MiB with {clients} silent streams (+{:.1} KiB per stream); GET meanwhile p50 {:.2} ms, p99 {:.2} ms",
         idle_rss as f64 / 1024.0,
         loaded_rss as f64 / 1024.0,
-        (loaded_rss.saturating_sub(idle_rss)) as f64 / clients as f64
+        (loaded_rss.saturating_sub(idle_rss)) as f64 / clients as f64,
+        percentile(&gets, 0.5),
+        percentile(&gets, 0.99)
     );
     drop(responses);
 }
@@ -523,6 +541,8 @@ async fn fan_out(clients: usize) {
     tokio::time::sleep(Duration::from_secs(10)).await;
     let loaded_rss = rss_kib(pid);
     measuring.store(true, std::sync::atomic::Ordering::Relaxed);
+    // Meanwhile an admin reads the install while every stream is fed.
+    let gets = sample_gets(&client, &format!("{}/api/v1/installs/{id}", server.base)).await;
     for task in tasks {
         let _ = task.await;
     }
@@ -541,6 +561,11 @@ async fn fan_out(clients: usize) {
         percentile(&l, 0.5),
         percentile(&l, 0.99),
         l.last().copied().unwrap_or(f64::NAN)
+    );
+    println!(
+        "   GET meanwhile:   p50 {:.2} ms, p99 {:.2} ms (200 reads of the install's API page while all {clients} streams are fed)",
+        percentile(&gets, 0.5),
+        percentile(&gets, 0.99)
     );
     println!(
         "   server RSS:      {:.1} MiB idle, {:.1} MiB with {clients} streams (+{:.1} KiB per stream)",
