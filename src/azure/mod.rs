@@ -9,6 +9,7 @@ pub mod connection;
 pub mod credential;
 pub mod error;
 pub mod lro;
+pub mod permissions;
 pub mod resources;
 pub mod settings;
 

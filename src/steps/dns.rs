@@ -267,56 +267,6 @@ async fn ensure_record(
     Ok(status)
 }
 
-/// An RBAC action pattern (`*` anywhere, case-insensitive) grants `action`.
-fn action_matches(pattern: &str, action: &str) -> bool {
-    let (pattern, action) = (pattern.to_ascii_lowercase(), action.to_ascii_lowercase());
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == action;
-    }
-    let mut rest = action.as_str();
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
-            }
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else if let Some(pos) = rest.find(part) {
-            rest = &rest[pos + part.len()..];
-        } else {
-            return false;
-        }
-    }
-    true
-}
-
-/// Whether a `permissions` list grants `action`.
-fn granted(permissions: &Value, action: &str) -> bool {
-    let strings = |p: &Value, key: &str| -> Vec<String> {
-        p[key]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    permissions["value"].as_array().is_some_and(|list| {
-        list.iter().any(|p| {
-            strings(p, "actions")
-                .iter()
-                .any(|a| action_matches(a, action))
-                && !strings(p, "notActions")
-                    .iter()
-                    .any(|a| action_matches(a, action))
-        })
-    })
-}
-
 /// The install's VNet id (the existing one, or the one the network step creates).
 fn vnet_id(spec: &InstallSpec) -> String {
     let rg = spec
@@ -401,7 +351,10 @@ pub(super) async fn preflight(
         .map_err(|e| step_error("reading the console's permissions on the DNS zone", e))?
         .unwrap_or(Value::Null);
     let action = svc.a_write_action();
-    if granted(&permissions, &action) {
+    let entries = permissions["value"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    if crate::azure::permissions::granted(entries, &action) {
         checks
             .pass(
                 CHECK,
@@ -483,41 +436,4 @@ async fn vnet_link(
             ),
         )
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rbac_patterns_match_like_azure() {
-        let a = "Microsoft.Network/privateDnsZones/A/write";
-        for yes in [
-            "*",
-            "Microsoft.Network/*",
-            "microsoft.network/privatednszones/*",
-            "Microsoft.Network/privateDnsZones/*/write",
-            a,
-        ] {
-            assert!(action_matches(yes, a), "{yes}");
-        }
-        for no in [
-            "*/read",
-            "Microsoft.Network/dnsZones/*",
-            "Microsoft.Network/privateDnsZones/A/read",
-        ] {
-            assert!(!action_matches(no, a), "{no}");
-        }
-    }
-
-    #[test]
-    fn not_actions_take_precedence() {
-        let a = "Microsoft.Network/dnsZones/A/write";
-        let p =
-            json!({"value": [{"actions": ["*"], "notActions": ["Microsoft.Network/dnsZones/*"]}]});
-        assert!(!granted(&p, a));
-        let p = json!({"value": [{"actions": ["*/read"]}, {"actions": ["Microsoft.Network/dnsZones/A/*"]}]});
-        assert!(granted(&p, a));
-        assert!(!granted(&Value::Null, a));
-    }
 }

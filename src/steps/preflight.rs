@@ -577,27 +577,10 @@ async fn permissions(
         }
         Err(e) => return Err(step_error("reading the console's permissions", e)),
     };
-    let grants = |pattern: &str| {
-        let wanted = "microsoft.authorization/roleassignments/write";
-        let pattern = pattern.to_ascii_lowercase();
-        pattern == "*"
-            || pattern == wanted
-            || (pattern.ends_with("/*") && wanted.starts_with(pattern.trim_end_matches('*')))
-    };
-    let allowed = permissions.iter().any(|p| {
-        let actions = p
-            .get("actions")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let not_actions = p
-            .get("notActions")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        actions.iter().filter_map(Value::as_str).any(grants)
-            && !not_actions.iter().filter_map(Value::as_str).any(grants)
-    });
+    let allowed = crate::azure::permissions::granted(
+        &permissions,
+        "Microsoft.Authorization/roleAssignments/write",
+    );
     if allowed {
         checks
             .pass(
