@@ -3,7 +3,6 @@
 //! every start, stays the same.
 
 use super::hosts::AllowedHosts;
-use super::token::create_private;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::{Digest, Sha256};
@@ -133,7 +132,7 @@ fn generate(cert: &Path, key: &Path, hosts: &AllowedHosts) -> Result<(), TlsSetu
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io(e)),
         }
-        let mut file = create_private(path).map_err(io)?;
+        let mut file = crate::private_files::create_new(path).map_err(io)?;
         file.write_all(pem.as_bytes())
             .and_then(|()| file.sync_all())
             .map_err(io)?;

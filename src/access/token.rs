@@ -94,7 +94,7 @@ impl ApiToken {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let token = random_token()?;
-                let mut file = create_private(&path).map_err(io)?;
+                let mut file = crate::private_files::create_new(&path).map_err(io)?;
                 file.write_all(format!("{token}\n").as_bytes())
                     .and_then(|()| file.sync_all())
                     .map_err(io)?;
@@ -108,11 +108,6 @@ impl ApiToken {
     pub fn matches(&self, presented: &str) -> bool {
         constant_time_eq(&self.0, presented)
     }
-}
-
-/// Create `path` readable by its owner only; fails if it exists.
-pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    crate::private_files::create_new(path)
 }
 
 fn check_private(path: &Path) -> Result<(), ApiTokenError> {

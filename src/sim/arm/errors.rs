@@ -121,6 +121,16 @@ impl Reply {
         }
     }
 
+    /// A PUT's answer: 201 when it created the resource, 200 when it updated it.
+    pub fn upserted(created: bool, body: Value) -> Self {
+        let status = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        Self::json(status, body)
+    }
+
     pub fn ok(body: Value) -> Self {
         Self::json(StatusCode::OK, body)
     }

@@ -768,14 +768,7 @@ fn apply(
         )?;
     let created = old.is_none();
     let stored = commit(ks, ctx, t, name, old.as_ref(), obj, entries)?;
-    Ok(Reply::json(
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        stored,
-    ))
+    Ok(Reply::upserted(created, stored))
 }
 
 fn delete(ks: &mut KubeState, ctx: &Ctx<'_>, t: &Target<'_>, name: &str) -> KubeResult<Reply> {

@@ -902,14 +902,7 @@ fn put_cluster(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         },
     );
     let r = st.get(&canonical_id).ok_or_else(|| common::not_found(p))?;
-    let mut reply = Reply::json(
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        render_cluster(ctx, st, r),
-    );
+    let mut reply = Reply::upserted(created, render_cluster(ctx, st, r));
     for (k, v) in lro::headers(ctx.shared, st, &op, ctx.now(), true, false) {
         reply = reply.header(k, v);
     }
@@ -1145,14 +1138,7 @@ fn put_pool(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         },
     );
     let r = st.get(&pid).ok_or_else(|| common::not_found(p))?;
-    let mut reply = Reply::json(
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        r.body.clone(),
-    );
+    let mut reply = Reply::upserted(created, r.body.clone());
     for (k, v) in lro::headers(ctx.shared, st, &op, ctx.now(), true, false) {
         reply = reply.header(k, v);
     }

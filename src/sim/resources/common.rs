@@ -360,14 +360,7 @@ pub(crate) fn accept_put(
         .get(id)
         .ok_or_else(|| ArmError::not_found("NotFound", "resource vanished"))?;
     let body = super::render(ctx, st, r);
-    let mut reply = Reply::json(
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        body,
-    );
+    let mut reply = Reply::upserted(created, body);
     for (k, v) in lro::headers(ctx.shared, st, &op, ctx.now(), true, false) {
         reply = reply.header(k, v);
     }

@@ -216,14 +216,7 @@ fn put_zone(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, svc: Service) -> ArmResu
         body.clone(),
         checked.body,
     );
-    Ok(Reply::json(
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        render_zone(st, &body, svc),
-    ))
+    Ok(Reply::upserted(created, render_zone(st, &body, svc)))
 }
 
 /// The zone with its counts (every zone holds its SOA record set; a public one its NS too).
@@ -418,14 +411,7 @@ fn put_record_set(
         "properties": out_props,
     });
     let created = common::upsert(ctx, st, existing, id, &kind, body.clone(), checked.body);
-    Ok(Reply::json(
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        body,
-    ))
+    Ok(Reply::upserted(created, body))
 }
 
 fn put_link(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
@@ -466,14 +452,7 @@ fn put_link(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         body["tags"] = t;
     }
     let created = common::upsert(ctx, st, existing, &id, LINK, body.clone(), checked.body);
-    Ok(Reply::json(
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        body,
-    ))
+    Ok(Reply::upserted(created, body))
 }
 
 /// What a resolver on the jumphost would answer for `host`'s A records: records of a public zone,

@@ -584,14 +584,7 @@ fn put_subnet(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         },
     );
     let body = get_subnet(st, p)?;
-    let mut reply = Reply::json(
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        body,
-    );
+    let mut reply = Reply::upserted(created, body);
     for (k, v) in lro::headers(ctx.shared, st, &op, ctx.now(), true, false) {
         reply = reply.header(k, v);
     }

@@ -519,14 +519,7 @@ fn child(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, kind: &str) -> ArmResult {
                 resource.clone(),
                 body,
             );
-            Ok(Reply::json(
-                if created {
-                    StatusCode::CREATED
-                } else {
-                    StatusCode::OK
-                },
-                resource,
-            ))
+            Ok(Reply::upserted(created, resource))
         }
         _ => Err(method_not_allowed(ctx)),
     }
