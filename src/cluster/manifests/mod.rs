@@ -156,3 +156,29 @@ pub(crate) fn common_labels(component: &str) -> BTreeMap<String, String> {
 
 #[cfg(test)]
 mod tests;
+
+/// The pod-level half of the "restricted" Pod Security Standard the console's own pods meet:
+/// a non-root user (`uid`) and the runtime's default seccomp profile.
+pub(crate) fn restricted_pod(uid: i64) -> k8s_openapi::api::core::v1::PodSecurityContext {
+    k8s_openapi::api::core::v1::PodSecurityContext {
+        run_as_non_root: Some(true),
+        run_as_user: Some(uid),
+        seccomp_profile: Some(k8s_openapi::api::core::v1::SeccompProfile {
+            type_: "RuntimeDefault".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The container-level half: no privilege escalation, every capability dropped.
+pub(crate) fn restricted_container() -> k8s_openapi::api::core::v1::SecurityContext {
+    k8s_openapi::api::core::v1::SecurityContext {
+        allow_privilege_escalation: Some(false),
+        capabilities: Some(k8s_openapi::api::core::v1::Capabilities {
+            drop: Some(vec!["ALL".into()]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMap, ConfigMapEnvSource, Container, EnvFromSource, PodSecurityContext,
-    PodSpec, PodTemplateSpec, SeccompProfile, SecurityContext, ServiceAccount,
+    ConfigMap, ConfigMapEnvSource, Container, EnvFromSource, PodSpec, PodTemplateSpec,
+    ServiceAccount,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleRef, Subject};
 use kube::api::ObjectMeta;
@@ -141,15 +141,7 @@ pub fn platform_job(installer: &PlatformInstaller) -> Job {
                         "katonic.ai/node-pool".to_string(),
                         PoolRole::Platform.as_str().to_string(),
                     )])),
-                    security_context: Some(PodSecurityContext {
-                        run_as_non_root: Some(true),
-                        run_as_user: Some(10001),
-                        seccomp_profile: Some(SeccompProfile {
-                            type_: "RuntimeDefault".into(),
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    }),
+                    security_context: Some(super::restricted_pod(10001)),
                     containers: vec![Container {
                         name: "installer".into(),
                         image: Some(installer.image.clone()),
@@ -161,14 +153,7 @@ pub fn platform_job(installer: &PlatformInstaller) -> Job {
                             }),
                             ..Default::default()
                         }]),
-                        security_context: Some(SecurityContext {
-                            allow_privilege_escalation: Some(false),
-                            capabilities: Some(Capabilities {
-                                drop: Some(vec!["ALL".into()]),
-                                ..Default::default()
-                            }),
-                            ..Default::default()
-                        }),
+                        security_context: Some(super::restricted_container()),
                         ..Default::default()
                     }],
                     ..Default::default()

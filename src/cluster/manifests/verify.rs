@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimVolumeSource, Pod, PodSecurityContext, PodSpec, ResourceRequirements,
-    SeccompProfile, SecurityContext, Toleration, Volume, VolumeMount, VolumeResourceRequirements,
+    Container, PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource,
+    Pod, PodSpec, ResourceRequirements, SecurityContext, Toleration, Volume, VolumeMount,
+    VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kube::api::ObjectMeta;
@@ -122,15 +122,7 @@ fn probe_pod(
             tolerations,
             automount_service_account_token: Some(false),
             termination_grace_period_seconds: Some(0),
-            security_context: Some(PodSecurityContext {
-                run_as_non_root: Some(true),
-                run_as_user: Some(65535),
-                seccomp_profile: Some(SeccompProfile {
-                    type_: "RuntimeDefault".into(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
+            security_context: Some(super::restricted_pod(65535)),
             containers: vec![Container {
                 name: "probe".into(),
                 image: Some(VERIFY_IMAGE.into()),
@@ -141,13 +133,8 @@ fn probe_pod(
                     ..Default::default()
                 }),
                 security_context: Some(SecurityContext {
-                    allow_privilege_escalation: Some(false),
                     read_only_root_filesystem: Some(true),
-                    capabilities: Some(Capabilities {
-                        drop: Some(vec!["ALL".into()]),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
+                    ..super::restricted_container()
                 }),
                 volume_mounts: (!mounts.is_empty()).then_some(mounts),
                 ..Default::default()
