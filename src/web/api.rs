@@ -295,26 +295,9 @@ async fn put_certificate(
             e.column()
         ))
     })?;
-    let hosts = crate::certificate::hosts_of(&install.answers)
-        .map_err(|e| WebError::Invalid(spec::SpecErrors { errors: vec![e] }))?;
     let key = upload.key.map(secrecy::SecretString::from);
-    let summary = crate::certificate::upload(
-        &state.store,
-        install.id,
-        &hosts,
-        &upload.certificate,
-        key,
-        time::OffsetDateTime::now_utc(),
-    )
-    .await?;
-    super::guard::record(
-        &state,
-        &principal,
-        crate::store::AuditAction::CertificateUpload,
-        Some(install.id),
-        &summary.fingerprint,
-    )
-    .await;
+    let summary =
+        super::upload_certificate(&state, &principal, &install, &upload.certificate, key).await?;
     Ok(Json(CertificateInfo {
         subject: summary.subject,
         issuer: summary.issuer,

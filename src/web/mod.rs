@@ -159,3 +159,34 @@ pub fn router(state: AppState) -> Router {
         )
         .with_state(state)
 }
+
+/// Check an install's uploaded certificate against its hosts, store it sealed, and audit who
+/// did it (the wizard's paste and the API's PUT).
+pub(crate) async fn upload_certificate(
+    state: &AppState,
+    principal: &crate::access::Principal,
+    install: &crate::store::InstallRecord,
+    pem: &str,
+    key: Option<secrecy::SecretString>,
+) -> Result<crate::cluster::tls::CertificateSummary, crate::certificate::CertificateError> {
+    let hosts = crate::certificate::hosts_of(&install.answers)
+        .map_err(|e| crate::spec::SpecErrors { errors: vec![e] })?;
+    let summary = crate::certificate::upload(
+        &state.store,
+        install.id,
+        &hosts,
+        pem,
+        key,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await?;
+    guard::record(
+        state,
+        principal,
+        crate::store::AuditAction::CertificateUpload,
+        Some(install.id),
+        &summary.fingerprint,
+    )
+    .await;
+    Ok(summary)
+}

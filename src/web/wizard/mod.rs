@@ -110,27 +110,13 @@ pub async fn post_certificate(
     }
     let pem = value(&pairs, "certificate").unwrap_or("");
     let key = value(&pairs, "key").map(|k| secrecy::SecretString::from(k.to_string()));
-    let now = time::OffsetDateTime::now_utc();
-    let refused = match certificate::hosts_of(&install.answers) {
-        Err(e) => SpecErrors { errors: vec![e] },
-        Ok(hosts) => {
-            match certificate::upload(&state.store, install.id, &hosts, pem, key, now).await {
-                Ok(summary) => {
-                    super::guard::record(
-                        &state,
-                        &principal,
-                        crate::store::AuditAction::CertificateUpload,
-                        Some(install.id),
-                        &summary.fingerprint,
-                    )
-                    .await;
-                    let url = format!("{}#certificate", wizard_url(install.id, DOMAIN));
-                    return Ok(Redirect::to(&url).into_response());
-                }
-                Err(certificate::CertificateError::Invalid(errors)) => errors,
-                Err(certificate::CertificateError::Store(e)) => return Err(e.into()),
-            }
+    let refused = match super::upload_certificate(&state, &principal, &install, pem, key).await {
+        Ok(_) => {
+            let url = format!("{}#certificate", wizard_url(install.id, DOMAIN));
+            return Ok(Redirect::to(&url).into_response());
         }
+        Err(certificate::CertificateError::Invalid(errors)) => errors,
+        Err(certificate::CertificateError::Store(e)) => return Err(e.into()),
     };
     let step = find_step(DOMAIN)?;
     let spec_errors = review::review(&install.answers, review::today()).err();
