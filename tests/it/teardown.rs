@@ -76,6 +76,19 @@ async fn tear_down(app: &TestApp, id: &str, name: &str, expected: u64) -> String
         .to_string()
 }
 
+/// Queue the teardown and wait for it to succeed; its id.
+async fn torn_down(app: &TestApp, id: &str, name: &str, expected: u64) -> String {
+    let teardown = tear_down(app, id, name, expected).await;
+    let done = app.wait_status(&teardown, &["succeeded", "failed"]).await;
+    assert_eq!(done["status"], "succeeded", "{}", log(app, &teardown).await);
+    teardown
+}
+
+/// Whether the simulator has the resource at `path`.
+async fn exists(world: &World, path: &str, version: &str) -> bool {
+    arm(world).get(path, version).await.unwrap().is_some()
+}
+
 /// DELETEs the simulator answered, by lower-cased path.
 fn deletes(world: &World) -> Vec<String> {
     world
@@ -87,11 +100,10 @@ fn deletes(world: &World) -> Vec<String> {
         .collect()
 }
 
-async fn installed(world: &World, app: &TestApp, spec: &str) -> String {
+async fn installed(app: &TestApp, spec: &str) -> String {
     let id = start(app, spec).await;
     let done = app.wait_status(&id, &["succeeded", "failed"]).await;
     assert_eq!(done["status"], "succeeded", "{}", log(app, &id).await);
-    let _ = world;
     id
 }
 
@@ -99,7 +111,7 @@ async fn installed(world: &World, app: &TestApp, spec: &str) -> String {
 async fn a_teardown_deletes_exactly_what_the_install_created_leftovers_included() {
     let world = world().await;
     let app = console(&world).await;
-    let id = installed(&world, &app, &sample(&world.sim)).await;
+    let id = installed(&app, &sample(&world.sim)).await;
     // A crash between a PUT and its checkpoint leaves a tagged resource out of the ledger.
     let rg = rg_path(&world, "rg-katonic-prod");
     let leftover = format!("{rg}/providers/Microsoft.Network/networkSecurityGroups/nsg-leftover");
@@ -168,14 +180,7 @@ async fn a_teardown_deletes_exactly_what_the_install_created_leftovers_included(
     assert!(wrong.text().await.unwrap().contains("type the install"));
 
     world.sim.clear_requests();
-    let teardown = tear_down(&app, &id, "prod", count).await;
-    let done = app.wait_status(&teardown, &["succeeded", "failed"]).await;
-    assert_eq!(
-        done["status"],
-        "succeeded",
-        "{}",
-        log(&app, &teardown).await
-    );
+    let teardown = torn_down(&app, &id, "prod", count).await;
 
     // Every DELETE sent was for a resource the preview said to delete.
     for path in deletes(&world) {
@@ -227,7 +232,7 @@ async fn a_teardown_deletes_exactly_what_the_install_created_leftovers_included(
 async fn a_group_holding_someone_elses_resource_is_kept_and_their_resource_untouched() {
     let world = world().await;
     let app = console(&world).await;
-    let id = installed(&world, &app, &sample(&world.sim)).await;
+    let id = installed(&app, &sample(&world.sim)).await;
     let rg = rg_path(&world, "rg-katonic-prod");
     let theirs = format!("{rg}/providers/Microsoft.Network/networkSecurityGroups/nsg-theirs");
     put(
@@ -247,14 +252,7 @@ async fn a_group_holding_someone_elses_resource_is_kept_and_their_resource_untou
     assert_eq!(group["action"], "keep-not-ours", "{preview:#}");
     assert!(group["reason"].as_str().unwrap().contains("nsg-theirs"));
     world.sim.clear_requests();
-    let teardown = tear_down(&app, &id, "prod", preview["deleting"].as_u64().unwrap()).await;
-    let done = app.wait_status(&teardown, &["succeeded", "failed"]).await;
-    assert_eq!(
-        done["status"],
-        "succeeded",
-        "{}",
-        log(&app, &teardown).await
-    );
+    torn_down(&app, &id, "prod", preview["deleting"].as_u64().unwrap()).await;
     let sent = deletes(&world);
     assert!(
         !sent
@@ -262,20 +260,8 @@ async fn a_group_holding_someone_elses_resource_is_kept_and_their_resource_untou
             .any(|p| p.ends_with("/resourcegroups/rg-katonic-prod"))
     );
     assert!(!sent.iter().any(|p| p.contains("nsg-theirs")));
-    assert!(
-        arm(&world)
-            .get(&theirs, api::NETWORK)
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        arm(&world)
-            .get(&rg, api::RESOURCES)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(exists(&world, &theirs, api::NETWORK).await);
+    assert!(exists(&world, &rg, api::RESOURCES).await);
 }
 
 #[tokio::test]
@@ -288,7 +274,7 @@ async fn an_existing_cluster_install_teardown_never_deletes_the_cluster() {
             "superset: true, airbyte: true",
             "superset: true, airbyte: false",
         );
-    let id = installed(&world, &app, &spec).await;
+    let id = installed(&app, &spec).await;
     let preview = fetch_preview(&app, &id).await;
     let kept = targets(&preview, "keep-existing");
     assert!(
@@ -302,14 +288,7 @@ async fn an_existing_cluster_install_teardown_never_deletes_the_cluster() {
         "the adopted group is kept: {preview:#}"
     );
     world.sim.clear_requests();
-    let teardown = tear_down(&app, &id, "prod-byo", preview["deleting"].as_u64().unwrap()).await;
-    let done = app.wait_status(&teardown, &["succeeded", "failed"]).await;
-    assert_eq!(
-        done["status"],
-        "succeeded",
-        "{}",
-        log(&app, &teardown).await
-    );
+    torn_down(&app, &id, "prod-byo", preview["deleting"].as_u64().unwrap()).await;
     let sent = deletes(&world);
     assert!(!sent.is_empty(), "its storage and registry go");
     assert!(
@@ -328,13 +307,7 @@ async fn an_existing_cluster_install_teardown_never_deletes_the_cluster() {
         "{}/providers/Microsoft.ContainerService/managedClusters/katonic-prod",
         rg_path(&world, "rg-katonic-prod")
     );
-    assert!(
-        arm(&world)
-            .get(&cluster, api::CONTAINER_SERVICE)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(exists(&world, &cluster, api::CONTAINER_SERVICE).await);
 }
 
 #[tokio::test]
@@ -342,7 +315,7 @@ async fn an_existing_vnet_is_kept_while_the_cluster_in_it_goes() {
     let world = world().await;
     existing_network(&world).await;
     let app = console(&world).await;
-    let id = installed(&world, &app, &into_existing_vnet(&sample(&world.sim))).await;
+    let id = installed(&app, &into_existing_vnet(&sample(&world.sim))).await;
     let preview = fetch_preview(&app, &id).await;
     assert!(
         targets(&preview, "keep-existing")
@@ -351,14 +324,7 @@ async fn an_existing_vnet_is_kept_while_the_cluster_in_it_goes() {
         "{preview:#}"
     );
     world.sim.clear_requests();
-    let teardown = tear_down(&app, &id, "prod", preview["deleting"].as_u64().unwrap()).await;
-    let done = app.wait_status(&teardown, &["succeeded", "failed"]).await;
-    assert_eq!(
-        done["status"],
-        "succeeded",
-        "{}",
-        log(&app, &teardown).await
-    );
+    torn_down(&app, &id, "prod", preview["deleting"].as_u64().unwrap()).await;
     let sent = deletes(&world);
     assert!(
         sent.iter()
@@ -381,20 +347,14 @@ async fn an_existing_vnet_is_kept_while_the_cluster_in_it_goes() {
         "{}/providers/Microsoft.Network/virtualNetworks/vnet-corp",
         rg_path(&world, "rg-net")
     );
-    assert!(
-        arm(&world)
-            .get(&vnet, api::NETWORK)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(exists(&world, &vnet, api::NETWORK).await);
 }
 
 #[tokio::test]
 async fn a_teardown_stopped_during_the_cluster_delete_resumes_the_same_operation() {
     let world = world().await;
     let app = console(&world).await;
-    let id = installed(&world, &app, &sample(&world.sim)).await;
+    let id = installed(&app, &sample(&world.sim)).await;
     let count = fetch_preview(&app, &id).await["deleting"].as_u64().unwrap();
     // The cluster delete takes about 3 s: long enough to stop the console in the middle of it.
     world.sim.set_faults(FaultPlan::single(FaultRule::new(
