@@ -107,6 +107,18 @@ async fn put_certificate(app: &TestApp, id: &str, body: &serde_json::Value) -> r
         .unwrap()
 }
 
+/// PUT a certificate and key the API must refuse (422); the answer's body.
+async fn refused(app: &TestApp, id: &str, cert: &str, key: &str) -> serde_json::Value {
+    let res = put_certificate(
+        app,
+        id,
+        &serde_json::json!({ "certificate": cert, "key": key }),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    res.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn the_wizard_refuses_a_certificate_missing_a_host_then_stores_a_good_one() {
     let app = TestApp::spawn().await;
@@ -280,37 +292,16 @@ async fn the_api_refuses_to_start_without_a_certificate_and_checks_each_upload()
     assert_no_key(message.as_bytes(), &good, "a 400 answer");
 
     let narrow = issue(&["katonic.example.com"], -1, 90);
-    let res = put_certificate(
-        &app,
-        &id,
-        &serde_json::json!({ "certificate": narrow.cert, "key": narrow.key }),
-    )
-    .await;
-    assert_eq!(res.status(), 422);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let body = refused(&app, &id, &narrow.cert, &narrow.key).await;
     assert_eq!(body["errors"][0]["field"], "domain.tls.certificate");
     assert_eq!(body["errors"][0]["rule"], "tls.hosts");
 
     let expired = issue(&["*.example.com"], -90, -1);
-    let res = put_certificate(
-        &app,
-        &id,
-        &serde_json::json!({ "certificate": expired.cert, "key": expired.key }),
-    )
-    .await;
-    assert_eq!(res.status(), 422);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let body = refused(&app, &id, &expired.cert, &expired.key).await;
     assert_eq!(body["errors"][0]["rule"], "tls.expired");
 
     let other = wildcard();
-    let res = put_certificate(
-        &app,
-        &id,
-        &serde_json::json!({ "certificate": good.cert, "key": other.key }),
-    )
-    .await;
-    assert_eq!(res.status(), 422);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let body = refused(&app, &id, &good.cert, &other.key).await;
     assert_eq!(body["errors"][0]["field"], "domain.tls.key");
 
     let res = put_certificate(
