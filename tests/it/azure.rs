@@ -109,6 +109,25 @@ pub(crate) async fn log(app: &TestApp, id: &str) -> String {
 }
 
 /// PUTs answered (not refused), by resource path.
+/// Wait (20 s at most) until the simulator has answered a `method` request on a path ending
+/// with `suffix` (lower case), then a moment more for the operation to be under way.
+pub(crate) async fn sent_soon(world: &World, method: &str, suffix: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !world
+        .sim
+        .requests()
+        .iter()
+        .any(|r| r.method == method && r.path.to_ascii_lowercase().ends_with(suffix))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the {method} of {suffix} never came"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
 fn puts(sim: &SimHandle) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for r in sim.requests() {
@@ -492,18 +511,7 @@ async fn a_stop_during_the_cluster_create_then_resume_polls_the_same_operation()
     )));
     let app = console(&world).await;
     let id = start(&app, &sample(&world.sim)).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while puts(&world.sim)
-        .keys()
-        .all(|p| !p.ends_with("/managedclusters/katonic-prod"))
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the cluster PUT never came"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    sent_soon(&world, "PUT", "/managedclusters/katonic-prod").await;
     app.stop().await;
     world.sim.set_faults(FaultPlan::default());
     world.sim.clear_requests();

@@ -4,15 +4,14 @@
 //! teardown stopped in the middle of the cluster delete resumes the same operation.
 
 use crate::azure::{
-    World, console, existing_network, into_existing_vnet, log, sample, start, with_a_first_install,
-    world,
+    World, console, existing_network, into_existing_vnet, log, sample, sent_soon, start,
+    with_a_first_install, world,
 };
 use crate::helpers::TestApp;
 use katonic_console::azure::{ArmClient, FinalState, Started, api, lro};
 use katonic_console::sim::{FaultAction, FaultPlan, FaultRule};
 use katonic_console::startup::simulator_settings;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 fn arm(world: &World) -> ArmClient {
     ArmClient::new(&simulator_settings(&world.sim)).unwrap()
@@ -364,18 +363,7 @@ async fn a_teardown_stopped_during_the_cluster_delete_resumes_the_same_operation
     )));
     world.sim.clear_requests();
     let teardown = tear_down(&app, &id, "prod", count).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !deletes(&world)
-        .iter()
-        .any(|p| p.ends_with("/managedclusters/katonic-prod"))
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the cluster DELETE never came"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    sent_soon(&world, "DELETE", "/managedclusters/katonic-prod").await;
     app.stop().await;
     world.sim.set_faults(FaultPlan::default());
     world.sim.clear_requests();
