@@ -5,7 +5,7 @@
 //! `target/e2e-screenshots/`. Needs `node`, `npm ci --prefix tests/e2e` and `/usr/bin/chromium`
 //! (`.ci/run` installs them).
 
-use crate::helpers::{blocking_client, spawn_console_started};
+use crate::helpers::{blocking_client, simulated_serve_args, spawn_console_started};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -48,18 +48,7 @@ fn missing_tools(e2e: &Path) -> Option<String> {
 /// A `serve --simulate` console on a free port; returns it and the URL a browser opens first:
 /// the one-time access URL when the console prints one, else its `Listening on` URL.
 fn serve(data: &Path, faults: &Path) -> (Reaped, String, String) {
-    let (child, started) = spawn_console_started(&[
-        "serve".as_ref(),
-        "--listen".as_ref(),
-        "127.0.0.1:0".as_ref(),
-        "--simulate".as_ref(),
-        "--time-scale".as_ref(),
-        "0.01".as_ref(),
-        "--faults".as_ref(),
-        faults.as_os_str(),
-        "--data-dir".as_ref(),
-        data.as_os_str(),
-    ]);
+    let (child, started) = spawn_console_started(&simulated_serve_args(data, faults));
     let open = started
         .lines
         .iter()

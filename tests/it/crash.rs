@@ -2,7 +2,7 @@
 //! interrupted, resume completes it without running any completed step again. And a second
 //! console on the same data dir refuses to start.
 
-use crate::helpers::{SAMPLE_YAML, blocking_client, spawn_console};
+use crate::helpers::{SAMPLE_YAML, blocking_client, simulated_serve_args, spawn_console};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Command};
@@ -180,18 +180,7 @@ fn kill_dash_nine_during_the_cluster_create_then_resume_follows_the_same_operati
     )
     .unwrap();
     let serve = |data: &Path| {
-        let (child, base) = spawn_console(&[
-            "serve".as_ref(),
-            "--listen".as_ref(),
-            "127.0.0.1:0".as_ref(),
-            "--simulate".as_ref(),
-            "--time-scale".as_ref(),
-            "0.01".as_ref(),
-            "--faults".as_ref(),
-            faults.as_os_str(),
-            "--data-dir".as_ref(),
-            data.as_os_str(),
-        ]);
+        let (child, base) = spawn_console(&simulated_serve_args(data, &faults));
         Console {
             child,
             base,

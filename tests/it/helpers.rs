@@ -360,6 +360,23 @@ impl Started {
 }
 
 /// Start the real binary with `args`; returns the child and the URL it printed.
+/// `serve` arguments for a rehearsal console on a free port at a hundredth of Azure's time,
+/// its simulator following the fault plan in `faults`, its data in `data`.
+pub fn simulated_serve_args<'a>(data: &'a Path, faults: &'a Path) -> [&'a std::ffi::OsStr; 10] {
+    [
+        "serve".as_ref(),
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--simulate".as_ref(),
+        "--time-scale".as_ref(),
+        "0.01".as_ref(),
+        "--faults".as_ref(),
+        faults.as_os_str(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+    ]
+}
+
 pub fn spawn_console(args: &[&std::ffi::OsStr]) -> (std::process::Child, String) {
     let (child, started) = spawn_console_started(args);
     (child, started.url)
