@@ -10,21 +10,26 @@ WORKDIR /src
 # Compile-time-checked queries read .sqlx/ instead of a live database.
 ENV SQLX_OFFLINE=true CARGO_TERM_COLOR=never CARGO_INCREMENTAL=0
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir -p src benches \
+COPY crates/katonic-domain/Cargo.toml crates/katonic-domain/
+COPY crates/katonic-sim/Cargo.toml crates/katonic-sim/
+# Stub targets for every crate of the workspace, so the manifests resolve and only the
+# dependencies build in this layer.
+RUN mkdir -p src benches/engine crates/katonic-domain/src crates/katonic-sim/src \
  && echo 'fn main() {}' > src/main.rs \
- && touch src/lib.rs \
- && echo 'fn main() {}' > benches/engine.rs \
+ && touch src/lib.rs crates/katonic-domain/src/lib.rs crates/katonic-sim/src/lib.rs \
+ && echo 'fn main() {}' > benches/engine/main.rs \
  && cargo build --release --locked \
- && rm -rf src benches
+ && rm -rf src benches crates/katonic-domain/src crates/katonic-sim/src
 COPY .sqlx ./.sqlx
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
 COPY specs ./specs
+COPY crates ./crates
 COPY benches ./benches
 COPY src ./src
-# New mtimes so cargo rebuilds our crate, not the cached stubs.
-RUN touch src/main.rs src/lib.rs \
+# New mtimes so cargo rebuilds our crates, not the cached stubs.
+RUN touch src/main.rs src/lib.rs crates/katonic-domain/src/lib.rs crates/katonic-sim/src/lib.rs \
  && cargo build --release --locked \
  && strip target/release/katonic-console
 

@@ -3,8 +3,8 @@
 //! again before an install starts. Shared by the wizard, the API and the CLI, like `review`.
 
 use crate::cluster::tls::{self, CERTIFICATE_FIELD, CertificateSummary, KEY_FIELD, TlsError};
-use crate::spec::{FieldError, Fqdn, InstallDocument, InstallSpec, SpecErrors, TlsMode};
 use crate::store::{InstallId, SecretName, Store, StoreError};
+use katonic_domain::spec::{FieldError, Fqdn, InstallDocument, InstallSpec, SpecErrors, TlsMode};
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 
@@ -72,7 +72,7 @@ pub fn hosts_of(answers: &InstallDocument) -> Result<Vec<Fqdn>, FieldError> {
 
 /// The hosts of a valid spec.
 pub fn hosts_of_spec(spec: &InstallSpec) -> Vec<Fqdn> {
-    crate::plan::names::hosts(spec)
+    katonic_domain::plan::names::hosts(spec)
         .into_iter()
         .cloned()
         .collect()

@@ -4,7 +4,7 @@
 //! announced on this in-process bus. Subscribers (SSE streams) therefore never see an event the
 //! database does not have; one that falls behind or sees a gap re-reads the database.
 
-use crate::store::InstallId;
+use katonic_domain::InstallId;
 use serde::Serialize;
 use std::sync::Arc;
 use time::OffsetDateTime;

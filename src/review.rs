@@ -1,8 +1,8 @@
 //! From answers to a reviewed install: the spec parsed and the plan made, or every field error.
 //! Shared by the wizard, the API and the CLI so all three apply exactly the same rules.
 
-use crate::plan::InstallPlan;
-use crate::spec::{InstallDocument, InstallSpec, SpecErrors};
+use katonic_domain::plan::InstallPlan;
+use katonic_domain::spec::{InstallDocument, InstallSpec, SpecErrors};
 
 /// A valid spec with its plan and canonical document.
 #[derive(Debug, Clone)]

@@ -33,7 +33,7 @@ pub struct Engine {
     pub executor: Arc<dyn StepExecutor>,
     pub worker: WorkerConfig,
     /// The in-process ARM simulator of `--simulate`, alive as long as the engine.
-    pub simulator: Option<crate::sim::SimHandle>,
+    pub simulator: Option<katonic_sim::SimHandle>,
 }
 
 impl Engine {
@@ -60,7 +60,7 @@ impl Engine {
             });
         }
         if flags.simulate {
-            let sim = crate::sim::start(crate::sim::SimConfig {
+            let sim = katonic_sim::start(katonic_sim::SimConfig {
                 listen: SocketAddr::from(([127, 0, 0, 1], 0)),
                 state_dir: data_dir.join("simulator"),
                 time_scale: flags.time_scale,
@@ -124,7 +124,7 @@ impl Engine {
 /// A rehearsal runs in the subscription the admin entered: the simulated account is given it
 /// before the install's steps run.
 struct InOwnSubscription {
-    subscriptions: crate::sim::Subscriptions,
+    subscriptions: katonic_sim::Subscriptions,
     inner: Arc<dyn StepExecutor>,
 }
 
@@ -153,7 +153,7 @@ impl StepExecutor for InOwnSubscription {
 
 /// Verification against a simulator: its load balancers answer HTTPS on its own port (it cannot
 /// take 443 without root).
-pub fn simulated_verify(sim: &crate::sim::SimHandle) -> crate::steps::VerifySettings {
+pub fn simulated_verify(sim: &katonic_sim::SimHandle) -> crate::steps::VerifySettings {
     crate::steps::VerifySettings {
         https_port: sim.ingress_https_port(),
         resolver: Arc::new(SimulatedDns(sim.dns())),
@@ -162,7 +162,7 @@ pub fn simulated_verify(sim: &crate::sim::SimHandle) -> crate::steps::VerifySett
 
 /// Names resolved the way a jumphost in the install's VNet would: from the simulator's DNS
 /// zones (the machine's own resolver knows nothing of them).
-struct SimulatedDns(crate::sim::Dns);
+struct SimulatedDns(katonic_sim::Dns);
 
 #[async_trait::async_trait]
 impl crate::cluster::access::Resolve for SimulatedDns {
@@ -177,7 +177,7 @@ impl crate::cluster::access::Resolve for SimulatedDns {
 }
 
 /// ARM settings that point at a simulator: a custom cloud with its CA and service principal.
-pub fn simulator_settings(sim: &crate::sim::SimHandle) -> crate::azure::ArmSettings {
+pub fn simulator_settings(sim: &katonic_sim::SimHandle) -> crate::azure::ArmSettings {
     crate::azure::ArmSettings {
         cloud: crate::azure::Cloud::Custom,
         arm_endpoint: Some(sim.arm_endpoint.clone()),
@@ -192,7 +192,7 @@ pub fn simulator_settings(sim: &crate::sim::SimHandle) -> crate::azure::ArmSetti
 }
 
 /// The simulator's client secret, registered for redaction: the console never prints it.
-fn simulator_secret(sim: &crate::sim::SimHandle) -> secrecy::SecretString {
+fn simulator_secret(sim: &katonic_sim::SimHandle) -> secrecy::SecretString {
     let secret = secrecy::SecretString::from(sim.client_secret.clone());
     crate::redact::register(&secret);
     secret
@@ -203,7 +203,7 @@ fn simulator_secret(sim: &crate::sim::SimHandle) -> secrecy::SecretString {
 pub struct Core {
     pub store: Store,
     pub worker: WorkerHandle,
-    simulator: Option<crate::sim::SimHandle>,
+    simulator: Option<katonic_sim::SimHandle>,
     lock: DataDirLock,
 }
 
@@ -243,7 +243,7 @@ impl Core {
     }
 
     /// The in-process simulator, under `--simulate`.
-    pub fn simulator(&self) -> Option<&crate::sim::SimHandle> {
+    pub fn simulator(&self) -> Option<&katonic_sim::SimHandle> {
         self.simulator.as_ref()
     }
 }
@@ -253,7 +253,7 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
     state: AppState,
-    simulator: Option<crate::sim::SimHandle>,
+    simulator: Option<katonic_sim::SimHandle>,
     lock: DataDirLock,
     /// What the terminal is told: the access URL and, under HTTPS, the certificate.
     announce: Announcement,
@@ -407,7 +407,7 @@ impl Application {
     }
 
     /// The in-process ARM simulator, under `--simulate` (tests read its request log).
-    pub fn simulator(&self) -> Option<&crate::sim::SimHandle> {
+    pub fn simulator(&self) -> Option<&katonic_sim::SimHandle> {
         self.simulator.as_ref()
     }
 

@@ -3,7 +3,7 @@
 //! that joins them with the flags (a flag or environment variable that is given wins).
 
 use super::settings::{ArmSettings, Cloud, CredentialKind};
-use crate::spec::FieldError;
+use katonic_domain::spec::FieldError;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 

@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use crate::spec::{Fqdn, LbMode};
+use katonic_domain::spec::{Fqdn, LbMode};
 
 /// TTL of the records we suggest: short, so a re-install with a new address heals quickly.
 pub const RECORD_TTL_SECS: u32 = 300;

@@ -298,7 +298,7 @@ pub fn health(host: &str, path: &str, answer: &Result<HttpsAnswer, String>) -> C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Fqdn;
+    use katonic_domain::spec::Fqdn;
 
     struct Fixed(Vec<IpAddr>);
 

@@ -4,10 +4,10 @@
 use super::{CommandError, print_spec_errors, read_spec};
 use crate::config::EngineFlags;
 use crate::events::{EventKind, Level};
-use crate::spec::{FieldError, SpecErrors};
 use crate::startup::{Core, Engine};
 use crate::store::{InstallStatus, NewInstall};
 use clap::Args;
+use katonic_domain::spec::{FieldError, SpecErrors};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,10 +88,10 @@ pub async fn run(args: InstallArgs) -> Result<ExitCode, CommandError> {
 /// spec that wants one and got none (or got one it does not use) is a field error.
 fn certificate(
     args: &InstallArgs,
-    spec: &crate::spec::InstallSpec,
+    spec: &katonic_domain::spec::InstallSpec,
 ) -> Result<Result<Option<crate::cluster::tls::TlsMaterial>, SpecErrors>, CommandError> {
     use crate::cluster::tls::CERTIFICATE_FIELD;
-    let provided = spec.domain.tls == crate::spec::TlsMode::Provided;
+    let provided = spec.domain.tls == katonic_domain::spec::TlsMode::Provided;
     let refuse = |rule: &str, message: &str, fix: &str| {
         Ok(Err(SpecErrors {
             errors: vec![FieldError {

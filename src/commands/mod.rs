@@ -9,10 +9,10 @@ mod teardown;
 
 use crate::config::ServeConfig;
 use crate::review;
-use crate::spec::{self, DocumentFormat};
 use crate::startup::{self, Application, StartupError};
 use crate::store::{Store, StoreError};
 use clap::{Parser, Subcommand};
+use katonic_domain::spec::{self, DocumentFormat};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -32,7 +32,7 @@ pub struct SimulateArgs {
 
 pub async fn run(args: SimulateArgs) -> Result<ExitCode, CommandError> {
     let shutdown = crate::startup::shutdown_signal();
-    let sim = crate::sim::start(crate::sim::SimConfig {
+    let sim = katonic_sim::start(katonic_sim::SimConfig {
         listen: args.listen,
         state_dir: args.state_dir,
         time_scale: args.time_scale,

@@ -9,12 +9,12 @@ use super::output;
 use crate::azure::resources::{self, aks, authorization, install_tags};
 use crate::azure::{ArmClient, api};
 use crate::cluster::access::{self, AccessMode};
-use crate::plan::StepId;
-use crate::spec::{
-    ClusterTier, LbMode, NetworkPlugin, NetworkPolicy, NodePool, NodeScale, OutboundType, PoolRole,
-};
 use crate::worker::{StepContext, StepError};
 use base64::Engine as _;
+use katonic_domain::plan::StepId;
+use katonic_domain::spec::{
+    ClusterTier, LbMode, NetworkPlugin, NetworkPolicy, NodePool, NodeScale, OutboundType, PoolRole,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -373,7 +373,7 @@ pub async fn role_assignments(ctx: &StepContext, arm: &ArmClient) -> Result<Valu
             &format!(
                 "Network Contributor for the cluster identity on resource group {} (public IP {})",
                 ctx.spec.azure.resource_group,
-                crate::plan::names::ingress_public_ip(&ctx.spec)
+                katonic_domain::plan::names::ingress_public_ip(&ctx.spec)
             ),
         )
         .await?;

@@ -45,7 +45,7 @@ pub(super) async fn connect(ctx: &StepContext, arm: &ArmClient) -> Result<kube::
             }
             // The transport failed: find out where (name, public answer, route, port) so the
             // message carries the fix instead of a bare timeout.
-            let private = ctx.spec.cluster.mode == crate::spec::ClusterMode::Create;
+            let private = ctx.spec.cluster.mode == katonic_domain::spec::ClusterMode::Create;
             if let Some((host, port)) = server
                 && let Err(reason) = access::probe(
                     &SystemResolver,
@@ -204,9 +204,9 @@ async fn replace_class(
 pub async fn namespaces(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
     let client = connect(ctx, arm).await?;
     let pools = &ctx.spec.cluster.node_pools;
-    let ready: Vec<&crate::spec::NodePool> = match ctx.spec.cluster.mode {
-        crate::spec::ClusterMode::Create => vec![&pools.platform],
-        crate::spec::ClusterMode::Existing => pools.iter().collect(),
+    let ready: Vec<&katonic_domain::spec::NodePool> = match ctx.spec.cluster.mode {
+        katonic_domain::spec::ClusterMode::Create => vec![&pools.platform],
+        katonic_domain::spec::ClusterMode::Existing => pools.iter().collect(),
     };
     check_node_pools(ctx, &client, &ready).await?;
     let mut applied = Vec::new();
@@ -237,7 +237,7 @@ pub async fn network_policies(ctx: &StepContext, arm: &ArmClient) -> Result<Valu
 pub(super) async fn check_node_pools(
     ctx: &StepContext,
     client: &kube::Client,
-    pools: &[&crate::spec::NodePool],
+    pools: &[&katonic_domain::spec::NodePool],
 ) -> Result<(), StepError> {
     for pool in pools {
         let (label, role) = pool.label();
@@ -380,24 +380,24 @@ fn no_address(ctx: &StepContext, timeout: std::time::Duration) -> StepError {
         manifests::LB_SERVICE
     );
     let hint = match ctx.spec.ingress.load_balancer {
-        crate::spec::LbMode::Internal => format!(
+        katonic_domain::spec::LbMode::Internal => format!(
             "See the service's events ({describe}): the subnet may be full, the static IP taken or \
              outside the subnet, or the cluster identity may lack Network Contributor on the \
              subnet. Fix it, then resume (the service is kept)."
         ),
-        crate::spec::LbMode::External => format!(
+        katonic_domain::spec::LbMode::External => format!(
             "See the service's events ({describe}): public IP {} in resource group {} may be \
              missing, or the cluster identity may lack Network Contributor on that group. Fix \
              it, then resume (the service is kept).",
-            crate::plan::names::ingress_public_ip(&ctx.spec),
+            katonic_domain::plan::names::ingress_public_ip(&ctx.spec),
             ctx.spec.azure.resource_group
         ),
     };
     let frontend = match ctx.spec.ingress.load_balancer {
-        crate::spec::LbMode::Internal => String::new(),
-        crate::spec::LbMode::External => format!(
+        katonic_domain::spec::LbMode::Internal => String::new(),
+        katonic_domain::spec::LbMode::External => format!(
             " from public IP {}",
-            crate::plan::names::ingress_public_ip(&ctx.spec)
+            katonic_domain::plan::names::ingress_public_ip(&ctx.spec)
         ),
     };
     StepError::terminal(
@@ -434,7 +434,7 @@ pub async fn tls_self_signed(ctx: &StepContext, arm: &ArmClient) -> Result<Value
     use crate::cluster::tls;
 
     let client = connect(ctx, arm).await?;
-    let hosts: Vec<crate::spec::Fqdn> = crate::plan::names::hosts(&ctx.spec)
+    let hosts: Vec<katonic_domain::spec::Fqdn> = katonic_domain::plan::names::hosts(&ctx.spec)
         .into_iter()
         .cloned()
         .collect();
@@ -507,7 +507,7 @@ pub(super) async fn apply_tls_secret(
 /// The secret's certificate when the console made it and it still serves every host.
 fn reusable(
     secret: &k8s_openapi::api::core::v1::Secret,
-    hosts: &[crate::spec::Fqdn],
+    hosts: &[katonic_domain::spec::Fqdn],
     now: time::OffsetDateTime,
 ) -> Option<crate::cluster::tls::TlsMaterial> {
     let ours = secret
@@ -526,10 +526,10 @@ fn reusable(
     (!crate::cluster::tls::expires_soon(&material, now)).then_some(material)
 }
 
-pub(super) fn host_list(hosts: &[crate::spec::Fqdn]) -> String {
+pub(super) fn host_list(hosts: &[katonic_domain::spec::Fqdn]) -> String {
     hosts
         .iter()
-        .map(crate::spec::Fqdn::as_str)
+        .map(katonic_domain::spec::Fqdn::as_str)
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -546,7 +546,7 @@ pub async fn platform(
     use kube::runtime::wait::await_condition;
 
     let client = connect(ctx, arm).await?;
-    let pools: Vec<&crate::spec::NodePool> = ctx.spec.cluster.node_pools.iter().collect();
+    let pools: Vec<&katonic_domain::spec::NodePool> = ctx.spec.cluster.node_pools.iter().collect();
     check_node_pools(ctx, &client, &pools).await?;
     let names = ClusterContext::for_install(&ctx.spec, ctx.install);
     let (account, binding) = manifests::installer_rbac();
@@ -719,7 +719,7 @@ async fn stream_installer_logs(ctx: &StepContext, client: kube::Client) {
 /// names and certificates never depend on an image we cannot inspect.
 async fn apply_route(
     client: &kube::Client,
-    spec: &crate::spec::InstallSpec,
+    spec: &katonic_domain::spec::InstallSpec,
     ingress_name: &str,
 ) -> Result<Applied, StepError> {
     let routes = manifests::ingress_routes(&spec.domain.fqdn, &spec.addons);

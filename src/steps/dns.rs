@@ -21,9 +21,9 @@ use crate::azure::resources::dns::{
 use crate::azure::resources::{TAG_INSTALL, TAG_MANAGED_BY, install_tags};
 use crate::azure::{ArmClient, api};
 use crate::cluster::dns::DnsPlan;
-use crate::plan::StepId;
-use crate::spec::{DnsZoneId, DnsZoneKind, InstallSpec};
 use crate::worker::{StepContext, StepError};
+use katonic_domain::plan::StepId;
+use katonic_domain::spec::{DnsZoneId, DnsZoneKind, InstallSpec};
 
 const MANAGED_BY: &str = "katonic-console";
 
@@ -76,7 +76,7 @@ pub async fn records(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
             "Retry the ingress-load-balancer step, then resume.",
         )
     })?;
-    let hosts: Vec<crate::spec::Fqdn> = crate::plan::names::hosts(&ctx.spec)
+    let hosts: Vec<katonic_domain::spec::Fqdn> = katonic_domain::plan::names::hosts(&ctx.spec)
         .into_iter()
         .cloned()
         .collect();

@@ -2,8 +2,8 @@
 //! the step with Azure's code and message, the request ids for support, and what to do.
 
 use crate::azure::ArmError;
-use crate::spec::InstallSpec;
 use crate::worker::StepError;
+use katonic_domain::spec::InstallSpec;
 
 /// What the admin can do about an ARM error code.
 fn hint(code: &str) -> &'static str {
@@ -53,7 +53,7 @@ fn hint(code: &str) -> &'static str {
 fn figures(code: &str, spec: &InstallSpec) -> Option<String> {
     match code {
         "QuotaExceeded" | "ErrCode_InsufficientVCPUQuota" => {
-            let plan = crate::plan::InstallPlan::from_spec(spec, crate::review::today());
+            let plan = katonic_domain::plan::InstallPlan::from_spec(spec, crate::review::today());
             let needs: Vec<String> = plan
                 .quota
                 .iter()

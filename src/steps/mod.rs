@@ -9,7 +9,7 @@ pub mod diagnostics;
 mod dns;
 mod ensure;
 mod errors;
-pub mod names;
+pub use katonic_domain::plan::names;
 mod preflight;
 mod qualify;
 mod resources;
@@ -21,8 +21,8 @@ pub use errors::step_error;
 pub use verify::VerifySettings;
 
 use crate::azure::ArmClient;
-use crate::plan::StepId;
 use crate::worker::{StepContext, StepError, StepExecutor};
+use katonic_domain::plan::StepId;
 use std::sync::Arc;
 
 /// Runs the Azure steps with an ARM client; other steps go to `rest`.
@@ -250,18 +250,20 @@ impl AzureSteps {
             StepId::Storage => resources::storage(ctx, arm).await,
             StepId::Registry => resources::registry(ctx, arm).await,
             StepId::AksCluster => aks::cluster(ctx, arm).await,
-            StepId::ComputePool => aks::user_pool(ctx, arm, crate::spec::PoolRole::Compute).await,
-            StepId::GpuPool => aks::user_pool(ctx, arm, crate::spec::PoolRole::Gpu).await,
+            StepId::ComputePool => {
+                aks::user_pool(ctx, arm, katonic_domain::spec::PoolRole::Compute).await
+            }
+            StepId::GpuPool => aks::user_pool(ctx, arm, katonic_domain::spec::PoolRole::Gpu).await,
             StepId::RoleAssignments => aks::role_assignments(ctx, arm).await,
             StepId::Kubeconfig => aks::kubeconfig(ctx, arm).await,
             StepId::StorageClasses => cluster::storage_classes(ctx, arm).await,
             StepId::Namespaces => cluster::namespaces(ctx, arm).await,
             StepId::NetworkPolicies => cluster::network_policies(ctx, arm).await,
-            StepId::Tls if ctx.spec.domain.tls == crate::spec::TlsMode::SelfSigned => {
+            StepId::Tls if ctx.spec.domain.tls == katonic_domain::spec::TlsMode::SelfSigned => {
                 cluster::tls_self_signed(ctx, arm).await
             }
             // `acme` is not built yet: it falls through to `rest` (rehearsed or unavailable).
-            StepId::Tls if ctx.spec.domain.tls == crate::spec::TlsMode::Provided => {
+            StepId::Tls if ctx.spec.domain.tls == katonic_domain::spec::TlsMode::Provided => {
                 tls::tls_provided(ctx, arm).await
             }
             StepId::Dns => dns::records(ctx, arm).await,
@@ -273,7 +275,9 @@ impl AzureSteps {
                 cluster::ingress_load_balancer(ctx, arm, self.timeouts.load_balancer).await
             }
             StepId::Verify => verify::run(ctx, arm, &self.verify, self.timeouts.verify).await,
-            id if crate::plan::teardown::is_teardown_step(id) => teardown::run(ctx, arm).await,
+            id if katonic_domain::plan::teardown::is_teardown_step(id) => {
+                teardown::run(ctx, arm).await
+            }
             _ => self.rest.run(ctx).await,
         }
     }

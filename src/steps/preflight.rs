@@ -8,9 +8,9 @@ use crate::azure::resources::compute::{ResourceSku, Usage};
 use crate::azure::{ArmClient, ArmError, api};
 use crate::cluster::access::AccessMode;
 use crate::events::Level;
-use crate::plan::InstallPlan;
-use crate::spec::ClusterTier;
 use crate::worker::{StepContext, StepError};
+use katonic_domain::plan::InstallPlan;
+use katonic_domain::spec::ClusterTier;
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -202,7 +202,7 @@ pub async fn run(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError>
     quota(ctx, arm, &mut checks).await?;
     skus(ctx, arm, &mut checks).await?;
     let (version, lts_only) = kubernetes_version(ctx, arm, &mut checks).await?;
-    if spec.domain.tls == crate::spec::TlsMode::Acme {
+    if spec.domain.tls == katonic_domain::spec::TlsMode::Acme {
         // Refused here, before anything is created, rather than at the TLS step.
         checks
             .fail(
@@ -213,7 +213,7 @@ pub async fn run(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError>
             .await?;
     }
 
-    if spec.cluster.mode == crate::spec::ClusterMode::Existing {
+    if spec.cluster.mode == katonic_domain::spec::ClusterMode::Existing {
         existing_cluster(ctx, arm, &mut checks).await?;
     }
     let budget = spec.ip_budget();
@@ -864,11 +864,11 @@ async fn kubernetes_version(
                 .iter()
                 .filter(|v| v.is_preview != Some(true) && v.has_community_support())
                 .filter_map(|v| {
-                    crate::spec::KubernetesVersion::parse(&minor(&v.version))
+                    katonic_domain::spec::KubernetesVersion::parse(&minor(&v.version))
                         .ok()
                         .map(|k| (k, v.version.clone()))
                 })
-                .filter(|(k, _)| (k.major, k.minor) >= crate::spec::MIN_KUBERNETES)
+                .filter(|(k, _)| (k.major, k.minor) >= katonic_domain::spec::MIN_KUBERNETES)
                 .collect();
             candidates.sort();
             match candidates.last() {

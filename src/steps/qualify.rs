@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::spec::{InstallSpec, MIN_KUBERNETES};
+use katonic_domain::spec::{InstallSpec, MIN_KUBERNETES};
 
 /// One finding; `fix` is set for warnings and failures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,8 +177,8 @@ mod tests {
     use serde_json::json;
 
     fn spec() -> InstallSpec {
-        let mut spec = crate::spec::testutil::sample_spec();
-        spec.cluster.mode = crate::spec::ClusterMode::Existing;
+        let mut spec = katonic_domain::spec::testutil::sample_spec();
+        spec.cluster.mode = katonic_domain::spec::ClusterMode::Existing;
         spec
     }
 

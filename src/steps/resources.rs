@@ -9,9 +9,9 @@ use crate::azure::resources::{
     storage,
 };
 use crate::azure::{ArmClient, api};
-use crate::plan::StepId;
-use crate::spec::RegistrySku;
 use crate::worker::{StepContext, StepError};
+use katonic_domain::plan::StepId;
+use katonic_domain::spec::RegistrySku;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -217,7 +217,7 @@ pub async fn identity(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepE
 /// Azure Files share behind `kfs-shared`.
 pub async fn storage(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
     let (sub, rg, location) = target(ctx);
-    let name = names::storage_account(&ctx.spec, ctx.install);
+    let name = names::storage_account_for(&ctx.spec, ctx.install);
     let path = resources::resource_id(&sub, &rg, "Microsoft.Storage/storageAccounts", &name);
     check_name(
         ctx,
@@ -307,7 +307,7 @@ pub async fn storage(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
 /// The container registry the cluster pulls environment and model images from.
 pub async fn registry(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
     let (sub, rg, location) = target(ctx);
-    let name = names::registry(&ctx.spec, ctx.install);
+    let name = names::registry_for(&ctx.spec, ctx.install);
     let path = resources::resource_id(&sub, &rg, "Microsoft.ContainerRegistry/registries", &name);
     check_name(
         ctx,
@@ -412,7 +412,7 @@ async fn check_name(
 async fn existing_network(
     ctx: &StepContext,
     arm: &ArmClient,
-    existing: &crate::spec::ExistingVnet,
+    existing: &katonic_domain::spec::ExistingVnet,
 ) -> Result<Value, StepError> {
     let spec = &ctx.spec;
     let net = &spec.cluster.network;
@@ -515,7 +515,8 @@ async fn existing_network(
             .pointer("/properties/ipConfigurations")
             .and_then(Value::as_array)
             .map_or(0, Vec::len) as u64;
-        let free = crate::spec::capacity::usable_addresses(cidr.prefix()).saturating_sub(used);
+        let free =
+            katonic_domain::spec::capacity::usable_addresses(cidr.prefix()).saturating_sub(used);
         if free < needs {
             return wrong(
                 "InsufficientSubnetSize",
@@ -545,7 +546,7 @@ async fn existing_network(
 /// Service and DNS can point at it.
 pub async fn ingress_ip(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
     let (sub, rg, location) = target(ctx);
-    let name = crate::plan::names::ingress_public_ip(&ctx.spec);
+    let name = katonic_domain::plan::names::ingress_public_ip(&ctx.spec);
     let path = resources::resource_id(&sub, &rg, "Microsoft.Network/publicIPAddresses", &name);
     let pip = network::PublicIpAddress::standard_static_ipv4(
         location,

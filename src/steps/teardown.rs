@@ -10,9 +10,9 @@ use super::errors::step_error;
 use crate::azure::ArmClient;
 use crate::azure::lro::{self, FinalState, Started};
 use crate::events::Level;
-use crate::plan::StepId;
 use crate::teardown::{Action, Preview, Target, family, install_tag};
 use crate::worker::{StepContext, StepError};
+use katonic_domain::plan::StepId;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -18,8 +18,8 @@ use crate::cluster::apply::{KubeFailure, apply_namespaced};
 use crate::cluster::manifests;
 use crate::cluster::verify::{self, Check, Verdict};
 use crate::events::Level;
-use crate::plan::StepId;
 use crate::worker::{StepContext, StepError};
+use katonic_domain::plan::StepId;
 
 /// Where and how the verification looks. How long it retries failing checks is
 /// [`ClusterTimeouts::verify`](super::ClusterTimeouts).
@@ -127,7 +127,7 @@ async fn endpoint_checks(
         .and_then(|o| o.get("zone"))
         .and_then(Value::as_str)
         .map_or_else(|| "your DNS".to_string(), |z| format!("zone {z}"));
-    let hosts: Vec<String> = crate::plan::names::hosts(&ctx.spec)
+    let hosts: Vec<String> = katonic_domain::plan::names::hosts(&ctx.spec)
         .into_iter()
         .map(|h| h.as_str().to_string())
         .collect();

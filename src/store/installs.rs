@@ -1,47 +1,17 @@
 //! Install rows and their planned steps.
 
 use super::{Result, Store, StoreError};
-use crate::plan::InstallPlan;
-use crate::spec::InstallDocument;
+use katonic_domain::plan::InstallPlan;
+use katonic_domain::spec::InstallDocument;
 use serde::Serialize;
 use sqlx::types::Json;
 use time::OffsetDateTime;
 
-/// An install's id: a UUIDv7 (time-ordered, so ids sort by creation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct InstallId(uuid::Uuid);
+pub use katonic_domain::InstallId;
 
-impl InstallId {
-    pub fn new() -> InstallId {
-        InstallId(uuid::Uuid::now_v7())
-    }
-
-    /// The all-zero id: a stable placeholder for previews (`katonic-console manifests`).
-    pub fn nil() -> InstallId {
-        InstallId(uuid::Uuid::nil())
-    }
-
-    /// Parse an id from a URL or CLI argument.
-    pub fn parse(text: &str) -> Option<InstallId> {
-        uuid::Uuid::parse_str(text).ok().map(InstallId)
-    }
-
-    pub(super) fn from_db(text: &str) -> Result<InstallId> {
-        Self::parse(text).ok_or_else(|| StoreError::Corrupt(format!("install id {text:?}")))
-    }
-}
-
-impl Default for InstallId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::fmt::Display for InstallId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
+/// An install id read back from a row; anything else means a hand-edited or foreign database.
+pub(super) fn install_id_from_db(text: &str) -> Result<InstallId> {
+    InstallId::parse(text).ok_or_else(|| StoreError::Corrupt(format!("install id {text:?}")))
 }
 
 /// Where an install is in its life. Drafts are edited by the wizard; the worker owns the rest.
@@ -308,7 +278,7 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(InstallRecord {
-            id: InstallId::from_db(&row.id)?,
+            id: install_id_from_db(&row.id)?,
             name: row.name,
             status: row.status,
             answers: row.answers.0,
@@ -321,7 +291,7 @@ impl Store {
             cloned_from: row
                 .cloned_from
                 .as_deref()
-                .map(InstallId::from_db)
+                .map(install_id_from_db)
                 .transpose()?,
             run_count: row.run_count,
             last_event_seq: row.last_event_seq,
@@ -353,7 +323,7 @@ impl Store {
         rows.into_iter()
             .map(|row| {
                 Ok(InstallSummary {
-                    id: InstallId::from_db(&row.id)?,
+                    id: install_id_from_db(&row.id)?,
                     name: row.name,
                     status: row.status,
                     subscription_id: row.subscription_id,

@@ -158,7 +158,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let install = InstallId::from_db(&row.id)?;
+        let install = super::installs::install_id_from_db(&row.id)?;
         let event = append(
             &mut tx,
             install,
@@ -494,7 +494,7 @@ impl Store {
         let mut events = Vec::new();
         let mut installs = Vec::new();
         for id in ids {
-            let install = InstallId::from_db(&id)?;
+            let install = super::installs::install_id_from_db(&id)?;
             let steps = sqlx::query!(
                 "UPDATE install_steps SET status = 'interrupted', finished_at = ?
                  WHERE install_id = ? AND status = 'running' RETURNING step_id, attempt",
@@ -678,7 +678,7 @@ impl Store {
         match holder {
             None => Ok(None),
             Some(h) => Ok(Some(StoreError::TargetBusy {
-                holder: InstallId::from_db(&h.id)?,
+                holder: super::installs::install_id_from_db(&h.id)?,
                 name: h.name,
                 status: h.status,
             })),

@@ -2,7 +2,7 @@
 //! They run in the same engine (journal, events, resume) as installs.
 
 use super::{InstallId, InstallStatus, Result, Store, StoreError};
-use crate::plan::InstallPlan;
+use katonic_domain::plan::InstallPlan;
 use sqlx::types::Json;
 use time::OffsetDateTime;
 
@@ -114,7 +114,7 @@ impl Store {
         rows.into_iter()
             .map(|r| {
                 Ok(TeardownSummary {
-                    id: InstallId::from_db(&r.id)?,
+                    id: super::installs::install_id_from_db(&r.id)?,
                     status: r.status,
                     created_at: r.created_at,
                 })
@@ -133,7 +133,7 @@ impl Store {
         .await?;
         row.and_then(|r| r.teardown_of)
             .as_deref()
-            .map(InstallId::from_db)
+            .map(super::installs::install_id_from_db)
             .transpose()
     }
 }

@@ -2,7 +2,7 @@
 //! marked `existing`. Pure.
 
 use crate::azure::resources::{authorization, resource_group_id};
-use crate::plan::StepId;
+use katonic_domain::plan::StepId;
 use serde_json::Value;
 use std::collections::BTreeMap;
 

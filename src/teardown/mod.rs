@@ -21,7 +21,7 @@ pub use start::{StartError, load_preview, start};
 
 use crate::azure::api;
 use crate::azure::resources::TAG_INSTALL;
-use crate::plan::StepId;
+use katonic_domain::plan::StepId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

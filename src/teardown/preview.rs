@@ -4,9 +4,9 @@
 use super::{Action, LedgerEntry, Observed, Target, decide, family, install_tag, ledger};
 use crate::azure::resources::{TAG_INSTALL, resource_group_id, resource_id};
 use crate::azure::{ArmClient, ArmError, api};
-use crate::plan::StepId;
-use crate::plan::teardown::DELETE_STEPS;
-use crate::spec::{ClusterMode, InstallSpec};
+use katonic_domain::plan::StepId;
+use katonic_domain::plan::teardown::DELETE_STEPS;
+use katonic_domain::spec::{ClusterMode, InstallSpec};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

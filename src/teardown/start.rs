@@ -2,9 +2,9 @@
 
 use super::{Preview, preview};
 use crate::azure::{ArmClient, ArmError};
-use crate::plan::StepId;
-use crate::spec::InstallSpec;
 use crate::store::{InstallId, InstallRecord, StepStatus, Store, StoreError};
+use katonic_domain::plan::StepId;
+use katonic_domain::spec::InstallSpec;
 use std::collections::BTreeMap;
 
 /// Why a preview or a teardown could not be made.
@@ -86,7 +86,7 @@ pub async fn start(
         });
     }
     let original = record.plan.as_ref().ok_or(StartError::NoSpec(id))?;
-    let plan = crate::plan::teardown::plan(original, &preview.steps());
+    let plan = katonic_domain::plan::teardown::plan(original, &preview.steps());
     let approved = serde_json::json!({ "approved": preview });
     let teardown = store
         .create_teardown(id, &plan, StepId::TeardownInventory.as_str(), &approved)

@@ -5,9 +5,7 @@ use super::AppState;
 use super::error::{ApiError, WebError};
 use super::{live, runs};
 use crate::access::Principal;
-use crate::plan::InstallPlan;
 use crate::review;
-use crate::spec::{self, DocumentFormat, InstallDocument};
 use crate::store::{InstallId, InstallRecord, NewInstall, StepRecord};
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, Query, State};
@@ -15,6 +13,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use katonic_domain::plan::InstallPlan;
+use katonic_domain::spec::{self, DocumentFormat, InstallDocument};
 use serde::Serialize;
 
 pub fn router() -> Router<AppState> {

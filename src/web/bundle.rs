@@ -70,7 +70,10 @@ async fn build(state: &AppState, install: &InstallRecord) -> Result<Vec<u8>, Web
         ),
     ];
     if let Some(spec) = &install.spec {
-        files.push(("spec.yaml", crate::spec::to_yaml(spec).into_bytes()));
+        files.push((
+            "spec.yaml",
+            katonic_domain::spec::to_yaml(spec).into_bytes(),
+        ));
     }
     if let Some(plan) = &install.plan {
         files.push((

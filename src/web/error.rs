@@ -2,12 +2,12 @@
 //! API. 4xx bodies say exactly what is wrong; 5xx bodies are generic and the cause is logged.
 
 use super::filters;
-use crate::spec::SpecErrors;
 use crate::store::StoreError;
 use askama::Template;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use katonic_domain::spec::SpecErrors;
 
 /// Every way a request can fail.
 #[derive(Debug, thiserror::Error)]
@@ -90,7 +90,7 @@ struct ErrorPage {
     title: String,
     status: u16,
     message: String,
-    errors: Vec<crate::spec::FieldError>,
+    errors: Vec<katonic_domain::spec::FieldError>,
 }
 
 /// Seconds a client should wait after a 503.

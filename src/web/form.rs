@@ -4,7 +4,7 @@
 //! Goes through `serde_json::Value`: the document's own serde names are the path segments, so a
 //! path that is not a document field fails to deserialize instead of being silently dropped.
 
-use crate::spec::InstallDocument;
+use katonic_domain::spec::InstallDocument;
 use serde_json::{Map, Value};
 
 /// Values to write at paths; `None` removes the key (an empty form field means "not given").

@@ -220,7 +220,8 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let store = Store::open(temp.path()).await.unwrap();
         let doc =
-            crate::spec::from_yaml(include_str!("../../tests/it/fixtures/sample.yaml")).unwrap();
+            katonic_domain::spec::from_yaml(include_str!("../../tests/it/fixtures/sample.yaml"))
+                .unwrap();
         let reviewed = crate::review::review(&doc, crate::review::today()).unwrap();
         let install = store
             .create_install(NewInstall {

@@ -170,7 +170,7 @@ pub(crate) async fn upload_certificate(
     key: Option<secrecy::SecretString>,
 ) -> Result<crate::cluster::tls::CertificateSummary, crate::certificate::CertificateError> {
     let hosts = crate::certificate::hosts_of(&install.answers)
-        .map_err(|e| crate::spec::SpecErrors { errors: vec![e] })?;
+        .map_err(|e| katonic_domain::spec::SpecErrors { errors: vec![e] })?;
     let summary = crate::certificate::upload(
         &state.store,
         install.id,

@@ -5,11 +5,11 @@ use super::error::{WebError, render};
 use super::views::{HistoryPage, HistoryRow, InstallPage, PlanView};
 use super::wizard::load_install;
 use crate::review;
-use crate::spec::{self, InstallDocument};
 use crate::store::{InstallStatus, NewInstall};
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use katonic_domain::spec::{self, InstallDocument};
 
 /// `GET /`
 pub async fn get_home() -> Redirect {
@@ -167,7 +167,7 @@ pub async fn get_install(
             match install
                 .spec
                 .as_ref()
-                .and_then(|doc| crate::spec::InstallSpec::parse(doc).ok())
+                .and_then(|doc| katonic_domain::spec::InstallSpec::parse(doc).ok())
             {
                 Some(spec) => view.with_topology(&spec),
                 None => view,

@@ -89,7 +89,7 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
     }
     let verification = records
         .iter()
-        .find(|r| r.step_id == crate::plan::StepId::Verify.as_str())
+        .find(|r| r.step_id == katonic_domain::plan::StepId::Verify.as_str())
         .and_then(|r| r.outputs.as_ref())
         .and_then(Verification::from_outputs);
     let timeline = super::timeline::svg(plan, &events, time::OffsetDateTime::now_utc());
@@ -107,7 +107,7 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
         events: events.iter().map(EventLine::new).collect(),
         dns: records
             .iter()
-            .find(|r| r.step_id == crate::plan::StepId::Dns.as_str())
+            .find(|r| r.step_id == katonic_domain::plan::StepId::Dns.as_str())
             .and_then(|r| r.outputs.as_ref())
             .and_then(DnsTable::from_outputs),
     }))
@@ -195,7 +195,7 @@ async fn stream_html(store: &Store, event: &Event) -> Result<String, WebError> {
 /// The timeline redrawn from the step status events, as an out-of-band swap.
 async fn timeline_fragment(
     store: &Store,
-    plan: &crate::plan::InstallPlan,
+    plan: &katonic_domain::plan::InstallPlan,
     install: crate::store::InstallId,
 ) -> Result<Option<String>, WebError> {
     let events = store.step_status_events(install).await?;

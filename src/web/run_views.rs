@@ -5,9 +5,9 @@
 use super::filters;
 use crate::events::{Event, Level};
 use crate::format::{duration, timestamp};
-use crate::plan::InstallPlan;
 use crate::store::{Failure, InstallRecord, InstallStatus, StepRecord, StepStatus};
 use askama::Template;
+use katonic_domain::plan::InstallPlan;
 use time::OffsetDateTime;
 
 /// The run's header.

@@ -21,7 +21,7 @@ pub async fn start(state: &AppState, by: &Principal, id: InstallId) -> Result<()
     if let Some(spec) = install
         .spec
         .as_ref()
-        .and_then(|doc| crate::spec::InstallSpec::parse(doc).ok())
+        .and_then(|doc| katonic_domain::spec::InstallSpec::parse(doc).ok())
     {
         crate::certificate::ensure_ready(&state.store, id, &spec, time::OffsetDateTime::now_utc())
             .await?;

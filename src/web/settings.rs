@@ -7,12 +7,12 @@ use super::filters;
 use crate::azure::connection::{
     CloudChoice, ConnectionInput, CredentialChoice, FlagOverrides, SavedConnection, field,
 };
-use crate::spec::FieldError;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
+use katonic_domain::spec::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// An option of a `<select>`.

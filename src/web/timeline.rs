@@ -11,7 +11,7 @@ use std::fmt::Write;
 use time::OffsetDateTime;
 
 use crate::events::{Event, EventKind};
-use crate::plan::InstallPlan;
+use katonic_domain::plan::InstallPlan;
 
 const WIDTH: f64 = 1000.0;
 const LABEL_W: f64 = 190.0;
@@ -162,8 +162,11 @@ mod tests {
 
     #[test]
     fn the_picture_has_a_bar_per_attempt_and_marks_the_critical_path() {
-        let spec = crate::spec::testutil::sample_spec();
-        let plan = crate::plan::InstallPlan::from_spec(&spec, time::macros::date!(2026 - 11 - 25));
+        let spec = katonic_domain::spec::testutil::sample_spec();
+        let plan = katonic_domain::plan::InstallPlan::from_spec(
+            &spec,
+            time::macros::date!(2026 - 11 - 25),
+        );
         let now = OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(100);
         assert!(svg(&plan, &[], now).is_none(), "no picture before a start");
         let events = vec![

@@ -3,11 +3,11 @@
 
 use super::filters;
 use crate::format::{duration, money, target, timestamp};
-use crate::plan::InstallPlan;
 use crate::review::Reviewed;
-use crate::spec::{FieldError, IpBudget, SpecErrors, Warning};
 use crate::store::{InstallRecord, InstallSummary, StepRecord};
 use askama::Template;
+use katonic_domain::plan::InstallPlan;
+use katonic_domain::spec::{FieldError, IpBudget, SpecErrors, Warning};
 
 /// A field path as a DOM id (`cluster.network.vnetCidr` → `f-cluster-network-vnetCidr`).
 pub fn dom_id(path: &str) -> String {
@@ -213,8 +213,8 @@ pub struct ResourceRow {
 
 impl PlanView {
     /// With the picture of `spec`'s topology.
-    pub fn with_topology(mut self, spec: &crate::spec::InstallSpec) -> PlanView {
-        self.topology = Some(crate::plan::topology::svg(spec));
+    pub fn with_topology(mut self, spec: &katonic_domain::spec::InstallSpec) -> PlanView {
+        self.topology = Some(katonic_domain::plan::topology::svg(spec));
         self
     }
 
@@ -339,7 +339,7 @@ impl ReviewPage {
             Ok(r) => (
                 Vec::new(),
                 Some(PlanView::new(&r.plan, &[]).with_topology(&r.spec)),
-                crate::spec::to_yaml(&r.document),
+                katonic_domain::spec::to_yaml(&r.document),
             ),
             Err(e) => (
                 e.errors
@@ -362,7 +362,7 @@ impl ReviewPage {
                     })
                     .collect(),
                 None,
-                crate::spec::to_yaml(&install.answers),
+                katonic_domain::spec::to_yaml(&install.answers),
             ),
         };
         Ok(ReviewPage {

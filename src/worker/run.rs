@@ -11,12 +11,12 @@
 use super::retry::RetryPolicy;
 use super::step::{StepContext, StepError, StepExecutor};
 use crate::events::Level;
-use crate::plan::{InstallPlan, StepId};
-use crate::spec::InstallSpec;
 use crate::store::{
     Claimed, ErrorClass, Failure, Lease, RunEnd, StepEnd, StepStatus, Store, StoreError,
 };
 use futures_util::FutureExt;
+use katonic_domain::plan::{InstallPlan, StepId};
+use katonic_domain::spec::InstallSpec;
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;

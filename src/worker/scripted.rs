@@ -5,7 +5,7 @@
 
 use super::step::{StepContext, StepError, StepExecutor};
 use crate::events::Level;
-use crate::plan::StepId;
+use katonic_domain::plan::StepId;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -6,9 +6,9 @@
 //! returns its outputs, which are committed before any step that depends on it starts.
 
 use crate::events::{EventKind, Level, NewEvent};
-use crate::plan::{PlannedStep, StepId};
-use crate::spec::InstallSpec;
 use crate::store::{InstallId, Lease, Store, StoreError};
+use katonic_domain::plan::{PlannedStep, StepId};
+use katonic_domain::spec::InstallSpec;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;

@@ -6,7 +6,7 @@
 //! no lookup of anything but loopback. Skipped when `az` is not on `PATH` (fails under `CI`).
 //! `AZ_CLI_DUMP=1` prints the simulator's request log and the kubeconfig.
 
-use katonic_console::sim::{self, SimConfig, SimHandle};
+use katonic_sim::{self as sim, SimConfig, SimHandle};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -5,10 +5,10 @@
 
 use crate::helpers::{SAMPLE_YAML, TestApp, step, test_worker};
 use katonic_console::azure::{ArmClient, Timing};
-use katonic_console::sim::{self, FaultAction, FaultPlan, FaultRule, SimConfig, SimHandle};
 use katonic_console::startup::{Engine, simulator_settings};
 use katonic_console::steps::AzureSteps;
 use katonic_console::worker::ScriptedSteps;
+use katonic_sim::{self as sim, FaultAction, FaultPlan, FaultRule, SimConfig, SimHandle};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

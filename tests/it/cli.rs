@@ -267,7 +267,7 @@ fn install_from_the_cli_against_a_standalone_simulator() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn install_with_the_managed_identity_credential() {
-    use katonic_console::sim::{self, SimConfig};
+    use katonic_sim::{self as sim, SimConfig};
     let temp = tempfile::tempdir().unwrap();
     let simulator = sim::start(SimConfig::for_dir(temp.path().join("sim")))
         .await

@@ -2,7 +2,7 @@
 //! retry of one step, cancel, one active install per target, shutdown, database failure.
 
 use crate::helpers::{SAMPLE_YAML, TestApp, script, step};
-use katonic_console::plan::StepId;
+use katonic_domain::plan::StepId;
 use serde_json::Value;
 
 fn statuses(detail: &Value) -> Vec<(String, String, i64)> {

@@ -126,9 +126,9 @@ fn a_canary_secret_never_leaves_the_console() {
     // tighten it.)
     let rt = tokio::runtime::Runtime::new().unwrap();
     let tenant = rt.block_on(async {
-        let mut config = katonic_console::sim::SimConfig::for_dir(&sim_dir);
+        let mut config = katonic_sim::SimConfig::for_dir(&sim_dir);
         config.client_secret = Some(CANARY.to_string());
-        let sim = katonic_console::sim::start(config).await.unwrap();
+        let sim = katonic_sim::start(config).await.unwrap();
         assert_eq!(sim.client_secret, CANARY);
         let tenant = sim.tenant_id.clone();
         sim.shutdown().await;

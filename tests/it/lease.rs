@@ -5,7 +5,7 @@ use katonic_console::store::{Lease, NewInstall, Store, StoreError};
 use std::time::Duration;
 
 async fn queued_install(store: &Store) -> katonic_console::store::InstallId {
-    let doc = katonic_console::spec::from_yaml(SAMPLE_YAML).unwrap();
+    let doc = katonic_domain::spec::from_yaml(SAMPLE_YAML).unwrap();
     let reviewed = katonic_console::review::review(&doc, katonic_console::review::today()).unwrap();
     let id = store
         .create_install(NewInstall {

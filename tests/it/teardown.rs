@@ -9,8 +9,8 @@ use crate::azure::{
 };
 use crate::helpers::TestApp;
 use katonic_console::azure::{ArmClient, FinalState, Started, api, lro};
-use katonic_console::sim::{FaultAction, FaultPlan, FaultRule};
 use katonic_console::startup::simulator_settings;
+use katonic_sim::{FaultAction, FaultPlan, FaultRule};
 use serde_json::{Value, json};
 
 fn arm(world: &World) -> ArmClient {

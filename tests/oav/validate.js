@@ -18,7 +18,7 @@ const UNSPECIFIED = [
   [/^\/subscriptions\/[^/]+\/providers\/[^/]+(\/register)?$/i, "provider registration (oav limitation)"],
   // A Private DNS zone's virtual network link: oav 4.0.3 also matches the {recordType}/{name}
   // record-set template and validates neither (MULTIPLE_OPERATIONS_FOUND). The simulator checks
-  // its body against the same spec (src/sim/schema). Only the tests create links.
+  // its body against the same spec (crates/katonic-sim/src/schema). Only the tests create links.
   [/\/privateDnsZones\/[^/]+\/virtualNetworkLinks\/[^/]+$/i, "private DNS zone link (oav: ambiguous path)"],
   // Long-running operation status URLs are opaque: no spec defines them as operations.
   [/\/providers\/[^/]+\/locations\/[^/]+\/(operations|asyncoperations|operationresults)\/[^/]+$/i, "operation status"],

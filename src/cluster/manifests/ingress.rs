@@ -16,7 +16,7 @@ use super::{
     INGRESS_CLASS, INGRESS_CONTROLLER_SELECTOR, INGRESS_NAMESPACE, LB_SERVICE, PLATFORM_NAMESPACE,
     TLS_SECRET, common_labels,
 };
-use crate::spec::{AddonsSpec, Fqdn};
+use katonic_domain::spec::{AddonsSpec, Fqdn};
 
 const INTERNAL: &str = "service.beta.kubernetes.io/azure-load-balancer-internal";
 const INTERNAL_SUBNET: &str = "service.beta.kubernetes.io/azure-load-balancer-internal-subnet";

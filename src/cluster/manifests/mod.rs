@@ -32,8 +32,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::spec::{InstallSpec, LbMode};
-use crate::store::InstallId;
+use katonic_domain::InstallId;
+use katonic_domain::spec::{InstallSpec, LbMode};
 
 /// What the manifests need beyond the spec: names the Azure steps chose.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,12 +47,12 @@ pub struct ClusterContext {
 impl ClusterContext {
     /// The names an install of `spec` uses (the same derivation the Azure steps use).
     pub fn for_install(spec: &InstallSpec, install: InstallId) -> ClusterContext {
-        let storage_account = crate::steps::names::storage_account(spec, install);
-        let registry = crate::steps::names::registry(spec, install);
+        let storage_account = katonic_domain::plan::names::storage_account_for(spec, install);
+        let registry = katonic_domain::plan::names::registry_for(spec, install);
         let resource_group = spec.azure.resource_group.to_string();
         let frontend = match spec.ingress.load_balancer {
             LbMode::Internal => LoadBalancerFrontend::Internal {
-                subnet: Some(crate::steps::names::AKS_SUBNET.to_string()),
+                subnet: Some(katonic_domain::plan::names::AKS_SUBNET.to_string()),
                 ip: spec.ingress.static_ip,
             },
             LbMode::External => LoadBalancerFrontend::External {
@@ -75,7 +75,7 @@ impl ClusterContext {
 
 /// The static public IP of the external load balancer.
 pub fn ingress_public_ip_name(spec: &InstallSpec) -> String {
-    crate::plan::names::ingress_public_ip(spec)
+    katonic_domain::plan::names::ingress_public_ip(spec)
 }
 
 /// Every object the console applies, in apply order, as JSON with `apiVersion` and `kind`

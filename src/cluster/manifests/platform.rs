@@ -15,7 +15,7 @@ use super::{
     INSTALLER_APP, INSTALLER_CONFIG, INSTALLER_JOB, SHARED_CLASS, STANDARD_CLASS, SYSTEM_NAMESPACE,
     TLS_SECRET, common_labels,
 };
-use crate::spec::{InstallSpec, PoolRole};
+use katonic_domain::spec::{InstallSpec, PoolRole};
 
 /// Default image repository of the vendor's installer; the tag is the platform version.
 pub const DEFAULT_INSTALLER_REPOSITORY: &str = "docker.io/katonic/katonic-installer";
@@ -65,12 +65,15 @@ pub fn platform_config(spec: &InstallSpec, installer: &PlatformInstaller) -> Con
         data.insert("SUPERSET_HOST", host.as_str().to_string());
         data.insert(
             "SUPERSET_VERSION",
-            crate::spec::SUPERSET_VERSION.to_string(),
+            katonic_domain::spec::SUPERSET_VERSION.to_string(),
         );
     }
     if let Some(host) = &spec.addons.airbyte {
         data.insert("AIRBYTE_HOST", host.as_str().to_string());
-        data.insert("AIRBYTE_VERSION", crate::spec::AIRBYTE_VERSION.to_string());
+        data.insert(
+            "AIRBYTE_VERSION",
+            katonic_domain::spec::AIRBYTE_VERSION.to_string(),
+        );
     }
     for pool in spec.cluster.node_pools.iter() {
         let key = match pool.role {

@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use super::common_labels;
 
 /// Standard SSD block storage, the cluster's only default class (named where the plan names it).
-pub const STANDARD_CLASS: &str = crate::plan::names::DEFAULT_STORAGE_CLASS;
+pub const STANDARD_CLASS: &str = katonic_domain::plan::names::DEFAULT_STORAGE_CLASS;
 /// Azure Files, when shared storage is on.
-pub const SHARED_CLASS: &str = crate::plan::names::SHARED_STORAGE_CLASS;
+pub const SHARED_CLASS: &str = katonic_domain::plan::names::SHARED_STORAGE_CLASS;
 
 const DEFAULT_CLASS_ANNOTATION: &str = "storageclass.kubernetes.io/is-default-class";
 

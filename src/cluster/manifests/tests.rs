@@ -2,7 +2,7 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::ObjectMeta;
 
 use super::*;
-use crate::spec::testutil::sample_spec;
+use katonic_domain::spec::testutil::sample_spec;
 
 fn shared_account() -> SharedFilesAccount<'static> {
     SharedFilesAccount {

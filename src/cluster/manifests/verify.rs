@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kube::api::ObjectMeta;
 
 use super::{SYSTEM_NAMESPACE, common_labels};
-use crate::spec::{NodePool, PoolRole};
+use katonic_domain::spec::{NodePool, PoolRole};
 
 /// The pod sandbox image every AKS node already has (containerd's `sandbox_image`), so the
 /// check needs no registry access from a private cluster and pulls nothing.

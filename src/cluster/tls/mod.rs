@@ -7,7 +7,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use time::{Duration, OffsetDateTime};
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
-use crate::spec::Fqdn;
+use katonic_domain::spec::Fqdn;
 
 /// A certificate (leaf first, then its chain) and its key, both PEM, checked.
 #[derive(Clone)]

@@ -12,12 +12,12 @@ use super::form::{self, FieldValue};
 use super::views::{self, FieldView, NavItem, OptionView};
 use crate::certificate;
 use crate::review::{self, Reviewed};
-use crate::spec::{FieldError, InstallDocument, SpecErrors, catalog};
 use crate::store::{InstallId, InstallRecord, InstallStatus};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use katonic_domain::spec::{FieldError, InstallDocument, SpecErrors, catalog};
 use steps::{Kind, REVIEW, Step};
 
 type FormPairs = Vec<(String, String)>;
@@ -257,7 +257,7 @@ pub async fn get_review(
     )?;
     page.simulated = state.simulated();
     if let Ok(r) = &reviewed
-        && r.spec.domain.tls == crate::spec::TlsMode::Provided
+        && r.spec.domain.tls == katonic_domain::spec::TlsMode::Provided
     {
         // Checked again on every review: the domain or add-ons may have changed since.
         let hosts = certificate::hosts_of_spec(&r.spec);
@@ -493,7 +493,7 @@ fn step_page(
     errors: Option<&SpecErrors>,
     strict: bool,
 ) -> Result<views::WizardPage, WebError> {
-    let overrides = crate::spec::default_overrides()
+    let overrides = katonic_domain::spec::default_overrides()
         .iter()
         .filter(|(field, _, _)| steps::owns(step, field))
         .map(|(field, vendor, why)| views::Override {

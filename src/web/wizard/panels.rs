@@ -3,11 +3,11 @@
 
 use super::steps::Panel;
 use crate::review::{self, Reviewed};
-use crate::spec::{Fqdn, InstallDocument, SpecErrors};
 use crate::web::error::WebError;
 use crate::web::form::{self, FieldValue};
 use crate::web::views::{CapacityPanel, HostsPanel, IpBudgetPanel};
 use askama::Template;
+use katonic_domain::spec::{Fqdn, InstallDocument, SpecErrors};
 
 /// The panel's HTML (empty for pages without one).
 pub fn render(panel: Panel, answers: &InstallDocument, oob: bool) -> Result<String, WebError> {
@@ -55,7 +55,7 @@ fn probe(answers: &InstallDocument) -> Result<Reviewed, SpecErrors> {
         Ok(r) => return Ok(r),
         Err(e) => e,
     };
-    let defaults = crate::spec::default_document();
+    let defaults = katonic_domain::spec::default_document();
     let stand_ins: Vec<(String, FieldValue)> = errors
         .errors
         .iter()

@@ -553,7 +553,7 @@ mod tests {
 
     #[test]
     fn every_field_path_is_a_document_path() {
-        let doc = crate::spec::default_document();
+        let doc = katonic_domain::spec::default_document();
         for step in STEPS {
             for f in step.fields {
                 let value = match f.kind {

@@ -1,0 +1,10 @@
+//! katonic-domain: what an install *is*, with no I/O. The validated spec (`spec`), the plan
+//! derived from it (`plan`: step DAG, inventory, IP budget, quota, cost, topology, names) and the
+//! install's id. Pure: no async runtime, no database, no HTTP, no Kubernetes client; the console
+//! and its tests build on it, and it builds on nothing of theirs.
+
+pub mod install_id;
+pub mod plan;
+pub mod spec;
+
+pub use install_id::InstallId;

@@ -1,0 +1,234 @@
+//! The install spec: an admin's answers as typed, validated values. Pure: no I/O.
+//!
+//! Input arrives as an [`InstallDocument`] (YAML, JSON or the wizard's form; every field optional,
+//! numbers may be text) and becomes an [`InstallSpec`] through [`InstallSpec::parse`], which
+//! collects *every* field error (field path, rule, message, fix) instead of stopping at the first.
+//! Past this module nothing sees raw strings: FQDNs, CIDRs, VM sizes and names are newtypes whose
+//! only constructor is their parser. [`InstallSpec::to_document`] gives the canonical document
+//! back (YAML export, wizard pre-fill), and `parse(to_document(spec)) == spec`.
+
+pub mod capacity;
+pub mod catalog;
+mod compute;
+mod dns_zone;
+mod document;
+mod enums;
+mod error;
+mod fqdn;
+mod lifecycle;
+mod names;
+mod network;
+mod parse;
+/// Fixtures for tests of this crate and of the console (the sample document, builders); the
+/// console's tests turn them on with the `testutil` feature.
+#[cfg(any(test, feature = "testutil"))]
+pub mod testutil;
+mod text;
+mod yaml;
+
+pub use capacity::IpBudget;
+pub use compute::{KubernetesVersion, NodePool, NodeScale, PoolRole, VmSize, Zone, Zones};
+pub use dns_zone::{DnsZoneId, DnsZoneKind};
+pub use document::{
+    AddonsDoc, AzureDoc, ClusterDoc, DomainDoc, ExistingVnetDoc, IngressDoc, InstallDocument,
+    NetworkDoc, NodePoolDoc, NodePoolsDoc, PlatformDoc, RegistryDoc, Scalar, StorageDoc,
+};
+pub use error::{FieldError, Invalid, SpecErrors, Warning};
+pub use fqdn::Fqdn;
+pub use names::{
+    ClusterName, Guid, InstallName, NetworkName, PoolName, Region, RegistryName, ResourceGroupName,
+    StorageAccountName,
+};
+pub use network::{Cidr, ExistingVnet, NetworkPlugin, NetworkPolicy, NetworkSpec, OutboundType};
+pub use yaml::{DocumentFormat, from_json, from_text, from_yaml, to_yaml};
+
+use std::net::Ipv4Addr;
+
+/// `apiVersion` of the document this build reads and writes.
+pub const API_VERSION: &str = "katonic.ai/v1";
+/// `kind` of the document.
+pub const KIND: &str = "Install";
+/// Katonic platform versions this console can install.
+pub const SUPPORTED_PLATFORM_VERSIONS: &[&str] = &["5.0.9"];
+/// Superset version shipped with platform 5.0.9 (vendor guide).
+pub const SUPERSET_VERSION: &str = "2.0.1";
+/// Airbyte version shipped with platform 5.0.9 (vendor guide).
+pub const AIRBYTE_VERSION: &str = "0.40.32";
+/// Oldest Kubernetes minor the platform is validated with (vendor guide: 1.29 and above).
+pub const MIN_KUBERNETES: (u32, u32) = (1, 29);
+
+/// A validated install.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstallSpec {
+    pub name: InstallName,
+    pub azure: AzureTarget,
+    pub cluster: ClusterSpec,
+    pub domain: DomainSpec,
+    pub ingress: IngressSpec,
+    pub storage: StorageSpec,
+    pub registry: RegistrySpec,
+    pub addons: AddonsSpec,
+    pub platform: PlatformSpec,
+}
+
+/// Where in Azure the install goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AzureTarget {
+    pub subscription_id: Guid,
+    pub tenant_id: Guid,
+    pub location: Region,
+    pub resource_group: ResourceGroupName,
+}
+
+/// Create a new private AKS cluster, or bring an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterMode {
+    Create,
+    Existing,
+}
+
+/// AKS pricing tier; `premium` is required for long-term-support versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterTier {
+    Free,
+    Standard,
+    Premium,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterSpec {
+    pub mode: ClusterMode,
+    pub name: ClusterName,
+    /// `None`: newest version the region supports that is >= 1.29, resolved at preflight.
+    pub kubernetes_version: Option<KubernetesVersion>,
+    pub tier: ClusterTier,
+    pub zones: Zones,
+    pub network: NetworkSpec,
+    pub node_pools: NodePools,
+}
+
+/// The three pools of the vendor guide: platform (system), compute and optional GPU (user).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodePools {
+    pub platform: NodePool,
+    pub compute: NodePool,
+    pub gpu: Option<NodePool>,
+}
+
+impl NodePools {
+    /// Every pool, platform first.
+    pub fn iter(&self) -> impl Iterator<Item = &NodePool> {
+        [Some(&self.platform), Some(&self.compute), self.gpu.as_ref()]
+            .into_iter()
+            .flatten()
+    }
+}
+
+/// How the platform's certificate is obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Generated self-signed certificate, for trials.
+    SelfSigned,
+    /// Certificate and key uploaded by the admin.
+    Provided,
+    /// ACME HTTP-01 (needs the external load balancer).
+    Acme,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainSpec {
+    pub fqdn: Fqdn,
+    pub tls: TlsMode,
+    /// The Azure DNS or Private DNS zone the console writes the A records into; `None`: the
+    /// records are shown for the admin to create.
+    pub dns_zone: Option<DnsZoneId>,
+}
+
+/// Internal (private VNet IP) or external (public IP) ingress load balancer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LbMode {
+    Internal,
+    External,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngressSpec {
+    pub load_balancer: LbMode,
+    /// Internal mode only: a fixed private address inside the AKS subnet.
+    pub static_ip: Option<Ipv4Addr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageSpec {
+    /// Azure Files share and the `kfs-shared` storage class.
+    pub shared_files: bool,
+    /// `None`: derived from the install at provisioning time.
+    pub account_name: Option<StorageAccountName>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrySku {
+    Basic,
+    Standard,
+    Premium,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistrySpec {
+    /// `None`: derived from the install at provisioning time.
+    pub name: Option<RegistryName>,
+    pub sku: RegistrySku,
+}
+
+/// Enabled add-ons, each with its own validated host name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddonsSpec {
+    /// `dash-<fqdn>` when Superset is enabled.
+    pub superset: Option<Fqdn>,
+    /// `connectors-<fqdn>` when Airbyte is enabled.
+    pub airbyte: Option<Fqdn>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformSpec {
+    /// One of [`SUPPORTED_PLATFORM_VERSIONS`].
+    pub version: String,
+}
+
+impl InstallSpec {
+    /// Validate a document, collecting every field error.
+    pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
+        parse::parse(doc)
+    }
+
+    /// The canonical document for this spec (YAML export, wizard pre-fill).
+    pub fn to_document(&self) -> InstallDocument {
+        parse::to_document(self)
+    }
+
+    /// Lifecycle advice (retired VM sizes, unsupported versions, deprecated plugins) as of `today`.
+    pub fn warnings(&self, today: time::Date) -> Vec<Warning> {
+        lifecycle::warnings(self, today)
+    }
+
+    /// Subnet IP capacity of this install (always fits: `parse` refuses specs that do not).
+    pub fn ip_budget(&self) -> IpBudget {
+        capacity::ip_budget(
+            &self.cluster.network,
+            &self.cluster.node_pools,
+            self.ingress.load_balancer,
+        )
+    }
+}
+
+/// The wizard's defaults: the vendor guide's values except where they are known to fail
+/// (classic CNI on a /26, Kubernetes 1.29.5, the retired Standard_NC6s_v3), with the reason
+/// given by [`default_overrides`].
+pub fn default_document() -> InstallDocument {
+    parse::default_document()
+}
+
+/// Where the defaults depart from the vendor guide, and why: `(field, vendor value, reason)`.
+pub fn default_overrides() -> &'static [(&'static str, &'static str, &'static str)] {
+    parse::DEFAULT_OVERRIDES
+}

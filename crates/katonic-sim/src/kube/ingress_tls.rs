@@ -1,0 +1,235 @@
+//! HTTPS at each load-balancer address (one listener per address, on the simulator's ingress
+//! port), with the certificate chosen by SNI from the cluster's Ingress `spec.tls` and their
+//! `kubernetes.io/tls` Secrets. A host with an Ingress rule answers 200; `/healthz` answers
+//! `ok` once a Job labelled `app.kubernetes.io/name: katonic-platform-installer` completed.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Weak};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use serde_json::Value;
+
+use crate::server::Shared;
+
+const INSTALLER_LABEL: &str = "katonic-platform-installer";
+
+#[derive(Clone)]
+struct Site {
+    shared: Weak<Shared>,
+    cluster: String,
+}
+
+impl Site {
+    fn ingresses(&self) -> Vec<Value> {
+        self.shared
+            .upgrade()
+            .map(|s| super::lock(&s).list(&self.cluster, "ingresses.networking.k8s.io", None))
+            .unwrap_or_default()
+    }
+
+    /// The certificate for `host` from the first Ingress listing it under `spec.tls`.
+    fn certificate(&self, host: &str) -> Option<Arc<CertifiedKey>> {
+        let shared = self.shared.upgrade()?;
+        let ks = super::lock(&shared);
+        for ing in ks.list(&self.cluster, "ingresses.networking.k8s.io", None) {
+            let ns = ing["metadata"]["namespace"].as_str().unwrap_or("");
+            for tls in ing["spec"]["tls"].as_array().into_iter().flatten() {
+                let listed = tls["hosts"].as_array().is_some_and(|h| {
+                    h.iter()
+                        .any(|h| host_matches(h.as_str().unwrap_or(""), host))
+                });
+                let Some(secret) = tls["secretName"].as_str().filter(|_| listed) else {
+                    continue;
+                };
+                let key = ("secrets".to_string(), ns.to_string(), secret.to_string());
+                if let Some(s) = ks.get(&self.cluster, &key)
+                    && let Some(ck) = certified_key(s)
+                {
+                    return Some(ck);
+                }
+            }
+        }
+        None
+    }
+}
+
+fn host_matches(pattern: &str, host: &str) -> bool {
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => host
+            .split_once('.')
+            .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(suffix)),
+        None => pattern.eq_ignore_ascii_case(host),
+    }
+}
+
+fn certified_key(secret: &Value) -> Option<Arc<CertifiedKey>> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let field = |k: &str| -> Option<Vec<u8>> {
+        match secret["data"][k].as_str() {
+            Some(d) => b64.decode(d).ok(),
+            None => secret["stringData"][k]
+                .as_str()
+                .map(|s| s.as_bytes().to_vec()),
+        }
+    };
+    let certs = CertificateDer::pem_slice_iter(&field("tls.crt")?)
+        .collect::<Result<Vec<_>, _>>()
+        .ok()?;
+    let key = PrivateKeyDer::from_pem_slice(&field("tls.key")?).ok()?;
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    let signing = provider.key_provider.load_private_key(key).ok()?;
+    Some(Arc::new(CertifiedKey::new(certs, signing)))
+}
+
+struct Resolver {
+    site: Site,
+    /// Served when no Ingress names the host (ingress-nginx's "fake certificate").
+    fallback: Arc<CertifiedKey>,
+}
+
+impl std::fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolver")
+            .field("cluster", &self.site.cluster)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResolvesServerCert for Resolver {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        hello
+            .server_name()
+            .and_then(|h| self.site.certificate(h))
+            .or_else(|| Some(self.fallback.clone()))
+    }
+}
+
+async fn answer(State(site): State<Site>, req: Request) -> Response {
+    let host = req
+        .headers()
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .map(|h| h.split(':').next().unwrap_or(h).to_ascii_lowercase())
+        .unwrap_or_default();
+    let path = req.uri().path().to_string();
+    let mut backend = None;
+    for ing in site.ingresses() {
+        for rule in ing["spec"]["rules"].as_array().into_iter().flatten() {
+            if rule["host"]
+                .as_str()
+                .is_some_and(|h| host_matches(h, &host))
+            {
+                let svc = &rule["http"]["paths"][0]["backend"]["service"];
+                backend = Some(format!(
+                    "{}/{} -> {}:{}",
+                    ing["metadata"]["namespace"].as_str().unwrap_or(""),
+                    ing["metadata"]["name"].as_str().unwrap_or(""),
+                    svc["name"].as_str().unwrap_or(""),
+                    svc["port"]["number"]
+                        .as_u64()
+                        .map(|n| n.to_string())
+                        .or_else(|| svc["port"]["name"].as_str().map(str::to_string))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+    }
+    let Some(backend) = backend else {
+        return (StatusCode::NOT_FOUND, "default backend - 404\n").into_response();
+    };
+    if path == "/healthz" {
+        return if installer_succeeded(&site) {
+            (StatusCode::OK, "ok").into_response()
+        } else {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the platform installer has not completed\n",
+            )
+                .into_response()
+        };
+    }
+    Response::new(Body::from(format!(
+        "katonic simulator ingress: {host} {path} via {backend}\n"
+    )))
+}
+
+fn installer_succeeded(site: &Site) -> bool {
+    let Some(shared) = site.shared.upgrade() else {
+        return false;
+    };
+    super::lock(&shared)
+        .list(&site.cluster, "jobs.batch", None)
+        .iter()
+        .any(|j| {
+            j["metadata"]["labels"]["app.kubernetes.io/name"] == INSTALLER_LABEL
+                && j["status"]["conditions"].as_array().is_some_and(|c| {
+                    c.iter()
+                        .any(|c| c["type"] == "Complete" && c["status"] == "True")
+                })
+        })
+}
+
+/// Serve HTTPS on `ip` at the ingress port, once per address.
+pub(crate) fn ensure_listener(shared: &Arc<Shared>, cluster: &str, ip: Ipv4Addr) {
+    let mut listeners = shared.ingress.lock().unwrap_or_else(|e| e.into_inner());
+    if listeners.contains_key(&ip) {
+        return;
+    }
+    let addr = SocketAddr::from((ip, shared.ingress_port));
+    match listen(shared, cluster, addr) {
+        Ok(handle) => {
+            listeners.insert(ip, handle);
+        }
+        Err(e) => tracing::warn!(%addr, error = %e, "cannot serve the load-balancer address"),
+    }
+}
+
+fn listen(
+    shared: &Arc<Shared>,
+    cluster: &str,
+    addr: SocketAddr,
+) -> Result<axum_server::Handle<SocketAddr>, String> {
+    let leaf = shared.ca.server_leaf().map_err(|e| e.to_string())?;
+    let fallback = certified_key(
+        &serde_json::json!({"stringData": {"tls.crt": leaf.cert_pem, "tls.key": leaf.key_pem}}),
+    )
+    .ok_or("fallback certificate")?;
+    let site = Site {
+        shared: Arc::downgrade(shared),
+        cluster: cluster.to_string(),
+    };
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(Resolver {
+            site: site.clone(),
+            fallback,
+        }));
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| e.to_string())?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let handle = axum_server::Handle::new();
+    let server = axum_server::from_tcp_rustls(
+        listener,
+        axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config)),
+    )
+    .map_err(|e| e.to_string())?
+    .handle(handle.clone());
+    let app = axum::Router::new().fallback(answer).with_state(site);
+    tokio::spawn(async move {
+        if let Err(e) = server.serve(app.into_make_service()).await {
+            tracing::warn!(error = %e, "ingress listener stopped");
+        }
+    });
+    Ok(handle)
+}

@@ -1,0 +1,530 @@
+//! Azure DNS (`Microsoft.Network/dnsZones`, 2018-05-01) and Private DNS
+//! (`Microsoft.Network/privateDnsZones`, 2024-06-01): zones (global, answered synchronously),
+//! record sets (A checked fully; the others stored as the schema allows) and, for private zones,
+//! virtual network links. Bodies are checked against the specs in `specs/extra`; each service
+//! reads only its own spelling (`TTL`/`ARecords` public, `ttl`/`aRecords` private), so a body in
+//! the other's spelling is refused as Azure refuses it.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::arm::Ctx;
+use crate::arm::errors::{ArmError, ArmResult, Reply};
+use crate::arm::router::ResPath;
+use crate::schema;
+use crate::server::list;
+use crate::state::State;
+
+use super::common::{self, etag, method_not_allowed};
+
+pub(crate) const PUBLIC_LC: &str = "microsoft.network/dnszones";
+pub(crate) const PRIVATE_LC: &str = "microsoft.network/privatednszones";
+/// Azure DNS's TTL range (seconds).
+const MAX_TTL: u64 = 2_147_483_647;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Service {
+    Public,
+    Private,
+}
+
+impl Service {
+    fn of(p: &ResPath) -> Service {
+        if p.kind().starts_with(PRIVATE_LC) {
+            Service::Private
+        } else {
+            Service::Public
+        }
+    }
+    fn zone_type(self) -> &'static str {
+        match self {
+            Service::Public => "Microsoft.Network/dnszones",
+            Service::Private => "Microsoft.Network/privateDnsZones",
+        }
+    }
+    fn op(self, name: &str) -> String {
+        match self {
+            Service::Public => format!("Dns.{name}"),
+            Service::Private => format!("PrivateDns.{name}"),
+        }
+    }
+    fn record_types(self) -> &'static [&'static str] {
+        match self {
+            Service::Public => &[
+                "A", "AAAA", "CAA", "CNAME", "MX", "NS", "PTR", "SOA", "SRV", "TXT",
+            ],
+            Service::Private => &["A", "AAAA", "CNAME", "MX", "PTR", "SOA", "SRV", "TXT"],
+        }
+    }
+    /// (TTL key, A records key) as this service's spec spells them.
+    fn keys(self) -> (&'static str, &'static str) {
+        match self {
+            Service::Public => ("TTL", "ARecords"),
+            Service::Private => ("ttl", "aRecords"),
+        }
+    }
+}
+
+pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
+    common::require_rg(ctx, st, p)?;
+    let svc = Service::of(p);
+    let method = ctx.method().as_str().to_string();
+    match (p.pairs.len(), p.tail.as_deref(), method.as_str()) {
+        (1, None, "PUT") => put_zone(ctx, st, p, svc),
+        (1, None, "GET") => st
+            .get(&p.id())
+            .map(|r| Reply::ok(render_zone(st, &r.body, svc)))
+            .ok_or_else(|| common::not_found(p)),
+        (1, None, "DELETE") => {
+            let removed = st.remove_tree(&p.id());
+            Ok(Reply::empty(if removed.is_empty() {
+                StatusCode::NO_CONTENT
+            } else {
+                StatusCode::OK
+            }))
+        }
+        (1, Some(t), "GET")
+            if svc == Service::Private && t.eq_ignore_ascii_case("virtualNetworkLinks") =>
+        {
+            require_zone(st, p, "read")?;
+            let links: Vec<Value> = st
+                .children(&p.id())
+                .filter(|r| r.kind.eq_ignore_ascii_case(LINK))
+                .map(|r| r.body.clone())
+                .collect();
+            Ok(Reply::ok(list(links)))
+        }
+        (2, None, _)
+            if svc == Service::Private
+                && p.pairs[1].0.eq_ignore_ascii_case("virtualNetworkLinks") =>
+        {
+            match method.as_str() {
+                "PUT" => put_link(ctx, st, p),
+                "GET" => st
+                    .get(&p.id())
+                    .map(|r| Reply::ok(r.body.clone()))
+                    .ok_or_else(|| common::not_found(p)),
+                _ => Err(method_not_allowed(ctx)),
+            }
+        }
+        (2, None, _) => record_set(ctx, st, p, svc, &method),
+        _ => Err(method_not_allowed(ctx)),
+    }
+}
+
+const LINK: &str = "Microsoft.Network/privateDnsZones/virtualNetworkLinks";
+
+/// Zone names: two or more labels of 1-63 characters, at most 253 in all.
+fn check_zone_name(name: &str) -> Result<(), ArmError> {
+    let labels: Vec<&str> = name.split('.').collect();
+    if labels.len() < 2 {
+        return Err(ArmError::bad_request(
+            "BadRequest",
+            format!(
+                "The zone name '{name}' does not have enough labels. Zone names must have two or more labels."
+            ),
+        ));
+    }
+    let bad_label = labels.iter().any(|l| {
+        l.is_empty()
+            || l.len() > 63
+            || !l
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    });
+    if bad_label || name.len() > 253 {
+        return Err(ArmError::bad_request(
+            "BadRequest",
+            format!(
+                "The zone name '{name}' is invalid: each label has 1-63 letters, digits, hyphens or underscores, and the name at most 253 characters."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// DNS zones and their links are global resources.
+fn global_location(body: &Value, kind: &str) -> Result<(), ArmError> {
+    let Some(loc) = body.get("location") else {
+        return Err(ArmError::bad_request(
+            "LocationRequired",
+            "The location property is required for this definition.",
+        ));
+    };
+    if loc
+        .as_str()
+        .is_some_and(|l| l.eq_ignore_ascii_case("global"))
+    {
+        return Ok(());
+    }
+    Err(ArmError::bad_request(
+        "LocationNotAvailableForResourceType",
+        format!(
+            "The provided location '{}' is not available for resource type '{kind}'. List of available regions for the resource type is 'global'.",
+            loc.as_str().unwrap_or_default()
+        ),
+    ))
+}
+
+fn put_zone(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, svc: Service) -> ArmResult {
+    let name = p.name().to_ascii_lowercase();
+    check_zone_name(&name)?;
+    let raw = common::body_object(ctx)?;
+    let op = match svc {
+        Service::Public => svc.op("Zones_CreateOrUpdate"),
+        Service::Private => svc.op("PrivateZones_CreateOrUpdate"),
+    };
+    let checked = schema::check_request(&op, &raw)?;
+    global_location(&checked.body, svc.zone_type())?;
+    let tags = common::tags(&checked.body)?;
+    checked.raise("BadRequest")?;
+    let id = p.id();
+    let existing = st.get(&id).cloned();
+    common::preconditions(ctx, existing.as_ref())?;
+    let properties = match svc {
+        Service::Public => json!({
+            "maxNumberOfRecordSets": 10000,
+            "nameServers": ["ns1-01.azure-dns.com.", "ns2-01.azure-dns.net.",
+                            "ns3-01.azure-dns.org.", "ns4-01.azure-dns.info."],
+            "zoneType": "Public",
+        }),
+        Service::Private => json!({
+            "maxNumberOfRecordSets": 25000,
+            "maxNumberOfVirtualNetworkLinks": 1000,
+            "maxNumberOfVirtualNetworkLinksWithRegistration": 100,
+            "provisioningState": "Succeeded",
+            "internalId": uuid::Uuid::new_v4().to_string(),
+        }),
+    };
+    let mut body = json!({
+        "id": id,
+        "name": name,
+        "type": svc.zone_type(),
+        "location": "global",
+        "etag": uuid::Uuid::new_v4().to_string(),
+        "properties": properties,
+    });
+    if let Some(t) = tags {
+        body["tags"] = t;
+    }
+    let created = common::upsert(
+        ctx,
+        st,
+        existing,
+        &id,
+        svc.zone_type(),
+        body.clone(),
+        checked.body,
+    );
+    Ok(Reply::upserted(created, render_zone(st, &body, svc)))
+}
+
+/// The zone with its counts (every zone holds its SOA record set; a public one its NS too).
+fn render_zone(st: &State, body: &Value, svc: Service) -> Value {
+    let mut body = body.clone();
+    let id = body["id"].as_str().unwrap_or_default().to_string();
+    let records = st
+        .children(&id)
+        .filter(|r| !r.kind.eq_ignore_ascii_case(LINK))
+        .count();
+    let links: Vec<bool> = st
+        .children(&id)
+        .filter(|r| r.kind.eq_ignore_ascii_case(LINK))
+        .map(|r| {
+            r.body
+                .pointer("/properties/registrationEnabled")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        })
+        .collect();
+    let props = &mut body["properties"];
+    match svc {
+        Service::Public => props["numberOfRecordSets"] = json!(records + 2),
+        Service::Private => {
+            props["numberOfRecordSets"] = json!(records + 1);
+            props["numberOfVirtualNetworkLinks"] = json!(links.len());
+            props["numberOfVirtualNetworkLinksWithRegistration"] =
+                json!(links.iter().filter(|r| **r).count());
+        }
+    }
+    body
+}
+
+/// A child of a zone needs the zone: ARM's answer when it is missing.
+fn require_zone(st: &State, p: &ResPath, verb: &str) -> Result<(), ArmError> {
+    if st.get(&p.id_upto(1)).is_some() {
+        return Ok(());
+    }
+    let child = p.pairs.get(1).map_or("", |(t, _)| t.as_str());
+    Err(ArmError::not_found(
+        "ParentResourceNotFound",
+        format!(
+            "Failed to perform '{verb}' on resource(s) of type '{}/{child}', because the parent resource '{}' could not be found.",
+            p.pairs[0].0.to_ascii_lowercase(),
+            p.id_upto(1)
+        ),
+    ))
+}
+
+/// Relative names: `@` (the apex), or labels of 1-63 letters, digits, `-` or `_`, a leftmost
+/// `*` allowed; the full name at most 253 characters.
+fn check_relative_name(name: &str, zone: &str) -> Result<(), ArmError> {
+    if name == "@" {
+        return Ok(());
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    let ok_label = |(i, l): (usize, &&str)| {
+        (i == 0 && **l == *"*")
+            || (!l.is_empty()
+                && l.len() <= 63
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    };
+    if labels.iter().enumerate().all(ok_label) && name.len() + 1 + zone.len() <= 253 {
+        return Ok(());
+    }
+    Err(ArmError::bad_request(
+        "BadRequest",
+        format!(
+            "The record set name '{name}' is invalid. Use '@' for the zone apex, or labels of 1-63 letters, digits, hyphens and underscores (a leftmost '*' for a wildcard), at most 253 characters with the zone name."
+        ),
+    ))
+}
+
+fn record_set(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, svc: Service, method: &str) -> ArmResult {
+    let (rtype, name) = (&p.pairs[1].0, p.pairs[1].1.clone());
+    let Some(rtype) = svc
+        .record_types()
+        .iter()
+        .find(|t| t.eq_ignore_ascii_case(rtype))
+    else {
+        return Err(ArmError::bad_request(
+            "InvalidResourceType",
+            format!(
+                "The resource type '{}/{rtype}' could not be found in the namespace 'Microsoft.Network'.",
+                p.pairs[0].0
+            ),
+        ));
+    };
+    let verb = match method {
+        "GET" => "read",
+        "DELETE" => "delete",
+        _ => "write",
+    };
+    require_zone(st, p, verb)?;
+    let zone = p.pairs[0].1.to_ascii_lowercase();
+    let id = format!("{}/{rtype}/{name}", p.id_upto(1));
+    match method {
+        "GET" => st.get(&id).map(|r| Reply::ok(r.body.clone())).ok_or_else(|| {
+            ArmError::not_found(
+                "NotFound",
+                format!(
+                    "The resource record '{name}' does not exist in resource group '{}' of subscription '{}'.",
+                    p.rg, p.sub
+                ),
+            )
+        }),
+        "DELETE" => {
+            if *rtype == "SOA" {
+                return Err(ArmError::bad_request(
+                    "BadRequest",
+                    "Record sets of type SOA cannot be deleted.",
+                ));
+            }
+            let removed = st.remove_tree(&id);
+            Ok(Reply::empty(if removed.is_empty() {
+                StatusCode::NO_CONTENT
+            } else {
+                StatusCode::OK
+            }))
+        }
+        "PUT" => put_record_set(ctx, st, svc, rtype, &name, &zone, &id),
+        _ => Err(method_not_allowed(ctx)),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn put_record_set(
+    ctx: &Ctx<'_>,
+    st: &mut State,
+    svc: Service,
+    rtype: &str,
+    name: &str,
+    zone: &str,
+    id: &str,
+) -> ArmResult {
+    check_relative_name(name, zone)?;
+    let raw = common::body_object(ctx)?;
+    let checked = schema::check_request(&svc.op("RecordSets_CreateOrUpdate"), &raw)?;
+    checked.raise("BadRequest")?;
+    let (ttl_key, a_key) = svc.keys();
+    let props = checked.body.get("properties").cloned().unwrap_or(json!({}));
+    let ttl = props.get(ttl_key).and_then(Value::as_u64);
+    if ttl.is_none_or(|t| t == 0 || t > MAX_TTL) {
+        return Err(ArmError::bad_request(
+            "BadRequest",
+            format!(
+                "The value for the {ttl_key} property must be between 1 and {MAX_TTL} (found {}).",
+                props
+                    .get(ttl_key)
+                    .map_or("none".to_string(), Value::to_string)
+            ),
+        ));
+    }
+    if rtype == "A" {
+        // The other service's spelling was pruned by the schema check: as in Azure, the record
+        // set then has no records of its type.
+        let Some(records) = props.get(a_key).and_then(Value::as_array) else {
+            return Err(ArmError::bad_request(
+                "BadRequest",
+                "The record set of type 'A' cannot be null.",
+            ));
+        };
+        for r in records {
+            let ip = r.get("ipv4Address").and_then(Value::as_str).unwrap_or("");
+            if ip.parse::<std::net::Ipv4Addr>().is_err() {
+                return Err(ArmError::bad_request(
+                    "BadRequest",
+                    format!("The IPv4 address '{ip}' of the A record is invalid."),
+                ));
+            }
+        }
+    }
+    let existing = st.get(id).cloned();
+    common::preconditions(ctx, existing.as_ref())?;
+    let mut out_props = props.clone();
+    out_props["fqdn"] = json!(if name == "@" {
+        format!("{zone}.")
+    } else {
+        format!("{}.{zone}.", name.to_ascii_lowercase())
+    });
+    match svc {
+        Service::Public => out_props["provisioningState"] = json!("Succeeded"),
+        Service::Private => out_props["isAutoRegistered"] = json!(false),
+    }
+    let kind = format!("{}/{rtype}", svc.zone_type());
+    let body = json!({
+        "id": id,
+        "name": name,
+        "type": kind,
+        "etag": etag().trim_start_matches("W/").trim_matches('"'),
+        "properties": out_props,
+    });
+    let created = common::upsert(ctx, st, existing, id, &kind, body.clone(), checked.body);
+    Ok(Reply::upserted(created, body))
+}
+
+fn put_link(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
+    require_zone(st, p, "write")?;
+    let raw = common::body_object(ctx)?;
+    let checked = schema::check_request("PrivateDns.VirtualNetworkLinks_CreateOrUpdate", &raw)?;
+    global_location(&checked.body, LINK)?;
+    let tags = common::tags(&checked.body)?;
+    checked.raise("BadRequest")?;
+    let Some(vnet) = checked
+        .body
+        .pointer("/properties/virtualNetwork/id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return Err(ArmError::bad_request(
+            "BadRequest",
+            "The virtual network reference of the link is required.",
+        ));
+    };
+    let id = p.id();
+    let existing = st.get(&id).cloned();
+    common::preconditions(ctx, existing.as_ref())?;
+    let mut body = json!({
+        "id": id,
+        "name": p.name(),
+        "type": LINK,
+        "location": "global",
+        "etag": uuid::Uuid::new_v4().to_string(),
+        "properties": {
+            "virtualNetwork": {"id": vnet},
+            "registrationEnabled": checked.body.pointer("/properties/registrationEnabled").and_then(Value::as_bool).unwrap_or(false),
+            "virtualNetworkLinkState": "Completed",
+            "provisioningState": "Succeeded",
+        },
+    });
+    if let Some(t) = tags {
+        body["tags"] = t;
+    }
+    let created = common::upsert(ctx, st, existing, &id, LINK, body.clone(), checked.body);
+    Ok(Reply::upserted(created, body))
+}
+
+/// What a resolver on the jumphost would answer for `host`'s A records: records of a public zone,
+/// or of a private zone linked to a virtual network (the jumphost is taken to sit in the linked
+/// VNet, as in the vendor guide's layout). Unlinked private zones resolve nowhere, as in Azure.
+pub(crate) fn resolve_a(st: &State, host: &str) -> Vec<std::net::Ipv4Addr> {
+    let fqdn = format!("{}.", host.trim_end_matches('.').to_ascii_lowercase());
+    let mut found = Vec::new();
+    for resource in st.resources.values() {
+        let kind = resource.kind.to_ascii_lowercase();
+        let private = kind.starts_with(PRIVATE_LC);
+        if !(kind.starts_with(PUBLIC_LC) || private) || !kind.ends_with("/a") {
+            continue;
+        }
+        let props = &resource.body["properties"];
+        if props["fqdn"].as_str().map(str::to_ascii_lowercase) != Some(fqdn.clone()) {
+            continue;
+        }
+        if private && !zone_is_linked(st, &resource.id) {
+            continue;
+        }
+        let records = props
+            .get(if private { "aRecords" } else { "ARecords" })
+            .and_then(Value::as_array);
+        found.extend(records.into_iter().flatten().filter_map(|r| {
+            r["ipv4Address"]
+                .as_str()?
+                .parse::<std::net::Ipv4Addr>()
+                .ok()
+        }));
+    }
+    found
+}
+
+/// Whether the private zone holding `record_id` (`…/privateDnsZones/<zone>/A/<name>`) has a
+/// virtual network link.
+fn zone_is_linked(st: &State, record_id: &str) -> bool {
+    let lower = record_id.to_ascii_lowercase();
+    let Some(at) = lower.rfind("/a/") else {
+        return false;
+    };
+    let links = format!("{}/virtualnetworklinks/", &lower[..at]);
+    st.resources.keys().any(|k| k.starts_with(&links))
+}
+
+/// `GET /dns-query?name=<host>&type=A`: the zones' answer in the DNS-over-HTTPS JSON form
+/// (`application/dns-json`, as Cloudflare and Google serve it), so that a console talking to a
+/// standalone simulator verifies names as a jumphost in the linked VNet would, without asking
+/// the machine's resolver. Only A queries; NXDOMAIN (3) when no zone has the name.
+pub(crate) fn dns_json(shared: &crate::server::Shared, req: &crate::server::Req) -> Reply {
+    let name = req
+        .q("name")
+        .unwrap_or("")
+        .trim_end_matches('.')
+        .to_string();
+    let kind = req.q("type").unwrap_or("A");
+    if name.is_empty() || !(kind.eq_ignore_ascii_case("A") || kind == "1") {
+        return Reply::json(
+            StatusCode::BAD_REQUEST,
+            json!({"Status": 1, "Comment": "name=<host> and type=A are required"}),
+        );
+    }
+    let found = resolve_a(&shared.lock(), &name);
+    let answer: Vec<Value> = found
+        .iter()
+        .map(
+            |ip| json!({"name": format!("{name}."), "type": 1, "TTL": 300, "data": ip.to_string()}),
+        )
+        .collect();
+    Reply::ok(json!({
+        "Status": if answer.is_empty() { 3 } else { 0 },
+        "Question": [{"name": format!("{name}."), "type": 1}],
+        "Answer": answer,
+    }))
+}

@@ -1,0 +1,123 @@
+//! User-assigned managed identities (synchronous): each gets a directory principal whose
+//! object id role assignments accept; ids stay stable across re-PUTs.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::arm::Ctx;
+use crate::arm::errors::{ArmError, ArmResult, Reply};
+use crate::arm::router::ResPath;
+use crate::schema;
+use crate::state::State;
+
+use super::common::{self, method_not_allowed};
+
+pub(crate) const IDENTITY: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
+
+pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
+    common::require_rg(ctx, st, p)?;
+    if p.pairs.len() != 1 || p.tail.is_some() {
+        return Err(method_not_allowed(ctx));
+    }
+    match ctx.method().as_str() {
+        "PUT" => put(ctx, st, p),
+        "GET" => st
+            .get(&p.id())
+            .map(|r| Reply::ok(r.body.clone()))
+            .ok_or_else(|| common::not_found(p)),
+        "DELETE" => {
+            let removed = st.remove_tree(&p.id());
+            for r in &removed {
+                if let Some(oid) = r
+                    .body
+                    .pointer("/properties/principalId")
+                    .and_then(Value::as_str)
+                {
+                    st.principals.remove(oid);
+                }
+            }
+            Ok(Reply::empty(if removed.is_empty() {
+                StatusCode::NO_CONTENT
+            } else {
+                StatusCode::OK
+            }))
+        }
+        _ => Err(method_not_allowed(ctx)),
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    let len = name.chars().count();
+    (3..=128).contains(&len)
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
+    let name = p.name();
+    if !valid_name(name) {
+        return Err(ArmError::bad_request(
+            "InvalidResourceName",
+            format!(
+                "Resource name {name} is invalid. The name can be between 3 and 128 characters long, must start with a letter or number, and may contain letters, numbers, hyphens and underscores."
+            ),
+        ));
+    }
+    let raw = common::body_object(ctx)?;
+    let checked = schema::check_request("UserAssignedIdentities_CreateOrUpdate", &raw)?;
+    let location = common::location(ctx, &checked.body, IDENTITY)?;
+    let tags = common::tags(&checked.body)?;
+    checked.raise("InvalidParameter")?;
+    let id = p.id();
+    let existing = st.get(&id).cloned();
+    common::preconditions(ctx, existing.as_ref())?;
+    common::same_location(existing.as_ref(), &location, p)?;
+    match existing {
+        Some(mut r) => {
+            match tags {
+                Some(t) => r.body["tags"] = t,
+                None => {
+                    if let Some(o) = r.body.as_object_mut() {
+                        o.remove("tags");
+                    }
+                }
+            }
+            r.body["systemData"] = common::system_data(ctx, r.created);
+            r.request = checked.body;
+            let body = r.body.clone();
+            st.insert(r);
+            Ok(Reply::ok(body))
+        }
+        None => {
+            let principal = st.new_principal("ServicePrincipal", name);
+            let mut body = json!({
+                "id": id,
+                "name": name,
+                "type": IDENTITY,
+                "location": location,
+                "properties": {
+                    "tenantId": st.account.tenant_id,
+                    "principalId": principal,
+                    "clientId": uuid::Uuid::new_v4().to_string(),
+                },
+                "systemData": common::system_data(ctx, ctx.now()),
+            });
+            if let Some(t) = tags {
+                body["tags"] = t;
+            }
+            st.insert(common::new_resource(
+                ctx,
+                &id,
+                IDENTITY,
+                body.clone(),
+                checked.body,
+            ));
+            Ok(Reply::json(StatusCode::CREATED, body))
+        }
+    }
+}
