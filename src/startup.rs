@@ -146,8 +146,11 @@ impl StepExecutor for InOwnSubscription {
         self.inner.run(ctx).await
     }
 
-    async fn arm(&self, store: &crate::store::Store) -> Option<crate::azure::ArmClient> {
-        self.inner.arm(store).await
+    async fn preview_teardown(
+        &self,
+        request: crate::teardown::PreviewRequest,
+    ) -> Result<crate::teardown::Preview, crate::teardown::PreviewError> {
+        self.inner.preview_teardown(request).await
     }
 }
 
@@ -208,6 +211,11 @@ pub struct Core {
 }
 
 impl Core {
+    /// The use cases over this process's store and worker.
+    pub fn app(&self) -> crate::app::App {
+        crate::app::App::new(self.store.clone(), self.worker.clone())
+    }
+
     /// `engine` builds the engine once the data dir is locked (the simulator's state lives there).
     pub async fn start<F>(data_dir: &std::path::Path, engine: F) -> Result<Core, StartupError>
     where

@@ -5,7 +5,7 @@ use super::{CommandError, print_spec_errors, read_spec};
 use crate::config::EngineFlags;
 use crate::events::{EventKind, Level};
 use crate::startup::{Core, Engine};
-use crate::store::{InstallStatus, NewInstall};
+use crate::store::InstallStatus;
 use clap::Args;
 use katonic_domain::spec::{FieldError, SpecErrors};
 use std::io::Write;
@@ -54,19 +54,13 @@ pub async fn run(args: InstallArgs) -> Result<ExitCode, CommandError> {
     .await?;
     // Subscribe before queueing: no event of the run can be missed.
     let events = core.store.bus().subscribe();
-    let id = core
-        .store
-        .create_install(NewInstall {
-            name: reviewed.spec.name.to_string(),
-            answers: reviewed.document.clone(),
-            wizard_step: "review".to_string(),
-            validated: Some(reviewed.validated()),
-            cloned_from: None,
-        })
-        .await?;
+    let app = core.app();
+    let id = app.create(&reviewed).await?;
     let mut out = std::io::stdout();
     if let Some(material) = &material {
-        crate::certificate::store(&core.store, id, material).await?;
+        app.store_certificate(&crate::app::Actor::command_line(), id, material)
+            .await
+            .map_err(crate::app::AppError::from)?;
         let summary = crate::cluster::tls::summarize(&material.cert_chain_pem).ok();
         writeln!(
             out,
@@ -78,9 +72,8 @@ pub async fn run(args: InstallArgs) -> Result<ExitCode, CommandError> {
             summary.as_ref().map_or("", |s| s.fingerprint.as_str()),
         )?;
     }
+    app.start(&crate::app::Actor::command_line(), id).await?;
     writeln!(out, "install {id} ({}): queued", reviewed.spec.name)?;
-    core.store.queue_install(id).await?;
-    core.worker.wake();
     follow(core, id, events, "install").await
 }
 
@@ -131,7 +124,7 @@ fn certificate(
     };
     let cert_pem = read(cert)?;
     let key_pem = secrecy::SecretString::from(read(key)?);
-    let hosts = crate::certificate::hosts_of_spec(spec);
+    let hosts = crate::app::certificate::hosts_of_spec(spec);
     Ok(crate::cluster::tls::check_uploaded(
         &cert_pem,
         secrecy::ExposeSecret::expose_secret(&key_pem),
@@ -140,7 +133,7 @@ fn certificate(
     )
     .map(Some)
     .map_err(|e| SpecErrors {
-        errors: vec![crate::certificate::field_error(&e)],
+        errors: vec![crate::app::certificate::field_error(&e)],
     }))
 }
 

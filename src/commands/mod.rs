@@ -7,8 +7,8 @@ mod plan_text;
 mod simulate;
 mod teardown;
 
+use crate::app::review;
 use crate::config::ServeConfig;
-use crate::review;
 use crate::startup::{self, Application, StartupError};
 use crate::store::{Store, StoreError};
 use clap::{Parser, Subcommand};
@@ -84,6 +84,8 @@ pub enum CommandError {
     Startup(#[from] StartupError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    App(#[from] crate::app::AppError),
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,

@@ -1,7 +1,7 @@
 //! The plan as text for `katonic-console plan`.
 
+use crate::app::review::Reviewed;
 use crate::format::{duration, money};
-use crate::review::Reviewed;
 use std::io::{self, Write};
 
 pub fn write(out: &mut impl Write, reviewed: &Reviewed) -> io::Result<()> {

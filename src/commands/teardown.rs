@@ -71,9 +71,8 @@ pub async fn run(args: TeardownArgs) -> Result<ExitCode, CommandError> {
     )
     .await?;
     let mut out = std::io::stdout();
-    let arm = core.worker.arm().await;
-    let (record, preview) = match crate::teardown::load_preview(&core.store, arm.as_ref(), id).await
-    {
+    let app = core.app();
+    let (record, preview) = match app.teardown_preview(id).await {
         Ok(found) => found,
         Err(e) => {
             core.stop().await;
@@ -88,6 +87,7 @@ pub async fn run(args: TeardownArgs) -> Result<ExitCode, CommandError> {
         writeln!(out, "nothing to delete")?;
         return Ok(ExitCode::SUCCESS);
     }
+    let mut typed_name = record.name.clone();
     if !args.yes {
         write!(
             out,
@@ -103,11 +103,17 @@ pub async fn run(args: TeardownArgs) -> Result<ExitCode, CommandError> {
             writeln!(out, "not confirmed: nothing deleted")?;
             return Ok(ExitCode::from(1));
         }
+        typed_name = line;
     }
     // Subscribe before queueing: no event of the run can be missed.
     let events = core.store.bus().subscribe();
-    let started =
-        crate::teardown::start(&core.store, arm.as_ref(), id, Some(preview.deleting())).await;
+    let approval = crate::app::Approval {
+        typed_name,
+        expected: Some(preview.deleting()),
+    };
+    let started = app
+        .start_teardown(&crate::app::Actor::command_line(), id, &approval)
+        .await;
     let teardown = match started {
         Ok((teardown, _)) => teardown,
         Err(e) => {
@@ -117,6 +123,5 @@ pub async fn run(args: TeardownArgs) -> Result<ExitCode, CommandError> {
         }
     };
     writeln!(out, "teardown {teardown}: queued")?;
-    core.worker.wake();
     super::install::follow(core, teardown, events, "teardown").await
 }

@@ -21,6 +21,7 @@ pub use errors::step_error;
 pub use verify::VerifySettings;
 
 use crate::azure::ArmClient;
+use crate::azure::connection::SavedConnection;
 use crate::worker::{StepContext, StepError, StepExecutor};
 use katonic_domain::plan::StepId;
 use std::sync::Arc;
@@ -105,8 +106,11 @@ impl SettingsSource {
         self
     }
 
-    async fn client(&self, store: &crate::store::Store) -> Result<ArmClient, StepError> {
-        let saved = store.azure_connection().await.map_err(|e| {
+    async fn client(
+        &self,
+        saved: Result<Option<SavedConnection>, crate::store::StoreError>,
+    ) -> Result<ArmClient, StepError> {
+        let saved = saved.map_err(|e| {
             StepError::retryable(
                 "ConsoleSettings",
                 format!("the saved Azure settings could not be read: {e}"),
@@ -132,14 +136,9 @@ impl SettingsSource {
 
 impl ArmSource {
     async fn client(&self, ctx: &StepContext) -> Result<ArmClient, StepError> {
-        self.client_from(ctx.store()).await
-    }
-
-    /// The client as the settings are now (also for reads outside a run).
-    async fn client_from(&self, store: &crate::store::Store) -> Result<ArmClient, StepError> {
         match self {
             ArmSource::Fixed(arm) => Ok(arm.clone()),
-            ArmSource::Settings(source) => source.client(store).await,
+            ArmSource::Settings(source) => source.client(ctx.saved_azure_connection().await).await,
         }
     }
 }
@@ -215,8 +214,30 @@ impl StepExecutor for AzureSteps {
         result
     }
 
-    async fn arm(&self, store: &crate::store::Store) -> Option<ArmClient> {
-        self.arm.client_from(store).await.ok()
+    async fn preview_teardown(
+        &self,
+        request: crate::teardown::PreviewRequest,
+    ) -> Result<crate::teardown::Preview, crate::teardown::PreviewError> {
+        let arm = match &self.arm {
+            ArmSource::Fixed(arm) => arm.clone(),
+            ArmSource::Settings(source) => {
+                source
+                    .client(Ok(request.saved))
+                    .await
+                    .map_err(|e| match e {
+                        StepError::Terminal { message, .. }
+                        | StepError::Retryable { message, .. } => {
+                            crate::teardown::PreviewError::Settings(message)
+                        }
+                        other => crate::teardown::PreviewError::Settings(other.to_string()),
+                    })?
+            }
+        };
+        let install = request.install.to_string();
+        let arm = arm.for_install(&install);
+        let preview =
+            crate::teardown::preview(&arm, &install, &request.spec, &request.outputs).await?;
+        Ok(preview)
     }
 }
 

@@ -27,7 +27,7 @@ pub async fn tls_provided(ctx: &StepContext, arm: &ArmClient) -> Result<Value, S
             upload_hint,
         ));
     };
-    let hosts = crate::certificate::hosts_of_spec(&ctx.spec);
+    let hosts = crate::app::certificate::hosts_of_spec(&ctx.spec);
     let now = time::OffsetDateTime::now_utc();
     let material = tls::check_uploaded(
         certificate.expose_secret(),

@@ -8,16 +8,15 @@
 //! from its ledger (a crash between a PUT and its checkpoint) are leftovers: listed and deleted.
 //!
 //! Files: `ledger` (the resources an install's outputs name, pure), `preview` (the ledger
-//! cross-checked with Azure), `start` (a teardown run created from an approved preview).
+//! cross-checked with Azure, read by the worker for the pages). Starting a teardown run from an
+//! approved preview is a use case (`app::teardown`).
 
 mod ledger;
 mod preview;
-mod start;
 
 pub use ledger::{LedgerEntry, ledger};
-pub use preview::{Preview, preview};
+pub use preview::{Preview, PreviewError, PreviewRequest, preview};
 pub(crate) use preview::{foreign_reason, foreign_resources};
-pub use start::{StartError, load_preview, start};
 
 use crate::azure::api;
 use crate::azure::resources::TAG_INSTALL;

@@ -39,6 +39,29 @@ impl Preview {
     }
 }
 
+/// What the worker needs to read a teardown's preview: the install, its spec, its ledger (its
+/// succeeded steps' outputs) and the Azure settings saved when the read is asked for.
+pub struct PreviewRequest {
+    pub install: katonic_domain::InstallId,
+    pub spec: InstallSpec,
+    pub outputs: BTreeMap<StepId, Value>,
+    pub saved: Option<crate::azure::connection::SavedConnection>,
+}
+
+/// Why a preview could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    #[error(
+        "this console has no Azure client (its steps are scripted), so it cannot read what to delete"
+    )]
+    NoAzure,
+    #[error("reading the install's resources from Azure: {0}")]
+    Azure(#[from] ArmError),
+    /// The settings the client is built from do not make a client (a step would fail the same).
+    #[error("{0}")]
+    Settings(String),
+}
+
 /// Read the install's resources from Azure and decide each. `outputs` are the install's
 /// succeeded steps' outputs (its ledger).
 pub async fn preview(

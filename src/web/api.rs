@@ -3,10 +3,10 @@
 
 use super::AppState;
 use super::error::{ApiError, WebError};
-use super::{live, runs};
+use super::{guard, live, logs};
 use crate::access::Principal;
-use crate::review;
-use crate::store::{InstallId, InstallRecord, NewInstall, StepRecord};
+use crate::app::review;
+use crate::store::{InstallId, InstallRecord, StepRecord};
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -94,16 +94,7 @@ async fn post_install(
 ) -> Result<Response, ApiError> {
     let doc = document(&headers, &body)?;
     let reviewed = review::review(&doc, review::today())?;
-    let id = state
-        .store
-        .create_install(NewInstall {
-            name: reviewed.spec.name.to_string(),
-            answers: reviewed.document.clone(),
-            wizard_step: "review".to_string(),
-            validated: Some(reviewed.validated()),
-            cloned_from: None,
-        })
-        .await?;
+    let id = state.app().create(&reviewed).await?;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/installs/{id}"))],
@@ -296,8 +287,15 @@ async fn put_certificate(
         ))
     })?;
     let key = upload.key.map(secrecy::SecretString::from);
-    let summary =
-        super::upload_certificate(&state, &principal, &install, &upload.certificate, key).await?;
+    let summary = state
+        .app()
+        .upload_certificate(
+            &guard::actor(&principal),
+            &install,
+            &upload.certificate,
+            key,
+        )
+        .await?;
     Ok(Json(CertificateInfo {
         subject: summary.subject,
         issuer: summary.issuer,
@@ -323,7 +321,10 @@ async fn post_start(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let install = load(&state, &id).await?;
-    runs::start(&state, &principal, install.id).await?;
+    state
+        .app()
+        .start(&guard::actor(&principal), install.id)
+        .await?;
     Ok(accepted(install.id, "queued"))
 }
 
@@ -335,7 +336,10 @@ async fn post_resume(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let install = load(&state, &id).await?;
-    runs::resume(&state, &principal, install.id).await?;
+    state
+        .app()
+        .resume(&guard::actor(&principal), install.id)
+        .await?;
     Ok(accepted(install.id, "queued"))
 }
 
@@ -346,7 +350,10 @@ async fn post_retry_step(
     Path((id, step)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let install = load(&state, &id).await?;
-    runs::retry_step(&state, &principal, install.id, &step).await?;
+    state
+        .app()
+        .retry_step(&guard::actor(&principal), install.id, &step)
+        .await?;
     Ok(accepted(install.id, "queued"))
 }
 
@@ -358,7 +365,11 @@ async fn post_cancel(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let install = load(&state, &id).await?;
-    let status = match runs::cancel(&state, &principal, install.id).await? {
+    let status = match state
+        .app()
+        .cancel(&guard::actor(&principal), install.id)
+        .await?
+    {
         crate::store::CancelOutcome::Cancelled => "cancelled",
         crate::store::CancelOutcome::Requested => "cancelling",
     };
@@ -410,6 +421,6 @@ async fn get_logs(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let install = load(&state, &id).await?;
-    let text = runs::log_text(&state, install.id).await?;
+    let text = logs::log_text(&state, install.id).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::WebError;
-use super::{AppState, runs};
+use super::{AppState, logs};
 use crate::store::{InstallRecord, StepRecord};
 
 /// `GET /installs/{id}/support-bundle.tar.gz` (and the API's `…/support-bundle`).
@@ -38,7 +38,7 @@ pub async fn get_bundle(
 
 async fn build(state: &AppState, install: &InstallRecord) -> Result<Vec<u8>, WebError> {
     let steps = state.store.steps(install.id).await?;
-    let log = runs::log_text(state, install.id).await?;
+    let log = logs::log_text(state, install.id).await?;
     let diagnostics: String = log
         .lines()
         .filter(|l| l.contains(crate::steps::diagnostics::PREFIX))

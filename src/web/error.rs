@@ -74,11 +74,23 @@ impl From<StoreError> for WebError {
     }
 }
 
-impl From<crate::certificate::CertificateError> for WebError {
-    fn from(e: crate::certificate::CertificateError) -> Self {
+impl From<crate::app::AppError> for WebError {
+    fn from(e: crate::app::AppError) -> Self {
+        use crate::app::AppError;
         match e {
-            crate::certificate::CertificateError::Invalid(errors) => WebError::Invalid(errors),
-            crate::certificate::CertificateError::Store(e) => e.into(),
+            AppError::NotFound(id) => WebError::NotFound(format!("no install with id {id}")),
+            AppError::Invalid(errors) => WebError::Invalid(errors),
+            AppError::Store(e) => e.into(),
+            AppError::Teardown(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::app::certificate::CertificateError> for WebError {
+    fn from(e: crate::app::certificate::CertificateError) -> Self {
+        match e {
+            crate::app::certificate::CertificateError::Invalid(errors) => WebError::Invalid(errors),
+            crate::app::certificate::CertificateError::Store(e) => e.into(),
         }
     }
 }

@@ -320,6 +320,11 @@ pub async fn audit(state: &AppState, principal: &Principal, action: AuditAction,
 }
 
 /// As [`audit`], about one install.
+/// Who a request acts as, for the use cases' audit records.
+pub fn actor(principal: &Principal) -> crate::app::Actor {
+    crate::app::Actor::new(principal.actor())
+}
+
 pub async fn record(
     state: &AppState,
     principal: &Principal,

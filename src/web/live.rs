@@ -222,7 +222,7 @@ mod tests {
         let doc =
             katonic_domain::spec::from_yaml(include_str!("../../tests/it/fixtures/sample.yaml"))
                 .unwrap();
-        let reviewed = crate::review::review(&doc, crate::review::today()).unwrap();
+        let reviewed = crate::app::review::review(&doc, crate::app::review::today()).unwrap();
         let install = store
             .create_install(NewInstall {
                 name: "prod".into(),

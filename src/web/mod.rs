@@ -8,11 +8,11 @@ mod filters;
 mod form;
 pub mod guard;
 mod live;
+mod logs;
 mod ops;
 mod pages;
 mod run_pages;
 mod run_views;
-mod runs;
 mod settings;
 mod static_files;
 mod teardown;
@@ -58,6 +58,11 @@ impl AppState {
             shutdown: CancellationToken::new(),
             access: Arc::new(access),
         }
+    }
+
+    /// The use cases, over this state's store and worker.
+    pub fn app(&self) -> crate::app::App {
+        crate::app::App::new(self.store.clone(), self.worker.clone())
     }
 
     /// Whether installs are rehearsed with simulated steps (shown as a banner).
@@ -158,35 +163,4 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .with_state(state)
-}
-
-/// Check an install's uploaded certificate against its hosts, store it sealed, and audit who
-/// did it (the wizard's paste and the API's PUT).
-pub(crate) async fn upload_certificate(
-    state: &AppState,
-    principal: &crate::access::Principal,
-    install: &crate::store::InstallRecord,
-    pem: &str,
-    key: Option<secrecy::SecretString>,
-) -> Result<crate::cluster::tls::CertificateSummary, crate::certificate::CertificateError> {
-    let hosts = crate::certificate::hosts_of(&install.answers)
-        .map_err(|e| katonic_domain::spec::SpecErrors { errors: vec![e] })?;
-    let summary = crate::certificate::upload(
-        &state.store,
-        install.id,
-        &hosts,
-        pem,
-        key,
-        time::OffsetDateTime::now_utc(),
-    )
-    .await?;
-    guard::record(
-        state,
-        principal,
-        crate::store::AuditAction::CertificateUpload,
-        Some(install.id),
-        &summary.fingerprint,
-    )
-    .await;
-    Ok(summary)
 }

@@ -4,12 +4,11 @@ use super::AppState;
 use super::error::{WebError, render};
 use super::views::{HistoryPage, HistoryRow, InstallPage, PlanView};
 use super::wizard::load_install;
-use crate::review;
-use crate::store::{InstallStatus, NewInstall};
+use crate::store::InstallStatus;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use katonic_domain::spec::{self, InstallDocument};
+use katonic_domain::spec;
 
 /// `GET /`
 pub async fn get_home() -> Redirect {
@@ -48,7 +47,10 @@ async fn history_page(
 
 /// `POST /installs/new`: a draft with the wizard's defaults.
 pub async fn post_new_install(State(state): State<AppState>) -> Result<Redirect, WebError> {
-    let id = create_draft(&state, spec::default_document(), None).await?;
+    let id = state
+        .app()
+        .create_draft(spec::default_document(), None)
+        .await?;
     Ok(Redirect::to(&format!("/installs/{id}/wizard/azure")))
 }
 
@@ -87,7 +89,7 @@ pub async fn post_upload(
     // JSON is YAML, so one parser reads both.
     match spec::from_yaml(&text) {
         Ok(doc) => {
-            let id = create_draft(&state, doc, None).await?;
+            let id = state.app().create_draft(doc, None).await?;
             Ok(Redirect::to(&format!("/installs/{id}/review")).into_response())
         }
         Err(errors) => history_page(&state, errors.errors, StatusCode::UNPROCESSABLE_ENTITY).await,
@@ -100,43 +102,12 @@ pub async fn post_clone(
     axum::extract::Extension(principal): axum::extract::Extension<crate::access::Principal>,
     Path(id): Path<String>,
 ) -> Result<Redirect, WebError> {
-    let source = load_install(&state, &id).await?;
-    let answers = source.spec.clone().unwrap_or(source.answers.clone());
-    let new_id = create_draft(&state, answers, Some(source.id)).await?;
-    // On the source's page: "cloned into <new>".
-    super::guard::record(
-        &state,
-        &principal,
-        crate::store::AuditAction::Clone,
-        Some(source.id),
-        &format!("into {new_id}"),
-    )
-    .await;
-    Ok(Redirect::to(&format!("/installs/{new_id}/wizard/azure")))
-}
-
-async fn create_draft(
-    state: &AppState,
-    answers: InstallDocument,
-    cloned_from: Option<crate::store::InstallId>,
-) -> Result<crate::store::InstallId, WebError> {
-    let validated = review::review(&answers, review::today())
-        .ok()
-        .map(|r| r.validated());
-    let id = state
-        .store
-        .create_install(NewInstall {
-            name: answers
-                .name
-                .clone()
-                .unwrap_or_else(|| "untitled".to_string()),
-            answers,
-            wizard_step: "azure".to_string(),
-            validated,
-            cloned_from,
-        })
+    let source = super::wizard::parse_id(&id)?;
+    let new_id = state
+        .app()
+        .clone_install(&super::guard::actor(&principal), source)
         .await?;
-    Ok(id)
+    Ok(Redirect::to(&format!("/installs/{new_id}/wizard/azure")))
 }
 
 /// `GET /installs/{id}`

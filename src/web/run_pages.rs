@@ -7,7 +7,7 @@ use super::run_views::{
     DnsTable, EventLine, HeaderFragment, RunHeader, StepHead, StepHeadFragment, StreamItem,
 };
 use super::wizard::load_install;
-use super::{AppState, runs};
+use super::{AppState, guard, logs};
 use crate::access::Principal;
 use crate::events::{Event, EventKind};
 use crate::store::{InstallRecord, InstallStatus, Store};
@@ -216,7 +216,10 @@ pub async fn post_start(
     Path(id): Path<String>,
 ) -> Result<Redirect, WebError> {
     let install = load_install(&state, &id).await?;
-    runs::start(&state, &principal, install.id).await?;
+    state
+        .app()
+        .start(&guard::actor(&principal), install.id)
+        .await?;
     Ok(back_to(&install))
 }
 
@@ -227,7 +230,10 @@ pub async fn post_resume(
     Path(id): Path<String>,
 ) -> Result<Redirect, WebError> {
     let install = load_install(&state, &id).await?;
-    runs::resume(&state, &principal, install.id).await?;
+    state
+        .app()
+        .resume(&guard::actor(&principal), install.id)
+        .await?;
     Ok(back_to(&install))
 }
 
@@ -238,7 +244,10 @@ pub async fn post_cancel(
     Path(id): Path<String>,
 ) -> Result<Redirect, WebError> {
     let install = load_install(&state, &id).await?;
-    runs::cancel(&state, &principal, install.id).await?;
+    state
+        .app()
+        .cancel(&guard::actor(&principal), install.id)
+        .await?;
     Ok(back_to(&install))
 }
 
@@ -249,7 +258,10 @@ pub async fn post_retry_step(
     Path((id, step)): Path<(String, String)>,
 ) -> Result<Redirect, WebError> {
     let install = load_install(&state, &id).await?;
-    runs::retry_step(&state, &principal, install.id, &step).await?;
+    state
+        .app()
+        .retry_step(&guard::actor(&principal), install.id, &step)
+        .await?;
     Ok(back_to(&install))
 }
 
@@ -259,7 +271,7 @@ pub async fn get_logs(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let install = load_install(&state, &id).await?;
-    let text = runs::log_text(&state, install.id).await?;
+    let text = logs::log_text(&state, install.id).await?;
     let file = format!(
         "attachment; filename=\"katonic-{}-{}.log\"",
         install

@@ -4,8 +4,9 @@
 
 use super::AppState;
 use super::error::{ApiError, WebError, render};
+use crate::app::{Approval, TeardownError};
 use crate::store::{InstallId, InstallRecord, InstallStatus, Store};
-use crate::teardown::{Preview, StartError, Target};
+use crate::teardown::{Preview, Target};
 use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
@@ -13,17 +14,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Json, body::Bytes};
 use serde::Deserialize;
 
-impl From<StartError> for WebError {
-    fn from(e: StartError) -> Self {
+impl From<TeardownError> for WebError {
+    fn from(e: TeardownError) -> Self {
         match e {
-            StartError::NotFound(id) => WebError::NotFound(format!("no install with id {id}")),
-            StartError::Store(e) => e.into(),
-            e @ (StartError::NoSpec(_)
-            | StartError::IsTeardown(_)
-            | StartError::Spec(_)
-            | StartError::NoAzure
-            | StartError::Azure(_)
-            | StartError::Changed { .. }) => WebError::Conflict(e.to_string()),
+            e @ TeardownError::NotConfirmed { .. } => WebError::BadRequest(e.to_string()),
+            e @ (TeardownError::NoSpec(_)
+            | TeardownError::IsTeardown(_)
+            | TeardownError::Spec(_)
+            | TeardownError::Read(_)
+            | TeardownError::Changed { .. }) => WebError::Conflict(e.to_string()),
         }
     }
 }
@@ -83,8 +82,7 @@ pub async fn get_page(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
-    let arm = state.worker.arm().await;
-    let (install, preview) = crate::teardown::load_preview(&state.store, arm.as_ref(), id).await?;
+    let (install, preview) = state.app().teardown_preview(id).await?;
     let earlier = state
         .store
         .teardowns_of(id)
@@ -123,34 +121,14 @@ async fn confirmed_start(
     confirm: &Confirm,
 ) -> Result<(InstallId, Preview), WebError> {
     let id = parse_id(id)?;
-    let install = state
-        .store
-        .install(id)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("no install with id {id}")))?;
-    if confirm.confirm.trim() != install.name {
-        return Err(WebError::BadRequest(format!(
-            "confirm: type the install's name exactly ({:?}) to delete its resources; got {:?}",
-            install.name,
-            confirm.confirm.trim()
-        )));
-    }
-    let arm = state.worker.arm().await;
-    let started = crate::teardown::start(&state.store, arm.as_ref(), id, confirm.expected).await?;
-    state.worker.wake();
-    super::guard::record(
-        state,
-        by,
-        crate::store::AuditAction::Teardown,
-        Some(id),
-        &format!(
-            "teardown {} of {} resources",
-            started.0,
-            started.1.deleting()
-        ),
-    )
-    .await;
-    Ok(started)
+    let approval = Approval {
+        typed_name: confirm.confirm.clone(),
+        expected: confirm.expected,
+    };
+    Ok(state
+        .app()
+        .start_teardown(&super::guard::actor(by), id, &approval)
+        .await?)
 }
 
 /// `POST /installs/{id}/teardown`: queue the teardown and show its run.
@@ -170,8 +148,7 @@ pub async fn get_api(
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = parse_id(&id)?;
-    let arm = state.worker.arm().await;
-    let (_, preview) = crate::teardown::load_preview(&state.store, arm.as_ref(), id).await?;
+    let (_, preview) = state.app().teardown_preview(id).await?;
     let deleting = preview.deleting();
     let mut body = serde_json::to_value(&preview)
         .map_err(|e| WebError::Internal(format!("encoding the preview: {e}")))?;

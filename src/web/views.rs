@@ -2,8 +2,8 @@
 //! free of logic.
 
 use super::filters;
+use crate::app::review::Reviewed;
 use crate::format::{duration, money, target, timestamp};
-use crate::review::Reviewed;
 use crate::store::{InstallRecord, InstallSummary, StepRecord};
 use askama::Template;
 use katonic_domain::plan::InstallPlan;
@@ -379,7 +379,7 @@ impl ReviewPage {
     }
 
     /// Show the uploaded certificate; a reason it cannot be used becomes one more error to fix.
-    pub fn with_certificate(mut self, status: &crate::certificate::CertificateStatus) -> Self {
+    pub fn with_certificate(mut self, status: &crate::app::certificate::CertificateStatus) -> Self {
         self.certificate = status.summary.as_ref().map(CertificateView::new);
         if let Some(problem) = &status.problem {
             self.errors.push(ErrorRow {

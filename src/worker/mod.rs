@@ -126,9 +126,26 @@ impl WorkerHandle {
         self.inner.tasks.wait().await;
     }
 
-    /// The ARM client the steps would use now (current settings), when they talk to Azure.
-    pub async fn arm(&self) -> Option<crate::azure::ArmClient> {
-        self.inner.executor.arm(&self.inner.store).await
+    /// What a teardown of `install` would delete, read from Azure by the steps' executor with
+    /// the settings as they are now. `outputs`: the install's ledger.
+    pub async fn preview_teardown(
+        &self,
+        install: InstallId,
+        spec: katonic_domain::spec::InstallSpec,
+        outputs: std::collections::BTreeMap<katonic_domain::plan::StepId, serde_json::Value>,
+    ) -> Result<crate::teardown::Preview, crate::teardown::PreviewError> {
+        let saved = self.inner.store.azure_connection().await.map_err(|e| {
+            crate::teardown::PreviewError::Settings(format!(
+                "the saved Azure settings could not be read: {e}"
+            ))
+        })?;
+        let request = crate::teardown::PreviewRequest {
+            install,
+            spec,
+            outputs,
+            saved,
+        };
+        self.inner.executor.preview_teardown(request).await
     }
 
     /// Installs running in this process now.

@@ -75,10 +75,13 @@ pub trait StepExecutor: Send + Sync + 'static {
     /// Run one attempt (one try) of `ctx.step`; `Ok` carries the outputs.
     async fn run(&self, ctx: &StepContext) -> Result<serde_json::Value, StepError>;
 
-    /// The ARM client behind the steps, for reads outside a run (a teardown's preview); `None`
-    /// when the steps do not talk to Azure (scripted rehearsals).
-    async fn arm(&self, _store: &crate::store::Store) -> Option<crate::azure::ArmClient> {
-        None
+    /// Read what a teardown would delete (for the pages: the web makes no Azure call itself).
+    /// Executors that do not talk to Azure (scripted rehearsals) cannot.
+    async fn preview_teardown(
+        &self,
+        _request: crate::teardown::PreviewRequest,
+    ) -> Result<crate::teardown::Preview, crate::teardown::PreviewError> {
+        Err(crate::teardown::PreviewError::NoAzure)
     }
 }
 
@@ -102,9 +105,12 @@ pub struct StepContext {
 }
 
 impl StepContext {
-    /// The console's database (settings the step's executor reads when it starts).
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The Azure connection saved on the settings page, as it is now (a change applies from
+    /// the next step on). The step gets this value, never the database.
+    pub async fn saved_azure_connection(
+        &self,
+    ) -> Result<Option<crate::azure::connection::SavedConnection>, StoreError> {
+        self.store.azure_connection().await
     }
 
     /// Call before every external call: `Err` once the step must stop (cancel, shutdown, lease

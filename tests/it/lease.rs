@@ -6,7 +6,8 @@ use std::time::Duration;
 
 async fn queued_install(store: &Store) -> katonic_console::store::InstallId {
     let doc = katonic_domain::spec::from_yaml(SAMPLE_YAML).unwrap();
-    let reviewed = katonic_console::review::review(&doc, katonic_console::review::today()).unwrap();
+    let reviewed =
+        katonic_console::app::review::review(&doc, katonic_console::app::review::today()).unwrap();
     let id = store
         .create_install(NewInstall {
             name: "prod".into(),

@@ -10,8 +10,8 @@ use super::AppState;
 use super::error::{WebError, render};
 use super::form::{self, FieldValue};
 use super::views::{self, FieldView, NavItem, OptionView};
-use crate::certificate;
-use crate::review::{self, Reviewed};
+use crate::app::certificate;
+use crate::app::review::{self, Reviewed};
 use crate::store::{InstallId, InstallRecord, InstallStatus};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -23,9 +23,13 @@ use steps::{Kind, REVIEW, Step};
 type FormPairs = Vec<(String, String)>;
 
 /// Load a draft, or say why the wizard cannot edit it.
+/// An install id from a URL; anything else is a page that does not exist.
+pub(super) fn parse_id(id: &str) -> Result<InstallId, WebError> {
+    InstallId::parse(id).ok_or_else(|| WebError::NotFound(format!("no install with id {id}")))
+}
+
 pub(super) async fn load_install(state: &AppState, id: &str) -> Result<InstallRecord, WebError> {
-    let id = InstallId::parse(id)
-        .ok_or_else(|| WebError::NotFound(format!("no install with id {id}")))?;
+    let id = parse_id(id)?;
     state
         .store
         .install(id)
@@ -110,7 +114,11 @@ pub async fn post_certificate(
     }
     let pem = value(&pairs, "certificate").unwrap_or("");
     let key = value(&pairs, "key").map(|k| secrecy::SecretString::from(k.to_string()));
-    let refused = match super::upload_certificate(&state, &principal, &install, pem, key).await {
+    let refused = match state
+        .app()
+        .upload_certificate(&super::guard::actor(&principal), &install, pem, key)
+        .await
+    {
         Ok(_) => {
             let url = format!("{}#certificate", wizard_url(install.id, DOMAIN));
             return Ok(Redirect::to(&url).into_response());

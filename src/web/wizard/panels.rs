@@ -2,7 +2,7 @@
 //! the host names the install will serve. Redrawn on every change (htmx out-of-band swap).
 
 use super::steps::Panel;
-use crate::review::{self, Reviewed};
+use crate::app::review::{self, Reviewed};
 use crate::web::error::WebError;
 use crate::web::form::{self, FieldValue};
 use crate::web::views::{CapacityPanel, HostsPanel, IpBudgetPanel};

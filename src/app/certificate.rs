@@ -227,3 +227,43 @@ pub async fn ensure_ready(
 pub fn is_key_field(e: &FieldError) -> bool {
     e.field == KEY_FIELD
 }
+
+impl super::App {
+    /// Check an install's uploaded certificate against its hosts, store it sealed, and audit
+    /// who did it (the wizard's paste and the API's PUT).
+    pub async fn upload_certificate(
+        &self,
+        by: &super::Actor,
+        install: &crate::store::InstallRecord,
+        pem: &str,
+        key: Option<SecretString>,
+    ) -> Result<CertificateSummary, CertificateError> {
+        let hosts = hosts_of(&install.answers).map_err(invalid)?;
+        let now = OffsetDateTime::now_utc();
+        let summary = upload(&self.store, install.id, &hosts, pem, key, now).await?;
+        self.audit_upload(by, install.id, &summary.fingerprint)
+            .await;
+        Ok(summary)
+    }
+
+    /// Store material checked already (the CLI checks it before it records the install), and
+    /// audit it like an upload.
+    pub async fn store_certificate(
+        &self,
+        by: &super::Actor,
+        install: InstallId,
+        material: &tls::TlsMaterial,
+    ) -> Result<(), CertificateError> {
+        store(&self.store, install, material).await?;
+        let fingerprint = tls::summarize(&material.cert_chain_pem)
+            .map(|s| s.fingerprint)
+            .unwrap_or_default();
+        self.audit_upload(by, install, &fingerprint).await;
+        Ok(())
+    }
+
+    async fn audit_upload(&self, by: &super::Actor, install: InstallId, fingerprint: &str) {
+        let action = crate::store::AuditAction::CertificateUpload;
+        self.audit(by, action, Some(install), fingerprint).await;
+    }
+}

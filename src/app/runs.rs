@@ -1,0 +1,57 @@
+//! What admins do with an install's runs: start, resume, retry a step, cancel. Each checks what
+//! the install's state allows (the store refuses the rest, naming the state), wakes the worker
+//! and is audited once it took effect.
+
+use super::{Actor, App, AppError};
+use crate::store::{AuditAction, CancelOutcome, InstallId};
+use katonic_domain::spec::InstallSpec;
+
+impl App {
+    /// Queue a valid draft; refused (naming the field) while its uploaded certificate is
+    /// missing, expired or does not cover its hosts.
+    pub async fn start(&self, by: &Actor, id: InstallId) -> Result<(), AppError> {
+        let install = self.install(id).await?;
+        // Without a valid spec the store refuses the start itself, saying so.
+        if let Some(spec) = install
+            .spec
+            .as_ref()
+            .and_then(|doc| InstallSpec::parse(doc).ok())
+        {
+            super::certificate::ensure_ready(
+                &self.store,
+                id,
+                &spec,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await?;
+        }
+        self.store.queue_install(id).await?;
+        self.worker.wake();
+        self.audit(by, AuditAction::Start, Some(id), "").await;
+        Ok(())
+    }
+
+    /// Queue a failed, cancelled or interrupted install again.
+    pub async fn resume(&self, by: &Actor, id: InstallId) -> Result<(), AppError> {
+        self.store.request_resume(id).await?;
+        self.worker.wake();
+        self.audit(by, AuditAction::Resume, Some(id), "").await;
+        Ok(())
+    }
+
+    /// Run one step again.
+    pub async fn retry_step(&self, by: &Actor, id: InstallId, step: &str) -> Result<(), AppError> {
+        self.store.request_retry_step(id, step).await?;
+        self.worker.wake();
+        self.audit(by, AuditAction::RetryStep, Some(id), step).await;
+        Ok(())
+    }
+
+    /// Cancel a queued or running install.
+    pub async fn cancel(&self, by: &Actor, id: InstallId) -> Result<CancelOutcome, AppError> {
+        let outcome = self.store.request_cancel(id).await?;
+        self.worker.cancel(id);
+        self.audit(by, AuditAction::Cancel, Some(id), "").await;
+        Ok(outcome)
+    }
+}
