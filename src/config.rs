@@ -4,6 +4,12 @@ use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// Event streams open at once across the console.
+pub const MAX_STREAMS: usize = 256;
+
+/// Event streams one session (or the API token) may hold open at once.
+pub const STREAMS_PER_SESSION: usize = 16;
+
 /// Settings of `katonic-console serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
@@ -63,11 +69,11 @@ pub struct AccessFlags {
     pub admin_password_hash: Option<String>,
 
     /// Live event streams the console serves at once (further ones get 503 + Retry-After).
-    #[arg(long, env = "KATONIC_CONSOLE_MAX_STREAMS", default_value_t = crate::access::MAX_STREAMS)]
+    #[arg(long, env = "KATONIC_CONSOLE_MAX_STREAMS", default_value_t = MAX_STREAMS)]
     pub max_streams: usize,
 
     /// Live event streams the API token may hold at once (a session has 16).
-    #[arg(long, env = "KATONIC_CONSOLE_MAX_API_STREAMS", default_value_t = crate::access::sessions::STREAMS_PER_SESSION)]
+    #[arg(long, env = "KATONIC_CONSOLE_MAX_API_STREAMS", default_value_t = STREAMS_PER_SESSION)]
     pub max_api_streams: usize,
 }
 
@@ -80,8 +86,8 @@ impl Default for AccessFlags {
             tls_key: None,
             allowed_hosts: Vec::new(),
             admin_password_hash: None,
-            max_streams: crate::access::MAX_STREAMS,
-            max_api_streams: crate::access::sessions::STREAMS_PER_SESSION,
+            max_streams: MAX_STREAMS,
+            max_api_streams: STREAMS_PER_SESSION,
         }
     }
 }

@@ -20,8 +20,7 @@ use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-/// Event streams open at once across the console.
-pub const MAX_STREAMS: usize = 256;
+pub use crate::config::MAX_STREAMS;
 
 /// Refuse a bind that would expose the console without HTTPS and a `Host` allow-list.
 pub fn check_bind(listen: SocketAddr, flags: &AccessFlags) -> Result<(), String> {

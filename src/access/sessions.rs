@@ -16,8 +16,7 @@ use tokio_util::sync::CancellationToken;
 pub const ACCESS_TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
 /// A session unused this long is gone (the admin opens a new access URL or signs in).
 pub const SESSION_IDLE: Duration = Duration::from_secs(12 * 60 * 60);
-/// Event streams one session (or the API token) may hold open at once.
-pub const STREAMS_PER_SESSION: usize = 16;
+pub use crate::config::STREAMS_PER_SESSION;
 
 /// One signed-in browser.
 #[derive(Debug)]

@@ -25,10 +25,7 @@ pub fn review(answers: &InstallDocument, today: time::Date) -> Result<Reviewed, 
     })
 }
 
-/// Today's date (UTC), for lifecycle warnings.
-pub fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
-}
+pub use crate::clock::today;
 
 impl Reviewed {
     /// What the store keeps of a valid draft.

@@ -53,8 +53,7 @@ fn hint(code: &str) -> &'static str {
 fn figures(code: &str, spec: &InstallSpec) -> Option<String> {
     match code {
         "QuotaExceeded" | "ErrCode_InsufficientVCPUQuota" => {
-            let plan =
-                katonic_domain::plan::InstallPlan::from_spec(spec, crate::app::review::today());
+            let plan = katonic_domain::plan::InstallPlan::from_spec(spec, crate::clock::today());
             let needs: Vec<String> = plan
                 .quota
                 .iter()

@@ -613,7 +613,7 @@ async fn quota(
             .map_err(|e| step_error("reading vCPU usage", e))?,
         "value",
     );
-    let plan = InstallPlan::from_spec(spec, crate::app::review::today());
+    let plan = InstallPlan::from_spec(spec, crate::clock::today());
     let mut total_needed = 0;
     for need in &plan.quota {
         total_needed += i64::from(need.vcpus_at_max);
@@ -695,7 +695,7 @@ async fn skus(
     for pool in spec.cluster.node_pools.iter() {
         let size = pool.vm_size.as_str();
         if let Some(retired) = pool.vm_size.info().and_then(|i| i.retired_on.clone())
-            && retired.as_str() <= crate::app::review::today().to_string().as_str()
+            && retired.as_str() <= crate::clock::today().to_string().as_str()
         {
             let replacement = pool
                 .vm_size

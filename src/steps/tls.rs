@@ -27,7 +27,10 @@ pub async fn tls_provided(ctx: &StepContext, arm: &ArmClient) -> Result<Value, S
             upload_hint,
         ));
     };
-    let hosts = crate::app::certificate::hosts_of_spec(&ctx.spec);
+    let hosts = katonic_domain::plan::names::hosts(&ctx.spec)
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
     let now = time::OffsetDateTime::now_utc();
     let material = tls::check_uploaded(
         certificate.expose_secret(),
