@@ -7,6 +7,7 @@ use crate::helpers::{SAMPLE_YAML, TestApp, step, test_worker};
 use katonic_console::azure::{ArmClient, Timing};
 use katonic_console::startup::{Engine, simulator_settings};
 use katonic_console::steps::AzureSteps;
+use katonic_console::store::InstallId;
 use katonic_console::worker::ScriptedSteps;
 use katonic_sim::{self as sim, FaultAction, FaultPlan, FaultRule, SimConfig, SimHandle};
 use std::collections::BTreeMap;
@@ -108,26 +109,30 @@ pub(crate) async fn log(app: &TestApp, id: &str) -> String {
         .unwrap()
 }
 
-/// PUTs answered (not refused), by resource path.
-/// Wait (20 s at most) until the simulator has answered a `method` request on a path ending
-/// with `suffix` (lower case), then a moment more for the operation to be under way.
-pub(crate) async fn sent_soon(world: &World, method: &str, suffix: &str) {
+/// Wait (20 s at most, a liveness bound) until install `id` has checkpointed an operation in
+/// flight on a resource whose path ends with `suffix` (lower case). The checkpoint is what a
+/// resumed step follows, so from then on stopping the console leaves a resumable operation.
+pub(crate) async fn operation_checkpointed(app: &TestApp, id: &str, suffix: &str) {
+    let install = InstallId::parse(id).unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !world
-        .sim
-        .requests()
-        .iter()
-        .any(|r| r.method == method && r.path.to_ascii_lowercase().ends_with(suffix))
-    {
+    loop {
+        let steps = app.store.steps(install).await.unwrap();
+        let checkpointed = steps
+            .iter()
+            .filter_map(|s| s.checkpoint.as_ref()?.get("operations")?.as_object())
+            .any(|ops| ops.keys().any(|p| p.to_ascii_lowercase().ends_with(suffix)));
+        if checkpointed {
+            return;
+        }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "the {method} of {suffix} never came"
+            "no operation on {suffix} was ever checkpointed"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
+/// PUTs answered (not refused), by resource path.
 fn puts(sim: &SimHandle) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for r in sim.requests() {
@@ -511,7 +516,7 @@ async fn a_stop_during_the_cluster_create_then_resume_polls_the_same_operation()
     )));
     let app = console(&world).await;
     let id = start(&app, &sample(&world.sim)).await;
-    sent_soon(&world, "PUT", "/managedclusters/katonic-prod").await;
+    operation_checkpointed(&app, &id, "/managedclusters/katonic-prod").await;
     app.stop().await;
     world.sim.set_faults(FaultPlan::default());
     world.sim.clear_requests();

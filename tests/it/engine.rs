@@ -386,8 +386,9 @@ async fn a_failing_database_stops_external_calls_and_leaves_a_recovery_file() {
         recovery["error"].as_str().unwrap().contains("closed"),
         "{recovery}"
     );
-    // Nothing after the failed write: no step that depends on it was called.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Nothing after the failed write: no step that depends on it was called. The recovery file
+    // is the run's last act, written once its scheduling loop has ended (worker/run.rs), and no
+    // later run can claim the install without the database: this count is final.
     assert_eq!(app.steps.calls(StepId::ResourceGroup), 0);
 }
 
@@ -404,11 +405,25 @@ async fn after_a_failure_running_steps_finish_and_are_recorded() {
     let id = app.start_sample().await;
     app.steps.called(StepId::Platform, 1).await;
     app.steps.called(StepId::Dns, 1).await;
-    // The install stays running until platform has finished.
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // The install stays running until platform has finished: once dns's failure is recorded
+    // the run has seen it, and it must still be running while platform waits at its gate.
+    app.wait_step(&id, "dns", "failed").await;
     assert_eq!(app.detail(&id).await["status"], "running");
     app.steps.open_gate("slow");
     let detail = app.wait_status(&id, &["failed"]).await;
+    // And the journal agrees: the install ended only after platform's success was recorded.
+    let events = events(&app, &id).await;
+    let platform_done = events
+        .iter()
+        .position(|e| {
+            e["kind"] == "step" && e["stepId"] == "platform" && e["status"] == "succeeded"
+        })
+        .expect("platform's success is journaled");
+    let install_end = events
+        .iter()
+        .position(|e| e["kind"] == "install" && e["status"] == "failed")
+        .expect("the install's failure is journaled");
+    assert!(platform_done < install_end, "{events:#?}");
     assert_eq!(step(&detail, "platform")["status"], "succeeded");
     assert_eq!(step(&detail, "dns")["status"], "failed");
     assert_eq!(

@@ -248,7 +248,7 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Wait (up to 20 s, a liveness bound, not a speed check) until the install's status is
+    /// Wait (up to 60 s, a liveness bound, not a speed check) until the install's status is
     /// one of `statuses`; returns the detail.
     pub async fn wait_status(&self, id: &str, statuses: &[&str]) -> serde_json::Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -279,6 +279,23 @@ impl TestApp {
         }
     }
 
+    /// Wait (up to 60 s, a liveness bound) until the API shows `step` of the install as
+    /// `status`; returns the detail.
+    pub async fn wait_step(&self, id: &str, step_id: &str, status: &str) -> serde_json::Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let detail = self.detail(id).await;
+            if step(&detail, step_id)["status"] == status {
+                return detail;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "step {step_id} of install {id} never became {status}: {detail}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Create the sample install and start it; returns its id.
     pub async fn start_sample(&self) -> String {
         let id = self.create_sample().await;
@@ -290,7 +307,6 @@ impl TestApp {
     }
 }
 
-/// A step's field in an install detail's `steps` list.
 /// The ids of the steps an install detail shows as succeeded.
 pub fn succeeded_steps(detail: &serde_json::Value) -> Vec<String> {
     detail["steps"]
@@ -302,6 +318,7 @@ pub fn succeeded_steps(detail: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// A step of an install detail's `steps` list, by id.
 pub fn step<'a>(detail: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     detail["steps"]
         .as_array()

@@ -4,8 +4,8 @@
 //! teardown stopped in the middle of the cluster delete resumes the same operation.
 
 use crate::azure::{
-    World, console, existing_network, into_existing_vnet, log, sample, sent_soon, start,
-    with_a_first_install, world,
+    World, console, existing_network, into_existing_vnet, log, operation_checkpointed, sample,
+    start, with_a_first_install, world,
 };
 use crate::helpers::TestApp;
 use katonic_console::azure::{ArmClient, FinalState, Started, api, lro};
@@ -363,7 +363,7 @@ async fn a_teardown_stopped_during_the_cluster_delete_resumes_the_same_operation
     )));
     world.sim.clear_requests();
     let teardown = tear_down(&app, &id, "prod", count).await;
-    sent_soon(&world, "DELETE", "/managedclusters/katonic-prod").await;
+    operation_checkpointed(&app, &teardown, "/managedclusters/katonic-prod").await;
     app.stop().await;
     world.sim.set_faults(FaultPlan::default());
     world.sim.clear_requests();

@@ -5,7 +5,7 @@
 
 use super::inventory::Footprint;
 use super::{CostEstimate, CostLine, describe};
-use crate::spec::{ClusterTier, InstallSpec, RegistrySku};
+use crate::spec::{ClusterTier, InstallSpec, NodePool, RegistrySku};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -99,105 +99,20 @@ pub fn prices() -> &'static PriceTable {
 /// Estimate the monthly cost of this install with `table`'s prices.
 pub(super) fn estimate(spec: &InstallSpec, table: &PriceTable) -> CostEstimate {
     let fp = Footprint::of(spec);
-    let money = |amount: f64| describe::money(&table.currency, amount);
-    let mut lines = Vec::new();
-
-    if fp.create {
-        for pool in spec.cluster.node_pools.iter() {
-            let (min, max) = (pool.scale.min(), pool.scale.max());
-            let what = format!(
-                "Node pool {}: {} x {}",
-                pool.name,
-                pool.vm_size,
-                range(min, max)
-            );
-            lines.push(match table.vm_hourly(pool.vm_size.as_str()) {
-                Some(hourly) => CostLine {
-                    item: what,
-                    unit_price: format!("{}/hour per node", money(hourly)),
-                    monthly_min: cents(hourly * HOURS_PER_MONTH * f64::from(min)),
-                    monthly_max: cents(hourly * HOURS_PER_MONTH * f64::from(max)),
-                },
-                None => CostLine {
-                    item: format!("{what}: {PRICE_UNKNOWN}, excluded from the totals"),
-                    unit_price: PRICE_UNKNOWN.to_string(),
-                    monthly_min: 0.0,
-                    monthly_max: 0.0,
-                },
-            });
-        }
-        let disk = table.os_disk.monthly;
-        lines.push(CostLine {
-            item: format!(
-                "OS disks: {} x {}",
-                table.os_disk.name,
-                range(fp.nodes_min, fp.nodes_max)
-            ),
-            unit_price: format!("{}/month per disk", money(disk)),
-            monthly_min: cents(disk * f64::from(fp.nodes_min)),
-            monthly_max: cents(disk * f64::from(fp.nodes_max)),
-        });
-        let (tier, hourly) = match spec.cluster.tier {
-            ClusterTier::Free => ("Free", table.aks_tier_hourly.free),
-            ClusterTier::Standard => ("Standard", table.aks_tier_hourly.standard),
-            ClusterTier::Premium => ("Premium", table.aks_tier_hourly.premium),
-        };
-        lines.push(fixed(
-            format!("AKS control plane ({tier} tier)"),
-            format!("{}/hour per cluster", money(hourly)),
-            hourly * HOURS_PER_MONTH,
-        ));
-        lines.push(fixed(
-            "Private DNS zone (private API server)".to_string(),
-            format!("{}/month per zone", money(table.private_dns_zone_monthly)),
-            table.private_dns_zone_monthly,
-        ));
+    let mut lines = if fp.create {
+        created_cluster_lines(spec, &fp, table)
     } else {
-        lines.push(fixed(
+        vec![fixed(
             format!(
                 "Existing cluster {}: nodes, OS disks and control plane",
                 spec.cluster.name
             ),
             "already billed; not part of this estimate".to_string(),
             0.0,
-        ));
-    }
-    let lbs = fp.load_balancers();
-    if lbs > 0 {
-        lines.push(fixed(
-            format!("Standard load balancer x {lbs}"),
-            format!(
-                "{}/hour each (first 5 rules)",
-                money(table.load_balancer_hourly)
-            ),
-            table.load_balancer_hourly * HOURS_PER_MONTH * f64::from(lbs),
-        ));
-    }
-    let ips = fp.public_ips();
-    if ips > 0 {
-        lines.push(fixed(
-            format!("Public IP address (Standard, static) x {ips}"),
-            format!("{}/hour each", money(table.public_ip_hourly)),
-            table.public_ip_hourly * HOURS_PER_MONTH * f64::from(ips),
-        ));
-    }
-    if fp.nat_gateway {
-        lines.push(fixed(
-            "NAT gateway".to_string(),
-            format!("{}/hour", money(table.nat_gateway_hourly)),
-            table.nat_gateway_hourly * HOURS_PER_MONTH,
-        ));
-    }
-    let (sku, daily) = match spec.registry.sku {
-        RegistrySku::Basic => ("Basic", table.registry_daily.basic),
-        RegistrySku::Standard => ("Standard", table.registry_daily.standard),
-        RegistrySku::Premium => ("Premium", table.registry_daily.premium),
+        )]
     };
-    lines.push(fixed(
-        format!("Container registry ({sku})"),
-        format!("{}/day", money(daily)),
-        daily * HOURS_PER_MONTH / 24.0,
-    ));
+    lines.extend(network_lines(&fp, table));
+    lines.push(registry_line(spec, table));
 
     let monthly_min = cents(lines.iter().map(|l| l.monthly_min).sum());
     let monthly_max = cents(lines.iter().map(|l| l.monthly_max).sum());
@@ -210,6 +125,121 @@ pub(super) fn estimate(spec: &InstallSpec, table: &PriceTable) -> CostEstimate {
         monthly_max,
         usage_based: usage(spec, &fp, table),
     }
+}
+
+fn money(table: &PriceTable, amount: f64) -> String {
+    describe::money(&table.currency, amount)
+}
+
+/// What a cluster the console creates costs: its pools, their OS disks, the control plane and
+/// the private API server's DNS zone.
+fn created_cluster_lines(spec: &InstallSpec, fp: &Footprint, table: &PriceTable) -> Vec<CostLine> {
+    let mut lines: Vec<CostLine> = spec
+        .cluster
+        .node_pools
+        .iter()
+        .map(|pool| node_pool_line(pool, table))
+        .collect();
+    let disk = table.os_disk.monthly;
+    lines.push(CostLine {
+        item: format!(
+            "OS disks: {} x {}",
+            table.os_disk.name,
+            range(fp.nodes_min, fp.nodes_max)
+        ),
+        unit_price: format!("{}/month per disk", money(table, disk)),
+        monthly_min: cents(disk * f64::from(fp.nodes_min)),
+        monthly_max: cents(disk * f64::from(fp.nodes_max)),
+    });
+    let (tier, hourly) = match spec.cluster.tier {
+        ClusterTier::Free => ("Free", table.aks_tier_hourly.free),
+        ClusterTier::Standard => ("Standard", table.aks_tier_hourly.standard),
+        ClusterTier::Premium => ("Premium", table.aks_tier_hourly.premium),
+    };
+    lines.push(fixed(
+        format!("AKS control plane ({tier} tier)"),
+        format!("{}/hour per cluster", money(table, hourly)),
+        hourly * HOURS_PER_MONTH,
+    ));
+    lines.push(fixed(
+        "Private DNS zone (private API server)".to_string(),
+        format!(
+            "{}/month per zone",
+            money(table, table.private_dns_zone_monthly)
+        ),
+        table.private_dns_zone_monthly,
+    ));
+    lines
+}
+
+/// A pool at its minimum and maximum node counts; a VM size missing from the table counts 0.
+fn node_pool_line(pool: &NodePool, table: &PriceTable) -> CostLine {
+    let (min, max) = (pool.scale.min(), pool.scale.max());
+    let what = format!(
+        "Node pool {}: {} x {}",
+        pool.name,
+        pool.vm_size,
+        range(min, max)
+    );
+    match table.vm_hourly(pool.vm_size.as_str()) {
+        Some(hourly) => CostLine {
+            item: what,
+            unit_price: format!("{}/hour per node", money(table, hourly)),
+            monthly_min: cents(hourly * HOURS_PER_MONTH * f64::from(min)),
+            monthly_max: cents(hourly * HOURS_PER_MONTH * f64::from(max)),
+        },
+        None => CostLine {
+            item: format!("{what}: {PRICE_UNKNOWN}, excluded from the totals"),
+            unit_price: PRICE_UNKNOWN.to_string(),
+            monthly_min: 0.0,
+            monthly_max: 0.0,
+        },
+    }
+}
+
+/// Load balancers, public IPs and the NAT gateway the install runs.
+fn network_lines(fp: &Footprint, table: &PriceTable) -> Vec<CostLine> {
+    let mut lines = Vec::new();
+    let lbs = fp.load_balancers();
+    if lbs > 0 {
+        lines.push(fixed(
+            format!("Standard load balancer x {lbs}"),
+            format!(
+                "{}/hour each (first 5 rules)",
+                money(table, table.load_balancer_hourly)
+            ),
+            table.load_balancer_hourly * HOURS_PER_MONTH * f64::from(lbs),
+        ));
+    }
+    let ips = fp.public_ips();
+    if ips > 0 {
+        lines.push(fixed(
+            format!("Public IP address (Standard, static) x {ips}"),
+            format!("{}/hour each", money(table, table.public_ip_hourly)),
+            table.public_ip_hourly * HOURS_PER_MONTH * f64::from(ips),
+        ));
+    }
+    if fp.nat_gateway {
+        lines.push(fixed(
+            "NAT gateway".to_string(),
+            format!("{}/hour", money(table, table.nat_gateway_hourly)),
+            table.nat_gateway_hourly * HOURS_PER_MONTH,
+        ));
+    }
+    lines
+}
+
+fn registry_line(spec: &InstallSpec, table: &PriceTable) -> CostLine {
+    let (sku, daily) = match spec.registry.sku {
+        RegistrySku::Basic => ("Basic", table.registry_daily.basic),
+        RegistrySku::Standard => ("Standard", table.registry_daily.standard),
+        RegistrySku::Premium => ("Premium", table.registry_daily.premium),
+    };
+    fixed(
+        format!("Container registry ({sku})"),
+        format!("{}/day", money(table, daily)),
+        daily * HOURS_PER_MONTH / 24.0,
+    )
 }
 
 /// A line that costs the same at any node count.

@@ -369,6 +369,13 @@ fn storage(spec: &InstallSpec, out: &mut Inventory) {
 }
 
 fn load_balancing(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
+    load_balancers(spec, fp, out);
+    public_addresses(spec, fp, out);
+}
+
+/// The load balancers AKS creates: internal for an internal ingress, public for egress or an
+/// external ingress.
+fn load_balancers(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
     let node_rg = describe::node_resource_group(spec);
     if fp.internal_lb {
         out.fixed(
@@ -400,6 +407,11 @@ fn load_balancing(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
             false,
         );
     }
+}
+
+/// Public IPs (the ingress's, egress) and the managed NAT gateway with its address.
+fn public_addresses(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
+    let node_rg = describe::node_resource_group(spec);
     if fp.ingress_public_ip {
         out.fixed(
             "Microsoft.Network/publicIPAddresses",

@@ -159,6 +159,28 @@ pub const fn expected_secs(id: StepId) -> u32 {
 /// The steps of this install (in declaration order, not yet sorted) with their dependencies,
 /// restricted to steps present in the plan. `quota` is named in the preflight detail.
 pub(super) fn steps(spec: &InstallSpec, quota: &[QuotaNeed]) -> Vec<PlannedStep> {
+    let dag = dependency_graph(spec);
+    // Dependencies on optional steps (GPU pool, add-ons) or on steps of the other mode (pools
+    // in existing mode) are dropped: they are not part of this plan.
+    let present: Vec<StepId> = dag.iter().map(|(id, _)| *id).collect();
+    dag.into_iter()
+        .map(|(id, deps)| PlannedStep {
+            id,
+            title: details::title(spec, id),
+            detail: details::detail(spec, id, quota),
+            depends_on: deps.into_iter().filter(|d| present.contains(d)).collect(),
+            expected_secs: expected_secs(id),
+            on_critical_path: false,
+        })
+        .collect()
+}
+
+/// Each step of this install with the steps it waits for, in declaration order.
+///
+/// One piece on purpose: this is the install's whole dependency graph, read top to bottom with
+/// the reason for each non-obvious edge beside it; split into helpers, an edge's reason and the
+/// steps it orders would sit in different places.
+fn dependency_graph(spec: &InstallSpec) -> Vec<(StepId, Vec<StepId>)> {
     use StepId::*;
     let create = spec.cluster.mode == ClusterMode::Create;
     let shared = spec.storage.shared_files;
@@ -239,18 +261,5 @@ pub(super) fn steps(spec: &InstallSpec, quota: &[QuotaNeed]) -> Vec<PlannedStep>
     // propagate before verification, and ACME can use them.
     dag.push((Dns, vec![IngressLoadBalancer]));
     dag.push((Verify, vec![Platform, Superset, Airbyte, Dns]));
-
-    // Dependencies on optional steps (GPU pool, add-ons) or on steps of the other mode (pools
-    // in existing mode) are dropped: they are not part of this plan.
-    let present: Vec<StepId> = dag.iter().map(|(id, _)| *id).collect();
-    dag.into_iter()
-        .map(|(id, deps)| PlannedStep {
-            id,
-            title: details::title(spec, id),
-            detail: details::detail(spec, id, quota),
-            depends_on: deps.into_iter().filter(|d| present.contains(d)).collect(),
-            expected_secs: expected_secs(id),
-            on_critical_path: false,
-        })
-        .collect()
+    dag
 }

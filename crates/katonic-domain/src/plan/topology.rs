@@ -18,25 +18,61 @@ const WIDTH: u32 = 1000;
 /// The picture, as an `<svg>` element to embed in a page.
 pub fn svg(spec: &InstallSpec) -> String {
     let mut c = Canvas::default();
-    let net = &spec.cluster.network;
-    let pools: Vec<String> = spec
-        .cluster
-        .node_pools
-        .iter()
-        .map(|p| {
-            let scale = match p.scale {
-                NodeScale::Fixed(n) => format!("{n} node{}", if n == 1 { "" } else { "s" }),
-                NodeScale::Auto { min, max } => format!("{min}–{max} nodes"),
-            };
-            format!("{} ({}) · {} · {scale}", p.name, p.role.as_str(), p.vm_size)
-        })
-        .collect();
-    let zones = spec.cluster.zones.to_strings().join(", ");
-    let pool_rows = u32::try_from(pools.len()).unwrap_or(3);
-    let cluster_h = 100 + 22 * pool_rows;
-    let aks_subnet_h = cluster_h + 70;
-    let vnet_h = aks_subnet_h + 170;
+    let layout = Layout::of(spec);
+    draw_title(&mut c, spec);
+    draw_vnet(&mut c, spec, &layout);
+    draw_cluster(&mut c, spec, &layout);
+    let lb_anchor = draw_load_balancer(&mut c, spec);
+    draw_jumphost(&mut c, spec, &layout);
+    let dns_bottom = draw_dns(&mut c, spec, lb_anchor);
+    let store_y = dns_bottom + 16;
+    draw_storage(&mut c, spec, store_y);
+    let reg_y = draw_registry(&mut c, spec, &layout, store_y);
+    let height = (40 + layout.vnet_h + 20).max(reg_y + 70);
+    c.finish(height)
+}
 
+/// The left column's boxes grow with the number of node pools.
+struct Layout {
+    pool_labels: Vec<String>,
+    cluster_y: u32,
+    cluster_h: u32,
+    aks_subnet_h: u32,
+    vnet_h: u32,
+}
+
+impl Layout {
+    fn of(spec: &InstallSpec) -> Layout {
+        let pool_labels: Vec<String> = spec
+            .cluster
+            .node_pools
+            .iter()
+            .map(|p| {
+                let scale = match p.scale {
+                    NodeScale::Fixed(n) => format!("{n} node{}", if n == 1 { "" } else { "s" }),
+                    NodeScale::Auto { min, max } => format!("{min}–{max} nodes"),
+                };
+                format!("{} ({}) · {} · {scale}", p.name, p.role.as_str(), p.vm_size)
+            })
+            .collect();
+        let pool_rows = u32::try_from(pool_labels.len()).unwrap_or(3);
+        let cluster_h = 100 + 22 * pool_rows;
+        let aks_subnet_h = cluster_h + 70;
+        Layout {
+            pool_labels,
+            cluster_y: 108,
+            cluster_h,
+            aks_subnet_h,
+            vnet_h: aks_subnet_h + 170,
+        }
+    }
+
+    fn cluster_bottom(&self) -> u32 {
+        self.cluster_y + self.cluster_h
+    }
+}
+
+fn draw_title(c: &mut Canvas, spec: &InstallSpec) {
     c.text(
         20,
         24,
@@ -46,10 +82,13 @@ pub fn svg(spec: &InstallSpec) -> String {
             spec.azure.location, spec.azure.subscription_id, spec.azure.resource_group
         ),
     );
+}
 
-    // The VNet, with the AKS and jumphost subnets.
+/// The VNet, with the AKS subnet (the jumphost subnet is drawn with the jumphost).
+fn draw_vnet(c: &mut Canvas, spec: &InstallSpec, layout: &Layout) {
+    let net = &spec.cluster.network;
     let existing = net.existing_vnet.is_some();
-    c.rect(20, 40, 640, vnet_h, "vnet");
+    c.rect(20, 40, 640, layout.vnet_h, "vnet");
     c.text(
         34,
         62,
@@ -65,7 +104,7 @@ pub fn svg(spec: &InstallSpec) -> String {
             }
         ),
     );
-    c.rect(40, 76, 600, aks_subnet_h, "subnet");
+    c.rect(40, 76, 600, layout.aks_subnet_h, "subnet");
     c.text(
         54,
         96,
@@ -76,10 +115,13 @@ pub fn svg(spec: &InstallSpec) -> String {
             net.aks_subnet_cidr
         ),
     );
+}
 
-    // The private cluster and its pools.
-    let cluster_y = 108;
-    c.rect(56, cluster_y, 380, cluster_h, "cluster");
+/// The private cluster and its pools.
+fn draw_cluster(c: &mut Canvas, spec: &InstallSpec, layout: &Layout) {
+    let net = &spec.cluster.network;
+    let cluster_y = layout.cluster_y;
+    c.rect(56, cluster_y, 380, layout.cluster_h, "cluster");
     let version = spec
         .cluster
         .kubernetes_version
@@ -99,6 +141,7 @@ pub fn svg(spec: &InstallSpec) -> String {
             }
         ),
     );
+    let zones = spec.cluster.zones.to_strings().join(", ");
     c.text(
         70,
         cluster_y + 42,
@@ -106,7 +149,7 @@ pub fn svg(spec: &InstallSpec) -> String {
         &format!("Kubernetes {version} · private API endpoint · zones {zones}"),
     );
     let mut y = cluster_y + 52;
-    for pool in &pools {
+    for pool in &layout.pool_labels {
         c.rect(70, y, 352, 18, "pool");
         c.text(78, y + 13, "small", pool);
         y += 22;
@@ -123,14 +166,12 @@ pub fn svg(spec: &InstallSpec) -> String {
             net.service_cidr, net.dns_service_ip
         ),
     );
+}
 
-    // The ingress load balancer: inside the subnet when internal, outside with its public IP
-    // when external.
-    let hosts: Vec<String> = names::hosts(spec)
-        .iter()
-        .map(|h| h.as_str().to_string())
-        .collect();
-    let lb_anchor = match spec.ingress.load_balancer {
+/// The ingress load balancer: inside the subnet when internal, outside with its public IP
+/// when external. Returns where the DNS records' line points.
+fn draw_load_balancer(c: &mut Canvas, spec: &InstallSpec) -> (u32, u32) {
+    let anchor = match spec.ingress.load_balancer {
         LbMode::Internal => {
             c.rect(450, 130, 176, 70, "lb");
             c.text(460, 152, "label", "Internal load balancer");
@@ -159,9 +200,12 @@ pub fn svg(spec: &InstallSpec) -> String {
         LbMode::Internal => c.line(436, 165, 450, 165, "link"),
         LbMode::External => c.line(436, 150, 680, 72, "link"),
     }
+    anchor
+}
 
-    // The jumphost subnet and this console.
-    let jump_y = 76 + aks_subnet_h + 14;
+/// The jumphost subnet and this console.
+fn draw_jumphost(c: &mut Canvas, spec: &InstallSpec, layout: &Layout) {
+    let jump_y = 76 + layout.aks_subnet_h + 14;
     c.rect(40, jump_y, 600, 110, "subnet");
     c.text(
         54,
@@ -170,16 +214,22 @@ pub fn svg(spec: &InstallSpec) -> String {
         &format!(
             "Subnet {} · {}",
             names::jumphost_subnet(spec),
-            net.jumphost_subnet_cidr
+            spec.cluster.network.jumphost_subnet_cidr
         ),
     );
     c.rect(56, jump_y + 34, 260, 56, "jumphost");
     c.text(68, jump_y + 56, "label", "Jumphost");
     c.text(68, jump_y + 76, "small", "katonic-console (this console)");
-    c.line(186, jump_y + 34, 186, cluster_y + cluster_h, "link");
+    c.line(186, jump_y + 34, 186, layout.cluster_bottom(), "link");
     c.text(194, jump_y + 4, "small", "API :443 (private)");
+}
 
-    // DNS names pointing at the load balancer.
+/// DNS names pointing at the load balancer. Returns the box's bottom edge.
+fn draw_dns(c: &mut Canvas, spec: &InstallSpec, lb_anchor: (u32, u32)) -> u32 {
+    let hosts: Vec<String> = names::hosts(spec)
+        .iter()
+        .map(|h| h.as_str().to_string())
+        .collect();
     let dns_y = 124;
     let dns_h = 46 + 18 * u32::try_from(hosts.len()).unwrap_or(3);
     c.rect(680, dns_y, 300, dns_h, "dns");
@@ -209,9 +259,11 @@ pub fn svg(spec: &InstallSpec) -> String {
         lb_anchor.1,
         "link dashed",
     );
+    dns_y + dns_h
+}
 
-    // Storage and registry.
-    let store_y = dns_y + dns_h + 16;
+/// The storage account, below the DNS box.
+fn draw_storage(c: &mut Canvas, spec: &InstallSpec, store_y: u32) {
     let shared = spec.storage.shared_files;
     c.rect(680, store_y, 300, if shared { 118 } else { 98 }, "storage");
     c.text(692, store_y + 20, "label", "Storage account");
@@ -252,6 +304,12 @@ pub fn svg(spec: &InstallSpec) -> String {
             ),
         );
     }
+}
+
+/// The registry, below the storage account; then the cluster's links to both. Returns the
+/// registry's top edge.
+fn draw_registry(c: &mut Canvas, spec: &InstallSpec, layout: &Layout, store_y: u32) -> u32 {
+    let shared = spec.storage.shared_files;
     let reg_y = store_y + if shared { 134 } else { 114 };
     c.rect(680, reg_y, 300, 48, "registry");
     c.text(692, reg_y + 20, "label", "Container registry");
@@ -265,11 +323,10 @@ pub fn svg(spec: &InstallSpec) -> String {
             spec.registry.sku
         ),
     );
-    c.line(436, cluster_y + cluster_h - 30, 680, store_y + 30, "link");
-    c.line(436, cluster_y + cluster_h - 12, 680, reg_y + 24, "link");
-
-    let height = (40 + vnet_h + 20).max(reg_y + 70);
-    c.finish(height)
+    let cluster_bottom = layout.cluster_bottom();
+    c.line(436, cluster_bottom - 30, 680, store_y + 30, "link");
+    c.line(436, cluster_bottom - 12, 680, reg_y + 24, "link");
+    reg_y
 }
 
 /// A name the admin chose, or a note that the console derives it (globally unique names get a

@@ -33,124 +33,18 @@ pub(super) struct NetworkParts {
 }
 
 pub(super) fn parse(cx: &mut Ctx, doc: &NetworkDoc) -> NetworkParts {
-    let vnet = cx.required(
-        VNET,
-        doc.vnet_cidr.as_ref(),
-        Cidr::parse,
-        "give the VNet's range, e.g. `10.20.0.0/16`",
-    );
-    if let Some(v) = vnet {
-        forbidden(cx, VNET, "the VNet", &v);
-    }
-
-    let aks = cx.required(
-        AKS,
-        doc.aks_subnet_cidr.as_ref(),
-        Cidr::parse,
-        "give the AKS nodes' subnet inside the VNet, e.g. `10.20.0.0/26`",
-    );
-    if let Some(a) = aks {
-        subnet(cx, AKS, "the AKS subnet", a, vnet, &[]);
-    }
-
-    let jump = cx.required(
-        JUMP,
-        doc.jumphost_subnet_cidr.as_ref(),
-        Cidr::parse,
-        "give the jumphost's subnet inside the VNet, e.g. `10.20.0.64/29`",
-    );
-    if let Some(j) = jump {
-        let taken: Vec<Cidr> = aks.into_iter().collect();
-        subnet(cx, JUMP, "the jumphost subnet", j, vnet, &taken);
-        if let Some(a) = aks
-            && j.overlaps(&a)
-        {
-            let fix = vnet
-                .and_then(|v| free_block(&v, j.prefix(), &taken))
-                .map_or(
-                    "use a range that does not overlap the AKS subnet".to_string(),
-                    |f| format!("use a free range such as {f}"),
-                );
-            cx.fail(
-                JUMP,
-                Invalid::new(
-                    "cidr.overlap",
-                    format!("the jumphost subnet {j} overlaps the AKS subnet {a}"),
-                    fix,
-                ),
-            );
-        }
-    }
-
-    let plugin = cx
-        .optional(PLUGIN, doc.plugin.as_ref(), NetworkPlugin::parse)
-        .map(|p| p.unwrap_or(NetworkPlugin::AzureOverlay));
-    let policy = cx
-        .optional(POLICY, doc.network_policy.as_ref(), NetworkPolicy::parse)
-        .map(|p| p.unwrap_or(NetworkPolicy::Calico));
-    if plugin == Some(NetworkPlugin::Kubenet) && policy == Some(NetworkPolicy::Azure) {
-        cx.fail(
-            POLICY,
-            Invalid::new(
-                "network-policy.plugin",
-                "the `azure` network policy engine does not work with kubenet",
-                "use `networkPolicy: calico` with kubenet, or `plugin: azure-overlay`",
-            ),
-        );
-    }
-
-    // Classic Azure CNI gives pods subnet addresses: a pod CIDR would be ignored, so it is dropped.
-    let pod = match plugin {
-        Some(p) if !p.uses_pod_cidr() => Some(None),
-        _ => cx
-            .optional(POD, doc.pod_cidr.as_ref(), Cidr::parse)
-            .map(|p| Some(p.unwrap_or(DEFAULT_POD_CIDR))),
-    };
-    if let (Some(Some(p)), Some(_)) = (pod, plugin) {
-        forbidden(cx, POD, "the pod CIDR", &p);
-        if let Some(v) = vnet
-            && p.overlaps(&v)
-        {
-            cx.fail(
-                POD,
-                Invalid::new(
-                    "cidr.overlap",
-                    format!("the pod CIDR {p} overlaps the VNet {v}"),
-                    outside_fix(&[v], "192.168.0.0/16"),
-                ),
-            );
-        }
-    }
-
+    let vnet = vnet_cidr(cx, doc);
+    let aks = aks_subnet(cx, doc, vnet);
+    let jump = jumphost_subnet(cx, doc, vnet, aks);
+    let (plugin, policy) = plugin_and_policy(cx, doc);
+    let pod = pod_cidr(cx, doc, plugin, vnet);
     let service = cx
         .optional(SERVICE, doc.service_cidr.as_ref(), Cidr::parse)
         .map(|s| s.unwrap_or(DEFAULT_SERVICE_CIDR));
     if let Some(s) = service {
         service_checks(cx, s, vnet, pod.flatten());
     }
-
-    let dns = match (text(doc.dns_service_ip.as_ref()), service) {
-        (Some(t), _) => cx.check(DNS, ip(t)),
-        (None, Some(s)) => {
-            let default = s.nth(DNS_SERVICE_IP_OFFSET);
-            if default.is_none() {
-                cx.fail(
-                    DNS,
-                    Invalid::new(
-                        "dns-service-ip.outside",
-                        format!("the default DNS service IP (address 10 of the service CIDR) is outside {s}"),
-                        "give `dnsServiceIp`, or use a service CIDR of /28 or larger",
-                    ),
-                );
-            }
-            default
-        }
-        (None, None) => None,
-    };
-    if let (Some(ip), Some(s)) = (dns, service) {
-        dns_checks(cx, ip, s);
-    }
-
+    let dns = dns_service_ip(cx, doc, service);
     let max_pods = match (scalar(doc.max_pods.as_ref()), plugin) {
         (Some(value), _) => cx.check(MAX_PODS, whole(value).and_then(max_pods_in_range)),
         (None, Some(p)) => Some(p.default_max_pods()),
@@ -180,6 +74,155 @@ pub(super) fn parse(cx: &mut Ctx, doc: &NetworkDoc) -> NetworkParts {
         })
     })();
     NetworkParts { aks, spec }
+}
+
+fn vnet_cidr(cx: &mut Ctx, doc: &NetworkDoc) -> Option<Cidr> {
+    let vnet = cx.required(
+        VNET,
+        doc.vnet_cidr.as_ref(),
+        Cidr::parse,
+        "give the VNet's range, e.g. `10.20.0.0/16`",
+    );
+    if let Some(v) = vnet {
+        forbidden(cx, VNET, "the VNet", &v);
+    }
+    vnet
+}
+
+fn aks_subnet(cx: &mut Ctx, doc: &NetworkDoc, vnet: Option<Cidr>) -> Option<Cidr> {
+    let aks = cx.required(
+        AKS,
+        doc.aks_subnet_cidr.as_ref(),
+        Cidr::parse,
+        "give the AKS nodes' subnet inside the VNet, e.g. `10.20.0.0/26`",
+    );
+    if let Some(a) = aks {
+        subnet(cx, AKS, "the AKS subnet", a, vnet, &[]);
+    }
+    aks
+}
+
+/// The jumphost subnet: inside the VNet and clear of the AKS subnet.
+fn jumphost_subnet(
+    cx: &mut Ctx,
+    doc: &NetworkDoc,
+    vnet: Option<Cidr>,
+    aks: Option<Cidr>,
+) -> Option<Cidr> {
+    let jump = cx.required(
+        JUMP,
+        doc.jumphost_subnet_cidr.as_ref(),
+        Cidr::parse,
+        "give the jumphost's subnet inside the VNet, e.g. `10.20.0.64/29`",
+    );
+    if let Some(j) = jump {
+        let taken: Vec<Cidr> = aks.into_iter().collect();
+        subnet(cx, JUMP, "the jumphost subnet", j, vnet, &taken);
+        if let Some(a) = aks
+            && j.overlaps(&a)
+        {
+            let fix = vnet
+                .and_then(|v| free_block(&v, j.prefix(), &taken))
+                .map_or(
+                    "use a range that does not overlap the AKS subnet".to_string(),
+                    |f| format!("use a free range such as {f}"),
+                );
+            cx.fail(
+                JUMP,
+                Invalid::new(
+                    "cidr.overlap",
+                    format!("the jumphost subnet {j} overlaps the AKS subnet {a}"),
+                    fix,
+                ),
+            );
+        }
+    }
+    jump
+}
+
+fn plugin_and_policy(
+    cx: &mut Ctx,
+    doc: &NetworkDoc,
+) -> (Option<NetworkPlugin>, Option<NetworkPolicy>) {
+    let plugin = cx
+        .optional(PLUGIN, doc.plugin.as_ref(), NetworkPlugin::parse)
+        .map(|p| p.unwrap_or(NetworkPlugin::AzureOverlay));
+    let policy = cx
+        .optional(POLICY, doc.network_policy.as_ref(), NetworkPolicy::parse)
+        .map(|p| p.unwrap_or(NetworkPolicy::Calico));
+    if plugin == Some(NetworkPlugin::Kubenet) && policy == Some(NetworkPolicy::Azure) {
+        cx.fail(
+            POLICY,
+            Invalid::new(
+                "network-policy.plugin",
+                "the `azure` network policy engine does not work with kubenet",
+                "use `networkPolicy: calico` with kubenet, or `plugin: azure-overlay`",
+            ),
+        );
+    }
+    (plugin, policy)
+}
+
+/// `Some(None)`: the plugin takes no pod CIDR; `None`: it did not parse.
+fn pod_cidr(
+    cx: &mut Ctx,
+    doc: &NetworkDoc,
+    plugin: Option<NetworkPlugin>,
+    vnet: Option<Cidr>,
+) -> Option<Option<Cidr>> {
+    // Classic Azure CNI gives pods subnet addresses: a pod CIDR would be ignored, so it is dropped.
+    let pod = match plugin {
+        Some(p) if !p.uses_pod_cidr() => Some(None),
+        _ => cx
+            .optional(POD, doc.pod_cidr.as_ref(), Cidr::parse)
+            .map(|p| Some(p.unwrap_or(DEFAULT_POD_CIDR))),
+    };
+    if let (Some(Some(p)), Some(_)) = (pod, plugin) {
+        forbidden(cx, POD, "the pod CIDR", &p);
+        if let Some(v) = vnet
+            && p.overlaps(&v)
+        {
+            cx.fail(
+                POD,
+                Invalid::new(
+                    "cidr.overlap",
+                    format!("the pod CIDR {p} overlaps the VNet {v}"),
+                    outside_fix(&[v], "192.168.0.0/16"),
+                ),
+            );
+        }
+    }
+    pod
+}
+
+/// Given, or address 10 of the service CIDR; either way checked against that CIDR.
+fn dns_service_ip(
+    cx: &mut Ctx,
+    doc: &NetworkDoc,
+    service: Option<Cidr>,
+) -> Option<std::net::Ipv4Addr> {
+    let dns = match (text(doc.dns_service_ip.as_ref()), service) {
+        (Some(t), _) => cx.check(DNS, ip(t)),
+        (None, Some(s)) => {
+            let default = s.nth(DNS_SERVICE_IP_OFFSET);
+            if default.is_none() {
+                cx.fail(
+                    DNS,
+                    Invalid::new(
+                        "dns-service-ip.outside",
+                        format!("the default DNS service IP (address 10 of the service CIDR) is outside {s}"),
+                        "give `dnsServiceIp`, or use a service CIDR of /28 or larger",
+                    ),
+                );
+            }
+            default
+        }
+        (None, None) => None,
+    };
+    if let (Some(ip), Some(s)) = (dns, service) {
+        dns_checks(cx, ip, s);
+    }
+    dns
 }
 
 /// `cluster.network.existingVnet`: where the VNet is and which subnets to use.

@@ -2,7 +2,8 @@
 
 use super::super::text::show;
 use super::super::{
-    Invalid, NodePool, NodePoolDoc, NodePools, NodePoolsDoc, NodeScale, PoolName, PoolRole, VmSize,
+    Invalid, NodePool, NodePoolDoc, NodePools, NodePoolsDoc, NodeScale, PoolName, PoolRole, Scalar,
+    VmSize,
 };
 use super::ctx::{Ctx, scalar, text, whole};
 
@@ -179,104 +180,9 @@ fn scale(
     let min = scalar(doc.min.as_ref());
     let max = scalar(doc.max.as_ref());
     let role_name = role.as_str();
-    let fixed_floor = match role {
-        PoolRole::Platform => 2,
-        PoolRole::Compute | PoolRole::Gpu => 1,
-    };
-    let min_floor = match role {
-        PoolRole::Platform => 2,
-        PoolRole::Compute | PoolRole::Gpu => 0,
-    };
-    let too_many = |what: &str, n: u32| {
-        Invalid::new(
-            "pool.count",
-            format!("{what} {n} is more than the {MAX_NODES_PER_POOL} nodes AKS allows per pool"),
-            format!("use at most {MAX_NODES_PER_POOL}"),
-        )
-    };
     match (count, min, max) {
-        (Some(c), None, None) => {
-            let f = field("count");
-            let n = cx.check(&f, whole(c))?;
-            if n < fixed_floor {
-                let (why, fix) = match role {
-                    PoolRole::Platform => (
-                        "the platform pool is AKS's system pool and needs at least 2 nodes",
-                        "use `count: 2` or more (3 for high availability)".to_string(),
-                    ),
-                    PoolRole::Gpu => (
-                        "a fixed-size GPU pool needs at least 1 node",
-                        "use `count: 1` or more, autoscale with `min: 0`, or remove the gpu pool"
-                            .to_string(),
-                    ),
-                    PoolRole::Compute => (
-                        "the compute pool needs at least 1 node",
-                        "use `count: 1` or more".to_string(),
-                    ),
-                };
-                cx.fail(
-                    &f,
-                    Invalid::new("pool.count", format!("count {n}: {why}"), fix),
-                );
-                return None;
-            }
-            if n > MAX_NODES_PER_POOL {
-                cx.fail(&f, too_many("count", n));
-                return None;
-            }
-            Some(NodeScale::Fixed(n))
-        }
-        (None, Some(lo), Some(hi)) => {
-            let lo = cx.check(&field("min"), whole(lo));
-            let hi = cx.check(&field("max"), whole(hi));
-            let mut ok = true;
-            if let Some(lo) = lo
-                && lo < min_floor
-            {
-                cx.fail(
-                    &field("min"),
-                    Invalid::new(
-                        "pool.count",
-                        format!("min {lo}: the platform pool is AKS's system pool and needs at least 2 nodes"),
-                        "use `min: 2` or more",
-                    ),
-                );
-                ok = false;
-            }
-            if let Some(hi) = hi {
-                if hi < 1 {
-                    cx.fail(
-                        &field("max"),
-                        Invalid::new(
-                            "pool.count",
-                            format!("max {hi}: the {role_name} pool could never run a node"),
-                            "use `max: 1` or more",
-                        ),
-                    );
-                    ok = false;
-                } else if hi > MAX_NODES_PER_POOL {
-                    cx.fail(&field("max"), too_many("max", hi));
-                    ok = false;
-                }
-            }
-            if let (Some(lo), Some(hi)) = (lo, hi)
-                && lo > hi
-            {
-                cx.fail(
-                    &field("max"),
-                    Invalid::new(
-                        "pool.min-max",
-                        format!("max {hi} is below min {lo} in the {role_name} pool"),
-                        format!("raise max to at least {lo}, or lower min"),
-                    ),
-                );
-                ok = false;
-            }
-            match (lo, hi) {
-                (Some(min), Some(max)) if ok => Some(NodeScale::Auto { min, max }),
-                _ => None,
-            }
-        }
+        (Some(c), None, None) => fixed_scale(cx, role, c, &field("count")),
+        (None, Some(lo), Some(hi)) => auto_scale(cx, role, lo, hi, field),
         (Some(_), _, _) => {
             cx.fail(
                 &field("count"),
@@ -312,4 +218,115 @@ fn scale(
             None
         }
     }
+}
+
+/// A fixed `count`: at least the role's floor, at most AKS's per-pool limit.
+fn fixed_scale(cx: &mut Ctx, role: PoolRole, count: &Scalar, field: &str) -> Option<NodeScale> {
+    let n = cx.check(field, whole(count))?;
+    let floor = match role {
+        PoolRole::Platform => 2,
+        PoolRole::Compute | PoolRole::Gpu => 1,
+    };
+    if n < floor {
+        let (why, fix) = match role {
+            PoolRole::Platform => (
+                "the platform pool is AKS's system pool and needs at least 2 nodes",
+                "use `count: 2` or more (3 for high availability)".to_string(),
+            ),
+            PoolRole::Gpu => (
+                "a fixed-size GPU pool needs at least 1 node",
+                "use `count: 1` or more, autoscale with `min: 0`, or remove the gpu pool"
+                    .to_string(),
+            ),
+            PoolRole::Compute => (
+                "the compute pool needs at least 1 node",
+                "use `count: 1` or more".to_string(),
+            ),
+        };
+        cx.fail(
+            field,
+            Invalid::new("pool.count", format!("count {n}: {why}"), fix),
+        );
+        return None;
+    }
+    if n > MAX_NODES_PER_POOL {
+        cx.fail(field, too_many("count", n));
+        return None;
+    }
+    Some(NodeScale::Fixed(n))
+}
+
+/// Autoscaling bounds: `min` at least the role's floor, `max` from 1 to AKS's per-pool limit
+/// and not below `min`. Every problem is reported, not just the first.
+fn auto_scale(
+    cx: &mut Ctx,
+    role: PoolRole,
+    lo: &Scalar,
+    hi: &Scalar,
+    field: &dyn Fn(&str) -> String,
+) -> Option<NodeScale> {
+    let role_name = role.as_str();
+    let min_floor = match role {
+        PoolRole::Platform => 2,
+        PoolRole::Compute | PoolRole::Gpu => 0,
+    };
+    let lo = cx.check(&field("min"), whole(lo));
+    let hi = cx.check(&field("max"), whole(hi));
+    let mut ok = true;
+    if let Some(lo) = lo
+        && lo < min_floor
+    {
+        cx.fail(
+            &field("min"),
+            Invalid::new(
+                "pool.count",
+                format!(
+                    "min {lo}: the platform pool is AKS's system pool and needs at least 2 nodes"
+                ),
+                "use `min: 2` or more",
+            ),
+        );
+        ok = false;
+    }
+    if let Some(hi) = hi {
+        if hi < 1 {
+            cx.fail(
+                &field("max"),
+                Invalid::new(
+                    "pool.count",
+                    format!("max {hi}: the {role_name} pool could never run a node"),
+                    "use `max: 1` or more",
+                ),
+            );
+            ok = false;
+        } else if hi > MAX_NODES_PER_POOL {
+            cx.fail(&field("max"), too_many("max", hi));
+            ok = false;
+        }
+    }
+    if let (Some(lo), Some(hi)) = (lo, hi)
+        && lo > hi
+    {
+        cx.fail(
+            &field("max"),
+            Invalid::new(
+                "pool.min-max",
+                format!("max {hi} is below min {lo} in the {role_name} pool"),
+                format!("raise max to at least {lo}, or lower min"),
+            ),
+        );
+        ok = false;
+    }
+    match (lo, hi) {
+        (Some(min), Some(max)) if ok => Some(NodeScale::Auto { min, max }),
+        _ => None,
+    }
+}
+
+fn too_many(what: &str, n: u32) -> Invalid {
+    Invalid::new(
+        "pool.count",
+        format!("{what} {n} is more than the {MAX_NODES_PER_POOL} nodes AKS allows per pool"),
+        format!("use at most {MAX_NODES_PER_POOL}"),
+    )
 }
