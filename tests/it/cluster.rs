@@ -371,3 +371,63 @@ async fn kube_client(world: &World) -> kube::Client {
         .await
         .unwrap()
 }
+
+/// The console's DNS-over-HTTPS JSON resolver (`--verify-dns-url`) reads the simulator's
+/// `/dns-query` answers: a private zone resolves only once it is linked to a VNet, as in Azure.
+#[tokio::test]
+async fn the_dns_json_resolver_reads_linked_private_records_from_the_simulator() {
+    use katonic_console::cluster::access::{DnsJsonResolver, Resolve};
+    use reqwest::Method;
+    let world = world().await;
+    let arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
+    let group = format!(
+        "/subscriptions/{}/resourceGroups/rg-dns",
+        world.sim.subscription_id
+    );
+    let put = |path: String, version: &'static str, body: Value| {
+        let arm = arm.clone();
+        async move {
+            arm.call(Method::PUT, &path, version, Some(&body))
+                .await
+                .unwrap()
+        }
+    };
+    put(
+        group.clone(),
+        "2024-03-01",
+        serde_json::json!({"location": "eastus"}),
+    )
+    .await;
+    let zone = format!("{group}/providers/Microsoft.Network/privateDnsZones/example.com");
+    put(
+        zone.clone(),
+        "2024-06-01",
+        serde_json::json!({"location": "global"}),
+    )
+    .await;
+    let record =
+        serde_json::json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.20.0.7"}]}});
+    put(format!("{zone}/A/katonic"), "2024-06-01", record).await;
+    let client = katonic_console::azure::client::http_client(Some(&world.sim.ca_file)).unwrap();
+    let url = format!("{}/dns-query", world.sim.arm_endpoint)
+        .parse()
+        .unwrap();
+    let resolver = DnsJsonResolver::new(client, url);
+    let unlinked = resolver.resolve("katonic.example.com", 443).await.unwrap();
+    assert!(
+        unlinked.is_empty(),
+        "an unlinked private zone resolves nowhere: {unlinked:?}"
+    );
+    let vnet = format!("{group}/providers/Microsoft.Network/virtualNetworks/vnet");
+    let link = serde_json::json!({"location": "global", "properties": {"virtualNetwork": {"id": vnet}, "registrationEnabled": false}});
+    put(
+        format!("{zone}/virtualNetworkLinks/to-vnet"),
+        "2024-06-01",
+        link,
+    )
+    .await;
+    assert_eq!(
+        resolver.resolve("katonic.example.com", 443).await.unwrap(),
+        vec!["10.20.0.7:443".parse().unwrap()]
+    );
+}
