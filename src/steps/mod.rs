@@ -106,17 +106,7 @@ impl SettingsSource {
         self
     }
 
-    async fn client(
-        &self,
-        saved: Result<Option<SavedConnection>, crate::store::StoreError>,
-    ) -> Result<ArmClient, StepError> {
-        let saved = saved.map_err(|e| {
-            StepError::retryable(
-                "ConsoleSettings",
-                format!("the saved Azure settings could not be read: {e}"),
-                None,
-            )
-        })?;
+    async fn client(&self, saved: Option<SavedConnection>) -> Result<ArmClient, StepError> {
         let revision = saved.as_ref().map_or(0, |s| s.revision);
         let mut cached = self.cached.lock().await;
         if let Some((rev, arm)) = cached.as_ref()
@@ -138,7 +128,7 @@ impl ArmSource {
     async fn client(&self, ctx: &StepContext) -> Result<ArmClient, StepError> {
         match self {
             ArmSource::Fixed(arm) => Ok(arm.clone()),
-            ArmSource::Settings(source) => source.client(ctx.saved_azure_connection().await).await,
+            ArmSource::Settings(source) => source.client(ctx.saved_azure_connection().await?).await,
         }
     }
 }
@@ -221,16 +211,12 @@ impl StepExecutor for AzureSteps {
         let arm = match &self.arm {
             ArmSource::Fixed(arm) => arm.clone(),
             ArmSource::Settings(source) => {
-                source
-                    .client(Ok(request.saved))
-                    .await
-                    .map_err(|e| match e {
-                        StepError::Terminal { message, .. }
-                        | StepError::Retryable { message, .. } => {
-                            crate::teardown::PreviewError::Settings(message)
-                        }
-                        other => crate::teardown::PreviewError::Settings(other.to_string()),
-                    })?
+                source.client(request.saved).await.map_err(|e| match e {
+                    StepError::Terminal { message, .. } | StepError::Retryable { message, .. } => {
+                        crate::teardown::PreviewError::Settings(message)
+                    }
+                    other => crate::teardown::PreviewError::Settings(other.to_string()),
+                })?
             }
         };
         let install = request.install.to_string();

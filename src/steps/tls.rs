@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 use super::cluster::{apply_tls_secret, connect, host_list};
 use crate::azure::ArmClient;
 use crate::cluster::tls;
-use crate::store::SecretName;
 use crate::worker::{StepContext, StepError};
 
 pub async fn tls_provided(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
@@ -17,10 +16,7 @@ pub async fn tls_provided(ctx: &StepContext, arm: &ArmClient) -> Result<Value, S
         "Upload the certificate and key (PUT /api/v1/installs/{}/certificate), then retry step tls.",
         ctx.install
     );
-    let (Some(certificate), Some(key)) = (
-        ctx.secret(SecretName::TlsCertificate).await?,
-        ctx.secret(SecretName::TlsKey).await?,
-    ) else {
+    let Some((certificate, key)) = ctx.uploaded_certificate().await? else {
         return Err(StepError::terminal(
             "CertificateNotUploaded",
             "`tls: provided` but no certificate and key are stored for this install",

@@ -109,8 +109,14 @@ impl StepContext {
     /// the next step on). The step gets this value, never the database.
     pub async fn saved_azure_connection(
         &self,
-    ) -> Result<Option<crate::azure::connection::SavedConnection>, StoreError> {
-        self.store.azure_connection().await
+    ) -> Result<Option<crate::azure::connection::SavedConnection>, StepError> {
+        self.store.azure_connection().await.map_err(|e| {
+            StepError::retryable(
+                "ConsoleSettings",
+                format!("the saved Azure settings could not be read: {e}"),
+                None,
+            )
+        })
     }
 
     /// Call before every external call: `Err` once the step must stop (cancel, shutdown, lease
@@ -156,9 +162,19 @@ impl StepContext {
         Ok(())
     }
 
-    /// One of the install's secrets (an uploaded certificate's key), opened; `None` when none
-    /// was stored. Its value never goes into an event or the step's outputs.
-    pub async fn secret(
+    /// The install's uploaded certificate chain and key (PEM), opened; `None` unless both are
+    /// stored. Their values never go into an event or the step's outputs.
+    pub async fn uploaded_certificate(
+        &self,
+    ) -> Result<Option<(secrecy::SecretString, secrecy::SecretString)>, StepError> {
+        let certificate = self
+            .secret(crate::store::SecretName::TlsCertificate)
+            .await?;
+        let key = self.secret(crate::store::SecretName::TlsKey).await?;
+        Ok(certificate.zip(key))
+    }
+
+    async fn secret(
         &self,
         name: crate::store::SecretName,
     ) -> Result<Option<secrecy::SecretString>, StepError> {
