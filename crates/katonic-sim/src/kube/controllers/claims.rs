@@ -2,6 +2,8 @@
 
 use super::*;
 
+// One piece: one pass over PVCs; binding mode, class, volume and events of a claim are decided
+// together.
 pub(super) fn claims(ks: &mut KubeState, cluster: &str) {
     let classes = ks.list(cluster, "storageclasses.storage.k8s.io", None);
     let pods = ks.list(cluster, "pods", None);

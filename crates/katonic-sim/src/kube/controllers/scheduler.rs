@@ -3,6 +3,8 @@
 
 use super::*;
 
+// One piece: one pass over Pending pods; selector, taints and the FailedScheduling event of a pod
+// are decided together.
 pub(super) fn schedule(ks: &mut KubeState, cluster: &str) {
     let nodes = ks.list(cluster, "nodes", None);
     for pod in ks.list(cluster, "pods", None) {

@@ -53,6 +53,8 @@ fn named_public_ip(
 
 /// LoadBalancer Services get a 127.0.0.0/8 address; a requested one must be in that range; one
 /// that names a public IP gets that IP's address, or none and a warning.
+// One piece: one pass over LoadBalancer Services; address, public IP and events of a Service are
+// decided together.
 pub(super) fn services(
     ks: &mut KubeState,
     cluster: &str,

@@ -31,6 +31,8 @@ pub(super) fn create(ks: &mut KubeState, ctx: &Ctx<'_>, t: &Target<'_>) -> KubeR
 }
 
 /// Validate and store a created or changed object; an unchanged one is returned as it was.
+// One piece: the single admission path every write goes through (validation, defaults, versions,
+// managed fields, store); kept together so no verb can skip a step.
 fn commit(
     ks: &mut KubeState,
     ctx: &Ctx<'_>,
