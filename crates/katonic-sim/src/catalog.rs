@@ -165,6 +165,7 @@ fn patches(minor: &str, lts_only: bool) -> Vec<String> {
 
 impl Catalog {
     /// The default catalogue, built from the product's `catalog.yaml`.
+    // One piece: a flat mapping from the product's catalogue to the simulator's, field by field.
     pub fn default_catalog() -> Result<Self, SimError> {
         let spec: SpecCatalog =
             serde_yaml_ng::from_str(SPEC_CATALOG).map_err(|e| SimError::Invalid {

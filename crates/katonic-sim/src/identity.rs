@@ -11,8 +11,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::arm::errors::Reply;
-use super::server::{Req, Shared, parse_pairs};
+use super::server::{Req, Shared};
 use super::state::{IssuedToken, State};
+use super::urlencoded::parse_pairs;
 
 /// Token lifetime Entra gives client-credentials tokens.
 const TOKEN_SECONDS: i64 = 3599;
@@ -248,6 +249,8 @@ fn token(shared: &Shared, req: &Req, tenant: Option<&str>) -> IdentityReply {
     IdentityReply { reply, logged_body }
 }
 
+// One piece: the token endpoint's grant checks, in the order Entra ID reports them; each is an
+// early return, so the sequence reads top to bottom.
 fn token_reply<'a>(
     shared: &Shared,
     req: &Req,
@@ -500,6 +503,8 @@ fn mi_error(status: StatusCode, message: &str) -> Reply {
     reply
 }
 
+// One piece: IMDS and App Service identity requests share one sequence of header, resource and
+// identity checks, each an early return.
 fn managed_identity(shared: &Shared, req: &Req, imds: bool) -> Reply {
     let mut st = shared.lock();
     if imds {

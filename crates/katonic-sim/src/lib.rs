@@ -17,6 +17,7 @@ mod schema;
 mod server;
 mod state;
 mod tls;
+mod urlencoded;
 
 #[cfg(test)]
 mod tests;

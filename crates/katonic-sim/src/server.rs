@@ -21,6 +21,7 @@ use super::log::{LoggedRequest, RequestLog};
 use super::record::Recorder;
 use super::state::{State, Store};
 use super::tls::Ca;
+use super::urlencoded::{parse_pairs, percent_decode};
 use super::{SimConfig, SimError, SimHandle};
 
 /// ARM's request body limit.
@@ -104,46 +105,6 @@ impl Req {
     }
 }
 
-/// Decode `%XX` and, for forms, `+`.
-pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 3;
-                        continue;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b'+' if plus_is_space => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// `a=1&b=2` → pairs, decoded.
-pub(crate) fn parse_pairs(s: &str, plus_is_space: bool) -> Vec<(String, String)> {
-    s.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (
-                percent_decode(k, plus_is_space),
-                percent_decode(v, plus_is_space),
-            )
-        })
-        .collect()
-}
-
 /// A fault asked for the connection to be closed without a response.
 #[derive(Debug)]
 pub(crate) struct Dropped;
@@ -206,6 +167,8 @@ pub(crate) struct Outcome {
     pub logged_body: Option<Value>,
 }
 
+// One piece: one request's life (read, fault, dispatch, headers, log, record) in order; the steps
+// share the request's timing and ids.
 async fn serve_one(
     shared: Arc<Shared>,
     req: Request<AxumBody>,
@@ -396,6 +359,8 @@ fn common_headers(shared: &Shared, req: &Req, reply: &Reply) -> Vec<(String, Str
 }
 
 /// Faults first, then the route: identity, metadata, or ARM.
+// One piece: the fault verdict and the route table; splitting would pass the fault effects through
+// every branch.
 fn dispatch(shared: &Shared, req: &Req) -> Outcome {
     let hit = shared.faults.check(req.method.as_str(), &req.path);
     let mut effects = super::faults::Effects::default();
@@ -489,6 +454,8 @@ fn dispatch(shared: &Shared, req: &Req) -> Outcome {
 }
 
 /// Bind, build the shared state and serve in a spawned task.
+// One piece: start-up wiring in order (certificates, catalogue, state, listeners, tasks); each line
+// is one part of the handle it returns.
 pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     if !config.listen.ip().is_loopback() {
         return Err(SimError::NotLoopback(config.listen));

@@ -143,6 +143,7 @@ fn unknown(req: &Req) -> ArmError {
 }
 
 /// Parse `req.segs` (already known to start with `subscriptions`).
+// One piece: the route table of ARM paths, one match arm per path shape.
 pub(crate) fn parse(req: &Req) -> Result<Route, ArmError> {
     let s: Vec<&str> = req.segs.iter().map(String::as_str).collect();
     if s.len() == 1 {

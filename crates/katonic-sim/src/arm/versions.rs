@@ -4,6 +4,7 @@ use super::errors::ArmError;
 use super::router::Route;
 
 /// Newest first; the first is the one the console uses (azure-brief §0).
+// One piece: a flat table of api-versions per resource type.
 pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
     let ns = ns.to_ascii_lowercase();
     // Subscriptions and their locations (`SubscriptionClient`) keep ARM's older versions too.

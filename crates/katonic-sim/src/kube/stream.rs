@@ -51,6 +51,8 @@ pub(crate) fn serve(shared: &Arc<Shared>, req: &Req) -> Response<Body> {
     }
 }
 
+// One piece: a watch or log stream set up and served in one place, since the lock, the cursor and
+// the response body are tied together.
 fn try_serve(shared: &Arc<Shared>, req: &Req) -> KubeResult<Response<Body>> {
     let (ctx, t) = routes::begin(shared, req)?;
     let mut ks = super::lock(shared);

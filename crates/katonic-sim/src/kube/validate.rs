@@ -14,6 +14,7 @@ fn valid_host(h: &str) -> bool {
     super::routes::is_dns_subdomain(h) && h.contains('.')
 }
 
+// One piece: the per-kind validation table, one match arm per resource kind.
 pub(crate) fn object(plural: &str, old: Option<&Value>, obj: &Value, causes: &mut Causes) {
     match plural {
         "storageclasses" => {
@@ -183,6 +184,8 @@ fn network_policy(obj: &Value, causes: &mut Causes) {
     }
 }
 
+// One piece: an Ingress's rules, paths and TLS checked in the API server's order, collecting
+// causes.
 fn ingress(obj: &Value, causes: &mut Causes) {
     let spec = &obj["spec"];
     let rules = spec["rules"].as_array().cloned().unwrap_or_default();

@@ -88,6 +88,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     }
 }
 
+// One piece: the registry PUT's checks in the order ARM reports them, then the stored body.
 fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     let name = p.name().to_string();
     if !valid_name(&name) {

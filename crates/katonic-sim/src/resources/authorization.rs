@@ -104,6 +104,8 @@ fn role_guid(role_definition_id: &str) -> Option<&str> {
         .map(|(_, g)| *g)
 }
 
+// One piece: the role assignment PUT's checks in the order ARM reports them (id, role, principal,
+// scope, conflicts), each an early return.
 fn put(ctx: &Ctx<'_>, st: &mut State, scope: &str, name: &str) -> ArmResult {
     if uuid::Uuid::parse_str(name).is_err() {
         return Err(ArmError::bad_request(

@@ -68,6 +68,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResult 
     }
 }
 
+// One piece: the resource group PUT's checks in the order ARM reports them, then the stored body.
 fn put(ctx: &Ctx<'_>, st: &mut State, name: &str) -> ArmResult {
     if !valid_name(name) {
         return Err(ArmError::bad_request(

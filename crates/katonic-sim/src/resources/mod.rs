@@ -3,7 +3,6 @@
 
 pub(crate) mod acr;
 pub(crate) mod aks;
-mod aks_checks;
 pub(crate) mod authorization;
 pub(crate) mod common;
 pub(crate) mod compute;

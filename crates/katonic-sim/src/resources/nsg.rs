@@ -103,6 +103,8 @@ fn canonical(v: &str, allowed: &[&str]) -> String {
         .unwrap_or_else(|| v.to_string())
 }
 
+// One piece: one security rule's fields checked in the order Azure reports them, then its stored
+// form.
 fn build_rule(nsg_id: &str, rule: &Value) -> Result<Value, ArmError> {
     let Some(name) = rule["name"].as_str().filter(|n| !n.is_empty()) else {
         return Err(ArmError::bad_request(
@@ -305,6 +307,7 @@ fn default_rules(nsg_id: &str) -> Vec<Value> {
         .collect()
 }
 
+// One piece: the NSG PUT's checks in the order Azure reports them, then the stored body.
 fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     let raw = common::body_object(ctx)?;
     schema::network_unknown_members("NetworkSecurityGroups_CreateOrUpdate", &raw)?;

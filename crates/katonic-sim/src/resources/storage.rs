@@ -132,6 +132,8 @@ fn tier(sku: &str) -> &'static str {
     }
 }
 
+// One piece: the storage account PUT's checks in the order Azure reports them, then the stored
+// body; each check is an early return.
 fn put_account(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     let name = p.name().to_string();
     if !valid_account_name(&name) {
@@ -346,6 +348,7 @@ fn quoted_etag() -> String {
 }
 
 /// Blob containers and file shares.
+// One piece: blob containers and file shares share their PUT/GET/DELETE in one match on the method.
 fn child(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, kind: &str) -> ArmResult {
     let id = p.id();
     if !p.pairs[1].1.eq_ignore_ascii_case("default") {

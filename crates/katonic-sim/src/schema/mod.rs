@@ -94,6 +94,8 @@ fn type_of(v: &Value) -> &'static str {
     }
 }
 
+// One piece: a recursive walk over one schema node; each keyword (type, enum, pattern, range,
+// properties, items) is a branch of the same match on the node.
 fn walk(node: &Value, v: &Value, path: &str, mode: Mode, out: &mut Vec<Issue>) {
     let (s, _) = resolve(node);
     let nullable = s
