@@ -114,8 +114,7 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
 }
 
 fn render_fragment(t: &impl Template) -> Result<String, WebError> {
-    t.render()
-        .map_err(|e| WebError::Internal(format!("template: {e}")))
+    t.render().map_err(|e| WebError::internal("template", e))
 }
 
 /// `GET /installs/{id}/stream`: the page's live stream. Each message is the event's activity

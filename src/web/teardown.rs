@@ -174,7 +174,7 @@ pub async fn get_api(
     let (_, preview) = crate::teardown::load_preview(&state.store, arm.as_ref(), id).await?;
     let deleting = preview.deleting();
     let mut body = serde_json::to_value(&preview)
-        .map_err(|e| WebError::Internal(format!("encoding the preview: {e}")))?;
+        .map_err(|e| WebError::internal("encoding the preview", e))?;
     body["deleting"] = deleting.into();
     Ok(Json(body))
 }
