@@ -54,12 +54,8 @@ pub async fn load_preview(
     })?;
     let mut outputs = BTreeMap::new();
     for step in store.steps(id).await? {
-        let parsed: Option<StepId> =
-            serde_json::from_value(serde_json::Value::String(step.step_id.clone())).ok();
-        if let (Some(step_id), StepStatus::Succeeded, Some(out)) =
-            (parsed, step.status, step.outputs)
-        {
-            outputs.insert(step_id, out);
+        if let (StepStatus::Succeeded, Some(out)) = (step.status, step.outputs) {
+            outputs.insert(step.step_id, out);
         }
     }
     let arm = arm.ok_or(StartError::NoAzure)?;
@@ -89,7 +85,7 @@ pub async fn start(
     let plan = katonic_domain::plan::teardown::plan(original, &preview.steps());
     let approved = serde_json::json!({ "approved": preview });
     let teardown = store
-        .create_teardown(id, &plan, StepId::TeardownInventory.as_str(), &approved)
+        .create_teardown(id, &plan, StepId::TeardownInventory, &approved)
         .await?;
     Ok((teardown, preview))
 }

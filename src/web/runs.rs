@@ -6,6 +6,7 @@ use super::error::WebError;
 use super::guard;
 use crate::access::Principal;
 use crate::store::{AuditAction, CancelOutcome, InstallId};
+use katonic_domain::plan::StepId;
 use std::fmt::Write;
 
 /// Queue a valid draft and wake the worker; refused (422, naming the field) while its uploaded
@@ -45,11 +46,11 @@ pub async fn retry_step(
     state: &AppState,
     by: &Principal,
     id: InstallId,
-    step: &str,
+    step: StepId,
 ) -> Result<(), WebError> {
     state.store.request_retry_step(id, step).await?;
     state.worker.wake();
-    guard::record(state, by, AuditAction::RetryStep, Some(id), step).await;
+    guard::record(state, by, AuditAction::RetryStep, Some(id), step.as_str()).await;
     Ok(())
 }
 
@@ -80,7 +81,7 @@ pub async fn log_text(state: &AppState, id: InstallId) -> Result<String, WebErro
                     .unwrap_or_default();
             let what = match (&e.step_id, e.attempt) {
                 (Some(step), Some(attempt)) => format!("{step}#{attempt}"),
-                (Some(step), None) => step.clone(),
+                (Some(step), None) => step.to_string(),
                 _ => "install".to_string(),
             };
             let level = match e.level {

@@ -1,10 +1,10 @@
 //! The worker's claim on an install and its lease: claiming the next queued install, renewing
 //! the lease by heartbeat, and interrupting runs whose lease expired (or every run, at start-up).
 
-use super::{Claimed, Lease, install_status_event, now_ms, step_status_event, ttl_ms};
-use crate::events::Level;
+use super::{Claimed, Lease, now_ms, ttl_ms};
+use crate::events::{Level, NewEvent};
 use crate::store::events::append;
-use crate::store::{InstallId, InstallStatus, Result, Store, StoreError};
+use crate::store::{InstallId, InstallStatus, Result, StepStatus, Store, StoreError};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -34,7 +34,7 @@ impl Store {
         let event = append(
             &mut tx,
             install,
-            &install_status_event(
+            &NewEvent::install_status(
                 InstallStatus::Running,
                 Level::Info,
                 format!("run {} started", row.run_count),
@@ -116,16 +116,16 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             for s in steps {
-                let e = step_status_event(
-                    &s.step_id,
+                let e = NewEvent::step_status(
+                    crate::store::parse_stored(&s.step_id)?,
                     s.attempt,
-                    "interrupted",
+                    StepStatus::Interrupted,
                     Level::Warn,
                     format!("attempt {} interrupted: {reason}", s.attempt),
                 );
                 events.push(append(&mut tx, install, &e, now).await?);
             }
-            let e = install_status_event(
+            let e = NewEvent::install_status(
                 InstallStatus::Interrupted,
                 Level::Warn,
                 format!("install interrupted: {reason}"),

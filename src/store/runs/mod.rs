@@ -13,8 +13,8 @@ mod journal;
 mod lease;
 mod requests;
 
-use super::{InstallId, InstallStatus, Result, StoreError};
-use crate::events::{EventKind, Level, NewEvent};
+use super::{InstallId, Result, StoreError};
+use katonic_domain::plan::StepId;
 use serde::Serialize;
 use sqlx::SqliteConnection;
 use std::time::Duration;
@@ -68,9 +68,48 @@ pub enum StepEnd {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunEnd {
     Succeeded,
-    Failed { step: String, failure: Failure },
+    Failed { step: FailedAt, failure: Failure },
     Cancelled,
     Interrupted { reason: String },
+}
+
+/// Where a run failed: at one of its steps, or before any could run (the install could not be
+/// read, or nothing runnable was left). Stored as the step's id or as `install`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedAt {
+    Install,
+    Step(StepId),
+}
+
+impl FailedAt {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FailedAt::Install => "install",
+            FailedAt::Step(step) => step.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for FailedAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for FailedAt {
+    type Err = katonic_domain::plan::UnknownStepId;
+    fn from_str(text: &str) -> std::result::Result<Self, Self::Err> {
+        match text {
+            "install" => Ok(FailedAt::Install),
+            step => step.parse().map(FailedAt::Step),
+        }
+    }
+}
+
+impl Serialize for FailedAt {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// What a cancel request did.
@@ -114,34 +153,6 @@ async fn check_lease(
     }
 }
 
-fn step_status_event(
-    step: &str,
-    attempt: i64,
-    status: &str,
-    level: Level,
-    message: String,
-) -> NewEvent {
-    NewEvent {
-        kind: EventKind::Step,
-        level,
-        step_id: Some(step.to_string()),
-        attempt: Some(attempt),
-        status: Some(status.to_string()),
-        message,
-    }
-}
-
-fn install_status_event(status: InstallStatus, level: Level, message: String) -> NewEvent {
-    NewEvent {
-        kind: EventKind::Install,
-        level,
-        step_id: None,
-        attempt: None,
-        status: Some(status.as_str().to_string()),
-        message,
-    }
-}
-
 /// A failure's texts with every registered secret removed (an Azure or kube error may quote a
 /// request): they are stored in plain columns and shown on pages.
 fn redacted_failure(f: &Failure) -> Failure {
@@ -169,7 +180,7 @@ fn redacted_step_end(end: &StepEnd) -> StepEnd {
 fn redacted_run_end(end: &RunEnd) -> RunEnd {
     match end {
         RunEnd::Failed { step, failure } => RunEnd::Failed {
-            step: step.clone(),
+            step: *step,
             failure: redacted_failure(failure),
         },
         RunEnd::Interrupted { reason } => RunEnd::Interrupted {
