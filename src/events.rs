@@ -4,7 +4,8 @@
 //! announced on this in-process bus. Subscribers (SSE streams) therefore never see an event the
 //! database does not have; one that falls behind or sees a gap re-reads the database.
 
-use katonic_domain::InstallId;
+use katonic_domain::plan::StepId;
+use katonic_domain::{InstallId, InstallStatus, StepStatus};
 use serde::Serialize;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -34,6 +35,30 @@ pub enum Level {
     Error,
 }
 
+/// The status an `Install` or `Step` event announces. On the wire it is the status word alone
+/// (`"running"`), as it always was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum EventStatus {
+    Install(InstallStatus),
+    Step(StepStatus),
+}
+
+impl EventStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EventStatus::Install(s) => s.as_str(),
+            EventStatus::Step(s) => s.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for EventStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An event as stored: `seq` is its number within the install (1, 2, 3…) and its SSE id.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -44,9 +69,9 @@ pub struct Event {
     pub at: OffsetDateTime,
     pub kind: EventKind,
     pub level: Level,
-    pub step_id: Option<String>,
+    pub step_id: Option<StepId>,
     pub attempt: Option<i64>,
-    pub status: Option<String>,
+    pub status: Option<EventStatus>,
     pub message: String,
     /// The event as JSON, made once however many streams send it.
     #[serde(skip)]
@@ -67,9 +92,9 @@ impl Event {
         at: OffsetDateTime,
         kind: EventKind,
         level: Level,
-        step_id: Option<String>,
+        step_id: Option<StepId>,
         attempt: Option<i64>,
-        status: Option<String>,
+        status: Option<EventStatus>,
         message: String,
     ) -> Event {
         Event {
@@ -94,11 +119,7 @@ impl Event {
 
     /// Whether this event ends the install's run (a terminal install status).
     pub fn ends_run(&self) -> bool {
-        self.kind == EventKind::Install
-            && matches!(
-                self.status.as_deref(),
-                Some("succeeded" | "failed" | "cancelled" | "interrupted")
-            )
+        matches!(self.status, Some(EventStatus::Install(s)) if s.ends_run())
     }
 }
 
@@ -107,9 +128,9 @@ impl Event {
 pub struct NewEvent {
     pub kind: EventKind,
     pub level: Level,
-    pub step_id: Option<String>,
+    pub step_id: Option<StepId>,
     pub attempt: Option<i64>,
-    pub status: Option<String>,
+    pub status: Option<EventStatus>,
     pub message: String,
 }
 
@@ -126,18 +147,48 @@ impl NewEvent {
         }
     }
 
+    /// A step's attempt changed status.
+    pub fn step_status(
+        step: StepId,
+        attempt: i64,
+        status: StepStatus,
+        level: Level,
+        message: String,
+    ) -> NewEvent {
+        NewEvent {
+            kind: EventKind::Step,
+            level,
+            step_id: Some(step),
+            attempt: Some(attempt),
+            status: Some(EventStatus::Step(status)),
+            message,
+        }
+    }
+
+    /// The install changed status.
+    pub fn install_status(status: InstallStatus, level: Level, message: String) -> NewEvent {
+        NewEvent {
+            kind: EventKind::Install,
+            level,
+            step_id: None,
+            attempt: None,
+            status: Some(EventStatus::Install(status)),
+            message,
+        }
+    }
+
     /// A line from a step's attempt.
     pub fn step_line(
         kind: EventKind,
         level: Level,
-        step: &str,
+        step: StepId,
         attempt: i64,
         message: impl Into<String>,
     ) -> NewEvent {
         NewEvent {
             kind,
             level,
-            step_id: Some(step.to_string()),
+            step_id: Some(step),
             attempt: Some(attempt),
             status: None,
             message: message.into(),

@@ -4,6 +4,7 @@
 
 use super::{Actor, App, AppError};
 use crate::store::{AuditAction, CancelOutcome, InstallId};
+use katonic_domain::plan::StepId;
 use katonic_domain::spec::InstallSpec;
 
 impl App {
@@ -40,10 +41,16 @@ impl App {
     }
 
     /// Run one step again.
-    pub async fn retry_step(&self, by: &Actor, id: InstallId, step: &str) -> Result<(), AppError> {
+    pub async fn retry_step(
+        &self,
+        by: &Actor,
+        id: InstallId,
+        step: StepId,
+    ) -> Result<(), AppError> {
         self.store.request_retry_step(id, step).await?;
         self.worker.wake();
-        self.audit(by, AuditAction::RetryStep, Some(id), step).await;
+        self.audit(by, AuditAction::RetryStep, Some(id), step.as_str())
+            .await;
         Ok(())
     }
 

@@ -73,12 +73,8 @@ impl App {
     ) -> Result<BTreeMap<StepId, serde_json::Value>, AppError> {
         let mut outputs = BTreeMap::new();
         for step in self.store.steps(id).await? {
-            let parsed: Option<StepId> =
-                serde_json::from_value(serde_json::Value::String(step.step_id.clone())).ok();
-            if let (Some(step_id), StepStatus::Succeeded, Some(out)) =
-                (parsed, step.status, step.outputs)
-            {
-                outputs.insert(step_id, out);
+            if let (StepStatus::Succeeded, Some(out)) = (step.status, step.outputs) {
+                outputs.insert(step.step_id, out);
             }
         }
         Ok(outputs)
@@ -117,7 +113,7 @@ impl App {
         let approved = serde_json::json!({ "approved": preview });
         let teardown = self
             .store
-            .create_teardown(id, &plan, StepId::TeardownInventory.as_str(), &approved)
+            .create_teardown(id, &plan, StepId::TeardownInventory, &approved)
             .await?;
         self.worker.wake();
         let detail = format!("teardown {teardown} of {} resources", preview.deleting());

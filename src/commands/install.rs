@@ -3,7 +3,7 @@
 
 use super::{CommandError, print_spec_errors, read_spec};
 use crate::config::EngineFlags;
-use crate::events::{EventKind, Level};
+use crate::events::{EventKind, EventStatus, Level};
 use crate::startup::{Core, Engine};
 use crate::store::InstallStatus;
 use clap::Args;
@@ -183,7 +183,7 @@ pub(super) async fn follow(
                     writeln!(out, "{:>5} {source:<24} … {}", event.seq, event.message)?;
                 }
                 if event.ends_run() {
-                    break event.status.clone();
+                    break event.status;
                 }
             }
             () = &mut interrupt => {
@@ -194,8 +194,8 @@ pub(super) async fn follow(
     };
     let record = core.store.install(id).await?;
     core.stop().await;
-    match (status.as_deref(), record) {
-        (Some("succeeded"), _) => {
+    match (status, record) {
+        (Some(EventStatus::Install(InstallStatus::Succeeded)), _) => {
             writeln!(out, "{what} {id} succeeded")?;
             Ok(ExitCode::SUCCESS)
         }

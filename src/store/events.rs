@@ -1,8 +1,8 @@
 //! Appending and reading install events. Numbering happens here, inside the transaction that
 //! makes the change the event describes, so the sequence has no gaps and no duplicates.
 
-use super::{InstallId, Result, Store, StoreError};
-use crate::events::{Event, EventKind, Level, NewEvent};
+use super::{InstallId, Result, Store, StoreError, parse_stored};
+use crate::events::{Event, EventKind, EventStatus, Level, NewEvent};
 use time::OffsetDateTime;
 
 /// An `install_events` row as the reads select it.
@@ -18,18 +18,29 @@ struct EventRow {
 }
 
 impl EventRow {
-    fn into_event(self, install: InstallId) -> Event {
-        Event::new(
+    fn into_event(self, install: InstallId) -> Result<Event> {
+        let step_id = self.step_id.as_deref().map(parse_stored).transpose()?;
+        let status = match (self.kind, self.status.as_deref()) {
+            (_, None) => None,
+            (EventKind::Install, Some(s)) => Some(EventStatus::Install(parse_stored(s)?)),
+            (EventKind::Step, Some(s)) => Some(EventStatus::Step(parse_stored(s)?)),
+            (kind, Some(s)) => {
+                return Err(StoreError::Corrupt(format!(
+                    "a {kind:?} event with status {s:?}"
+                )));
+            }
+        };
+        Ok(Event::new(
             install,
             self.seq,
             self.at,
             self.kind,
             self.level,
-            self.step_id,
+            step_id,
             self.attempt,
-            self.status,
+            status,
             self.message,
-        )
+        ))
     }
 }
 
@@ -50,6 +61,8 @@ pub(super) async fn append(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound(install))?;
+    let step_id = event.step_id.map(|s| s.as_str());
+    let status = event.status.map(|s| s.as_str());
     sqlx::query!(
         "INSERT INTO install_events (install_id, seq, at, kind, level, step_id, attempt, status, message)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -58,9 +71,9 @@ pub(super) async fn append(
         now,
         event.kind,
         event.level,
-        event.step_id,
+        step_id,
         event.attempt,
-        event.status,
+        status,
         message,
     )
     .execute(&mut *conn)
@@ -71,9 +84,9 @@ pub(super) async fn append(
         now,
         event.kind,
         event.level,
-        event.step_id.clone(),
+        event.step_id,
         event.attempt,
-        event.status.clone(),
+        event.status,
         message,
     ))
 }
@@ -98,7 +111,7 @@ impl Store {
         )
         .fetch_all(&self.reader)
         .await?;
-        Ok(rows.into_iter().map(|r| r.into_event(install)).collect())
+        rows.into_iter().map(|r| r.into_event(install)).collect()
     }
 
     /// Every event of an install, in order (pages of 1,000).
@@ -127,7 +140,7 @@ impl Store {
         )
         .fetch_all(&self.reader)
         .await?;
-        Ok(rows.into_iter().map(|r| r.into_event(install)).collect())
+        rows.into_iter().map(|r| r.into_event(install)).collect()
     }
 
     /// The install's last event number and whether its run has ended (no more events coming
@@ -135,13 +148,14 @@ impl Store {
     pub async fn event_cursor(&self, install: InstallId) -> Result<(i64, bool)> {
         let id = install.to_string();
         let row = sqlx::query!(
-            r#"SELECT last_event_seq, status as "status: super::InstallStatus" FROM installs WHERE id = ?"#,
+            "SELECT last_event_seq, status FROM installs WHERE id = ?",
             id
         )
         .fetch_optional(&self.reader)
         .await?
         .ok_or(StoreError::NotFound(install))?;
-        Ok((row.last_event_seq, !row.status.is_active()))
+        let status: super::InstallStatus = parse_stored(&row.status)?;
+        Ok((row.last_event_seq, !status.is_active()))
     }
 
     /// Append a console event (not from a worker: no lease), committed then published.

@@ -1,7 +1,7 @@
 //! Install rows and their planned steps.
 
-use super::{Result, Store, StoreError};
-use katonic_domain::plan::InstallPlan;
+use super::{InstallStatus, Result, StepStatus, Store, StoreError, parse_stored};
+use katonic_domain::plan::{InstallPlan, StepId};
 use katonic_domain::spec::InstallDocument;
 use serde::Serialize;
 use sqlx::types::Json;
@@ -12,81 +12,6 @@ pub use katonic_domain::InstallId;
 /// An install id read back from a row; anything else means a hand-edited or foreign database.
 pub(super) fn install_id_from_db(text: &str) -> Result<InstallId> {
     InstallId::parse(text).ok_or_else(|| StoreError::Corrupt(format!("install id {text:?}")))
-}
-
-/// Where an install is in its life. Drafts are edited by the wizard; the worker owns the rest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
-#[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
-pub enum InstallStatus {
-    Draft,
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Cancelled,
-    /// The console stopped (crash, kill, power loss) while it ran; resumable.
-    Interrupted,
-}
-
-impl InstallStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            InstallStatus::Draft => "draft",
-            InstallStatus::Queued => "queued",
-            InstallStatus::Running => "running",
-            InstallStatus::Succeeded => "succeeded",
-            InstallStatus::Failed => "failed",
-            InstallStatus::Cancelled => "cancelled",
-            InstallStatus::Interrupted => "interrupted",
-        }
-    }
-
-    /// Queued or running: holds its target, events may still come.
-    pub fn is_active(&self) -> bool {
-        matches!(self, InstallStatus::Queued | InstallStatus::Running)
-    }
-
-    /// A run ended badly and can be resumed.
-    pub fn is_resumable(&self) -> bool {
-        matches!(
-            self,
-            InstallStatus::Failed | InstallStatus::Cancelled | InstallStatus::Interrupted
-        )
-    }
-}
-
-impl std::fmt::Display for InstallStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A planned step's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
-#[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
-pub enum StepStatus {
-    Pending,
-    Running,
-    Succeeded,
-    Failed,
-    Cancelled,
-    /// Was running when the console stopped.
-    Interrupted,
-}
-
-impl StepStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            StepStatus::Pending => "pending",
-            StepStatus::Running => "running",
-            StepStatus::Succeeded => "succeeded",
-            StepStatus::Failed => "failed",
-            StepStatus::Cancelled => "cancelled",
-            StepStatus::Interrupted => "interrupted",
-        }
-    }
 }
 
 /// A spec that passed validation, with its plan: what a draft carries once its answers are valid.
@@ -138,7 +63,7 @@ pub struct InstallRecord {
 /// Why a run ended badly, as the install page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunError {
-    pub step: Option<String>,
+    pub step: Option<super::FailedAt>,
     pub code: String,
     pub message: String,
     pub hint: String,
@@ -160,10 +85,10 @@ pub struct InstallSummary {
 /// A planned step as stored.
 #[derive(Debug, Clone)]
 pub struct StepRecord {
-    pub step_id: String,
+    pub step_id: StepId,
     pub position: i64,
     pub title: String,
-    pub depends_on: Vec<String>,
+    pub depends_on: Vec<StepId>,
     pub status: StepStatus,
     pub attempt: i64,
     pub outputs: Option<serde_json::Value>,
@@ -261,7 +186,7 @@ impl Store {
     pub async fn install(&self, id: InstallId) -> Result<Option<InstallRecord>> {
         let id_text = id.to_string();
         let row = sqlx::query!(
-            r#"SELECT id, name, status as "status: InstallStatus",
+            r#"SELECT id, name, status,
                    answers as "answers: Json<InstallDocument>", wizard_step,
                    spec as "spec: Json<InstallDocument>", plan as "plan: Json<InstallPlan>",
                    subscription_id, resource_group, cluster_name, cloned_from,
@@ -280,7 +205,7 @@ impl Store {
         Ok(Some(InstallRecord {
             id: install_id_from_db(&row.id)?,
             name: row.name,
-            status: row.status,
+            status: parse_stored(&row.status)?,
             answers: row.answers.0,
             wizard_step: row.wizard_step,
             spec: row.spec.map(|s| s.0),
@@ -296,12 +221,17 @@ impl Store {
             run_count: row.run_count,
             last_event_seq: row.last_event_seq,
             cancel_requested: row.cancel_requested == 1,
-            error: row.error_code.map(|code| RunError {
-                step: row.error_step,
-                code,
-                message: row.error_message.unwrap_or_default(),
-                hint: row.error_hint.unwrap_or_default(),
-            }),
+            error: row
+                .error_code
+                .map(|code| {
+                    Ok::<_, StoreError>(RunError {
+                        step: row.error_step.as_deref().map(parse_stored).transpose()?,
+                        code,
+                        message: row.error_message.unwrap_or_default(),
+                        hint: row.error_hint.unwrap_or_default(),
+                    })
+                })
+                .transpose()?,
             created_at: row.created_at,
             updated_at: row.updated_at,
             started_at: row.started_at,
@@ -312,7 +242,7 @@ impl Store {
     /// Every install, most recently updated first.
     pub async fn installs(&self) -> Result<Vec<InstallSummary>> {
         let rows = sqlx::query!(
-            r#"SELECT id, name, status as "status: InstallStatus",
+            r#"SELECT id, name, status,
                    subscription_id, resource_group, cluster_name,
                    created_at as "created_at: OffsetDateTime",
                    updated_at as "updated_at: OffsetDateTime"
@@ -325,7 +255,7 @@ impl Store {
                 Ok(InstallSummary {
                     id: install_id_from_db(&row.id)?,
                     name: row.name,
-                    status: row.status,
+                    status: parse_stored(&row.status)?,
                     subscription_id: row.subscription_id,
                     resource_group: row.resource_group,
                     cluster_name: row.cluster_name,
@@ -341,7 +271,7 @@ impl Store {
         let id_text = id.to_string();
         let rows = sqlx::query!(
             r#"SELECT step_id, position, title, depends_on as "depends_on: Json<Vec<String>>",
-                   status as "status: StepStatus", attempt,
+                   status, attempt,
                    outputs as "outputs: Json<serde_json::Value>",
                    checkpoint as "checkpoint: Json<serde_json::Value>",
                    error_class as "error_class: super::ErrorClass",
@@ -353,30 +283,36 @@ impl Store {
         )
         .fetch_all(&self.reader)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| StepRecord {
-                step_id: row.step_id,
-                position: row.position,
-                title: row.title,
-                depends_on: row.depends_on.0,
-                status: row.status,
-                attempt: row.attempt,
-                outputs: row.outputs.map(|o| o.0),
-                checkpoint: row.checkpoint.map(|c| c.0),
-                error: match (row.error_class, row.error_code) {
-                    (Some(class), Some(code)) => Some(super::Failure {
-                        class,
-                        code,
-                        message: row.error_message.unwrap_or_default(),
-                        hint: row.error_hint.unwrap_or_default(),
-                    }),
-                    _ => None,
-                },
-                started_at: row.started_at,
-                finished_at: row.finished_at,
+        rows.into_iter()
+            .map(|row| {
+                Ok(StepRecord {
+                    step_id: parse_stored(&row.step_id)?,
+                    position: row.position,
+                    title: row.title,
+                    depends_on: row
+                        .depends_on
+                        .0
+                        .iter()
+                        .map(|d| parse_stored(d))
+                        .collect::<Result<_>>()?,
+                    status: parse_stored(&row.status)?,
+                    attempt: row.attempt,
+                    outputs: row.outputs.map(|o| o.0),
+                    checkpoint: row.checkpoint.map(|c| c.0),
+                    error: match (row.error_class, row.error_code) {
+                        (Some(class), Some(code)) => Some(super::Failure {
+                            class,
+                            code,
+                            message: row.error_message.unwrap_or_default(),
+                            hint: row.error_hint.unwrap_or_default(),
+                        }),
+                        _ => None,
+                    },
+                    started_at: row.started_at,
+                    finished_at: row.finished_at,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The right error for a write that matched no draft row.

@@ -15,10 +15,10 @@ mod teardowns;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use installs::{
-    InstallId, InstallRecord, InstallStatus, InstallSummary, NewInstall, RunError, StepRecord,
-    StepStatus, Validated,
+    InstallId, InstallRecord, InstallSummary, NewInstall, RunError, StepRecord, Validated,
 };
-pub use runs::{CancelOutcome, Claimed, ErrorClass, Failure, Lease, RunEnd, StepEnd};
+pub use katonic_domain::{InstallStatus, StepStatus};
+pub use runs::{CancelOutcome, Claimed, ErrorClass, FailedAt, Failure, Lease, RunEnd, StepEnd};
 pub use secrets::SecretName;
 pub use teardowns::TeardownSummary;
 
@@ -75,7 +75,10 @@ pub enum StoreError {
     },
     /// The install has no such step.
     #[error("install {id} has no step {step}")]
-    NoSuchStep { id: InstallId, step: String },
+    NoSuchStep {
+        id: InstallId,
+        step: katonic_domain::plan::StepId,
+    },
     /// Another install is queued or running against the same subscription, resource group and
     /// cluster.
     #[error(
@@ -96,6 +99,17 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A status or step id read back from its stored text: the database holds the words, the code
+/// the enums. Anything else means a hand-edited or foreign database.
+fn parse_stored<T>(text: &str) -> Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    text.parse()
+        .map_err(|e| StoreError::Corrupt(format!("{text:?}: {e}")))
+}
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone, Debug)]

@@ -22,7 +22,7 @@ impl Store {
         &self,
         of: InstallId,
         plan: &InstallPlan,
-        inventory_step: &str,
+        inventory_step: katonic_domain::plan::StepId,
         approved: &serde_json::Value,
     ) -> Result<InstallId> {
         let original = self.install(of).await?.ok_or(StoreError::NotFound(of))?;
@@ -81,7 +81,7 @@ impl Store {
             "UPDATE install_steps SET checkpoint = ? WHERE install_id = ? AND step_id = ?",
             approved,
             id_text,
-            inventory_step,
+            inventory_step.as_str(),
         )
         .execute(&mut *tx)
         .await?;
@@ -103,7 +103,7 @@ impl Store {
     pub async fn teardowns_of(&self, of: InstallId) -> Result<Vec<TeardownSummary>> {
         let of_text = of.to_string();
         let rows = sqlx::query!(
-            r#"SELECT id, status as "status: InstallStatus",
+            r#"SELECT id, status,
                    created_at as "created_at: OffsetDateTime"
                FROM installs WHERE teardown_of = ? AND kind = 'teardown'
                ORDER BY id DESC"#,
@@ -115,7 +115,7 @@ impl Store {
             .map(|r| {
                 Ok(TeardownSummary {
                     id: super::installs::install_id_from_db(&r.id)?,
-                    status: r.status,
+                    status: super::parse_stored(&r.status)?,
                     created_at: r.created_at,
                 })
             })

@@ -163,10 +163,10 @@ struct InstallDetail {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct StepDetail {
-    id: String,
+    id: katonic_domain::plan::StepId,
     title: String,
     status: crate::store::StepStatus,
-    depends_on: Vec<String>,
+    depends_on: Vec<katonic_domain::plan::StepId>,
     attempt: i64,
     /// What the step recorded (resource ids, addresses, the verification report); never
     /// secrets: steps keep those out of their outputs.
@@ -352,7 +352,7 @@ async fn post_retry_step(
     let install = load(&state, &id).await?;
     state
         .app()
-        .retry_step(&guard::actor(&principal), install.id, &step)
+        .retry_step(&guard::actor(&principal), install.id, step.parse()?)
         .await?;
     Ok(accepted(install.id, "queued"))
 }

@@ -85,8 +85,7 @@ async fn build(state: &AppState, install: &InstallRecord) -> Result<Vec<u8>, Web
             files.push(("timeline.svg", svg.into_bytes()));
         }
     }
-    pack(&install.id.to_string(), &files)
-        .map_err(|e| WebError::Internal(format!("support bundle: {e}")))
+    pack(&install.id.to_string(), &files).map_err(|e| WebError::internal("support bundle", e))
 }
 
 fn pretty(value: &Value) -> Vec<u8> {

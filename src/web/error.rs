@@ -30,10 +30,18 @@ pub enum WebError {
     /// 503 with `Retry-After`: a limit is reached for now (event streams).
     #[error("{0}")]
     Busy(String),
-    /// 500: a fault of ours or of the database; details go to the log only.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// 500: a fault of ours or of the database. `context` says what was being done; the
+    /// error itself stays as `source` so the log gets its whole chain. The client sees neither.
+    #[error("internal error: {context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
 }
+
+/// What a 500 answers: never the cause (it may name paths, queries or secrets).
+const INTERNAL_MESSAGE: &str = "The console hit an internal error; the details are in its log.";
 
 impl WebError {
     pub fn status(&self) -> StatusCode {
@@ -44,20 +52,43 @@ impl WebError {
             WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
-            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    /// What the client may see.
+    /// A 500 for `source`, which failed while doing `context`.
+    pub fn internal(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> WebError {
+        WebError::Internal {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+
+    /// What the client may see. A 500's cause is logged here, with its whole source chain.
     fn public_message(&self) -> String {
         match self {
-            WebError::Internal(detail) => {
-                tracing::error!(error = %detail, "request failed");
-                "The console hit an internal error; the details are in its log.".to_string()
+            WebError::Internal { .. } => {
+                tracing::error!(error = %error_chain(self), "request failed");
+                INTERNAL_MESSAGE.to_string()
             }
             other => other.to_string(),
         }
     }
+}
+
+/// An error and every `source()` under it, outermost first: "a: b: c".
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 impl From<StoreError> for WebError {
@@ -69,8 +100,15 @@ impl From<StoreError> for WebError {
             | StoreError::NotActionable { .. }
             | StoreError::TargetBusy { .. }) => WebError::Conflict(e.to_string()),
             e @ StoreError::NoSuchStep { .. } => WebError::NotFound(e.to_string()),
-            e => WebError::Internal(e.to_string()),
+            e => WebError::internal("the store failed", e),
         }
+    }
+}
+
+/// A URL's step segment that names no step: 404, listing the steps there are.
+impl From<katonic_domain::plan::UnknownStepId> for WebError {
+    fn from(e: katonic_domain::plan::UnknownStepId) -> Self {
+        WebError::NotFound(e.to_string())
     }
 }
 
@@ -185,5 +223,86 @@ pub fn render(template: &impl Template) -> Result<Html<String>, WebError> {
     template
         .render()
         .map(Html)
-        .map_err(|e| WebError::Internal(format!("template: {e}")))
+        .map_err(|e| WebError::internal("template", e))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("disk I/O error reading /data/katonic-console.db (client_secret=hunter2)")]
+    struct Disk;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("query failed")]
+    struct Query(#[source] Disk);
+
+    /// Log lines written while `f` runs.
+    fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
+        #[derive(Clone)]
+        struct Buf(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buf {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buf = Buf(Arc::default());
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let out = tracing::subscriber::with_default(subscriber, f);
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        (out, text)
+    }
+
+    #[tokio::test]
+    async fn a_500_keeps_and_logs_the_whole_source_chain_and_answers_generically() {
+        let error = WebError::internal("loading the install", Query(Disk));
+        let source = std::error::Error::source(&error).unwrap();
+        assert_eq!(source.to_string(), "query failed");
+        assert!(
+            source
+                .source()
+                .unwrap()
+                .to_string()
+                .starts_with("disk I/O error")
+        );
+
+        let (response, log) = logged(|| ApiError(error).into_response());
+        assert!(
+            log.contains(
+                "internal error: loading the install: query failed: disk I/O error reading \
+                 /data/katonic-console.db"
+            ),
+            "{log}"
+        );
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body, serde_json::json!({ "message": INTERNAL_MESSAGE }));
+    }
+
+    #[test]
+    fn a_store_failure_is_a_500_whose_cause_is_its_source() {
+        let store = StoreError::Corrupt("install id \"x\"".to_string());
+        let error = WebError::from(store);
+        assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let (page, log) = logged(|| error.into_response());
+        assert!(
+            log.contains("the store failed: stored data is unreadable"),
+            "{log}"
+        );
+        assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

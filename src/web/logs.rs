@@ -20,7 +20,7 @@ pub async fn log_text(state: &AppState, id: InstallId) -> Result<String, WebErro
                     .unwrap_or_default();
             let what = match (&e.step_id, e.attempt) {
                 (Some(step), Some(attempt)) => format!("{step}#{attempt}"),
-                (Some(step), None) => step.clone(),
+                (Some(step), None) => step.to_string(),
                 _ => "install".to_string(),
             };
             let level = match e.level {

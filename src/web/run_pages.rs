@@ -78,7 +78,7 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
         })?;
         let log = events
             .iter()
-            .filter(|e| e.step_id.as_deref() == Some(record.step_id.as_str()))
+            .filter(|e| e.step_id == Some(record.step_id))
             .map(EventLine::new)
             .collect();
         steps.push(StepPage {
@@ -89,7 +89,7 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
     }
     let verification = records
         .iter()
-        .find(|r| r.step_id == katonic_domain::plan::StepId::Verify.as_str())
+        .find(|r| r.step_id == katonic_domain::plan::StepId::Verify)
         .and_then(|r| r.outputs.as_ref())
         .and_then(Verification::from_outputs);
     let timeline = super::timeline::svg(plan, &events, time::OffsetDateTime::now_utc());
@@ -107,15 +107,14 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
         events: events.iter().map(EventLine::new).collect(),
         dns: records
             .iter()
-            .find(|r| r.step_id == katonic_domain::plan::StepId::Dns.as_str())
+            .find(|r| r.step_id == katonic_domain::plan::StepId::Dns)
             .and_then(|r| r.outputs.as_ref())
             .and_then(DnsTable::from_outputs),
     }))
 }
 
 fn render_fragment(t: &impl Template) -> Result<String, WebError> {
-    t.render()
-        .map_err(|e| WebError::Internal(format!("template: {e}")))
+    t.render().map_err(|e| WebError::internal("template", e))
 }
 
 /// `GET /installs/{id}/stream`: the page's live stream. Each message is the event's activity
@@ -164,9 +163,7 @@ async fn stream_html(store: &Store, event: &Event) -> Result<String, WebError> {
             for record in &records {
                 // A step event redraws its own head; an install event redraws them all (the
                 // retry buttons depend on the install's state).
-                if event.kind == EventKind::Install
-                    || event.step_id.as_deref() == Some(&record.step_id)
-                {
+                if event.kind == EventKind::Install || event.step_id == Some(record.step_id) {
                     let head = StepHead::new(&install, plan, record);
                     heads.push(render_fragment(&StepHeadFragment {
                         oob: true,
@@ -185,7 +182,7 @@ async fn stream_html(store: &Store, event: &Event) -> Result<String, WebError> {
     }
     render_fragment(&StreamItem {
         line: &line,
-        step: event.step_id.as_deref(),
+        step: event.step_id.map(|s| s.as_str()),
         heads,
         header,
         timeline,
@@ -260,7 +257,7 @@ pub async fn post_retry_step(
     let install = load_install(&state, &id).await?;
     state
         .app()
-        .retry_step(&guard::actor(&principal), install.id, &step)
+        .retry_step(&guard::actor(&principal), install.id, step.parse()?)
         .await?;
     Ok(back_to(&install))
 }

@@ -65,7 +65,7 @@ pub struct StepHead {
 
 impl StepHead {
     pub fn new(install: &InstallRecord, plan: &InstallPlan, record: &StepRecord) -> StepHead {
-        let planned = plan.steps.iter().find(|s| s.id.as_str() == record.step_id);
+        let planned = plan.steps.iter().find(|s| s.id == record.step_id);
         let took = match (record.started_at, record.finished_at) {
             (Some(s), Some(f)) if record.status != StepStatus::Running => {
                 let secs = (f - s).whole_seconds().max(0);
@@ -75,9 +75,12 @@ impl StepHead {
         };
         StepHead {
             install_id: install.id.to_string(),
-            id: record.step_id.clone(),
+            id: record.step_id.to_string(),
             title: record.title.clone(),
-            depends_on: record.depends_on.join(", "),
+            depends_on: (record.depends_on.iter())
+                .map(|d| d.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             status: record.status.as_str().to_string(),
             attempt: record.attempt,
             expected: planned
@@ -115,7 +118,7 @@ impl EventLine {
             time: clock(e.at),
             source: match (&e.step_id, e.attempt) {
                 (Some(step), Some(attempt)) => format!("{step} #{attempt}"),
-                (Some(step), None) => step.clone(),
+                (Some(step), None) => step.to_string(),
                 _ => "install".to_string(),
             },
             level: match e.level {

@@ -151,7 +151,7 @@ pub async fn get_api(
     let (_, preview) = state.app().teardown_preview(id).await?;
     let deleting = preview.deleting();
     let mut body = serde_json::to_value(&preview)
-        .map_err(|e| WebError::Internal(format!("encoding the preview: {e}")))?;
+        .map_err(|e| WebError::internal("encoding the preview", e))?;
     body["deleting"] = deleting.into();
     Ok(Json(body))
 }

@@ -10,7 +10,8 @@ use std::fmt::Write;
 
 use time::OffsetDateTime;
 
-use crate::events::{Event, EventKind};
+use crate::events::{Event, EventKind, EventStatus};
+use crate::store::StepStatus;
 use katonic_domain::plan::InstallPlan;
 
 const WIDTH: f64 = 1000.0;
@@ -96,12 +97,12 @@ fn bars(events: &[Event], now: OffsetDateTime) -> BTreeMap<String, Vec<Bar>> {
     let mut out: BTreeMap<String, Vec<Bar>> = BTreeMap::new();
     for event in events.iter().filter(|e| e.kind == EventKind::Step) {
         let (Some(step), Some(attempt), Some(status)) =
-            (&event.step_id, event.attempt, event.status.as_deref())
+            (event.step_id, event.attempt, event.status)
         else {
             continue;
         };
-        let bars = out.entry(step.clone()).or_default();
-        if status == "running" {
+        let bars = out.entry(step.to_string()).or_default();
+        if status == EventStatus::Step(StepStatus::Running) {
             bars.push(Bar {
                 attempt,
                 start: event.at,
@@ -133,9 +134,9 @@ mod tests {
             OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(secs),
             EventKind::Step,
             Level::Info,
-            Some(step.to_string()),
+            Some(step.parse().unwrap()),
             Some(attempt),
-            Some(status.to_string()),
+            Some(EventStatus::Step(status.parse().unwrap())),
             String::new(),
         )
     }

@@ -225,7 +225,7 @@ impl PlanView {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let stored = stored_steps.iter().find(|r| r.step_id == s.id.as_str());
+                let stored = stored_steps.iter().find(|r| r.step_id == s.id);
                 StepRow {
                     number: i + 1,
                     id: s.id.to_string(),

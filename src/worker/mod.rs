@@ -2,8 +2,10 @@
 //! runs their steps as the plan's DAG allows, and ends each run. Woken by a `Notify` when an
 //! install is queued; a slow poll is only the fallback (and reaps installs whose worker died).
 
+mod attempt;
 mod retry;
 mod run;
+mod schedule;
 mod scripted;
 mod step;
 

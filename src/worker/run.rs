@@ -4,21 +4,25 @@
 //! Rules: a step is recorded `running` before its executor starts, and its outcome (with its
 //! outputs) is committed before any dependent is scheduled. After a terminal failure no new
 //! step starts and running ones finish (an in-flight operation reaches a stable state); after
-//! a cancel or a shutdown running ones are asked to stop at a safe point. Every end is recorded. If the run can no longer record anything (lease lost, database failing),
-//! every step is stopped, nothing more is written, and — for a failing database — a recovery
-//! file next to the database says what was in flight.
+//! a cancel or a shutdown running ones are asked to stop at a safe point. Every end is recorded.
+//! If the run can no longer record anything (lease lost, database failing), every step is
+//! stopped, nothing more is written, and — for a failing database — a recovery file next to the
+//! database says what was in flight.
+//!
+//! The decisions (what is ready, what an end means, how the run ends) are `Schedule`'s, on plain
+//! data; `Run` here is the I/O around them: the journal, the tasks and the signals.
 
+use super::attempt::{AttemptEnd, run_attempt};
 use super::retry::RetryPolicy;
-use super::step::{StepContext, StepError, StepExecutor};
-use crate::events::Level;
+use super::schedule::{Journal, Schedule, Stops};
+use super::step::{StepContext, StepExecutor};
 use crate::store::{
-    Claimed, ErrorClass, Failure, Lease, RunEnd, StepEnd, StepStatus, Store, StoreError,
+    Claimed, ErrorClass, FailedAt, Failure, Lease, RunEnd, StepEnd, StepRecord, StepStatus, Store,
+    StoreError,
 };
-use futures_util::FutureExt;
-use katonic_domain::plan::{InstallPlan, StepId};
+use katonic_domain::plan::{InstallPlan, PlannedStep, StepId};
 use katonic_domain::spec::InstallSpec;
 use std::collections::BTreeMap;
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::task::JoinSet;
@@ -41,14 +45,6 @@ pub(super) struct RunSignals {
     pub shutdown: CancellationToken,
 }
 
-/// How one attempt ended, before it is recorded.
-enum AttemptEnd {
-    Succeeded(serde_json::Value),
-    Failed(Failure),
-    Stopped,
-    Unrecorded(String),
-}
-
 /// Why the run could not record something, kept for the recovery file.
 #[derive(Default)]
 struct Unrecorded {
@@ -56,206 +52,211 @@ struct Unrecorded {
 }
 
 pub(super) async fn run_install(deps: Arc<RunDeps>, claimed: Claimed, signals: RunSignals) {
-    let lease = claimed.lease.clone();
-    let store = deps.store.clone();
-    let loaded = match load(&store, &claimed).await {
+    let loaded = match load(&deps.store, &claimed).await {
         Ok(loaded) => loaded,
         Err(failure) => {
             let end = RunEnd::Failed {
-                step: "install".to_string(),
+                step: FailedAt::Install,
                 failure,
             };
-            if let Err(e) = store.finish_run(&lease, &end).await {
-                tracing::error!(install = %lease.install, error = %e, "cannot record a run that could not start");
+            if let Err(e) = deps.store.finish_run(&claimed.lease, &end).await {
+                tracing::error!(install = %claimed.lease.install, error = %e, "cannot record a run that could not start");
             }
             return;
         }
     };
-    let stop = CancellationToken::new();
-    let lost = CancellationToken::new();
+    let mut run = Run::new(deps, claimed, signals, loaded);
     let done = CancellationToken::new();
-    let unrecorded = Arc::new(Mutex::new(Unrecorded::default()));
     let heartbeat = tokio::spawn(heartbeat(
-        store.clone(),
-        lease.clone(),
-        signals.cancel.clone(),
-        lost.clone(),
+        run.deps.store.clone(),
+        run.claimed.lease.clone(),
+        run.signals.cancel.clone(),
+        run.lost.clone(),
         done.clone(),
-        unrecorded.clone(),
+        run.unrecorded.clone(),
     ));
-
-    let Loaded {
-        spec,
-        plan,
-        mut status,
-        mut outputs,
-        mut checkpoints,
-        earlier_failures,
-    } = loaded;
-    let mut running: BTreeMap<StepId, i64> = BTreeMap::new();
-    let mut tasks: JoinSet<(StepId, i64, AttemptEnd)> = JoinSet::new();
-    let mut failure: Option<(StepId, Failure)> = None;
-
-    loop {
-        let stopping = stop.is_cancelled() || failure.is_some();
-        if !stopping {
-            for planned in &plan.steps {
-                if running.len() >= deps.max_parallel_steps {
-                    break;
-                }
-                let ready = status.get(&planned.id) == Some(&StepStatus::Pending)
-                    && planned
-                        .depends_on
-                        .iter()
-                        .all(|d| status.get(d) == Some(&StepStatus::Succeeded));
-                if !ready {
-                    continue;
-                }
-                let attempt = match store.start_step(&lease, planned.id.as_str()).await {
-                    Ok(attempt) => attempt,
-                    Err(e) => {
-                        note_unrecorded(&unrecorded, &e, Some(planned.id));
-                        stop.cancel();
-                        break;
-                    }
-                };
-                status.insert(planned.id, StepStatus::Running);
-                running.insert(planned.id, attempt);
-                let ctx = StepContext {
-                    install: lease.install,
-                    step: planned.id,
-                    attempt,
-                    try_number: 1,
-                    spec: spec.clone(),
-                    planned: planned.clone(),
-                    outputs: Arc::new(outputs.clone()),
-                    saved: std::sync::Mutex::new(checkpoints.remove(&planned.id)),
-                    store: store.clone(),
-                    lease: lease.clone(),
-                    stop: stop.clone(),
-                };
-                let deps = deps.clone();
-                tasks.spawn(async move {
-                    let (step, attempt) = (ctx.step, ctx.attempt);
-                    (step, attempt, run_attempt(&deps, ctx).await)
-                });
-            }
-        }
-        if running.is_empty() {
-            break;
-        }
-        tokio::select! {
-            joined = tasks.join_next() => {
-                let Some(joined) = joined else { break };
-                let (step, attempt, end) = match joined {
-                    Ok(result) => result,
-                    // Attempts catch their executor's panics; a JoinError here means the task
-                    // was aborted, which this loop never does.
-                    Err(e) => {
-                        tracing::error!(error = %e, "step task ended abnormally");
-                        continue;
-                    }
-                };
-                running.remove(&step);
-                let recorded = match end {
-                    AttemptEnd::Succeeded(value) => {
-                        let r = store.finish_step(&lease, step.as_str(), attempt, &StepEnd::Succeeded(value.clone())).await;
-                        if r.is_ok() {
-                            status.insert(step, StepStatus::Succeeded);
-                            outputs.insert(step, value);
-                        }
-                        r
-                    }
-                    AttemptEnd::Failed(f) => {
-                        // No new step starts; those running finish what they are doing (an
-                        // Azure operation in flight reaches a stable state) and are recorded.
-                        let r = store.finish_step(&lease, step.as_str(), attempt, &StepEnd::Failed(f.clone())).await;
-                        status.insert(step, StepStatus::Failed);
-                        failure.get_or_insert((step, f));
-                        r
-                    }
-                    AttemptEnd::Stopped if lost.is_cancelled() => Ok(()),
-                    AttemptEnd::Stopped => {
-                        // Only the admin's cancel makes a step `cancelled`; one stopped because
-                        // another step failed, or the console is shutting down, was interrupted.
-                        let cancelled = signals.cancel.is_cancelled() && failure.is_none();
-                        let (end, now) = if cancelled {
-                            (StepEnd::Cancelled, StepStatus::Cancelled)
-                        } else {
-                            (StepEnd::Interrupted, StepStatus::Interrupted)
-                        };
-                        status.insert(step, now);
-                        store.finish_step(&lease, step.as_str(), attempt, &end).await
-                    }
-                    AttemptEnd::Unrecorded(message) => {
-                        note_unrecorded(&unrecorded, &StoreError::Corrupt(message), Some(step));
-                        stop.cancel();
-                        Ok(())
-                    }
-                };
-                if let Err(e) = recorded {
-                    note_unrecorded(&unrecorded, &e, Some(step));
-                    stop.cancel();
-                }
-            }
-            () = signals.cancel.cancelled(), if !stop.is_cancelled() => stop.cancel(),
-            () = signals.shutdown.cancelled(), if !stop.is_cancelled() => stop.cancel(),
-            () = lost.cancelled(), if !stop.is_cancelled() => stop.cancel(),
-        }
-    }
+    run.drive().await;
     done.cancel();
     // The heartbeat only loops; its end carries nothing.
     let _ = heartbeat.await;
+    run.finish().await;
+}
 
-    let problem = unrecorded.lock().map(|u| u.error.clone()).unwrap_or(None);
-    if let Some((error, step, lease_lost)) = problem.or_else(|| {
-        lost.is_cancelled()
-            .then(|| ("the lease was lost".to_string(), None, true))
-    }) {
-        tracing::error!(install = %lease.install, %error, "run stopped: it can no longer record what it does");
-        if !lease_lost {
-            write_recovery_file(&deps.data_dir, &claimed, &error, step, &running);
+/// A run in progress: its schedule, the attempts in flight and what stops it.
+struct Run {
+    deps: Arc<RunDeps>,
+    claimed: Claimed,
+    signals: RunSignals,
+    spec: Arc<InstallSpec>,
+    checkpoints: BTreeMap<StepId, serde_json::Value>,
+    schedule: Schedule,
+    tasks: JoinSet<(StepId, i64, AttemptEnd)>,
+    /// Asks every running step to stop at a safe point; no new step starts.
+    stop: CancellationToken,
+    /// The heartbeat lost the lease.
+    lost: CancellationToken,
+    unrecorded: Arc<Mutex<Unrecorded>>,
+}
+
+impl Run {
+    fn new(deps: Arc<RunDeps>, claimed: Claimed, signals: RunSignals, loaded: Loaded) -> Run {
+        let schedule = Schedule::new(loaded.plan.steps, loaded.journal, deps.max_parallel_steps);
+        Run {
+            deps,
+            claimed,
+            signals,
+            spec: loaded.spec,
+            checkpoints: loaded.checkpoints,
+            schedule,
+            tasks: JoinSet::new(),
+            stop: CancellationToken::new(),
+            lost: CancellationToken::new(),
+            unrecorded: Arc::new(Mutex::new(Unrecorded::default())),
         }
-        return;
     }
-    let end = if signals.shutdown.is_cancelled() {
-        RunEnd::Interrupted {
-            reason: "the console shut down while it was running".to_string(),
+
+    /// Start what is ready, wait for an attempt to end or a signal, until nothing runs.
+    async fn drive(&mut self) {
+        loop {
+            if !self.stop.is_cancelled() {
+                self.start_ready().await;
+            }
+            if self.schedule.is_idle() {
+                break;
+            }
+            let stop = self.stop.clone();
+            tokio::select! {
+                joined = self.tasks.join_next() => {
+                    let Some(joined) = joined else { break };
+                    match joined {
+                        Ok((step, attempt, end)) => self.attempt_ended(step, attempt, end).await,
+                        // Attempts catch their executor's panics; a JoinError here means the
+                        // task was aborted, which this loop never does.
+                        Err(e) => tracing::error!(error = %e, "step task ended abnormally"),
+                    }
+                }
+                () = self.signals.cancel.cancelled(), if !stop.is_cancelled() => stop.cancel(),
+                () = self.signals.shutdown.cancelled(), if !stop.is_cancelled() => stop.cancel(),
+                () = self.lost.cancelled(), if !stop.is_cancelled() => stop.cancel(),
+            }
         }
-    } else if signals.cancel.is_cancelled() && failure.is_none() {
-        RunEnd::Cancelled
-    } else if let Some((step, failure)) = failure {
-        RunEnd::Failed {
-            step: step.as_str().to_string(),
-            failure,
+    }
+
+    /// Journal each ready step as `running`, then spawn its attempt.
+    async fn start_ready(&mut self) {
+        let ready: Vec<PlannedStep> = self.schedule.ready().into_iter().cloned().collect();
+        for planned in ready {
+            let lease = &self.claimed.lease;
+            let attempt = match self.deps.store.start_step(lease, planned.id).await {
+                Ok(attempt) => attempt,
+                Err(e) => {
+                    self.cannot_record(&e, Some(planned.id));
+                    return;
+                }
+            };
+            self.schedule.started(planned.id, attempt);
+            let ctx = self.context(planned, attempt);
+            let deps = self.deps.clone();
+            self.tasks.spawn(async move {
+                let (step, attempt) = (ctx.step, ctx.attempt);
+                (step, attempt, run_attempt(&deps, ctx).await)
+            });
         }
-    } else if plan
-        .steps
-        .iter()
-        .all(|s| status.get(&s.id) == Some(&StepStatus::Succeeded))
-    {
-        RunEnd::Succeeded
-    } else {
-        // Steps that failed in an earlier run and were not retried block what depends on them.
-        let (step, failure) = earlier_failures.into_iter().next().unwrap_or_else(|| {
-            (
-                "install".to_string(),
-                Failure {
-                    class: ErrorClass::Terminal,
-                    code: "blocked".to_string(),
-                    message:
-                        "some steps could not run because a step they depend on did not succeed"
-                            .to_string(),
-                    hint: "Resume the install to run every unfinished step again.".to_string(),
-                },
-            )
+    }
+
+    fn context(&mut self, planned: PlannedStep, attempt: i64) -> StepContext {
+        StepContext {
+            install: self.claimed.lease.install,
+            step: planned.id,
+            attempt,
+            try_number: 1,
+            spec: self.spec.clone(),
+            saved: std::sync::Mutex::new(self.checkpoints.remove(&planned.id)),
+            planned,
+            outputs: Arc::new(self.schedule.outputs().clone()),
+            store: self.deps.store.clone(),
+            lease: self.claimed.lease.clone(),
+            stop: self.stop.clone(),
+        }
+    }
+
+    /// Journal how an attempt ended, then update the schedule: a success only once committed
+    /// (its dependents read its outputs); a failure even if its record failed (nothing new
+    /// starts either way).
+    async fn attempt_ended(&mut self, step: StepId, attempt: i64, end: AttemptEnd) {
+        self.schedule.ended(step);
+        let (store, lease) = (&self.deps.store, &self.claimed.lease);
+        let recorded = match end {
+            AttemptEnd::Succeeded(value) => {
+                let r = store
+                    .finish_step(lease, step, attempt, &StepEnd::Succeeded(value.clone()))
+                    .await;
+                if r.is_ok() {
+                    self.schedule.succeeded(step, value);
+                }
+                r
+            }
+            AttemptEnd::Failed(f) => {
+                // No new step starts; those running finish what they are doing (an Azure
+                // operation in flight reaches a stable state) and are recorded.
+                let r = store
+                    .finish_step(lease, step, attempt, &StepEnd::Failed(f.clone()))
+                    .await;
+                self.schedule.failed(step, f);
+                r
+            }
+            AttemptEnd::Stopped if self.lost.is_cancelled() => Ok(()),
+            AttemptEnd::Stopped => {
+                let cancelled = self.signals.cancel.is_cancelled();
+                let end = self.schedule.stopped(step, cancelled);
+                store.finish_step(lease, step, attempt, &end).await
+            }
+            AttemptEnd::Unrecorded(message) => Err(StoreError::Corrupt(message)),
+        };
+        if let Err(e) = recorded {
+            self.cannot_record(&e, Some(step));
+        }
+    }
+
+    /// The journal cannot be written: remember why, and stop every step.
+    fn cannot_record(&self, error: &StoreError, step: Option<StepId>) {
+        note_unrecorded(&self.unrecorded, error, step);
+        self.stop.cancel();
+    }
+
+    /// Record how the run ended, or, when it can no longer record anything, say so on disk.
+    async fn finish(self) {
+        let lease = &self.claimed.lease;
+        let problem = self
+            .unrecorded
+            .lock()
+            .map(|u| u.error.clone())
+            .unwrap_or(None);
+        let problem = problem.or_else(|| {
+            self.lost
+                .is_cancelled()
+                .then(|| ("the lease was lost".to_string(), None, true))
         });
-        RunEnd::Failed { step, failure }
-    };
-    if let Err(e) = store.finish_run(&lease, &end).await {
-        tracing::error!(install = %lease.install, error = %e, "cannot record the end of the run");
-        if !matches!(e, StoreError::LeaseLost(_)) {
-            write_recovery_file(&deps.data_dir, &claimed, &e.to_string(), None, &running);
+        if let Some((error, step, lease_lost)) = problem {
+            tracing::error!(install = %lease.install, %error, "run stopped: it can no longer record what it does");
+            if !lease_lost {
+                let running = self.schedule.running();
+                write_recovery_file(&self.deps.data_dir, &self.claimed, &error, step, running);
+            }
+            return;
+        }
+        let stops = Stops {
+            cancelled: self.signals.cancel.is_cancelled(),
+            shutdown: self.signals.shutdown.is_cancelled(),
+        };
+        let running = self.schedule.running().clone();
+        let end = self.schedule.run_end(stops);
+        if let Err(e) = self.deps.store.finish_run(lease, &end).await {
+            tracing::error!(install = %lease.install, error = %e, "cannot record the end of the run");
+            if !matches!(e, StoreError::LeaseLost(_)) {
+                let error = e.to_string();
+                write_recovery_file(&self.deps.data_dir, &self.claimed, &error, None, &running);
+            }
         }
     }
 }
@@ -264,27 +265,18 @@ pub(super) async fn run_install(deps: Arc<RunDeps>, claimed: Claimed, signals: R
 struct Loaded {
     spec: Arc<InstallSpec>,
     plan: InstallPlan,
-    status: BTreeMap<StepId, StepStatus>,
-    outputs: BTreeMap<StepId, serde_json::Value>,
+    journal: Journal,
     checkpoints: BTreeMap<StepId, serde_json::Value>,
-    /// Steps that failed in an earlier run and are not being retried: (step, failure).
-    earlier_failures: Vec<(String, Failure)>,
 }
 
 async fn load(store: &Store, claimed: &Claimed) -> Result<Loaded, Failure> {
-    let internal = |message: String| Failure {
-        class: ErrorClass::Terminal,
-        code: "install-unreadable".to_string(),
-        message,
-        hint: "The stored install could not be read; clone it into a new install.".to_string(),
-    };
     let record = store
         .install(claimed.lease.install)
         .await
-        .map_err(|e| internal(e.to_string()))?
-        .ok_or_else(|| internal("the install no longer exists".to_string()))?;
+        .map_err(|e| unreadable(e.to_string()))?
+        .ok_or_else(|| unreadable("the install no longer exists".to_string()))?;
     let (Some(doc), Some(plan)) = (record.spec, record.plan) else {
-        return Err(internal("the install has no validated spec".to_string()));
+        return Err(unreadable("the install has no validated spec".to_string()));
     };
     // Re-parsed, not trusted: the catalogue may have changed since the spec was stored.
     let spec = InstallSpec::parse(&doc).map_err(|e| Failure {
@@ -301,128 +293,51 @@ async fn load(store: &Store, claimed: &Claimed) -> Result<Loaded, Failure> {
     let records = store
         .steps(claimed.lease.install)
         .await
-        .map_err(|e| internal(e.to_string()))?;
-    let mut loaded = Loaded {
+        .map_err(|e| unreadable(e.to_string()))?;
+    let (journal, checkpoints) = journal_of(&plan, &records)?;
+    Ok(Loaded {
         spec: Arc::new(spec),
         plan,
-        status: BTreeMap::new(),
-        outputs: BTreeMap::new(),
-        checkpoints: BTreeMap::new(),
-        earlier_failures: Vec::new(),
-    };
-    for planned in &loaded.plan.steps {
-        let Some(record) = records.iter().find(|r| r.step_id == planned.id.as_str()) else {
-            return Err(internal(format!("step {} has no journal row", planned.id)));
+        journal,
+        checkpoints,
+    })
+}
+
+/// Each planned step's journal row: its status, its outputs if it succeeded, its checkpoint,
+/// and its failure if it failed in an earlier run (and is not being retried).
+fn journal_of(
+    plan: &InstallPlan,
+    records: &[StepRecord],
+) -> Result<(Journal, BTreeMap<StepId, serde_json::Value>), Failure> {
+    let mut journal = Journal::default();
+    let mut checkpoints = BTreeMap::new();
+    for planned in &plan.steps {
+        let Some(record) = records.iter().find(|r| r.step_id == planned.id) else {
+            return Err(unreadable(format!(
+                "step {} has no journal row",
+                planned.id
+            )));
         };
-        loaded.status.insert(planned.id, record.status);
+        journal.status.insert(planned.id, record.status);
         if let (StepStatus::Succeeded, Some(outputs)) = (record.status, &record.outputs) {
-            loaded.outputs.insert(planned.id, outputs.clone());
+            journal.outputs.insert(planned.id, outputs.clone());
         }
         if let Some(checkpoint) = &record.checkpoint {
-            loaded.checkpoints.insert(planned.id, checkpoint.clone());
+            checkpoints.insert(planned.id, checkpoint.clone());
         }
         if let (StepStatus::Failed, Some(failure)) = (record.status, &record.error) {
-            loaded
-                .earlier_failures
-                .push((planned.id.as_str().to_string(), failure.clone()));
+            journal.earlier_failures.push((planned.id, failure.clone()));
         }
     }
-    Ok(loaded)
+    Ok((journal, checkpoints))
 }
 
-/// One attempt, in a span naming the install, step and attempt (every log line inside carries
-/// them), timed for the step duration metric.
-async fn run_attempt(deps: &RunDeps, ctx: StepContext) -> AttemptEnd {
-    use tracing::Instrument;
-    let span = tracing::info_span!(
-        "step",
-        install = %ctx.install,
-        step = %ctx.step,
-        attempt = ctx.attempt
-    );
-    let step = ctx.step;
-    let started = std::time::Instant::now();
-    let end = try_until_done(deps, ctx).instrument(span).await;
-    let outcome = match &end {
-        AttemptEnd::Succeeded(_) => "succeeded",
-        AttemptEnd::Failed(_) => "failed",
-        AttemptEnd::Stopped => "stopped",
-        AttemptEnd::Unrecorded(_) => "unrecorded",
-    };
-    crate::metrics::global().step_finished(step.as_str(), outcome, started.elapsed().as_secs_f64());
-    end
-}
-
-/// Try, and retry what may clear, until it succeeds, fails or must stop.
-async fn try_until_done(deps: &RunDeps, mut ctx: StepContext) -> AttemptEnd {
-    let mut delays = deps.retry.delays();
-    loop {
-        if ctx.stop.is_cancelled() {
-            return AttemptEnd::Stopped;
-        }
-        let result = AssertUnwindSafe(deps.executor.run(&ctx))
-            .catch_unwind()
-            .await;
-        match result {
-            Ok(Ok(outputs)) => return AttemptEnd::Succeeded(outputs),
-            Ok(Err(StepError::Retryable {
-                code,
-                message,
-                retry_after,
-            })) => {
-                let Some(delay) = delays.next(retry_after) else {
-                    return AttemptEnd::Failed(Failure {
-                        class: ErrorClass::Retryable,
-                        code,
-                        message,
-                        hint: format!(
-                            "It still failed after {} tries. Resume to try again; if it persists, check the service's health.",
-                            ctx.try_number
-                        ),
-                    });
-                };
-                let line = format!(
-                    "try {} failed: {code}: {message}; retrying in {:.1}s",
-                    ctx.try_number,
-                    delay.as_secs_f64()
-                );
-                if let Err(e) = ctx.log(Level::Warn, line).await {
-                    return AttemptEnd::Unrecorded(e.to_string());
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    () = ctx.stop.cancelled() => return AttemptEnd::Stopped,
-                }
-                ctx.try_number += 1;
-            }
-            Ok(Err(StepError::Terminal {
-                code,
-                message,
-                hint,
-            })) => {
-                return AttemptEnd::Failed(Failure {
-                    class: ErrorClass::Terminal,
-                    code,
-                    message,
-                    hint,
-                });
-            }
-            Ok(Err(StepError::Stopped)) => return AttemptEnd::Stopped,
-            Ok(Err(StepError::Unrecorded(message))) => return AttemptEnd::Unrecorded(message),
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_string());
-                return AttemptEnd::Failed(Failure {
-                    class: ErrorClass::Terminal,
-                    code: "internal".to_string(),
-                    message: format!("the step crashed: {what}"),
-                    hint: "This is a console bug; resume to try again and report it with the support bundle.".to_string(),
-                });
-            }
-        }
+fn unreadable(message: String) -> Failure {
+    Failure {
+        class: ErrorClass::Terminal,
+        code: "install-unreadable".to_string(),
+        message,
+        hint: "The stored install could not be read; clone it into a new install.".to_string(),
     }
 }
 

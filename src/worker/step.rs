@@ -154,7 +154,7 @@ impl StepContext {
     /// committed before this returns.
     pub async fn checkpoint(&self, value: &serde_json::Value) -> Result<(), StepError> {
         self.store
-            .checkpoint_step(&self.lease, self.step.as_str(), value)
+            .checkpoint_step(&self.lease, self.step, value)
             .await?;
         if let Ok(mut saved) = self.saved.lock() {
             *saved = Some(value.clone());
@@ -196,7 +196,7 @@ impl StepContext {
             Level::Warn => tracing::warn!(target: "katonic_console::step", "{message}"),
             Level::Error => tracing::error!(target: "katonic_console::step", "{message}"),
         }
-        let event = NewEvent::step_line(kind, level, self.step.as_str(), self.attempt, message);
+        let event = NewEvent::step_line(kind, level, self.step, self.attempt, message);
         self.store.append_event_fenced(&self.lease, event).await?;
         Ok(())
     }

@@ -2,6 +2,7 @@
 
 use crate::helpers::SAMPLE_YAML;
 use katonic_console::store::{Lease, NewInstall, Store, StoreError};
+use katonic_domain::plan::StepId;
 use std::time::Duration;
 
 async fn queued_install(store: &Store) -> katonic_console::store::InstallId {
@@ -50,14 +51,19 @@ async fn a_second_worker_cannot_steal_a_live_lease() {
         ttl: Duration::from_secs(30),
     };
     assert!(matches!(
-        b.start_step(&impostor, "preflight").await,
+        b.start_step(&impostor, StepId::Preflight).await,
         Err(StoreError::LeaseLost(_))
     ));
     assert!(matches!(
         b.renew_lease(&impostor).await,
         Err(StoreError::LeaseLost(_))
     ));
-    assert_eq!(a.start_step(&claimed.lease, "preflight").await.unwrap(), 1);
+    assert_eq!(
+        a.start_step(&claimed.lease, StepId::Preflight)
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -73,7 +79,7 @@ async fn a_worker_whose_lease_expired_writes_nothing_and_the_install_is_interrup
         .unwrap()
         .unwrap();
     assert!(matches!(
-        a.start_step(&stale.lease, "preflight").await,
+        a.start_step(&stale.lease, StepId::Preflight).await,
         Err(StoreError::LeaseLost(_))
     ));
     assert!(matches!(

@@ -352,7 +352,7 @@ fn apply_form(
     }
     updates.extend(removals);
     form::apply(answers, &updates)
-        .map_err(|e| WebError::Internal(format!("wizard field does not fit the document: {e}")))
+        .map_err(|e| WebError::internal("wizard field does not fit the document", e))
 }
 
 /// The errors shown on a page. Before the admin presses Next, a still-empty field is not

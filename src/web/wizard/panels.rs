@@ -33,7 +33,7 @@ pub fn render(panel: Panel, answers: &InstallDocument, oob: bool) -> Result<Stri
         }
         Panel::Hosts => hosts_panel(answers, oob).render(),
     };
-    html.map_err(|e| WebError::Internal(format!("panel template: {e}")))
+    html.map_err(|e| WebError::internal("panel template", e))
 }
 
 /// The capacity errors, the reason a budget cannot be shown.

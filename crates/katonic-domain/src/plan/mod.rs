@@ -24,13 +24,14 @@ pub mod teardown;
 mod tests;
 pub mod topology;
 
+pub use crate::status::StepStatus;
 pub use cost::{
     DiskPrice, HOURS_PER_MONTH, PRICE_UNKNOWN, PriceTable, SkuPrices, TierPrices, UsagePrices,
     prices,
 };
 pub use inventory::OS_DISK_GIB;
 pub use quota::UNKNOWN_FAMILY;
-pub use steps::{StepId, expected_secs};
+pub use steps::{StepId, UnknownStepId, expected_secs};
 
 use crate::spec::{InstallSpec, IpBudget, Warning};
 use serde::{Deserialize, Serialize};

@@ -90,6 +90,18 @@ impl std::fmt::Display for StepId {
     }
 }
 
+/// A text (a URL segment, a stored row) that names no step; the message lists the ids there are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UnknownStepId(String);
+
+impl std::str::FromStr for StepId {
+    type Err = UnknownStepId;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        crate::status::from_name(text, "step").map_err(UnknownStepId)
+    }
+}
+
 /// Expected duration of a step in seconds: the basis of the critical path and of the progress
 /// estimate. Medians to plan with, not timeouts.
 ///

@@ -700,3 +700,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn step_ids_read_back_from_their_stored_text_and_unknown_ones_name_the_allowed() {
+    let plan = sample_plan();
+    for s in &plan.steps {
+        assert_eq!(s.id.as_str().parse::<StepId>(), Ok(s.id));
+    }
+    assert_eq!(
+        "delete-resource-group".parse(),
+        Ok(StepId::DeleteResourceGroup)
+    );
+    let Err(e) = "nope".parse::<StepId>() else {
+        panic!("nope is no step");
+    };
+    let text = e.to_string();
+    assert!(text.starts_with("unknown step `nope`"), "{text}");
+    assert!(text.contains("`aks-cluster`"), "{text}");
+}
