@@ -79,6 +79,8 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
      img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
      base-uri 'none'";
 
+// One piece: the route table and its layers read best as one list (the order of the layers is
+// the order requests meet them).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::get_home))

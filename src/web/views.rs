@@ -220,37 +220,8 @@ impl PlanView {
 
     pub fn new(plan: &InstallPlan, stored_steps: &[StepRecord]) -> PlanView {
         let currency = plan.cost.currency.as_str();
-        let steps = plan
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let stored = stored_steps.iter().find(|r| r.step_id == s.id);
-                StepRow {
-                    number: i + 1,
-                    id: s.id.to_string(),
-                    title: s.title.clone(),
-                    detail: s.detail.clone(),
-                    depends_on: s
-                        .depends_on
-                        .iter()
-                        .map(|d| d.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    expected: duration(s.expected_secs),
-                    critical: s.on_critical_path,
-                    status: stored.map_or("pending".to_string(), |r| {
-                        serde_json::to_value(r.status)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    }),
-                    attempt: stored.map_or(0, |r| r.attempt),
-                }
-            })
-            .collect();
         PlanView {
-            steps,
+            steps: step_rows(plan, stored_steps),
             critical_path: plan
                 .critical_path
                 .iter()
@@ -259,41 +230,14 @@ impl PlanView {
                 .join(" → "),
             critical_path_time: duration(plan.critical_path_secs),
             sequential_time: duration(plan.sequential_secs),
-            resources: plan
-                .resources
-                .iter()
-                .map(|r| ResourceRow {
-                    title: r.title.clone(),
-                    kind: r.kind.clone(),
-                    name: r.name.clone(),
-                    count: if r.count_min == r.count_max {
-                        r.count_min.to_string()
-                    } else {
-                        format!("{}–{}", r.count_min, r.count_max)
-                    },
-                    note: r.note.clone(),
-                    by_console: r.created_by_console,
-                })
-                .collect(),
+            resources: plan.resources.iter().map(resource_row).collect(),
             budget: plan.ip_budget.clone(),
             quota: plan
                 .quota
                 .iter()
                 .map(|q| (q.family.clone(), q.vm_sizes.join(", "), q.vcpus_at_max))
                 .collect(),
-            cost_lines: plan
-                .cost
-                .lines
-                .iter()
-                .map(|l| {
-                    (
-                        l.item.clone(),
-                        l.unit_price.clone(),
-                        money(currency, l.monthly_min),
-                        money(currency, l.monthly_max),
-                    )
-                })
-                .collect(),
+            cost_lines: cost_rows(plan, currency),
             cost_min: money(currency, plan.cost.monthly_min),
             cost_max: money(currency, plan.cost.monthly_max),
             cost_basis: plan.cost.basis.clone(),
@@ -303,6 +247,69 @@ impl PlanView {
             topology: None,
         }
     }
+}
+
+/// The plan's steps, numbered, each with where the journal has it (`pending` before it ran).
+fn step_rows(plan: &InstallPlan, stored_steps: &[StepRecord]) -> Vec<StepRow> {
+    plan.steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let stored = stored_steps.iter().find(|r| r.step_id == s.id);
+            StepRow {
+                number: i + 1,
+                id: s.id.to_string(),
+                title: s.title.clone(),
+                detail: s.detail.clone(),
+                depends_on: s
+                    .depends_on
+                    .iter()
+                    .map(|d| d.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                expected: duration(s.expected_secs),
+                critical: s.on_critical_path,
+                status: stored.map_or("pending".to_string(), |r| {
+                    serde_json::to_value(r.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                }),
+                attempt: stored.map_or(0, |r| r.attempt),
+            }
+        })
+        .collect()
+}
+
+fn resource_row(r: &katonic_domain::plan::PlannedResource) -> ResourceRow {
+    ResourceRow {
+        title: r.title.clone(),
+        kind: r.kind.clone(),
+        name: r.name.clone(),
+        count: if r.count_min == r.count_max {
+            r.count_min.to_string()
+        } else {
+            format!("{}–{}", r.count_min, r.count_max)
+        },
+        note: r.note.clone(),
+        by_console: r.created_by_console,
+    }
+}
+
+/// Item, unit price, monthly minimum and maximum.
+fn cost_rows(plan: &InstallPlan, currency: &str) -> Vec<(String, String, String, String)> {
+    plan.cost
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.item.clone(),
+                l.unit_price.clone(),
+                money(currency, l.monthly_min),
+                money(currency, l.monthly_max),
+            )
+        })
+        .collect()
 }
 
 /// An error on the review page, with the page that fixes it.
