@@ -259,6 +259,35 @@ fn install_from_the_cli_against_a_standalone_simulator() {
     );
     assert!(told_out.contains("delete-cluster#1"), "{told_out}");
     assert!(told_out.trim_end().ends_with("succeeded"), "{told_out}");
+
+    // The CLI's start and teardown are audited like the pages' and the API's (the refused
+    // teardown, never confirmed, is not).
+    let audit = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = katonic_console::store::Store::open(&temp.path().join("data"))
+            .await
+            .unwrap();
+        let install = katonic_domain::InstallId::parse(&id).unwrap();
+        store.audit_of_install(install).await.unwrap()
+    });
+    let actions: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|e| (e.actor.as_str(), e.action.as_str()))
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|(who, _)| *who == "command line")
+            .map(|(_, what)| *what)
+            .collect::<Vec<_>>()
+            .len(),
+        2,
+        "{actions:?}"
+    );
+    assert!(actions.contains(&("command line", "start")), "{actions:?}");
+    assert!(
+        actions.contains(&("command line", "teardown")),
+        "{actions:?}"
+    );
 }
 
 /// `--credential managed-identity`: the jumphost's identity, here through the App Service-style
