@@ -188,34 +188,8 @@ impl ConnectionInput {
         clear_secret: bool,
     ) -> Result<(Connection, SecretChange), Vec<FieldError>> {
         let mut errors = Vec::new();
-        let credential = match self.credential.trim() {
-            "service-principal" | "" => Some(CredentialChoice::ServicePrincipal),
-            "managed-identity" => Some(CredentialChoice::ManagedIdentity),
-            "azure-cli" => Some(CredentialChoice::AzureCli),
-            other => {
-                errors.push(error(
-                    field::CREDENTIAL,
-                    "one-of",
-                    format!("credential {other:?} is not one the console knows"),
-                    "choose service-principal, managed-identity or azure-cli",
-                ));
-                None
-            }
-        };
-        let cloud = match self.cloud.trim() {
-            "public" | "" => Some(CloudChoice::Public),
-            "china" => Some(CloudChoice::China),
-            "us-gov" => Some(CloudChoice::UsGov),
-            other => {
-                errors.push(error(
-                    field::CLOUD,
-                    "one-of",
-                    format!("cloud {other:?} is not one the console knows"),
-                    "choose public, china or us-gov (a custom cloud is set with --cloud custom and its endpoint flags)",
-                ));
-                None
-            }
-        };
+        let credential = credential_choice(&self.credential, &mut errors);
+        let cloud = cloud_choice(&self.cloud, &mut errors);
         let tenant_id = guid(field::TENANT_ID, "tenant id", &self.tenant_id, &mut errors);
         let client_id = guid(field::CLIENT_ID, "client id", &self.client_id, &mut errors);
         let managed_identity_client_id = guid(
@@ -229,32 +203,7 @@ impl ConnectionInput {
             (!text.is_empty()).then_some(text)
         });
         if let Some(text) = new_secret {
-            // The value is never echoed: only what is wrong with it.
-            if text.trim() != text {
-                errors.push(error(
-                    field::CLIENT_SECRET,
-                    "no-surrounding-space",
-                    "the client secret starts or ends with white space",
-                    "copy the secret's value again without the spaces or line break around it",
-                ));
-            } else if text.len() < crate::redact::MIN_SECRET_LEN || text.len() > 1024 {
-                errors.push(error(
-                    field::CLIENT_SECRET,
-                    "length",
-                    format!(
-                        "the client secret is {} characters long; Azure's are 40",
-                        text.len()
-                    ),
-                    "paste the secret's Value (not its Secret ID) from the app registration's Certificates & secrets page",
-                ));
-            } else if text.chars().any(char::is_control) {
-                errors.push(error(
-                    field::CLIENT_SECRET,
-                    "printable",
-                    "the client secret contains control characters",
-                    "copy the secret's value again",
-                ));
-            }
+            secret_problems(text, &mut errors);
         }
         let change = match (new_secret, clear_secret) {
             (Some(_), true) => {
@@ -271,35 +220,12 @@ impl ConnectionInput {
             (None, false) => SecretChange::Keep,
         };
         if credential == Some(CredentialChoice::ServicePrincipal) {
-            if tenant_id.is_none() && self.tenant_id.trim().is_empty() {
-                errors.push(error(
-                    field::TENANT_ID,
-                    "required",
-                    "a service principal needs its tenant id",
-                    "paste the Directory (tenant) ID from the app registration's Overview page",
-                ));
-            }
-            if client_id.is_none() && self.client_id.trim().is_empty() {
-                errors.push(error(
-                    field::CLIENT_ID,
-                    "required",
-                    "a service principal needs its client id",
-                    "paste the Application (client) ID from the app registration's Overview page",
-                ));
-            }
-            let will_have_secret = match &change {
-                SecretChange::Replace(_) => true,
-                SecretChange::Clear => false,
-                SecretChange::Keep => secret_stored,
-            };
-            if !will_have_secret && !errors.iter().any(|e| e.field == field::CLIENT_SECRET) {
-                errors.push(error(
-                    field::CLIENT_SECRET,
-                    "required",
-                    "a service principal needs its client secret and none is stored",
-                    "paste the secret's Value from the app registration's Certificates & secrets page (or set AZURE_CLIENT_SECRET when starting the console)",
-                ));
-            }
+            self.service_principal_needs(
+                tenant_id.is_none(),
+                client_id.is_none(),
+                will_have_secret(&change, secret_stored),
+                &mut errors,
+            );
         }
         match (credential, cloud, errors.is_empty()) {
             (Some(credential), Some(cloud), true) => Ok((
@@ -314,6 +240,114 @@ impl ConnectionInput {
             )),
             _ => Err(errors),
         }
+    }
+
+    /// What a service principal needs besides valid fields: a tenant id, a client id and a
+    /// secret (new or stored). `*_missing` say the field did not parse; an empty one is named.
+    fn service_principal_needs(
+        &self,
+        tenant_missing: bool,
+        client_missing: bool,
+        will_have_secret: bool,
+        errors: &mut Vec<FieldError>,
+    ) {
+        if tenant_missing && self.tenant_id.trim().is_empty() {
+            errors.push(error(
+                field::TENANT_ID,
+                "required",
+                "a service principal needs its tenant id",
+                "paste the Directory (tenant) ID from the app registration's Overview page",
+            ));
+        }
+        if client_missing && self.client_id.trim().is_empty() {
+            errors.push(error(
+                field::CLIENT_ID,
+                "required",
+                "a service principal needs its client id",
+                "paste the Application (client) ID from the app registration's Overview page",
+            ));
+        }
+        if !will_have_secret && !errors.iter().any(|e| e.field == field::CLIENT_SECRET) {
+            errors.push(error(
+                field::CLIENT_SECRET,
+                "required",
+                "a service principal needs its client secret and none is stored",
+                "paste the secret's Value from the app registration's Certificates & secrets page (or set AZURE_CLIENT_SECRET when starting the console)",
+            ));
+        }
+    }
+}
+
+/// Whether a secret will be kept once `change` is applied.
+fn will_have_secret(change: &SecretChange, secret_stored: bool) -> bool {
+    match change {
+        SecretChange::Replace(_) => true,
+        SecretChange::Clear => false,
+        SecretChange::Keep => secret_stored,
+    }
+}
+
+fn credential_choice(text: &str, errors: &mut Vec<FieldError>) -> Option<CredentialChoice> {
+    match text.trim() {
+        "service-principal" | "" => Some(CredentialChoice::ServicePrincipal),
+        "managed-identity" => Some(CredentialChoice::ManagedIdentity),
+        "azure-cli" => Some(CredentialChoice::AzureCli),
+        other => {
+            errors.push(error(
+                field::CREDENTIAL,
+                "one-of",
+                format!("credential {other:?} is not one the console knows"),
+                "choose service-principal, managed-identity or azure-cli",
+            ));
+            None
+        }
+    }
+}
+
+fn cloud_choice(text: &str, errors: &mut Vec<FieldError>) -> Option<CloudChoice> {
+    match text.trim() {
+        "public" | "" => Some(CloudChoice::Public),
+        "china" => Some(CloudChoice::China),
+        "us-gov" => Some(CloudChoice::UsGov),
+        other => {
+            errors.push(error(
+                field::CLOUD,
+                "one-of",
+                format!("cloud {other:?} is not one the console knows"),
+                "choose public, china or us-gov (a custom cloud is set with --cloud custom and its endpoint flags)",
+            ));
+            None
+        }
+    }
+}
+
+/// What is wrong with a newly entered client secret, if anything.
+fn secret_problems(text: &str, errors: &mut Vec<FieldError>) {
+    // The value is never echoed: only what is wrong with it.
+    if text.trim() != text {
+        errors.push(error(
+            field::CLIENT_SECRET,
+            "no-surrounding-space",
+            "the client secret starts or ends with white space",
+            "copy the secret's value again without the spaces or line break around it",
+        ));
+    } else if text.len() < crate::redact::MIN_SECRET_LEN || text.len() > 1024 {
+        errors.push(error(
+            field::CLIENT_SECRET,
+            "length",
+            format!(
+                "the client secret is {} characters long; Azure's are 40",
+                text.len()
+            ),
+            "paste the secret's Value (not its Secret ID) from the app registration's Certificates & secrets page",
+        ));
+    } else if text.chars().any(char::is_control) {
+        errors.push(error(
+            field::CLIENT_SECRET,
+            "printable",
+            "the client secret contains control characters",
+            "copy the secret's value again",
+        ));
     }
 }
 

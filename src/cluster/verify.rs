@@ -202,44 +202,50 @@ pub fn https(
             format!("{target} served no readable certificate"),
         );
     };
+    if let Some(detail) = certificate_problem(host, target, answer, &facts, expected_leaf, now) {
+        return Check::new("https", host, Verdict::Fail, detail);
+    }
+    status_check(host, target, answer, &facts)
+}
+
+/// What is wrong with the served certificate (`facts`): not ours, not covering the host, or
+/// not valid now.
+fn certificate_problem(
+    host: &str,
+    target: SocketAddr,
+    answer: &HttpsAnswer,
+    facts: &LeafFacts,
+    expected_leaf: Option<&[u8]>,
+    now: OffsetDateTime,
+) -> Option<String> {
     if let Some(expected) = expected_leaf
         && answer.leaf.as_deref() != Some(expected)
     {
-        return Check::new(
-            "https",
-            host,
-            Verdict::Fail,
-            format!(
-                "{target} serves a certificate for [{}], not the platform's: the Ingress for \
+        return Some(format!(
+            "{target} serves a certificate for [{}], not the platform's: the Ingress for \
                  {host} does not use the TLS secret (the controller's default certificate \
                  answers). Check the Ingress's tls hosts and secretName",
-                facts.names.join(", ")
-            ),
-        );
+            facts.names.join(", ")
+        ));
     }
     if !facts.covers(host) {
-        return Check::new(
-            "https",
-            host,
-            Verdict::Fail,
-            format!(
-                "the served certificate's names [{}] do not cover {host}",
-                facts.names.join(", ")
-            ),
-        );
+        return Some(format!(
+            "the served certificate's names [{}] do not cover {host}",
+            facts.names.join(", ")
+        ));
     }
     if !facts.valid_at(now) {
-        return Check::new(
-            "https",
-            host,
-            Verdict::Fail,
-            format!(
-                "the served certificate is not valid now (valid {} to {})",
-                crate::format::timestamp(facts.not_before),
-                crate::format::timestamp(facts.not_after)
-            ),
-        );
+        return Some(format!(
+            "the served certificate is not valid now (valid {} to {})",
+            crate::format::timestamp(facts.not_before),
+            crate::format::timestamp(facts.not_after)
+        ));
     }
+    None
+}
+
+/// The verdict from the HTTP status, once the certificate is right.
+fn status_check(host: &str, target: SocketAddr, answer: &HttpsAnswer, facts: &LeafFacts) -> Check {
     let until = crate::format::timestamp(facts.not_after);
     match answer.status {
         500.. => Check::new(

@@ -2,8 +2,10 @@
 
 use crate::app::review::Reviewed;
 use crate::format::{duration, money};
+use katonic_domain::plan::InstallPlan;
 use std::io::{self, Write};
 
+/// The whole plan: header, steps, resources, capacity, cost and warnings.
 pub fn write(out: &mut impl Write, reviewed: &Reviewed) -> io::Result<()> {
     let plan = &reviewed.plan;
     let spec = &reviewed.spec;
@@ -24,6 +26,21 @@ pub fn write(out: &mut impl Write, reviewed: &Reviewed) -> io::Result<()> {
         money(&plan.cost.currency, plan.cost.monthly_min),
         money(&plan.cost.currency, plan.cost.monthly_max),
     )?;
+    steps(out, plan)?;
+    resources(out, plan)?;
+    capacity(out, plan)?;
+    cost(out, plan)?;
+    if !plan.warnings.is_empty() {
+        writeln!(out, "\nWarnings:")?;
+        for w in &plan.warnings {
+            writeln!(out, "  {}: {} ({})", w.field, w.message, w.suggestion)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every step with its expected duration, critical-path mark and dependencies.
+fn steps(out: &mut impl Write, plan: &InstallPlan) -> io::Result<()> {
     writeln!(out, "Steps:")?;
     for (i, s) in plan.steps.iter().enumerate() {
         let deps: Vec<_> = s.depends_on.iter().map(|d| d.as_str()).collect();
@@ -42,7 +59,13 @@ pub fn write(out: &mut impl Write, reviewed: &Reviewed) -> io::Result<()> {
             },
         )?;
     }
-    writeln!(out, "  (* = critical path)\n\nResources:")?;
+    writeln!(out, "  (* = critical path)")?;
+    Ok(())
+}
+
+/// What the install creates, with counts.
+fn resources(out: &mut impl Write, plan: &InstallPlan) -> io::Result<()> {
+    writeln!(out, "\nResources:")?;
     for r in &plan.resources {
         let count = if r.count_min == r.count_max {
             r.count_min.to_string()
@@ -55,6 +78,11 @@ pub fn write(out: &mut impl Write, reviewed: &Reviewed) -> io::Result<()> {
             count, r.title, r.name, r.note
         )?;
     }
+    Ok(())
+}
+
+/// The AKS subnet's address budget and the vCPU quota at maximum node counts.
+fn capacity(out: &mut impl Write, plan: &InstallPlan) -> io::Result<()> {
     let b = &plan.ip_budget;
     writeln!(
         out,
@@ -71,6 +99,11 @@ pub fn write(out: &mut impl Write, reviewed: &Reviewed) -> io::Result<()> {
             q.vm_sizes.join(", ")
         )?;
     }
+    Ok(())
+}
+
+/// The monthly cost, line by line.
+fn cost(out: &mut impl Write, plan: &InstallPlan) -> io::Result<()> {
     writeln!(
         out,
         "\nMonthly cost ({}, prices of {}):",
@@ -85,12 +118,6 @@ pub fn write(out: &mut impl Write, reviewed: &Reviewed) -> io::Result<()> {
             money(&plan.cost.currency, l.monthly_max),
             l.unit_price
         )?;
-    }
-    if !plan.warnings.is_empty() {
-        writeln!(out, "\nWarnings:")?;
-        for w in &plan.warnings {
-            writeln!(out, "  {}: {} ({})", w.field, w.message, w.suggestion)?;
-        }
     }
     Ok(())
 }

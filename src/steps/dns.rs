@@ -3,8 +3,7 @@
 //! (read first: an unchanged record is not written again; someone else's is never overwritten);
 //! without it the records are shown (table, zone-file lines, `az` commands) for the admin to
 //! create. Either way they are kept in the step's outputs, so the install's history has them.
-//! Also preflight's zone checks: it exists, the console may write its records, a private zone is
-//! linked to the install's VNet.
+//! Preflight's zone checks are in `preflight/dns_zone.rs`.
 
 use std::net::Ipv4Addr;
 
@@ -13,28 +12,26 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::errors::{step_error, step_error_for};
-use super::preflight::Checks;
+use crate::azure::ArmClient;
 use crate::azure::resources::dns::{
-    DEFAULT_TTL_SECS, ZoneService, a_record_set_body, a_record_set_path, linked_vnets,
-    read_a_record_set,
+    DEFAULT_TTL_SECS, ZoneService, a_record_set_body, a_record_set_path, read_a_record_set,
 };
 use crate::azure::resources::{TAG_INSTALL, TAG_MANAGED_BY, install_tags};
-use crate::azure::{ArmClient, api};
 use crate::cluster::dns::DnsPlan;
 use crate::worker::{StepContext, StepError};
 use katonic_domain::plan::StepId;
-use katonic_domain::spec::{DnsZoneId, DnsZoneKind, InstallSpec};
+use katonic_domain::spec::{DnsZoneId, DnsZoneKind};
 
 const MANAGED_BY: &str = "katonic-console";
 
-fn service(zone: &DnsZoneId) -> ZoneService {
+pub(super) fn service(zone: &DnsZoneId) -> ZoneService {
     match zone.kind {
         DnsZoneKind::Public => ZoneService::Public,
         DnsZoneKind::Private => ZoneService::Private,
     }
 }
 
-fn zone_label(zone: &DnsZoneId) -> String {
+pub(super) fn zone_label(zone: &DnsZoneId) -> String {
     match zone.kind {
         DnsZoneKind::Public => format!("Azure DNS zone {}", zone.name),
         DnsZoneKind::Private => format!("Private DNS zone {}", zone.name),
@@ -265,175 +262,4 @@ async fn ensure_record(
         .await
         .map_err(|e| step_error_for(&ctx.spec, &format!("writing the A record of {host}"), e))?;
     Ok(status)
-}
-
-/// The install's VNet id (the existing one, or the one the network step creates).
-fn vnet_id(spec: &InstallSpec) -> String {
-    let rg = spec
-        .cluster
-        .network
-        .existing_vnet
-        .as_ref()
-        .map_or(spec.azure.resource_group.as_str(), |e| {
-            e.resource_group.as_str()
-        });
-    crate::azure::resources::resource_id(
-        spec.azure.subscription_id.as_str(),
-        rg,
-        "Microsoft.Network/virtualNetworks",
-        &super::names::vnet(spec),
-    )
-}
-
-/// Preflight: the zone exists, the console may write A records in it, and a private zone is
-/// linked to the install's VNet (else the names do not resolve there: a warning, since the admin
-/// may link it later or resolve through their own DNS).
-pub(super) async fn preflight(
-    ctx: &StepContext,
-    arm: &ArmClient,
-    zone: &DnsZoneId,
-    checks: &mut Checks<'_>,
-) -> Result<(), StepError> {
-    const CHECK: &str = "DNS zone";
-    let svc = service(zone);
-    let id = zone.arm_id();
-    let create = format!(
-        "az network {} zone create -g {} -n {}",
-        zone.kind.cli_group(),
-        zone.resource_group,
-        zone.name
-    );
-    ctx.guard()?;
-    match arm.get(&id, svc.api_version()).await {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            return checks
-                .fail(
-                    CHECK,
-                    format!(
-                        "{} was not found in resource group {} (subscription {})",
-                        zone_label(zone),
-                        zone.resource_group,
-                        zone.subscription_id
-                    ),
-                    format!(
-                        "Create it (`{create}`) or correct domain.dnsZone in a clone of this install."
-                    ),
-                )
-                .await;
-        }
-        Err(e) if e.status() == Some(403) => {
-            return checks
-                .fail(
-                    CHECK,
-                    format!(
-                        "the console may not read {}: {}",
-                        zone_label(zone),
-                        e.message()
-                    ),
-                    format!(
-                        "Assign the console's identity \"{}\" on the zone (or its resource group), then resume.",
-                        contributor_role(zone.kind)
-                    ),
-                )
-                .await;
-        }
-        Err(e) => return Err(step_error("reading the DNS zone", e)),
-    }
-    let permissions_path = format!(
-        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Authorization/permissions",
-        zone.subscription_id, zone.resource_group
-    );
-    ctx.guard()?;
-    let permissions = arm
-        .get(&permissions_path, api::AUTHORIZATION)
-        .await
-        .map_err(|e| step_error("reading the console's permissions on the DNS zone", e))?
-        .unwrap_or(Value::Null);
-    let action = svc.a_write_action();
-    let entries = permissions["value"]
-        .as_array()
-        .map_or(&[][..], Vec::as_slice);
-    if crate::azure::permissions::granted(entries, &action) {
-        checks
-            .pass(
-                CHECK,
-                format!(
-                    "{} exists and the console may write its A records",
-                    zone_label(zone)
-                ),
-            )
-            .await?;
-    } else {
-        checks
-            .fail(
-                CHECK,
-                format!(
-                    "the console's identity may not write A records in {} ({action})",
-                    zone_label(zone)
-                ),
-                format!(
-                    "Assign it \"{}\" on the zone or its resource group {}, then resume.",
-                    contributor_role(zone.kind),
-                    zone.resource_group
-                ),
-            )
-            .await?;
-    }
-    if zone.kind == DnsZoneKind::Private {
-        vnet_link(ctx, arm, zone, checks).await?;
-    }
-    Ok(())
-}
-
-fn contributor_role(kind: DnsZoneKind) -> &'static str {
-    match kind {
-        DnsZoneKind::Public => "DNS Zone Contributor",
-        DnsZoneKind::Private => "Private DNS Zone Contributor",
-    }
-}
-
-async fn vnet_link(
-    ctx: &StepContext,
-    arm: &ArmClient,
-    zone: &DnsZoneId,
-    checks: &mut Checks<'_>,
-) -> Result<(), StepError> {
-    const CHECK: &str = "DNS zone link";
-    let vnet = vnet_id(&ctx.spec);
-    ctx.guard()?;
-    let links = arm
-        .get(
-            &format!("{}/virtualNetworkLinks", zone.arm_id()),
-            api::PRIVATE_DNS,
-        )
-        .await
-        .map_err(|e| step_error("listing the Private DNS zone's VNet links", e))?
-        .unwrap_or(Value::Null);
-    if linked_vnets(&links)
-        .iter()
-        .any(|v| v.eq_ignore_ascii_case(&vnet))
-    {
-        return checks
-            .pass(
-                CHECK,
-                format!("Private DNS zone {} is linked to {vnet}", zone.name),
-            )
-            .await;
-    }
-    checks
-        .warn(
-            CHECK,
-            format!(
-                "Private DNS zone {} is not linked to the install's VNet {vnet}: the records will not resolve from the cluster or the jumphost",
-                zone.name
-            ),
-            format!(
-                "Link it once the VNet exists: `az network private-dns link vnet create -g {} -z {} -n katonic-{} -v {vnet} -e false` (or resolve the names through your own DNS).",
-                zone.resource_group,
-                zone.name,
-                ctx.spec.name
-            ),
-        )
-        .await
 }

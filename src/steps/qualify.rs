@@ -45,14 +45,23 @@ pub(super) fn qualify(spec: &InstallSpec, cluster: &Value) -> Vec<Finding> {
     let name = spec.cluster.name.as_str();
     let rg = spec.azure.resource_group.as_str();
     let az = format!("--resource-group {rg} --name {name}");
-    let mut out = Vec::new();
+    let mut out = vec![
+        kubernetes_version(cluster, &az),
+        network_policy(cluster, &az),
+    ];
+    out.extend(node_pools(spec, cluster));
+    out.push(private_api_server(cluster, &az));
+    out
+}
 
+/// The cluster runs Kubernetes 1.29 or later.
+fn kubernetes_version(cluster: &Value, az: &str) -> Finding {
     let version = cluster
         .pointer("/properties/currentKubernetesVersion")
         .or_else(|| cluster.pointer("/properties/kubernetesVersion"))
         .and_then(Value::as_str)
         .unwrap_or("");
-    out.push(match minor_of(version) {
+    match minor_of(version) {
         Some(v) if v >= MIN_KUBERNETES => pass(
             "cluster version",
             format!("Kubernetes {version} (the platform needs 1.29 or later)"),
@@ -71,13 +80,16 @@ pub(super) fn qualify(spec: &InstallSpec, cluster: &Value) -> Vec<Finding> {
             format!("the cluster reports no readable Kubernetes version ({version:?})"),
             "Check the cluster in the Azure portal, then resume.".into(),
         ),
-    });
+    }
+}
 
+/// A network policy engine enforces the platform's NetworkPolicies.
+fn network_policy(cluster: &Value, az: &str) -> Finding {
     let policy = cluster
         .pointer("/properties/networkProfile/networkPolicy")
         .and_then(Value::as_str)
         .unwrap_or("none");
-    out.push(if policy.eq_ignore_ascii_case("none") {
+    if policy.eq_ignore_ascii_case("none") {
         problem(
             "network policy",
             Severity::Fail,
@@ -88,8 +100,14 @@ pub(super) fn qualify(spec: &InstallSpec, cluster: &Value) -> Vec<Finding> {
         )
     } else {
         pass("network policy", format!("engine {policy}"))
-    });
+    }
+}
 
+/// Each of the spec's pools is in the cluster, labelled, and of the spec's size.
+fn node_pools(spec: &InstallSpec, cluster: &Value) -> Vec<Finding> {
+    let name = spec.cluster.name.as_str();
+    let rg = spec.azure.resource_group.as_str();
+    let mut out = Vec::new();
     let profiles: Vec<&Value> = cluster
         .pointer("/properties/agentPoolProfiles")
         .and_then(Value::as_array)
@@ -143,13 +161,20 @@ pub(super) fn qualify(spec: &InstallSpec, cluster: &Value) -> Vec<Finding> {
             format!("pool {pool_name}: {actual_size}, labelled {label}={role}"),
         ));
     }
+    out
+}
 
+/// The API server has no public endpoint, as the install is declared private.
+fn private_api_server(cluster: &Value, az: &str) -> Finding {
     let private = cluster
         .pointer("/properties/apiServerAccessProfile/enablePrivateCluster")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    out.push(if private {
-        pass("private API server", "the API server has no public endpoint".into())
+    if private {
+        pass(
+            "private API server",
+            "the API server has no public endpoint".into(),
+        )
     } else {
         problem(
             "private API server",
@@ -159,8 +184,7 @@ pub(super) fn qualify(spec: &InstallSpec, cluster: &Value) -> Vec<Finding> {
                 "Use a private cluster (az aks create … --enable-private-cluster), or restrict this one's API server to your networks with az aks update {az} --api-server-authorized-ip-ranges and install onto a private cluster later"
             ),
         )
-    });
-    out
+    }
 }
 
 /// `(major, minor)` of `1.31.2` or `1.31`.

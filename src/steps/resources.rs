@@ -5,8 +5,7 @@ use super::errors::step_error;
 use super::names;
 use super::output;
 use crate::azure::resources::{
-    self, ResourceGroup, SubResource, identity::IdentityResponse, install_tags, network, registry,
-    storage,
+    self, ResourceGroup, identity::IdentityResponse, install_tags, network, registry, storage,
 };
 use crate::azure::{ArmClient, api};
 use crate::worker::{StepContext, StepError};
@@ -14,6 +13,9 @@ use katonic_domain::plan::StepId;
 use katonic_domain::spec::RegistrySku;
 use reqwest::Method;
 use serde_json::{Value, json};
+
+mod vnet;
+pub use vnet::network;
 
 fn target(ctx: &StepContext) -> (String, String, String) {
     let a = &ctx.spec.azure;
@@ -68,101 +70,6 @@ pub async fn resource_group(ctx: &StepContext, arm: &ArmClient) -> Result<Value,
         .map_err(|e| step_error("creating the resource group", e))?;
     let id = created.body.as_ref().and_then(|b| b.get("id")).cloned();
     Ok(json!({ "id": id, "created": true }))
-}
-
-/// NSG first (the AKS subnet references it), then the VNet with both subnets; or, with an
-/// existing VNet, only checks.
-pub async fn network(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
-    let (sub, rg, location) = target(ctx);
-    let net = &ctx.spec.cluster.network;
-    if let Some(existing) = &net.existing_vnet {
-        return existing_network(ctx, arm, existing).await;
-    }
-    let tags = install_tags(&ctx.install.to_string());
-    let nsg_name = names::nsg(&ctx.spec);
-    let nsg_path = resources::resource_id(
-        &sub,
-        &rg,
-        "Microsoft.Network/networkSecurityGroups",
-        &nsg_name,
-    );
-    let nsg = network::NetworkSecurityGroup {
-        location: location.clone(),
-        tags: tags.clone(),
-        properties: network::NetworkSecurityGroupProperties {
-            security_rules: vec![network::SecurityRule {
-                name: "allow-jumphost-to-aks".to_string(),
-                properties: network::SecurityRuleProperties {
-                    priority: 100,
-                    direction: "Inbound",
-                    access: "Allow",
-                    protocol: "Tcp",
-                    source_address_prefix: net.jumphost_subnet_cidr.to_string(),
-                    source_port_range: "*".to_string(),
-                    destination_address_prefix: net.aks_subnet_cidr.to_string(),
-                    destination_port_ranges: vec!["443".to_string(), "80".to_string()],
-                    description: Some(
-                        "The admin's jumphost reaches the API server and the platform".to_string(),
-                    ),
-                },
-            }],
-        },
-    };
-    let nsg = ensure(
-        ctx,
-        arm,
-        &nsg_path,
-        api::NETWORK,
-        &body(&nsg)?,
-        "network security group",
-    )
-    .await?;
-    let nsg_id = id_of(&nsg, &nsg_path);
-
-    let vnet_name = names::vnet(&ctx.spec);
-    let vnet_path =
-        resources::resource_id(&sub, &rg, "Microsoft.Network/virtualNetworks", &vnet_name);
-    let vnet = network::VirtualNetwork {
-        location,
-        tags,
-        properties: network::VirtualNetworkProperties {
-            address_space: network::AddressSpace {
-                address_prefixes: vec![net.vnet_cidr.to_string()],
-            },
-            subnets: vec![
-                network::Subnet {
-                    name: names::AKS_SUBNET.to_string(),
-                    properties: network::SubnetProperties {
-                        address_prefix: net.aks_subnet_cidr.to_string(),
-                        network_security_group: Some(SubResource { id: nsg_id.clone() }),
-                    },
-                },
-                network::Subnet {
-                    name: names::JUMPHOST_SUBNET.to_string(),
-                    properties: network::SubnetProperties {
-                        address_prefix: net.jumphost_subnet_cidr.to_string(),
-                        network_security_group: None,
-                    },
-                },
-            ],
-        },
-    };
-    let vnet = ensure(
-        ctx,
-        arm,
-        &vnet_path,
-        api::NETWORK,
-        &body(&vnet)?,
-        "virtual network",
-    )
-    .await?;
-    let vnet_id = id_of(&vnet, &vnet_path);
-    Ok(json!({
-        "nsgId": nsg_id,
-        "vnetId": vnet_id,
-        "aksSubnetId": format!("{vnet_id}/subnets/{}", names::AKS_SUBNET),
-        "jumphostSubnetId": format!("{vnet_id}/subnets/{}", names::JUMPHOST_SUBNET),
-    }))
 }
 
 /// The cluster's user-assigned identity, with Network Contributor on the AKS subnet before the
@@ -252,6 +159,22 @@ pub async fn storage(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
         "storage account",
     )
     .await?;
+    let containers = blob_containers(ctx, arm, &path).await?;
+    let share = file_share(ctx, arm, &path).await?;
+    Ok(json!({
+        "id": id_of(&account, &path),
+        "name": name,
+        "containers": containers,
+        "fileShare": share,
+    }))
+}
+
+/// The datasets and backups containers of the storage account at `path`, private.
+async fn blob_containers(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    path: &str,
+) -> Result<Vec<&'static str>, StepError> {
     let mut containers = Vec::new();
     for container in [names::DATASETS_CONTAINER, names::BACKUPS_CONTAINER] {
         let c_path = format!("{path}/blobServices/default/containers/{container}");
@@ -271,37 +194,39 @@ pub async fn storage(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
         .await?;
         containers.push(container);
     }
-    let share = if ctx.spec.storage.shared_files {
-        let s_path = format!(
-            "{path}/fileServices/default/shares/{}",
-            names::SHARED_FILE_SHARE
-        );
-        let s_body = storage::FileShare {
-            properties: storage::FileShareProperties {
-                share_quota: 1024,
-                enabled_protocols: "SMB",
-                access_tier: "TransactionOptimized",
-            },
-        };
-        ensure(
-            ctx,
-            arm,
-            &s_path,
-            api::STORAGE,
-            &body(&s_body)?,
-            "Azure Files share",
-        )
-        .await?;
-        Some(names::SHARED_FILE_SHARE)
-    } else {
-        None
+    Ok(containers)
+}
+
+/// With shared storage, the Azure Files share behind `kfs-shared`; its name when created.
+async fn file_share(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    path: &str,
+) -> Result<Option<&'static str>, StepError> {
+    if !ctx.spec.storage.shared_files {
+        return Ok(None);
+    }
+    let s_path = format!(
+        "{path}/fileServices/default/shares/{}",
+        names::SHARED_FILE_SHARE
+    );
+    let s_body = storage::FileShare {
+        properties: storage::FileShareProperties {
+            share_quota: 1024,
+            enabled_protocols: "SMB",
+            access_tier: "TransactionOptimized",
+        },
     };
-    Ok(json!({
-        "id": id_of(&account, &path),
-        "name": name,
-        "containers": containers,
-        "fileShare": share,
-    }))
+    ensure(
+        ctx,
+        arm,
+        &s_path,
+        api::STORAGE,
+        &body(&s_body)?,
+        "Azure Files share",
+    )
+    .await?;
+    Ok(Some(names::SHARED_FILE_SHARE))
 }
 
 /// The container registry the cluster pulls environment and model images from.
@@ -405,139 +330,6 @@ async fn check_name(
         format!("{name}: {reason}"),
         "Names of storage accounts and registries are global in Azure: set storage.accountName or registry.name in a clone of this install.",
     ))
-}
-
-/// An existing VNet (where the jumphost usually is): read it and its two subnets and check them
-/// against the spec. It is never written to (a VNet PUT would replace its subnets).
-async fn existing_network(
-    ctx: &StepContext,
-    arm: &ArmClient,
-    existing: &katonic_domain::spec::ExistingVnet,
-) -> Result<Value, StepError> {
-    let spec = &ctx.spec;
-    let net = &spec.cluster.network;
-    let sub = spec.azure.subscription_id.as_str();
-    let path = resources::resource_id(
-        sub,
-        existing.resource_group.as_str(),
-        "Microsoft.Network/virtualNetworks",
-        existing.name.as_str(),
-    );
-    let wrong =
-        |code: &str, message: String, hint: String| Err(StepError::terminal(code, message, hint));
-    ctx.guard()?;
-    let Some(vnet) = arm
-        .get(&path, api::NETWORK)
-        .await
-        .map_err(|e| step_error("reading the existing VNet", e))?
-    else {
-        return wrong(
-            "VirtualNetworkNotFound",
-            format!("VNet {} was not found in resource group {}", existing.name, existing.resource_group),
-            "Check cluster.network.existingVnet (resource group and name) in a clone of this install.".into(),
-        );
-    };
-    let location = vnet
-        .get("location")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if !location.eq_ignore_ascii_case(spec.azure.location.as_str()) {
-        return wrong(
-            "VirtualNetworkInAnotherRegion",
-            format!(
-                "VNet {} is in {location}; the cluster goes to {}",
-                existing.name, spec.azure.location
-            ),
-            format!("AKS needs its VNet in its own region: set azure.location to {location}."),
-        );
-    }
-    let prefixes: Vec<&str> = vnet
-        .pointer("/properties/addressSpace/addressPrefixes")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    if !prefixes.iter().any(|p| *p == net.vnet_cidr.to_string()) {
-        return wrong(
-            "AddressSpaceMismatch",
-            format!(
-                "VNet {} has address space {}, not {}",
-                existing.name,
-                prefixes.join(", "),
-                net.vnet_cidr
-            ),
-            format!(
-                "Set cluster.network.vnetCidr to {}.",
-                prefixes.first().unwrap_or(&"its range")
-            ),
-        );
-    }
-    let mut ids = Vec::new();
-    for (name, cidr, field, needs) in [
-        (
-            &existing.aks_subnet,
-            net.aks_subnet_cidr,
-            "aksSubnetCidr",
-            spec.ip_budget().needed,
-        ),
-        (
-            &existing.jumphost_subnet,
-            net.jumphost_subnet_cidr,
-            "jumphostSubnetCidr",
-            1,
-        ),
-    ] {
-        ctx.guard()?;
-        let subnet_path = format!("{path}/subnets/{name}");
-        let Some(subnet) = arm
-            .get(&subnet_path, api::NETWORK)
-            .await
-            .map_err(|e| step_error(&format!("reading subnet {name}"), e))?
-        else {
-            return wrong(
-                "SubnetNotFound",
-                format!("VNet {} has no subnet {name}", existing.name),
-                "Create the subnet, or name an existing one in cluster.network.existingVnet."
-                    .into(),
-            );
-        };
-        let prefix = subnet
-            .pointer("/properties/addressPrefix")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if prefix != cidr.to_string() {
-            return wrong(
-                "AddressPrefixMismatch",
-                format!("subnet {name} is {prefix}, not {cidr}"),
-                format!("Set cluster.network.{field} to {prefix}."),
-            );
-        }
-        let used = subnet
-            .pointer("/properties/ipConfigurations")
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len) as u64;
-        let free =
-            katonic_domain::spec::capacity::usable_addresses(cidr.prefix()).saturating_sub(used);
-        if free < needs {
-            return wrong(
-                "InsufficientSubnetSize",
-                format!(
-                    "subnet {name} ({cidr}) has {free} free addresses ({used} in use); the install needs {needs}"
-                ),
-                "Free addresses in the subnet, use a larger one, or use Azure CNI overlay.".into(),
-            );
-        }
-        ctx.progress(format!(
-            "subnet {name} ({cidr}): {free} free addresses, {needs} needed"
-        ))
-        .await?;
-        ids.push(id_of(&subnet, &subnet_path));
-    }
-    Ok(json!({
-        "vnetId": id_of(&vnet, &path),
-        "aksSubnetId": ids[0],
-        "jumphostSubnetId": ids[1],
-        "existing": true,
-    }))
 }
 
 /// The external ingress's static public IP, in the install's resource group: Standard SKU

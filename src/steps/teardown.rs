@@ -137,6 +137,35 @@ async fn resource_group(ctx: &StepContext, arm: &ArmClient) -> Result<Value, Ste
     Ok(outcome.json())
 }
 
+/// A delete started by an earlier attempt (its operation checkpointed) followed to its end;
+/// says whether that finished the target. An expired status URL is not an error: the caller
+/// then looks at the resource itself.
+async fn resumed_delete(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    target: &Target,
+    what: &str,
+    outcome: &mut Outcome,
+) -> Result<bool, StepError> {
+    let Some(pending) = checkpointed(ctx, &target.id) else {
+        return Ok(false);
+    };
+    ctx.progress(format!("{what}: following the delete started before"))
+        .await?;
+    match follow(ctx, arm, &pending, &format!("deleting {what}"), None).await {
+        Ok(_) => {
+            forget(ctx, &target.id).await?;
+            ctx.progress(format!("{what}: deleted")).await?;
+            outcome.deleted.push(target.id.clone());
+            return Ok(true);
+        }
+        // The status URL may have expired: look at the resource itself.
+        Err(StepError::Terminal { .. }) | Err(StepError::Retryable { .. }) => {}
+        Err(other) => return Err(other),
+    }
+    Ok(false)
+}
+
 async fn delete_one(
     ctx: &StepContext,
     arm: &ArmClient,
@@ -151,20 +180,8 @@ async fn delete_one(
             .push(json!({ "id": target.id, "reason": "unknown type" }));
         return Ok(());
     };
-    if let Some(pending) = checkpointed(ctx, &target.id) {
-        ctx.progress(format!("{what}: following the delete started before"))
-            .await?;
-        match follow(ctx, arm, &pending, &format!("deleting {what}"), None).await {
-            Ok(_) => {
-                forget(ctx, &target.id).await?;
-                ctx.progress(format!("{what}: deleted")).await?;
-                outcome.deleted.push(target.id.clone());
-                return Ok(());
-            }
-            // The status URL may have expired: look at the resource itself.
-            Err(StepError::Terminal { .. }) | Err(StepError::Retryable { .. }) => {}
-            Err(other) => return Err(other),
-        }
+    if resumed_delete(ctx, arm, target, &what, outcome).await? {
+        return Ok(());
     }
     ctx.guard()?;
     let current = arm

@@ -206,6 +206,24 @@ async fn https_checks(
     checks
 }
 
+/// A probe pod to delete afterwards, and the pool whose scheduling it checks (none for the
+/// storage probe).
+type ProbePod = (String, Option<String>);
+
+/// How long a check keeps looking: until `deadline`, every `poll`.
+#[derive(Clone, Copy)]
+struct Patience {
+    deadline: tokio::time::Instant,
+    poll: Duration,
+}
+
+impl Patience {
+    /// Whether one more poll would pass the deadline: time to give the verdict.
+    fn exhausted(self) -> bool {
+        tokio::time::Instant::now() + self.poll > self.deadline
+    }
+}
+
 /// A claim per storage class bound by a pod on the platform pool; a pod on each labelled pool.
 /// The objects are deleted afterwards, whatever the outcome.
 async fn workload_checks(
@@ -214,9 +232,46 @@ async fn workload_checks(
     deadline: tokio::time::Instant,
     poll: Duration,
 ) -> Result<Vec<Check>, StepError> {
+    let patience = Patience { deadline, poll };
     let claims = manifests::verification_claims(&ctx.spec);
-    let mut pods: Vec<(String, Option<String>)> = Vec::new();
-    for (class, mode) in &claims {
+    let (pods, skipped) = start_probes(ctx, client, &claims).await?;
+    let pod_api: Api<Pod> = Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
+    let claim_api: Api<PersistentVolumeClaim> =
+        Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
+    let result = async {
+        let mut checks = Vec::new();
+        for (name, pool) in &pods {
+            let Some(pool) = pool else { continue };
+            let check = pool_scheduled(ctx, &pod_api, name, pool, patience).await?;
+            report(ctx, &check).await?;
+            checks.push(check);
+        }
+        for (class, _) in &claims {
+            let check = claim_bound(ctx, &claim_api, class, patience).await?;
+            report(ctx, &check).await?;
+            checks.push(check);
+        }
+        for check in &skipped {
+            report(ctx, check).await?;
+        }
+        checks.extend(skipped);
+        Ok::<_, StepError>(checks)
+    }
+    .await;
+    // Clean up even after a failure: probes left behind would hold disks and node capacity.
+    clean_up(ctx, &pod_api, &claim_api, &pods, &claims).await?;
+    result
+}
+
+/// The claims, the storage probe and a probe pod per pool with nodes. A pool that scales from
+/// zero and has no node is skipped (its check says so) rather than made to start a VM.
+async fn start_probes(
+    ctx: &StepContext,
+    client: &kube::Client,
+    claims: &[(&'static str, &'static str)],
+) -> Result<(Vec<ProbePod>, Vec<Check>), StepError> {
+    let mut pods: Vec<ProbePod> = Vec::new();
+    for (class, mode) in claims {
         apply(ctx, client, &manifests::claim(class, mode)).await?;
     }
     let classes: Vec<&str> = claims.iter().map(|(c, _)| *c).collect();
@@ -244,105 +299,115 @@ async fn workload_checks(
         ));
     }
     pods.push((manifests::STORAGE_PROBE.to_string(), None));
+    Ok((pods, skipped))
+}
 
-    let pod_api: Api<Pod> = Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
-    let claim_api: Api<PersistentVolumeClaim> =
-        Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
-    let result = async {
-        let mut checks = Vec::new();
-        for (name, pool) in &pods {
-            let Some(pool) = pool else { continue };
-            let check = loop {
-                ctx.guard()?;
-                let pod = pod_api.get_opt(name).await.map_err(|source| {
-                    kube_error(KubeFailure {
-                        action: "reading",
-                        object: format!("Pod/{}/{name}", manifests::SYSTEM_NAMESPACE),
-                        source,
-                    })
-                })?;
-                match scheduled(pod.as_ref()) {
-                    Ok(node) => {
-                        break Check::new(
-                            "scheduling",
-                            &format!("pool {pool}"),
-                            Verdict::Pass,
-                            format!("a pod selecting its label scheduled on {node}"),
-                        );
-                    }
-                    Err(reason) if tokio::time::Instant::now() + poll > deadline => {
-                        break Check::new(
-                            "scheduling",
-                            &format!("pool {pool}"),
-                            Verdict::Fail,
-                            format!(
-                                "a pod selecting its label did not schedule: {reason}. Check the \
-                                 pool's nodes (kubectl get nodes -l kubernetes.azure.com/agentpool={pool}) \
-                                 and their katonic.ai/node-pool label"
-                            ),
-                        );
-                    }
-                    Err(_) => wait(ctx, poll).await?,
-                }
-            };
-            report(ctx, &check).await?;
-            checks.push(check);
+/// The pool's probe pod scheduled on one of its nodes, polled until the deadline.
+async fn pool_scheduled(
+    ctx: &StepContext,
+    pod_api: &Api<Pod>,
+    name: &str,
+    pool: &str,
+    patience: Patience,
+) -> Result<Check, StepError> {
+    loop {
+        ctx.guard()?;
+        let pod = pod_api.get_opt(name).await.map_err(|source| {
+            kube_error(KubeFailure {
+                action: "reading",
+                object: format!("Pod/{}/{name}", manifests::SYSTEM_NAMESPACE),
+                source,
+            })
+        })?;
+        match scheduled(pod.as_ref()) {
+            Ok(node) => {
+                return Ok(Check::new(
+                    "scheduling",
+                    &format!("pool {pool}"),
+                    Verdict::Pass,
+                    format!("a pod selecting its label scheduled on {node}"),
+                ));
+            }
+            Err(reason) if patience.exhausted() => {
+                return Ok(Check::new(
+                    "scheduling",
+                    &format!("pool {pool}"),
+                    Verdict::Fail,
+                    format!(
+                        "a pod selecting its label did not schedule: {reason}. Check the \
+                         pool's nodes (kubectl get nodes -l kubernetes.azure.com/agentpool={pool}) \
+                         and their katonic.ai/node-pool label"
+                    ),
+                ));
+            }
+            Err(_) => wait(ctx, patience.poll).await?,
         }
-        for (class, _) in &claims {
-            let name = manifests::claim_name(class);
-            let check = loop {
-                ctx.guard()?;
-                let claim = claim_api.get_opt(&name).await.map_err(|source| {
-                    kube_error(KubeFailure {
-                        action: "reading",
-                        object: format!("PersistentVolumeClaim/{}/{name}", manifests::SYSTEM_NAMESPACE),
-                        source,
-                    })
-                })?;
-                let phase = claim
-                    .as_ref()
-                    .and_then(|c| c.status.as_ref())
-                    .and_then(|s| s.phase.clone())
-                    .unwrap_or_else(|| "missing".into());
-                if phase == "Bound" {
-                    let volume = claim
-                        .and_then(|c| c.spec)
-                        .and_then(|s| s.volume_name)
-                        .unwrap_or_default();
-                    break Check::new(
-                        "storage",
-                        &format!("class {class}"),
-                        Verdict::Pass,
-                        format!("a 1 GiB claim bound (volume {volume})"),
-                    );
-                }
-                if tokio::time::Instant::now() + poll > deadline {
-                    break Check::new(
-                        "storage",
-                        &format!("class {class}"),
-                        Verdict::Fail,
-                        format!(
-                            "a 1 GiB claim stayed {phase}: see `kubectl describe pvc -n {} {name}` \
-                             (CSI driver, storage account access, disk quota)",
-                            manifests::SYSTEM_NAMESPACE
-                        ),
-                    );
-                }
-                wait(ctx, poll).await?;
-            };
-            report(ctx, &check).await?;
-            checks.push(check);
-        }
-        for check in &skipped {
-            report(ctx, check).await?;
-        }
-        checks.extend(skipped);
-        Ok::<_, StepError>(checks)
     }
-    .await;
-    // Clean up even after a failure: probes left behind would hold disks and node capacity.
+}
+
+/// The class's claim bound to a volume, polled until the deadline.
+async fn claim_bound(
+    ctx: &StepContext,
+    claim_api: &Api<PersistentVolumeClaim>,
+    class: &str,
+    patience: Patience,
+) -> Result<Check, StepError> {
+    let name = manifests::claim_name(class);
+    loop {
+        ctx.guard()?;
+        let claim = claim_api.get_opt(&name).await.map_err(|source| {
+            kube_error(KubeFailure {
+                action: "reading",
+                object: format!(
+                    "PersistentVolumeClaim/{}/{name}",
+                    manifests::SYSTEM_NAMESPACE
+                ),
+                source,
+            })
+        })?;
+        let phase = claim
+            .as_ref()
+            .and_then(|c| c.status.as_ref())
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_else(|| "missing".into());
+        if phase == "Bound" {
+            let volume = claim
+                .and_then(|c| c.spec)
+                .and_then(|s| s.volume_name)
+                .unwrap_or_default();
+            return Ok(Check::new(
+                "storage",
+                &format!("class {class}"),
+                Verdict::Pass,
+                format!("a 1 GiB claim bound (volume {volume})"),
+            ));
+        }
+        if patience.exhausted() {
+            return Ok(Check::new(
+                "storage",
+                &format!("class {class}"),
+                Verdict::Fail,
+                format!(
+                    "a 1 GiB claim stayed {phase}: see `kubectl describe pvc -n {} {name}` \
+                     (CSI driver, storage account access, disk quota)",
+                    manifests::SYSTEM_NAMESPACE
+                ),
+            ));
+        }
+        wait(ctx, patience.poll).await?;
+    }
+}
+
+/// Deletes every probe pod and claim; one that cannot be deleted is a warning, not a failure.
+async fn clean_up(
+    ctx: &StepContext,
+    pod_api: &Api<Pod>,
+    claim_api: &Api<PersistentVolumeClaim>,
+    pods: &[ProbePod],
+    claims: &[(&'static str, &'static str)],
+) -> Result<(), StepError> {
     let gone = DeleteParams::default().grace_period(0);
-    for (name, _) in &pods {
+    for (name, _) in pods {
         if let Err(e) = pod_api.delete(name, &gone).await
             && !is_not_found(&e)
         {
@@ -350,7 +415,7 @@ async fn workload_checks(
                 .await?;
         }
     }
-    for (class, _) in &claims {
+    for (class, _) in claims {
         let name = manifests::claim_name(class);
         if let Err(e) = claim_api.delete(&name, &gone).await
             && !is_not_found(&e)
@@ -359,7 +424,7 @@ async fn workload_checks(
                 .await?;
         }
     }
-    result
+    Ok(())
 }
 
 fn is_not_found(e: &kube::Error) -> bool {

@@ -22,6 +22,21 @@ fn text<'a>(outputs: &'a BTreeMap<StepId, Value>, step: StepId, key: &str) -> Op
         .filter(|s| !s.is_empty())
 }
 
+/// The entries so far, each id once (compared as Azure does, ignoring case).
+#[derive(Default)]
+struct Entries(Vec<LedgerEntry>);
+
+impl Entries {
+    fn push(&mut self, id: &str, existing: bool) {
+        if !self.0.iter().any(|e| e.id.eq_ignore_ascii_case(id)) {
+            self.0.push(LedgerEntry {
+                id: id.to_string(),
+                existing,
+            });
+        }
+    }
+}
+
 /// The ledger of an install with these succeeded steps' outputs. `subscription` and
 /// `resource_group` name the install's group (for the role assignment scoped to it).
 pub fn ledger(
@@ -29,22 +44,22 @@ pub fn ledger(
     subscription: &str,
     resource_group: &str,
 ) -> Vec<LedgerEntry> {
-    let mut out: Vec<LedgerEntry> = Vec::new();
-    let mut push = |id: &str, existing: bool| {
-        if !out.iter().any(|e| e.id.eq_ignore_ascii_case(id)) {
-            out.push(LedgerEntry {
-                id: id.to_string(),
-                existing,
-            });
-        }
-    };
+    let mut entries = Entries::default();
+    resources(outputs, &mut entries);
+    dns_records(outputs, &mut entries);
+    role_assignments(outputs, subscription, resource_group, &mut entries);
+    entries.0
+}
+
+/// The resources the steps created or adopted (an existing group or VNet is marked so).
+fn resources(outputs: &BTreeMap<StepId, Value>, entries: &mut Entries) {
     if let Some(id) = text(outputs, StepId::ResourceGroup, "id") {
         let created = outputs
             .get(&StepId::ResourceGroup)
             .and_then(|o| o.get("created"))
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        push(id, !created);
+        entries.push(id, !created);
     }
     let vnet_existing = outputs
         .get(&StepId::Network)
@@ -52,10 +67,10 @@ pub fn ledger(
         .and_then(Value::as_bool)
         .unwrap_or(false);
     if let Some(id) = text(outputs, StepId::Network, "vnetId") {
-        push(id, vnet_existing);
+        entries.push(id, vnet_existing);
     }
     if let Some(id) = text(outputs, StepId::Network, "nsgId") {
-        push(id, vnet_existing);
+        entries.push(id, vnet_existing);
     }
     for step in [
         StepId::Identity,
@@ -67,9 +82,12 @@ pub fn ledger(
         StepId::IngressIp,
     ] {
         if let Some(id) = text(outputs, step, "id") {
-            push(id, false);
+            entries.push(id, false);
         }
     }
+}
+
+fn dns_records(outputs: &BTreeMap<StepId, Value>, entries: &mut Entries) {
     // Record sets in the zone the console wrote to ("unchanged" ones too: a resumed step finds
     // its own record; a hand-made one it left is kept by its metadata, which lacks our tag).
     if let Some(dns) = outputs.get(&StepId::Dns)
@@ -87,17 +105,25 @@ pub fn ledger(
                 record.get("relativeName").and_then(Value::as_str),
                 matches!(status, Some("created" | "updated" | "unchanged")),
             ) {
-                push(&format!("{zone}/A/{name}"), false);
+                entries.push(&format!("{zone}/A/{name}"), false);
             }
         }
     }
+}
+
+fn role_assignments(
+    outputs: &BTreeMap<StepId, Value>,
+    subscription: &str,
+    resource_group: &str,
+    entries: &mut Entries,
+) {
     // Role assignments have deterministic names (scope, role, principal): rebuilt from the
     // outputs that named their principals and scopes.
     let identity = text(outputs, StepId::Identity, "principalId");
     if let (Some(principal), Some(subnet)) =
         (identity, text(outputs, StepId::Network, "aksSubnetId"))
     {
-        push(
+        entries.push(
             &authorization::assignment_path(subnet, authorization::NETWORK_CONTRIBUTOR, principal),
             false,
         );
@@ -116,7 +142,7 @@ pub fn ledger(
             text(outputs, StepId::Registry, "id"),
             assigned.contains(&"AcrPull"),
         ) {
-            push(
+            entries.push(
                 &authorization::assignment_path(registry, authorization::ACR_PULL, k),
                 false,
             );
@@ -126,7 +152,7 @@ pub fn ledger(
             text(outputs, StepId::Storage, "id"),
             assigned.contains(&"Storage Account Contributor"),
         ) {
-            push(
+            entries.push(
                 &authorization::assignment_path(
                     account,
                     authorization::STORAGE_ACCOUNT_CONTRIBUTOR,
@@ -137,13 +163,12 @@ pub fn ledger(
         }
         if let (Some(i), true) = (identity, assigned.contains(&"Network Contributor")) {
             let group = resource_group_id(subscription, resource_group);
-            push(
+            entries.push(
                 &authorization::assignment_path(&group, authorization::NETWORK_CONTRIBUTOR, i),
                 false,
             );
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -1,0 +1,86 @@
+//! The cluster configuration steps: each applies its objects with server-side apply (one field
+//! manager, so a re-run changes nothing) and reports every object it created or changed.
+//! One file per concern; the namespace and network-policy steps, and what every step shares
+//! (errors, the report), are here.
+
+mod connect;
+mod load_balancer;
+mod nodes;
+mod platform;
+mod routes;
+mod storage;
+mod tls_secret;
+
+pub(super) use connect::connect;
+pub use load_balancer::ingress_load_balancer;
+pub(super) use nodes::{check_node_pools, pool_nodes};
+pub use platform::platform;
+pub use routes::addon;
+pub use storage::storage_classes;
+pub use tls_secret::tls_self_signed;
+pub(super) use tls_secret::{apply_tls_secret, host_list, read_tls_secret};
+
+use serde_json::{Value, json};
+
+use crate::azure::ArmClient;
+use crate::cluster::apply::{Applied, KubeFailure, Outcome, apply_cluster, apply_namespaced};
+use crate::cluster::manifests;
+use crate::worker::{StepContext, StepError};
+
+/// A Kubernetes failure as a step error: retried when it may clear, else with its fix.
+pub(super) fn kube_error(failure: KubeFailure) -> StepError {
+    if failure.is_retryable() {
+        StepError::retryable(&failure.code(), failure.to_string(), None)
+    } else {
+        StepError::terminal(&failure.code(), failure.to_string(), failure.hint())
+    }
+}
+
+/// Each applied object as a progress line; the step's outputs list them and count the changes.
+async fn report(ctx: &StepContext, applied: &[Applied]) -> Result<Value, StepError> {
+    for a in applied {
+        ctx.progress(a.to_string()).await?;
+    }
+    let changed = applied
+        .iter()
+        .filter(|a| a.outcome != Outcome::Unchanged)
+        .count();
+    Ok(json!({
+        "objects": applied.iter().map(|a| a.object.clone()).collect::<Vec<_>>(),
+        "changed": changed,
+    }))
+}
+
+/// The pools' node labels, then the platform namespaces. A new cluster's user pools are still
+/// being created when this runs (it only waits for the cluster, to keep the load balancer off
+/// the critical path): their labels are checked by the platform step, which waits for them.
+pub async fn namespaces(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
+    let client = connect(ctx, arm).await?;
+    let pools = &ctx.spec.cluster.node_pools;
+    let ready: Vec<&katonic_domain::spec::NodePool> = match ctx.spec.cluster.mode {
+        katonic_domain::spec::ClusterMode::Create => vec![&pools.platform],
+        katonic_domain::spec::ClusterMode::Existing => pools.iter().collect(),
+    };
+    check_node_pools(ctx, &client, &ready).await?;
+    let mut applied = Vec::new();
+    for ns in manifests::namespaces() {
+        ctx.guard()?;
+        applied.push(apply_cluster(&client, &ns).await.map_err(kube_error)?);
+    }
+    report(ctx, &applied).await
+}
+
+/// Default deny and the platform's allowances in every platform namespace.
+pub async fn network_policies(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
+    let client = connect(ctx, arm).await?;
+    let mut applied = Vec::new();
+    for policy in manifests::network_policies() {
+        ctx.guard()?;
+        applied.push(
+            apply_namespaced(&client, &policy)
+                .await
+                .map_err(kube_error)?,
+        );
+    }
+    report(ctx, &applied).await
+}

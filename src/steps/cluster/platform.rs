@@ -1,0 +1,248 @@
+//! The platform installer Job: settings applied, the Job run, its log streamed, its outcome.
+
+use k8s_openapi::api::batch::v1::Job;
+use kube::api::Api;
+use kube::runtime::wait::await_condition;
+use serde_json::{Value, json};
+
+use super::routes::apply_route;
+use super::{check_node_pools, connect, kube_error, report};
+use crate::azure::ArmClient;
+use crate::cluster::apply::{Applied, KubeFailure, apply_cluster, apply_namespaced};
+use crate::cluster::manifests::{self, ClusterContext};
+use crate::worker::{StepContext, StepError};
+
+/// The platform installer: every pool's labels checked, its identity and settings applied, the
+/// Job run (a failed one from an earlier attempt replaced), its pod's log streamed into the
+/// install's events, and the step ending with the Job's outcome.
+pub async fn platform(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    timeout: std::time::Duration,
+) -> Result<Value, StepError> {
+    let client = connect(ctx, arm).await?;
+    let pools: Vec<&katonic_domain::spec::NodePool> = ctx.spec.cluster.node_pools.iter().collect();
+    check_node_pools(ctx, &client, &pools).await?;
+    let names = ClusterContext::for_install(&ctx.spec, ctx.install);
+    let mut applied = apply_installer_settings(ctx, &client, &names).await?;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
+    if earlier_job(ctx, &jobs).await? == EarlierJob::Completed {
+        return report(ctx, &applied).await;
+    }
+    applied.push(
+        apply_namespaced(&client, &manifests::platform_job(&names.installer))
+            .await
+            .map_err(kube_error)?,
+    );
+    report(ctx, &applied).await?;
+    let outcome = run_job(ctx, &client, jobs, timeout).await?;
+    job_result(ctx, &client, outcome, timeout).await
+}
+
+/// The installer's service account and its binding, then the settings ConfigMap.
+async fn apply_installer_settings(
+    ctx: &StepContext,
+    client: &kube::Client,
+    names: &ClusterContext,
+) -> Result<Vec<Applied>, StepError> {
+    let (account, binding) = manifests::installer_rbac();
+    Ok(vec![
+        apply_namespaced(client, &account)
+            .await
+            .map_err(kube_error)?,
+        apply_cluster(client, &binding).await.map_err(kube_error)?,
+        apply_namespaced(
+            client,
+            &manifests::platform_config(&ctx.spec, &names.installer),
+        )
+        .await
+        .map_err(kube_error)?,
+    ])
+}
+
+/// A Kubernetes failure about the installer Job.
+fn job_error(action: &'static str) -> impl Fn(kube::Error) -> StepError {
+    move |source| {
+        kube_error(KubeFailure {
+            action,
+            object: format!(
+                "Job/{}/{}",
+                manifests::SYSTEM_NAMESPACE,
+                manifests::INSTALLER_JOB
+            ),
+            source,
+        })
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum EarlierJob {
+    /// None, or a failed one now removed: the Job is (re)created.
+    Absent,
+    /// It completed: nothing more to run.
+    Completed,
+}
+
+/// The Job from an earlier attempt: a completed one ends the step; a failed one is removed.
+async fn earlier_job(ctx: &StepContext, jobs: &Api<Job>) -> Result<EarlierJob, StepError> {
+    let job_name = manifests::INSTALLER_JOB;
+    let Some(old) = jobs.get_opt(job_name).await.map_err(job_error("reading"))? else {
+        return Ok(EarlierJob::Absent);
+    };
+    match job_outcome(Some(&old)) {
+        Some(JobOutcome::Complete) => {
+            ctx.progress(format!("Job/{job_name} already completed"))
+                .await?;
+            Ok(EarlierJob::Completed)
+        }
+        // A Job's pod template cannot change and a failed Job does not run again: replace it.
+        Some(JobOutcome::Failed(_)) => {
+            let uid = old.metadata.uid.clone().unwrap_or_default();
+            jobs.delete(job_name, &kube::api::DeleteParams::background())
+                .await
+                .map_err(job_error("deleting the failed"))?;
+            await_condition(
+                jobs.clone(),
+                job_name,
+                kube::runtime::conditions::is_deleted(&uid),
+            )
+            .await
+            .map_err(|e| StepError::retryable("WatchFailed", e.to_string(), None))?;
+            ctx.progress(format!("Job/{job_name} from the failed attempt removed"))
+                .await?;
+            Ok(EarlierJob::Absent)
+        }
+        None => Ok(EarlierJob::Absent),
+    }
+}
+
+/// What waiting for the Job gave: timed out, the watch failed, or the Job as it finished.
+type Watched = Result<Result<Option<Job>, kube::runtime::wait::Error>, tokio::time::error::Elapsed>;
+
+/// Waits at most `timeout` for the Job to finish, following its log meanwhile so its lines
+/// arrive live.
+async fn run_job(
+    ctx: &StepContext,
+    client: &kube::Client,
+    jobs: Api<Job>,
+    timeout: std::time::Duration,
+) -> Result<Watched, StepError> {
+    let mut logs = std::pin::pin!(stream_installer_logs(ctx, client.clone()));
+    let mut finished = std::pin::pin!(tokio::time::timeout(
+        timeout,
+        await_condition(jobs, manifests::INSTALLER_JOB, |job: Option<&Job>| {
+            job_outcome(job).is_some()
+        }),
+    ));
+    let mut logs_done = false;
+    let outcome = loop {
+        tokio::select! {
+            done = &mut finished => break done,
+            () = &mut logs, if !logs_done => logs_done = true,
+            () = ctx.stopped() => return Err(StepError::Stopped),
+        }
+    };
+    if !logs_done {
+        // The stream ends with the pod; give it a moment to deliver the last lines.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), &mut logs).await;
+    }
+    Ok(outcome)
+}
+
+/// The step's end from the Job's: its error, or (completed) the platform's Ingress applied.
+async fn job_result(
+    ctx: &StepContext,
+    client: &kube::Client,
+    outcome: Watched,
+    timeout: std::time::Duration,
+) -> Result<Value, StepError> {
+    let job_name = manifests::INSTALLER_JOB;
+    match outcome {
+        Err(_) => Err(StepError::terminal(
+            "PlatformInstallTimeout",
+            format!(
+                "the platform installer did not finish within {}",
+                crate::format::duration(u32::try_from(timeout.as_secs()).unwrap_or(u32::MAX))
+            ),
+            format!(
+                "See its log above (kubectl logs -n {} job/{job_name}); resume to keep waiting on the same Job.",
+                manifests::SYSTEM_NAMESPACE
+            ),
+        )),
+        Ok(Err(e)) => Err(StepError::retryable("WatchFailed", e.to_string(), None)),
+        Ok(Ok(job)) => match job_outcome(job.as_ref()) {
+            Some(JobOutcome::Failed(reason)) => Err(StepError::terminal(
+                "PlatformInstallFailed",
+                format!("the platform installer failed: {reason}"),
+                "Its log is above: fix what it names (registry access, quota, settings), then resume; the failed Job is replaced.",
+            )),
+            _ => {
+                ctx.progress("the platform installer completed").await?;
+                let ingress = apply_route(client, &ctx.spec, "katonic-platform").await?;
+                ctx.progress(ingress.to_string()).await?;
+                Ok(json!({ "job": format!("{}/{job_name}", manifests::SYSTEM_NAMESPACE) }))
+            }
+        },
+    }
+}
+
+enum JobOutcome {
+    Complete,
+    Failed(String),
+}
+
+fn job_outcome(job: Option<&Job>) -> Option<JobOutcome> {
+    let conditions = job?.status.as_ref()?.conditions.as_ref()?;
+    conditions
+        .iter()
+        .filter(|c| c.status == "True")
+        .find_map(|c| match c.type_.as_str() {
+            "Complete" => Some(JobOutcome::Complete),
+            "Failed" => Some(JobOutcome::Failed(
+                c.message
+                    .clone()
+                    .or_else(|| c.reason.clone())
+                    .unwrap_or_else(|| "no reason given".into()),
+            )),
+            _ => None,
+        })
+}
+
+/// Follow the installer pod's log, each line an event of this step.
+async fn stream_installer_logs(ctx: &StepContext, client: kube::Client) {
+    use futures_util::{AsyncBufReadExt, StreamExt, TryStreamExt};
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::runtime::WatchStreamExt;
+
+    let pods: Api<Pod> = Api::namespaced(client, manifests::SYSTEM_NAMESPACE);
+    let selector = format!("job-name={}", manifests::INSTALLER_JOB);
+    // The Job controller creates the pod shortly after the Job; wait for it by watching.
+    let config = kube::runtime::watcher::Config::default().labels(&selector);
+    let pod = kube::runtime::watcher(pods.clone(), config)
+        .applied_objects()
+        .boxed()
+        .try_next()
+        .await;
+    let Ok(Some(pod)) = pod else {
+        return;
+    };
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let params = kube::api::LogParams {
+        follow: true,
+        ..Default::default()
+    };
+    // A log that cannot be followed is not a failed install: the Job's outcome decides.
+    let Ok(stream) = pods.log_stream(&name, &params).await else {
+        return;
+    };
+    let mut lines = stream.lines();
+    while let Ok(Some(line)) = lines.try_next().await {
+        if ctx
+            .log(crate::events::Level::Info, format!("installer: {line}"))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}
