@@ -1,6 +1,5 @@
 //! Fault plan kinds, the request log, and oav-format recording.
 
-
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -228,7 +228,10 @@ impl Sim {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!("{url} never reported {want}: {:?}", self.get(url).await.body);
+        panic!(
+            "{url} never reported {want}: {:?}",
+            self.get(url).await.body
+        );
     }
 
     /// Poll a `Location` URL until it stops answering 202; returns the final response.

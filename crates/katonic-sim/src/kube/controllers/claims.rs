@@ -119,5 +119,13 @@ fn claim_event(
     reason: &str,
     message: &str,
 ) {
-    event(ks, cluster, pvc, type_, reason, message, "persistentvolume-controller");
+    event(
+        ks,
+        cluster,
+        pvc,
+        type_,
+        reason,
+        message,
+        "persistentvolume-controller",
+    );
 }

@@ -17,11 +17,7 @@ const INTERNAL: &str = "service.beta.kubernetes.io/azure-load-balancer-internal"
 /// The address of the public IP a Service names, as cloud-provider-azure finds it: in the
 /// annotated resource group (else the node resource group), readable by the cluster identity.
 /// `Err` is the provider's failure message.
-fn named_public_ip(
-    svc: &Value,
-    pip: &str,
-    ips: Option<&ClusterIps>,
-) -> Result<Ipv4Addr, String> {
+fn named_public_ip(svc: &Value, pip: &str, ips: Option<&ClusterIps>) -> Result<Ipv4Addr, String> {
     let annotations = &svc["metadata"]["annotations"];
     let service = format!(
         "{}/{}",
@@ -89,7 +85,14 @@ fn ensure_load_balancer(
     ips: Option<&ClusterIps>,
 ) -> Option<Ipv4Addr> {
     let key = key_of("services", svc);
-    service_event(ks, cluster, svc, "Normal", "EnsuringLoadBalancer", "Ensuring load balancer");
+    service_event(
+        ks,
+        cluster,
+        svc,
+        "Normal",
+        "EnsuringLoadBalancer",
+        "Ensuring load balancer",
+    );
     if withheld(ks, cluster, &key) {
         // Kubernetes reports a load balancer it cannot ensure; tests wait on this fact.
         service_event(
@@ -108,13 +111,27 @@ fn ensure_load_balancer(
     let ip = match chosen_address(ks, svc, ips) {
         Ok(ip) => ip,
         Err(message) => {
-            service_event(ks, cluster, svc, "Warning", "SyncLoadBalancerFailed", &message);
+            service_event(
+                ks,
+                cluster,
+                svc,
+                "Warning",
+                "SyncLoadBalancerFailed",
+                &message,
+            );
             return None;
         }
     };
     let mut s = svc.clone();
     s["status"]["loadBalancer"]["ingress"] = json!([{"ip": ip.to_string(), "ipMode": "VIP"}]);
-    service_event(ks, cluster, svc, "Normal", "EnsuredLoadBalancer", "Ensured load balancer");
+    service_event(
+        ks,
+        cluster,
+        svc,
+        "Normal",
+        "EnsuredLoadBalancer",
+        "Ensured load balancer",
+    );
     ks.put(cluster, key, s, false);
     Some(ip)
 }
@@ -160,5 +177,13 @@ fn service_event(
     reason: &str,
     message: &str,
 ) {
-    event(ks, cluster, svc, type_, reason, message, "service-controller");
+    event(
+        ks,
+        cluster,
+        svc,
+        type_,
+        reason,
+        message,
+        "service-controller",
+    );
 }

@@ -11,8 +11,7 @@ use super::super::selectors::LabelSelector;
 use super::super::status::{KubeError, KubeResult};
 use super::super::store::{KubeState, res_key};
 use super::{
-    Ctx, Target, body_object, check_type, content_type, is_dns_subdomain, manager,
-    server_metadata,
+    Ctx, Target, body_object, check_type, content_type, is_dns_subdomain, manager, server_metadata,
 };
 use crate::arm::errors::Reply;
 
