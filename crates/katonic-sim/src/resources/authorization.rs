@@ -104,8 +104,6 @@ fn role_guid(role_definition_id: &str) -> Option<&str> {
         .map(|(_, g)| *g)
 }
 
-// One piece: the role assignment PUT's checks in the order ARM reports them (id, role, principal,
-// scope, conflicts), each an early return.
 fn put(ctx: &Ctx<'_>, st: &mut State, scope: &str, name: &str) -> ArmResult {
     if uuid::Uuid::parse_str(name).is_err() {
         return Err(ArmError::bad_request(
@@ -120,17 +118,67 @@ fn put(ctx: &Ctx<'_>, st: &mut State, scope: &str, name: &str) -> ArmResult {
     let checked = schema::check_request("RoleAssignments_Create", &raw)?;
     checked.raise("InvalidRequestContent")?;
     let body = checked.body;
+    let role = requested_role(&body)?;
+    let (principal, principal_type) = requested_principal(st, &body)?;
+    let sub = st.account.subscription_id.clone();
+    let role_definition_id =
+        format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}");
+    let wanted = Wanted {
+        principal: &principal,
+        role_definition_id: &role_definition_id,
+        scope: &scope,
+    };
+    let id = assignment_id(&scope, name);
+    if let Some(existing) = st.get(&id) {
+        // An assignment is immutable: only the same one may be PUT again.
+        if !wanted.matches(&existing.body["properties"]) {
+            return Err(ArmError::conflict(
+                "RoleAssignmentUpdateNotPermitted",
+                "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+            ));
+        }
+        return Ok(Reply::ok(existing.body.clone()));
+    }
+    if let Some(d) = st
+        .of_kind(ASSIGNMENT)
+        .find(|r| wanted.matches(&r.body["properties"]))
+    {
+        return Err(already_exists(d.body["name"].as_str().unwrap_or("")));
+    }
+    let props = wanted.properties(ctx, &body, &principal_type);
+    let assignment = json!({
+        "properties": props,
+        "id": id,
+        "type": ASSIGNMENT,
+        "name": name.to_ascii_lowercase(),
+    });
+    st.insert(common::new_resource(
+        ctx,
+        &id,
+        ASSIGNMENT,
+        assignment.clone(),
+        body,
+    ));
+    Ok(Reply::json(StatusCode::CREATED, assignment))
+}
+
+/// The built-in role the body names.
+fn requested_role(body: &Value) -> Result<&str, ArmError> {
     let role_def = body
         .pointer("/properties/roleDefinitionId")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let Some(role) = role_guid(role_def) else {
+    role_guid(role_def).ok_or_else(|| {
         let guid = role_def.rsplit('/').next().unwrap_or(role_def);
-        return Err(ArmError::bad_request(
+        ArmError::bad_request(
             "RoleDefinitionDoesNotExist",
             format!("The specified role definition with ID '{guid}' does not exist."),
-        ));
-    };
+        )
+    })
+}
+
+/// The principal (lower case) and its type; a stated type must be the directory's.
+fn requested_principal(st: &State, body: &Value) -> Result<(String, String), ArmError> {
     let principal = body
         .pointer("/properties/principalId")
         .and_then(Value::as_str)
@@ -146,104 +194,82 @@ fn put(ctx: &Ctx<'_>, st: &mut State, scope: &str, name: &str) -> ArmResult {
             ),
         ));
     };
-    let principal_type = match body
+    match body
         .pointer("/properties/principalType")
         .and_then(Value::as_str)
     {
-        Some(t) if !t.eq_ignore_ascii_case(&known.kind) => {
-            return Err(ArmError::bad_request(
-                "UnmatchedPrincipalType",
-                format!(
-                    "The PrincipalId '{}' has type '{}' , which is different from specified PrincipalType '{t}'.",
-                    principal.replace('-', ""),
-                    known.kind
-                ),
-            ));
-        }
-        _ => known.kind.clone(),
-    };
-    let sub = st.account.subscription_id.clone();
-    let role_definition_id =
-        format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}");
-    let id = assignment_id(&scope, name);
-    if let Some(existing) = st.get(&id) {
-        let p = &existing.body["properties"];
-        let same = p["principalId"].as_str() == Some(principal.as_str())
-            && p["roleDefinitionId"]
-                .as_str()
-                .is_some_and(|r| r.eq_ignore_ascii_case(&role_definition_id))
-            && p["scope"]
-                .as_str()
-                .is_some_and(|s| s.eq_ignore_ascii_case(&scope));
-        if !same {
-            return Err(ArmError::conflict(
-                "RoleAssignmentUpdateNotPermitted",
-                "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
-            ));
-        }
-        return Ok(Reply::ok(existing.body.clone()));
-    }
-    let duplicate = st.of_kind(ASSIGNMENT).find(|r| {
-        let p = &r.body["properties"];
-        p["principalId"].as_str() == Some(principal.as_str())
-            && p["roleDefinitionId"]
-                .as_str()
-                .is_some_and(|x| x.eq_ignore_ascii_case(&role_definition_id))
-            && p["scope"]
-                .as_str()
-                .is_some_and(|s| s.eq_ignore_ascii_case(&scope))
-    });
-    if let Some(d) = duplicate {
-        return Err(ArmError::conflict(
-            "RoleAssignmentExists",
-            "The role assignment already exists.",
-        )
-        .with_detail(crate::arm::errors::ErrorDetail::new(
-            "RoleAssignmentExists",
+        Some(t) if !t.eq_ignore_ascii_case(&known.kind) => Err(ArmError::bad_request(
+            "UnmatchedPrincipalType",
             format!(
-                "The role assignment already exists with ID '{}'.",
-                d.body["name"].as_str().unwrap_or("")
+                "The PrincipalId '{}' has type '{}' , which is different from specified PrincipalType '{t}'.",
+                principal.replace('-', ""),
+                known.kind
             ),
-        )));
-    }
-    let now = common::rfc3339(ctx.now());
-    let mut props = json!({
-        "roleDefinitionId": role_definition_id,
-        "principalId": principal,
-        "principalType": principal_type,
-        "scope": scope,
-        "createdOn": now,
-        "updatedOn": now,
-        "createdBy": ctx.caller,
-        "updatedBy": ctx.caller,
-    });
-    for key in [
-        "description",
-        "condition",
-        "conditionVersion",
-        "delegatedManagedIdentityResourceId",
-    ] {
-        if let Some(v) = body
-            .pointer(&format!("/properties/{key}"))
-            .filter(|v| v.is_string())
-        {
-            props[key] = v.clone();
+        )),
+        _ => {
+            let kind = known.kind.clone();
+            Ok((principal, kind))
         }
     }
-    let assignment = json!({
-        "properties": props,
-        "id": id,
-        "type": ASSIGNMENT,
-        "name": name.to_ascii_lowercase(),
-    });
-    st.insert(common::new_resource(
-        ctx,
-        &id,
-        ASSIGNMENT,
-        assignment.clone(),
-        body,
-    ));
-    Ok(Reply::json(StatusCode::CREATED, assignment))
+}
+
+fn already_exists(name: &str) -> ArmError {
+    ArmError::conflict(
+        "RoleAssignmentExists",
+        "The role assignment already exists.",
+    )
+    .with_detail(crate::arm::errors::ErrorDetail::new(
+        "RoleAssignmentExists",
+        format!("The role assignment already exists with ID '{name}'."),
+    ))
+}
+
+/// What an assignment grants: who, which role, where.
+struct Wanted<'a> {
+    principal: &'a str,
+    role_definition_id: &'a str,
+    scope: &'a str,
+}
+
+impl Wanted<'_> {
+    /// Whether stored assignment properties grant the same.
+    fn matches(&self, p: &Value) -> bool {
+        p["principalId"].as_str() == Some(self.principal)
+            && p["roleDefinitionId"]
+                .as_str()
+                .is_some_and(|r| r.eq_ignore_ascii_case(self.role_definition_id))
+            && p["scope"]
+                .as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case(self.scope))
+    }
+
+    fn properties(&self, ctx: &Ctx<'_>, body: &Value, principal_type: &str) -> Value {
+        let now = common::rfc3339(ctx.now());
+        let mut props = json!({
+            "roleDefinitionId": self.role_definition_id,
+            "principalId": self.principal,
+            "principalType": principal_type,
+            "scope": self.scope,
+            "createdOn": now,
+            "updatedOn": now,
+            "createdBy": ctx.caller,
+            "updatedBy": ctx.caller,
+        });
+        for key in [
+            "description",
+            "condition",
+            "conditionVersion",
+            "delegatedManagedIdentityResourceId",
+        ] {
+            if let Some(v) = body
+                .pointer(&format!("/properties/{key}"))
+                .filter(|v| v.is_string())
+            {
+                props[key] = v.clone();
+            }
+        }
+        props
+    }
 }
 
 /// `a` is `b` or an ancestor scope of `b` (segment-aligned, case-insensitive).

@@ -103,8 +103,6 @@ fn canonical(v: &str, allowed: &[&str]) -> String {
         .unwrap_or_else(|| v.to_string())
 }
 
-// One piece: one security rule's fields checked in the order Azure reports them, then its stored
-// form.
 fn build_rule(nsg_id: &str, rule: &Value) -> Result<Value, ArmError> {
     let Some(name) = rule["name"].as_str().filter(|n| !n.is_empty()) else {
         return Err(ArmError::bad_request(
@@ -124,24 +122,67 @@ fn build_rule(nsg_id: &str, rule: &Value) -> Result<Value, ArmError> {
             ),
         ));
     }
-    let pairs = [
-        (
-            "sourceAddressPrefix",
-            "sourceAddressPrefixes",
-            "sourceApplicationSecurityGroups",
-            true,
-        ),
-        (
-            "destinationAddressPrefix",
-            "destinationAddressPrefixes",
-            "destinationApplicationSecurityGroups",
-            true,
-        ),
-        ("sourcePortRange", "sourcePortRanges", "", false),
-        ("destinationPortRange", "destinationPortRanges", "", false),
-    ];
     let mut props = Map::new();
-    for (single, plural, asg, is_address) in pairs {
+    for field in ENDPOINT_FIELDS {
+        field.check_and_copy(&id, p, &mut props)?;
+    }
+    copy_settings(p, &mut props);
+    props.insert("provisioningState".into(), json!("Updating"));
+    Ok(json!({
+        "name": name,
+        "id": id,
+        "etag": etag(),
+        "type": "Microsoft.Network/networkSecurityGroups/securityRules",
+        "properties": props,
+    }))
+}
+
+/// One end of a rule, given as one value or a list (addresses also as application security
+/// groups).
+struct EndpointField {
+    single: &'static str,
+    plural: &'static str,
+    /// Empty when the field has no application-security-group form.
+    asg: &'static str,
+    is_address: bool,
+}
+
+const ENDPOINT_FIELDS: [EndpointField; 4] = [
+    EndpointField {
+        single: "sourceAddressPrefix",
+        plural: "sourceAddressPrefixes",
+        asg: "sourceApplicationSecurityGroups",
+        is_address: true,
+    },
+    EndpointField {
+        single: "destinationAddressPrefix",
+        plural: "destinationAddressPrefixes",
+        asg: "destinationApplicationSecurityGroups",
+        is_address: true,
+    },
+    EndpointField {
+        single: "sourcePortRange",
+        plural: "sourcePortRanges",
+        asg: "",
+        is_address: false,
+    },
+    EndpointField {
+        single: "destinationPortRange",
+        plural: "destinationPortRanges",
+        asg: "",
+        is_address: false,
+    },
+];
+
+impl EndpointField {
+    /// Check the field's forms in Azure's order, then copy them into `props`.
+    fn check_and_copy(
+        &self,
+        id: &str,
+        p: &Value,
+        props: &mut Map<String, Value>,
+    ) -> Result<(), ArmError> {
+        let (single, plural, asg) = (self.single, self.plural, self.asg);
         let one = p[single].as_str().filter(|s| !s.is_empty());
         let many = strings(&p[plural]);
         let asgs = !asg.is_empty() && p[asg].as_array().is_some_and(|a| !a.is_empty());
@@ -164,31 +205,7 @@ fn build_rule(nsg_id: &str, rule: &Value) -> Result<Value, ArmError> {
             .map(|s| s.to_string())
             .chain(many.iter().cloned())
         {
-            if is_address {
-                if !valid_prefix(&v) {
-                    return Err(ArmError::bad_request(
-                        "SecurityRuleInvalidAddressPrefix",
-                        format!(
-                            "Security rule {id} has invalid Address prefix. Value provided: {v}"
-                        ),
-                    ));
-                }
-                if !many.is_empty() && (v == "*" || is_tag(&v)) {
-                    return Err(ArmError::bad_request(
-                        "SecurityRuleParameterContainsUnsupportedValue",
-                        format!(
-                            "Security rule parameter {plural} for rule with Id {id} cannot specify existing VIRTUALNETWORK, INTERNET, AZURELOADBALANCER, '*' or system tags. Unsupported value used: {v}."
-                        ),
-                    ));
-                }
-            } else if !valid_port_range(&v) {
-                return Err(ArmError::bad_request(
-                    "SecurityRuleInvalidPortRange",
-                    format!(
-                        "Security rule has invalid Port range. Value provided: {v}. Value should be an integer OR integer range with '-' delimiter. Valid range 0-65535."
-                    ),
-                ));
-            }
+            self.check_value(id, &v, !many.is_empty())?;
         }
         if let Some(o) = one {
             props.insert(single.into(), json!(o));
@@ -197,7 +214,43 @@ fn build_rule(nsg_id: &str, rule: &Value) -> Result<Value, ArmError> {
         if asgs {
             props.insert(asg.into(), p[asg].clone());
         }
+        Ok(())
     }
+
+    /// An address prefix (tags and `*` only alone) or a port range.
+    fn check_value(&self, id: &str, v: &str, in_list: bool) -> Result<(), ArmError> {
+        let plural = self.plural;
+        if !self.is_address {
+            if valid_port_range(v) {
+                return Ok(());
+            }
+            return Err(ArmError::bad_request(
+                "SecurityRuleInvalidPortRange",
+                format!(
+                    "Security rule has invalid Port range. Value provided: {v}. Value should be an integer OR integer range with '-' delimiter. Valid range 0-65535."
+                ),
+            ));
+        }
+        if !valid_prefix(v) {
+            return Err(ArmError::bad_request(
+                "SecurityRuleInvalidAddressPrefix",
+                format!("Security rule {id} has invalid Address prefix. Value provided: {v}"),
+            ));
+        }
+        if in_list && (v == "*" || is_tag(v)) {
+            return Err(ArmError::bad_request(
+                "SecurityRuleParameterContainsUnsupportedValue",
+                format!(
+                    "Security rule parameter {plural} for rule with Id {id} cannot specify existing VIRTUALNETWORK, INTERNET, AZURELOADBALANCER, '*' or system tags. Unsupported value used: {v}."
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Description, protocol, access, direction and priority, enums in Azure's casing.
+fn copy_settings(p: &Value, props: &mut Map<String, Value>) {
     if let Some(d) = p["description"].as_str() {
         props.insert("description".into(), json!(d));
     }
@@ -219,14 +272,6 @@ fn build_rule(nsg_id: &str, rule: &Value) -> Result<Value, ArmError> {
     if let Some(v) = p["priority"].as_i64() {
         props.insert("priority".into(), json!(v));
     }
-    props.insert("provisioningState".into(), json!("Updating"));
-    Ok(json!({
-        "name": name,
-        "id": id,
-        "etag": etag(),
-        "type": "Microsoft.Network/networkSecurityGroups/securityRules",
-        "properties": props,
-    }))
 }
 
 fn default_rules(nsg_id: &str) -> Vec<Value> {
@@ -307,7 +352,6 @@ fn default_rules(nsg_id: &str) -> Vec<Value> {
         .collect()
 }
 
-// One piece: the NSG PUT's checks in the order Azure reports them, then the stored body.
 fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     let raw = common::body_object(ctx)?;
     schema::network_unknown_members("NetworkSecurityGroups_CreateOrUpdate", &raw)?;
@@ -333,34 +377,7 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     {
         rules.push(build_rule(&canonical_id, r)?);
     }
-    for (i, a) in rules.iter().enumerate() {
-        for b in rules.iter().skip(i + 1) {
-            let (an, bn) = (
-                a["name"].as_str().unwrap_or(""),
-                b["name"].as_str().unwrap_or(""),
-            );
-            if an.eq_ignore_ascii_case(bn) {
-                return Err(ArmError::bad_request(
-                    "DuplicateResourceName",
-                    format!(
-                        "Network security group {} has two security rules with the same name {an}.",
-                        p.name()
-                    ),
-                ));
-            }
-            let same_priority = a["properties"]["priority"] == b["properties"]["priority"]
-                && !a["properties"]["priority"].is_null();
-            let same_direction = a["properties"]["direction"] == b["properties"]["direction"];
-            if same_priority && same_direction {
-                return Err(ArmError::bad_request(
-                    "SecurityRuleConflict",
-                    format!(
-                        "Security rule {an} conflicts with rule {bn}. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules."
-                    ),
-                ));
-            }
-        }
-    }
+    check_rules_apart(&rules, p.name())?;
     checked.raise("InvalidRequestFormat")?;
     if common::identical(existing.as_ref(), &body) {
         let r = st.get(&id).ok_or_else(|| common::not_found(p))?;
@@ -394,6 +411,38 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         NSG_SECS,
         None,
     )
+}
+
+/// No two rules share a name, nor a priority in the same direction.
+fn check_rules_apart(rules: &[Value], nsg_name: &str) -> Result<(), ArmError> {
+    for (i, a) in rules.iter().enumerate() {
+        for b in rules.iter().skip(i + 1) {
+            let (an, bn) = (
+                a["name"].as_str().unwrap_or(""),
+                b["name"].as_str().unwrap_or(""),
+            );
+            if an.eq_ignore_ascii_case(bn) {
+                return Err(ArmError::bad_request(
+                    "DuplicateResourceName",
+                    format!(
+                        "Network security group {nsg_name} has two security rules with the same name {an}."
+                    ),
+                ));
+            }
+            let same_priority = a["properties"]["priority"] == b["properties"]["priority"]
+                && !a["properties"]["priority"].is_null();
+            let same_direction = a["properties"]["direction"] == b["properties"]["direction"];
+            if same_priority && same_direction {
+                return Err(ArmError::bad_request(
+                    "SecurityRuleConflict",
+                    format!(
+                        "Security rule {an} conflicts with rule {bn}. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules."
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Subnets that reference the NSG.

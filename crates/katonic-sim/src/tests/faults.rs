@@ -1,7 +1,5 @@
 //! Fault plan kinds, the request log, and oav-format recording.
 
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -168,11 +166,9 @@ async fn slow_fault_stretches_one_operation() {
         .put(&format!("{base}/slow?api-version=2025-07-01"), &vnet_body())
         .await;
     let fast = sim.put(&format!("{base}/fast?api-version=2025-07-01"), &json!({"location": "eastus", "properties": {"addressSpace": {"addressPrefixes": ["10.1.0.0/16"]}}})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        sim.get(&fast.header("azure-asyncoperation").unwrap())
-            .await
-            .body["status"],
+        sim.until_status(&fast.header("azure-asyncoperation").unwrap(), "Succeeded")
+            .await["status"],
         "Succeeded"
     );
     assert_eq!(

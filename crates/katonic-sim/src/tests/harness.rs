@@ -218,6 +218,22 @@ impl Sim {
         panic!("operation did not finish");
     }
 
+    /// Poll an operation status URL until it reports `want` (4 s at most); returns the status
+    /// body. Tests wait on this fact rather than on a fixed time.
+    pub async fn until_status(&self, url: &str, want: &str) -> Value {
+        for _ in 0..200 {
+            let r = self.get(url).await;
+            if r.body["status"] == want {
+                return r.body;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!(
+            "{url} never reported {want}: {:?}",
+            self.get(url).await.body
+        );
+    }
+
     /// Poll a `Location` URL until it stops answering 202; returns the final response.
     pub async fn wait_location(&self, resp: &Resp) -> Resp {
         let mut url = resp.header("location").expect("Location header");

@@ -1189,7 +1189,9 @@ async fn faults_scheduling_and_watch() {
         "spec": {"type": "LoadBalancer", "ports": [{"port": 443}]}}),
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The service controller reports the load balancer it withholds, as Kubernetes does when it
+    // cannot ensure one.
+    k.until("/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dlb,reason%3DSyncLoadBalancerFailed", |e| e["items"].as_array().is_some_and(|i| !i.is_empty())).await;
     assert!(k.get("/api/v1/namespaces/default/services/lb").await.body["status"]["loadBalancer"]["ingress"].is_null());
 
     // An unreachable API server: dropped connections and 503s.
@@ -1354,13 +1356,13 @@ async fn deployments_become_ready_and_claims_bind() {
     let pv = k.get(&format!("/api/v1/persistentvolumes/{pv}")).await.body;
     assert_eq!(pv["spec"]["claimRef"]["name"], "files");
     assert_eq!(pv["spec"]["csi"]["driver"], "file.csi.azure.com");
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The provisioner has passed over every claim once it has refused "nowhere".
+    k.until("/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dnowhere,reason%3DProvisioningFailed", |e| e["items"].as_array().is_some_and(|i| !i.is_empty())).await;
     let data = k.get(&format!("{pvcs}/data")).await.body;
     assert_eq!(
         data["status"]["phase"], "Pending",
         "WaitForFirstConsumer: no pod yet"
     );
-    k.until("/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dnowhere,reason%3DProvisioningFailed", |e| e["items"].as_array().is_some_and(|i| !i.is_empty())).await;
 
     let r = k.post(deploys, d("web", "platform", Some("data"))).await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -1378,7 +1380,20 @@ async fn deployments_become_ready_and_claims_bind() {
 
     // No gpu nodes: never ready.
     k.post(deploys, d("gpu", "gpu", None)).await;
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // The scheduler has refused every gpu pod once each says PodScheduled=False.
+    k.until(
+        "/api/v1/namespaces/default/pods?labelSelector=app%3Dgpu",
+        |p| {
+            p["items"].as_array().is_some_and(|i| {
+                i.len() == 2
+                    && i.iter().all(|p| {
+                        p["status"]["conditions"][0]["type"] == "PodScheduled"
+                            && p["status"]["conditions"][0]["status"] == "False"
+                    })
+            })
+        },
+    )
+    .await;
     let gpu = k.get(&format!("{deploys}/gpu")).await.body;
     assert!(
         gpu["status"]["readyReplicas"].is_null(),

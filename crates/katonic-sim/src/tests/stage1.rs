@@ -576,8 +576,10 @@ async fn in_flight_operations_survive_a_restart() {
         .unwrap();
     let sim = sim.restart().await;
     assert_eq!(sim.get(&url).await.state(), "Updating");
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(sim.get(&status_path).await.body["status"], "Succeeded");
+    assert_eq!(
+        sim.until_status(&status_path, "Succeeded").await["status"],
+        "Succeeded"
+    );
     assert_eq!(sim.get(&url).await.state(), "Succeeded");
 }
 

@@ -1,19 +1,23 @@
 //! LoadBalancer Services: a loopback address after a delay, or the public IP the Service names
 //! as cloud-provider-azure finds it.
 
-use super::*;
+use std::net::Ipv4Addr;
+
+use serde_json::{Value, json};
+
+use super::super::store::{Key, KubeState};
+use super::{ClusterIps, LB_SECS, elapsed, event, key_of};
+use crate::resources::public_ip::Lookup;
 
 const PIP_NAME: &str = "service.beta.kubernetes.io/azure-pip-name";
 const PIP_GROUP: &str = "service.beta.kubernetes.io/azure-load-balancer-resource-group";
+const REQUESTED_IP: &str = "service.beta.kubernetes.io/azure-load-balancer-ipv4";
+const INTERNAL: &str = "service.beta.kubernetes.io/azure-load-balancer-internal";
 
 /// The address of the public IP a Service names, as cloud-provider-azure finds it: in the
 /// annotated resource group (else the node resource group), readable by the cluster identity.
 /// `Err` is the provider's failure message.
-fn named_public_ip(
-    svc: &Value,
-    pip: &str,
-    ips: Option<&ClusterIps>,
-) -> Result<std::net::Ipv4Addr, String> {
+fn named_public_ip(svc: &Value, pip: &str, ips: Option<&ClusterIps>) -> Result<Ipv4Addr, String> {
     let annotations = &svc["metadata"]["annotations"];
     let service = format!(
         "{}/{}",
@@ -42,7 +46,7 @@ fn named_public_ip(
         )),
         Some(Lookup::Usable {
             address: Some(a), ..
-        }) => match a.parse::<std::net::Ipv4Addr>() {
+        }) => match a.parse::<Ipv4Addr>() {
             Ok(ip) if ip.is_loopback() => Ok(ip),
             _ => Err(format!(
                 "Error syncing load balancer: failed to ensure load balancer: the simulator can only serve a public IP in 127.0.0.0/8, not {a}"
@@ -53,14 +57,12 @@ fn named_public_ip(
 
 /// LoadBalancer Services get a 127.0.0.0/8 address; a requested one must be in that range; one
 /// that names a public IP gets that IP's address, or none and a warning.
-// One piece: one pass over LoadBalancer Services; address, public IP and events of a Service are
-// decided together.
 pub(super) fn services(
     ks: &mut KubeState,
     cluster: &str,
     scale: f64,
     ips: Option<&ClusterIps>,
-) -> Vec<std::net::Ipv4Addr> {
+) -> Vec<Ipv4Addr> {
     let mut out = Vec::new();
     for svc in ks.list(cluster, "services", None) {
         if svc["spec"]["type"] != "LoadBalancer"
@@ -68,87 +70,120 @@ pub(super) fn services(
         {
             continue;
         }
-        let key = key_of("services", &svc);
-        event(
-            ks,
-            cluster,
-            &svc,
-            "Normal",
-            "EnsuringLoadBalancer",
-            "Ensuring load balancer",
-            "service-controller",
-        );
-        if ks
-            .clusters
-            .get(cluster)
-            .is_some_and(|c| c.no_lb.contains(&key))
-        {
-            continue;
-        }
-        if elapsed(ks, cluster, &key) < LB_SECS * scale {
-            continue;
-        }
-        let requested =
-            svc["metadata"]["annotations"]["service.beta.kubernetes.io/azure-load-balancer-ipv4"]
-                .as_str()
-                .or_else(|| svc["spec"]["loadBalancerIP"].as_str())
-                .filter(|s| !s.is_empty());
-        let pip = svc["metadata"]["annotations"][PIP_NAME]
-            .as_str()
-            .filter(|s| !s.is_empty());
-        let from_pip = match pip.map(|p| named_public_ip(&svc, p, ips)) {
-            Some(Err(message)) => {
-                event(
-                    ks,
-                    cluster,
-                    &svc,
-                    "Warning",
-                    "SyncLoadBalancerFailed",
-                    &message,
-                    "service-controller",
-                );
-                continue;
-            }
-            Some(Ok(ip)) => Some(ip),
-            None => None,
-        };
-        let ip = match (from_pip, requested) {
-            (Some(ip), _) => ip,
-            (None, Some(s)) => match s.parse::<std::net::Ipv4Addr>() {
-                Ok(ip) if ip.is_loopback() => ip,
-                _ => {
-                    event(
-                        ks,
-                        cluster,
-                        &svc,
-                        "Warning",
-                        "SyncLoadBalancerFailed",
-                        &format!(
-                            "Error syncing load balancer: failed to ensure load balancer: the simulator can only serve a requested IP in 127.0.0.0/8, not {s}"
-                        ),
-                        "service-controller",
-                    );
-                    continue;
-                }
-            },
-            (None, None) => ks.next_lb_ip(
-                svc["metadata"]["annotations"]["service.beta.kubernetes.io/azure-load-balancer-internal"]
-                    == "true",
-            ),
-        };
-        let mut s = svc.clone();
-        s["status"]["loadBalancer"]["ingress"] = json!([{"ip": ip.to_string(), "ipMode": "VIP"}]);
-        event(
-            ks,
-            cluster,
-            &svc,
-            "Normal",
-            "EnsuredLoadBalancer",
-            "Ensured load balancer",
-            "service-controller",
-        );
-        ks.put(cluster, key, s, false);
-        out.push(ip);
+        out.extend(ensure_load_balancer(ks, cluster, &svc, scale, ips));
     }
     out
+}
+
+/// One Service's pass: its address once the delay is over, unless a fault withholds it or the
+/// cloud provider would refuse it (then a warning event says why).
+fn ensure_load_balancer(
+    ks: &mut KubeState,
+    cluster: &str,
+    svc: &Value,
+    scale: f64,
+    ips: Option<&ClusterIps>,
+) -> Option<Ipv4Addr> {
+    let key = key_of("services", svc);
+    service_event(
+        ks,
+        cluster,
+        svc,
+        "Normal",
+        "EnsuringLoadBalancer",
+        "Ensuring load balancer",
+    );
+    if withheld(ks, cluster, &key) {
+        // Kubernetes reports a load balancer it cannot ensure; tests wait on this fact.
+        service_event(
+            ks,
+            cluster,
+            svc,
+            "Warning",
+            "SyncLoadBalancerFailed",
+            "Error syncing load balancer: failed to ensure load balancer: no load balancer is available for this service",
+        );
+        return None;
+    }
+    if elapsed(ks, cluster, &key) < LB_SECS * scale {
+        return None;
+    }
+    let ip = match chosen_address(ks, svc, ips) {
+        Ok(ip) => ip,
+        Err(message) => {
+            service_event(
+                ks,
+                cluster,
+                svc,
+                "Warning",
+                "SyncLoadBalancerFailed",
+                &message,
+            );
+            return None;
+        }
+    };
+    let mut s = svc.clone();
+    s["status"]["loadBalancer"]["ingress"] = json!([{"ip": ip.to_string(), "ipMode": "VIP"}]);
+    service_event(
+        ks,
+        cluster,
+        svc,
+        "Normal",
+        "EnsuredLoadBalancer",
+        "Ensured load balancer",
+    );
+    ks.put(cluster, key, s, false);
+    Some(ip)
+}
+
+/// Whether a `noLoadBalancer` fault marked this Service.
+fn withheld(ks: &KubeState, cluster: &str, key: &Key) -> bool {
+    ks.clusters
+        .get(cluster)
+        .is_some_and(|c| c.no_lb.contains(key))
+}
+
+/// The address a Service gets: the public IP it names, else the one it requests, else the next
+/// free one. `Err` is the provider's failure message.
+fn chosen_address(
+    ks: &mut KubeState,
+    svc: &Value,
+    ips: Option<&ClusterIps>,
+) -> Result<Ipv4Addr, String> {
+    let annotations = &svc["metadata"]["annotations"];
+    let requested = annotations[REQUESTED_IP]
+        .as_str()
+        .or_else(|| svc["spec"]["loadBalancerIP"].as_str())
+        .filter(|s| !s.is_empty());
+    if let Some(pip) = annotations[PIP_NAME].as_str().filter(|s| !s.is_empty()) {
+        return named_public_ip(svc, pip, ips);
+    }
+    match requested {
+        Some(s) => match s.parse::<Ipv4Addr>() {
+            Ok(ip) if ip.is_loopback() => Ok(ip),
+            _ => Err(format!(
+                "Error syncing load balancer: failed to ensure load balancer: the simulator can only serve a requested IP in 127.0.0.0/8, not {s}"
+            )),
+        },
+        None => Ok(ks.next_lb_ip(annotations[INTERNAL] == "true")),
+    }
+}
+
+fn service_event(
+    ks: &mut KubeState,
+    cluster: &str,
+    svc: &Value,
+    type_: &str,
+    reason: &str,
+    message: &str,
+) {
+    event(
+        ks,
+        cluster,
+        svc,
+        type_,
+        reason,
+        message,
+        "service-controller",
+    );
 }

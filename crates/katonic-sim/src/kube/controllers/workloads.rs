@@ -1,7 +1,10 @@
 //! Jobs (pods that log and end; Complete/Failed, backoffLimit), Deployments (pods, ready
 //! replicas) and the pods they run.
 
-use super::*;
+use serde_json::{Value, json};
+
+use super::super::store::KubeState;
+use super::{JOB_LINES, LINE_SECS, elapsed, event, key_of, now};
 
 /// A pod from a template, owned by `owner`.
 fn new_pod(

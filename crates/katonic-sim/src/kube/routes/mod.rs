@@ -1,14 +1,14 @@
 //! Path parsing, authentication and the verbs: get, list, create, update, patch (merge,
 //! strategic merge, JSON patch, server-side apply) and delete.
 
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
 use super::auth;
 use super::cluster::{self, ClusterInfo};
 use super::discovery::{self, ResDef};
-use super::fields::{self, Entry};
+use super::fields;
 use super::selectors::{FieldSelector, LabelSelector};
 use super::status::{KubeError, KubeResult};
 use super::store::{Key, KubeState, res_key};

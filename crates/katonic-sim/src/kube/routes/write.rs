@@ -1,7 +1,19 @@
 //! The writing verbs: create, update (replace), patch (merge, strategic merge, JSON patch,
 //! server-side apply) and delete, each committed through one admission path (`commit`).
 
-use super::*;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::super::cluster;
+use super::super::discovery;
+use super::super::fields::{self, Entry};
+use super::super::selectors::LabelSelector;
+use super::super::status::{KubeError, KubeResult};
+use super::super::store::{KubeState, res_key};
+use super::{
+    Ctx, Target, body_object, check_type, content_type, is_dns_subdomain, manager, server_metadata,
+};
+use crate::arm::errors::Reply;
 
 pub(super) fn create(ks: &mut KubeState, ctx: &Ctx<'_>, t: &Target<'_>) -> KubeResult<Reply> {
     let mut obj = body_object(ctx.req)?;
