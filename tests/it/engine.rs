@@ -242,6 +242,40 @@ async fn retrying_one_step_runs_it_again() {
     assert_eq!(res.status(), 404);
 }
 
+/// Retrying a step also reruns the failed steps downstream of it: verification failed because
+/// of the platform, the admin retries the platform, and verification runs again instead of the
+/// install ending at once on its old failure.
+#[tokio::test]
+async fn retrying_a_step_reruns_the_failed_steps_it_blocked() {
+    let app = TestApp::spawn_with(script(
+        "steps:
+           verify:
+             - { sleepMs: 0, outcome: { result: terminal, code: PlatformUnhealthy } }
+             - { sleepMs: 0 }",
+    ))
+    .await;
+    let id = app.start_sample().await;
+    let failed = app.wait_status(&id, &["failed"]).await;
+    assert_eq!(step(&failed, "verify")["status"], "failed");
+    assert_eq!(step(&failed, "platform")["status"], "succeeded");
+    let res = app
+        .post_form(&format!("/api/v1/installs/{id}/steps/platform/retry"), &[])
+        .await;
+    assert_eq!(res.status(), 202);
+    let detail = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(
+        detail["status"],
+        "succeeded",
+        "verify: {}",
+        step(&detail, "verify")
+    );
+    assert_eq!(step(&detail, "platform")["attempt"], 2);
+    assert_eq!(step(&detail, "verify")["attempt"], 2);
+    assert_eq!(app.steps.calls(StepId::Verify), 2);
+    // Steps beside the retried one, succeeded, are not run again.
+    assert_eq!(app.steps.calls(StepId::Dns), 1);
+}
+
 #[tokio::test]
 async fn cancel_stops_running_steps_and_starts_no_new_ones() {
     let app = TestApp::spawn_with(script(

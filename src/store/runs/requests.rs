@@ -12,6 +12,17 @@ use time::OffsetDateTime;
 
 use InstallStatus::{Cancelled, Draft, Failed, Interrupted, Succeeded};
 
+/// Which steps a requeue sets back to `pending`.
+enum Reset {
+    /// Every unfinished step (a start or a resume).
+    Unfinished,
+    /// One step, the failed steps downstream of it, and the steps only stopped along the way.
+    Step {
+        step: StepId,
+        failed_dependents: Vec<StepId>,
+    },
+}
+
 impl Store {
     /// Whether the admin asked this install to stop.
     pub async fn cancel_requested(&self, install: InstallId) -> Result<bool> {
@@ -25,14 +36,16 @@ impl Store {
 
     /// Move a valid draft to `queued`, for the worker to pick up.
     pub async fn queue_install(&self, id: InstallId) -> Result<()> {
-        self.requeue(id, &[Draft], None, "install queued").await
+        self.requeue(id, &[Draft], Reset::Unfinished, "install queued")
+            .await
     }
 
     /// Queue a failed, cancelled or interrupted install again: its unfinished steps run again
     /// (attempt + 1), completed ones keep their outputs.
     pub async fn request_resume(&self, id: InstallId) -> Result<()> {
         let from = [Failed, Cancelled, Interrupted];
-        self.requeue(id, &from, None, "resume requested").await
+        self.requeue(id, &from, Reset::Unfinished, "resume requested")
+            .await
     }
 
     /// Queue an install that is not running to run one step again (and what depends on it and
@@ -40,23 +53,58 @@ impl Store {
     pub async fn request_retry_step(&self, id: InstallId, step: StepId) -> Result<()> {
         let from = [Failed, Cancelled, Interrupted, Succeeded];
         let message = format!("retry of step {step} requested");
-        self.requeue(id, &from, Some(step), &message).await
+        let failed_dependents = self.failed_dependents(id, step).await?;
+        let reset = Reset::Step {
+            step,
+            failed_dependents,
+        };
+        self.requeue(id, &from, reset, &message).await
+    }
+
+    /// The failed steps that depend on `step`, directly or through others: a retry of `step`
+    /// runs them again too (a verification that failed because of it, say), or the run would
+    /// end at once on their old failure. Dependents that succeeded keep their outputs; those
+    /// that never ran are pending already.
+    async fn failed_dependents(&self, id: InstallId, step: StepId) -> Result<Vec<StepId>> {
+        let steps = self.steps(id).await?;
+        let mut downstream = std::collections::BTreeSet::from([step]);
+        // The plan is a DAG of a few dozen steps: repeat until no step joins.
+        loop {
+            let before = downstream.len();
+            for s in &steps {
+                if s.depends_on.iter().any(|d| downstream.contains(d)) {
+                    downstream.insert(s.step_id);
+                }
+            }
+            if downstream.len() == before {
+                break;
+            }
+        }
+        Ok(steps
+            .iter()
+            .filter(|s| s.step_id != step && downstream.contains(&s.step_id))
+            .filter(|s| s.status == crate::store::StepStatus::Failed)
+            .map(|s| s.step_id)
+            .collect())
     }
 
     async fn requeue(
         &self,
         id: InstallId,
         from: &[InstallStatus],
-        only_step: Option<StepId>,
+        reset: Reset,
         message: &str,
     ) -> Result<()> {
         let now = OffsetDateTime::now_utc();
         let id_text = id.to_string();
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         self.check_requeue(&mut tx, id, from, message).await?;
-        match only_step {
-            None => reset_unfinished_steps(&mut tx, &id_text).await?,
-            Some(step) => reset_one_step(&mut tx, id, step).await?,
+        match reset {
+            Reset::Unfinished => reset_unfinished_steps(&mut tx, &id_text).await?,
+            Reset::Step {
+                step,
+                failed_dependents,
+            } => reset_one_step(&mut tx, id, step, &failed_dependents).await?,
         }
         sqlx::query!(
             "UPDATE installs SET status = 'queued', cancel_requested = 0, updated_at = ? WHERE id = ?",
@@ -211,10 +259,33 @@ async fn reset_unfinished_steps(conn: &mut SqliteConnection, install: &str) -> R
     Ok(())
 }
 
-/// A retry runs `step` again, and the steps that were only stopped along the way (not failed
-/// themselves); other failed steps wait for their own retry or a resume.
-async fn reset_one_step(conn: &mut SqliteConnection, id: InstallId, step: StepId) -> Result<()> {
+/// A retry runs `step` again, the failed steps downstream of it, and the steps that were only
+/// stopped along the way; other failed steps wait for their own retry or a resume.
+async fn reset_one_step(
+    conn: &mut SqliteConnection,
+    id: InstallId,
+    step: StepId,
+    failed_dependents: &[StepId],
+) -> Result<()> {
     let install = id.to_string();
+    if reset_step(conn, &install, step).await? == 0 {
+        return Err(StoreError::NoSuchStep { id, step });
+    }
+    for dependent in failed_dependents {
+        reset_step(conn, &install, *dependent).await?;
+    }
+    sqlx::query!(
+        "UPDATE install_steps SET status = 'pending'
+                     WHERE install_id = ? AND status IN ('cancelled', 'interrupted', 'running')",
+        install
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Set one step back to `pending`; the number of rows changed (0: no such step, or pending).
+async fn reset_step(conn: &mut SqliteConnection, install: &str, step: StepId) -> Result<u64> {
     let step_text = step.as_str();
     let reset = sqlx::query!(
         "UPDATE install_steps SET status = 'pending'
@@ -225,15 +296,5 @@ async fn reset_one_step(conn: &mut SqliteConnection, id: InstallId, step: StepId
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    if reset == 0 {
-        return Err(StoreError::NoSuchStep { id, step });
-    }
-    sqlx::query!(
-        "UPDATE install_steps SET status = 'pending'
-                     WHERE install_id = ? AND status IN ('cancelled', 'interrupted', 'running')",
-        install
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    Ok(reset)
 }
