@@ -84,6 +84,10 @@ async fn try_until_done(deps: &RunDeps, mut ctx: StepContext) -> AttemptEnd {
             StepError::Stopped => return AttemptEnd::Stopped,
             StepError::Unrecorded(message) => return AttemptEnd::Unrecorded(message),
         };
+        // Another step failed for good: the run ends now, not after this step's retries.
+        if ctx.run_failing.is_cancelled() {
+            return AttemptEnd::Stopped;
+        }
         let Some(delay) = delays.next(retry_after) else {
             return AttemptEnd::Failed(still_failing(&ctx, code, message));
         };
@@ -112,6 +116,7 @@ async fn wait_to_retry(
     tokio::select! {
         () = tokio::time::sleep(delay) => None,
         () = ctx.stop.cancelled() => Some(AttemptEnd::Stopped),
+        () = ctx.run_failing.cancelled() => Some(AttemptEnd::Stopped),
     }
 }
 

@@ -57,7 +57,9 @@ impl Delays {
     /// service's own request) wins when it is longer than the backoff.
     pub fn next(&mut self, retry_after: Option<Duration>) -> Option<Duration> {
         let backoff = self.backoff.next()?;
-        let delay = retry_after.map_or(backoff, |ra| ra.max(backoff));
+        // The service said when to come back: that, not the backoff's growing guess (which
+        // only counts the try here).
+        let delay = retry_after.unwrap_or(backoff);
         if self.waited + delay > self.max_total {
             return None;
         }
@@ -96,6 +98,24 @@ mod tests {
         assert_eq!(
             d.next(Some(Duration::from_secs(3))),
             Some(Duration::from_secs(3))
+        );
+    }
+
+    #[test]
+    fn retry_after_is_not_stretched_by_the_backoff() {
+        let mut d = RetryPolicy {
+            max_tries: 8,
+            min_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(60),
+            max_total_delay: Duration::from_secs(600),
+        }
+        .delays();
+        let one = Some(Duration::from_secs(1));
+        let delays: Vec<_> = std::iter::from_fn(|| d.next(one)).collect();
+        assert_eq!(
+            delays,
+            vec![Duration::from_secs(1); 7],
+            "8 tries, 7 waits of 1 s"
         );
     }
 

@@ -95,6 +95,8 @@ struct Run {
     stop: CancellationToken,
     /// The heartbeat lost the lease.
     lost: CancellationToken,
+    /// A step failed for good: running steps try no more.
+    failing: CancellationToken,
     unrecorded: Arc<Mutex<Unrecorded>>,
 }
 
@@ -111,6 +113,7 @@ impl Run {
             tasks: JoinSet::new(),
             stop: CancellationToken::new(),
             lost: CancellationToken::new(),
+            failing: CancellationToken::new(),
             unrecorded: Arc::new(Mutex::new(Unrecorded::default())),
         }
     }
@@ -177,6 +180,7 @@ impl Run {
             store: self.deps.store.clone(),
             lease: self.claimed.lease.clone(),
             stop: self.stop.clone(),
+            run_failing: self.failing.clone(),
         }
     }
 
@@ -197,8 +201,9 @@ impl Run {
                 r
             }
             AttemptEnd::Failed(f) => {
-                // No new step starts; those running finish what they are doing (an Azure
-                // operation in flight reaches a stable state) and are recorded.
+                // No new step starts; those running finish the try they are in (an Azure
+                // operation in flight reaches a stable state), retry no more, and are recorded.
+                self.failing.cancel();
                 let r = store
                     .finish_step(lease, step, attempt, &StepEnd::Failed(f.clone()))
                     .await;

@@ -102,6 +102,9 @@ pub struct StepContext {
     pub(super) store: Store,
     pub(super) lease: Lease,
     pub(super) stop: CancellationToken,
+    /// Another step of the run failed for good: this one tries no more (its try in progress
+    /// still finishes, so an operation in flight reaches a stable state).
+    pub(super) run_failing: CancellationToken,
 }
 
 impl StepContext {

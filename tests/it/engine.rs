@@ -276,6 +276,31 @@ async fn retrying_a_step_reruns_the_failed_steps_it_blocked() {
     assert_eq!(app.steps.calls(StepId::Dns), 1);
 }
 
+/// Once a step fails for good, a sibling being throttled stops retrying: the install is
+/// `failed` without waiting out the sibling's retries, and the sibling is `interrupted`
+/// (resumable), not failed after its last try.
+#[tokio::test]
+async fn a_terminal_failure_stops_throttled_siblings_from_retrying() {
+    let app = TestApp::spawn_with(script(
+        "steps:
+           storage:
+             - { sleepMs: 0, barrier: { name: together, parties: 2 }, outcome: { result: retryable, code: TooManyRequests, retryAfterMs: 3000 } }
+           aks-cluster:
+             - { sleepMs: 0, barrier: { name: together, parties: 2 }, outcome: { result: terminal, code: QuotaExceeded } }",
+    ))
+    .await;
+    let id = app.start_sample().await;
+    let failed = app.wait_status(&id, &["failed"]).await;
+    assert_eq!(step(&failed, "aks-cluster")["status"], "failed");
+    assert_eq!(
+        step(&failed, "storage")["status"],
+        "interrupted",
+        "the sibling stops at its retry: {}",
+        step(&failed, "storage")
+    );
+    assert_eq!(app.steps.calls(StepId::Storage), 1, "no second try");
+}
+
 #[tokio::test]
 async fn cancel_stops_running_steps_and_starts_no_new_ones() {
     let app = TestApp::spawn_with(script(
