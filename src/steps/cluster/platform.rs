@@ -27,7 +27,10 @@ pub async fn platform(
     let mut applied = apply_installer_settings(ctx, &client, &names).await?;
     let jobs: Api<Job> = Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
     if earlier_job(ctx, &jobs).await? == EarlierJob::Completed {
-        return report(ctx, &applied).await;
+        // The Job is only one of the step's effects: a crash may have come before the
+        // Ingress was applied, so the completion's work is done again (it is idempotent).
+        report(ctx, &applied).await?;
+        return platform_completed(ctx, &client).await;
     }
     applied.push(
         apply_namespaced(&client, &manifests::platform_job(&names.installer))
@@ -178,12 +181,23 @@ async fn job_result(
             )),
             _ => {
                 ctx.progress("the platform installer completed").await?;
-                let ingress = apply_route(client, &ctx.spec, "katonic-platform").await?;
-                ctx.progress(ingress.to_string()).await?;
-                Ok(json!({ "job": format!("{}/{job_name}", manifests::SYSTEM_NAMESPACE) }))
+                platform_completed(ctx, client).await
             }
         },
     }
+}
+
+/// What follows the installer's completion: the platform's Ingress applied, and the step's
+/// outputs naming the Job.
+async fn platform_completed(ctx: &StepContext, client: &kube::Client) -> Result<Value, StepError> {
+    let ingress = apply_route(client, &ctx.spec, "katonic-platform").await?;
+    ctx.progress(ingress.to_string()).await?;
+    let job = format!(
+        "{}/{}",
+        manifests::SYSTEM_NAMESPACE,
+        manifests::INSTALLER_JOB
+    );
+    Ok(json!({ "job": job }))
 }
 
 enum JobOutcome {
