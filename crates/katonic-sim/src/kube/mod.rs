@@ -44,10 +44,21 @@ pub(crate) fn lock(shared: &Shared) -> MutexGuard<'_, KubeState> {
 
 /// Answer one request under `/kubernetes/`.
 pub(crate) fn route(shared: &Shared, req: &Req, effects: &Effects) -> Reply {
-    match routes::handle(shared, req, effects) {
+    let reply = match routes::handle(shared, req, effects) {
         Ok(reply) => reply,
         Err(e) => e.into_reply(),
+    };
+    // As etcd does, a write is on disk before it is acknowledged: a kill -9 after the answer
+    // loses nothing the client was told had happened. (What controllers change on their own
+    // is saved by their loop.)
+    let write = !matches!(
+        req.method,
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    if write && reply.status.is_success() {
+        save_if_dirty(shared);
     }
+    reply
 }
 
 /// Write `kube.json` if anything changed since the last save.

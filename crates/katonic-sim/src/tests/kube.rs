@@ -1521,3 +1521,30 @@ fn cause_fields(status: &Value) -> Vec<&str> {
         .map(|c| c["field"].as_str().unwrap())
         .collect()
 }
+
+/// An acknowledged write is already on disk (as etcd's are): a kill -9 right after the answer
+/// cannot lose it. Read straight from `kube.json` after each answer, without waiting.
+#[tokio::test]
+async fn writes_are_persisted_before_they_are_acknowledged() {
+    let sim = Sim::start().await;
+    let k = cluster(&sim).await;
+    let state = sim.h.ca_file.parent().unwrap().join("kube.json");
+    let on_disk = || std::fs::read_to_string(&state).unwrap_or_default();
+    let cms = "/api/v1/namespaces/default/configmaps";
+    let created = k
+        .post(cms, json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "acknowledged"}, "data": {"a": "1"}}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(
+        on_disk().contains("acknowledged"),
+        "the created object is on disk"
+    );
+    let deleted = k
+        .call(Method::DELETE, &format!("{cms}/acknowledged"), None, None)
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    assert!(
+        !on_disk().contains("acknowledged"),
+        "the deletion is on disk"
+    );
+}
