@@ -14,6 +14,7 @@ mod pages;
 mod run_pages;
 mod run_views;
 mod settings;
+mod spec_text;
 mod static_files;
 mod teardown;
 mod timeline;

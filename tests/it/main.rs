@@ -17,6 +17,7 @@ mod engine;
 mod entra;
 mod helpers;
 mod history;
+mod input_limits;
 mod layers;
 mod leaks;
 mod lease;
