@@ -24,6 +24,7 @@ mod leaks;
 mod lease;
 mod manifests;
 mod ops;
+mod readme;
 mod security;
 mod settings;
 mod sse;
