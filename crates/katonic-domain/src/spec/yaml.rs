@@ -104,6 +104,9 @@ mod tests {
             assert_eq!(errors.errors[0].rule, "document.trailing", "{tail:?}");
             assert!(errors.errors[0].message.contains("more text follows"));
         }
+        // The page upload reads JSON as YAML, which refuses the same.
+        assert!(from_yaml(&json).is_ok());
+        assert!(from_yaml(&format!("{json} garbage")).is_err());
     }
 
     #[test]
