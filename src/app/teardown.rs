@@ -2,7 +2,7 @@
 //! preview to a queued, audited teardown run.
 
 use super::{Actor, App, AppError};
-use crate::store::{AuditAction, InstallId, InstallRecord, StepStatus};
+use crate::store::{AuditAction, InstallId, InstallRecord, InstallStatus, StepStatus};
 use crate::teardown::{Preview, PreviewError};
 use katonic_domain::plan::StepId;
 use katonic_domain::spec::InstallSpec;
@@ -15,6 +15,8 @@ pub enum TeardownError {
     NoSpec(InstallId),
     #[error("install {0} is itself a teardown; tear down the install it names instead")]
     IsTeardown(InstallId),
+    #[error("install {0} is a draft: it never ran, so nothing of it exists to tear down")]
+    Draft(InstallId),
     #[error("the stored spec no longer parses: {0}")]
     Spec(String),
     #[error(transparent)]
@@ -46,6 +48,9 @@ impl App {
         let record = self.install(id).await?;
         if self.store.teardown_target(id).await?.is_some() {
             return Err(TeardownError::IsTeardown(id).into());
+        }
+        if record.status == InstallStatus::Draft {
+            return Err(TeardownError::Draft(id).into());
         }
         let doc = record.spec.as_ref().ok_or(TeardownError::NoSpec(id))?;
         let spec = InstallSpec::parse(doc).map_err(|e| {

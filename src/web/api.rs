@@ -45,7 +45,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The document in the request body, in the syntax its `Content-Type` names.
-fn document(headers: &HeaderMap, body: &Bytes) -> Result<InstallDocument, ApiError> {
+async fn document(headers: &HeaderMap, body: Bytes) -> Result<InstallDocument, ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -69,14 +69,12 @@ fn document(headers: &HeaderMap, body: &Bytes) -> Result<InstallDocument, ApiErr
             .into());
         }
     };
-    let text = std::str::from_utf8(body)
-        .map_err(|_| WebError::BadRequest("the body is not UTF-8 text".to_string()))?;
-    Ok(spec::from_text(text, format)?)
+    Ok(super::spec_text::parse(body, format).await?)
 }
 
 /// `POST /api/v1/plan`: the plan of a spec, or 422 with every field error.
 async fn post_plan(headers: HeaderMap, body: Bytes) -> Result<Json<InstallPlan>, ApiError> {
-    let doc = document(&headers, &body)?;
+    let doc = document(&headers, body).await?;
     let reviewed = review::review(&doc, review::today())?;
     Ok(Json(reviewed.plan))
 }
@@ -92,7 +90,7 @@ async fn post_install(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let doc = document(&headers, &body)?;
+    let doc = document(&headers, body).await?;
     let reviewed = review::review(&doc, review::today())?;
     let id = state.app().create(&reviewed).await?;
     Ok((
@@ -172,6 +170,10 @@ struct StepDetail {
     /// secrets: steps keep those out of their outputs.
     #[serde(skip_serializing_if = "Option::is_none")]
     outputs: Option<serde_json::Value>,
+    /// Why the step's last attempt failed: `{class, code, message, hint}`, as the page and the
+    /// support bundle show it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<crate::store::Failure>,
 }
 
 impl From<StepRecord> for StepDetail {
@@ -183,6 +185,7 @@ impl From<StepRecord> for StepDetail {
             depends_on: s.depends_on,
             attempt: s.attempt,
             outputs: s.outputs,
+            error: s.error,
         }
     }
 }

@@ -105,20 +105,21 @@ pub async fn require_access(
         return exchange_token(&state, req.uri(), req.headers(), &token).await;
     }
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
-        let presented = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        return match presented {
+        return match bearer_token(value) {
             Some(token) if access.bearer_matches(token) => {
                 req.extensions_mut().insert(Principal::ApiToken);
                 next.run(req).await
             }
-            _ => unauthorized(
+            Some(_) => unauthorized(
                 &state,
                 req.uri(),
                 "The bearer token is not the one in <data-dir>/api-token.",
+            ),
+            None => unauthorized(
+                &state,
+                req.uri(),
+                "Send exactly `Authorization: Bearer <token>`: one space after Bearer, the token \
+                 of <data-dir>/api-token, nothing around it.",
             ),
         };
     }
@@ -129,6 +130,14 @@ pub async fn require_access(
         return next.run(req).await;
     }
     unauthorized(&state, req.uri(), "")
+}
+
+/// The token of exactly `Bearer <token>`: one space, no other whitespace anywhere (a header
+/// that differs is a client's mistake worth naming, not something to guess around).
+fn bearer_token(value: &HeaderValue) -> Option<&str> {
+    let token = value.to_str().ok()?.strip_prefix("Bearer ")?;
+    let clean = !token.is_empty() && !token.chars().any(char::is_whitespace);
+    clean.then_some(token)
 }
 
 /// `?token=` of the access URL: once, within 15 minutes, it becomes a session, and the browser
@@ -400,5 +409,22 @@ mod tests {
             Some("xyz")
         );
         assert_eq!(session_cookie(&headers, "__Host-katonic_session"), None);
+    }
+
+    #[test]
+    fn the_bearer_token_is_exactly_what_follows_one_space() {
+        let token = |v: &'static str| bearer_token(&HeaderValue::from_static(v)).map(String::from);
+        assert_eq!(token("Bearer tok").as_deref(), Some("tok"));
+        for bad in [
+            "Bearer   tok  ",
+            "Bearer  tok",
+            "Bearer tok x",
+            "Bearer\ttok",
+            "Bearer ",
+            "bearer tok",
+            "Basic tok",
+        ] {
+            assert_eq!(token(bad), None, "{bad:?}");
+        }
     }
 }

@@ -14,6 +14,7 @@ mod pages;
 mod run_pages;
 mod run_views;
 mod settings;
+mod spec_text;
 mod static_files;
 mod teardown;
 mod timeline;
@@ -143,6 +144,12 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        // Pages, API answers and bundles show installs and their secrets' surroundings: no
+        // browser or proxy keeps them. The static assets set their own (cacheable) policy.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -87,7 +87,7 @@ pub async fn post_upload(
         return history_page(&state, vec![error], StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     // JSON is YAML, so one parser reads both.
-    match spec::from_yaml(&text) {
+    match super::spec_text::parse_upload(text).await? {
         Ok(doc) => {
             let id = state.app().create_draft(doc, None).await?;
             Ok(Redirect::to(&format!("/installs/{id}/review")).into_response())

@@ -20,6 +20,7 @@ impl From<TeardownError> for WebError {
             e @ TeardownError::NotConfirmed { .. } => WebError::BadRequest(e.to_string()),
             e @ (TeardownError::NoSpec(_)
             | TeardownError::IsTeardown(_)
+            | TeardownError::Draft(_)
             | TeardownError::Spec(_)
             | TeardownError::Read(_)
             | TeardownError::Changed { .. }) => WebError::Conflict(e.to_string()),

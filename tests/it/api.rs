@@ -1,6 +1,6 @@
 //! The JSON API: plan, create, list, detail; YAML and JSON by Content-Type; field errors.
 
-use crate::helpers::{SAMPLE_YAML, TestApp};
+use crate::helpers::{SAMPLE_YAML, TestApp, script, step};
 use serde_json::Value;
 
 fn errors_of(body: &Value) -> Vec<(String, String)> {
@@ -224,4 +224,24 @@ async fn starting_queues_a_valid_install_once() {
         .post_form(&format!("/api/v1/installs/{id}/start"), &[])
         .await;
     assert_eq!(again.status(), 409);
+}
+
+#[tokio::test]
+async fn a_failed_step_shows_its_error_with_the_hint() {
+    let app = TestApp::spawn_with(script(
+        "steps:
+           aks-cluster:
+             - { sleepMs: 0, outcome: { result: terminal, code: QuotaExceeded, message: 'vCPU quota', hint: 'Raise the quota' } }",
+    ))
+    .await;
+    let id = app.start_sample().await;
+    let failed = app.wait_status(&id, &["failed"]).await;
+    assert_eq!(
+        step(&failed, "aks-cluster")["error"],
+        serde_json::json!({
+            "class": "terminal", "code": "QuotaExceeded", "message": "vCPU quota",
+            "hint": "Raise the quota",
+        })
+    );
+    assert!(step(&failed, "preflight").get("error").is_none());
 }

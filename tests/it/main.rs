@@ -4,6 +4,7 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access_edges;
 mod api;
 mod az_cli;
 mod azure;
@@ -17,11 +18,13 @@ mod engine;
 mod entra;
 mod helpers;
 mod history;
+mod input_limits;
 mod layers;
 mod leaks;
 mod lease;
 mod manifests;
 mod ops;
+mod readme;
 mod security;
 mod settings;
 mod sse;

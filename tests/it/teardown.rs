@@ -391,3 +391,33 @@ async fn a_teardown_stopped_during_the_cluster_delete_resumes_the_same_operation
             .contains("following the delete started before")
     );
 }
+
+#[tokio::test]
+async fn a_draft_has_no_teardown_preview_page_or_api() {
+    let app = TestApp::spawn().await;
+    let id = app.create_sample().await;
+    let res = app.get(&format!("/api/v1/installs/{id}/teardown")).await;
+    assert_eq!(res.status(), 409);
+    let body: Value = res.json().await.unwrap();
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains("is a draft: it never ran"), "{body}");
+    let res = app.get(&format!("/installs/{id}/teardown")).await;
+    assert_eq!(res.status(), 409);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("is a draft: it never ran")
+    );
+    // Nor can one be queued.
+    let body = json!({"confirm": "prod"}).to_string();
+    let res = app
+        .post_body(
+            &format!("/api/v1/installs/{id}/teardown"),
+            "application/json",
+            &body,
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(app.detail(&id).await["status"], "draft");
+}

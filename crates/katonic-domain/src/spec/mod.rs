@@ -16,6 +16,7 @@ mod enums;
 mod error;
 mod fqdn;
 mod lifecycle;
+pub mod limits;
 mod names;
 mod network;
 mod parse;

@@ -10,17 +10,38 @@ pub enum DocumentFormat {
 }
 
 /// Parse YAML into a document; structural errors (unknown key, wrong type, bad syntax) carry the
-/// field path where serde found them.
+/// field path where serde found them. The text is first held to the limits of [`super::limits`]
+/// (depth, nodes, no aliases), so no document costs more than a few milliseconds to refuse.
 pub fn from_yaml(text: &str) -> Result<InstallDocument, SpecErrors> {
+    super::limits::check(text)?;
     let de = serde_yaml_ng::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| structural(e.path().to_string(), e.inner()))
 }
 
-/// Parse JSON into a document.
+/// Parse JSON into a document: exactly one JSON value, nothing but whitespace after it.
+/// (serde_json refuses nesting past 128 levels by itself, in linear time.)
 pub fn from_json(text: &str) -> Result<InstallDocument, SpecErrors> {
     let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| structural(e.path().to_string(), e.inner()))
+    let doc = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| structural(e.path().to_string(), e.inner()))?;
+    de.end().map_err(|e| trailing(&e))?;
+    Ok(doc)
+}
+
+fn trailing(err: &serde_json::Error) -> SpecErrors {
+    SpecErrors {
+        errors: vec![FieldError {
+            field: "document".to_string(),
+            rule: "document.trailing".to_string(),
+            message: format!(
+                "more text follows the JSON document, from line {}, column {}",
+                err.line(),
+                err.column()
+            ),
+            fix: "send exactly one JSON document: remove what follows its closing brace"
+                .to_string(),
+        }],
+    }
 }
 
 /// Parse in the given format.
@@ -67,5 +88,31 @@ fn structural(path: String, err: &dyn std::fmt::Display) -> SpecErrors {
             message,
             fix: fix.to_string(),
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_followed_by_more_text_is_refused_and_whitespace_is_not() {
+        let json = serde_json::to_string(&super::super::testutil::sample_doc()).unwrap();
+        assert!(from_json(&format!("{json}\n  \n")).is_ok());
+        for tail in [" garbage", "{}", "\n{\"name\": \"x\"}"] {
+            let errors = from_json(&format!("{json}{tail}")).unwrap_err();
+            assert_eq!(errors.errors[0].rule, "document.trailing", "{tail:?}");
+            assert!(errors.errors[0].message.contains("more text follows"));
+        }
+        // The page upload reads JSON as YAML, which refuses the same.
+        assert!(from_yaml(&json).is_ok());
+        assert!(from_yaml(&format!("{json} garbage")).is_err());
+    }
+
+    #[test]
+    fn yaml_is_held_to_the_limits_before_serde_reads_it() {
+        let deep = format!("{}1{}", "[".repeat(200_000), "]".repeat(200_000));
+        let errors = from_yaml(&format!("name: {deep}")).unwrap_err();
+        assert_eq!(errors.errors[0].rule, "document.depth");
     }
 }
