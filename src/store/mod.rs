@@ -7,6 +7,7 @@
 
 pub mod audit;
 mod events;
+mod health;
 mod installs;
 mod runs;
 mod secrets;
@@ -28,6 +29,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// File name of the database inside the data dir.
@@ -120,6 +122,8 @@ pub struct Store {
     bus: EventBus,
     /// Seals and opens the installs' secrets (`secret.key` in the data dir).
     key: crate::secrets::SecretKey,
+    /// The last write probe's answer, so readiness checks do not write at every request.
+    probe: Arc<health::WriteProbe>,
 }
 
 impl Store {
@@ -144,6 +148,7 @@ impl Store {
             .busy_timeout(Duration::from_secs(5));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .after_release(|conn, _| Box::pin(health::leave_no_transaction_open(conn)))
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
@@ -158,6 +163,7 @@ impl Store {
             reader,
             bus,
             key,
+            probe: Arc::new(health::WriteProbe::default()),
         })
     }
 

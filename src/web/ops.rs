@@ -1,5 +1,5 @@
-//! Operational endpoints: readiness (the database answers, the console is not stopping) and
-//! Prometheus metrics. `/healthz` (liveness) answers as long as the process serves.
+//! Operational endpoints: readiness (the database answers and takes writes, the console is not
+//! stopping) and Prometheus metrics. `/healthz` (liveness) answers as long as the process serves.
 
 use super::AppState;
 use axum::extract::State;
@@ -11,11 +11,20 @@ pub async fn get_readyz(State(state): State<AppState>) -> Response {
     if state.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "stopping\n").into_response();
     }
-    match state.store.ping().await {
+    if let Err(e) = state.store.ping().await {
+        tracing::warn!(error = %e, "readiness: the database does not answer");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response();
+    }
+    // Reads keep working on a full disk; only a write says whether installs can progress.
+    match state.store.writable().await {
         Ok(()) => (StatusCode::OK, "ready\n").into_response(),
         Err(e) => {
-            tracing::warn!(error = %e, "readiness: the database does not answer");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+            tracing::warn!(error = %e, "readiness: the database cannot be written");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database cannot be written (disk full or failing)\n",
+            )
+                .into_response()
         }
     }
 }
