@@ -3,6 +3,7 @@
 //! install is queued; a slow poll is only the fallback (and reaps installs whose worker died).
 
 mod attempt;
+mod recovery;
 mod retry;
 mod run;
 mod schedule;

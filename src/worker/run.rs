@@ -13,6 +13,7 @@
 //! data; `Run` here is the I/O around them: the journal, the tasks and the signals.
 
 use super::attempt::{AttemptEnd, run_attempt};
+use super::recovery::RecoveryFile;
 use super::retry::RetryPolicy;
 use super::schedule::{Journal, Schedule, Stops};
 use super::step::{StepContext, StepExecutor};
@@ -65,7 +66,9 @@ pub(super) async fn run_install(deps: Arc<RunDeps>, claimed: Claimed, signals: R
             return;
         }
     };
-    let mut run = Run::new(deps, claimed, signals, loaded);
+    // Now, while there is room: the file is needed when the disk is full.
+    let recovery = RecoveryFile::reserve(&deps.data_dir, claimed.lease.install);
+    let mut run = Run::new(deps, claimed, signals, loaded, recovery);
     let done = CancellationToken::new();
     let heartbeat = tokio::spawn(heartbeat(
         run.deps.store.clone(),
@@ -98,10 +101,17 @@ struct Run {
     /// A step failed for good: running steps try no more.
     failing: CancellationToken,
     unrecorded: Arc<Mutex<Unrecorded>>,
+    recovery: RecoveryFile,
 }
 
 impl Run {
-    fn new(deps: Arc<RunDeps>, claimed: Claimed, signals: RunSignals, loaded: Loaded) -> Run {
+    fn new(
+        deps: Arc<RunDeps>,
+        claimed: Claimed,
+        signals: RunSignals,
+        loaded: Loaded,
+        recovery: RecoveryFile,
+    ) -> Run {
         let schedule = Schedule::new(loaded.plan.steps, loaded.journal, deps.max_parallel_steps);
         Run {
             deps,
@@ -115,6 +125,7 @@ impl Run {
             lost: CancellationToken::new(),
             failing: CancellationToken::new(),
             unrecorded: Arc::new(Mutex::new(Unrecorded::default())),
+            recovery,
         }
     }
 
@@ -230,6 +241,8 @@ impl Run {
     }
 
     /// Record how the run ended, or, when it can no longer record anything, say so on disk.
+    /// A run stopped by a failing database leaves its install `running` with a lease nobody
+    /// renews: once writes succeed again the worker loop marks it `interrupted` (resumable).
     async fn finish(self) {
         let lease = &self.claimed.lease;
         let problem = self
@@ -244,9 +257,11 @@ impl Run {
         });
         if let Some((error, step, lease_lost)) = problem {
             tracing::error!(install = %lease.install, %error, "run stopped: it can no longer record what it does");
-            if !lease_lost {
+            if lease_lost {
+                self.recovery.release();
+            } else {
                 let running = self.schedule.running();
-                write_recovery_file(&self.deps.data_dir, &self.claimed, &error, step, running);
+                self.recovery.write(&self.claimed, &error, step, running);
             }
             return;
         }
@@ -256,11 +271,16 @@ impl Run {
         };
         let running = self.schedule.running().clone();
         let end = self.schedule.run_end(stops);
-        if let Err(e) = self.deps.store.finish_run(lease, &end).await {
-            tracing::error!(install = %lease.install, error = %e, "cannot record the end of the run");
-            if !matches!(e, StoreError::LeaseLost(_)) {
-                let error = e.to_string();
-                write_recovery_file(&self.deps.data_dir, &self.claimed, &error, None, &running);
+        match self.deps.store.finish_run(lease, &end).await {
+            Ok(()) => self.recovery.release(),
+            Err(e) => {
+                tracing::error!(install = %lease.install, error = %e, "cannot record the end of the run");
+                if matches!(e, StoreError::LeaseLost(_)) {
+                    self.recovery.release();
+                } else {
+                    let error = e.to_string();
+                    self.recovery.write(&self.claimed, &error, None, &running);
+                }
             }
         }
     }
@@ -379,36 +399,5 @@ fn note_unrecorded(unrecorded: &Mutex<Unrecorded>, error: &StoreError, step: Opt
             step,
             matches!(error, StoreError::LeaseLost(_)),
         ));
-    }
-}
-
-/// Like Terraform's `errored.tfstate`: when the journal cannot be written, say on disk what was
-/// in flight so the admin (and a resume) can reconcile it.
-fn write_recovery_file(
-    data_dir: &std::path::Path,
-    claimed: &Claimed,
-    error: &str,
-    step: Option<StepId>,
-    running: &BTreeMap<StepId, i64>,
-) {
-    let path = data_dir.join(format!("recovery-{}.json", claimed.lease.install));
-    let body = serde_json::json!({
-        "install": claimed.lease.install,
-        "run": claimed.run,
-        "writtenAt": time::OffsetDateTime::now_utc().unix_timestamp(),
-        "error": error,
-        "step": step.map(|s| s.as_str()),
-        "inFlight": running.iter().map(|(s, a)| serde_json::json!({"step": s.as_str(), "attempt": a})).collect::<Vec<_>>(),
-        "advice": "The console could not record this install's progress and stopped making changes. \
-                   Resources named in these steps may exist in Azure without being in the history. \
-                   Fix the database problem, restart the console (the install shows as interrupted) \
-                   and resume it: steps adopt what already exists.",
-    });
-    let text = serde_json::to_string_pretty(&body).unwrap_or_else(|_| body.to_string());
-    let text = crate::redact::redact(&text);
-    if let Err(e) = crate::store::write_private(&path, text.as_bytes()) {
-        tracing::error!(path = %path.display(), error = %e, "cannot write the recovery file either");
-    } else {
-        tracing::error!(path = %path.display(), "recovery file written");
     }
 }

@@ -13,6 +13,7 @@ mod certificate;
 mod cli;
 mod cluster;
 mod crash;
+mod disk_full;
 mod dockerfile;
 mod engine;
 mod entra;
