@@ -31,12 +31,21 @@ pub fn crash_matrix(full: bool, time_scale: f64) {
         reference.wall.as_secs_f64()
     );
     println!(
-        "   trials:          {} ({} steps x {}), {} succeeded, {} duplicate ARM writes, {} completed steps re-run",
+        "   trials:          {} ({} steps x {}), {} succeeded, {} duplicate ARM writes (of {} acknowledged writes of completed steps checked), {} completed steps re-run",
         trials.len(),
-        cells.iter().map(|(s, _)| s).collect::<std::collections::HashSet<_>>().len(),
-        if full { "early, middle, late" } else { "middle" },
+        cells
+            .iter()
+            .map(|(s, _)| s)
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        if full {
+            "early, middle, late"
+        } else {
+            "middle"
+        },
         count(&|t| t.succeeded()),
         trials.iter().map(|t| t.duplicates.len()).sum::<usize>(),
+        trials.iter().map(|t| t.guarded).sum::<usize>(),
         trials.iter().map(|t| t.rerun.len()).sum::<usize>(),
     );
     let hits = KillPoint::ALL.map(|p| {
@@ -58,7 +67,10 @@ pub fn crash_matrix(full: bool, time_scale: f64) {
             format!("{s} {:.0}", took.as_secs_f64() * 1000.0)
         })
         .collect();
-    println!("   step durations:  {} (ms, clean install)", took.join(", "));
+    println!(
+        "   step durations:  {} (ms, clean install)",
+        took.join(", ")
+    );
     for t in &trials {
         report(t, &reference);
     }
@@ -76,7 +88,11 @@ fn report(t: &Trial, reference: &crash_matrix::Reference) {
         t.point.name(),
         took.as_secs_f64() * 1000.0,
         t.status,
-        if t.hit { "" } else { ", the kill came after the step" },
+        if t.hit {
+            ""
+        } else {
+            ", the kill came after the step"
+        },
         t.duplicates.len(),
         t.duplicates,
         t.rerun

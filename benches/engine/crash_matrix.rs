@@ -90,7 +90,10 @@ pub struct Trial {
     pub duplicates: Vec<String>,
     /// Steps journaled succeeded before the kill (the restarted console shows them so).
     pub completed_before: Vec<String>,
-    /// Of those, the steps that ran again after the restart.
+    /// The distinct ARM writes acknowledged to those steps before the kill: what the duplicate
+    /// check guards (0 would make it vacuous).
+    pub guarded: usize,
+    /// Of those steps, the ones that ran again after the restart.
     pub rerun: Vec<String>,
     /// The install's log when it did not succeed.
     pub log: String,
@@ -121,7 +124,13 @@ impl Drop for Console {
 impl Console {
     fn start(data: &Path, record: &Path, time_scale: f64) -> Console {
         let mut child = Command::new(env!("CARGO_BIN_EXE_katonic-console"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--simulate", "--time-scale"])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--simulate",
+                "--time-scale",
+            ])
             .arg(time_scale.to_string())
             .arg("--record")
             .arg(record)
@@ -146,7 +155,10 @@ impl Console {
         let token = std::fs::read_to_string(data.join("api-token")).expect("the API token");
         let mut headers = reqwest::header::HeaderMap::new();
         let bearer = format!("Bearer {}", token.trim());
-        headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().expect("header"));
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            bearer.parse().expect("header"),
+        );
         let client = |timeout: Option<Duration>| {
             reqwest::blocking::Client::builder()
                 .default_headers(headers.clone())
@@ -201,7 +213,10 @@ impl Console {
         let res = self.stream.get(url).send().expect("events");
         for line in BufReader::new(res).lines() {
             let Ok(line) = line else { return false };
-            if line.strip_prefix("event:").is_some_and(|e| e.trim() == "done") {
+            if line
+                .strip_prefix("event:")
+                .is_some_and(|e| e.trim() == "done")
+            {
                 return false;
             }
             let event = line
@@ -220,8 +235,7 @@ impl Console {
         loop {
             let detail = self.detail(id);
             let status = detail["status"].as_str().unwrap_or("");
-            if ["succeeded", "failed", "cancelled"].contains(&status) || Instant::now() > deadline
-            {
+            if ["succeeded", "failed", "cancelled"].contains(&status) || Instant::now() > deadline {
                 return detail;
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -267,11 +281,15 @@ fn step_of<'a>(detail: &'a Value, step: &str) -> Option<&'a Value> {
 }
 
 fn attempt(detail: &Value, step: &str) -> i64 {
-    step_of(detail, step).and_then(|s| s["attempt"].as_i64()).unwrap_or(0)
+    step_of(detail, step)
+        .and_then(|s| s["attempt"].as_i64())
+        .unwrap_or(0)
 }
 
 fn end_status<'a>(detail: &'a Value, step: &str) -> &'a str {
-    step_of(detail, step).and_then(|s| s["status"].as_str()).unwrap_or("")
+    step_of(detail, step)
+        .and_then(|s| s["status"].as_str())
+        .unwrap_or("")
 }
 
 /// Install the sample spec without a crash: the reference the kill points are placed from.
@@ -301,11 +319,16 @@ pub fn reference(time_scale: f64) -> Reference {
     });
     let wall = started.elapsed();
     let detail = console.wait_end(&id);
-    assert_eq!(detail["status"], "succeeded", "the reference install failed");
+    assert_eq!(
+        detail["status"], "succeeded",
+        "the reference install failed"
+    );
     let steps = detail["steps"].as_array().into_iter().flatten();
     Reference {
         time_scale,
-        steps: steps.filter_map(|s| s["id"].as_str().map(str::to_string)).collect(),
+        steps: steps
+            .filter_map(|s| s["id"].as_str().map(str::to_string))
+            .collect(),
         took,
         resources: resources_written(&recorded(&record)),
         wall,
@@ -326,6 +349,7 @@ pub fn trial(reference: &Reference, step: &str, point: KillPoint) -> Trial {
         hit: false,
         duplicates: Vec::new(),
         completed_before: Vec::new(),
+        guarded: 0,
         rerun: Vec::new(),
         log: String::new(),
     };
@@ -353,6 +377,7 @@ pub fn trial(reference: &Reference, step: &str, point: KillPoint) -> Trial {
     resume_and_check(&second, &id, &mut trial);
     let (before, after) = (recorded(&record_before), recorded(&record_after));
     trial.duplicates = duplicate_writes(&before, &after, &trial.completed_before);
+    trial.guarded = completed_writes(&before, &trial.completed_before).len();
     let written = resources_written(before.iter().chain(&after));
     if written > reference.resources {
         let clean = reference.resources;
@@ -381,7 +406,9 @@ fn resume_and_check(second: &Console, id: &str, trial: &mut Trial) {
     trial.rerun = trial
         .completed_before
         .iter()
-        .filter(|s| attempt(&end, s) != attempt(&restarted, s) || end_status(&end, s) != "succeeded")
+        .filter(|s| {
+            attempt(&end, s) != attempt(&restarted, s) || end_status(&end, s) != "succeeded"
+        })
         .cloned()
         .collect();
     if !trial.succeeded() {
@@ -474,14 +501,22 @@ pub fn duplicate_writes(
     after: &[Recorded],
     completed: &[String],
 ) -> Vec<String> {
-    let done: HashSet<(&str, &str)> = before
-        .iter()
-        .filter(|r| r.is_write() && r.acknowledged() && completed.contains(&r.step))
-        .map(|r| (r.method.as_str(), r.path.as_str()))
-        .collect();
+    let done = completed_writes(before, completed);
     after
         .iter()
         .filter(|r| r.is_write() && done.contains(&(r.method.as_str(), r.path.as_str())))
         .map(|r| format!("{} {} (by {})", r.method, r.path, r.step))
+        .collect()
+}
+
+/// The writes (method, path) answered 2xx before the kill to the steps in `completed`.
+fn completed_writes<'a>(
+    before: &'a [Recorded],
+    completed: &[String],
+) -> HashSet<(&'a str, &'a str)> {
+    before
+        .iter()
+        .filter(|r| r.is_write() && r.acknowledged() && completed.contains(&r.step))
+        .map(|r| (r.method.as_str(), r.path.as_str()))
         .collect()
 }
