@@ -7,13 +7,16 @@
 //! 3. ARM requests per install and per simulated minute (from the console's own metrics);
 //! 4. SSE fan-out latency (commit to client) and the server's memory with 1,000 clients;
 //! 5. page latency under concurrent load, start-up time, release binary size, idle memory;
-//! 6. resume cost: ARM writes re-issued for completed steps after a failure (`resume.rs`).
+//! 6. resume cost: ARM writes re-issued for completed steps after a failure (`resume.rs`);
+//! 7. the crash matrix: kill -9 during each step, restart, resume (`crash.rs`).
 //!
 //! Figures, not assertions: speed is judged by reading them, never by a test.
 
 // A benchmark harness: a failed setup call should stop it loudly, where it happened.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod crash;
+mod crash_matrix;
 mod resume;
 mod standalone;
 mod vendor;
@@ -580,6 +583,11 @@ fn main() {
     // (the target has `test = true`): the same code with smaller loads, as a smoke run.
     let full = std::env::args().any(|a| a == "--bench");
     let (clients, requests) = if full { (1000, 200) } else { (100, 20) };
+    // `-- crash-matrix`: section 7 alone (it takes minutes in full and needs nothing else).
+    if std::env::args().any(|a| a == "crash-matrix") {
+        crash::crash_matrix(full, SHORT_TIME_SCALE);
+        return;
+    }
     if !full {
         println!("engine benchmark, smoke run (cargo bench --bench engine for the full one)");
     }
@@ -600,4 +608,6 @@ fn main() {
         pages_and_footprint(8, requests).await;
         resume::resume_cost(SHORT_TIME_SCALE).await;
     });
+    // Blocking clients and child processes: outside the runtime.
+    crash::crash_matrix(full, SHORT_TIME_SCALE);
 }

@@ -69,8 +69,15 @@ pub struct ArmClient {
     endpoint: String,
     scope: String,
     correlation_id: Option<String>,
+    /// The install step making the requests, sent as [`STEP_HEADER`].
+    step: Option<&'static str>,
     pub timing: Timing,
 }
+
+/// Names the install step that made a request: Azure ignores it, but a recording (the
+/// simulator's, a proxy's) can then tell which step wrote what (the crash matrix's duplicate
+/// check relies on it).
+pub const STEP_HEADER: &str = "x-katonic-step";
 
 impl std::fmt::Debug for ArmClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -102,6 +109,7 @@ impl ArmClient {
             credential,
             endpoint,
             correlation_id: None,
+            step: None,
             timing: Timing::default(),
         }
     }
@@ -110,6 +118,14 @@ impl ArmClient {
     pub fn for_install(&self, correlation_id: &str) -> ArmClient {
         ArmClient {
             correlation_id: Some(correlation_id.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// The same client, naming `step` on every request ([`STEP_HEADER`]).
+    pub fn for_step(&self, step: &'static str) -> ArmClient {
+        ArmClient {
+            step: Some(step),
             ..self.clone()
         }
     }
@@ -213,6 +229,9 @@ impl ArmClient {
             .header("x-ms-return-client-request-id", "true");
         if let Some(id) = &self.correlation_id {
             request = request.header("x-ms-correlation-request-id", id);
+        }
+        if let Some(step) = self.step {
+            request = request.header(STEP_HEADER, step);
         }
         if let Some(body) = body {
             request = request.json(body);

@@ -192,7 +192,9 @@ impl StepExecutor for AzureSteps {
         // Every call of an install carries its id: Azure support can find them all.
         // Every step but an `acme` certificate talks to Azure (through its cluster).
         let arm = self.arm.client(ctx).await?;
-        let arm = arm.for_install(&ctx.install.to_string());
+        let arm = arm
+            .for_install(&ctx.install.to_string())
+            .for_step(ctx.step.as_str());
         let result = self.dispatch(ctx, &arm).await;
         // A cluster step that fails for good leaves the cluster's own account of why.
         if let Err(StepError::Terminal { code, .. }) = &result

@@ -1,6 +1,8 @@
 //! The real binary: `kill -9` in the middle of a step, restart, the install shows as
 //! interrupted, resume completes it without running any completed step again. And a second
-//! console on the same data dir refuses to start.
+//! console on the same data dir refuses to start. The crash matrix's smaller cut: a few
+//! representative steps of the sample install, each killed midway (the benchmark runs every
+//! step at three kill points).
 
 use crate::helpers::{SAMPLE_YAML, blocking_client, simulated_serve_args, spawn_console};
 use serde_json::Value;
@@ -249,4 +251,63 @@ fn kill_dash_nine_during_the_cluster_create_then_resume_follows_the_same_operati
     );
     second.child.kill().unwrap();
     second.child.wait().unwrap();
+}
+
+/// The crash matrix's time scale: the install takes seconds, its Azure operations and cluster
+/// steps still last long enough (a second or more) for a midway kill to land inside them.
+const MATRIX_TIME_SCALE: f64 = 0.004;
+
+/// One clean install for all the matrix tests (they run side by side): kill points are placed
+/// from its step durations.
+fn matrix_reference() -> &'static crate::crash_matrix::Reference {
+    static REFERENCE: std::sync::OnceLock<crate::crash_matrix::Reference> =
+        std::sync::OnceLock::new();
+    REFERENCE.get_or_init(|| crate::crash_matrix::reference(MATRIX_TIME_SCALE))
+}
+
+/// Kill -9 midway through `step`, restart, resume: the install succeeds, the steps completed
+/// before the kill keep their attempt, and no acknowledged ARM write is issued again.
+fn killed_midway(step: &str) {
+    let reference = matrix_reference();
+    let trial = crate::crash_matrix::trial(reference, step, crate::crash_matrix::KillPoint::Middle);
+    assert!(
+        trial.hit,
+        "the kill came after {step} ended (it took {:?} in the reference)",
+        reference.took.get(step)
+    );
+    assert_eq!(trial.status, "succeeded", "{}", trial.log);
+    assert!(trial.duplicates.is_empty(), "{:#?}", trial.duplicates);
+    assert!(trial.rerun.is_empty(), "ran again: {:?}", trial.rerun);
+    // The checks above are not vacuous: steps had completed before the kill, and Azure had
+    // acknowledged their writes (which the recording attributes to them).
+    assert!(!trial.completed_before.is_empty());
+    assert!(
+        trial.guarded > 0,
+        "no acknowledged write of a completed step was recorded"
+    );
+}
+
+#[test]
+fn crash_matrix_storage_an_azure_operation() {
+    killed_midway("storage");
+}
+
+#[test]
+fn crash_matrix_aks_cluster_a_long_azure_operation() {
+    killed_midway("aks-cluster");
+}
+
+#[test]
+fn crash_matrix_platform_a_cluster_step() {
+    killed_midway("platform");
+}
+
+#[test]
+fn crash_matrix_ingress_load_balancer_azure_through_the_cluster() {
+    killed_midway("ingress-load-balancer");
+}
+
+#[test]
+fn crash_matrix_verify_the_last_step() {
+    killed_midway("verify");
 }

@@ -13,6 +13,10 @@ mod certificate;
 mod cli;
 mod cluster;
 mod crash;
+// Shared with the engine benchmark (section 7), which runs the whole matrix and uses all of it.
+#[allow(dead_code)]
+#[path = "../../benches/engine/crash_matrix.rs"]
+mod crash_matrix;
 mod disk_full;
 mod dockerfile;
 mod engine;
