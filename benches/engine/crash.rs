@@ -25,24 +25,40 @@ pub fn crash_matrix(full: bool, time_scale: f64) {
         .iter()
         .map(|(step, point)| crash_matrix::trial(&reference, step, *point))
         .collect();
-    let count = |f: &dyn Fn(&Trial) -> bool| trials.iter().filter(|t| f(t)).count();
     println!(
         "7. Crash matrix (kill -9 while a step runs, restart, resume; sample spec at time scale {time_scale}; a clean install took {:.2} s)",
         reference.wall.as_secs_f64()
     );
+    let steps: std::collections::HashSet<_> = cells.iter().map(|(s, _)| s).collect();
+    let points = if full {
+        "early, middle, late"
+    } else {
+        "middle"
+    };
+    totals(&trials, &format!("{} steps x {points}", steps.len()));
+    let took: Vec<String> = reference
+        .steps
+        .iter()
+        .map(|s| {
+            let took = reference.took.get(s).copied().unwrap_or_default();
+            format!("{s} {:.0}", took.as_secs_f64() * 1000.0)
+        })
+        .collect();
     println!(
-        "   trials:          {} ({} steps x {}), {} succeeded, {} duplicate ARM writes (of {} acknowledged writes of completed steps checked), {} completed steps re-run",
+        "   step durations:  {} (ms, clean install)",
+        took.join(", ")
+    );
+    for t in &trials {
+        report(t, &reference);
+    }
+}
+
+/// The matrix's figures: trials, outcomes, and where the kills landed.
+fn totals(trials: &[Trial], cells: &str) {
+    let count = |f: &dyn Fn(&Trial) -> bool| trials.iter().filter(|t| f(t)).count();
+    println!(
+        "   trials:          {} ({cells}), {} succeeded, {} duplicate ARM writes (of {} acknowledged writes of completed steps checked), {} completed steps re-run",
         trials.len(),
-        cells
-            .iter()
-            .map(|(s, _)| s)
-            .collect::<std::collections::HashSet<_>>()
-            .len(),
-        if full {
-            "early, middle, late"
-        } else {
-            "middle"
-        },
         count(&|t| t.succeeded()),
         trials.iter().map(|t| t.duplicates.len()).sum::<usize>(),
         trials.iter().map(|t| t.guarded).sum::<usize>(),
@@ -59,21 +75,6 @@ pub fn crash_matrix(full: bool, time_scale: f64) {
         trials.len(),
         hits.join(", ")
     );
-    let took: Vec<String> = reference
-        .steps
-        .iter()
-        .map(|s| {
-            let took = reference.took.get(s).copied().unwrap_or_default();
-            format!("{s} {:.0}", took.as_secs_f64() * 1000.0)
-        })
-        .collect();
-    println!(
-        "   step durations:  {} (ms, clean install)",
-        took.join(", ")
-    );
-    for t in &trials {
-        report(t, &reference);
-    }
 }
 
 /// A line per trial that missed its step or went wrong, with the log's end when it failed.
