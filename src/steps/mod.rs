@@ -106,7 +106,8 @@ impl SettingsSource {
         self
     }
 
-    async fn client(&self, saved: Option<SavedConnection>) -> Result<ArmClient, StepError> {
+    /// The client for these saved settings; `Err` says why the settings make no client.
+    async fn client(&self, saved: Option<SavedConnection>) -> Result<ArmClient, String> {
         let revision = saved.as_ref().map_or(0, |s| s.revision);
         let mut cached = self.cached.lock().await;
         if let Some((rev, arm)) = cached.as_ref()
@@ -115,7 +116,7 @@ impl SettingsSource {
             return Ok(arm.clone());
         }
         let settings = crate::azure::connection::effective(&self.flags, saved.as_ref());
-        let mut arm = ArmClient::new(&settings).map_err(|e| misconfigured(&e.to_string()))?;
+        let mut arm = ArmClient::new(&settings).map_err(|e| unreachable_as_configured(&e))?;
         if let Some(timing) = self.timing {
             arm.timing = timing;
         }
@@ -128,7 +129,10 @@ impl ArmSource {
     async fn client(&self, ctx: &StepContext) -> Result<ArmClient, StepError> {
         match self {
             ArmSource::Fixed(arm) => Ok(arm.clone()),
-            ArmSource::Settings(source) => source.client(ctx.saved_azure_connection().await?).await,
+            ArmSource::Settings(source) => {
+                let saved = ctx.saved_azure_connection().await?;
+                source.client(saved).await.map_err(misconfigured)
+            }
         }
     }
 }
@@ -178,12 +182,16 @@ impl AzureSteps {
 }
 
 /// The step fails with the reason the ARM client could not be built.
-fn misconfigured(reason: &str) -> StepError {
+fn misconfigured(message: String) -> StepError {
     StepError::terminal(
         "ConsoleConfiguration",
-        format!("the console cannot reach Azure as configured: {reason}"),
+        message,
         "Fix it on the Azure settings page (/settings), or in the flags or KATONIC_* / AZURE_* environment variables (then restart the console), and resume.",
     )
+}
+
+fn unreachable_as_configured(reason: &dyn std::fmt::Display) -> String {
+    format!("the console cannot reach Azure as configured: {reason}")
 }
 
 #[async_trait::async_trait]
@@ -212,14 +220,10 @@ impl StepExecutor for AzureSteps {
     ) -> Result<crate::teardown::Preview, crate::teardown::PreviewError> {
         let arm = match &self.arm {
             ArmSource::Fixed(arm) => arm.clone(),
-            ArmSource::Settings(source) => {
-                source.client(request.saved).await.map_err(|e| match e {
-                    StepError::Terminal { message, .. } | StepError::Retryable { message, .. } => {
-                        crate::teardown::PreviewError::Settings(message)
-                    }
-                    other => crate::teardown::PreviewError::Settings(other.to_string()),
-                })?
-            }
+            ArmSource::Settings(source) => source
+                .client(request.saved)
+                .await
+                .map_err(crate::teardown::PreviewError::Settings)?,
         };
         let install = request.install.to_string();
         let arm = arm.for_install(&install);
