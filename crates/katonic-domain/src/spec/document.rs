@@ -84,6 +84,9 @@ pub struct ClusterDoc {
     /// `free` | `standard` | `premium` (premium is required for LTS versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<String>,
+    /// `auto` | `direct` | `runCommand` | `peering`: how the console reaches the API server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zones: Option<Vec<Scalar>>,
     #[serde(default)]

@@ -2,8 +2,8 @@
 
 use super::text::{one_of, show};
 use super::{
-    ClusterMode, ClusterTier, Invalid, LbMode, NetworkPlugin, NetworkPolicy, OutboundType,
-    RegistrySku, TlsMode,
+    ClusterAccess, ClusterMode, ClusterTier, Invalid, LbMode, NetworkPlugin, NetworkPolicy,
+    OutboundType, RegistrySku, TlsMode,
 };
 
 /// `as_str`, `VALUES` and a `parse` that accepts any letter case and says what is allowed.
@@ -48,6 +48,12 @@ closed_set!(ClusterTier, "enum.value", "AKS pricing tier", [
     Free => "free",
     Standard => "standard",
     Premium => "premium",
+]);
+closed_set!(ClusterAccess, "enum.value", "cluster access mode", [
+    Auto => "auto",
+    Direct => "direct",
+    RunCommand => "runCommand",
+    Peering => "peering",
 ]);
 closed_set!(TlsMode, "enum.value", "TLS mode", [
     SelfSigned => "selfSigned",
@@ -94,6 +100,15 @@ mod tests {
         for v in NetworkPlugin::VALUES {
             assert_eq!(NetworkPlugin::parse(v).unwrap().as_str(), *v);
         }
+        for v in ClusterAccess::VALUES {
+            assert_eq!(ClusterAccess::parse(v).unwrap().as_str(), *v);
+        }
+        assert_eq!(
+            ClusterAccess::parse("RUNCOMMAND").unwrap(),
+            ClusterAccess::RunCommand
+        );
+        let refused = ClusterAccess::parse("ssh").unwrap_err().fix;
+        assert!(refused.contains("runCommand"), "{refused}");
         assert_eq!(
             RegistrySku::parse("standard").unwrap(),
             RegistrySku::Standard

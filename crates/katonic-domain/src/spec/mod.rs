@@ -96,6 +96,22 @@ pub enum ClusterTier {
     Premium,
 }
 
+/// How the console reaches the private API server (issue 14). Preflight resolves `auto` before
+/// anything is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClusterAccess {
+    /// `direct` when the console's network reaches the API server, else `runCommand`.
+    #[default]
+    Auto,
+    /// A kube client over the private network (the console's VNet is, or is peered with, the
+    /// cluster's, and resolves its private DNS zone).
+    Direct,
+    /// Every cluster step through AKS Run Command over ARM: no line of sight needed.
+    RunCommand,
+    /// The console peers its VNet with the cluster's and links the private DNS zone (opt-in).
+    Peering,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterSpec {
     pub mode: ClusterMode,
@@ -103,6 +119,8 @@ pub struct ClusterSpec {
     /// `None`: newest version the region supports that is >= 1.29, resolved at preflight.
     pub kubernetes_version: Option<KubernetesVersion>,
     pub tier: ClusterTier,
+    /// How the console reaches the API server; default `auto`.
+    pub access: ClusterAccess,
     pub zones: Zones,
     pub network: NetworkSpec,
     pub node_pools: NodePools,

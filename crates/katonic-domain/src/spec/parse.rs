@@ -86,6 +86,7 @@ pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
                 name: cluster.name?,
                 kubernetes_version: cluster.kubernetes_version?,
                 tier: cluster.tier?,
+                access: cluster.access?,
                 zones: cluster.zones?,
                 network: cluster.network.spec?,
                 node_pools: cluster.pools?,

@@ -2,8 +2,8 @@
 
 use super::super::text::{closest, show};
 use super::super::{
-    ClusterDoc, ClusterMode, ClusterName, ClusterTier, Invalid, KubernetesVersion, NodePools,
-    Region, Scalar, Zone, Zones, catalog,
+    ClusterAccess, ClusterDoc, ClusterMode, ClusterName, ClusterTier, Invalid, KubernetesVersion,
+    NodePools, Region, Scalar, Zone, Zones, catalog,
 };
 use super::ctx::{Ctx, scalar};
 use super::network::{self, NetworkParts};
@@ -17,6 +17,7 @@ pub(super) struct ClusterParts {
     pub name: Option<ClusterName>,
     pub kubernetes_version: Option<Option<KubernetesVersion>>,
     pub tier: Option<ClusterTier>,
+    pub access: Option<ClusterAccess>,
     pub zones: Option<Zones>,
     pub network: NetworkParts,
     pub pools: Option<NodePools>,
@@ -36,6 +37,9 @@ pub(super) fn parse(cx: &mut Ctx, doc: &ClusterDoc, region: Option<&Region>) -> 
     let tier = cx
         .optional("cluster.tier", doc.tier.as_ref(), ClusterTier::parse)
         .map(|t| t.unwrap_or(ClusterTier::Standard));
+    let access = cx
+        .optional("cluster.access", doc.access.as_ref(), ClusterAccess::parse)
+        .map(Option::unwrap_or_default);
     let zones = zones(cx, doc.zones.as_deref(), region);
     let network = network::parse(cx, &doc.network);
     let pools = pools::parse(cx, &doc.node_pools);
@@ -44,6 +48,7 @@ pub(super) fn parse(cx: &mut Ctx, doc: &ClusterDoc, region: Option<&Region>) -> 
         name,
         kubernetes_version,
         tier,
+        access,
         zones,
         network,
         pools,

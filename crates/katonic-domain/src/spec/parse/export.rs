@@ -55,6 +55,7 @@ pub fn to_document(spec: &InstallSpec) -> InstallDocument {
             name: s(c.name.as_str()),
             kubernetes_version: c.kubernetes_version.map(|v| Scalar::Text(v.to_string())),
             tier: s(c.tier.as_str()),
+            access: s(c.access.as_str()),
             zones: Some(c.zones.to_strings().into_iter().map(Scalar::Text).collect()),
             network: NetworkDoc {
                 vnet_cidr: Some(n.vnet_cidr.to_string()),
@@ -148,6 +149,7 @@ pub fn default_document() -> InstallDocument {
             name: s("katonic-aks"),
             kubernetes_version: None,
             tier: s("standard"),
+            access: s("auto"),
             zones: Some(vec![Scalar::Text("1".into()), Scalar::Text("2".into())]),
             network: NetworkDoc {
                 vnet_cidr: s("10.20.0.0/16"),

@@ -19,6 +19,7 @@ fn fields() -> impl Iterator<Item = String> {
         "cluster.name",
         "cluster.kubernetesVersion",
         "cluster.tier",
+        "cluster.access",
         "cluster.zones",
         "cluster.network.vnetCidr",
         "cluster.network.aksSubnetCidr",

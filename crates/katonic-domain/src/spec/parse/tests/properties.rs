@@ -91,6 +91,7 @@ fn doc_strategy() -> impl Strategy<Value = InstallDocument> {
                     name: s("katonic-aks"),
                     kubernetes_version: k8s.map(|m| Scalar::Text(format!("1.{m}"))),
                     tier: s(tier),
+                    access: None,
                     zones: Some(zones.into_iter().map(|z| Scalar::Text(z.into())).collect()),
                     network: NetworkDoc {
                         vnet_cidr: s("10.20.0.0/16"),
