@@ -147,4 +147,11 @@ pub struct EngineFlags {
     /// configured (real or simulated) Azure.
     #[arg(long)]
     pub rehearse_cluster_steps: bool,
+
+    /// With --simulate: abort the process the moment this step has succeeded, before its
+    /// journal entry is written. A fault injection for the crash matrix's "just before the
+    /// journal entry" kill point (issue 13), which a kill from outside cannot time for a step
+    /// that lasts milliseconds; hidden, and refused without --simulate.
+    #[arg(long, hide = true, requires = "simulate")]
+    pub crash_before_journal: Option<katonic_domain::plan::StepId>,
 }

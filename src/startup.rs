@@ -47,7 +47,8 @@ impl Engine {
         arm: &crate::azure::ArmSettings,
         data_dir: &std::path::Path,
     ) -> Result<Engine, StartupError> {
-        let worker = WorkerConfig::new(data_dir.to_path_buf());
+        let mut worker = WorkerConfig::new(data_dir.to_path_buf());
+        worker.crash_before_journal = flags.crash_before_journal;
         let rehearsed =
             || -> Arc<dyn StepExecutor> { Arc::new(ScriptedSteps::rehearsal(flags.time_scale)) };
         if let (true, Some(path)) = (flags.simulate, &flags.step_script) {

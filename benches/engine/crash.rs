@@ -1,5 +1,5 @@
 //! Benchmark 7, the crash matrix: for each step of the sample install and each kill point
-//! (early, middle, late), kill -9 the console while the step runs, restart it on the same data
+//! (early, middle, before its journal entry), kill -9 the console while the step runs, restart it on the same data
 //! dir, resume, and count what went wrong (`crash_matrix.rs` runs the trials).
 
 use super::crash_matrix::{self, KillPoint, Trial};
@@ -31,7 +31,7 @@ pub fn crash_matrix(full: bool, time_scale: f64) {
     );
     let steps: std::collections::HashSet<_> = cells.iter().map(|(s, _)| s).collect();
     let points = if full {
-        "early, middle, late"
+        "early, middle, before-journal"
     } else {
         "middle"
     };

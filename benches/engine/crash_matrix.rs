@@ -27,45 +27,46 @@ const SAMPLE: &str = include_str!("../../tests/it/fixtures/sample.yaml");
 /// speed check.
 const DEADLINE: Duration = Duration::from_secs(180);
 
-/// How long before the step's end (in the reference run) a late kill comes, at most a tenth of
-/// the step: close to the journal entry, yet before it on a run that goes as the reference did.
-const LATE_MARGIN: Duration = Duration::from_millis(25);
-
 /// The sample spec as the benchmarks and tests install it: 1.30 is long-term support only by
 /// now (preflight refuses it on the Standard tier), so the newest supported version.
 pub fn sample() -> String {
     SAMPLE.replace("  kubernetesVersion: \"1.30\"\n", "")
 }
 
-/// Where in the step the kill comes.
+/// Where in the step the crash comes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KillPoint {
-    /// As soon as the step's `running` event arrives.
+    /// kill -9 as soon as the step's `running` event arrives.
     Early,
-    /// Half the step's reference duration after it started.
+    /// kill -9 half the step's reference duration after it started.
     Middle,
-    /// [`LATE_MARGIN`] before the step's reference end.
-    Late,
+    /// The step's work is done and its journal entry not yet written: the console aborts
+    /// itself there (`--crash-before-journal`), since a kill from outside cannot be timed into
+    /// that gap for a step that lasts milliseconds.
+    BeforeJournal,
 }
 
 impl KillPoint {
-    pub const ALL: [KillPoint; 3] = [KillPoint::Early, KillPoint::Middle, KillPoint::Late];
+    pub const ALL: [KillPoint; 3] = [
+        KillPoint::Early,
+        KillPoint::Middle,
+        KillPoint::BeforeJournal,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             KillPoint::Early => "early",
             KillPoint::Middle => "middle",
-            KillPoint::Late => "late",
+            KillPoint::BeforeJournal => "before-journal",
         }
     }
 
     /// How long after the step's start the kill comes, for a step that took `took`; `None`:
-    /// at once.
+    /// at once (or, before the journal, by the console itself).
     fn offset(self, took: Duration) -> Option<Duration> {
         match self {
-            KillPoint::Early => None,
+            KillPoint::Early | KillPoint::BeforeJournal => None,
             KillPoint::Middle => Some(took / 2),
-            KillPoint::Late => Some(took.saturating_sub(LATE_MARGIN.min(took / 10))),
         }
     }
 }
@@ -126,7 +127,7 @@ impl Drop for Console {
 }
 
 impl Console {
-    fn start(data: &Path, record: &Path, time_scale: f64) -> Console {
+    fn start(data: &Path, record: &Path, time_scale: f64, extra: &[&str]) -> Console {
         let mut child = Command::new(env!("CARGO_BIN_EXE_katonic-console"))
             .args([
                 "serve",
@@ -140,6 +141,7 @@ impl Console {
             .arg(record)
             .arg("--data-dir")
             .arg(data)
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -246,6 +248,23 @@ impl Console {
         }
     }
 
+    /// Wait (up to [`DEADLINE`]) until the console has aborted itself or the install's run has
+    /// ended without it; whether it aborted.
+    fn aborted(mut self, id: &str) -> bool {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return true;
+            }
+            let status = self.detail(id)["status"].clone();
+            let ended = ["succeeded", "failed", "cancelled"].map(Value::from);
+            if ended.contains(&status) || Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// SIGKILL: the console records nothing more.
     fn kill(mut self) {
         let _ = self.child.kill();
@@ -300,7 +319,7 @@ fn end_status<'a>(detail: &'a Value, step: &str) -> &'a str {
 pub fn reference(time_scale: f64) -> Reference {
     let dir = tempfile::tempdir().expect("temp dir");
     let record = dir.path().join("record");
-    let console = Console::start(&dir.path().join("data"), &record, time_scale);
+    let console = Console::start(&dir.path().join("data"), &record, time_scale, &[]);
     let started = Instant::now();
     let id = console.start_sample();
     let mut began: HashMap<String, SystemTime> = HashMap::new();
@@ -344,7 +363,13 @@ pub fn trial(reference: &Reference, step: &str, point: KillPoint) -> Trial {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let (record_before, record_after) = (dir.path().join("record-1"), dir.path().join("record-2"));
-    let first = Console::start(&data, &record_before, reference.time_scale);
+    let crash = ["--crash-before-journal", step];
+    let extra: &[&str] = if point == KillPoint::BeforeJournal {
+        &crash
+    } else {
+        &[]
+    };
+    let first = Console::start(&data, &record_before, reference.time_scale, extra);
     let id = first.start_sample();
     let mut trial = Trial {
         step: step.to_string(),
@@ -357,27 +382,16 @@ pub fn trial(reference: &Reference, step: &str, point: KillPoint) -> Trial {
         rerun: Vec::new(),
         log: String::new(),
     };
-    let mut started = None;
-    first.follow(&id, |event| {
-        started = step_event(event)
-            .filter(|(s, status, _)| *s == step && *status == "running")
-            .map(|(_, _, at)| at);
-        started.is_some()
-    });
-    let Some(started) = started else {
-        trial.status = format!("{step} never ran");
-        trial.log = first.detail(&id).to_string();
+    if point == KillPoint::BeforeJournal {
+        if !first.aborted(&id) {
+            trial.status = format!("the console did not crash before {step}'s journal entry");
+            return trial;
+        }
+    } else if let Err(why) = kill_during(first, &id, reference, step, point) {
+        trial.status = why;
         return trial;
-    };
-    let took = reference.took.get(step).copied().unwrap_or_default();
-    if let Some(offset) = point.offset(took) {
-        // The kill point is the experiment's parameter (where in the step the crash lands),
-        // not a wait standing in for a fact.
-        let at = started + offset;
-        std::thread::sleep(at.duration_since(SystemTime::now()).unwrap_or_default());
     }
-    first.kill();
-    let second = Console::start(&data, &record_after, reference.time_scale);
+    let second = Console::start(&data, &record_after, reference.time_scale, &[]);
     resume_and_check(&second, &id, &mut trial);
     let (before, after) = (recorded(&record_before), recorded(&record_after));
     trial.duplicates = duplicate_writes(&before, &after, &trial.completed_before);
@@ -390,6 +404,35 @@ pub fn trial(reference: &Reference, step: &str, point: KillPoint) -> Trial {
     }
     second.kill();
     trial
+}
+
+/// kill -9 the console at `point` of `step` (timed from the step's `running` event).
+fn kill_during(
+    first: Console,
+    id: &str,
+    reference: &Reference,
+    step: &str,
+    point: KillPoint,
+) -> Result<(), String> {
+    let mut started = None;
+    first.follow(id, |event| {
+        started = step_event(event)
+            .filter(|(s, status, _)| *s == step && *status == "running")
+            .map(|(_, _, at)| at);
+        started.is_some()
+    });
+    let Some(started) = started else {
+        return Err(format!("{step} never ran: {}", first.detail(id)));
+    };
+    let took = reference.took.get(step).copied().unwrap_or_default();
+    if let Some(offset) = point.offset(took) {
+        // The kill point is the experiment's parameter (where in the step the crash lands),
+        // not a wait standing in for a fact.
+        let at = started + offset;
+        std::thread::sleep(at.duration_since(SystemTime::now()).unwrap_or_default());
+    }
+    first.kill();
+    Ok(())
 }
 
 /// After the restart: resume the install (unless the kill came after its end), wait for the

@@ -37,6 +37,9 @@ pub struct WorkerConfig {
     pub retry: RetryPolicy,
     /// Where recovery files go (next to the database).
     pub data_dir: PathBuf,
+    /// Fault injection (rehearsals only): abort the process once this step has succeeded,
+    /// before its journal entry is written.
+    pub crash_before_journal: Option<katonic_domain::plan::StepId>,
 }
 
 impl WorkerConfig {
@@ -50,6 +53,7 @@ impl WorkerConfig {
             poll_interval: Duration::from_secs(5),
             retry: RetryPolicy::default(),
             data_dir,
+            crash_before_journal: None,
         }
     }
 }
@@ -93,6 +97,7 @@ impl WorkerHandle {
             retry: config.retry,
             max_parallel_steps: config.max_parallel_steps.max(1),
             data_dir: config.data_dir.clone(),
+            crash_before_journal: config.crash_before_journal,
         });
         let looping = handle.clone();
         handle

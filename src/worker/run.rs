@@ -36,6 +36,7 @@ pub(super) struct RunDeps {
     pub retry: RetryPolicy,
     pub max_parallel_steps: usize,
     pub data_dir: PathBuf,
+    pub crash_before_journal: Option<StepId>,
 }
 
 /// Signals into a run.
@@ -203,6 +204,12 @@ impl Run {
         let (store, lease) = (&self.deps.store, &self.claimed.lease);
         let recorded = match end {
             AttemptEnd::Succeeded(value) => {
+                if self.deps.crash_before_journal == Some(step) {
+                    // The crash matrix's last kill point: the step's work is done, its
+                    // journal entry not yet written. Abort, as kill -9 would: no destructor,
+                    // no flush.
+                    std::process::abort();
+                }
                 let r = store
                     .finish_step(lease, step, attempt, &StepEnd::Succeeded(value.clone()))
                     .await;

@@ -268,8 +268,13 @@ fn matrix_reference() -> &'static crate::crash_matrix::Reference {
 /// Kill -9 midway through `step`, restart, resume: the install succeeds, the steps completed
 /// before the kill keep their attempt, and no acknowledged ARM write is issued again.
 fn killed_midway(step: &str) {
+    crashed_at(step, crate::crash_matrix::KillPoint::Middle);
+}
+
+/// Crash at `point` of `step`, restart, resume, and check as [`killed_midway`] says.
+fn crashed_at(step: &str, point: crate::crash_matrix::KillPoint) {
     let reference = matrix_reference();
-    let trial = crate::crash_matrix::trial(reference, step, crate::crash_matrix::KillPoint::Middle);
+    let trial = crate::crash_matrix::trial(reference, step, point);
     assert!(
         trial.hit,
         "the kill came after {step} ended (it took {:?} in the reference)",
@@ -310,4 +315,14 @@ fn crash_matrix_ingress_load_balancer_azure_through_the_cluster() {
 #[test]
 fn crash_matrix_verify_the_last_step() {
     killed_midway("verify");
+}
+
+/// The last kill point, in a step that lasts milliseconds (a kill from outside could not land
+/// in it): its role assignments are written, its journal entry is not.
+#[test]
+fn crash_matrix_role_assignments_just_before_the_journal_entry() {
+    crashed_at(
+        "role-assignments",
+        crate::crash_matrix::KillPoint::BeforeJournal,
+    );
 }

@@ -129,6 +129,7 @@ impl TestApp {
                 ingress_https_port: 443,
                 verify_dns_url: None,
                 rehearse_cluster_steps: false,
+                crash_before_journal: None,
             },
             arm: no_azure(),
             access,
