@@ -144,13 +144,23 @@ impl Console {
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(record.with_extension("stderr")).expect("a log file"))
             .spawn()
             .expect("the console starts");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
         stdout.read_line(&mut line).expect("the Listening line");
-        let base = line.trim().trim_start_matches("Listening on ").to_string();
+        let Some(base) = line
+            .trim()
+            .strip_prefix("Listening on ")
+            .map(str::to_string)
+        else {
+            let log = std::fs::read_to_string(record.with_extension("stderr"));
+            panic!(
+                "the console did not start: {line:?}\n{}",
+                log.unwrap_or_default()
+            );
+        };
         // Keep reading: a closed pipe would fail the console's later writes.
         std::thread::spawn(move || {
             let mut line = String::new();
@@ -256,7 +266,10 @@ impl Console {
             if self.child.try_wait().ok().flatten().is_some() {
                 return true;
             }
-            let status = self.detail(id)["status"].clone();
+            // The console may be aborting under this request: a refused read is no answer.
+            let url = format!("{}/api/v1/installs/{id}", self.base);
+            let detail = self.client.get(url).send().and_then(|r| r.json::<Value>());
+            let status = detail.map(|d| d["status"].clone()).unwrap_or_default();
             let ended = ["succeeded", "failed", "cancelled"].map(Value::from);
             if ended.contains(&status) || Instant::now() > deadline {
                 return false;
