@@ -9,6 +9,7 @@ mod api;
 mod az_cli;
 mod azure;
 mod browser;
+mod browser_admin;
 mod certificate;
 mod cli;
 mod cluster;
