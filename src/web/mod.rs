@@ -11,6 +11,7 @@ mod live;
 mod logs;
 mod ops;
 mod pages;
+mod review_summary;
 mod run_pages;
 mod run_views;
 mod settings;
