@@ -41,9 +41,13 @@ pub async fn redeem(store: &Store, presented: &str) -> Result<bool, StoreError> 
         .await
 }
 
-/// Record the console's base URL for `access-link` to print.
+/// Record the console's base URL for `access-link` to print (0600, as every file of the data
+/// dir is).
 pub fn write_console_url(data_dir: &Path, base_url: &str) -> std::io::Result<()> {
-    std::fs::write(data_dir.join(CONSOLE_URL_FILE), format!("{base_url}\n"))
+    crate::store::write_private(
+        &data_dir.join(CONSOLE_URL_FILE),
+        format!("{base_url}\n").as_bytes(),
+    )
 }
 
 /// The base URL the last console started on this data dir recorded, if any.
