@@ -45,23 +45,29 @@ pub fn build(
     let failed = |what: &str, e: azure_core::Error| ArmError::Config(format!("{what}: {e}"));
     match settings.credential {
         CredentialKind::ServicePrincipal => {
-            let missing = |name: &str| {
-                ArmError::Config(format!(
-                    "--credential service-principal needs {name} (set it in the environment)"
-                ))
+            // Every missing setting at once: an admin fixes them in one go.
+            let missing: Vec<&str> = [
+                ("AZURE_TENANT_ID (tenant id)", settings.tenant_id.is_none()),
+                ("AZURE_CLIENT_ID (client id)", settings.client_id.is_none()),
+                (
+                    "AZURE_CLIENT_SECRET (client secret)",
+                    settings.client_secret.is_none(),
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(name, absent)| absent.then_some(name))
+            .collect();
+            let (Some(tenant), Some(client), Some(secret)) = (
+                settings.tenant_id.as_deref(),
+                settings.client_id.clone(),
+                settings.client_secret.as_ref(),
+            ) else {
+                return Err(ArmError::Config(format!(
+                    "--credential service-principal needs {}: set them on the settings page \
+                     (/settings) or in the environment",
+                    missing.join(", ")
+                )));
             };
-            let tenant = settings
-                .tenant_id
-                .as_deref()
-                .ok_or_else(|| missing("AZURE_TENANT_ID"))?;
-            let client = settings
-                .client_id
-                .clone()
-                .ok_or_else(|| missing("AZURE_CLIENT_ID"))?;
-            let secret = settings
-                .client_secret
-                .as_ref()
-                .ok_or_else(|| missing("AZURE_CLIENT_SECRET"))?;
             let credential = ClientSecretCredential::new(
                 tenant,
                 client,
