@@ -331,8 +331,12 @@ fn prepare_access(
         }
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let url = format!("{scheme}://{host}:{}/?token={token}", bound.port());
-    Ok((access, tls, url))
+    let base = format!("{scheme}://{host}:{}", bound.port());
+    // For `katonic-console access-link`, another process, to print links to this console.
+    if let Err(e) = crate::access::links::write_console_url(&config.data_dir, &base) {
+        tracing::warn!(error = %e, "cannot record the console's URL; `access-link` will not know it");
+    }
+    Ok((access, tls, format!("{base}/?token={token}")))
 }
 
 impl Application {

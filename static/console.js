@@ -35,3 +35,16 @@
     });
   }, 1000);
 })();
+
+// 3. The live page equals the reloaded page. When the run ends (its `done` event closes the
+//    stream, also when the run ended while the page loaded or the stream reconnected), the page's
+//    main part is fetched again and swapped in whole: header, actions, steps, timeline, DNS and
+//    verification then show the server's end state, as a reload would.
+(function () {
+  "use strict";
+
+  document.addEventListener("htmx:sseClose", function (evt) {
+    if (!evt.detail || evt.detail.type !== "message") return;
+    htmx.ajax("GET", window.location.pathname, { target: "main", select: "main", swap: "outerHTML" });
+  });
+})();

@@ -4,6 +4,7 @@
 //! `web::guard`.
 
 pub mod hosts;
+pub mod links;
 pub mod password;
 pub mod sessions;
 pub mod tls;

@@ -1,5 +1,7 @@
 //! Browser sessions, in memory (one admin; a restart means opening a new access URL), and the
-//! one-time access tokens that start them.
+//! one-time access tokens that start them. A session ends after [`SESSION_IDLE`] unused or
+//! [`SESSION_LIFETIME`] after it started, whichever comes first; access is regained on the host
+//! with `katonic-console access-link` (see `access::links`), no restart needed.
 //!
 //! Not `tower-sessions`: a logout must also end the session's open event streams, and the
 //! stream limit is per session, so each session carries a cancellation token and a semaphore
@@ -14,8 +16,11 @@ use tokio_util::sync::CancellationToken;
 
 /// How long a printed access token stays usable.
 pub const ACCESS_TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
-/// A session unused this long is gone (the admin opens a new access URL or signs in).
+/// A session unused this long is gone (the admin opens a new access link or signs in).
 pub const SESSION_IDLE: Duration = Duration::from_secs(12 * 60 * 60);
+/// A session is gone this long after it started, used or not: a cookie copied off a jumphost
+/// does not work forever.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 pub use crate::config::STREAMS_PER_SESSION;
 
 /// One signed-in browser.
@@ -23,6 +28,7 @@ pub use crate::config::STREAMS_PER_SESSION;
 pub struct Session {
     /// Shown in the audit log: a prefix of the id's digest, never the id itself.
     pub label: String,
+    started: Instant,
     last_used: Mutex<Instant>,
     /// Cancelled at logout (or rotation): the session's event streams end.
     pub ended: CancellationToken,
@@ -104,6 +110,7 @@ impl Sessions {
         let digest = token::digest(&cookie);
         let session = Arc::new(Session {
             label: digest.chars().take(8).collect(),
+            started: Instant::now(),
             last_used: Mutex::new(Instant::now()),
             ended: CancellationToken::new(),
             streams: Arc::new(Semaphore::new(STREAMS_PER_SESSION)),
@@ -126,7 +133,9 @@ impl Sessions {
         let mut inner = self.lock();
         let session = inner.sessions.get(&digest)?.clone();
         let mut last_used = session.last_used.lock().unwrap_or_else(|e| e.into_inner());
-        if now.saturating_duration_since(*last_used) > SESSION_IDLE {
+        let idle = now.saturating_duration_since(*last_used) > SESSION_IDLE;
+        let old = now.saturating_duration_since(session.started) > SESSION_LIFETIME;
+        if idle || old {
             drop(last_used);
             inner.sessions.remove(&digest);
             session.ended.cancel();
@@ -197,6 +206,21 @@ mod tests {
         let new = sessions.login(None).unwrap();
         let later = Instant::now() + SESSION_IDLE + Duration::from_secs(1);
         assert!(sessions.get_at(&new.cookie, later).is_none());
+        assert!(new.session.ended.is_cancelled());
+    }
+
+    #[test]
+    fn a_session_in_use_still_ends_after_its_lifetime() {
+        let sessions = Sessions::default();
+        let new = sessions.login(None).unwrap();
+        let start = Instant::now();
+        // Used every 11 hours: never idle, but 33 hours old at the end.
+        for hours in [11, 22] {
+            let at = start + Duration::from_secs(hours * 60 * 60);
+            assert!(sessions.get_at(&new.cookie, at).is_some(), "{hours} h");
+        }
+        let late = start + SESSION_LIFETIME + Duration::from_secs(60);
+        assert!(sessions.get_at(&new.cookie, late).is_none());
         assert!(new.session.ended.is_cancelled());
     }
 }

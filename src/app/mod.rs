@@ -5,12 +5,14 @@
 //! terminal lines) stays with the caller.
 //!
 //! Files: `review` (answers → spec + plan), `certificate` (the uploaded certificate's checks and
-//! sealed storage), `installs` (create, clone), `runs` (start, resume, retry, cancel),
+//! sealed storage), `installs` (create, clone), `runs` (start, resume, retry, cancel), `rules`
+//! (what each install state allows: the use cases refuse, the pages hide, from one rule),
 //! `teardown` (preview through the worker, start).
 
 pub mod certificate;
 mod installs;
 pub mod review;
+pub mod rules;
 mod runs;
 mod teardown;
 
@@ -63,6 +65,9 @@ pub enum AppError {
     /// A teardown could not be previewed or started.
     #[error(transparent)]
     Teardown(#[from] TeardownError),
+    /// The action does not fit the install's state (see [`rules`]): the reason and what to do.
+    #[error(transparent)]
+    Refused(#[from] rules::Refusal),
 }
 
 impl From<certificate::CertificateError> for AppError {
@@ -82,6 +87,12 @@ impl App {
     /// The install, or [`AppError::NotFound`].
     pub async fn install(&self, id: InstallId) -> Result<crate::store::InstallRecord, AppError> {
         self.store.install(id).await?.ok_or(AppError::NotFound(id))
+    }
+
+    /// What the install's state allows now (the page's buttons ask this too).
+    pub async fn state(&self, id: InstallId) -> Result<rules::InstallState, AppError> {
+        let install = self.install(id).await?;
+        Ok(rules::install_state(&self.store, &install).await?)
     }
 
     /// Write the audit record of an action that took effect. A failed audit write is logged,

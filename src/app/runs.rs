@@ -1,7 +1,8 @@
 //! What admins do with an install's runs: start, resume, retry a step, cancel. Each checks what
-//! the install's state allows (the store refuses the rest, naming the state), wakes the worker
-//! and is audited once it took effect.
+//! the install's state allows (`rules`; the store refuses a state that changed in between,
+//! naming it), wakes the worker and is audited once it took effect.
 
+use super::rules::Action;
 use super::{Actor, App, AppError};
 use crate::store::{AuditAction, CancelOutcome, InstallId};
 use katonic_domain::plan::StepId;
@@ -32,8 +33,9 @@ impl App {
         Ok(())
     }
 
-    /// Queue a failed, cancelled or interrupted install again.
+    /// Queue a failed or interrupted install (or a stopped teardown) again.
     pub async fn resume(&self, by: &Actor, id: InstallId) -> Result<(), AppError> {
+        self.state(id).await?.check(Action::Resume)?;
         self.store.request_resume(id).await?;
         self.worker.wake();
         self.audit(by, AuditAction::Resume, Some(id), "").await;
@@ -47,6 +49,13 @@ impl App {
         id: InstallId,
         step: StepId,
     ) -> Result<(), AppError> {
+        let status = (self.store.steps(id).await?.iter())
+            .find(|s| s.step_id == step)
+            .map(|s| s.status)
+            .ok_or(crate::store::StoreError::NoSuchStep { id, step })?;
+        self.state(id)
+            .await?
+            .check(Action::RetryStep { step, status })?;
         self.store.request_retry_step(id, step).await?;
         self.worker.wake();
         self.audit(by, AuditAction::RetryStep, Some(id), step.as_str())

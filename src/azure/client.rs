@@ -157,7 +157,7 @@ impl ArmClient {
             .credential
             .get_token(&[scope], None)
             .await
-            .map_err(|e| ArmError::Auth(e.to_string()))?;
+            .map_err(|e| ArmError::Auth(with_causes(&e)))?;
         Ok(token.token.secret().to_string().into())
     }
 
@@ -218,7 +218,7 @@ impl ArmClient {
             .credential
             .get_token(&[self.scope.as_str()], None)
             .await
-            .map_err(|e| ArmError::Auth(e.to_string()))?;
+            .map_err(|e| ArmError::Auth(with_causes(&e)))?;
         let method_name = method.as_str().to_string();
         let method_name = method_name.as_str();
         let mut request = self
@@ -357,4 +357,21 @@ pub fn http_client(ca_file: Option<&std::path::Path>) -> Result<reqwest::Client,
     builder
         .build()
         .map_err(|e| ArmError::Config(format!("cannot build the HTTPS client: {e}")))
+}
+
+/// An error and its causes, outermost first ("a: b: c"): azure_identity's text alone says
+/// "retry policy expired", the cause says "connection refused" or "AADSTS7000215" (which
+/// `diagnose` needs to tell the network from the credentials).
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        next = cause.source();
+    }
+    text
 }

@@ -5,7 +5,7 @@ use super::error::ArmError;
 use super::settings::{ArmSettings, CredentialKind};
 use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
 use azure_core::credentials::{Secret, TokenCredential};
-use azure_core::http::{ClientOptions, Transport};
+use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
 use azure_identity::{
     AzureCliCredential, AzureCliCredentialOptions, ClientSecretCredential,
     ClientSecretCredentialOptions, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
@@ -13,6 +13,18 @@ use azure_identity::{
 };
 use secrecy::ExposeSecret;
 use std::sync::Arc;
+
+/// Token requests retry a few times within seconds, not azure_core's default 8 times over a
+/// minute: with no route to Entra ID the admin then learns so in seconds (issue 16: 82 s of
+/// "running" with no message), and the step's own policy retries what is worth retrying.
+fn token_retry() -> RetryOptions {
+    RetryOptions::exponential(ExponentialRetryOptions {
+        initial_delay: azure_core::time::Duration::milliseconds(200),
+        max_retries: 3,
+        max_total_elapsed: azure_core::time::Duration::seconds(10),
+        max_delay: azure_core::time::Duration::seconds(2),
+    })
+}
 
 /// Build the credential of `settings.credential`; a missing setting is named, never guessed.
 pub fn build(
@@ -26,29 +38,36 @@ pub fn build(
         ClientOptions {
             transport: Some(Transport::new(Arc::new(http.clone()))),
             cloud: Some(Arc::new(CloudConfiguration::from(cloud))),
+            retry: token_retry(),
             ..Default::default()
         }
     };
     let failed = |what: &str, e: azure_core::Error| ArmError::Config(format!("{what}: {e}"));
     match settings.credential {
         CredentialKind::ServicePrincipal => {
-            let missing = |name: &str| {
-                ArmError::Config(format!(
-                    "--credential service-principal needs {name} (set it in the environment)"
-                ))
+            // Every missing setting at once: an admin fixes them in one go.
+            let missing: Vec<&str> = [
+                ("AZURE_TENANT_ID (tenant id)", settings.tenant_id.is_none()),
+                ("AZURE_CLIENT_ID (client id)", settings.client_id.is_none()),
+                (
+                    "AZURE_CLIENT_SECRET (client secret)",
+                    settings.client_secret.is_none(),
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(name, absent)| absent.then_some(name))
+            .collect();
+            let (Some(tenant), Some(client), Some(secret)) = (
+                settings.tenant_id.as_deref(),
+                settings.client_id.clone(),
+                settings.client_secret.as_ref(),
+            ) else {
+                return Err(ArmError::Config(format!(
+                    "--credential service-principal needs {}: set them on the settings page \
+                     (/settings) or in the environment",
+                    missing.join(", ")
+                )));
             };
-            let tenant = settings
-                .tenant_id
-                .as_deref()
-                .ok_or_else(|| missing("AZURE_TENANT_ID"))?;
-            let client = settings
-                .client_id
-                .clone()
-                .ok_or_else(|| missing("AZURE_CLIENT_ID"))?;
-            let secret = settings
-                .client_secret
-                .as_ref()
-                .ok_or_else(|| missing("AZURE_CLIENT_SECRET"))?;
             let credential = ClientSecretCredential::new(
                 tenant,
                 client,

@@ -7,6 +7,7 @@ pub mod api;
 pub mod client;
 pub mod connection;
 pub mod credential;
+pub mod diagnose;
 pub mod error;
 pub mod lro;
 pub mod permissions;

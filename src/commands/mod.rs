@@ -1,6 +1,7 @@
 //! The command line: `serve`, `plan`, `history`. Each command is the same operation the web
 //! console offers, for scripts and for admins without a browser.
 
+mod access_link;
 mod health;
 mod install;
 mod plan_text;
@@ -70,6 +71,9 @@ pub enum Command {
     /// Hash an admin password for `serve --admin-password-hash` (argon2id): reads the password
     /// from stdin (one line), prints the hash.
     HashPassword,
+    /// Print a fresh one-time access link into the console running on a data dir (for an
+    /// admin who signed out or whose session ended; the console keeps running).
+    AccessLink(access_link::AccessLinkArgs),
     /// List the installs recorded in a data dir.
     History {
         #[arg(long, env = "KATONIC_CONSOLE_DATA_DIR", default_value = "./data")]
@@ -97,6 +101,8 @@ pub enum CommandError {
     Encode(#[from] serde_json::Error),
     #[error("{0}")]
     Simulator(String),
+    #[error(transparent)]
+    AccessLink(#[from] crate::access::links::LinkError),
 }
 
 /// Logs go to stderr, so `plan --json` output stays clean on stdout.
@@ -131,6 +137,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::History { data_dir } => history(data_dir).await,
         Command::Health(args) => Ok(health::run(args).await),
         Command::HashPassword => hash_password(),
+        Command::AccessLink(args) => access_link::run(args).await,
     }
 }
 

@@ -17,6 +17,8 @@ pub enum AuditAction {
     Settings,
     SignIn,
     SignOut,
+    /// A one-time access link issued on the host (`katonic-console access-link`).
+    AccessLink,
 }
 
 impl AuditAction {
@@ -32,6 +34,7 @@ impl AuditAction {
             AuditAction::Settings => "settings",
             AuditAction::SignIn => "sign in",
             AuditAction::SignOut => "sign out",
+            AuditAction::AccessLink => "access link issued",
         }
     }
 }

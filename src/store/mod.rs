@@ -5,6 +5,7 @@
 //! `synchronous=FULL` (a committed install survives power loss), `foreign_keys=ON` and a 5 s
 //! busy timeout. Migrations run before the console accepts a request.
 
+mod access_links;
 pub mod audit;
 mod events;
 mod health;
@@ -68,8 +69,9 @@ pub enum StoreError {
     /// The install's answers do not form a valid spec yet.
     #[error("install {0} has no valid spec yet: fix the errors shown on the review page")]
     NotReady(InstallId),
-    /// The action does not apply to an install in this state.
-    #[error("install {id} is {status}: cannot {action}")]
+    /// The action does not apply to an install in this state. `action` completes "it cannot
+    /// …" (e.g. "be resumed"), naming what would be allowed when that helps.
+    #[error("install {id} {}: it cannot {action}", state_phrase(*status))]
     NotActionable {
         id: InstallId,
         status: InstallStatus,
@@ -101,6 +103,19 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An install's state as a sentence says it: "has failed", "was cancelled", "is running".
+pub fn state_phrase(status: InstallStatus) -> &'static str {
+    match status {
+        InstallStatus::Draft => "is a draft",
+        InstallStatus::Queued => "is queued",
+        InstallStatus::Running => "is running",
+        InstallStatus::Succeeded => "has succeeded",
+        InstallStatus::Failed => "has failed",
+        InstallStatus::Cancelled => "was cancelled",
+        InstallStatus::Interrupted => "was interrupted",
+    }
+}
 
 /// A status or step id read back from its stored text: the database holds the words, the code
 /// the enums. Anything else means a hand-edited or foreign database.

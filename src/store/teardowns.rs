@@ -36,7 +36,7 @@ impl Store {
             return Err(StoreError::NotActionable {
                 id: of,
                 status: original.status,
-                action: "tear down (only an install that has run, and is not running, can be)"
+                action: "be torn down (only an install that has run, and is not running, can be)"
                     .to_string(),
             });
         }
@@ -44,7 +44,8 @@ impl Store {
             return Err(StoreError::NotActionable {
                 id: of,
                 status: original.status,
-                action: "tear down a teardown".to_string(),
+                action: "be torn down: it is itself a teardown; tear down the install it names"
+                    .to_string(),
             });
         }
         let id = InstallId::new();

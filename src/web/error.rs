@@ -120,6 +120,7 @@ impl From<crate::app::AppError> for WebError {
             AppError::Invalid(errors) => WebError::Invalid(errors),
             AppError::Store(e) => e.into(),
             AppError::Teardown(e) => e.into(),
+            AppError::Refused(refusal) => WebError::Conflict(refusal.to_string()),
         }
     }
 }

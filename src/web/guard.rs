@@ -144,7 +144,17 @@ fn bearer_token(value: &HeaderValue) -> Option<&str> {
 /// goes (303) to the same URL without the token, so it stays out of history and `Referer`.
 async fn exchange_token(state: &AppState, uri: &Uri, headers: &HeaderMap, token: &str) -> Response {
     let access = &state.access;
-    if !access.sessions.redeem_access_token(token) {
+    // The link `serve` printed (in memory), else one `katonic-console access-link` issued.
+    let how = if access.sessions.redeem_access_token(token) {
+        "access URL"
+    } else {
+        match crate::access::links::redeem(&state.store, token).await {
+            Ok(true) => "access link issued on the host",
+            Ok(false) => "",
+            Err(e) => return internal(&e.to_string()),
+        }
+    };
+    if how.is_empty() {
         return unauthorized(
             state,
             uri,
@@ -160,7 +170,7 @@ async fn exchange_token(state: &AppState, uri: &Uri, headers: &HeaderMap, token:
         state,
         &Principal::Session(new.session.clone()),
         AuditAction::SignIn,
-        "access URL",
+        how,
     )
     .await;
     let target = without_param(uri, "token");
@@ -197,6 +207,18 @@ struct LoginPage {
     title: String,
     message: String,
     password: bool,
+    /// The command that prints a new access link on the host.
+    access_link: String,
+    /// The sign-out confirmation instead of the sign-in page.
+    confirm_sign_out: bool,
+}
+
+/// `katonic-console access-link --data-dir DIR`, with this console's data dir.
+fn access_link_command(state: &AppState) -> String {
+    format!(
+        "katonic-console access-link --data-dir {}",
+        state.config.data_dir.display()
+    )
 }
 
 fn login_page(state: &AppState, status: StatusCode, title: &str, message: &str) -> Response {
@@ -204,6 +226,8 @@ fn login_page(state: &AppState, status: StatusCode, title: &str, message: &str) 
         title: title.to_string(),
         message: message.to_string(),
         password: state.access.password().is_some(),
+        access_link: access_link_command(state),
+        confirm_sign_out: false,
     };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
@@ -299,6 +323,21 @@ pub async fn post_login(
     )
     .await;
     signed_in(&state, &new.cookie, "/installs")
+}
+
+/// `GET /logout`: asks before signing out, and says how to come back.
+pub async fn get_logout(State(state): State<AppState>) -> Response {
+    let page = LoginPage {
+        title: "Sign out?".to_string(),
+        message: String::new(),
+        password: state.access.password().is_some(),
+        access_link: access_link_command(&state),
+        confirm_sign_out: true,
+    };
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => internal(&format!("sign-out page: {e}")),
+    }
 }
 
 /// `POST /logout`: the session ends, its event streams close, its cookie is worthless.

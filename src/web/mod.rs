@@ -11,6 +11,7 @@ mod live;
 mod logs;
 mod ops;
 mod pages;
+mod review_summary;
 mod run_pages;
 mod run_views;
 mod settings;
@@ -128,7 +129,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .route("/static/{*path}", get(static_files::get_static))
         .route("/login", get(guard::get_login).post(guard::post_login))
-        .route("/logout", post(guard::post_logout))
+        .route("/logout", get(guard::get_logout).post(guard::post_logout))
         .fallback(pages::not_found)
         // Innermost first: access is checked after the cheaper refusals below.
         .layer(from_fn_with_state(state.clone(), guard::require_access))

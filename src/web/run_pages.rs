@@ -68,10 +68,11 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
     let records = store.steps(install.id).await?;
     let events = store.all_events(install.id).await?;
     let after = events.last().map_or(0, |e| e.seq);
-    let header = RunHeader::new(install);
+    let state = crate::app::rules::install_state(store, install).await?;
+    let header = RunHeader::new(install, &state);
     let mut steps = Vec::new();
     for record in &records {
-        let head = StepHead::new(install, plan, record);
+        let head = StepHead::new(install, &state, plan, record);
         let head_html = render_fragment(&StepHeadFragment {
             oob: false,
             s: &head,
@@ -129,6 +130,16 @@ pub async fn get_stream(
     let id = crate::store::InstallId::parse(&id)
         .ok_or_else(|| WebError::NotFound(format!("no install with id {id}")))?;
     let cursor = live::cursor(&headers, &after);
+    let (last, ended) = state.store.event_cursor(id).await?;
+    if ended && cursor >= last {
+        // The run ended while the page was loading or its stream reconnecting. htmx's SSE
+        // extension takes the API's 204 for an error and reconnects forever; `done` closes the
+        // stream and the page fetches its end state (console.js).
+        let done = sse::Event::default().event("done").data("done");
+        let once =
+            futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(done) });
+        return Ok(sse::Sse::new(once).into_response());
+    }
     let store = state.store.clone();
     live::respond(&state, &principal, id, cursor, move |item| {
         let store = store.clone();
@@ -158,13 +169,14 @@ async fn stream_html(store: &Store, event: &Event) -> Result<String, WebError> {
             .install(event.install_id)
             .await?
             .ok_or_else(|| WebError::NotFound("install gone".to_string()))?;
+        let state = crate::app::rules::install_state(store, &install).await?;
         if let Some(plan) = &install.plan {
             let records = store.steps(install.id).await?;
             for record in &records {
                 // A step event redraws its own head; an install event redraws them all (the
                 // retry buttons depend on the install's state).
                 if event.kind == EventKind::Install || event.step_id == Some(record.step_id) {
-                    let head = StepHead::new(&install, plan, record);
+                    let head = StepHead::new(&install, &state, plan, record);
                     heads.push(render_fragment(&StepHeadFragment {
                         oob: true,
                         s: &head,
@@ -173,7 +185,7 @@ async fn stream_html(store: &Store, event: &Event) -> Result<String, WebError> {
             }
         }
         if event.kind == EventKind::Install {
-            let h = RunHeader::new(&install);
+            let h = RunHeader::new(&install, &state);
             header = Some(render_fragment(&HeaderFragment { oob: true, h: &h })?);
         }
         if let Some(plan) = &install.plan {

@@ -3,6 +3,7 @@
 //! live stream renders the same templates as htmx out-of-band swaps.
 
 use super::filters;
+use crate::app::rules::{Action, InstallState, TeardownState};
 use crate::events::{Event, Level};
 use crate::format::{duration, timestamp};
 use crate::store::{Failure, InstallRecord, InstallStatus, StepRecord, StepStatus};
@@ -24,10 +25,13 @@ pub struct RunHeader {
     pub can_resume: bool,
     pub can_cancel: bool,
     pub cancel_requested: bool,
+    /// Why nothing of this install runs again (torn down, cancelled), with what to do.
+    pub locked: Option<String>,
 }
 
 impl RunHeader {
-    pub fn new(install: &InstallRecord) -> RunHeader {
+    /// The header, its actions those `state` allows (the rule the server enforces).
+    pub fn new(install: &InstallRecord, state: &InstallState) -> RunHeader {
         RunHeader {
             id: install.id.to_string(),
             name: install.name.clone(),
@@ -39,11 +43,26 @@ impl RunHeader {
                 .then(|| install.started_at.and_then(rfc3339))
                 .flatten(),
             error: install.error.clone(),
-            can_resume: install.status.is_resumable(),
-            can_cancel: install.status.is_active(),
+            can_resume: state.allows(Action::Resume),
+            can_cancel: state.allows(Action::Cancel),
             cancel_requested: install.cancel_requested,
+            locked: locked_notice(state),
         }
     }
+}
+
+/// Said on the header of an install that runs nothing again: why, and what to do.
+fn locked_notice(state: &InstallState) -> Option<String> {
+    let probe = Action::RetryStep {
+        step: katonic_domain::plan::StepId::Verify,
+        status: StepStatus::Failed,
+    };
+    let locked = !matches!(state.teardown, TeardownState::None)
+        || (state.status == InstallStatus::Cancelled && !state.is_teardown);
+    locked
+        .then(|| state.check(probe).err())
+        .flatten()
+        .map(|refusal| refusal.to_string())
 }
 
 /// One step's head: everything about it except its log.
@@ -61,10 +80,18 @@ pub struct StepHead {
     pub running_since: Option<String>,
     pub error: Option<Failure>,
     pub can_retry: bool,
+    /// "Retry step", or "Verify again" on a succeeded install.
+    pub retry_label: &'static str,
 }
 
 impl StepHead {
-    pub fn new(install: &InstallRecord, plan: &InstallPlan, record: &StepRecord) -> StepHead {
+    /// The step's head; its Retry button only when `state` allows it (the server's rule).
+    pub fn new(
+        install: &InstallRecord,
+        state: &InstallState,
+        plan: &InstallPlan,
+        record: &StepRecord,
+    ) -> StepHead {
         let planned = plan.steps.iter().find(|s| s.id == record.step_id);
         let took = match (record.started_at, record.finished_at) {
             (Some(s), Some(f)) if record.status != StepStatus::Running => {
@@ -95,9 +122,15 @@ impl StepHead {
             error: (record.status == StepStatus::Failed)
                 .then(|| record.error.clone())
                 .flatten(),
-            can_retry: !install.status.is_active()
-                && install.status != InstallStatus::Draft
-                && record.status != StepStatus::Pending,
+            can_retry: state.allows(Action::RetryStep {
+                step: record.step_id,
+                status: record.status,
+            }),
+            retry_label: if install.status == InstallStatus::Succeeded {
+                "Verify again"
+            } else {
+                "Retry step"
+            },
         }
     }
 }

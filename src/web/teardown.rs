@@ -75,6 +75,9 @@ struct TeardownPage {
     targets: Vec<Target>,
     deleting: usize,
     earlier: Vec<(String, String)>,
+    /// What was typed, when the form comes back with an error.
+    typed: Option<String>,
+    confirm_error: Option<String>,
 }
 
 /// `GET /installs/{id}/teardown`: what a teardown would delete and keep.
@@ -83,6 +86,16 @@ pub async fn get_page(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
+    preview_page(&state, id, None).await
+}
+
+/// The preview page; with `refused` (what was typed, and why it is not the name), the form
+/// again with that field error (422) rather than an error page.
+async fn preview_page(
+    state: &AppState,
+    id: InstallId,
+    refused: Option<(String, String)>,
+) -> Result<Response, WebError> {
     let (install, preview) = state.app().teardown_preview(id).await?;
     let earlier = state
         .store
@@ -103,8 +116,15 @@ pub async fn get_page(
         deleting: preview.deleting(),
         targets: preview.targets,
         earlier,
+        typed: refused.as_ref().map(|(typed, _)| typed.clone()),
+        confirm_error: refused.as_ref().map(|(_, why)| why.clone()),
     };
-    Ok(render(&page)?.into_response())
+    let status = if refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)?).into_response())
 }
 
 /// The confirmation: the install's name typed again, and the count of resources shown.
@@ -139,8 +159,14 @@ pub async fn post_page(
     Path(id): Path<String>,
     Form(confirm): Form<Confirm>,
 ) -> Result<Response, WebError> {
-    let (teardown, _) = confirmed_start(&state, &principal, &id, &confirm).await?;
-    Ok(Redirect::to(&format!("/installs/{teardown}")).into_response())
+    match confirmed_start(&state, &principal, &id, &confirm).await {
+        Ok((teardown, _)) => Ok(Redirect::to(&format!("/installs/{teardown}")).into_response()),
+        Err(WebError::BadRequest(why)) => {
+            let refused = Some((confirm.confirm.clone(), why));
+            preview_page(&state, parse_id(&id)?, refused).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// `GET /api/v1/installs/{id}/teardown`: the preview as JSON.

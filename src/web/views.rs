@@ -333,6 +333,8 @@ pub struct ReviewPage {
     pub is_draft: bool,
     /// The uploaded certificate (`tls: provided`).
     pub certificate: Option<CertificateView>,
+    /// The lead: what goes where, how long, what it costs (valid specs only).
+    pub summary: Vec<super::review_summary::SummaryRow>,
 }
 
 impl ReviewPage {
@@ -342,6 +344,11 @@ impl ReviewPage {
         nav: Vec<NavItem>,
     ) -> Result<ReviewPage, super::WebError> {
         let id = install.id;
+        let summary = reviewed.ok().map(|r| {
+            let view = PlanView::new(&r.plan, &[]);
+            let cost = format!("{} – {}", view.cost_min, view.cost_max);
+            super::review_summary::summary(&r.document, &view.critical_path_time, &cost)
+        });
         let (errors, plan, yaml) = match reviewed {
             Ok(r) => (
                 Vec::new(),
@@ -382,6 +389,7 @@ impl ReviewPage {
             yaml,
             is_draft: install.status == crate::store::InstallStatus::Draft,
             certificate: None,
+            summary: summary.unwrap_or_default(),
         })
     }
 

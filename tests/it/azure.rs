@@ -55,7 +55,15 @@ pub(crate) async fn world_with(edit: impl FnOnce(&mut serde_yaml_ng::Value)) -> 
 
 /// A console whose Azure steps talk to the simulator (cluster steps rehearsed).
 pub(crate) async fn console(world: &World) -> TestApp {
-    let mut arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
+    console_with(world, &simulator_settings(&world.sim)).await
+}
+
+/// As [`console`], its ARM client built from `settings`.
+pub(crate) async fn console_with(
+    world: &World,
+    settings: &katonic_console::azure::ArmSettings,
+) -> TestApp {
+    let mut arm = ArmClient::new(settings).unwrap();
     arm.timing = Timing {
         min_wait: Duration::from_millis(5),
         max_wait: Duration::from_millis(50),
@@ -581,6 +589,31 @@ async fn preflight_stops_at_a_subscription_the_identity_cannot_see() {
         1,
         "one cause, one failure:\n{log}"
     );
+}
+
+/// Issue 16: with no route to Entra ID (its token endpoint a loopback port nothing listens on,
+/// as blocked egress looks to the console) preflight says it is the network, not the
+/// credentials, and fails without creating anything.
+#[tokio::test]
+async fn preflight_says_the_network_not_the_credentials_when_entra_id_is_unreachable() {
+    let world = world().await;
+    let mut settings = simulator_settings(&world.sim);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    settings.authority_host = Some(format!("https://127.0.0.1:{port}"));
+    let app = console_with(&world, &settings).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    let failed = app.wait_status(&id, &["failed"]).await;
+    assert_eq!(step(&failed, "preflight")["status"], "failed");
+    let log = log(&app, &id).await;
+    assert!(
+        log.contains("FAIL credentials: no connection to Entra ID (the token endpoint)"),
+        "{log}"
+    );
+    assert!(log.contains("not the credentials"), "{log}");
+    assert!(!log.contains("refused the console's credentials"), "{log}");
+    assert!(world.sim.requests().iter().all(|r| r.method != "PUT"));
 }
 
 /// Start the sample install on a simulator whose catalogue `edit` changes; returns its log

@@ -10,10 +10,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Kills the child when dropped, so a failing test leaves no console or browser behind.
-struct Reaped(Child);
+pub(crate) struct Reaped(pub(crate) Child);
 
 impl Drop for Reaped {
     fn drop(&mut self) {
@@ -23,7 +23,7 @@ impl Drop for Reaped {
 }
 
 /// Why the browser test cannot run here, if it cannot.
-fn missing_tools(e2e: &Path) -> Option<String> {
+pub(crate) fn missing_tools(e2e: &Path) -> Option<String> {
     let node = Command::new("node")
         .arg("--version")
         .output()
@@ -47,7 +47,7 @@ fn missing_tools(e2e: &Path) -> Option<String> {
 
 /// A `serve --simulate` console on a free port; returns it and the URL a browser opens first:
 /// the one-time access URL when the console prints one, else its `Listening on` URL.
-fn serve(data: &Path, faults: &Path) -> (Reaped, String, String) {
+pub(crate) fn serve(data: &Path, faults: &Path) -> (Reaped, String, String) {
     let (child, started) = spawn_console_started(&simulated_serve_args(data, faults));
     let open = started
         .lines

@@ -430,10 +430,71 @@ async fn a_simulated_install_applies_the_uploaded_certificate_and_never_shows_it
     )
     .await;
     assert_eq!(res.status(), 200);
+    // The API server refuses the TLS secret once: the install fails at the tls step, so the
+    // step can be retried (issue 16: a succeeded install's steps are not).
+    world.sim.set_faults(katonic_sim::FaultPlan::single(
+        katonic_sim::FaultRule::new(
+            "PATCH",
+            "/secrets/katonic-tls$",
+            katonic_sim::FaultAction::Error {
+                status: 403,
+                code: "Forbidden".into(),
+                message: "secrets is forbidden".into(),
+            },
+        )
+        .times(1),
+    ));
     let res = app
         .post_form(&format!("/api/v1/installs/{id}/start"), &[])
         .await;
     assert_eq!(res.status(), 202);
+    let detail = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(
+        detail["status"],
+        "failed",
+        "{}",
+        azure::log(&app, &id).await
+    );
+    let retry = format!("/api/v1/installs/{id}/steps/tls/retry");
+
+    // The certificate expired since the upload (stored as an old upload would be): the step
+    // fails with the date and the fix, before touching the cluster.
+    let expired = issue(&["*.example.com"], -90, -1);
+    let install = katonic_console::store::InstallId::parse(&id).unwrap();
+    let put = |pair: &Issued| {
+        let (cert, key) = (
+            SecretString::from(pair.cert.clone()),
+            SecretString::from(pair.key.clone()),
+        );
+        let store = app.store.clone();
+        async move {
+            store
+                .put_secrets(
+                    install,
+                    &[
+                        (SecretName::TlsCertificate, &cert),
+                        (SecretName::TlsKey, &key),
+                    ],
+                )
+                .await
+                .unwrap();
+        }
+    };
+    put(&expired).await;
+    assert_eq!(app.post_form(&retry, &[]).await.status(), 202);
+    let detail = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(detail["status"], "failed");
+    let log = azure::log(&app, &id).await;
+    let expired_on = (OffsetDateTime::now_utc() - time::Duration::days(1))
+        .date()
+        .to_string();
+    assert!(log.contains("CertificateExpired"), "{log}");
+    assert!(log.contains(&format!("expired on {expired_on}")), "{log}");
+    assert!(log.contains("renew it and upload the new one"), "{log}");
+
+    // The valid certificate again: the retried step creates the secret, the install succeeds.
+    put(&good).await;
+    assert_eq!(app.post_form(&retry, &[]).await.status(), 202);
     let detail = app.wait_status(&id, &["succeeded", "failed"]).await;
     assert_eq!(
         detail["status"],
@@ -447,45 +508,8 @@ async fn a_simulated_install_applies_the_uploaded_certificate_and_never_shows_it
         "{log}"
     );
     assert!(log.contains(&good.fingerprint), "{log}");
-
-    // Running the step again changes nothing.
-    let retry = format!("/api/v1/installs/{id}/steps/tls/retry");
-    assert_eq!(app.post_form(&retry, &[]).await.status(), 202);
-    app.wait_status(&id, &["succeeded", "failed"]).await;
-    let log = azure::log(&app, &id).await;
-    assert!(
-        log.contains("Secret/katonic/katonic-tls unchanged"),
-        "{log}"
-    );
-
-    // The certificate expired since the upload (stored as an old upload would be): the step
-    // fails with the date and the fix, before touching the cluster.
-    let expired = issue(&["*.example.com"], -90, -1);
-    let install = katonic_console::store::InstallId::parse(&id).unwrap();
-    let (cert, key) = (
-        SecretString::from(expired.cert.clone()),
-        SecretString::from(expired.key.clone()),
-    );
-    app.store
-        .put_secrets(
-            install,
-            &[
-                (SecretName::TlsCertificate, &cert),
-                (SecretName::TlsKey, &key),
-            ],
-        )
-        .await
-        .unwrap();
-    assert_eq!(app.post_form(&retry, &[]).await.status(), 202);
-    let detail = app.wait_status(&id, &["succeeded", "failed"]).await;
-    assert_eq!(detail["status"], "failed");
-    let log = azure::log(&app, &id).await;
-    let expired_on = (OffsetDateTime::now_utc() - time::Duration::days(1))
-        .date()
-        .to_string();
-    assert!(log.contains("CertificateExpired"), "{log}");
-    assert!(log.contains(&format!("expired on {expired_on}")), "{log}");
-    assert!(log.contains("renew it and upload the new one"), "{log}");
+    // Succeeded: the step does not run again.
+    assert_eq!(app.post_form(&retry, &[]).await.status(), 409);
 
     // Nothing of either key in any page or stream of the install.
     let mut seen = String::new();

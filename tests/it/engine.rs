@@ -242,11 +242,11 @@ async fn retrying_one_step_runs_it_again() {
     assert_eq!(res.status(), 404);
 }
 
-/// Retrying a step also reruns the failed steps downstream of it: verification failed because
-/// of the platform, the admin retries the platform, and verification runs again instead of the
-/// install ending at once on its old failure.
+/// In a failed run only the failed (or interrupted) steps are retried: retrying a succeeded
+/// step is refused (409, saying what to do), on the page as through the API, and the page offers
+/// Retry only where the server allows it. On a succeeded install only verification runs again.
 #[tokio::test]
-async fn retrying_a_step_reruns_the_failed_steps_it_blocked() {
+async fn a_failed_run_retries_only_its_failed_steps_and_a_succeeded_one_only_verifies() {
     let app = TestApp::spawn_with(script(
         "steps:
            verify:
@@ -258,22 +258,54 @@ async fn retrying_a_step_reruns_the_failed_steps_it_blocked() {
     let failed = app.wait_status(&id, &["failed"]).await;
     assert_eq!(step(&failed, "verify")["status"], "failed");
     assert_eq!(step(&failed, "platform")["status"], "succeeded");
+    let page = app
+        .get(&format!("/installs/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/installs/{id}/steps/verify/retry")));
+    assert!(
+        !page.contains(&format!("/installs/{id}/steps/platform/retry")),
+        "Retry offered on a succeeded step"
+    );
     let res = app
         .post_form(&format!("/api/v1/installs/{id}/steps/platform/retry"), &[])
         .await;
-    assert_eq!(res.status(), 202);
-    let detail = app.wait_status(&id, &["succeeded", "failed"]).await;
-    assert_eq!(
-        detail["status"],
-        "succeeded",
-        "verify: {}",
-        step(&detail, "verify")
+    assert_eq!(res.status(), 409);
+    let message = res.json::<Value>().await.unwrap()["message"].to_string();
+    assert!(
+        message.contains("only its failed or interrupted steps are retried")
+            && message.contains("Resume"),
+        "{message}"
     );
-    assert_eq!(step(&detail, "platform")["attempt"], 2);
+    assert_eq!(app.steps.calls(StepId::Platform), 1, "nothing ran");
+
+    let res = app
+        .post_form(&format!("/api/v1/installs/{id}/steps/verify/retry"), &[])
+        .await;
+    assert_eq!(res.status(), 202);
+    let detail = app.wait_status(&id, &["succeeded"]).await;
     assert_eq!(step(&detail, "verify")["attempt"], 2);
-    assert_eq!(app.steps.calls(StepId::Verify), 2);
-    // Steps beside the retried one, succeeded, are not run again.
-    assert_eq!(app.steps.calls(StepId::Dns), 1);
+
+    // Succeeded: no Resume, no step re-run but verification ("Verify again").
+    for path in ["resume", "steps/dns/retry"] {
+        let res = app
+            .post_form(&format!("/api/v1/installs/{id}/{path}"), &[])
+            .await;
+        assert_eq!(res.status(), 409, "{path}");
+        let message = res.json::<Value>().await.unwrap()["message"].to_string();
+        assert!(message.contains("has succeeded"), "{message}");
+    }
+    let page = app
+        .get(&format!("/installs/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Verify again"));
+    assert_eq!(page.matches("/retry\"").count(), 1, "only verify: {page}");
+    assert!(!page.contains(&format!("/installs/{id}/resume")));
 }
 
 /// Once a step fails for good, a sibling being throttled stops retrying: the install is
@@ -329,11 +361,18 @@ async fn cancel_stops_running_steps_and_starts_no_new_ones() {
         0,
         "no step started after cancel"
     );
-    // And it can be resumed later.
+    // Cancelled stays cancelled (issue 16): a resume is refused and says to clone.
     app.steps.open_gate("never");
-    app.post_form(&format!("/api/v1/installs/{id}/resume"), &[])
+    let res = app
+        .post_form(&format!("/api/v1/installs/{id}/resume"), &[])
         .await;
-    app.wait_status(&id, &["succeeded"]).await;
+    assert_eq!(res.status(), 409);
+    let message = res.json::<Value>().await.unwrap()["message"].to_string();
+    assert!(
+        message.contains("was cancelled") && message.contains("clone"),
+        "{message}"
+    );
+    assert_eq!(app.detail(&id).await["status"], "cancelled");
 }
 
 #[tokio::test]

@@ -95,6 +95,14 @@ async fn a_finished_install_replays_everything_then_done_and_later_204() {
         html.iter().map(|e| e.0).collect::<Vec<_>>(),
         vec![Some(n), None]
     );
+    // Past the end the page's stream says `done` (htmx's SSE extension would take a 204 for an
+    // error and reconnect forever; `done` closes it and the page fetches its end state).
+    let (status, html) = read_events(&app.client, &page, Some(n), usize::MAX).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        html.iter().map(|e| (e.0, e.1.as_str())).collect::<Vec<_>>(),
+        vec![(None, "done")]
+    );
 }
 
 /// Publish `total` events while each client connects and drops its connection after the

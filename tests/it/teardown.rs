@@ -175,8 +175,15 @@ async fn a_teardown_deletes_exactly_what_the_install_created_leftovers_included(
             &[("confirm", "staging"), ("expected", &count.to_string())],
         )
         .await;
-    assert_eq!(wrong.status(), 400);
-    assert!(wrong.text().await.unwrap().contains("type the install"));
+    // The form again, with the field error and what was typed (not an error page).
+    assert_eq!(wrong.status(), 422);
+    let again = wrong.text().await.unwrap();
+    assert!(again.contains("type the install"), "{again}");
+    assert!(
+        again.contains(r#"id="err-confirm""#) && again.contains(r#"value="staging""#),
+        "{again}"
+    );
+    assert!(again.contains(&format!("Delete these {count} resources")));
 
     world.sim.clear_requests();
     let teardown = torn_down(&app, &id, "prod", count).await;
@@ -225,6 +232,67 @@ async fn a_teardown_deletes_exactly_what_the_install_created_leftovers_included(
     // A second preview finds everything gone.
     let again = fetch_preview(&app, &id).await;
     assert_eq!(again["deleting"], 0, "{again:#}");
+}
+
+/// Issue 16: after a teardown, nothing of the install runs again, whoever asks (API or page
+/// form): Retry and Resume get 409 with the reason and "clone", nothing is sent to Azure, and the
+/// page offers neither button.
+#[tokio::test]
+async fn a_torn_down_install_refuses_retry_and_resume_and_says_clone() {
+    let world = world().await;
+    let app = console(&world).await;
+    let id = installed(&app, &sample(&world.sim)).await;
+    let count = fetch_preview(&app, &id).await["deleting"].as_u64().unwrap();
+    torn_down(&app, &id, "prod", count).await;
+    world.sim.clear_requests();
+
+    for path in [
+        format!("/api/v1/installs/{id}/steps/resource-group/retry"),
+        format!("/api/v1/installs/{id}/steps/verify/retry"),
+        format!("/api/v1/installs/{id}/resume"),
+        format!("/installs/{id}/steps/resource-group/retry"),
+    ] {
+        let res = app.post_form(&path, &[]).await;
+        assert_eq!(res.status(), 409, "{path}");
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains("was torn down") && body.contains("clone"),
+            "{path}: {body}"
+        );
+        if path.starts_with("/api/") {
+            let message = serde_json::from_str::<Value>(&body).unwrap()["message"].to_string();
+            assert!(
+                message.contains(&format!("POST /api/v1/installs/{id}/clone")),
+                "{message}"
+            );
+        }
+    }
+    assert_eq!(
+        app.detail(&id).await["status"],
+        "succeeded",
+        "state unchanged"
+    );
+    let writes: Vec<_> = (world.sim.requests().into_iter())
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "sent to Azure after refusals: {writes:?}"
+    );
+
+    let page = app
+        .get(&format!("/installs/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("/retry\""),
+        "a step action is offered: {page}"
+    );
+    assert!(!page.contains(&format!("/installs/{id}/resume")), "{page}");
+    assert!(page.contains("run-locked"), "the page says why: {page}");
 }
 
 #[tokio::test]

@@ -277,6 +277,9 @@ async fn full_wizard_flow_reaches_a_review_that_queues() {
         "dash-katonic.example.com",
         "apiVersion: katonic.ai/v1",
         "Queue install",
+        // The lead (issue 16): what goes where, then Queue install, details below.
+        r#"id="review-summary""#,
+        "resource group rg-katonic-trial",
         // The topology picture of these answers.
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"topology\"",
         "Subnet snet-aks",

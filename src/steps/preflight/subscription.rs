@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::list;
 use super::verdict::Checks;
+use crate::azure::diagnose::Problem;
 use crate::azure::{ArmClient, ArmError, api};
 use crate::steps::errors::step_error;
 use crate::worker::{StepContext, StepError};
@@ -38,10 +39,25 @@ pub(super) async fn credentials(
                 .await?;
             Ok(Reached::No)
         }
-        Err(e) if matches!(e, ArmError::Auth(_)) || e.status() == Some(401) => {
-            checks
-                .fail("credentials", format!("Azure refused the console's credentials: {}", e.message()), "Check the console's credential: a service principal needs AZURE_TENANT_ID, AZURE_CLIENT_ID and an unexpired AZURE_CLIENT_SECRET; a managed identity must be assigned to this VM; --credential azure-cli needs `az login` with Azure CLI 2.54 or newer.")
-                .await?;
+        Err(e)
+            if matches!(e, ArmError::Auth(_) | ArmError::Transport { .. })
+                || e.status() == Some(401) =>
+        {
+            // A network failure is said to be one, not "refused credentials" (issue 16).
+            let d = crate::azure::diagnose::diagnose(&e);
+            if matches!(e, ArmError::Transport { .. })
+                && !matches!(d.problem, Problem::NoRoute | Problem::TlsInterception)
+            {
+                return Err(step_error("reading the subscription", e));
+            }
+            let (message, fix) = match d.problem {
+                Problem::Other => (
+                    format!("Azure refused the console's credentials: {}", e.message()),
+                    "Check the console's credential: a service principal needs AZURE_TENANT_ID, AZURE_CLIENT_ID and an unexpired AZURE_CLIENT_SECRET; a managed identity must be assigned to this VM; --credential azure-cli needs `az login` with Azure CLI 2.54 or newer.".to_string(),
+                ),
+                _ => (d.message, d.fix),
+            };
+            checks.fail("credentials", message, fix).await?;
             Ok(Reached::No)
         }
         Err(e) => Err(step_error("reading the subscription", e)),

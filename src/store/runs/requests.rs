@@ -36,7 +36,8 @@ impl Store {
 
     /// Move a valid draft to `queued`, for the worker to pick up.
     pub async fn queue_install(&self, id: InstallId) -> Result<()> {
-        self.requeue(id, &[Draft], Reset::Unfinished, "install queued")
+        let action = "be queued (only a draft can be)";
+        self.requeue(id, &[Draft], Reset::Unfinished, ("install queued", action))
             .await
     }
 
@@ -44,7 +45,8 @@ impl Store {
     /// (attempt + 1), completed ones keep their outputs.
     pub async fn request_resume(&self, id: InstallId) -> Result<()> {
         let from = [Failed, Cancelled, Interrupted];
-        self.requeue(id, &from, Reset::Unfinished, "resume requested")
+        let action = "be resumed (only a failed, cancelled or interrupted install can be)";
+        self.requeue(id, &from, Reset::Unfinished, ("resume requested", action))
             .await
     }
 
@@ -53,12 +55,13 @@ impl Store {
     pub async fn request_retry_step(&self, id: InstallId, step: StepId) -> Result<()> {
         let from = [Failed, Cancelled, Interrupted, Succeeded];
         let message = format!("retry of step {step} requested");
+        let action = format!("run step {step} again (only an install whose run has ended can)");
         let failed_dependents = self.failed_dependents(id, step).await?;
         let reset = Reset::Step {
             step,
             failed_dependents,
         };
-        self.requeue(id, &from, reset, &message).await
+        self.requeue(id, &from, reset, (&message, &action)).await
     }
 
     /// The failed steps that depend on `step`, directly or through others: a retry of `step`
@@ -93,12 +96,12 @@ impl Store {
         id: InstallId,
         from: &[InstallStatus],
         reset: Reset,
-        message: &str,
+        (message, action): (&str, &str),
     ) -> Result<()> {
         let now = OffsetDateTime::now_utc();
         let id_text = id.to_string();
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        self.check_requeue(&mut tx, id, from, message).await?;
+        self.check_requeue(&mut tx, id, from, action).await?;
         match reset {
             Reset::Unfinished => reset_unfinished_steps(&mut tx, &id_text).await?,
             Reset::Step {
@@ -234,7 +237,7 @@ impl Store {
                 return Err(StoreError::NotActionable {
                     id,
                     status,
-                    action: "cancel".to_string(),
+                    action: "be cancelled (only a queued or running install can be)".to_string(),
                 });
             }
         };
