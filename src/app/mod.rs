@@ -9,7 +9,9 @@
 //! `teardown` (preview through the worker, start).
 
 pub mod certificate;
+pub mod history;
 mod installs;
+pub mod next_steps;
 pub mod review;
 mod runs;
 mod teardown;
@@ -63,6 +65,9 @@ pub enum AppError {
     /// A teardown could not be previewed or started.
     #[error(transparent)]
     Teardown(#[from] TeardownError),
+    /// The admin kubeconfig was refused or could not be fetched.
+    #[error(transparent)]
+    Kubeconfig(#[from] next_steps::KubeconfigRefused),
 }
 
 impl From<certificate::CertificateError> for AppError {

@@ -17,6 +17,8 @@ pub enum AuditAction {
     Settings,
     SignIn,
     SignOut,
+    KubeconfigDownload,
+    DeleteDraft,
 }
 
 impl AuditAction {
@@ -32,6 +34,8 @@ impl AuditAction {
             AuditAction::Settings => "settings",
             AuditAction::SignIn => "sign in",
             AuditAction::SignOut => "sign out",
+            AuditAction::KubeconfigDownload => "kubeconfig download",
+            AuditAction::DeleteDraft => "delete draft",
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod audit;
 mod events;
 mod health;
+mod history;
 mod installs;
 mod runs;
 mod secrets;
@@ -15,6 +16,7 @@ mod settings;
 mod teardowns;
 
 pub use audit::{AuditAction, AuditEntry};
+pub use history::HistoryEntry;
 pub use installs::{
     InstallId, InstallRecord, InstallSummary, NewInstall, RunError, StepRecord, Validated,
 };
