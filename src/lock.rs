@@ -69,3 +69,19 @@ impl DataDirLock {
         Ok(DataDirLock { _file: file })
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_data_dir_the_lock_creates_is_owner_only_from_the_start() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("new/data");
+        let _lock = DataDirLock::acquire(&dir).unwrap();
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        // The store then finds nothing to tighten, so a first start warns about nothing.
+        assert_eq!(mode, 0o700);
+    }
+}

@@ -2,7 +2,7 @@
 
 use super::AppState;
 use super::error::{WebError, render};
-use super::views::{HistoryPage, HistoryRow, InstallPage, PlanView};
+use super::views::{HistoryPage, HistoryRow, InstallPage};
 use super::wizard::load_install;
 use crate::store::InstallStatus;
 use axum::extract::{Multipart, Path, State};
@@ -150,18 +150,10 @@ pub async fn get_install(
         cloned_from: install.cloned_from.map(|c| c.to_string()),
         wizard_url: format!("/installs/{}/wizard/{}", install.id, install.wizard_step),
         has_spec: install.spec.is_some(),
-        plan: install.plan.as_ref().map(|p| {
-            let view = PlanView::new(p, &steps);
-            // Drawn with what the steps resolved (version, derived names) once they ran.
-            match install
-                .spec
-                .as_ref()
-                .and_then(|doc| super::resolved::resolved_spec(doc, &steps))
-            {
-                Some(spec) => view.with_topology(&spec),
-                None => view,
-            }
-        }),
+        plan: install
+            .plan
+            .as_ref()
+            .map(|p| super::resolved::plan_view(p, install.spec.as_ref(), &steps)),
         run: super::run_pages::run_page(&state.store, &install).await?,
         audit: state
             .store

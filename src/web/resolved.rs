@@ -1,8 +1,10 @@
-//! The install page's topology once the install ran: what the plan left open ("newest
-//! supported" Kubernetes, storage account and registry names derived at provisioning) shown as
-//! the steps resolved it, from their stored outputs.
+//! The install page's plan once the install ran: what the plan left open ("newest supported"
+//! Kubernetes, storage account and registry names derived at provisioning) shown as the steps
+//! resolved it, from their stored outputs, in the topology, the resources and the step details.
 
+use super::views::PlanView;
 use crate::store::{StepRecord, StepStatus};
+use katonic_domain::plan::InstallPlan;
 use katonic_domain::plan::StepId;
 use katonic_domain::spec::{InstallDocument, InstallSpec, Scalar};
 
@@ -30,4 +32,24 @@ pub fn resolved_spec(doc: &InstallDocument, steps: &[StepRecord]) -> Option<Inst
         doc.registry.name = output(StepId::Registry, "name");
     }
     InstallSpec::parse(&doc).ok()
+}
+
+/// The plan as the install page shows it: `stored` with its topology while nothing resolved
+/// anything; re-made from the resolved spec once a step did (the same steps: names and the
+/// version do not change the DAG, only what the page says).
+pub fn plan_view(
+    stored: &InstallPlan,
+    doc: Option<&InstallDocument>,
+    steps: &[StepRecord],
+) -> PlanView {
+    let planned = doc.and_then(|d| InstallSpec::parse(d).ok());
+    let resolved = doc.and_then(|d| resolved_spec(d, steps));
+    match (resolved, planned) {
+        (Some(resolved), Some(planned)) if resolved != planned => {
+            let plan = InstallPlan::from_spec(&resolved, crate::clock::today());
+            PlanView::new(&plan, steps).with_topology(&resolved)
+        }
+        (_, Some(planned)) => PlanView::new(stored, steps).with_topology(&planned),
+        _ => PlanView::new(stored, steps),
+    }
 }

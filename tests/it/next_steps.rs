@@ -47,6 +47,23 @@ async fn a_succeeded_install_leads_with_links_and_gives_its_kubeconfig_on_demand
         assert!(page.contains(&format!(r#"href="{host}""#)), "{host}");
     }
     assert!(page.contains(&format!(r#"action="/installs/{id}/kubeconfig""#)));
+    // The records are not published (no zone was given): verification says which, as code.
+    assert!(
+        page.contains("publish <code>katonic.example.com. A "),
+        "verification details render backticks as code"
+    );
+    assert!(!page.contains("publish `"));
+    // The topology shows what the steps resolved, not what the plan left open.
+    assert!(!page.contains("newest ≥ 1.29") && !page.contains("derived at provisioning"));
+    let version = done["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "preflight")
+        .and_then(|s| s["outputs"]["kubernetesVersion"].as_str())
+        .unwrap()
+        .to_string();
+    assert!(page.contains(&format!("Kubernetes {version} · private API endpoint")));
 
     let before = credential_posts(&world);
     let res = download(&app, &id).await;

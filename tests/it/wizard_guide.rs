@@ -107,4 +107,9 @@ async fn fields_follow_the_mode_and_the_upload_comes_before_next() {
     .await;
     let acme = note(&html, "domain.tls");
     assert!(acme.contains("HTTP-01") && acme.contains("warn"), "{acme}");
+    // Help texts render their backticks as code, like every other message.
+    assert!(
+        page.contains("<code>az network private-dns zone show"),
+        "help as code"
+    );
 }
