@@ -176,3 +176,46 @@ pub async fn post_kubeconfig_api(
 ) -> Result<Response, ApiError> {
     Ok(post_kubeconfig(state, principal, id).await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{EventKind, Level};
+    use crate::store::InstallId;
+
+    fn line(step: StepId, message: &str) -> Event {
+        Event::new(
+            InstallId::new(),
+            1,
+            time::OffsetDateTime::UNIX_EPOCH,
+            EventKind::Log,
+            Level::Info,
+            Some(step),
+            Some(1),
+            None,
+            message.to_string(),
+        )
+    }
+
+    #[test]
+    fn the_first_sign_in_is_the_installers_own_lines_about_it_redacted() {
+        let secret = secrecy::SecretString::from("s3cr3t-initial-pw".to_string());
+        crate::redact::register(&secret);
+        let events = [
+            line(StepId::Platform, "installer: step 3/8"),
+            line(
+                StepId::Platform,
+                "installer: sign in at https://katonic.example.com as admin@example.com",
+            ),
+            line(
+                StepId::Platform,
+                "installer: initial password: s3cr3t-initial-pw",
+            ),
+            line(StepId::Verify, "login page answers 200"),
+        ];
+        let shown = sign_in_lines(&events);
+        assert_eq!(shown.len(), 2, "{shown:?}");
+        assert!(shown[0].contains("admin@example.com"));
+        assert!(!shown[1].contains("s3cr3t-initial-pw"), "{}", shown[1]);
+    }
+}

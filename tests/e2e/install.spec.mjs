@@ -455,6 +455,33 @@ async function main() {
     if (!/succeeded/.test(rowText)) fail(`the history does not show install ${id} succeeded: ${rowText.replace(/\s+/g, " ")}`);
     await screenshot(page, "history");
 
+    // Clone: a new draft named prod-2 (listed, as it holds answers); a draft is deleted from
+    // the history once the admin confirms.
+    await page.goto(`${base}/installs/${id}`);
+    await Promise.all([
+      page.waitForURL(/\/wizard\/azure$/),
+      page.locator("#run-header").getByRole("button", { name: "Clone" }).click(),
+    ]);
+    const cloneId = page.url().match(/\/installs\/([^/]+)\/wizard/)[1];
+    const cloneName = await page.locator('form [name="name"]').inputValue();
+    if (cloneName !== "prod-2") fail(`the clone is named \`${cloneName}\`, not prod-2`);
+    await page.goto(`${base}/installs`);
+    const cloneRow = page.locator("tr", { has: page.locator(`a[href="/installs/${cloneId}"]`) });
+    if (!/draft/.test((await cloneRow.first().textContent()) ?? "")) fail("the clone is not listed as a draft");
+    await screenshot(page, "history-with-clone");
+    let asked = "";
+    page.once("dialog", (d) => {
+      asked = d.message();
+      d.accept();
+    });
+    await Promise.all([
+      page.waitForNavigation({ waitUntil: "load" }),
+      cloneRow.getByRole("button", { name: "Delete draft" }).click(),
+    ]);
+    if (!asked.includes("Delete the draft prod-2")) fail(`deleting asked ${JSON.stringify(asked)}`);
+    if (await page.locator(`a[href="/installs/${cloneId}"]`).count()) fail("the deleted draft is still listed");
+    if (!(await page.locator(`a[href="/installs/${id}"]`).count())) fail("the install went with the draft");
+
     if (outageNoise.length) log(`while the console was down the page said (expected):\n  ${outageNoise.join("\n  ")}`);
     if (problems.length) fail(`the pages reported ${problems.length} problem(s):\n  ${problems.join("\n  ")}`);
     process.stdout.write(`EVENTS ${id} ${shown.length}\n`);
