@@ -4,6 +4,8 @@
 
 use crate::azure::{console, log, sample, start, world};
 use crate::helpers::TestApp;
+use katonic_console::azure::{ArmClient, FinalState, Started, api, lro};
+use katonic_console::startup::simulator_settings;
 use serde_json::{Value, json};
 
 fn credential_posts(world: &crate::azure::World) -> usize {
@@ -109,6 +111,41 @@ async fn a_succeeded_install_leads_with_links_and_gives_its_kubeconfig_on_demand
             .count(),
         2,
         "each download audited"
+    );
+
+    // With local accounts disabled since, Azure gives no admin kubeconfig: the refusal says
+    // so and what works instead.
+    let arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
+    let cluster = format!(
+        "/subscriptions/{}/resourceGroups/rg-katonic-prod/providers/Microsoft.ContainerService/managedClusters/katonic-prod",
+        world.sim.subscription_id
+    );
+    let mut body = arm
+        .get(&cluster, api::CONTAINER_SERVICE)
+        .await
+        .unwrap()
+        .unwrap();
+    body["properties"]["disableLocalAccounts"] = json!(true);
+    body["properties"]["aadProfile"] = json!({"managed": true, "enableAzureRBAC": true});
+    let res = arm
+        .call(
+            reqwest::Method::PUT,
+            &cluster,
+            api::CONTAINER_SERVICE,
+            Some(&body),
+        )
+        .await
+        .unwrap();
+    let url = arm.url(&cluster, api::CONTAINER_SERVICE);
+    if let Started::Pending(p) = lro::started(&res, &url, FinalState::Resource) {
+        lro::wait(&arm, &p).await.unwrap();
+    }
+    let refused = download(&app, &id).await;
+    assert_eq!(refused.status(), 409);
+    let error = refused.text().await.unwrap();
+    assert!(
+        error.contains("local accounts disabled") && error.contains("kubelogin"),
+        "{error}"
     );
 
     // Torn down: no cluster, no kubeconfig, and no what-now section.

@@ -210,6 +210,33 @@ pub(in crate::steps) async fn admin_kubeconfig_for(
         "Microsoft.ContainerService/managedClusters",
         spec.cluster.name.as_str(),
     );
+    // Local accounts disabled: Azure refuses the admin kubeconfig with a bare BadRequest; say
+    // why and what works instead (user credentials, signed in with Entra ID by kubelogin;
+    // `kubelogin convert-kubeconfig -l azurecli` per the AKS Entra ID docs, checked 2026-12-07).
+    let body = arm
+        .get(&cluster, api::CONTAINER_SERVICE)
+        .await
+        .map_err(|e| step_error("reading the cluster", e))?
+        .ok_or_else(|| {
+            StepError::terminal(
+                "ResourceNotFound",
+                format!("cluster {} was not found", spec.cluster.name),
+                "It may have been deleted outside the console; clone the install to create it again.",
+            )
+        })?;
+    if body["properties"]["disableLocalAccounts"].as_bool() == Some(true) {
+        return Err(StepError::terminal(
+            "LocalAccountsDisabled",
+            format!(
+                "cluster {} has local accounts disabled, so AKS gives no admin kubeconfig",
+                spec.cluster.name
+            ),
+            format!(
+                "Get user credentials instead, signed in with Entra ID through kubelogin: `az aks get-credentials --resource-group {} --name {}` then `kubelogin convert-kubeconfig -l azurecli`.",
+                a.resource_group, spec.cluster.name
+            ),
+        ));
+    }
     let path = format!("{cluster}/listClusterAdminCredential");
     let answer = arm
         .call(Method::POST, &path, api::CONTAINER_SERVICE, None)
