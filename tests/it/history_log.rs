@@ -34,6 +34,11 @@ async fn audit_page(app: &TestApp, id: &str) -> String {
 async fn new_install_saves_no_empty_draft() {
     let app = TestApp::spawn().await;
     let first = app.new_draft().await;
+    // Opening its pages (as New install's redirect does) enters nothing.
+    for page in ["azure", "cluster", "pools", "domain", "storage"] {
+        let res = app.get(&format!("/installs/{first}/wizard/{page}")).await;
+        assert_eq!(res.status(), 200);
+    }
     let again = app.new_draft().await;
     assert_eq!(first, again, "the untouched draft is reused");
     assert!(

@@ -42,6 +42,23 @@ async fn vm_sizes_and_versions_are_described_or_warned_as_they_are_typed() {
         assert!(note.contains(says), "{size}: {note}");
         assert_eq!(note.contains(r#"class="field-note warn""#), warn, "{note}");
     }
+    // With a region and zones chosen, the note says which zones preflight checks the size in.
+    app.post_form(
+        &format!("/installs/{id}/wizard/azure/check"),
+        &[("azure.location", "eastus")],
+    )
+    .await;
+    app.post_form(
+        &format!("/installs/{id}/wizard/cluster/check"),
+        &[("cluster.zones", "1"), ("cluster.zones", "2")],
+    )
+    .await;
+    let html = check(&app, &id, "pools", &[(field, "Standard_D8s_v3")]).await;
+    let zoned = note(&html, field);
+    assert!(
+        zoned.contains("eastus has zones 1–3; preflight checks the size is offered in zones 1, 2"),
+        "{zoned}"
+    );
     let page = app
         .get(&format!("/installs/{id}/wizard/pools"))
         .await

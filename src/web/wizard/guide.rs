@@ -35,7 +35,8 @@ pub struct Choice {
 pub fn note(path: &str, answers: &InstallDocument, today: Date) -> Option<Note> {
     let value = form::get(answers, path);
     match path {
-        p if p.ends_with(".vmSize") => vm_size_note(value.trim(), today),
+        p if p.ends_with(".vmSize") => vm_size_note(value.trim(), today)
+            .map(|n| with_zones(n, &form::get(answers, "azure.location"), answers)),
         "cluster.kubernetesVersion" => {
             version_note(value.trim(), &form::get(answers, "cluster.tier"), today)
         }
@@ -69,6 +70,31 @@ pub fn applies(path: &str, answers: &InstallDocument) -> bool {
         // An unset mode is the default, internal.
         current == value || (current.is_empty() && value == "internal")
     })
+}
+
+/// A size's zones: which the region has and which the install asks for; whether the size is
+/// offered in each is the region's live SKU list, which preflight reads.
+fn with_zones(note: Note, location: &str, answers: &InstallDocument) -> Note {
+    if note.warn {
+        return note;
+    }
+    let Some(region) = catalog::region(location.trim()) else {
+        return note;
+    };
+    let chosen = form::get_list(answers, "cluster.zones");
+    let zones = match (region.zones, chosen.is_empty()) {
+        (0, _) => format!("{} has no availability zones", region.name),
+        (n, true) => format!("{} has zones 1–{n}", region.name),
+        (n, false) => format!(
+            "{} has zones 1–{n}; preflight checks the size is offered in zones {}",
+            region.name,
+            chosen.join(", ")
+        ),
+    };
+    Note {
+        warn: false,
+        text: format!("{} · {zones}", note.text),
+    }
 }
 
 fn hourly_text(name: &str) -> String {
