@@ -32,7 +32,13 @@ impl DataDirLock {
             path: path.clone(),
             source,
         };
-        std::fs::create_dir_all(data_dir).map_err(io)?;
+        // Owner-only from the start (whatever the umask): the store would otherwise find a
+        // directory it just made "mode 755" and warn about it.
+        let mut dir = std::fs::DirBuilder::new();
+        dir.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut dir, 0o700);
+        dir.create(data_dir).map_err(io)?;
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
@@ -61,5 +67,21 @@ impl DataDirLock {
         write!(file, "{}", std::process::id()).map_err(io)?;
         file.sync_all().map_err(io)?;
         Ok(DataDirLock { _file: file })
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_data_dir_the_lock_creates_is_owner_only_from_the_start() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("new/data");
+        let _lock = DataDirLock::acquire(&dir).unwrap();
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        // The store then finds nothing to tighten, so a first start warns about nothing.
+        assert_eq!(mode, 0o700);
     }
 }

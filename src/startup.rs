@@ -153,6 +153,16 @@ impl StepExecutor for InOwnSubscription {
     ) -> Result<crate::teardown::Preview, crate::teardown::PreviewError> {
         self.inner.preview_teardown(request).await
     }
+
+    async fn admin_kubeconfig(
+        &self,
+        request: crate::worker::kubeconfig::KubeconfigRequest,
+    ) -> Result<
+        crate::worker::kubeconfig::AdminKubeconfig,
+        crate::worker::kubeconfig::KubeconfigError,
+    > {
+        self.inner.admin_kubeconfig(request).await
+    }
 }
 
 /// Verification against a simulator: its load balancers answer HTTPS on its own port (it cannot

@@ -48,3 +48,29 @@
     htmx.ajax("GET", window.location.pathname, { target: "main", select: "main", swap: "outerHTML" });
   });
 })();
+
+// 4. Forms that delete ask first: <form data-confirm="question"> submits only when confirmed.
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    var question = form && form.dataset ? form.dataset.confirm : null;
+    if (question && !window.confirm(question)) evt.preventDefault();
+  });
+})();
+
+// 5. Wizard fields that apply only in some modes: <div data-shown-when="field" data-shown-value="v">
+//    shows while the field named `field` has value `v` (the server renders the same on load).
+(function () {
+  "use strict";
+  function apply(form) {
+    form.querySelectorAll("[data-shown-when]").forEach(function (el) {
+      var input = form.querySelector('[name="' + el.dataset.shownWhen + '"]');
+      if (input) el.hidden = input.value !== el.dataset.shownValue;
+    });
+  }
+  document.addEventListener("change", function (evt) {
+    var form = evt.target.closest && evt.target.closest("form");
+    if (form) apply(form);
+  });
+})();

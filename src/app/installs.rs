@@ -2,8 +2,8 @@
 //! (new, uploaded document), or as a clone of another install.
 
 use super::review::{self, Reviewed};
-use super::{Actor, App, AppError};
-use crate::store::{AuditAction, InstallId, NewInstall};
+use super::{App, AppError};
+use crate::store::{InstallId, NewInstall};
 use katonic_domain::spec::InstallDocument;
 
 impl App {
@@ -46,25 +46,5 @@ impl App {
             })
             .await?;
         Ok(id)
-    }
-
-    /// A new draft with the answers of `source` (its validated spec when it has one), audited
-    /// on the source ("cloned into <new>").
-    pub async fn clone_install(
-        &self,
-        by: &Actor,
-        source: InstallId,
-    ) -> Result<InstallId, AppError> {
-        let source = self.install(source).await?;
-        let answers = source.spec.clone().unwrap_or(source.answers.clone());
-        let new_id = self.create_draft(answers, Some(source.id)).await?;
-        self.audit(
-            by,
-            AuditAction::Clone,
-            Some(source.id),
-            &format!("into {new_id}"),
-        )
-        .await;
-        Ok(new_id)
     }
 }

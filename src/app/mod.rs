@@ -10,7 +10,9 @@
 //! `teardown` (preview through the worker, start).
 
 pub mod certificate;
+pub mod history;
 mod installs;
+pub mod next_steps;
 pub mod review;
 pub mod rules;
 mod runs;
@@ -68,6 +70,9 @@ pub enum AppError {
     /// The action does not fit the install's state (see [`rules`]): the reason and what to do.
     #[error(transparent)]
     Refused(#[from] rules::Refusal),
+    /// The admin kubeconfig was refused or could not be fetched.
+    #[error(transparent)]
+    Kubeconfig(#[from] next_steps::KubeconfigRefused),
 }
 
 impl From<certificate::CertificateError> for AppError {

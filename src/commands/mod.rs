@@ -268,7 +268,10 @@ fn manifests(file: &PathBuf) -> Result<ExitCode, CommandError> {
 
 async fn history(data_dir: PathBuf) -> Result<ExitCode, CommandError> {
     let store = Store::open(&data_dir).await?;
-    let installs = store.installs().await?;
+    // As the history page lists them: one line per install, teardowns as its status.
+    let installs = store
+        .history(&katonic_domain::spec::default_document())
+        .await?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -281,7 +284,10 @@ async fn history(data_dir: PathBuf) -> Result<ExitCode, CommandError> {
             "{:<36}  {:<20}  {:<10}  {:<20}  {}",
             i.id,
             i.name,
-            i.status,
+            match i.teardown {
+                Some(crate::store::InstallStatus::Succeeded) => "torn down".to_string(),
+                _ => i.status.to_string(),
+            },
             crate::format::timestamp(i.updated_at),
             crate::format::target(
                 i.subscription_id.as_deref(),

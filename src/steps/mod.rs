@@ -231,6 +231,44 @@ impl StepExecutor for AzureSteps {
             crate::teardown::preview(&arm, &install, &request.spec, &request.outputs).await?;
         Ok(preview)
     }
+
+    async fn admin_kubeconfig(
+        &self,
+        request: crate::worker::kubeconfig::KubeconfigRequest,
+    ) -> Result<
+        crate::worker::kubeconfig::AdminKubeconfig,
+        crate::worker::kubeconfig::KubeconfigError,
+    > {
+        use crate::worker::kubeconfig::{AdminKubeconfig, KubeconfigError};
+        let arm = match &self.arm {
+            ArmSource::Fixed(arm) => arm.clone(),
+            ArmSource::Settings(source) => source
+                .client(request.saved)
+                .await
+                .map_err(KubeconfigError::Settings)?,
+        };
+        let arm = arm.for_install(&request.install.to_string());
+        match aks::admin_kubeconfig_for(&arm, &request.spec).await {
+            Ok(k) => Ok(AdminKubeconfig {
+                name: k.name,
+                yaml: k.yaml,
+            }),
+            Err(StepError::Terminal {
+                code,
+                message,
+                hint,
+            }) => Err(KubeconfigError::Azure {
+                code,
+                message,
+                hint,
+            }),
+            Err(other) => Err(KubeconfigError::Azure {
+                code: "Unavailable".to_string(),
+                message: other.to_string(),
+                hint: "Try again in a minute.".to_string(),
+            }),
+        }
+    }
 }
 
 /// Steps that talk to the cluster's API (after its credentials exist).

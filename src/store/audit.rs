@@ -19,6 +19,8 @@ pub enum AuditAction {
     SignOut,
     /// A one-time access link issued on the host (`katonic-console access-link`).
     AccessLink,
+    KubeconfigDownload,
+    DeleteDraft,
 }
 
 impl AuditAction {
@@ -35,6 +37,8 @@ impl AuditAction {
             AuditAction::SignIn => "sign in",
             AuditAction::SignOut => "sign out",
             AuditAction::AccessLink => "access link issued",
+            AuditAction::KubeconfigDownload => "kubeconfig download",
+            AuditAction::DeleteDraft => "delete draft",
         }
     }
 }

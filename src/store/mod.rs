@@ -9,6 +9,7 @@ mod access_links;
 pub mod audit;
 mod events;
 mod health;
+mod history;
 mod installs;
 mod runs;
 mod secrets;
@@ -16,6 +17,7 @@ mod settings;
 mod teardowns;
 
 pub use audit::{AuditAction, AuditEntry};
+pub use history::HistoryEntry;
 pub use installs::{
     InstallId, InstallRecord, InstallSummary, NewInstall, RunError, StepRecord, Validated,
 };

@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/plan", post(post_plan))
         .route("/installs", post(post_install).get(get_installs))
-        .route("/installs/{id}", get(get_install))
+        .route("/installs/{id}", get(get_install).delete(delete_install))
         .route("/installs/{id}/spec", get(get_spec))
         .route("/installs/{id}/certificate", put(put_certificate))
         .route("/installs/{id}/start", post(post_start))
@@ -29,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/installs/{id}/cancel", post(post_cancel))
         .route("/installs/{id}/steps/{step}/retry", post(post_retry_step))
         .route("/installs/{id}/events", get(get_events))
+        .route(
+            "/installs/{id}/kubeconfig",
+            post(super::next_steps::post_kubeconfig_api),
+        )
         .route("/installs/{id}/logs", get(get_logs))
         .route(
             "/installs/{id}/support-bundle",
@@ -114,6 +118,12 @@ struct InstallListItem {
     created_at: time::OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     updated_at: time::OffsetDateTime,
+    /// A teardown of it succeeded: its resources are gone.
+    torn_down: bool,
+    /// Its newest teardown run's status, if it has one (teardowns are runs of their install,
+    /// not items of this list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    teardown_status: Option<crate::store::InstallStatus>,
 }
 
 /// `GET /api/v1/installs`: the history, most recently updated first.
@@ -122,10 +132,12 @@ async fn get_installs(
 ) -> Result<Json<Vec<InstallListItem>>, ApiError> {
     let items = state
         .store
-        .installs()
+        .history(&spec::default_document())
         .await?
         .into_iter()
         .map(|s| InstallListItem {
+            torn_down: s.teardown == Some(crate::store::InstallStatus::Succeeded),
+            teardown_status: s.teardown,
             id: s.id,
             name: s.name,
             status: s.status,
@@ -213,6 +225,20 @@ async fn get_install(
         created_at: install.created_at,
         updated_at: install.updated_at,
     }))
+}
+
+/// `DELETE /api/v1/installs/{id}`: delete a draft; 409 for an install that ran.
+async fn delete_install(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let install = load(&state, &id).await?;
+    state
+        .app()
+        .delete_draft(&guard::actor(&principal), install.id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/v1/installs/{id}/spec`: the spec as YAML (the answers for an invalid draft).

@@ -121,6 +121,9 @@ impl From<crate::app::AppError> for WebError {
             AppError::Store(e) => e.into(),
             AppError::Teardown(e) => e.into(),
             AppError::Refused(refusal) => WebError::Conflict(refusal.to_string()),
+            // Every refusal names the state or what Azure said; the cause is the install's
+            // state or the console's Azure settings, not a fault of ours.
+            AppError::Kubeconfig(e) => WebError::Conflict(e.to_string()),
         }
     }
 }

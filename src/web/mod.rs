@@ -9,9 +9,11 @@ mod form;
 pub mod guard;
 mod live;
 mod logs;
+mod next_steps;
 mod ops;
 mod pages;
 mod review_summary;
+mod resolved;
 mod run_pages;
 mod run_views;
 mod settings;
@@ -94,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/installs/upload", post(pages::post_upload))
         .route("/installs/{id}", get(pages::get_install))
         .route("/installs/{id}/clone", post(pages::post_clone))
+        .route("/installs/{id}/delete", post(pages::post_delete))
         .route("/installs/{id}/start", post(run_pages::post_start))
         .route("/installs/{id}/resume", post(run_pages::post_resume))
         .route("/installs/{id}/cancel", post(run_pages::post_cancel))
@@ -106,6 +109,7 @@ pub fn router(state: AppState) -> Router {
             get(teardown::get_page).post(teardown::post_page),
         )
         .route("/installs/{id}/stream", get(run_pages::get_stream))
+        .route("/installs/{id}/kubeconfig", post(next_steps::post_kubeconfig))
         .route("/installs/{id}/logs.txt", get(run_pages::get_logs))
         .route(
             "/installs/{id}/support-bundle.tar.gz",

@@ -2,7 +2,7 @@
 
 use super::AppState;
 use super::error::{WebError, render};
-use super::views::{HistoryPage, HistoryRow, InstallPage, PlanView};
+use super::views::{HistoryPage, HistoryRow, InstallPage};
 use super::wizard::load_install;
 use crate::store::InstallStatus;
 use axum::extract::{Multipart, Path, State};
@@ -32,7 +32,7 @@ async fn history_page(
 ) -> Result<Response, WebError> {
     let rows = state
         .store
-        .installs()
+        .history(&spec::default_document())
         .await?
         .iter()
         .map(HistoryRow::from)
@@ -45,12 +45,10 @@ async fn history_page(
     Ok((status, render(&page)?).into_response())
 }
 
-/// `POST /installs/new`: a draft with the wizard's defaults.
+/// `POST /installs/new`: a draft with the wizard's defaults (the untouched one, if there is
+/// one: a click does not save another empty draft; it shows in the history once edited).
 pub async fn post_new_install(State(state): State<AppState>) -> Result<Redirect, WebError> {
-    let id = state
-        .app()
-        .create_draft(spec::default_document(), None)
-        .await?;
+    let id = state.app().new_draft().await?;
     Ok(Redirect::to(&format!("/installs/{id}/wizard/azure")))
 }
 
@@ -96,18 +94,37 @@ pub async fn post_upload(
     }
 }
 
-/// `POST /installs/{id}/clone`: a new draft with the same answers.
+/// `POST /installs/{id}/clone`: a new draft with the same answers, the next free name and the
+/// uploaded certificate.
 pub async fn post_clone(
     State(state): State<AppState>,
     axum::extract::Extension(principal): axum::extract::Extension<crate::access::Principal>,
     Path(id): Path<String>,
 ) -> Result<Redirect, WebError> {
     let source = super::wizard::parse_id(&id)?;
-    let new_id = state
+    let cloned = state
         .app()
         .clone_install(&super::guard::actor(&principal), source)
         .await?;
-    Ok(Redirect::to(&format!("/installs/{new_id}/wizard/azure")))
+    Ok(Redirect::to(&format!(
+        "/installs/{}/wizard/azure",
+        cloned.id
+    )))
+}
+
+/// `POST /installs/{id}/delete`: delete a draft (refused for anything that ran), back to the
+/// history.
+pub async fn post_delete(
+    State(state): State<AppState>,
+    axum::extract::Extension(principal): axum::extract::Extension<crate::access::Principal>,
+    Path(id): Path<String>,
+) -> Result<Redirect, WebError> {
+    let id = super::wizard::parse_id(&id)?;
+    state
+        .app()
+        .delete_draft(&super::guard::actor(&principal), id)
+        .await?;
+    Ok(Redirect::to("/installs"))
 }
 
 /// `GET /installs/{id}`
@@ -133,17 +150,10 @@ pub async fn get_install(
         cloned_from: install.cloned_from.map(|c| c.to_string()),
         wizard_url: format!("/installs/{}/wizard/{}", install.id, install.wizard_step),
         has_spec: install.spec.is_some(),
-        plan: install.plan.as_ref().map(|p| {
-            let view = PlanView::new(p, &steps);
-            match install
-                .spec
-                .as_ref()
-                .and_then(|doc| katonic_domain::spec::InstallSpec::parse(doc).ok())
-            {
-                Some(spec) => view.with_topology(&spec),
-                None => view,
-            }
-        }),
+        plan: install
+            .plan
+            .as_ref()
+            .map(|p| super::resolved::plan_view(p, install.spec.as_ref(), &steps)),
         run: super::run_pages::run_page(&state.store, &install).await?,
         audit: state
             .store
@@ -153,8 +163,27 @@ pub async fn get_install(
             .map(super::views::AuditRow::new)
             .collect(),
         teardown: super::teardown::links(&state.store, &install).await?,
+        rehearsal_clock: rehearsal_clock(&state),
     };
     Ok(render(&page)?.into_response())
+}
+
+/// What a rehearsal's step times mean: the simulator runs Azure's operations on a scaled clock,
+/// so a step "took" a fraction of the "expected" time (which is Azure's).
+fn rehearsal_clock(state: &AppState) -> Option<String> {
+    let scale = state.config.engine.time_scale;
+    state.simulated().then(|| {
+        if scale > 0.0 && scale < 1.0 {
+            format!(
+                "Rehearsal: simulated Azure runs {:.0}× faster than Azure, so a step's \"took\" is a fraction of its \"expected\" time, which is what Azure usually takes.",
+                1.0 / scale
+            )
+        } else if scale <= 0.0 {
+            "Rehearsal: simulated Azure answers at once, so steps take about 0s; \"expected\" is what Azure usually takes.".to_string()
+        } else {
+            "Rehearsal: simulated Azure; \"expected\" is what Azure usually takes.".to_string()
+        }
+    })
 }
 
 /// `GET /installs/{id}/spec.yaml`: the validated document (or, for an invalid draft, the answers).

@@ -34,6 +34,8 @@ pub struct RunPage {
     pub verification: Option<Verification>,
     /// The run's timeline (SVG), once a step has started.
     pub timeline: Option<String>,
+    /// "What now" (empty until the install succeeded): see `next_steps.rs`.
+    pub next_steps_html: String,
 }
 
 /// The verification report as the install page shows it.
@@ -94,7 +96,9 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
         .and_then(|r| r.outputs.as_ref())
         .and_then(Verification::from_outputs);
     let timeline = super::timeline::svg(plan, &events, time::OffsetDateTime::now_utc());
+    let next = super::next_steps::of_install(store, install).await?;
     Ok(Some(RunPage {
+        next_steps_html: super::next_steps::render(next.as_ref(), false)?,
         verification,
         timeline,
         header_html: render_fragment(&HeaderFragment {
@@ -164,6 +168,7 @@ async fn stream_html(store: &Store, event: &Event) -> Result<String, WebError> {
     let mut heads = Vec::new();
     let mut header = None;
     let mut timeline = None;
+    let mut next_steps = None;
     if matches!(event.kind, EventKind::Step | EventKind::Install) {
         let install = store
             .install(event.install_id)
@@ -187,6 +192,9 @@ async fn stream_html(store: &Store, event: &Event) -> Result<String, WebError> {
         if event.kind == EventKind::Install {
             let h = RunHeader::new(&install, &state);
             header = Some(render_fragment(&HeaderFragment { oob: true, h: &h })?);
+            // The run's end brings "what now" (links, DNS records) without a reload.
+            let next = super::next_steps::of_install(store, &install).await?;
+            next_steps = Some(super::next_steps::render(next.as_ref(), true)?);
         }
         if let Some(plan) = &install.plan {
             timeline = timeline_fragment(store, plan, install.id).await?;
@@ -198,6 +206,7 @@ async fn stream_html(store: &Store, event: &Event) -> Result<String, WebError> {
         heads,
         header,
         timeline,
+        next_steps,
     })
 }
 

@@ -199,6 +199,8 @@ pub struct StreamItem<'a> {
     pub header: Option<String>,
     /// The redrawn timeline (an out-of-band swap), on step and install events.
     pub timeline: Option<String>,
+    /// "What now", redrawn on install events (an out-of-band swap).
+    pub next_steps: Option<String>,
 }
 
 /// The DNS records of an install, from the DNS step's stored outputs (so history shows them).

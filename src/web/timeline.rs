@@ -35,7 +35,10 @@ pub fn svg(plan: &InstallPlan, events: &[Event], now: OffsetDateTime) -> Option<
     let first = bars.values().flatten().map(|b| b.start).min()?;
     let last = bars.values().flatten().map(|b| b.end).max()?.max(first);
     let span = (last - first).as_seconds_f64().max(1.0);
-    let scale = (WIDTH - LABEL_W - 20.0) / span;
+    let (step, ticks) = axis(span);
+    // The axis ends on its last tick, so the ticks fall on whole, distinct times.
+    let axis_end = f64::from(step * ticks);
+    let scale = (WIDTH - LABEL_W - 20.0) / axis_end;
     let x_of = |t: OffsetDateTime| LABEL_W + (t - first).as_seconds_f64() * scale;
 
     let mut out = String::new();
@@ -46,10 +49,15 @@ pub fn svg(plan: &InstallPlan, events: &[Event], now: OffsetDateTime) -> Option<
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="Timeline of this install's steps">"#
     );
-    // A time axis: start, middle, end.
-    for (fraction, anchor) in [(0.0, "start"), (0.5, "middle"), (1.0, "end")] {
-        let x = LABEL_W + fraction * (WIDTH - LABEL_W - 20.0);
-        let label = crate::format::duration((span * fraction).round() as u32);
+    // A time axis: a tick every `step` seconds, from the run's start to the axis's end.
+    for k in 0..=ticks {
+        let x = LABEL_W + f64::from(k * step) * scale;
+        let anchor = match k {
+            0 => "start",
+            k if k == ticks => "end",
+            _ => "middle",
+        };
+        let label = crate::format::duration(k * step);
         let _ = write!(
             out,
             r#"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{:.1}" class="grid"/><text x="{x:.1}" y="16" class="axis" text-anchor="{anchor}">+{label}</text>"#,
@@ -90,6 +98,24 @@ pub fn svg(plan: &InstallPlan, events: &[Event], now: OffsetDateTime) -> Option<
     }
     out.push_str("</svg>");
     Some(out)
+}
+
+/// Tick spacings an axis may use, in seconds: each reads as a round time.
+const NICE_STEPS: [u32; 17] = [
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+];
+
+/// The tick spacing for a run of `span` seconds (at most 6 intervals) and how many intervals
+/// reach past its end: the ticks are whole seconds, distinct, and cover the whole run.
+fn axis(span: f64) -> (u32, u32) {
+    let step = NICE_STEPS
+        .iter()
+        .copied()
+        .find(|s| span / f64::from(*s) <= 6.0)
+        .unwrap_or(86_400);
+    // At most 6 (or a few more for runs longer than the largest step): fits in a u32.
+    let ticks = (span / f64::from(step)).ceil().max(1.0) as u32;
+    (step, ticks)
 }
 
 /// Each step's attempts, from its status events.
@@ -139,6 +165,32 @@ mod tests {
             Some(EventStatus::Step(status.parse().unwrap())),
             String::new(),
         )
+    }
+
+    #[test]
+    fn axis_ticks_are_distinct_round_times_covering_the_run() {
+        assert_eq!(axis(1.0), (1, 1));
+        assert_eq!(axis(1.4), (1, 2));
+        assert_eq!(axis(7.0), (2, 4));
+        assert_eq!(axis(100.0), (30, 4));
+        assert_eq!(axis(420.0), (120, 4));
+        let spec = katonic_domain::spec::testutil::sample_spec();
+        let plan = katonic_domain::plan::InstallPlan::from_spec(
+            &spec,
+            time::macros::date!(2026 - 11 - 25),
+        );
+        let events = vec![
+            event("preflight", 1, "running", 0),
+            event("preflight", 1, "succeeded", 1),
+        ];
+        let now = OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(1);
+        let picture = svg(&plan, &events, now).unwrap();
+        let labels: Vec<&str> = picture
+            .split(r#"class="axis""#)
+            .skip(1)
+            .filter_map(|rest| rest.split('>').nth(1)?.split('<').next())
+            .collect();
+        assert_eq!(labels, ["+0s", "+1s"], "{picture}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::filters;
 use crate::app::review::Reviewed;
 use crate::format::{duration, money, target, timestamp};
-use crate::store::{InstallRecord, InstallSummary, StepRecord};
+use crate::store::{InstallRecord, StepRecord};
 use askama::Template;
 use katonic_domain::plan::InstallPlan;
 use katonic_domain::spec::{FieldError, IpBudget, SpecErrors, Warning};
@@ -46,6 +46,12 @@ pub struct FieldView {
     pub options: Vec<OptionView>,
     pub datalist: Option<String>,
     pub error: Option<FieldError>,
+    /// What the wizard says beside the field (a VM size's figures, a version's support).
+    pub note: Option<super::wizard::Note>,
+    /// The field applies only while another field has a given value.
+    pub shown_when: Option<super::wizard::ShownWhen>,
+    /// It does not apply with the current answers.
+    pub hidden: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -79,7 +85,10 @@ pub struct WizardPage {
     pub step_errors: Vec<FieldError>,
     pub panel: String,
     pub overrides: Vec<Override>,
-    pub vm_sizes: Vec<String>,
+    /// The VM size picker's choices (name, figures).
+    pub vm_sizes: Vec<super::wizard::Choice>,
+    /// The Kubernetes version picker's choices (release, support dates).
+    pub k8s_versions: Vec<super::wizard::Choice>,
     /// The domain page's certificate upload (when the page has one).
     pub certificate: Option<CertificateSection>,
 }
@@ -410,18 +419,39 @@ impl ReviewPage {
 pub struct HistoryRow {
     pub id: String,
     pub name: String,
+    /// The status as a CSS class suffix (`torn-down` once a teardown succeeded).
     pub status: String,
+    /// The status as read (`torn down`, `succeeded`…).
+    pub status_label: String,
+    /// A teardown run that has not (yet) succeeded: `teardown running`, `teardown failed`…
+    pub teardown_note: Option<String>,
+    pub is_draft: bool,
     pub target: String,
     pub created: String,
     pub updated: String,
 }
 
-impl From<&InstallSummary> for HistoryRow {
-    fn from(s: &InstallSummary) -> Self {
+impl From<&crate::store::HistoryEntry> for HistoryRow {
+    fn from(s: &crate::store::HistoryEntry) -> Self {
+        let torn_down = s.teardown == Some(crate::store::InstallStatus::Succeeded);
         HistoryRow {
             id: s.id.to_string(),
             name: s.name.clone(),
-            status: s.status.to_string(),
+            status: if torn_down {
+                "torn-down".to_string()
+            } else {
+                s.status.to_string()
+            },
+            status_label: if torn_down {
+                "torn down".to_string()
+            } else {
+                s.status.to_string()
+            },
+            teardown_note: s
+                .teardown
+                .filter(|_| !torn_down)
+                .map(|t| format!("teardown {t}")),
+            is_draft: s.status == crate::store::InstallStatus::Draft,
             target: target(
                 s.subscription_id.as_deref(),
                 s.resource_group.as_deref(),
@@ -462,6 +492,8 @@ pub struct InstallPage {
     /// Who did what to this install, oldest first.
     pub audit: Vec<AuditRow>,
     pub teardown: super::teardown::TeardownLinks,
+    /// In a rehearsal, how the simulated clock relates to Azure's (steps' "took" vs "expected").
+    pub rehearsal_clock: Option<String>,
 }
 
 /// One line of the install page's audit list.

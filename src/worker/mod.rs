@@ -3,6 +3,7 @@
 //! install is queued; a slow poll is only the fallback (and reaps installs whose worker died).
 
 mod attempt;
+pub mod kubeconfig;
 mod recovery;
 mod retry;
 mod run;
@@ -154,6 +155,26 @@ impl WorkerHandle {
             saved,
         };
         self.inner.executor.preview_teardown(request).await
+    }
+
+    /// The admin kubeconfig of `install`'s cluster, fetched from Azure by the steps' executor
+    /// with the settings as they are now. Nothing is kept.
+    pub async fn admin_kubeconfig(
+        &self,
+        install: InstallId,
+        spec: katonic_domain::spec::InstallSpec,
+    ) -> Result<kubeconfig::AdminKubeconfig, kubeconfig::KubeconfigError> {
+        let saved = self.inner.store.azure_connection().await.map_err(|e| {
+            kubeconfig::KubeconfigError::Settings(format!(
+                "the saved Azure settings could not be read: {e}"
+            ))
+        })?;
+        let request = kubeconfig::KubeconfigRequest {
+            install,
+            spec,
+            saved,
+        };
+        self.inner.executor.admin_kubeconfig(request).await
     }
 
     /// Installs running in this process now.

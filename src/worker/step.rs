@@ -83,6 +83,15 @@ pub trait StepExecutor: Send + Sync + 'static {
     ) -> Result<crate::teardown::Preview, crate::teardown::PreviewError> {
         Err(crate::teardown::PreviewError::NoAzure)
     }
+
+    /// Fetch the cluster's admin kubeconfig from Azure (`listClusterAdminCredential`), for an
+    /// admin's download. Executors that do not talk to Azure cannot.
+    async fn admin_kubeconfig(
+        &self,
+        _request: super::kubeconfig::KubeconfigRequest,
+    ) -> Result<super::kubeconfig::AdminKubeconfig, super::kubeconfig::KubeconfigError> {
+        Err(super::kubeconfig::KubeconfigError::NoAzure)
+    }
 }
 
 /// What a step attempt gets from the worker.

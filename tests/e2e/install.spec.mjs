@@ -5,7 +5,8 @@
 //
 // <url> is the console's one-time access URL (`…/?token=…`) or, on a console without access
 // control, its `Listening on` URL. The run: home → New install → every wizard page (the sample
-// spec's answers, `tls: selfSigned`) → review → Queue install → install page, watching live
+// spec's answers, `tls: selfSigned`; the VM size picker's warnings for an unknown and a retired
+// size, the static IP hidden with an external load balancer) → review → Queue install → install page, watching live
 // progress until the AKS cluster step runs. Then it asks its harness to `kill -9` the console:
 //
 //   stdout: KILL_NOW                 the harness kills the console and starts it again
@@ -13,7 +14,8 @@
 //
 // It opens the new URL, sees the install `interrupted`, clicks Resume, waits for `succeeded`,
 // checks that the activity list shows every event sequence number exactly once (no gap, no
-// duplicate, the same list the server renders), visits the history, and prints
+// duplicate, the same list the server renders) and that "what now" (links, DNS records, the
+// kubeconfig download) leads the page without a reload, visits the history, and prints
 //
 //   stdout: EVENTS <install id> <number of events>
 //
@@ -143,6 +145,88 @@ async function fillPage(page, answers) {
     await input.dispatchEvent("change");
   }
   await page.waitForLoadState("networkidle");
+}
+
+/// The note the wizard shows under the field `path`, once it reads `pattern`.
+async function noteReads(page, path, pattern, what) {
+  const id = `#note-f-${path.replaceAll(".", "-")}`;
+  try {
+    await page.waitForFunction(
+      ([sel, src]) => new RegExp(src).test(document.querySelector(sel)?.textContent ?? ""),
+      [id, pattern.source],
+      { timeout: STEP_TIMEOUT_MS, polling: 100 },
+    );
+  } catch {
+    fail(`${what}: the note under ${path} reads ${JSON.stringify(await page.locator(id).textContent())}`);
+  }
+}
+
+/// The VM size picker: catalogued sizes with their figures; an unknown and a retired size
+/// warned beside the field as soon as they are typed; a known one described.
+async function vmPickerGuides(page) {
+  const labels = await page.$$eval("datalist#vm-sizes option", (os) => os.map((o) => `${o.value} ${o.label}`));
+  const d8 = labels.find((l) => l.startsWith("Standard_D8s_v3 "));
+  if (!d8 || !/8 vCPU · 32 GiB · \$0\.384\/h/.test(d8)) fail(`the VM size picker does not describe Standard_D8s_v3: ${d8}`);
+  if (!labels.some((l) => l.startsWith("Standard_NC6s_v3 ") && /RETIRED/.test(l))) fail("the picker does not mark Standard_NC6s_v3 retired");
+  const field = "cluster.nodePools.compute.vmSize";
+  const input = page.locator(`form [name="${field}"]`);
+  for (const [value, pattern, what] of [
+    ["Standard_D8s_v9", /not in the console's catalogue/, "an unknown size"],
+    ["Standard_NC6s_v3", /retired by Azure on 2025-09-30/, "a retired size"],
+  ]) {
+    await input.fill(value);
+    await input.dispatchEvent("change");
+    await noteReads(page, field, pattern, what);
+    const warned = await page.locator(`#note-f-${field.replaceAll(".", "-")}.warn`).count();
+    if (!warned) fail(`${what} (${value}) is not shown as a warning`);
+    if (value === "Standard_D8s_v9") await screenshot(page, "wizard-pools-unknown-size");
+  }
+  await input.fill(ANSWERS.pools[field]);
+  await input.dispatchEvent("change");
+  await noteReads(page, field, /8 vCPUs · 32 GiB/, "a known size");
+}
+
+/// The static private IP applies to the internal load balancer only: hidden with an external one.
+async function staticIpFollowsTheLoadBalancer(page) {
+  const lb = page.locator('form [name="ingress.loadBalancer"]');
+  const ip = page.locator("#f-ingress-staticIp");
+  if (!(await ip.isVisible())) fail("the static private IP is hidden with an internal load balancer");
+  await lb.selectOption("external");
+  await lb.dispatchEvent("change");
+  if (await ip.isVisible()) fail("the static private IP stays visible with an external load balancer");
+  await lb.selectOption("internal");
+  await lb.dispatchEvent("change");
+  if (!(await ip.isVisible())) fail("the static private IP did not come back with the internal load balancer");
+  await page.waitForLoadState("networkidle");
+}
+
+/// After the success, without a reload: what now leads the page (links to the platform and its
+/// add-ons, the DNS records to publish), and the admin kubeconfig downloads.
+async function whatNowLeads(page) {
+  try {
+    await page.waitForFunction(() => document.querySelector("#next-steps h2")?.textContent === "What now", null, {
+      timeout: STEP_TIMEOUT_MS,
+      polling: 100,
+    });
+  } catch {
+    fail("the live page never showed the what-now section after the success");
+  }
+  for (const host of ["katonic.example.com", "dash-katonic.example.com", "connectors-katonic.example.com"]) {
+    if (!(await page.locator(`#next-steps a[href="https://${host}/"]`).isVisible())) fail(`no visible link to https://${host}/ after the success`);
+  }
+  const rows = await page.locator("#next-steps table.dns-publish tbody tr").count();
+  if (rows !== 3) fail(`the DNS records to publish show ${rows} rows, not 3, without a reload`);
+  if (!(await page.locator("#next-steps pre.zone-file").isVisible())) fail("the zone-file lines are not visible");
+  const top = await page.locator("#next-steps").boundingBox();
+  const steps = await page.locator(".step-list").boundingBox();
+  if (!top || !steps || top.y > steps.y) fail("what now is not above the steps");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.locator("#next-steps").getByRole("button", { name: "Download the admin kubeconfig" }).click(),
+  ]);
+  if (download.suggestedFilename() !== "kubeconfig-katonic-prod-admin.yaml") {
+    fail(`the kubeconfig downloads as ${download.suggestedFilename()}`);
+  }
 }
 
 async function statusOf(page) {
@@ -275,6 +359,8 @@ async function main() {
     for (const [step, answers] of Object.entries(ANSWERS)) {
       if (!page.url().endsWith(`/wizard/${step}`)) fail(`expected the wizard's ${step} page, got ${page.url()}`);
       await fillPage(page, answers);
+      if (step === "pools") await vmPickerGuides(page);
+      if (step === "domain") await staticIpFollowsTheLoadBalancer(page);
       // Leaving the last field fires its htmx check, whose swap may replace the buttons: let
       // it finish before clicking Next, as a person would.
       await page.evaluate(() => document.activeElement && document.activeElement.blur());
@@ -360,6 +446,7 @@ async function main() {
     const failedSteps = await page.locator(".step-head .status-failed").count();
     if (failedSteps) fail(`${failedSteps} step(s) show failed on a succeeded install`);
     await screenshot(page, "install-succeeded");
+    await whatNowLeads(page);
 
     // History: the install, succeeded.
     await page.goto(`${base}/installs`);
@@ -367,6 +454,33 @@ async function main() {
     const rowText = (await row.first().textContent().catch(() => "")) ?? "";
     if (!/succeeded/.test(rowText)) fail(`the history does not show install ${id} succeeded: ${rowText.replace(/\s+/g, " ")}`);
     await screenshot(page, "history");
+
+    // Clone: a new draft named prod-2 (listed, as it holds answers); a draft is deleted from
+    // the history once the admin confirms.
+    await page.goto(`${base}/installs/${id}`);
+    await Promise.all([
+      page.waitForURL(/\/wizard\/azure$/),
+      page.locator("#run-header").getByRole("button", { name: "Clone" }).click(),
+    ]);
+    const cloneId = page.url().match(/\/installs\/([^/]+)\/wizard/)[1];
+    const cloneName = await page.locator('form [name="name"]').inputValue();
+    if (cloneName !== "prod-2") fail(`the clone is named \`${cloneName}\`, not prod-2`);
+    await page.goto(`${base}/installs`);
+    const cloneRow = page.locator("tr", { has: page.locator(`a[href="/installs/${cloneId}"]`) });
+    if (!/draft/.test((await cloneRow.first().textContent()) ?? "")) fail("the clone is not listed as a draft");
+    await screenshot(page, "history-with-clone");
+    let asked = "";
+    page.once("dialog", (d) => {
+      asked = d.message();
+      d.accept();
+    });
+    await Promise.all([
+      page.waitForNavigation({ waitUntil: "load" }),
+      cloneRow.getByRole("button", { name: "Delete draft" }).click(),
+    ]);
+    if (!asked.includes("Delete the draft prod-2")) fail(`deleting asked ${JSON.stringify(asked)}`);
+    if (await page.locator(`a[href="/installs/${cloneId}"]`).count()) fail("the deleted draft is still listed");
+    if (!(await page.locator(`a[href="/installs/${id}"]`).count())) fail("the install went with the draft");
 
     if (outageNoise.length) log(`while the console was down the page said (expected):\n  ${outageNoise.join("\n  ")}`);
     if (problems.length) fail(`the pages reported ${problems.length} problem(s):\n  ${problems.join("\n  ")}`);

@@ -194,14 +194,67 @@ async fn list_credential(
         .call(Method::POST, &path, api::CONTAINER_SERVICE, None)
         .await
         .map_err(|e| step_error(what, e))?;
-    let credentials: aks::CredentialResults =
-        serde_json::from_value(answer.body.unwrap_or(Value::Null)).map_err(|e| {
+    decode_first(answer.body)
+}
+
+/// The admin kubeconfig of `spec`'s cluster for an admin's download from the install page (no
+/// step runs): fetched now, returned, never stored.
+pub(in crate::steps) async fn admin_kubeconfig_for(
+    arm: &ArmClient,
+    spec: &katonic_domain::spec::InstallSpec,
+) -> Result<AksKubeconfig, StepError> {
+    let a = &spec.azure;
+    let cluster = crate::azure::resources::resource_id(
+        a.subscription_id.as_str(),
+        a.resource_group.as_str(),
+        "Microsoft.ContainerService/managedClusters",
+        spec.cluster.name.as_str(),
+    );
+    // Local accounts disabled: Azure refuses the admin kubeconfig with a bare BadRequest; say
+    // why and what works instead (user credentials, signed in with Entra ID by kubelogin;
+    // `kubelogin convert-kubeconfig -l azurecli` per the AKS Entra ID docs, checked 2026-12-07).
+    let body = arm
+        .get(&cluster, api::CONTAINER_SERVICE)
+        .await
+        .map_err(|e| step_error("reading the cluster", e))?
+        .ok_or_else(|| {
             StepError::terminal(
-                "UnexpectedResponse",
-                format!("credential response: {e}"),
-                "Retry the step.",
+                "ResourceNotFound",
+                format!("cluster {} was not found", spec.cluster.name),
+                "It may have been deleted outside the console; clone the install to create it again.",
             )
         })?;
+    if body["properties"]["disableLocalAccounts"].as_bool() == Some(true) {
+        return Err(StepError::terminal(
+            "LocalAccountsDisabled",
+            format!(
+                "cluster {} has local accounts disabled, so AKS gives no admin kubeconfig",
+                spec.cluster.name
+            ),
+            format!(
+                "Get user credentials instead, signed in with Entra ID through kubelogin: `az aks get-credentials --resource-group {} --name {}` then `kubelogin convert-kubeconfig -l azurecli`.",
+                a.resource_group, spec.cluster.name
+            ),
+        ));
+    }
+    let path = format!("{cluster}/listClusterAdminCredential");
+    let answer = arm
+        .call(Method::POST, &path, api::CONTAINER_SERVICE, None)
+        .await
+        .map_err(|e| step_error("fetching the admin kubeconfig", e))?;
+    decode_first(answer.body)
+}
+
+/// The first kubeconfig of a `list…Credential` answer, its secrets known to the redactor.
+fn decode_first(body: Option<Value>) -> Result<AksKubeconfig, StepError> {
+    let credentials: aks::CredentialResults = serde_json::from_value(body.unwrap_or(Value::Null))
+        .map_err(|e| {
+        StepError::terminal(
+            "UnexpectedResponse",
+            format!("credential response: {e}"),
+            "Retry the step.",
+        )
+    })?;
     let first = credentials.kubeconfigs.first().ok_or_else(|| {
         StepError::terminal(
             "UnexpectedResponse",

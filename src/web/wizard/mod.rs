@@ -1,9 +1,11 @@
 //! The install wizard: one page per step, each field validated on change (htmx) by the same
 //! rules as the API, answers autosaved as a draft, ending in the review of the plan.
 
+mod guide;
 mod panels;
 mod steps;
 
+pub use guide::{Choice, Note, ShownWhen};
 pub use steps::{STEPS, step_of};
 
 use super::AppState;
@@ -408,6 +410,7 @@ fn field_views(
                 ),
                 Kind::Region => ("select", region_options(&value), None),
                 Kind::VmSize => ("text", Vec::new(), Some("vm-sizes".to_string())),
+                Kind::K8sVersion => ("text", Vec::new(), Some("k8s-versions".to_string())),
                 Kind::Zones => {
                     let chosen = form::get_list(answers, f.path);
                     (
@@ -439,6 +442,9 @@ fn field_views(
                 options,
                 datalist,
                 error: shown_error(errors, answers, f.path, strict).cloned(),
+                note: guide::note(f.path, answers, review::today()),
+                shown_when: guide::shown_when(f.path),
+                hidden: !guide::applies(f.path, answers),
             }
         })
         .collect()
@@ -523,7 +529,8 @@ fn step_page(
         step_errors: step_level_errors(step, errors),
         panel: panels::render(step.panel, &install.answers, false)?,
         overrides,
-        vm_sizes: catalog::vm_sizes().iter().map(|v| v.name.clone()).collect(),
+        vm_sizes: guide::vm_size_choices(review::today()),
+        k8s_versions: guide::version_choices(review::today()),
         certificate: None,
     })
 }

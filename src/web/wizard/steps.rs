@@ -11,6 +11,8 @@ pub enum Kind {
     Region,
     /// VM size input with the catalogue's sizes as suggestions.
     VmSize,
+    /// Kubernetes version input with the catalogue's releases and support dates as suggestions.
+    K8sVersion,
     Checkbox,
     /// Availability zone checkboxes.
     Zones,
@@ -201,7 +203,7 @@ pub const STEPS: &[Step] = &[
                 field(
                     "cluster.kubernetesVersion",
                     "Kubernetes version",
-                    Kind::Text,
+                    Kind::K8sVersion,
                     "Leave empty for the newest version AKS supports in the region (1.29 or later).",
                 ),
                 "newest supported",
