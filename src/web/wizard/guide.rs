@@ -154,9 +154,7 @@ fn vm_size_note(value: &str, today: Date) -> Option<Note> {
 
 fn version_note(value: &str, tier: &str, today: Date) -> Option<Note> {
     if value.is_empty() {
-        return Note::info(
-            "preflight picks the newest version AKS supports in the region".to_string(),
-        );
+        return Note::info(support_summary(today));
     }
     let parsed: Option<(u32, u32)> = value
         .split_once('.')
@@ -193,6 +191,37 @@ fn version_note(value: &str, tier: &str, today: Date) -> Option<Note> {
         )),
         _ => None,
     }
+}
+
+/// Which releases AKS supports today, newest first: community support, then LTS only.
+fn support_summary(today: Date) -> String {
+    let mut releases: Vec<_> = catalog::kubernetes_releases().iter().collect();
+    releases.sort_by_key(|r| std::cmp::Reverse(r.version()));
+    let until = |date: &str| catalog::parse_date(date).is_some_and(|d| d >= today);
+    let supported: Vec<String> = releases
+        .iter()
+        .filter(|r| until(&r.end_of_support))
+        .map(|r| format!("{} (until {})", r.minor, r.end_of_support))
+        .collect();
+    let lts: Vec<String> = releases
+        .iter()
+        .filter(|r| !until(&r.end_of_support))
+        .filter_map(|r| {
+            let end = r.lts_end.as_deref().filter(|l| until(l))?;
+            Some(format!("{} (until {end})", r.minor))
+        })
+        .collect();
+    let mut text = format!("Supported now: {}", supported.join(", "));
+    if !lts.is_empty() {
+        text.push_str(&format!(
+            "; long-term support only (Premium tier): {}",
+            lts.join(", ")
+        ));
+    }
+    format!(
+        "{text} (AKS calendar as of {}; preflight reads the region's live list)",
+        catalog::as_of()
+    )
 }
 
 fn acme_note(load_balancer: &str) -> Option<Note> {
@@ -292,6 +321,13 @@ mod tests {
         let premium = version_note("1.31", "premium", date!(2026 - 06 - 01)).unwrap();
         assert!(!premium.warn, "{}", premium.text);
         assert!(version_note("1.36", "standard", TODAY).is_some_and(|n| !n.warn));
+        let summary = version_note("", "standard", TODAY).unwrap().text;
+        assert!(
+            summary.starts_with("Supported now: 1.36 (until 2027-06-30), 1.35 (until 2027-03-31)")
+                && summary
+                    .contains("long-term support only (Premium tier): 1.34 (until 2027-11-30)"),
+            "{summary}"
+        );
         let choices = version_choices(TODAY);
         assert_eq!(choices[0].value, "1.36");
         assert!(choices.iter().any(|c| c.label.contains("LTS only")));
