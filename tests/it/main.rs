@@ -30,6 +30,7 @@ mod lease;
 mod manifests;
 mod ops;
 mod readme;
+mod run_command;
 mod security;
 mod settings;
 mod sse;
