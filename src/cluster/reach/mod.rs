@@ -101,7 +101,9 @@ impl ClusterReach {
             ClusterReach::Direct(client) => apply::apply_namespaced(client, object)
                 .await
                 .map_err(ReachFailure::Kube),
-            ClusterReach::RunCommand(rc) => rc.apply(object, true).await,
+            ClusterReach::RunCommand(rc) => {
+                one(rc.apply_all(std::slice::from_ref(object), true).await)
+            }
         }
     }
 
@@ -114,7 +116,44 @@ impl ClusterReach {
             ClusterReach::Direct(client) => apply::apply_cluster(client, object)
                 .await
                 .map_err(ReachFailure::Kube),
-            ClusterReach::RunCommand(rc) => rc.apply(object, false).await,
+            ClusterReach::RunCommand(rc) => {
+                one(rc.apply_all(std::slice::from_ref(object), false).await)
+            }
+        }
+    }
+
+    /// Server-side apply of several namespaced objects of one kind: one by one directly, in
+    /// one command through Run Command (each command is a pod: fewer is faster).
+    pub async fn apply_all_namespaced<K>(&self, objects: &[K]) -> Result<Vec<Applied>, ReachFailure>
+    where
+        K: Object + Resource<Scope = NamespaceResourceScope>,
+    {
+        match self {
+            ClusterReach::Direct(_) => {
+                let mut applied = Vec::new();
+                for object in objects {
+                    applied.push(self.apply_namespaced(object).await?);
+                }
+                Ok(applied)
+            }
+            ClusterReach::RunCommand(rc) => rc.apply_all(objects, true).await,
+        }
+    }
+
+    /// As [`apply_all_namespaced`](Self::apply_all_namespaced), for cluster-scoped objects.
+    pub async fn apply_all_cluster<K>(&self, objects: &[K]) -> Result<Vec<Applied>, ReachFailure>
+    where
+        K: Object + Resource<Scope = ClusterResourceScope>,
+    {
+        match self {
+            ClusterReach::Direct(_) => {
+                let mut applied = Vec::new();
+                for object in objects {
+                    applied.push(self.apply_cluster(object).await?);
+                }
+                Ok(applied)
+            }
+            ClusterReach::RunCommand(rc) => rc.apply_all(objects, false).await,
         }
     }
 
@@ -268,6 +307,15 @@ impl ClusterReach {
             ClusterReach::RunCommand(rc) => rc.logs(namespace, pod, tail, &object).await,
         }
     }
+}
+
+/// The single outcome of a one-object apply.
+fn one(applied: Result<Vec<Applied>, ReachFailure>) -> Result<Applied, ReachFailure> {
+    applied?.pop().ok_or_else(|| ReachFailure::Output {
+        action: "applying",
+        object: "an object".into(),
+        message: "the command reported nothing".into(),
+    })
 }
 
 fn params(labels: Option<&str>, fields: Option<&str>) -> ListParams {

@@ -195,69 +195,73 @@ impl RunCommandReach {
             .unwrap_or_default())
     }
 
-    /// Server-side apply with the console's field manager; created / updated / unchanged
-    /// told by the object's resourceVersion before and after, as on the direct way.
-    pub(super) async fn apply<K: Object>(
+    /// Server-side apply with the console's field manager, all `objects` in one command (their
+    /// files in the context); created / updated / unchanged told by each object's
+    /// resourceVersion before and after, as on the direct way.
+    pub(super) async fn apply_all<K: Object>(
         &self,
-        object: &K,
+        objects: &[K],
         namespaced: bool,
-    ) -> Result<Applied, ReachFailure> {
-        let meta = object.meta();
-        let name = meta.name.clone().unwrap_or_default();
-        let namespace =
-            namespaced.then(|| meta.namespace.clone().unwrap_or_else(|| "default".into()));
-        let label = label::<K>(namespace.as_deref(), &name);
-        let manifest = serde_json::to_vec(object).map_err(|e| ReachFailure::Output {
-            action: "applying",
-            object: label.clone(),
-            message: e.to_string(),
-        })?;
-        let get = format!(
-            "kubectl get {} {}{} -o json",
-            resource::<K>(),
-            quote(&name),
-            scope(namespace.as_deref())
-        );
+    ) -> Result<Vec<Applied>, ReachFailure> {
+        let mut labels = Vec::new();
+        let mut gets = Vec::new();
+        let mut files = Vec::new();
+        for (i, object) in objects.iter().enumerate() {
+            let meta = object.meta();
+            let name = meta.name.clone().unwrap_or_default();
+            let namespace =
+                namespaced.then(|| meta.namespace.clone().unwrap_or_else(|| "default".into()));
+            let label = label::<K>(namespace.as_deref(), &name);
+            let manifest = serde_json::to_vec(object).map_err(|e| ReachFailure::Output {
+                action: "applying",
+                object: label.clone(),
+                message: e.to_string(),
+            })?;
+            gets.push(format!(
+                "kubectl get {} {}{} -o json --ignore-not-found",
+                resource::<K>(),
+                quote(&name),
+                scope(namespace.as_deref())
+            ));
+            files.push((format!("manifests/{i:03}.json"), manifest));
+            labels.push(label);
+        }
+        let what = labels.join(", ");
+        let split = format!(" && echo {SPLIT} && ");
         let command = format!(
-            "{get} --ignore-not-found && echo {SPLIT} && kubectl apply --server-side \
-             --field-manager={FIELD_MANAGER} -f manifest.json && echo {SPLIT} && {get}"
+            "{}{split}kubectl apply --server-side --field-manager={FIELD_MANAGER} -f manifests{split}{}",
+            gets.join(&split),
+            gets.join(&split)
         );
-        let logs = self
-            .run(
-                &command,
-                &[("manifest.json".into(), manifest)],
-                "applying",
-                &label,
-            )
-            .await?;
+        let logs = self.run(&command, &files, "applying", &what).await?;
         let parts: Vec<&str> = logs.split(&format!("{SPLIT}\n")).collect();
+        let n = objects.len();
+        if parts.len() != 2 * n + 1 {
+            return Err(Self::unreadable("applying", &what, &logs, &"parts missing"));
+        }
         let rv = |text: &str| -> Result<Option<String>, ReachFailure> {
             if text.trim().is_empty() {
                 return Ok(None);
             }
             let v: Value = serde_json::from_str(text)
-                .map_err(|e| Self::unreadable("applying", &label, &logs, &e))?;
+                .map_err(|e| Self::unreadable("applying", &what, &logs, &e))?;
             Ok(v["metadata"]["resourceVersion"]
                 .as_str()
                 .map(str::to_string))
         };
-        let (Some(before), Some(after)) = (parts.first(), parts.get(2)) else {
-            return Err(Self::unreadable(
-                "applying",
-                &label,
-                &logs,
-                &"parts missing",
-            ));
-        };
-        let outcome = match (rv(before)?, rv(after)?) {
-            (None, _) => Outcome::Created,
-            (Some(b), Some(a)) if a == b => Outcome::Unchanged,
-            _ => Outcome::Updated,
-        };
-        Ok(Applied {
-            object: label,
-            outcome,
-        })
+        let mut applied = Vec::new();
+        for (i, label) in labels.into_iter().enumerate() {
+            let outcome = match (rv(parts[i])?, rv(parts[n + 1 + i])?) {
+                (None, _) => Outcome::Created,
+                (Some(b), Some(a)) if a == b => Outcome::Unchanged,
+                _ => Outcome::Updated,
+            };
+            applied.push(Applied {
+                object: label,
+                outcome,
+            });
+        }
+        Ok(applied)
     }
 
     pub(super) async fn get<K: Object>(

@@ -101,10 +101,20 @@ pub async fn namespaces(ctx: &StepContext, arm: &ArmClient) -> Result<Value, Ste
         katonic_domain::spec::ClusterMode::Existing => pools.iter().collect(),
     };
     check_node_pools(ctx, &reach, &ready).await?;
+    let namespaces = manifests::namespaces();
     let mut applied = Vec::new();
-    for ns in manifests::namespaces() {
+    if reach.is_run_command() {
+        // One command for all: each Run Command is a pod to start.
         ctx.guard()?;
-        applied.push(reach.apply_cluster(&ns).await.map_err(kube_error)?);
+        applied = reach
+            .apply_all_cluster(&namespaces)
+            .await
+            .map_err(kube_error)?;
+    } else {
+        for ns in &namespaces {
+            ctx.guard()?;
+            applied.push(reach.apply_cluster(ns).await.map_err(kube_error)?);
+        }
     }
     report(ctx, &applied).await
 }
@@ -112,10 +122,19 @@ pub async fn namespaces(ctx: &StepContext, arm: &ArmClient) -> Result<Value, Ste
 /// Default deny and the platform's allowances in every platform namespace.
 pub async fn network_policies(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
     let reach = connect(ctx, arm).await?;
+    let policies = manifests::network_policies();
     let mut applied = Vec::new();
-    for policy in manifests::network_policies() {
+    if reach.is_run_command() {
         ctx.guard()?;
-        applied.push(reach.apply_namespaced(&policy).await.map_err(kube_error)?);
+        applied = reach
+            .apply_all_namespaced(&policies)
+            .await
+            .map_err(kube_error)?;
+    } else {
+        for policy in &policies {
+            ctx.guard()?;
+            applied.push(reach.apply_namespaced(policy).await.map_err(kube_error)?);
+        }
     }
     report(ctx, &applied).await
 }
