@@ -184,3 +184,47 @@ pub(super) fn tail(logs: &str) -> String {
     let lines: Vec<&str> = logs.lines().collect();
     lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubectl_reasons_and_the_output_tail_are_read_from_the_logs() {
+        let logs = "namespace/katonic serverside-applied\nError from server (Conflict): Apply failed with 1 conflict: conflict with \"helm\"\n";
+        assert_eq!(api_reason(logs).as_deref(), Some("Conflict"));
+        assert_eq!(
+            api_reason("error: You must be logged in to the server (Unauthorized)\n").as_deref(),
+            Some("Unauthorized")
+        );
+        assert_eq!(api_reason("sh: 1: curl: not found\n"), None);
+        let long: String = (0..40).map(|i| format!("line {i}\n")).collect();
+        let kept = tail(&long);
+        assert_eq!(kept.lines().count(), LOG_TAIL_LINES);
+        assert!(kept.ends_with("line 39"), "{kept}");
+    }
+
+    #[test]
+    fn a_conflict_through_run_command_is_terminal_with_its_fix_and_its_output() {
+        let failure = ReachFailure::Command {
+            action: "applying",
+            object: "Namespace/katonic".into(),
+            failure: Box::new(CommandFailure {
+                action: "applying",
+                object: "Namespace/katonic".into(),
+                exit_code: Some(1),
+                reason: None,
+                api_reason: Some("Conflict".into()),
+                log_tail: "Error from server (Conflict): conflict with \"helm\"".into(),
+                truncated: true,
+            }),
+        };
+        assert_eq!(failure.code(), "Conflict");
+        assert!(!failure.is_retryable());
+        assert!(failure.hint().contains("Another tool changed a field"));
+        let text = failure.to_string();
+        assert!(text.contains("kubectl exited 1"), "{text}");
+        assert!(text.contains("512 kB"), "{text}");
+        assert!(text.contains("conflict with \"helm\""), "{text}");
+    }
+}
