@@ -8,7 +8,9 @@
 //! 4. SSE fan-out latency (commit to client) and the server's memory with 1,000 clients;
 //! 5. page latency under concurrent load, start-up time, release binary size, idle memory;
 //! 6. resume cost: ARM writes re-issued for completed steps after a failure (`resume.rs`);
-//! 7. the crash matrix: kill -9 during each step, restart, resume (`crash.rs`).
+//! 7. the crash matrix: kill -9 during each step, restart, resume (`crash.rs`);
+//! 8. the install reaching the cluster directly beside through AKS Run Command: wall time and
+//!    ARM requests (`run_command.rs`).
 //!
 //! Figures, not assertions: speed is judged by reading them, never by a test.
 
@@ -18,6 +20,7 @@
 mod crash;
 mod crash_matrix;
 mod resume;
+mod run_command;
 mod standalone;
 mod vendor;
 
@@ -588,6 +591,15 @@ fn main() {
         crash::crash_matrix(full, SHORT_TIME_SCALE);
         return;
     }
+    // `-- run-command`: section 8 alone.
+    if std::env::args().any(|a| a == "run-command") {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(run_command::direct_vs_run_command(SHORT_TIME_SCALE));
+        return;
+    }
     if !full {
         println!("engine benchmark, smoke run (cargo bench --bench engine for the full one)");
     }
@@ -607,6 +619,7 @@ fn main() {
         idle_streams(clients).await;
         pages_and_footprint(8, requests).await;
         resume::resume_cost(SHORT_TIME_SCALE).await;
+        run_command::direct_vs_run_command(SHORT_TIME_SCALE).await;
     });
     // Blocking clients and child processes: outside the runtime.
     crash::crash_matrix(full, SHORT_TIME_SCALE);

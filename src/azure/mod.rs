@@ -12,6 +12,7 @@ pub mod error;
 pub mod lro;
 pub mod permissions;
 pub mod resources;
+pub mod run_command;
 pub mod settings;
 
 pub use client::{ArmClient, ArmResponse, Timing};

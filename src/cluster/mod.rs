@@ -7,9 +7,12 @@
 pub mod access;
 pub mod apply;
 pub mod dns;
+pub mod in_cluster;
 pub mod manifests;
+pub mod reach;
 pub mod tls;
 pub mod verify;
+pub mod zip;
 
 /// The one field manager for every server-side apply the console makes: re-applying the same
 /// objects is then a no-op, and a conflict names whoever else changed a field we own.

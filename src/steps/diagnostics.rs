@@ -4,11 +4,11 @@
 //! the install's history and its support bundle, as the cluster was at the moment of failure.
 
 use k8s_openapi::api::core::v1::{Event, Pod};
-use kube::api::{Api, ListParams, LogParams};
 
 use super::cluster::connect;
 use crate::azure::ArmClient;
 use crate::cluster::manifests;
+use crate::cluster::reach::ClusterReach;
 use crate::events::Level;
 use crate::worker::{StepContext, StepError};
 
@@ -28,8 +28,8 @@ const NAMESPACES: [&str; 3] = [
 /// Record the cluster's view of the failure. Best effort: a cluster that cannot be reached is
 /// one line, never a second failure.
 pub async fn record(ctx: &StepContext, arm: &ArmClient) -> Result<(), StepError> {
-    let client = match connect(ctx, arm).await {
-        Ok(client) => client,
+    let reach = match connect(ctx, arm).await {
+        Ok(reach) => reach,
         Err(StepError::Stopped) => return Err(StepError::Stopped),
         Err(e) => {
             return ctx
@@ -40,22 +40,17 @@ pub async fn record(ctx: &StepContext, arm: &ArmClient) -> Result<(), StepError>
                 .await;
         }
     };
-    for line in collect(&client).await {
+    for line in collect(&reach).await {
         ctx.log(Level::Warn, format!("{PREFIX} {line}")).await?;
     }
     Ok(())
 }
 
-async fn collect(client: &kube::Client) -> Vec<String> {
+async fn collect(reach: &ClusterReach) -> Vec<String> {
     let mut lines = Vec::new();
     for ns in NAMESPACES {
-        let events: Api<Event> = Api::namespaced(client.clone(), ns);
-        match events
-            .list(&ListParams::default().fields("type=Warning"))
-            .await
-        {
-            Ok(list) => {
-                let mut items = list.items;
+        match reach.list::<Event>(ns, None, Some("type=Warning")).await {
+            Ok(mut items) => {
                 items.sort_by_key(|e| e.last_timestamp.clone().map(|t| t.0));
                 for e in items.iter().rev().take(EVENTS_PER_NAMESPACE) {
                     let object = &e.involved_object;
@@ -70,19 +65,14 @@ async fn collect(client: &kube::Client) -> Vec<String> {
             }
             Err(e) => lines.push(format!("events of {ns} could not be listed: {e}")),
         }
-        let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
-        let Ok(list) = pods.list(&ListParams::default()).await else {
+        let Ok(pods) = reach.list::<Pod>(ns, None, None).await else {
             lines.push(format!("pods of {ns} could not be listed"));
             continue;
         };
-        for pod in list.items.iter().filter(|p| unwell(p)) {
+        for pod in pods.iter().filter(|p| unwell(p)) {
             let name = pod.metadata.name.clone().unwrap_or_default();
             lines.push(format!("pod {ns}/{name}: {}", why(pod)));
-            let tail = LogParams {
-                tail_lines: Some(LOG_TAIL),
-                ..LogParams::default()
-            };
-            if let Ok(log) = pods.logs(&name, &tail).await {
+            if let Ok(log) = reach.pod_log(ns, &name, Some(LOG_TAIL)).await {
                 for line in log.lines() {
                     lines.push(format!("pod {ns}/{name} log: {line}"));
                 }

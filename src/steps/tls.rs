@@ -54,9 +54,9 @@ pub async fn tls_provided(ctx: &StepContext, arm: &ArmClient) -> Result<Value, S
         )
         .await?;
     }
-    let client = connect(ctx, arm).await?;
+    let reach = connect(ctx, arm).await?;
     ctx.guard()?;
-    let applied = apply_tls_secret(&client, &material).await?;
+    let applied = apply_tls_secret(&reach, &material).await?;
     ctx.progress(format!(
         "{applied}: the uploaded certificate for {} (issuer {}, valid until {}, SHA-256 {})",
         host_list(&hosts),

@@ -8,14 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
-use kube::api::{Api, DeleteParams};
 use serde_json::{Value, json};
 
 use super::cluster::{connect, kube_error};
 use crate::azure::ArmClient;
 use crate::cluster::access::Resolve;
-use crate::cluster::apply::{KubeFailure, apply_namespaced};
 use crate::cluster::manifests;
+use crate::cluster::reach::ClusterReach;
 use crate::cluster::verify::{self, Check, Verdict};
 use crate::events::Level;
 use crate::worker::{StepContext, StepError};
@@ -46,7 +45,7 @@ pub async fn run(
     settings: &VerifySettings,
     patience: Duration,
 ) -> Result<Value, StepError> {
-    let client = connect(ctx, arm).await?;
+    let reach = connect(ctx, arm).await?;
     let address: IpAddr = super::output(ctx, StepId::IngressLoadBalancer, "address")?
         .parse()
         .map_err(|_| {
@@ -56,14 +55,18 @@ pub async fn run(
                 "Retry step ingress-load-balancer, then resume.",
             )
         })?;
-    let expected_leaf = served_certificate(&client).await?;
+    let (expected_leaf, chain) = served_certificate(&reach).await?;
+    let expected = Expected {
+        leaf: expected_leaf,
+        chain,
+    };
     let deadline = tokio::time::Instant::now() + patience;
     let poll = (patience / 30).clamp(Duration::from_millis(200), Duration::from_secs(10));
 
     // Independent: both wait on the same deadline side by side.
     let (endpoints, workloads) = tokio::join!(
-        endpoint_checks(ctx, settings, address, &expected_leaf, deadline, poll),
-        workload_checks(ctx, &client, deadline, poll),
+        endpoint_checks(ctx, settings, &reach, address, &expected, deadline, poll),
+        workload_checks(ctx, &reach, deadline, poll),
     );
     let mut checks = endpoints?;
     checks.extend(workloads?);
@@ -102,13 +105,24 @@ pub async fn run(
     Ok(json!({ "address": address.to_string(), "checks": checks }))
 }
 
-/// The certificate in the platform's TLS secret: what every host must serve.
-async fn served_certificate(client: &kube::Client) -> Result<Option<Vec<u8>>, StepError> {
-    let secret = super::cluster::read_tls_secret(client).await?;
-    Ok(secret
+/// The certificate in the platform's TLS secret: what every host must serve (its leaf), and
+/// its whole chain (PEM: the CA a probe from inside the cluster trusts).
+async fn served_certificate(
+    reach: &ClusterReach,
+) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>), StepError> {
+    let chain = super::cluster::read_tls_secret(reach)
+        .await?
         .and_then(|s| s.data)
         .and_then(|d| d.get("tls.crt").cloned())
-        .and_then(|crt| crate::cluster::tls::leaf_der(&crt.0)))
+        .map(|crt| crt.0);
+    let leaf = chain.as_deref().and_then(crate::cluster::tls::leaf_der);
+    Ok((leaf, chain))
+}
+
+/// What the hosts must serve.
+struct Expected {
+    leaf: Option<Vec<u8>>,
+    chain: Option<Vec<u8>>,
 }
 
 /// DNS, HTTPS and health for every host, in rounds: hosts still failing are asked again until
@@ -116,8 +130,9 @@ async fn served_certificate(client: &kube::Client) -> Result<Option<Vec<u8>>, St
 async fn endpoint_checks(
     ctx: &StepContext,
     settings: &VerifySettings,
+    reach: &ClusterReach,
     address: IpAddr,
-    expected_leaf: &Option<Vec<u8>>,
+    expected: &Expected,
     deadline: tokio::time::Instant,
     poll: Duration,
 ) -> Result<Vec<Check>, StepError> {
@@ -145,7 +160,17 @@ async fn endpoint_checks(
                 continue;
             }
             // The health endpoint is the platform's, on its own domain (the first host).
-            answers[i] = https_checks(settings, address, host, expected_leaf, i == 0).await;
+            answers[i] = match reach {
+                ClusterReach::Direct(_) => {
+                    https_checks(settings, address, host, &expected.leaf, i == 0).await
+                }
+                ClusterReach::RunCommand(rc) => {
+                    let chain = expected.chain.as_deref().unwrap_or_default();
+                    crate::cluster::in_cluster::in_cluster(rc, address, host, chain, i == 0)
+                        .await
+                        .map_err(kube_error)?
+                }
+            };
         }
         let still: Vec<&Check> = answers
             .iter()
@@ -228,26 +253,23 @@ impl Patience {
 /// The objects are deleted afterwards, whatever the outcome.
 async fn workload_checks(
     ctx: &StepContext,
-    client: &kube::Client,
+    reach: &ClusterReach,
     deadline: tokio::time::Instant,
     poll: Duration,
 ) -> Result<Vec<Check>, StepError> {
     let patience = Patience { deadline, poll };
     let claims = manifests::verification_claims(&ctx.spec);
-    let (pods, skipped) = start_probes(ctx, client, &claims).await?;
-    let pod_api: Api<Pod> = Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
-    let claim_api: Api<PersistentVolumeClaim> =
-        Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
+    let (pods, skipped) = start_probes(ctx, reach, &claims).await?;
     let result = async {
         let mut checks = Vec::new();
         for (name, pool) in &pods {
             let Some(pool) = pool else { continue };
-            let check = pool_scheduled(ctx, &pod_api, name, pool, patience).await?;
+            let check = pool_scheduled(ctx, reach, name, pool, patience).await?;
             report(ctx, &check).await?;
             checks.push(check);
         }
         for (class, _) in &claims {
-            let check = claim_bound(ctx, &claim_api, class, patience).await?;
+            let check = claim_bound(ctx, reach, class, patience).await?;
             report(ctx, &check).await?;
             checks.push(check);
         }
@@ -259,7 +281,7 @@ async fn workload_checks(
     }
     .await;
     // Clean up even after a failure: probes left behind would hold disks and node capacity.
-    clean_up(ctx, &pod_api, &claim_api, &pods, &claims).await?;
+    clean_up(ctx, reach, &pods, &claims).await?;
     result
 }
 
@@ -267,18 +289,18 @@ async fn workload_checks(
 /// zero and has no node is skipped (its check says so) rather than made to start a VM.
 async fn start_probes(
     ctx: &StepContext,
-    client: &kube::Client,
+    reach: &ClusterReach,
     claims: &[(&'static str, &'static str)],
 ) -> Result<(Vec<ProbePod>, Vec<Check>), StepError> {
     let mut pods: Vec<ProbePod> = Vec::new();
     for (class, mode) in claims {
-        apply(ctx, client, &manifests::claim(class, mode)).await?;
+        apply(ctx, reach, &manifests::claim(class, mode)).await?;
     }
     let classes: Vec<&str> = claims.iter().map(|(c, _)| *c).collect();
-    apply(ctx, client, &manifests::storage_probe(&classes)).await?;
+    apply(ctx, reach, &manifests::storage_probe(&classes)).await?;
     let mut skipped = Vec::new();
     for pool in ctx.spec.cluster.node_pools.iter() {
-        let has_nodes = !super::cluster::pool_nodes(client, pool.name.as_ref())
+        let has_nodes = !super::cluster::pool_nodes(reach, pool.name.as_ref())
             .await?
             .is_empty();
         if !has_nodes && pool.scale.min() == 0 {
@@ -292,7 +314,7 @@ async fn start_probes(
             continue;
         }
         let probe = manifests::pool_probe(pool);
-        apply(ctx, client, &probe).await?;
+        apply(ctx, reach, &probe).await?;
         pods.push((
             manifests::pool_probe_name(pool),
             Some(pool.name.to_string()),
@@ -305,20 +327,17 @@ async fn start_probes(
 /// The pool's probe pod scheduled on one of its nodes, polled until the deadline.
 async fn pool_scheduled(
     ctx: &StepContext,
-    pod_api: &Api<Pod>,
+    reach: &ClusterReach,
     name: &str,
     pool: &str,
     patience: Patience,
 ) -> Result<Check, StepError> {
     loop {
         ctx.guard()?;
-        let pod = pod_api.get_opt(name).await.map_err(|source| {
-            kube_error(KubeFailure {
-                action: "reading",
-                object: format!("Pod/{}/{name}", manifests::SYSTEM_NAMESPACE),
-                source,
-            })
-        })?;
+        let pod: Option<Pod> = reach
+            .get(manifests::SYSTEM_NAMESPACE, name)
+            .await
+            .map_err(kube_error)?;
         match scheduled(pod.as_ref()) {
             Ok(node) => {
                 return Ok(Check::new(
@@ -348,23 +367,17 @@ async fn pool_scheduled(
 /// The class's claim bound to a volume, polled until the deadline.
 async fn claim_bound(
     ctx: &StepContext,
-    claim_api: &Api<PersistentVolumeClaim>,
+    reach: &ClusterReach,
     class: &str,
     patience: Patience,
 ) -> Result<Check, StepError> {
     let name = manifests::claim_name(class);
     loop {
         ctx.guard()?;
-        let claim = claim_api.get_opt(&name).await.map_err(|source| {
-            kube_error(KubeFailure {
-                action: "reading",
-                object: format!(
-                    "PersistentVolumeClaim/{}/{name}",
-                    manifests::SYSTEM_NAMESPACE
-                ),
-                source,
-            })
-        })?;
+        let claim: Option<PersistentVolumeClaim> = reach
+            .get(manifests::SYSTEM_NAMESPACE, &name)
+            .await
+            .map_err(kube_error)?;
         let phase = claim
             .as_ref()
             .and_then(|c| c.status.as_ref())
@@ -401,25 +414,20 @@ async fn claim_bound(
 /// Deletes every probe pod and claim; one that cannot be deleted is a warning, not a failure.
 async fn clean_up(
     ctx: &StepContext,
-    pod_api: &Api<Pod>,
-    claim_api: &Api<PersistentVolumeClaim>,
+    reach: &ClusterReach,
     pods: &[ProbePod],
     claims: &[(&'static str, &'static str)],
 ) -> Result<(), StepError> {
-    let gone = DeleteParams::default().grace_period(0);
+    let ns = manifests::SYSTEM_NAMESPACE;
     for (name, _) in pods {
-        if let Err(e) = pod_api.delete(name, &gone).await
-            && !is_not_found(&e)
-        {
+        if let Err(e) = reach.delete::<Pod>(ns, name, true).await {
             ctx.log(Level::Warn, format!("could not delete pod {name}: {e}"))
                 .await?;
         }
     }
     for (class, _) in claims {
         let name = manifests::claim_name(class);
-        if let Err(e) = claim_api.delete(&name, &gone).await
-            && !is_not_found(&e)
-        {
+        if let Err(e) = reach.delete::<PersistentVolumeClaim>(ns, &name, true).await {
             ctx.log(Level::Warn, format!("could not delete claim {name}: {e}"))
                 .await?;
         }
@@ -427,20 +435,12 @@ async fn clean_up(
     Ok(())
 }
 
-fn is_not_found(e: &kube::Error) -> bool {
-    matches!(e, kube::Error::Api(status) if status.code == 404)
-}
-
-async fn apply<K>(ctx: &StepContext, client: &kube::Client, object: &K) -> Result<(), StepError>
+async fn apply<K>(ctx: &StepContext, reach: &ClusterReach, object: &K) -> Result<(), StepError>
 where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-        + serde::Serialize
-        + serde::de::DeserializeOwned
-        + Clone
-        + std::fmt::Debug,
+    K: crate::cluster::reach::Object + kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
 {
     ctx.guard()?;
-    apply_namespaced(client, object).await.map_err(kube_error)?;
+    reach.apply_namespaced(object).await.map_err(kube_error)?;
     Ok(())
 }
 

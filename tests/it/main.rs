@@ -34,6 +34,7 @@ mod next_steps;
 mod ops;
 mod readme;
 mod regain_access;
+mod run_command;
 mod security;
 mod settings;
 mod sse;

@@ -160,6 +160,9 @@ pub(crate) struct State {
     pub resources: BTreeMap<String, Resource>,
     #[serde(default)]
     pub operations: BTreeMap<String, Operation>,
+    /// AKS Run Command results by command id (`resources::aks::run_command`).
+    #[serde(default)]
+    pub command_results: BTreeMap<String, Value>,
 }
 
 impl State {
@@ -204,6 +207,7 @@ impl State {
             providers,
             resources: BTreeMap::new(),
             operations: BTreeMap::new(),
+            command_results: BTreeMap::new(),
         }
     }
 

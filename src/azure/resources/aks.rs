@@ -228,3 +228,42 @@ impl KubernetesVersion {
         })
     }
 }
+
+/// `POST …/managedClusters/{name}/runCommand` body (`RunCommandRequest`, 2025-10-01).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunCommandRequest {
+    pub command: String,
+    /// Base64 of a ZIP of the files the command uses (may hold secrets: never logged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// A token for the AKS Entra ID server application (Entra-only clusters); never logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_token: Option<String>,
+}
+
+/// `RunCommandResult`: what `…/commandResults/{id}` answers once the command has run.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RunCommandResult {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub properties: CommandResultProperties,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandResultProperties {
+    #[serde(default)]
+    pub provisioning_state: Option<String>,
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    #[serde(default)]
+    pub started_at: Option<String>,
+    #[serde(default)]
+    pub finished_at: Option<String>,
+    #[serde(default)]
+    pub logs: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}

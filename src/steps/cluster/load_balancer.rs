@@ -1,12 +1,13 @@
 //! The ingress load balancer: its service, and the address Azure gives it.
 
+use k8s_openapi::api::core::v1::Service;
 use kube::api::Api;
 use serde_json::{Value, json};
 
-use super::{connect, kube_error};
+use super::{connect, kube_error, poll_until, run_command_poll};
 use crate::azure::ArmClient;
-use crate::cluster::apply::apply_namespaced;
 use crate::cluster::manifests::{self, ClusterContext};
+use crate::cluster::reach::ClusterReach;
 use crate::worker::{StepContext, StepError};
 
 /// The ingress load balancer: the service applied, then its address awaited (a watch, not a
@@ -16,22 +17,56 @@ pub async fn ingress_load_balancer(
     arm: &ArmClient,
     timeout: std::time::Duration,
 ) -> Result<Value, StepError> {
-    use k8s_openapi::api::core::v1::Service;
-    use kube::runtime::wait::await_condition;
-
-    let client = connect(ctx, arm).await?;
+    let reach = connect(ctx, arm).await?;
     let names = ClusterContext::for_install(&ctx.spec, ctx.install);
     let service = manifests::load_balancer_service(&names.frontend);
-    let applied = apply_namespaced(&client, &service)
-        .await
-        .map_err(kube_error)?;
+    let applied = reach.apply_namespaced(&service).await.map_err(kube_error)?;
     ctx.progress(applied.to_string()).await?;
     ctx.progress(format!(
         "waiting for the load balancer's address (up to {})",
         crate::format::duration(u32::try_from(timeout.as_secs()).unwrap_or(u32::MAX))
     ))
     .await?;
-    let api: Api<Service> = Api::namespaced(client, manifests::INGRESS_NAMESPACE);
+    let service = match &reach {
+        ClusterReach::Direct(client) => {
+            watch_address(ctx, client, timeout, &applied.object).await?
+        }
+        ClusterReach::RunCommand(_) => {
+            let reach = &reach;
+            poll_until(
+                ctx,
+                timeout,
+                run_command_poll(timeout),
+                move || async move {
+                    let found: Option<Service> = reach
+                        .get(manifests::INGRESS_NAMESPACE, manifests::LB_SERVICE)
+                        .await
+                        .map_err(kube_error)?;
+                    Ok(found.filter(|s| lb_address(Some(s)).is_some()))
+                },
+            )
+            .await?
+        }
+    };
+    let Some(service) = service else {
+        return Err(no_address(ctx, timeout));
+    };
+    let address = lb_address(Some(&service)).unwrap_or_default();
+    ctx.progress(format!("load balancer address: {address}"))
+        .await?;
+    Ok(json!({ "address": address, "service": applied.object }))
+}
+
+/// The service once it has an address (a watch, not a sleep), `None` after `timeout`.
+async fn watch_address(
+    ctx: &StepContext,
+    client: &kube::Client,
+    timeout: std::time::Duration,
+    object: &str,
+) -> Result<Option<Service>, StepError> {
+    use kube::runtime::wait::await_condition;
+
+    let api: Api<Service> = Api::namespaced(client.clone(), manifests::INGRESS_NAMESPACE);
     let has_address = |s: Option<&Service>| lb_address(s).is_some();
     let waited = tokio::select! {
         waited = tokio::time::timeout(
@@ -40,24 +75,18 @@ pub async fn ingress_load_balancer(
         ) => waited,
         () = ctx.stopped() => return Err(StepError::Stopped),
     };
-    let service = match waited {
-        Ok(Ok(service)) => service,
-        Ok(Err(e)) => {
-            return Err(StepError::retryable(
-                "WatchFailed",
-                format!("watching {}: {e}", applied.object),
-                None,
-            ));
-        }
-        Err(_) => return Err(no_address(ctx, timeout)),
-    };
-    let address = lb_address(service.as_ref()).unwrap_or_default();
-    ctx.progress(format!("load balancer address: {address}"))
-        .await?;
-    Ok(json!({ "address": address, "service": applied.object }))
+    match waited {
+        Ok(Ok(service)) => Ok(service),
+        Ok(Err(e)) => Err(StepError::retryable(
+            "WatchFailed",
+            format!("watching {object}: {e}"),
+            None,
+        )),
+        Err(_) => Ok(None),
+    }
 }
 
-fn lb_address(service: Option<&k8s_openapi::api::core::v1::Service>) -> Option<String> {
+fn lb_address(service: Option<&Service>) -> Option<String> {
     service?
         .status
         .as_ref()?

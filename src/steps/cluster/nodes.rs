@@ -2,22 +2,21 @@
 //! schedules by.
 
 use k8s_openapi::api::core::v1::Node;
-use kube::api::{Api, ListParams};
 
 use super::kube_error;
-use crate::cluster::apply::KubeFailure;
+use crate::cluster::reach::ClusterReach;
 use crate::worker::{StepContext, StepError};
 
 /// Every node of each pool carries `katonic.ai/node-pool=<role>`; a pool without nodes fails
 /// unless it scales from zero.
 pub(in crate::steps) async fn check_node_pools(
     ctx: &StepContext,
-    client: &kube::Client,
+    reach: &ClusterReach,
     pools: &[&katonic_domain::spec::NodePool],
 ) -> Result<(), StepError> {
     for pool in pools {
         let (label, role) = pool.label();
-        let found = pool_nodes(client, pool.name.as_ref()).await?;
+        let found = pool_nodes(reach, pool.name.as_ref()).await?;
         if found.is_empty() {
             if pool.scale.min() == 0 {
                 ctx.progress(format!(
@@ -74,20 +73,12 @@ pub(in crate::steps) async fn check_node_pools(
 
 /// The nodes AKS put in agent pool `pool` (by its own `kubernetes.azure.com/agentpool` label).
 pub(in crate::steps) async fn pool_nodes(
-    client: &kube::Client,
+    reach: &ClusterReach,
     pool: &str,
 ) -> Result<Vec<Node>, StepError> {
-    let nodes: Api<Node> = Api::all(client.clone());
     let selector = format!("kubernetes.azure.com/agentpool={pool}");
-    nodes
-        .list(&ListParams::default().labels(&selector))
+    reach
+        .list_cluster::<Node>(Some(&selector))
         .await
-        .map(|list| list.items)
-        .map_err(|source| {
-            kube_error(KubeFailure {
-                action: "listing the nodes of",
-                object: format!("pool {pool}"),
-                source,
-            })
-        })
+        .map_err(kube_error)
 }

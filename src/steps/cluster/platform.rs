@@ -6,10 +6,11 @@ use kube::runtime::wait::await_condition;
 use serde_json::{Value, json};
 
 use super::routes::apply_route;
-use super::{check_node_pools, connect, kube_error, report};
+use super::{check_node_pools, connect, kube_error, poll_until, report, run_command_poll};
 use crate::azure::ArmClient;
-use crate::cluster::apply::{Applied, KubeFailure, apply_cluster, apply_namespaced};
+use crate::cluster::apply::Applied;
 use crate::cluster::manifests::{self, ClusterContext};
+use crate::cluster::reach::ClusterReach;
 use crate::worker::{StepContext, StepError};
 
 /// The platform installer: every pool's labels checked, its identity and settings applied, the
@@ -20,62 +21,49 @@ pub async fn platform(
     arm: &ArmClient,
     timeout: std::time::Duration,
 ) -> Result<Value, StepError> {
-    let client = connect(ctx, arm).await?;
+    let reach = connect(ctx, arm).await?;
     let pools: Vec<&katonic_domain::spec::NodePool> = ctx.spec.cluster.node_pools.iter().collect();
-    check_node_pools(ctx, &client, &pools).await?;
+    check_node_pools(ctx, &reach, &pools).await?;
     let names = ClusterContext::for_install(&ctx.spec, ctx.install);
-    let mut applied = apply_installer_settings(ctx, &client, &names).await?;
-    let jobs: Api<Job> = Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
-    if earlier_job(ctx, &jobs).await? == EarlierJob::Completed {
+    let mut applied = apply_installer_settings(ctx, &reach, &names).await?;
+    if earlier_job(ctx, &reach).await? == EarlierJob::Completed {
         // The Job is only one of the step's effects: a crash may have come before the
         // Ingress was applied, so the completion's work is done again (it is idempotent).
         report(ctx, &applied).await?;
-        return platform_completed(ctx, &client).await;
+        return platform_completed(ctx, &reach).await;
     }
     applied.push(
-        apply_namespaced(&client, &manifests::platform_job(&names.installer))
+        reach
+            .apply_namespaced(&manifests::platform_job(&names.installer))
             .await
             .map_err(kube_error)?,
     );
     report(ctx, &applied).await?;
-    let outcome = run_job(ctx, &client, jobs, timeout).await?;
-    job_result(ctx, &client, outcome, timeout).await
+    let outcome = match &reach {
+        ClusterReach::Direct(client) => {
+            let jobs: Api<Job> = Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
+            run_job(ctx, client, jobs, timeout).await?
+        }
+        ClusterReach::RunCommand(_) => poll_job(ctx, &reach, timeout).await?,
+    };
+    job_result(ctx, &reach, outcome, timeout).await
 }
 
 /// The installer's service account and its binding, then the settings ConfigMap.
 async fn apply_installer_settings(
     ctx: &StepContext,
-    client: &kube::Client,
+    reach: &ClusterReach,
     names: &ClusterContext,
 ) -> Result<Vec<Applied>, StepError> {
     let (account, binding) = manifests::installer_rbac();
     Ok(vec![
-        apply_namespaced(client, &account)
+        reach.apply_namespaced(&account).await.map_err(kube_error)?,
+        reach.apply_cluster(&binding).await.map_err(kube_error)?,
+        reach
+            .apply_namespaced(&manifests::platform_config(&ctx.spec, &names.installer))
             .await
             .map_err(kube_error)?,
-        apply_cluster(client, &binding).await.map_err(kube_error)?,
-        apply_namespaced(
-            client,
-            &manifests::platform_config(&ctx.spec, &names.installer),
-        )
-        .await
-        .map_err(kube_error)?,
     ])
-}
-
-/// A Kubernetes failure about the installer Job.
-fn job_error(action: &'static str) -> impl Fn(kube::Error) -> StepError {
-    move |source| {
-        kube_error(KubeFailure {
-            action,
-            object: format!(
-                "Job/{}/{}",
-                manifests::SYSTEM_NAMESPACE,
-                manifests::INSTALLER_JOB
-            ),
-            source,
-        })
-    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -87,9 +75,10 @@ enum EarlierJob {
 }
 
 /// The Job from an earlier attempt: a completed one ends the step; a failed one is removed.
-async fn earlier_job(ctx: &StepContext, jobs: &Api<Job>) -> Result<EarlierJob, StepError> {
+async fn earlier_job(ctx: &StepContext, reach: &ClusterReach) -> Result<EarlierJob, StepError> {
     let job_name = manifests::INSTALLER_JOB;
-    let Some(old) = jobs.get_opt(job_name).await.map_err(job_error("reading"))? else {
+    let ns = manifests::SYSTEM_NAMESPACE;
+    let Some(old) = reach.get::<Job>(ns, job_name).await.map_err(kube_error)? else {
         return Ok(EarlierJob::Absent);
     };
     match job_outcome(Some(&old)) {
@@ -101,16 +90,43 @@ async fn earlier_job(ctx: &StepContext, jobs: &Api<Job>) -> Result<EarlierJob, S
         // A Job's pod template cannot change and a failed Job does not run again: replace it.
         Some(JobOutcome::Failed(_)) => {
             let uid = old.metadata.uid.clone().unwrap_or_default();
-            jobs.delete(job_name, &kube::api::DeleteParams::background())
+            reach
+                .delete::<Job>(ns, job_name, false)
                 .await
-                .map_err(job_error("deleting the failed"))?;
-            await_condition(
-                jobs.clone(),
-                job_name,
-                kube::runtime::conditions::is_deleted(&uid),
-            )
-            .await
-            .map_err(|e| StepError::retryable("WatchFailed", e.to_string(), None))?;
+                .map_err(kube_error)?;
+            match reach {
+                ClusterReach::Direct(client) => {
+                    let jobs: Api<Job> = Api::namespaced(client.clone(), ns);
+                    await_condition(jobs, job_name, kube::runtime::conditions::is_deleted(&uid))
+                        .await
+                        .map_err(|e| StepError::retryable("WatchFailed", e.to_string(), None))?;
+                }
+                ClusterReach::RunCommand(_) => {
+                    let patience = std::time::Duration::from_secs(120);
+                    let uid = uid.as_str();
+                    let gone = poll_until(
+                        ctx,
+                        patience,
+                        run_command_poll(patience),
+                        move || async move {
+                            let job = reach.get::<Job>(ns, job_name).await.map_err(kube_error)?;
+                            Ok(job
+                                .is_none_or(|j| j.metadata.uid.as_deref() != Some(uid))
+                                .then_some(()))
+                        },
+                    )
+                    .await?;
+                    if gone.is_none() {
+                        return Err(StepError::retryable(
+                            "JobNotDeleted",
+                            format!(
+                                "Job/{job_name} from the failed attempt is still being deleted"
+                            ),
+                            None,
+                        ));
+                    }
+                }
+            }
             ctx.progress(format!("Job/{job_name} from the failed attempt removed"))
                 .await?;
             Ok(EarlierJob::Absent)
@@ -120,7 +136,11 @@ async fn earlier_job(ctx: &StepContext, jobs: &Api<Job>) -> Result<EarlierJob, S
 }
 
 /// What waiting for the Job gave: timed out, the watch failed, or the Job as it finished.
-type Watched = Result<Result<Option<Job>, kube::runtime::wait::Error>, tokio::time::error::Elapsed>;
+enum Waited {
+    TimedOut,
+    WatchFailed(String),
+    Finished(Option<Box<Job>>),
+}
 
 /// Waits at most `timeout` for the Job to finish, following its log meanwhile so its lines
 /// arrive live.
@@ -129,7 +149,7 @@ async fn run_job(
     client: &kube::Client,
     jobs: Api<Job>,
     timeout: std::time::Duration,
-) -> Result<Watched, StepError> {
+) -> Result<Waited, StepError> {
     let mut logs = std::pin::pin!(stream_installer_logs(ctx, client.clone()));
     let mut finished = std::pin::pin!(tokio::time::timeout(
         timeout,
@@ -149,19 +169,23 @@ async fn run_job(
         // The stream ends with the pod; give it a moment to deliver the last lines.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), &mut logs).await;
     }
-    Ok(outcome)
+    Ok(match outcome {
+        Err(_) => Waited::TimedOut,
+        Ok(Err(e)) => Waited::WatchFailed(e.to_string()),
+        Ok(Ok(job)) => Waited::Finished(job.map(Box::new)),
+    })
 }
 
 /// The step's end from the Job's: its error, or (completed) the platform's Ingress applied.
 async fn job_result(
     ctx: &StepContext,
-    client: &kube::Client,
-    outcome: Watched,
+    reach: &ClusterReach,
+    outcome: Waited,
     timeout: std::time::Duration,
 ) -> Result<Value, StepError> {
     let job_name = manifests::INSTALLER_JOB;
     match outcome {
-        Err(_) => Err(StepError::terminal(
+        Waited::TimedOut => Err(StepError::terminal(
             "PlatformInstallTimeout",
             format!(
                 "the platform installer did not finish within {}",
@@ -172,8 +196,8 @@ async fn job_result(
                 manifests::SYSTEM_NAMESPACE
             ),
         )),
-        Ok(Err(e)) => Err(StepError::retryable("WatchFailed", e.to_string(), None)),
-        Ok(Ok(job)) => match job_outcome(job.as_ref()) {
+        Waited::WatchFailed(e) => Err(StepError::retryable("WatchFailed", e, None)),
+        Waited::Finished(job) => match job_outcome(job.as_deref()) {
             Some(JobOutcome::Failed(reason)) => Err(StepError::terminal(
                 "PlatformInstallFailed",
                 format!("the platform installer failed: {reason}"),
@@ -181,7 +205,7 @@ async fn job_result(
             )),
             _ => {
                 ctx.progress("the platform installer completed").await?;
-                platform_completed(ctx, client).await
+                platform_completed(ctx, reach).await
             }
         },
     }
@@ -189,8 +213,8 @@ async fn job_result(
 
 /// What follows the installer's completion: the platform's Ingress applied, and the step's
 /// outputs naming the Job.
-async fn platform_completed(ctx: &StepContext, client: &kube::Client) -> Result<Value, StepError> {
-    let ingress = apply_route(client, &ctx.spec, "katonic-platform").await?;
+async fn platform_completed(ctx: &StepContext, reach: &ClusterReach) -> Result<Value, StepError> {
+    let ingress = apply_route(reach, &ctx.spec, "katonic-platform").await?;
     ctx.progress(ingress.to_string()).await?;
     let job = format!(
         "{}/{}",
@@ -259,4 +283,41 @@ async fn stream_installer_logs(ctx: &StepContext, client: kube::Client) {
             return;
         }
     }
+}
+
+/// Through Run Command: the Job looked at every poll, and its log read each time (all of it,
+/// new lines reported), since Run Command cannot follow a log live. Output past Azure's 512 kB
+/// limit is cut; the Job's outcome still decides.
+async fn poll_job(
+    ctx: &StepContext,
+    reach: &ClusterReach,
+    timeout: std::time::Duration,
+) -> Result<Waited, StepError> {
+    use std::sync::atomic::Ordering;
+    let ns = manifests::SYSTEM_NAMESPACE;
+    let every = run_command_poll(timeout);
+    let shown = std::sync::atomic::AtomicUsize::new(0);
+    let shown = &shown;
+    let finished = poll_until(ctx, timeout, every, move || async move {
+        let job = reach
+            .get::<Job>(ns, manifests::INSTALLER_JOB)
+            .await
+            .map_err(kube_error)?;
+        let log = reach
+            .pod_log(ns, &format!("job/{}", manifests::INSTALLER_JOB), None)
+            .await
+            .unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        for line in lines.iter().skip(shown.load(Ordering::Relaxed)) {
+            ctx.log(crate::events::Level::Info, format!("installer: {line}"))
+                .await?;
+        }
+        shown.fetch_max(lines.len(), Ordering::Relaxed);
+        Ok(job.filter(|j| job_outcome(Some(j)).is_some()))
+    })
+    .await?;
+    Ok(match finished {
+        Some(job) => Waited::Finished(Some(Box::new(job))),
+        None => Waited::TimedOut,
+    })
 }

@@ -4,14 +4,15 @@ use serde_json::Value;
 
 use super::{connect, kube_error, report};
 use crate::azure::ArmClient;
-use crate::cluster::apply::{Applied, apply_namespaced};
+use crate::cluster::apply::Applied;
 use crate::cluster::manifests::{self};
+use crate::cluster::reach::ClusterReach;
 use crate::worker::{StepContext, StepError};
 
 /// The Ingress of one host (the platform's or an add-on's), applied by the console so host
 /// names and certificates never depend on an image we cannot inspect.
 pub(super) async fn apply_route(
-    client: &kube::Client,
+    reach: &ClusterReach,
     spec: &katonic_domain::spec::InstallSpec,
     ingress_name: &str,
 ) -> Result<Applied, StepError> {
@@ -29,7 +30,7 @@ pub(super) async fn apply_route(
     let ingress = manifests::ingresses(std::slice::from_ref(&route))
         .pop()
         .ok_or_else(|| StepError::terminal("Internal", "no Ingress built", "Retry the step."))?;
-    apply_namespaced(client, &ingress).await.map_err(kube_error)
+    reach.apply_namespaced(&ingress).await.map_err(kube_error)
 }
 
 /// An add-on's host: its Ingress (the platform installer deploys the add-on itself, told by
@@ -39,7 +40,7 @@ pub async fn addon(
     arm: &ArmClient,
     ingress_name: &str,
 ) -> Result<Value, StepError> {
-    let client = connect(ctx, arm).await?;
-    let applied = apply_route(&client, &ctx.spec, ingress_name).await?;
+    let reach = connect(ctx, arm).await?;
+    let applied = apply_route(&reach, &ctx.spec, ingress_name).await?;
     report(ctx, &[applied]).await
 }

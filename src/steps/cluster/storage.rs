@@ -2,43 +2,30 @@
 //! changed.
 
 use k8s_openapi::api::storage::v1::StorageClass;
-use kube::api::{Api, ListParams, Patch, PatchParams};
 use serde_json::Value;
 
 use super::{connect, kube_error, report};
 use crate::azure::ArmClient;
-use crate::cluster::apply::{KubeFailure, apply_cluster};
 use crate::cluster::manifests::{self, ClusterContext, SharedFilesAccount};
+use crate::cluster::reach::ClusterReach;
 use crate::worker::{StepContext, StepError};
 
 /// `kfs` as the only default class (others lose the mark first), `kfs-shared` when shared
 /// storage is on.
 pub async fn storage_classes(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
-    let client = connect(ctx, arm).await?;
-    let api: Api<StorageClass> = Api::all(client.clone());
-    let existing = api.list(&ListParams::default()).await.map_err(|source| {
-        kube_error(KubeFailure {
-            action: "listing",
-            object: "storage classes".into(),
-            source,
-        })
-    })?;
-    for class in &existing.items {
+    let reach = connect(ctx, arm).await?;
+    let existing: Vec<StorageClass> = reach.list_cluster(None).await.map_err(kube_error)?;
+    for class in &existing {
         let name = class.metadata.name.clone().unwrap_or_default();
         if name == manifests::STANDARD_CLASS {
             continue;
         }
         if let Some(patch) = manifests::undefault_patch(class) {
             ctx.guard()?;
-            api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            reach
+                .merge_patch_cluster::<StorageClass>(&name, &patch)
                 .await
-                .map_err(|source| {
-                    kube_error(KubeFailure {
-                        action: "removing the default mark from",
-                        object: format!("StorageClass/{name}"),
-                        source,
-                    })
-                })?;
+                .map_err(kube_error)?;
             ctx.progress(format!("StorageClass/{name} is no longer the default"))
                 .await?;
         }
@@ -51,10 +38,10 @@ pub async fn storage_classes(ctx: &StepContext, arm: &ArmClient) -> Result<Value
     let mut applied = Vec::new();
     for class in manifests::storage_classes(shared) {
         ctx.guard()?;
-        let outcome = match apply_cluster(&client, &class).await {
+        let outcome = match reach.apply_cluster(&class).await {
             Err(failure) if failure.is_immutable_field() => {
-                replace_class(ctx, &api, &existing.items, &class).await?;
-                apply_cluster(&client, &class).await
+                replace_class(ctx, &reach, &existing, &class).await?;
+                reach.apply_cluster(&class).await
             }
             other => other,
         };
@@ -68,7 +55,7 @@ pub async fn storage_classes(ctx: &StepContext, arm: &ArmClient) -> Result<Value
 /// their own settings, only new ones use the new class. Anyone else's class is left alone.
 async fn replace_class(
     ctx: &StepContext,
-    api: &Api<StorageClass>,
+    reach: &ClusterReach,
     existing: &[StorageClass],
     wanted: &StorageClass,
 ) -> Result<(), StepError> {
@@ -91,15 +78,10 @@ async fn replace_class(
         ));
     }
     ctx.guard()?;
-    api.delete(&name, &Default::default())
+    reach
+        .delete_cluster::<StorageClass>(&name)
         .await
-        .map_err(|source| {
-            kube_error(KubeFailure {
-                action: "replacing",
-                object: format!("StorageClass/{name}"),
-                source,
-            })
-        })?;
+        .map_err(kube_error)?;
     ctx.progress(format!(
         "StorageClass/{name} had other parameters (an earlier install): replaced; existing volumes keep theirs"
     ))

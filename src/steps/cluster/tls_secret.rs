@@ -1,31 +1,31 @@
 //! The platform's TLS secret: read, applied, and a trial certificate kept while it serves.
 
 use k8s_openapi::api::core::v1::Secret;
-use kube::api::Api;
 use serde_json::{Value, json};
 
 use super::{connect, kube_error};
 use crate::azure::ArmClient;
-use crate::cluster::apply::{Applied, KubeFailure, apply_namespaced};
+use crate::cluster::apply::Applied;
 use crate::cluster::manifests::{self};
+use crate::cluster::reach::ClusterReach;
 use crate::worker::{StepContext, StepError};
 
 /// The platform's TLS secret as the cluster has it now, if any.
 pub(in crate::steps) async fn read_tls_secret(
-    client: &kube::Client,
+    reach: &ClusterReach,
 ) -> Result<Option<Secret>, StepError> {
-    let api: Api<Secret> = Api::namespaced(client.clone(), manifests::PLATFORM_NAMESPACE);
-    api.get_opt(manifests::TLS_SECRET).await.map_err(|source| {
-        kube_error(KubeFailure {
-            action: "reading",
-            object: format!(
-                "Secret/{}/{}",
-                manifests::PLATFORM_NAMESPACE,
-                manifests::TLS_SECRET
-            ),
-            source,
-        })
-    })
+    match reach {
+        ClusterReach::Direct(_) => reach
+            .get::<Secret>(manifests::PLATFORM_NAMESPACE, manifests::TLS_SECRET)
+            .await
+            .map_err(kube_error),
+        // Its labels and certificate only: a command's output is kept by Azure as the command
+        // result, so the private key is never read back through Run Command.
+        ClusterReach::RunCommand(rc) => rc
+            .secret_certificate(manifests::PLATFORM_NAMESPACE, manifests::TLS_SECRET)
+            .await
+            .map_err(kube_error),
+    }
 }
 
 /// The platform certificate as the TLS secret every Ingress uses. A trial (self-signed)
@@ -35,13 +35,13 @@ pub(in crate::steps) async fn read_tls_secret(
 pub async fn tls_self_signed(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
     use crate::cluster::tls;
 
-    let client = connect(ctx, arm).await?;
+    let reach = connect(ctx, arm).await?;
     let hosts: Vec<katonic_domain::spec::Fqdn> = katonic_domain::plan::names::hosts(&ctx.spec)
         .into_iter()
         .cloned()
         .collect();
     let now = time::OffsetDateTime::now_utc();
-    let existing = read_tls_secret(&client).await?;
+    let existing = read_tls_secret(&reach).await?;
     if let Some(kept) = existing.as_ref().and_then(|s| reusable(s, &hosts, now)) {
         ctx.progress(format!(
             "kept the self-signed certificate for {} (valid until {})",
@@ -56,7 +56,7 @@ pub async fn tls_self_signed(ctx: &StepContext, arm: &ArmClient) -> Result<Value
     let material = tls::self_signed(&hosts, now).map_err(|e| {
         StepError::terminal("CertificateGeneration", e.to_string(), "Retry the step.")
     })?;
-    let applied = apply_tls_secret(&client, &material).await?;
+    let applied = apply_tls_secret(&reach, &material).await?;
     ctx.progress(format!(
         "{applied}: a self-signed certificate for {} (trial only: browsers will warn; valid until {})",
         host_list(&hosts),
@@ -69,7 +69,7 @@ pub async fn tls_self_signed(ctx: &StepContext, arm: &ArmClient) -> Result<Value
 /// The certificate as the `kubernetes.io/tls` Secret every Ingress names (server-side apply:
 /// the same material applied again changes nothing).
 pub(in crate::steps) async fn apply_tls_secret(
-    client: &kube::Client,
+    reach: &ClusterReach,
     material: &crate::cluster::tls::TlsMaterial,
 ) -> Result<Applied, StepError> {
     use k8s_openapi::ByteString;
@@ -103,7 +103,7 @@ pub(in crate::steps) async fn apply_tls_secret(
         ),
         ..Default::default()
     };
-    apply_namespaced(client, &secret).await.map_err(kube_error)
+    reach.apply_namespaced(&secret).await.map_err(kube_error)
 }
 
 /// The secret's certificate when the console made it and it still serves every host.
@@ -123,9 +123,31 @@ fn reusable(
     }
     let data = secret.data.as_ref()?;
     let cert = std::str::from_utf8(&data.get("tls.crt")?.0).ok()?;
-    let key = std::str::from_utf8(&data.get("tls.key")?.0).ok()?;
+    let Some(key) = data.get("tls.key") else {
+        return reusable_certificate(cert, hosts, now);
+    };
+    let key = std::str::from_utf8(&key.0).ok()?;
     let material = crate::cluster::tls::check_uploaded(cert, key, hosts, now).ok()?;
     (!crate::cluster::tls::expires_soon(&material, now)).then_some(material)
+}
+
+/// Read through Run Command, the secret comes without its key (the console wrote the pair):
+/// the certificate alone must still cover every host and not expire soon.
+fn reusable_certificate(
+    cert: &str,
+    hosts: &[katonic_domain::spec::Fqdn],
+    now: time::OffsetDateTime,
+) -> Option<crate::cluster::tls::TlsMaterial> {
+    use crate::cluster::tls::{self, LeafFacts};
+    let facts = LeafFacts::from_der(&tls::leaf_der(cert.as_bytes())?)?;
+    let covers = hosts.iter().all(|h| facts.covers(h.as_str())) && facts.valid_at(now);
+    let material = tls::TlsMaterial {
+        cert_chain_pem: cert.to_string(),
+        key_pem: String::new().into(),
+        not_after: facts.not_after,
+        self_signed: true,
+    };
+    (covers && !tls::expires_soon(&material, now)).then_some(material)
 }
 
 pub(in crate::steps) fn host_list(hosts: &[katonic_domain::spec::Fqdn]) -> String {

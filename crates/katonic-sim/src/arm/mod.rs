@@ -101,6 +101,10 @@ fn handle_inner(shared: &Shared, req: &Req, fx: &Effects) -> ArmResult {
         caller,
         api_version,
     };
+    // Run Command takes the state lock itself: its kubectl calls reach the API server's handler.
+    if let Some(answer) = super::resources::aks::run_command::intercept(&ctx, &route) {
+        return answer;
+    }
     let mut st = shared.lock();
     let settled = lro::settle(shared, &mut st, req.now);
     let result = super::resources::dispatch(&ctx, &mut st, &route);

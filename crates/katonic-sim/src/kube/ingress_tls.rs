@@ -6,7 +6,6 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Weak};
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -26,37 +25,63 @@ struct Site {
 }
 
 impl Site {
-    fn ingresses(&self) -> Vec<Value> {
-        self.shared
-            .upgrade()
-            .map(|s| super::lock(&s).list(&self.cluster, "ingresses.networking.k8s.io", None))
-            .unwrap_or_default()
-    }
-
     /// The certificate for `host` from the first Ingress listing it under `spec.tls`.
     fn certificate(&self, host: &str) -> Option<Arc<CertifiedKey>> {
         let shared = self.shared.upgrade()?;
-        let ks = super::lock(&shared);
-        for ing in ks.list(&self.cluster, "ingresses.networking.k8s.io", None) {
-            let ns = ing["metadata"]["namespace"].as_str().unwrap_or("");
-            for tls in ing["spec"]["tls"].as_array().into_iter().flatten() {
-                let listed = tls["hosts"].as_array().is_some_and(|h| {
-                    h.iter()
-                        .any(|h| host_matches(h.as_str().unwrap_or(""), host))
-                });
-                let Some(secret) = tls["secretName"].as_str().filter(|_| listed) else {
-                    continue;
-                };
-                let key = ("secrets".to_string(), ns.to_string(), secret.to_string());
-                if let Some(s) = ks.get(&self.cluster, &key)
-                    && let Some(ck) = certified_key(s)
-                {
-                    return Some(ck);
-                }
+        let secret = tls_secret(&shared, &self.cluster, host)?;
+        certified_key(&secret)
+    }
+}
+
+/// The `kubernetes.io/tls` Secret of the first Ingress listing `host` under `spec.tls`.
+fn tls_secret(shared: &Shared, cluster: &str, host: &str) -> Option<Value> {
+    let ks = super::lock(shared);
+    for ing in ks.list(cluster, "ingresses.networking.k8s.io", None) {
+        let ns = ing["metadata"]["namespace"].as_str().unwrap_or("");
+        for tls in ing["spec"]["tls"].as_array().into_iter().flatten() {
+            let listed = tls["hosts"].as_array().is_some_and(|h| {
+                h.iter()
+                    .any(|h| host_matches(h.as_str().unwrap_or(""), host))
+            });
+            let Some(secret) = tls["secretName"].as_str().filter(|_| listed) else {
+                continue;
+            };
+            let key = ("secrets".to_string(), ns.to_string(), secret.to_string());
+            if let Some(s) = ks.get(cluster, &key)
+                && certified_key(s).is_some()
+            {
+                return Some(s.clone());
             }
         }
-        None
     }
+    None
+}
+
+/// What a client inside the cluster gets from HTTPS at load-balancer address `ip` for `host`
+/// and `path` (AKS Run Command's probes): `None` when no Service of the cluster has that
+/// address; else the served leaf certificate (DER; `None` for the controller's fallback) and
+/// the answer.
+pub(crate) fn probe(
+    shared: &Shared,
+    cluster: &str,
+    ip: Ipv4Addr,
+    host: &str,
+    path: &str,
+) -> Option<(Option<Vec<u8>>, StatusCode, String)> {
+    let served = super::lock(shared)
+        .list(cluster, "services", None)
+        .iter()
+        .any(|svc| {
+            svc["status"]["loadBalancer"]["ingress"][0]["ip"].as_str() == Some(&ip.to_string())
+        });
+    if !served {
+        return None;
+    }
+    let leaf = tls_secret(shared, cluster, host)
+        .and_then(|s| certified_key(&s))
+        .and_then(|ck| ck.cert.first().map(|c| c.to_vec()));
+    let (status, body) = respond(shared, cluster, host, path);
+    Some((leaf, status, body))
 }
 
 fn host_matches(pattern: &str, host: &str) -> bool {
@@ -119,14 +144,21 @@ async fn answer(State(site): State<Site>, req: Request) -> Response {
         .and_then(|h| h.to_str().ok())
         .map(|h| h.split(':').next().unwrap_or(h).to_ascii_lowercase())
         .unwrap_or_default();
-    let path = req.uri().path().to_string();
+    let Some(shared) = site.shared.upgrade() else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let (status, body) = respond(&shared, &site.cluster, &host, req.uri().path());
+    (status, body).into_response()
+}
+
+/// The ingress controller's answer for `host` and `path`: 404 without a rule for the host,
+/// the health endpoint once the installer completed, else the backend's greeting.
+fn respond(shared: &Shared, cluster: &str, host: &str, path: &str) -> (StatusCode, String) {
+    let ingresses = super::lock(shared).list(cluster, "ingresses.networking.k8s.io", None);
     let mut backend = None;
-    for ing in site.ingresses() {
+    for ing in ingresses {
         for rule in ing["spec"]["rules"].as_array().into_iter().flatten() {
-            if rule["host"]
-                .as_str()
-                .is_some_and(|h| host_matches(h, &host))
-            {
+            if rule["host"].as_str().is_some_and(|h| host_matches(h, host)) {
                 let svc = &rule["http"]["paths"][0]["backend"]["service"];
                 backend = Some(format!(
                     "{}/{} -> {}:{}",
@@ -143,30 +175,27 @@ async fn answer(State(site): State<Site>, req: Request) -> Response {
         }
     }
     let Some(backend) = backend else {
-        return (StatusCode::NOT_FOUND, "default backend - 404\n").into_response();
+        return (StatusCode::NOT_FOUND, "default backend - 404\n".into());
     };
     if path == "/healthz" {
-        return if installer_succeeded(&site) {
-            (StatusCode::OK, "ok").into_response()
+        return if installer_succeeded(shared, cluster) {
+            (StatusCode::OK, "ok".into())
         } else {
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "the platform installer has not completed\n",
+                "the platform installer has not completed\n".into(),
             )
-                .into_response()
         };
     }
-    Response::new(Body::from(format!(
-        "katonic simulator ingress: {host} {path} via {backend}\n"
-    )))
+    (
+        StatusCode::OK,
+        format!("katonic simulator ingress: {host} {path} via {backend}\n"),
+    )
 }
 
-fn installer_succeeded(site: &Site) -> bool {
-    let Some(shared) = site.shared.upgrade() else {
-        return false;
-    };
-    super::lock(&shared)
-        .list(&site.cluster, "jobs.batch", None)
+fn installer_succeeded(shared: &Shared, cluster: &str) -> bool {
+    super::lock(shared)
+        .list(cluster, "jobs.batch", None)
         .iter()
         .any(|j| {
             j["metadata"]["labels"]["app.kubernetes.io/name"] == INSTALLER_LABEL

@@ -358,6 +358,25 @@ fn route(
         (r.reply, false, r.logged_body)
     } else if req.segs.len() == 1 && req.seg_is(0, "dns-query") {
         (crate::resources::dns::dns_json(shared, req), false, None)
+    } else if req.method == axum::http::Method::POST
+        && req
+            .segs
+            .last()
+            .is_some_and(|s| s.eq_ignore_ascii_case("runCommand"))
+    {
+        // A Run Command's context carries manifests (a TLS key among them) and its
+        // clusterToken is a credential: neither is logged nor recorded.
+        let logged = serde_json::from_slice::<Value>(&req.body)
+            .ok()
+            .map(|mut b| {
+                for field in ["context", "clusterToken"] {
+                    if b.get(field).is_some() {
+                        b[field] = json!("[redacted]");
+                    }
+                }
+                b
+            });
+        (crate::arm::handle(shared, req, effects), false, logged)
     } else {
         (crate::arm::handle(shared, req, effects), true, None)
     }
