@@ -112,6 +112,13 @@ pub struct EngineFlags {
     #[arg(long, default_value_t = 0.01)]
     pub time_scale: f64,
 
+    /// With --simulate: where the simulated console runs, `outside` Azure (the default: no
+    /// metadata service, no line of sight to a private API server) or on a VM in this subnet
+    /// (an ARM subnet id; the simulator creates the subnet if missing). The simulated network
+    /// then refuses what Azure's would.
+    #[arg(long, default_value = "outside")]
+    pub simulate_console_network: katonic_sim::ConsoleNetwork,
+
     /// With --simulate: the simulator's fault plan (YAML; see README).
     #[arg(long, requires = "simulate")]
     pub faults: Option<PathBuf>,

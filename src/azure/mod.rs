@@ -10,6 +10,7 @@ pub mod credential;
 pub mod error;
 pub mod lro;
 pub mod permissions;
+pub mod placement;
 pub mod resources;
 pub mod settings;
 

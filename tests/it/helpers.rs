@@ -121,6 +121,7 @@ impl TestApp {
             data_dir: data_dir.to_path_buf(),
             engine: EngineFlags {
                 simulate: true,
+                simulate_console_network: katonic_sim::ConsoleNetwork::Outside,
                 time_scale: 0.0,
                 faults: None,
                 record: None,

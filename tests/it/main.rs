@@ -29,6 +29,7 @@ mod leaks;
 mod lease;
 mod manifests;
 mod ops;
+mod placement;
 mod readme;
 mod security;
 mod settings;

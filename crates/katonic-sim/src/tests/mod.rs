@@ -9,5 +9,6 @@ mod install;
 mod kube;
 mod network;
 mod others;
+mod placement;
 mod public_ip;
 mod stage1;

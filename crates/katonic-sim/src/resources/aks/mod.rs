@@ -15,6 +15,7 @@ mod identity;
 mod network;
 mod pool_spec;
 mod pools;
+mod private_zone;
 mod rendering;
 mod run_state;
 mod usage;
