@@ -67,7 +67,7 @@ impl Engine {
                 faults: flags.faults.clone(),
                 record_dir: flags.record.clone(),
                 client_secret: None,
-                console_network: Some(flags.simulate_console_network.clone()),
+                console_network: flags.simulate_console_network.0.clone(),
             })
             .await
             .map_err(|e| StartupError::Config(format!("the ARM simulator did not start: {e}")))?;

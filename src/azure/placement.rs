@@ -34,16 +34,21 @@ pub struct PlacementSource {
 
 impl PlacementSource {
     /// From the settings in effect: an explicit subnet wins; an explicit metadata endpoint is
-    /// asked; otherwise the real one only against a real Azure cloud.
+    /// asked; otherwise the real one only against a real Azure cloud (public, China, US Gov,
+    /// at its own ARM endpoint: an overridden endpoint may be a simulator or Azure Stack).
     pub fn from_settings(settings: &ArmSettings) -> Self {
         let console_subnet = settings.console_subnet.clone();
-        let imds = match (&settings.imds_endpoint, &console_subnet, settings.cloud) {
-            (_, Some(_), _) => None,
-            (Some(url), None, _) => Some(url.clone()),
-            (None, None, Cloud::Public | Cloud::China | Cloud::UsGov) => {
-                Some(AZURE_IMDS.to_string())
-            }
-            (None, None, Cloud::Custom) => None,
+        let own_endpoint = match (settings.cloud.endpoints(), &settings.arm_endpoint) {
+            (Some(_), None) => true,
+            (Some((arm, _)), Some(given)) => given.trim_end_matches('/') == arm,
+            (None, _) => false,
+        };
+        let real_cloud =
+            own_endpoint && matches!(settings.cloud, Cloud::Public | Cloud::China | Cloud::UsGov);
+        let imds = match (&settings.imds_endpoint, &console_subnet) {
+            (_, Some(_)) => None,
+            (Some(url), None) => Some(url.clone()),
+            (None, None) => real_cloud.then(|| AZURE_IMDS.to_string()),
         };
         PlacementSource {
             console_subnet,
@@ -366,6 +371,12 @@ mod tests {
         );
         let custom = PlacementSource::from_settings(&settings(&["--cloud", "custom"]));
         assert_eq!(custom.imds, None);
+        // A public cloud at another ARM endpoint (a simulator, a proxy) is not Azure's network.
+        let redirected = PlacementSource::from_settings(&settings(&[
+            "--arm-endpoint",
+            "https://127.0.0.1:8443",
+        ]));
+        assert_eq!(redirected.imds, None);
         let subnet = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/j";
         let given = PlacementSource::from_settings(&settings(&["--console-subnet", subnet]));
         assert_eq!(given.imds, None);

@@ -242,3 +242,42 @@ async fn a_console_outside_azure_installs_through_run_command() {
     assert_eq!(done["status"], "succeeded", "{}", log(&app, &id).await);
     assert_eq!(done["clusterAccess"], "runCommand");
 }
+
+#[tokio::test]
+async fn the_review_page_offers_the_egress_allow_list() {
+    let world = world().await;
+    let app = console_placed(&world, PlacementSource::default()).await;
+    let res = app
+        .post_body("/api/v1/installs", "application/yaml", &sample(&world.sim))
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let review = app
+        .get(&format!("/installs/{id}/review"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        review.contains(&format!("/installs/{id}/egress-allowlist.txt")),
+        "{review}"
+    );
+    let res = app
+        .get(&format!("/installs/{id}/egress-allowlist.txt"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    for needed in [
+        "mcr.microsoft.com\t443/TCP",
+        "packages.aks.azure.com\t443/TCP",
+        "registry-1.docker.io\t443/TCP",
+        ".eastus.data.azurecr.io\t443/TCP",
+        "# subnet snet-jumphost: none",
+        "private by default since 2026-03-31",
+    ] {
+        assert!(text.contains(needed), "{needed} missing from:\n{text}");
+    }
+}
