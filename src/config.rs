@@ -98,6 +98,33 @@ impl AccessFlags {
     }
 }
 
+/// Where a simulated console runs: a [`katonic_sim::ConsoleNetwork`], or `unplaced` (`None`:
+/// the simulator does not model the console's network).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimulatedPlacement(pub Option<katonic_sim::ConsoleNetwork>);
+
+impl std::str::FromStr for SimulatedPlacement {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.trim().eq_ignore_ascii_case("unplaced") {
+            return Ok(SimulatedPlacement(None));
+        }
+        s.parse::<katonic_sim::ConsoleNetwork>()
+            .map(|n| SimulatedPlacement(Some(n)))
+            .map_err(|e| format!("{e}, or `unplaced`"))
+    }
+}
+
+impl std::fmt::Display for SimulatedPlacement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(n) => n.fmt(f),
+            None => f.write_str("unplaced"),
+        }
+    }
+}
+
 /// How installs are executed, from `serve`'s and `install`'s flags.
 #[derive(Debug, Clone, Args)]
 pub struct EngineFlags {
@@ -111,6 +138,14 @@ pub struct EngineFlags {
     /// 30-minute plan into ~20 s).
     #[arg(long, default_value_t = 0.01)]
     pub time_scale: f64,
+
+    /// With --simulate: where the simulated console runs, `outside` Azure (the default: no
+    /// metadata service, no line of sight to a private API server) or on a VM in this subnet
+    /// (an ARM subnet id; the simulator creates the subnet if missing). The simulated network
+    /// then refuses what Azure's would. `unplaced` does not model the network at all (every
+    /// API server answers), for rehearsals about something else.
+    #[arg(long, default_value = "outside")]
+    pub simulate_console_network: SimulatedPlacement,
 
     /// With --simulate: the simulator's fault plan (YAML; see README).
     #[arg(long, requires = "simulate")]

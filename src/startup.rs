@@ -68,10 +68,13 @@ impl Engine {
                 faults: flags.faults.clone(),
                 record_dir: flags.record.clone(),
                 client_secret: None,
+                console_network: flags.simulate_console_network.0.clone(),
             })
             .await
             .map_err(|e| StartupError::Config(format!("the ARM simulator did not start: {e}")))?;
-            let settings = simulator_settings(&sim);
+            let mut settings = simulator_settings(&sim);
+            settings.console_subnet = arm.console_subnet.clone();
+            let placement = crate::azure::placement::PlacementSource::from_settings(&settings);
             let mut arm = crate::azure::ArmClient::new(&settings)
                 .map_err(|e| StartupError::Config(format!("cannot reach the simulator: {e}")))?;
             // Simulated operations take a fraction of Azure's time: poll as fast as they go.
@@ -81,7 +84,8 @@ impl Engine {
                 inner: Arc::new(
                     crate::steps::AzureSteps::new(arm, rehearsed())
                         .with_timeouts(timeouts(flags, Some(flags.time_scale)))
-                        .with_verify(simulated_verify(&sim)),
+                        .with_verify(simulated_verify(&sim))
+                        .with_placement(placement),
                 ),
             });
             return Ok(Engine {
@@ -202,6 +206,8 @@ pub fn simulator_settings(sim: &katonic_sim::SimHandle) -> crate::azure::ArmSett
         tenant_id: Some(sim.tenant_id.clone()),
         client_id: Some(sim.client_id.clone()),
         client_secret: Some(simulator_secret(sim)),
+        console_subnet: None,
+        imds_endpoint: Some(sim.imds_endpoint()),
     }
 }
 

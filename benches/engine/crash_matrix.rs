@@ -134,6 +134,9 @@ impl Console {
                 "--listen",
                 "127.0.0.1:0",
                 "--simulate",
+                // Not about the network (issue 14's placement); every API server answers.
+                "--simulate-console-network",
+                "unplaced",
                 "--time-scale",
             ])
             .arg(time_scale.to_string())

@@ -89,6 +89,9 @@ fn serve_with(
     let recording = dir.path().join("record");
     let mut args: Vec<std::ffi::OsString> = vec![
         "--simulate".into(),
+        // Not about the network (issue 14's placement); every API server answers.
+        "--simulate-console-network".into(),
+        "unplaced".into(),
         "--time-scale".into(),
         time_scale.to_string().into(),
     ];

@@ -11,6 +11,8 @@ pub const MANAGED_IDENTITY: &str = "2023-01-31";
 pub const AUTHORIZATION: &str = "2022-04-01";
 pub const COMPUTE_USAGES: &str = "2025-04-01";
 pub const COMPUTE_SKUS: &str = "2021-07-01";
+/// Virtual machines (the console's own, read to find its network).
+pub const COMPUTE_VMS: &str = "2025-04-01";
 /// Public Azure DNS zones: 2018-05-01 is the newest stable version (`specs/extra`).
 pub const DNS: &str = "2018-05-01";
 /// Azure Private DNS zones (`specs/extra`).

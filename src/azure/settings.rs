@@ -91,6 +91,18 @@ pub struct ArmSettings {
     /// Service principal secret: from the environment only, so it is not in the process list.
     #[arg(skip)]
     pub client_secret: Option<secrecy::SecretString>,
+
+    /// The ARM id of the subnet the console runs in
+    /// (`/subscriptions/…/virtualNetworks/<vnet>/subnets/<subnet>`), instead of asking the
+    /// instance metadata service: preflight decides from it how the cluster is reached.
+    #[arg(long, env = "KATONIC_CONSOLE_SUBNET")]
+    pub console_subnet: Option<String>,
+
+    /// The instance metadata service's base URL. Default: Azure's own (169.254.169.254), asked
+    /// only with a public, China or US Gov cloud and no --console-subnet; a standalone
+    /// simulator's env file points it at the simulated one.
+    #[arg(long, env = "KATONIC_IMDS_ENDPOINT")]
+    pub imds_endpoint: Option<String>,
 }
 
 impl ArmSettings {

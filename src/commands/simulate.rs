@@ -25,6 +25,11 @@ pub struct SimulateArgs {
     /// Record every request and response here, in the traffic format of Azure's oav validator.
     #[arg(long)]
     pub record: Option<PathBuf>,
+    /// Where the console that uses this simulator runs: `outside` Azure (default) or on a VM in
+    /// this subnet (an ARM subnet id, created if missing). The simulated metadata service and
+    /// network answer accordingly (see README); `unplaced` does not model the network.
+    #[arg(long, default_value = "outside")]
+    pub console_network: crate::config::SimulatedPlacement,
     /// Also write the client settings as a dotenv file (`set -a; . ./FILE` before `serve`).
     #[arg(long)]
     pub env_file: Option<PathBuf>,
@@ -39,6 +44,7 @@ pub async fn run(args: SimulateArgs) -> Result<ExitCode, CommandError> {
         faults: args.faults,
         record_dir: args.record,
         client_secret: None,
+        console_network: args.console_network.0,
     })
     .await
     .map_err(|e| CommandError::Simulator(e.to_string()))?;

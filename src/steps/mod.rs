@@ -32,6 +32,8 @@ pub struct AzureSteps {
     rest: Arc<dyn StepExecutor>,
     timeouts: ClusterTimeouts,
     verify: VerifySettings,
+    /// Where preflight learns where the console runs; `None`: from the settings in effect.
+    placement: Option<crate::azure::placement::PlacementSource>,
 }
 
 /// How long the cluster steps wait for Kubernetes to reach a state before failing the step.
@@ -126,6 +128,24 @@ impl SettingsSource {
 }
 
 impl ArmSource {
+    /// Where the console's placement is learned: a fixed client learns nothing unless told
+    /// (`with_placement`); settings decide whether the metadata service is asked.
+    async fn placement(
+        &self,
+        ctx: &StepContext,
+    ) -> Result<crate::azure::placement::PlacementSource, StepError> {
+        match self {
+            ArmSource::Fixed(_) => Ok(Default::default()),
+            ArmSource::Settings(source) => {
+                let saved = ctx.saved_azure_connection().await?;
+                let settings = crate::azure::connection::effective(&source.flags, saved.as_ref());
+                Ok(crate::azure::placement::PlacementSource::from_settings(
+                    &settings,
+                ))
+            }
+        }
+    }
+
     async fn client(&self, ctx: &StepContext) -> Result<ArmClient, StepError> {
         match self {
             ArmSource::Fixed(arm) => Ok(arm.clone()),
@@ -148,7 +168,14 @@ impl AzureSteps {
             rest,
             timeouts: ClusterTimeouts::default(),
             verify: VerifySettings::default(),
+            placement: None,
         }
+    }
+
+    /// Learn where the console runs this way (a simulator's metadata service, a given subnet).
+    pub fn with_placement(mut self, placement: crate::azure::placement::PlacementSource) -> Self {
+        self.placement = Some(placement);
+        self
     }
 
     pub fn with_timeouts(mut self, timeouts: ClusterTimeouts) -> Self {
@@ -294,7 +321,13 @@ impl AzureSteps {
         arm: &ArmClient,
     ) -> Result<serde_json::Value, StepError> {
         match ctx.step {
-            StepId::Preflight => preflight::run(ctx, arm).await,
+            StepId::Preflight => {
+                let placement = match &self.placement {
+                    Some(p) => p.clone(),
+                    None => self.arm.placement(ctx).await?,
+                };
+                preflight::run(ctx, arm, &placement).await
+            }
             StepId::ResourceGroup => resources::resource_group(ctx, arm).await,
             StepId::Network => resources::network(ctx, arm).await,
             StepId::Identity => resources::identity(ctx, arm).await,

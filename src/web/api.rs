@@ -162,6 +162,9 @@ struct InstallDetail {
     /// The wizard's answers as last saved.
     answers: InstallDocument,
     plan: Option<InstallPlan>,
+    /// How the console reaches the cluster, as preflight resolved `cluster.access`:
+    /// `direct`, `runCommand` or `peering`; `null` until preflight has decided.
+    cluster_access: Option<String>,
     steps: Vec<StepDetail>,
     cloned_from: Option<InstallId>,
     #[serde(with = "time::serde::rfc3339")]
@@ -202,6 +205,15 @@ impl From<StepRecord> for StepDetail {
     }
 }
 
+/// The access mode preflight recorded in its outputs.
+pub(crate) fn resolved_access(steps: &[StepRecord]) -> Option<String> {
+    steps
+        .iter()
+        .find(|s| s.step_id == katonic_domain::plan::StepId::Preflight)
+        .and_then(|s| s.outputs.as_ref()?.get("clusterAccess")?.as_str())
+        .map(str::to_string)
+}
+
 async fn load(state: &AppState, id: &str) -> Result<InstallRecord, ApiError> {
     Ok(super::wizard::load_install(state, id).await?)
 }
@@ -213,6 +225,7 @@ async fn get_install(
 ) -> Result<Json<InstallDetail>, ApiError> {
     let install = load(&state, &id).await?;
     let steps = state.store.steps(install.id).await?;
+    let cluster_access = resolved_access(&steps);
     Ok(Json(InstallDetail {
         id: install.id,
         name: install.name,
@@ -220,6 +233,7 @@ async fn get_install(
         spec: install.spec,
         answers: install.answers,
         plan: install.plan,
+        cluster_access,
         steps: steps.into_iter().map(StepDetail::from).collect(),
         cloned_from: install.cloned_from,
         created_at: install.created_at,

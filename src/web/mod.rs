@@ -116,6 +116,10 @@ pub fn router(state: AppState) -> Router {
             get(bundle::get_bundle),
         )
         .route("/installs/{id}/spec.yaml", get(pages::get_spec_yaml))
+        .route(
+            "/installs/{id}/egress-allowlist.txt",
+            get(pages::get_egress_allowlist),
+        )
         .route("/installs/{id}/review", get(wizard::get_review))
         .route("/installs/{id}/certificate", post(wizard::post_certificate))
         .route(

@@ -210,6 +210,36 @@ pub async fn get_spec_yaml(
         .into_response())
 }
 
+/// `GET /installs/{id}/egress-allowlist.txt`: how each subnet reaches the internet and every
+/// destination the cluster and the install need, for a firewall team (from the validated spec).
+pub async fn get_egress_allowlist(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let install = load_install(&state, &id).await?;
+    let spec =
+        katonic_domain::spec::InstallSpec::parse(&install.answers).map_err(WebError::Invalid)?;
+    let text = katonic_domain::plan::egress::allow_list_text(
+        &spec,
+        crate::cluster::manifests::DEFAULT_INSTALLER_REPOSITORY,
+    );
+    let file = format!(
+        "attachment; filename=\"katonic-{}-egress.txt\"",
+        safe_file_name(&install.name)
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; charset=utf-8".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, file),
+        ],
+        text,
+    )
+        .into_response())
+}
+
 /// Draft names are free text until validated: keep the header well-formed.
 fn safe_file_name(name: &str) -> String {
     name.chars()

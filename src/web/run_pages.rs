@@ -36,6 +36,37 @@ pub struct RunPage {
     pub timeline: Option<String>,
     /// "What now" (empty until the install succeeded): see `next_steps.rs`.
     pub next_steps_html: String,
+    /// Where the console runs and how it reaches the cluster, once preflight has decided.
+    pub reach: Option<Reach>,
+}
+
+/// Preflight's decision as the install page shows it (`panels/placement.html`).
+pub struct Reach {
+    /// `direct`, `runCommand` or `peering`; `None` when preflight refused the choice.
+    pub cluster_access: Option<String>,
+    pub placement: String,
+}
+
+impl Reach {
+    fn from_outputs(outputs: &serde_json::Value) -> Option<Reach> {
+        let placement = outputs.get("consolePlacement")?;
+        let text = match placement["where"].as_str() {
+            Some("azure") => format!(
+                "in subnet {} of VNet {}",
+                placement["subnetId"].as_str().unwrap_or("?"),
+                placement["vnetId"].as_str().unwrap_or("?")
+            ),
+            Some("outside") => format!(
+                "outside Azure ({})",
+                placement["why"].as_str().unwrap_or("")
+            ),
+            _ => format!("unknown ({})", placement["why"].as_str().unwrap_or("")),
+        };
+        Some(Reach {
+            cluster_access: outputs["clusterAccess"].as_str().map(str::to_string),
+            placement: text,
+        })
+    }
 }
 
 /// The verification report as the install page shows it.
@@ -97,8 +128,14 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
         .and_then(Verification::from_outputs);
     let timeline = super::timeline::svg(plan, &events, time::OffsetDateTime::now_utc());
     let next = super::next_steps::of_install(store, install).await?;
+    let reach = records
+        .iter()
+        .find(|r| r.step_id == katonic_domain::plan::StepId::Preflight)
+        .and_then(|r| r.outputs.as_ref())
+        .and_then(Reach::from_outputs);
     Ok(Some(RunPage {
         next_steps_html: super::next_steps::render(next.as_ref(), false)?,
+        reach,
         verification,
         timeline,
         header_html: render_fragment(&HeaderFragment {

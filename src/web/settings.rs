@@ -38,6 +38,26 @@ pub struct SettingsPage {
     pub errors: Vec<FieldError>,
     /// Who changed these settings and when (newest first; values never shown).
     pub changes: Vec<super::views::AuditRow>,
+    /// How preflight learns where the console runs (`panels/placement_source.html`).
+    pub placement: String,
+}
+
+/// How preflight will learn where the console runs, from the flags: no Azure call here.
+fn placement_note(state: &AppState) -> String {
+    if state.simulated() {
+        return format!(
+            "Simulated: the console is placed by --simulate-console-network ({}).",
+            state.config.engine.simulate_console_network
+        );
+    }
+    let source = crate::azure::placement::PlacementSource::from_settings(&state.config.arm);
+    match (source.console_subnet, source.imds) {
+        (Some(subnet), _) => format!("Given: subnet {subnet} (--console-subnet)."),
+        (None, Some(url)) => format!(
+            "Detected at preflight: the instance metadata service at {url}, then the VM's NIC, subnet and VNet through ARM."
+        ),
+        (None, None) => "Outside Azure: the cloud is custom and no --console-subnet is given, so no metadata service is asked.".into(),
+    }
 }
 
 impl SettingsPage {
@@ -111,6 +131,7 @@ fn page(
         _ => CloudChoice::Public,
     };
     SettingsPage {
+        placement: placement_note(state),
         simulated: state.simulated(),
         saved_notice,
         credentials: choices(

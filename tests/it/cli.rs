@@ -118,6 +118,9 @@ fn install_from_the_cli_against_a_standalone_simulator() {
             "127.0.0.1:0",
             "--time-scale",
             "0",
+            // The network is not what this test is about (`placement` tests it).
+            "--console-network",
+            "unplaced",
             "--state-dir",
         ])
         .arg(temp.path().join("sim"))

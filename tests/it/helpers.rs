@@ -121,6 +121,7 @@ impl TestApp {
             data_dir: data_dir.to_path_buf(),
             engine: EngineFlags {
                 simulate: true,
+                simulate_console_network: katonic_console::config::SimulatedPlacement(None),
                 time_scale: 0.0,
                 faults: None,
                 record: None,
@@ -379,13 +380,16 @@ impl Started {
 
 /// Start the real binary with `args`; returns the child and the URL it printed.
 /// `serve` arguments for a rehearsal console on a free port at a hundredth of Azure's time,
-/// its simulator following the fault plan in `faults`, its data in `data`.
-pub fn simulated_serve_args<'a>(data: &'a Path, faults: &'a Path) -> [&'a std::ffi::OsStr; 10] {
+/// its simulator following the fault plan in `faults`, its data in `data`. The console is
+/// unplaced (the network is not what these rehearsals are about: `placement` tests it).
+pub fn simulated_serve_args<'a>(data: &'a Path, faults: &'a Path) -> [&'a std::ffi::OsStr; 12] {
     [
         "serve".as_ref(),
         "--listen".as_ref(),
         "127.0.0.1:0".as_ref(),
         "--simulate".as_ref(),
+        "--simulate-console-network".as_ref(),
+        "unplaced".as_ref(),
         "--time-scale".as_ref(),
         "0.01".as_ref(),
         "--faults".as_ref(),

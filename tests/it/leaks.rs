@@ -142,6 +142,8 @@ fn a_canary_secret_never_leaves_the_console() {
             "--listen",
             "127.0.0.1:0",
             "--simulate",
+            "--simulate-console-network",
+            "unplaced",
             "--time-scale",
             "0.001",
         ])

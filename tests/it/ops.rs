@@ -53,6 +53,7 @@ fn json_logs_name_the_install_and_step_on_every_step_line() {
     .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_katonic-console"))
         .args(["--log-format", "json", "install", "--simulate"])
+        .args(["--simulate-console-network", "unplaced"])
         .args(["--time-scale", "0.001", "-f"])
         .arg(&spec)
         .arg("--data-dir")

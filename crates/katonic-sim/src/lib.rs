@@ -11,6 +11,7 @@ mod identity;
 mod kube;
 mod kubeconfig;
 mod log;
+mod placement;
 mod record;
 mod resources;
 mod schema;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 
 pub use faults::{FaultAction, FaultPlan, FaultRule};
 pub use log::LoggedRequest;
+pub use placement::ConsoleNetwork;
 
 /// How to start a simulator.
 #[derive(Debug, Clone)]
@@ -45,6 +47,9 @@ pub struct SimConfig {
     /// The account's client secret when the state is first created (tests use a canary);
     /// `None` generates one. An existing state keeps its own.
     pub client_secret: Option<String>,
+    /// Where the console runs (see `placement`): `None` leaves it unplaced (no metadata
+    /// service; every API server answers), for tests that do not study the network.
+    pub console_network: Option<ConsoleNetwork>,
 }
 
 impl SimConfig {
@@ -57,6 +62,7 @@ impl SimConfig {
             faults: None,
             record_dir: None,
             client_secret: None,
+            console_network: None,
         }
     }
 }
@@ -150,6 +156,22 @@ impl SimHandle {
         self.shared.log.clear();
     }
 
+    /// Move the console (tests place it after creating its network): a subnet gets the
+    /// console's VM and NIC (and is created, with its VNet, if missing).
+    pub fn place_console(&self, network: Option<ConsoleNetwork>) -> Result<(), SimError> {
+        self.shared.place_console(network)
+    }
+
+    /// Where the console runs now.
+    pub fn console_network(&self) -> Option<ConsoleNetwork> {
+        self.shared.console_network()
+    }
+
+    /// The metadata service's base URL (`{endpoint}/metadata/instance` answers a placed console).
+    pub fn imds_endpoint(&self) -> String {
+        self.arm_endpoint.clone()
+    }
+
     /// Replace the fault plan; counters of the previous plan are discarded.
     pub fn set_faults(&self, plan: FaultPlan) {
         self.shared.faults.replace(plan);
@@ -178,7 +200,8 @@ impl SimHandle {
              KATONIC_CA_FILE={}\n\
              KATONIC_SIM_INGRESS_PORT={}\n\
              KATONIC_INGRESS_HTTPS_PORT={}\n\
-             KATONIC_VERIFY_DNS_URL={}/dns-query\n",
+             KATONIC_VERIFY_DNS_URL={}/dns-query\n\
+             KATONIC_IMDS_ENDPOINT={}\n",
             self.arm_endpoint,
             self.tenant_id,
             self.client_id,
@@ -189,6 +212,7 @@ impl SimHandle {
             self.ca_file.display(),
             self.shared.ingress_port,
             self.shared.ingress_port,
+            self.arm_endpoint.trim_end_matches('/'),
             self.arm_endpoint.trim_end_matches('/')
         )
     }
@@ -229,7 +253,8 @@ impl Dns {
     /// The A records a resolver in the install's VNet would return for `host`: from public
     /// zones, and from private zones linked to a VNet. Rehearsals verify names with it.
     pub fn resolve_a(&self, host: &str) -> Vec<std::net::Ipv4Addr> {
-        resources::dns::resolve_a(&self.0.lock(), host)
+        let console = self.0.console_network();
+        resources::dns::resolve_a(&self.0.lock(), console.as_ref(), host)
     }
 }
 

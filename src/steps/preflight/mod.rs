@@ -6,12 +6,15 @@
 
 mod cluster_access;
 mod dns_zone;
+mod egress;
 mod existing_cluster;
 mod from_spec;
 mod kubernetes_version;
 mod permissions;
 mod providers;
 mod quota;
+mod reach;
+mod reach_facts;
 mod subscription;
 mod verdict;
 mod vm_sizes;
@@ -19,6 +22,7 @@ mod vm_sizes;
 use serde_json::{Value, json};
 
 use crate::azure::ArmClient;
+use crate::azure::placement::PlacementSource;
 use crate::worker::{StepContext, StepError};
 use katonic_domain::spec::ClusterMode;
 use verdict::Checks;
@@ -30,7 +34,11 @@ fn list<T: serde::de::DeserializeOwned>(body: Option<Value>, key: &str) -> Vec<T
         .unwrap_or_default()
 }
 
-pub async fn run(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
+pub async fn run(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    placement: &PlacementSource,
+) -> Result<Value, StepError> {
     let spec = &ctx.spec;
     let mut checks = Checks::new(ctx);
     if subscription::credentials(ctx, arm, &mut checks).await? == subscription::Reached::No {
@@ -51,12 +59,17 @@ pub async fn run(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError>
         existing_cluster::ready(ctx, arm, &mut checks).await?;
     }
     from_spec::subnet_capacity(ctx, &mut checks).await?;
+    egress::default_route(ctx, arm, &mut checks).await?;
+    let reach = reach_facts::resolve(ctx, arm, placement, &mut checks).await?;
 
-    let outputs = json!({
+    let mut outputs = json!({
         "kubernetesVersion": version,
         "longTermSupportOnly": lts_only,
         "checks": checks.to_json(),
     });
+    if let (Some(all), Some(more)) = (outputs.as_object_mut(), reach.as_object()) {
+        all.extend(more.clone());
+    }
     checks.finish()?;
     Ok(outputs)
 }

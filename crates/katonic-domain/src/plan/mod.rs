@@ -15,6 +15,7 @@ mod cost;
 mod critical;
 mod describe;
 mod details;
+pub mod egress;
 mod inventory;
 pub mod names;
 mod quota;

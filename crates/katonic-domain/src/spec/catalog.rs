@@ -241,7 +241,7 @@ mod tests {
     }
 
     #[test]
-    fn kubernetes_releases_cover_1_29_to_1_36_with_ordered_dates() {
+    fn kubernetes_releases_cover_1_29_to_1_37_with_ordered_dates() {
         let minors: Vec<_> = kubernetes_releases()
             .iter()
             .map(|r| r.minor.as_str())
@@ -249,7 +249,7 @@ mod tests {
         assert_eq!(
             minors,
             [
-                "1.29", "1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36"
+                "1.29", "1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37"
             ]
         );
         for r in kubernetes_releases() {

@@ -458,7 +458,11 @@ fn put_link(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
 /// What a resolver on the jumphost would answer for `host`'s A records: records of a public zone,
 /// or of a private zone linked to a virtual network (the jumphost is taken to sit in the linked
 /// VNet, as in the vendor guide's layout). Unlinked private zones resolve nowhere, as in Azure.
-pub(crate) fn resolve_a(st: &State, host: &str) -> Vec<std::net::Ipv4Addr> {
+pub(crate) fn resolve_a(
+    st: &State,
+    console: Option<&crate::placement::ConsoleNetwork>,
+    host: &str,
+) -> Vec<std::net::Ipv4Addr> {
     let fqdn = format!("{}.", host.trim_end_matches('.').to_ascii_lowercase());
     let mut found = Vec::new();
     for resource in st.resources.values() {
@@ -471,7 +475,7 @@ pub(crate) fn resolve_a(st: &State, host: &str) -> Vec<std::net::Ipv4Addr> {
         if props["fqdn"].as_str().map(str::to_ascii_lowercase) != Some(fqdn.clone()) {
             continue;
         }
-        if private && !zone_is_linked(st, &resource.id) {
+        if private && !zone_is_linked(st, console, &resource.id) {
             continue;
         }
         let records = props
@@ -487,15 +491,19 @@ pub(crate) fn resolve_a(st: &State, host: &str) -> Vec<std::net::Ipv4Addr> {
     found
 }
 
-/// Whether the private zone holding `record_id` (`…/privateDnsZones/<zone>/A/<name>`) has a
-/// virtual network link.
-fn zone_is_linked(st: &State, record_id: &str) -> bool {
+/// Whether the private zone holding `record_id` (`…/privateDnsZones/<zone>/A/<name>`) answers
+/// the console: linked to its VNet (any VNet when the console is unplaced).
+fn zone_is_linked(
+    st: &State,
+    console: Option<&crate::placement::ConsoleNetwork>,
+    record_id: &str,
+) -> bool {
     let lower = record_id.to_ascii_lowercase();
     let Some(at) = lower.rfind("/a/") else {
         return false;
     };
     let links = format!("{}/virtualnetworklinks/", &lower[..at]);
-    st.resources.keys().any(|k| k.starts_with(&links))
+    crate::placement::resolves_private(st, console, &links)
 }
 
 /// `GET /dns-query?name=<host>&type=A`: the zones' answer in the DNS-over-HTTPS JSON form
@@ -515,7 +523,8 @@ pub(crate) fn dns_json(shared: &crate::server::Shared, req: &crate::server::Req)
             json!({"Status": 1, "Comment": "name=<host> and type=A are required"}),
         );
     }
-    let found = resolve_a(&shared.lock(), &name);
+    let console = shared.console_network();
+    let found = resolve_a(&shared.lock(), console.as_ref(), &name);
     let answer: Vec<Value> = found
         .iter()
         .map(

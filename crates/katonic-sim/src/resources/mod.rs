@@ -82,6 +82,10 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResul
                 k if k.starts_with("microsoft.network/virtualnetworks") => {
                     network::handle(ctx, st, p)
                 }
+                // The console's own VM and NIC (placed by the simulator): read only.
+                "microsoft.compute/virtualmachines" | "microsoft.network/networkinterfaces" => {
+                    read_only(ctx, st, p)
+                }
                 k if k.starts_with("microsoft.managedidentity/userassignedidentities") => {
                     msi::handle(ctx, st, p)
                 }
@@ -101,6 +105,17 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResul
             }
         }
     }
+}
+
+/// GET of a resource the simulator places but does not let clients create.
+fn read_only(ctx: &Ctx<'_>, st: &State, p: &crate::arm::router::ResPath) -> ArmResult {
+    if *ctx.method() != Method::GET {
+        return Err(common::method_not_allowed(ctx));
+    }
+    common::require_rg(ctx, st, p)?;
+    st.get(&p.id())
+        .map(|r| crate::arm::errors::Reply::ok(r.body.clone()))
+        .ok_or_else(|| common::not_found(p))
 }
 
 fn unknown_type(ns: &str, types: &[String]) -> ArmError {

@@ -49,6 +49,8 @@ pub(crate) struct Shared {
     pub _ingress_reserve: std::net::TcpListener,
     /// Load-balancer listeners by address.
     pub ingress: Mutex<BTreeMap<std::net::Ipv4Addr, axum_server::Handle<SocketAddr>>>,
+    /// Where the console runs (`None`: unplaced).
+    pub console: Mutex<Option<crate::placement::ConsoleNetwork>>,
 }
 
 impl Shared {
@@ -56,6 +58,33 @@ impl Shared {
     /// more than stopping the simulator would, so poisoning is ignored.
     pub fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn console_network(&self) -> Option<crate::placement::ConsoleNetwork> {
+        self.console
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Place the console, seeding its VM (and subnet if missing), and save the state.
+    pub fn place_console(
+        &self,
+        network: Option<crate::placement::ConsoleNetwork>,
+    ) -> Result<(), crate::SimError> {
+        if let Some(n) = &network {
+            let mut st = self.lock();
+            let location = self
+                .catalog
+                .regions
+                .first()
+                .map(|r| r.name.clone())
+                .unwrap_or_else(|| "eastus".into());
+            crate::placement::seed(&mut st, n, &location);
+            self.store.save(&st)?;
+        }
+        *self.console.lock().unwrap_or_else(|e| e.into_inner()) = network;
+        Ok(())
     }
 }
 

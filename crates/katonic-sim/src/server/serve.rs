@@ -35,6 +35,9 @@ pub(super) async fn serve_one(
     req: Request<AxumBody>,
 ) -> Result<Response<AxumBody>, Dropped> {
     let (req, too_large) = read_request(req).await;
+    if let Some(refusal) = network_refusal(&shared, &req) {
+        return refusal.await;
+    }
     if !too_large && crate::kube::is_kube_path(&req.path) && crate::kube::stream::wants_stream(&req)
     {
         return serve_stream(&shared, &req);
@@ -104,6 +107,43 @@ async fn read_request(req: Request<AxumBody>) -> (Req, bool) {
         now,
     };
     (req, too_large)
+}
+
+/// What the console's network does not let through, failed as Azure's network fails it: a
+/// private API server out of sight hangs, then the connection drops (a connect timeout); the
+/// metadata service off Azure gives no answer at all. Logged with status 0.
+fn network_refusal(
+    shared: &Arc<Shared>,
+    req: &Req,
+) -> Option<impl std::future::Future<Output = Result<Response<AxumBody>, Dropped>> + use<>> {
+    let hang = if crate::kube::is_kube_path(&req.path) {
+        crate::placement::unreachable_api_server(shared, req)?
+    } else if is_instance_metadata(req)
+        && crate::placement::instance_metadata(shared, req).is_none()
+    {
+        std::time::Duration::ZERO
+    } else {
+        return None;
+    };
+    shared.log.push(LoggedRequest {
+        method: req.method.to_string(),
+        path: req.path.clone(),
+        query: req.raw_query.clone(),
+        status: 0,
+        request_body: None,
+        error_code: Some("ConnectionTimedOut".into()),
+        fault: None,
+        time: req.now,
+    });
+    Some(async move {
+        tokio::time::sleep(hang).await;
+        Err(Dropped)
+    })
+}
+
+/// `GET /metadata/instance` (IMDS's instance endpoint).
+fn is_instance_metadata(req: &Req) -> bool {
+    req.segs.len() == 2 && req.seg_is(0, "metadata") && req.seg_is(1, "instance")
 }
 
 fn too_large_outcome() -> Outcome {
@@ -354,6 +394,10 @@ fn route(
                 .contains("/secrets")
                 .then(|| json!({"redacted": "Secret body"})),
         )
+    } else if is_instance_metadata(req)
+        && let Some(reply) = crate::placement::instance_metadata(shared, req)
+    {
+        (reply, false, None)
     } else if let Some(r) = crate::identity::route(shared, req) {
         (r.reply, false, r.logged_body)
     } else if req.segs.len() == 1 && req.seg_is(0, "dns-query") {

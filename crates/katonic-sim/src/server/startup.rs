@@ -67,7 +67,9 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         ingress_port,
         _ingress_reserve: ingress_reserve,
         ingress: Mutex::new(BTreeMap::new()),
+        console: Mutex::new(None),
     });
+    shared.place_console(config.console_network.clone())?;
     let (server, task) = serve(listener, tls, config.listen, &shared)?;
     tracing::info!(endpoint = %base, "Azure simulator listening");
     Ok(handle(shared, account, addr, server, task))

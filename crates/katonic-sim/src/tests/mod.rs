@@ -9,6 +9,7 @@ mod install;
 mod kube;
 mod network;
 mod others;
+mod placement;
 mod public_ip;
 mod run_command;
 mod stage1;

@@ -46,7 +46,7 @@ fn the_sample_on_the_catalogue_date() {
     );
     let w = find(&s, date!(2026 - 11 - 25), "k8s.unsupported").unwrap();
     assert!(w.message.contains("1.30"), "{}", w.message);
-    assert!(w.suggestion.contains("\"1.36\""), "{}", w.suggestion);
+    assert!(w.suggestion.contains("\"1.37\""), "{}", w.suggestion);
     let w = find(&s, date!(2026 - 11 - 25), "addon.version").unwrap();
     assert!(w.message.contains("Superset 2.0.1"), "{}", w.message);
     let w = s.warnings(date!(2026 - 11 - 25)).pop().unwrap();
@@ -57,7 +57,7 @@ fn the_sample_on_the_catalogue_date() {
 fn newest_supported_minor() {
     assert_eq!(
         newest_supported(date!(2026 - 11 - 25)).map(|r| r.minor.as_str()),
-        Some("1.36")
+        Some("1.37")
     );
     assert_eq!(
         newest_supported(date!(2025 - 01 - 01)).map(|r| r.minor.as_str()),

@@ -72,6 +72,10 @@ pub(super) fn put_cluster(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResu
     let cluster = rendering::cluster_body(st, &put, &names, kubelet, state);
     store_cluster(ctx, st, &put.req, cluster)?;
     pools::store_cluster_pools(ctx, st, &put, state)?;
+    if put.req.created() && put.access.private {
+        let subnet = put.network.subnets.first().map(String::as_str);
+        super::private_zone::create(st, &put.req.canonical_id, &names.node_rg, subnet);
+    }
     start_operation(ctx, st, p, &put.req, failure)
 }
 

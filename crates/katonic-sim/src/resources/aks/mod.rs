@@ -16,6 +16,7 @@ mod identity;
 mod network;
 mod pool_spec;
 mod pools;
+mod private_zone;
 mod rendering;
 pub(crate) mod run_command;
 mod run_state;

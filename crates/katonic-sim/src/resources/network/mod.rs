@@ -15,6 +15,7 @@ use crate::state::{Resource, State};
 
 use super::common::{self, method_not_allowed};
 
+pub(crate) mod peering;
 mod subnet;
 mod subnet_body;
 mod vnet;
@@ -44,6 +45,12 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
                     .cloned()
                     .unwrap_or_default(),
             )))
+        }
+        (1, Some(t), "GET") if t.eq_ignore_ascii_case("virtualNetworkPeerings") => {
+            peering::handle(ctx, st, p)
+        }
+        (2, None, _) if p.pairs[1].0.eq_ignore_ascii_case("virtualNetworkPeerings") => {
+            peering::handle(ctx, st, p)
         }
         (2, None, _) if p.pairs[1].0.eq_ignore_ascii_case("subnets") => match ctx.method().as_str()
         {
@@ -170,6 +177,8 @@ fn check_in_use_update(st: &State, old: &Value, new: &Value, id: &str) -> Result
 /// The VNet with each subnet's `ipConfigurations` filled in.
 pub(crate) fn render_vnet(st: &State, r: &Resource) -> Value {
     let mut v = r.body.clone();
+    let peerings: Vec<Value> = peering::peerings_of(st, &r.id).cloned().collect();
+    v["properties"]["virtualNetworkPeerings"] = Value::Array(peerings);
     if let Some(list) = v["properties"]["subnets"].as_array_mut() {
         for s in list {
             let id = s["id"].as_str().unwrap_or("").to_string();
