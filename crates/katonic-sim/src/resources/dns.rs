@@ -17,6 +17,8 @@ use crate::state::State;
 
 use super::common::{self, etag, method_not_allowed};
 
+mod updates;
+
 pub(crate) const PUBLIC_LC: &str = "microsoft.network/dnszones";
 pub(crate) const PRIVATE_LC: &str = "microsoft.network/privatednszones";
 /// Azure DNS's TTL range (seconds).
@@ -75,13 +77,9 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
             .get(&p.id())
             .map(|r| Reply::ok(render_zone(st, &r.body, svc)))
             .ok_or_else(|| common::not_found(p)),
-        (1, None, "DELETE") => {
-            let removed = st.remove_tree(&p.id());
-            Ok(Reply::empty(if removed.is_empty() {
-                StatusCode::NO_CONTENT
-            } else {
-                StatusCode::OK
-            }))
+        (1, None, "DELETE") => updates::delete_zone(ctx, st, p),
+        (1, Some(t), "GET") if updates::is_record_list(svc, t) => {
+            updates::list_record_sets(st, p, svc, t)
         }
         (1, Some(t), "GET")
             if svc == Service::Private && t.eq_ignore_ascii_case("virtualNetworkLinks") =>
@@ -204,9 +202,8 @@ fn put_zone(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, svc: Service) -> ArmResu
         "etag": uuid::Uuid::new_v4().to_string(),
         "properties": properties,
     });
-    if let Some(t) = tags {
-        body["tags"] = t;
-    }
+    // Azure answers `tags` on every zone, `{}` when none were given.
+    body["tags"] = tags.unwrap_or(json!({}));
     let created = common::upsert(
         ctx,
         st,
@@ -220,6 +217,21 @@ fn put_zone(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, svc: Service) -> ArmResu
 }
 
 /// The zone with its counts (every zone holds its SOA record set; a public one its NS too).
+pub(crate) fn render(st: &State, body: &Value) -> Value {
+    let private = body["type"]
+        .as_str()
+        .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Network/privateDnsZones"));
+    render_zone(
+        st,
+        body,
+        if private {
+            Service::Private
+        } else {
+            Service::Public
+        },
+    )
+}
+
 fn render_zone(st: &State, body: &Value, svc: Service) -> Value {
     let mut body = body.clone();
     let id = body["id"].as_str().unwrap_or_default().to_string();
@@ -339,6 +351,7 @@ fn record_set(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, svc: Service, method: 
             }))
         }
         "PUT" => put_record_set(ctx, st, svc, rtype, &name, &zone, &id),
+        "PATCH" => updates::patch_record_set(ctx, st, p, &id),
         _ => Err(method_not_allowed(ctx)),
     }
 }
@@ -399,7 +412,13 @@ fn put_record_set(
         format!("{}.{zone}.", name.to_ascii_lowercase())
     });
     match svc {
-        Service::Public => out_props["provisioningState"] = json!("Succeeded"),
+        Service::Public => {
+            out_props["provisioningState"] = json!("Succeeded");
+            // An alias record set points at a resource; others answer an empty one.
+            if out_props.get("targetResource").is_none() {
+                out_props["targetResource"] = json!({});
+            }
+        }
         Service::Private => out_props["isAutoRegistered"] = json!(false),
     }
     let kind = format!("{}/{rtype}", svc.zone_type());

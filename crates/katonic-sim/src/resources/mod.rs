@@ -8,6 +8,7 @@ pub(crate) mod common;
 pub(crate) mod compute;
 pub(crate) mod dns;
 pub(crate) mod groups;
+mod lists;
 pub(crate) mod msi;
 pub(crate) mod network;
 mod nsg;
@@ -48,6 +49,10 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResul
         }
         Route::OpStatus { .. } | Route::OpResult { .. } | Route::RgOpResult { .. } => {
             Err(common::method_not_allowed(ctx))
+        }
+        Route::RgCollection { rg, ns, kind } => lists::in_group(ctx, st, rg, ns, kind),
+        Route::ProviderOp { ns, rest } if lists::is_collection(ctx, ns, rest) => {
+            lists::in_subscription(ctx, st, ns, &rest[0])
         }
         Route::ProviderOp { ns, rest } => match ns.to_ascii_lowercase().as_str() {
             "microsoft.storage" => storage::provider_op(ctx, st, rest),
@@ -119,6 +124,7 @@ pub(crate) fn render(ctx: &Ctx<'_>, st: &State, r: &Resource) -> Value {
         network::VNET_LC => network::render_vnet(st, r),
         nsg::NSG_LC => nsg::render(st, r),
         aks::CLUSTER_LC => aks::render_cluster(ctx, st, r),
+        dns::PUBLIC_LC | dns::PRIVATE_LC => dns::render(st, &r.body),
         _ => r.body.clone(),
     }
 }

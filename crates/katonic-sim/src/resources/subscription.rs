@@ -152,7 +152,11 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResult 
             let mut subs = vec![subscription_body(st, &own)];
             let others = st.account.other_subscriptions.clone();
             subs.extend(others.iter().map(|s| subscription_body(st, s)));
-            Ok(Reply::ok(list(subs)))
+            // ARM counts the list (`count`, since 2020-01-01; seen in Microsoft's recordings).
+            let count = json!({"type": "Total", "value": subs.len()});
+            let mut body = list(subs);
+            body["count"] = count;
+            Ok(Reply::ok(body))
         }
         Route::Subscription if get => Ok(Reply::ok(subscription_body(st, &requested(ctx, st)))),
         Route::Locations if get => {

@@ -10,4 +10,5 @@ mod kube;
 mod network;
 mod others;
 mod public_ip;
+mod replay;
 mod stage1;

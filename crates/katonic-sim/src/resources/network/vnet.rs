@@ -59,6 +59,8 @@ pub(super) fn put_vnet(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult 
         "subnets": subnets,
         "virtualNetworkPeerings": [],
         "enableDdosProtection": body.pointer("/properties/enableDdosProtection").and_then(Value::as_bool).unwrap_or(false),
+        // Answered by Azure on every VNet (Microsoft's recordings, issue 15), false by default.
+        "enableVmProtection": body.pointer("/properties/enableVmProtection").and_then(Value::as_bool).unwrap_or(false),
         "privateEndpointVNetPolicies": "Disabled",
     });
     if let Some(d) = body.pointer("/properties/dhcpOptions") {
