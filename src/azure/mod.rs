@@ -12,6 +12,8 @@ pub mod lro;
 pub mod permissions;
 pub mod resources;
 pub mod settings;
+#[cfg(test)]
+mod tests_recorded;
 
 pub use client::{ArmClient, ArmResponse, Timing};
 pub use error::ArmError;

@@ -384,9 +384,13 @@ fn put_record_set(
             ),
         ));
     }
-    if rtype == "A" {
-        // The other service's spelling was pruned by the schema check: as in Azure, the record
-        // set then has no records of its type.
+    // A record set with only a TTL is accepted, empty, as Azure accepts it (issue 15); one whose
+    // records were in the other service's spelling (pruned by the schema check) is refused.
+    let only_ttl = !raw
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| p.keys().any(|k| k.eq_ignore_ascii_case(a_key)));
+    if rtype == "A" && !only_ttl {
         let Some(records) = props.get(a_key).and_then(Value::as_array) else {
             return Err(ArmError::bad_request(
                 "BadRequest",

@@ -194,6 +194,11 @@ async fn public_zone_records_use_their_own_spelling() {
         )
         .await;
     assert_eq!(r.status, 400, "private spelling refused: {}", r.body);
+    // Only a TTL: accepted, with no records (Azure's answer, issue 15).
+    let empty = record_url(&sim, "dnsZones", "example.com", "empty", PUBLIC);
+    let r = sim.put(&empty, &json!({"properties": {"TTL": 300}})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body["properties"].get("ARecords").is_none(), "{}", r.body);
     let r = sim
         .put(
             &url,
@@ -209,7 +214,8 @@ async fn public_zone_records_use_their_own_spelling() {
         .get(&zone_url(&sim, "dnsZones", "example.com", PUBLIC))
         .await;
     assert_valid("Dns.Zones_Get", &zone);
-    assert_eq!(zone.body["properties"]["numberOfRecordSets"], 3);
+    // NS, SOA, `@` and the empty `empty`.
+    assert_eq!(zone.body["properties"]["numberOfRecordSets"], 4);
 }
 
 #[tokio::test]

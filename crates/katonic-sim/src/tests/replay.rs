@@ -339,3 +339,37 @@ fn truncate(v: &Value) -> String {
     let s = v.to_string();
     s.chars().take(300).collect()
 }
+
+/// `az resource list -g <rg>` asks the subscription's resources with `resourceGroup eq '…'`
+/// (Azure CLI `resource list`, checked 2026-12-07); ARM answers that group's resources only.
+#[tokio::test]
+async fn resources_filtered_by_resource_group_are_that_groups_only() {
+    let sim = Sim::start().await;
+    for rg in ["rg-one", "rg-two"] {
+        sim.create_rg(rg).await;
+        let url = format!(
+            "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-{rg}?api-version=2023-01-31",
+            sim.rg(rg)
+        );
+        assert_eq!(
+            sim.put(&url, &serde_json::json!({"location": "eastus"}))
+                .await
+                .status,
+            201
+        );
+    }
+    let r = sim
+        .get(&format!(
+            "{}/resources?$filter=resourceGroup%20eq%20%27RG-one%27&api-version=2022-09-01",
+            sim.sub()
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let names: Vec<&str> = r.body["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    assert_eq!(names, ["id-rg-one"]);
+}
