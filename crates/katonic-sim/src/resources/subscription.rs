@@ -166,13 +166,19 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResult 
                 .regions
                 .iter()
                 .map(|r| {
+                    let mut metadata = json!({"regionType": "Physical", "regionCategory": "Recommended", "pairedRegion": []});
+                    if let Some(place) = super::regions::metadata(&r.name) {
+                        for (k, v) in place.as_object().into_iter().flatten() {
+                            metadata[k] = v.clone();
+                        }
+                    }
                     json!({
                         "id": format!("/subscriptions/{sub}/locations/{}", r.name),
                         "name": r.name,
                         "type": "Region",
                         "displayName": r.display_name,
                         "regionalDisplayName": r.display_name,
-                        "metadata": {"regionType": "Physical", "regionCategory": "Recommended", "pairedRegion": []},
+                        "metadata": metadata,
                         "availabilityZoneMappings": r.zones.iter().map(|z| json!({"logicalZone": z, "physicalZone": format!("{}-az{z}", r.name)})).collect::<Vec<_>>(),
                     })
                 })
