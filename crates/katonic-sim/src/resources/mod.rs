@@ -13,7 +13,7 @@ pub(crate) mod msi;
 pub(crate) mod network;
 mod nsg;
 pub(crate) mod public_ip;
-mod regions;
+pub(crate) mod regions;
 pub(crate) mod storage;
 mod subscription;
 

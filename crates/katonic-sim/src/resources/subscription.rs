@@ -172,6 +172,9 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResult 
                             metadata[k] = v.clone();
                         }
                     }
+                    if let Some(pair) = super::regions::paired(&r.name) {
+                        metadata["pairedRegion"] = json!([{"name": pair, "id": format!("/subscriptions/{sub}/locations/{pair}")}]);
+                    }
                     json!({
                         "id": format!("/subscriptions/{sub}/locations/{}", r.name),
                         "name": r.name,
