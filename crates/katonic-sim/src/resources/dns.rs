@@ -1,5 +1,5 @@
 //! Azure DNS (`Microsoft.Network/dnsZones`, 2018-05-01) and Private DNS
-//! (`Microsoft.Network/privateDnsZones`, 2024-06-01): zones (global, answered synchronously),
+//! (`Microsoft.Network/privateDnsZones`, 2024-06-01): zones (global; a private zone's PUT is a long-running operation),
 //! record sets (A checked fully; the others stored as the schema allows) and, for private zones,
 //! virtual network links. Bodies are checked against the specs in `specs/extra`; each service
 //! reads only its own spelling (`TTL`/`ARecords` public, `ttl`/`aRecords` private), so a body in
@@ -213,7 +213,41 @@ fn put_zone(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, svc: Service) -> ArmResu
         body.clone(),
         checked.body,
     );
+    if svc == Service::Private {
+        return Ok(accept_private_zone(ctx, st, &id));
+    }
     Ok(Reply::upserted(created, render_zone(st, &body, svc)))
+}
+
+/// Seconds Azure takes to create or update a private zone (the Azure CLI's recording polled
+/// once, 30 s later).
+const PRIVATE_ZONE_PUT_SECS: f64 = 20.0;
+
+/// Private DNS runs every zone PUT as a long-running operation: 202 with body `{}`,
+/// `Azure-AsyncOperation` and `Location` (Azure CLI recording, privatedns module,
+/// test_PutZone_ZoneNotExists_ExpectZoneCreated; checked 2026-12-07). The zone is stored at
+/// once (record sets may be written into it), `provisioningState` `Succeeded` when it ends.
+fn accept_private_zone(ctx: &Ctx<'_>, st: &mut State, id: &str) -> Reply {
+    let op = crate::arm::lro::start(
+        ctx,
+        st,
+        crate::arm::lro::NewOp {
+            resource_id: id,
+            kind: "Microsoft.Network/privateDnsZones",
+            action: crate::arm::lro::OpAction::Create,
+            namespace: "Microsoft.Network",
+            location: "global",
+            nominal_secs: PRIVATE_ZONE_PUT_SECS,
+            style: crate::arm::lro::UrlStyle::Provider,
+            on_success: crate::arm::lro::Final::Resource,
+            failure: None,
+        },
+    );
+    let mut reply = Reply::json(StatusCode::ACCEPTED, json!({}));
+    for (k, v) in crate::arm::lro::headers(ctx.shared, st, &op, ctx.now(), true, true) {
+        reply = reply.header(k, v);
+    }
+    reply
 }
 
 /// The zone with its counts (every zone holds its SOA record set; a public one its NS too).

@@ -67,7 +67,11 @@ async fn private_zone_records_and_links() {
             &json!({"location": "global"}),
         )
         .await;
-    assert_eq!(zone.status, 201, "{}", zone.body);
+    // Private DNS answers every zone PUT as a long-running operation (Azure CLI recording).
+    assert_eq!(zone.status, 202, "{}", zone.body);
+    assert_eq!(zone.body, json!({}));
+    assert!(zone.header("azure-asyncoperation").is_some());
+    assert!(zone.header("location").is_some());
     assert_valid("PrivateDns.PrivateZones_CreateOrUpdate", &zone);
 
     let url = record_url(&sim, "privateDnsZones", "example.com", "katonic", PRIVATE);
@@ -225,7 +229,7 @@ async fn linked_private_records_are_answered_as_dns_json() {
     let zone = zone_url(&sim, "privateDnsZones", "example.com", PRIVATE);
     assert_eq!(
         sim.put(&zone, &json!({"location": "global"})).await.status,
-        201
+        202
     );
     let record = record_url(&sim, "privateDnsZones", "example.com", "katonic", PRIVATE);
     let body = json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.20.0.7"}]}});

@@ -36,7 +36,9 @@ const NOT_YET_SIMULATED: [&str; 6] = [
 
 /// Operations the console never performs and the simulator does not serve: sent (they may
 /// change state as in Azure) but not judged. Matched against the operation name.
-const OUT_OF_SCOPE: [&str; 4] = [
+const OUT_OF_SCOPE: [&str; 5] = [
+    // A provider's list of its RBAC operations (`az identity list-operations`).
+    "Microsoft.ManagedIdentity/operations",
     // A VNet's address-availability check: the console plans its own address space.
     "/CheckIPAddressAvailability",
     // Registry usage and admin credentials: the console grants AcrPull to the kubelet identity
@@ -187,10 +189,21 @@ async fn prepare(c: &Cassette) -> Sim {
     }
     for rg in groups {
         let url = format!("{sub}/resourceGroups/{rg}?api-version=2025-04-01");
-        sim.put(&url, &serde_json::json!({"location": "westus"}))
-            .await;
+        let body = serde_json::json!({"location": "westus", "tags": fixture_tags(c, &sub, &rg)});
+        sim.put(&url, &body).await;
     }
     sim
+}
+
+/// The tags the test fixture gave a resource group (the Azure CLI's tag its groups), read from
+/// the recorded answer to the group's GET; `{}` when none was recorded.
+fn fixture_tags(c: &Cassette, sub: &str, rg: &str) -> Value {
+    let path = format!("{sub}/resourceGroups/{rg}");
+    c.interactions
+        .iter()
+        .find(|i| i.method == "GET" && i.status == 200 && i.path.eq_ignore_ascii_case(&path))
+        .and_then(|i| i.response.get("tags").cloned())
+        .unwrap_or_else(|| serde_json::json!({}))
 }
 
 /// Send the recorded request verbatim (method, path, query, body) to the simulator.

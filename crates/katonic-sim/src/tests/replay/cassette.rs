@@ -80,20 +80,11 @@ pub struct Cassette {
     pub interactions: Vec<Interaction>,
 }
 
-/// Every `*.yaml` under `recordings/<source>/`, sorted by path.
+/// Every `*.yaml` under `recordings/` (any depth: `<package>/` or `azure-cli/<module>/`),
+/// sorted by path.
 pub fn all(root: &Path) -> Vec<Cassette> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root)
-        .expect("recordings folder")
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .flat_map(|d| {
-            std::fs::read_dir(d.path())
-                .expect("source folder")
-                .flatten()
-        })
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
+    let mut files = Vec::new();
+    collect(root, &mut files);
     files.sort();
     files
         .iter()
@@ -112,6 +103,17 @@ pub fn all(root: &Path) -> Vec<Cassette> {
             }
         })
         .collect()
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("recordings folder").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.extension().is_some_and(|x| x == "yaml") {
+            out.push(p);
+        }
+    }
 }
 
 fn convert(i: RawInteraction) -> Interaction {
