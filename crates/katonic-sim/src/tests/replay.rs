@@ -192,7 +192,49 @@ async fn prepare(c: &Cassette) -> Sim {
         let body = serde_json::json!({"location": "westus", "tags": fixture_tags(c, &sub, &rg)});
         sim.put(&url, &body).await;
     }
+    fixture_accounts(&sim, c).await;
     sim
+}
+
+/// Storage accounts the test fixture made outside the recording (the Azure CLI's
+/// `StorageAccountPreparer`: StorageV2, Standard_LRS): every account a recorded path goes
+/// through that no recorded PUT creates, made and waited for.
+async fn fixture_accounts(sim: &Sim, c: &Cassette) {
+    let mut accounts: Vec<String> = Vec::new();
+    for i in &c.interactions {
+        let lower = i.path.to_ascii_lowercase();
+        let Some(at) = lower.find("/providers/microsoft.storage/storageaccounts/") else {
+            continue;
+        };
+        let rest = &i.path[at + "/providers/microsoft.storage/storageaccounts/".len()..];
+        let name = rest.split('/').next().unwrap_or_default();
+        let account = format!(
+            "{}{name}",
+            &i.path[..at + "/providers/microsoft.storage/storageaccounts/".len()]
+        );
+        let made_here = c
+            .interactions
+            .iter()
+            .any(|x| x.method == "PUT" && x.path.eq_ignore_ascii_case(&account));
+        if !name.is_empty()
+            && !made_here
+            && !accounts.iter().any(|a| a.eq_ignore_ascii_case(&account))
+        {
+            accounts.push(account);
+        }
+    }
+    for account in accounts {
+        let body = serde_json::json!({"location": "westus", "kind": "StorageV2", "sku": {"name": "Standard_LRS"}});
+        let r = sim
+            .put(&format!("{account}?api-version=2023-05-01"), &body)
+            .await;
+        if let Some(url) = r
+            .header("location")
+            .or_else(|| r.header("azure-asyncoperation"))
+        {
+            poll(sim, &url).await;
+        }
+    }
 }
 
 /// The tags the test fixture gave a resource group (the Azure CLI's tag its groups), read from
