@@ -214,30 +214,32 @@ fn put_zone(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, svc: Service) -> ArmResu
         checked.body,
     );
     if svc == Service::Private {
-        return Ok(accept_private_zone(ctx, st, &id));
+        return Ok(accept_private(ctx, st, &id, svc.zone_type()));
     }
     Ok(Reply::upserted(created, render_zone(st, &body, svc)))
 }
 
-/// Seconds Azure takes to create or update a private zone (the Azure CLI's recording polled
-/// once, 30 s later).
-const PRIVATE_ZONE_PUT_SECS: f64 = 20.0;
+/// Seconds Azure takes to create or update a private zone or link (the Azure CLI's recordings
+/// polled once or twice, 30 s apart).
+const PRIVATE_PUT_SECS: f64 = 20.0;
 
-/// Private DNS runs every zone PUT as a long-running operation: 202 with body `{}`,
-/// `Azure-AsyncOperation` and `Location` (Azure CLI recording, privatedns module,
-/// test_PutZone_ZoneNotExists_ExpectZoneCreated; checked 2026-12-07). The zone is stored at
-/// once (record sets may be written into it), `provisioningState` `Succeeded` when it ends.
-fn accept_private_zone(ctx: &Ctx<'_>, st: &mut State, id: &str) -> Reply {
+/// Private DNS runs every zone and virtual network link PUT as a long-running operation: 202
+/// with body `{}`, `Azure-AsyncOperation` and `Location` (Azure CLI recordings, privatedns
+/// module, test_PutZone_ZoneNotExists_ExpectZoneCreated and
+/// test_PutLink_LinkNotExistsWithoutRegistration_ExpectLinkCreated; checked 2026-12-07). The
+/// resource is stored at once (record sets may be written into a zone, a link resolves),
+/// `provisioningState` `Succeeded` when the operation ends.
+fn accept_private(ctx: &Ctx<'_>, st: &mut State, id: &str, kind: &str) -> Reply {
     let op = crate::arm::lro::start(
         ctx,
         st,
         crate::arm::lro::NewOp {
             resource_id: id,
-            kind: "Microsoft.Network/privateDnsZones",
+            kind,
             action: crate::arm::lro::OpAction::Create,
             namespace: "Microsoft.Network",
             location: "global",
-            nominal_secs: PRIVATE_ZONE_PUT_SECS,
+            nominal_secs: PRIVATE_PUT_SECS,
             style: crate::arm::lro::UrlStyle::Provider,
             on_success: crate::arm::lro::Final::Resource,
             failure: None,
@@ -508,8 +510,8 @@ fn put_link(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     if let Some(t) = tags {
         body["tags"] = t;
     }
-    let created = common::upsert(ctx, st, existing, &id, LINK, body.clone(), checked.body);
-    Ok(Reply::upserted(created, body))
+    common::upsert(ctx, st, existing, &id, LINK, body, checked.body);
+    Ok(accept_private(ctx, st, &id, LINK))
 }
 
 /// What a resolver on the jumphost would answer for `host`'s A records: records of a public zone,

@@ -143,7 +143,9 @@ async fn private_zone_records_and_links() {
             &json!({"location": "global", "properties": {"virtualNetwork": {"id": vnet}, "registrationEnabled": false}}),
         )
         .await;
-    assert_eq!(link.status, 201, "{}", link.body);
+    // A long-running operation, as the zone's PUT (Azure CLI recording).
+    assert_eq!(link.status, 202, "{}", link.body);
+    assert!(link.header("azure-asyncoperation").is_some());
     assert_valid("PrivateDns.VirtualNetworkLinks_CreateOrUpdate", &link);
     let list = sim.get(&format!("{links}?api-version={PRIVATE}")).await;
     assert_valid("PrivateDns.VirtualNetworkLinks_List", &list);
@@ -253,7 +255,7 @@ async fn linked_private_records_are_answered_as_dns_json() {
             &json!({"location": "global", "properties": {"virtualNetwork": {"id": vnet}, "registrationEnabled": false}}),
         )
         .await;
-    assert_eq!(linked.status, 201, "{}", linked.body);
+    assert_eq!(linked.status, 202, "{}", linked.body);
     let linked = sim.get("/dns-query?name=katonic.example.com&type=A").await;
     assert_eq!(
         a_records(&linked.body),

@@ -65,6 +65,11 @@ pub(super) fn put_vnet(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult 
     });
     if let Some(d) = body.pointer("/properties/dhcpOptions") {
         props["dhcpOptions"] = d.clone();
+        // `dhcpOptions: {}` is answered with the empty list of DNS servers (Azure's default:
+        // Azure DNS), as recorded by the Azure CLI (privatedns module; checked 2026-12-07).
+        if d.is_object() && d.get("dnsServers").is_none() {
+            props["dhcpOptions"]["dnsServers"] = json!([]);
+        }
     }
     let mut stored = json!({
         "name": existing.as_ref().and_then(|r| r.body["name"].as_str().map(str::to_string)).unwrap_or(name),
