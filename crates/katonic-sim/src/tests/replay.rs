@@ -48,6 +48,16 @@ const OUT_OF_SCOPE: [&str; 5] = [
     "/listCredentials",
 ];
 
+/// Interactions whose request carries what Azure answered at the time and cannot answer today:
+/// sent, not judged (the polls of their operations neither). (recording, interaction index).
+const TIME_BOUND: [(&str, usize); 1] = [
+    // `aks update` PUTs back the cluster as GET answered it in February 2022, with
+    // kubernetesVersion 1.21.9 (then the default). The cluster the simulator made runs today's
+    // default, so the PUT asks for a retired version and a downgrade; AKS refuses both
+    // (K8sVersionNotSupported), as the simulator does.
+    ("acs/test_aks_create_private_cluster_public_fqdn.yaml", 23),
+];
+
 /// Floors the replay must not fall below — a RATCHET, not the goal. The goal (issue 15) is
 /// ≥ 98 % status codes, ≥ 97 % real key paths and 100 % error codes; these are the figures
 /// reached so far and may only go up (see the simulator README, "Replay of real ARM traffic").
@@ -132,7 +142,10 @@ async fn replay(
             let not_yet = NOT_YET_SIMULATED.iter().any(|t| op.contains(t))
                 && compare::error_code(&answer.body).as_deref() == Some("InvalidResourceType");
             let out = OUT_OF_SCOPE.iter().any(|t| op.contains(t));
-            (op, answer, not_yet || out)
+            let dated = TIME_BOUND
+                .iter()
+                .any(|(f, at)| *at == n && c.file.ends_with(f));
+            (op, answer, not_yet || out || dated)
         };
         remember_polls(i, &answer, &op, skip, &mut polls);
         if skip {
