@@ -10,6 +10,7 @@ pub(crate) mod dns;
 pub(crate) mod groups;
 mod lists;
 pub(crate) mod msi;
+mod namespaces;
 pub(crate) mod network;
 mod nsg;
 pub(crate) mod public_ip;

@@ -144,8 +144,30 @@ fn unknown_namespace(ns: &str) -> ArmError {
     )
 }
 
+/// A namespace ARM knows but the catalogue does not: answered `NotRegistered` and
+/// registrable, as ARM does (issue 15).
+fn learn_namespace(st: &mut State, ns: &str) {
+    let key = ns.to_ascii_lowercase();
+    if st.providers.contains_key(&key) {
+        return;
+    }
+    if let Some(namespace) = super::namespaces::known(ns) {
+        st.providers.insert(
+            key,
+            crate::state::ProviderReg {
+                namespace: namespace.to_string(),
+                state: "NotRegistered".into(),
+                registered_at: None,
+            },
+        );
+    }
+}
+
 pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResult {
     let get = *ctx.method() == axum::http::Method::GET;
+    if let Route::Provider { ns } | Route::ProviderRegister { ns } = route {
+        learn_namespace(st, ns);
+    }
     match route {
         Route::SubscriptionList if get => {
             let own = st.account.subscription_id.clone();
