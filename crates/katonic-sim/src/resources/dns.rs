@@ -459,7 +459,14 @@ fn put_record_set(
                 out_props["targetResource"] = json!({});
             }
         }
-        Service::Private => out_props["isAutoRegistered"] = json!(false),
+        Service::Private => {
+            out_props["isAutoRegistered"] = json!(false);
+            // An A record set made with only a TTL answers its empty list of records (Azure
+            // CLI recording test_CrudRecordSet_ARecord_ExpectCrudSuccessful, checked 2026-12-07).
+            if rtype == "A" && out_props.get(a_key).is_none() {
+                out_props[a_key] = json!([]);
+            }
+        }
     }
     let kind = format!("{}/{rtype}", svc.zone_type());
     let body = json!({
