@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The recorded host; requests to any other (Entra ID token calls) are not ARM and are skipped.
+/// The recorded host; requests to any other (Entra ID token calls, Microsoft Graph) are not ARM
+/// and are skipped.
 pub const ARM_HOST: &str = "management.azure.com";
 
 #[derive(Deserialize)]
