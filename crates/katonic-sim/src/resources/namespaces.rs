@@ -1,8 +1,9 @@
 //! Resource provider namespaces ARM knows beyond the catalogue's: Azure has hundreds, and a
 //! GET or `register` of any of them answers (NotRegistered, then Registering) instead of
-//! refusing. Names from Microsoft's "Resource providers for Azure services" list (checked
-//! 2026-12-07); a namespace in neither list stays `InvalidResourceNamespace`, as ARM answers
-//! for one that does not exist.
+//! refusing. The names are well-known namespaces of Microsoft's "Resource providers for Azure
+//! services" page, written from knowledge: the page itself could not be read here (search tool,
+//! 2026-12-07), so the list is partial and unverified. A namespace in neither list stays
+//! `InvalidResourceNamespace`, as ARM answers for one that does not exist.
 
 const KNOWN: [&str; 72] = [
     "Microsoft.AAD",
