@@ -250,15 +250,17 @@ impl ArmClient {
             url: strip_query(url),
             message: error_chain(&e),
         })?;
-        let body = if bytes.is_empty() {
-            None
-        } else {
-            Some(serde_json::from_slice::<Value>(&bytes).map_err(|e| {
-                ArmError::Protocol(format!(
+        let body = match serde_json::from_slice::<Value>(&bytes) {
+            _ if bytes.is_empty() => None,
+            Ok(v) => Some(v),
+            // A gateway's HTML error page is still the error its status says (a 502 may clear).
+            Err(_) if status >= 400 => None,
+            Err(e) => {
+                return Err(ArmError::Protocol(format!(
                     "{status} from {} is not JSON: {e}",
                     strip_query(url)
-                ))
-            })?)
+                )));
+            }
         };
         let response = ArmResponse {
             status,
@@ -272,13 +274,15 @@ impl ArmClient {
     }
 }
 
-/// The error envelope of a failed response.
-fn api_error(response: &ArmResponse) -> ArmError {
+/// The error envelope of a failed response: `{"error": {...}}`, or the bare
+/// `{"code", "message"}` some providers answer (AKS among them).
+pub(crate) fn api_error(response: &ArmResponse) -> ArmError {
     let detail = response
         .body
         .as_ref()
-        .and_then(|b| b.get("error"))
-        .and_then(|e| serde_json::from_value::<ErrorDetail>(e.clone()).ok());
+        .and_then(|b| b.get("error").or(Some(b)))
+        .and_then(|e| serde_json::from_value::<ErrorDetail>(e.clone()).ok())
+        .filter(|d| !d.code.is_empty());
     let (code, message, target) = match &detail {
         Some(d) => {
             let inner = d.innermost();

@@ -12,8 +12,14 @@ pub struct ErrorDetail {
     pub message: String,
     #[serde(default)]
     pub target: Option<String>,
-    #[serde(default)]
+    /// AKS answers `"details": null`; read as none.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub details: Vec<ErrorDetail>,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ErrorDetail>, D::Error> {
+    use serde::Deserialize;
+    Ok(Option::<Vec<ErrorDetail>>::deserialize(d)?.unwrap_or_default())
 }
 
 impl ErrorDetail {

@@ -63,7 +63,7 @@ pub enum Poll {
 }
 
 /// Terminal statuses; anything else (`InProgress`, `Creating`, `Running`, `Accepted`…) runs.
-fn is_terminal(status: &str) -> bool {
+pub(crate) fn is_terminal(status: &str) -> bool {
     matches!(
         status.to_ascii_lowercase().as_str(),
         "succeeded" | "failed" | "canceled" | "cancelled"

@@ -15,6 +15,8 @@ pub mod placement;
 pub mod resources;
 pub mod run_command;
 pub mod settings;
+#[cfg(test)]
+mod tests_recorded;
 
 pub use client::{ArmClient, ArmResponse, Timing};
 pub use error::ArmError;

@@ -439,6 +439,27 @@ async fn azure_cli_drives_the_simulator() {
     // `az account get-access-token` in the same isolated az environment.
     console_with_azure_cli_login(&env, &sim).await;
 
+    // 5c. `az resource list -g` (a subscription-wide list filtered by `resourceGroup eq`,
+    // issue 15) finds the cluster, unchanged.
+    let listed = az(
+        &env,
+        &sim,
+        &["resource", "list", "-g", "rg-az", "-o", "json"],
+    )
+    .await
+    .json();
+    let items = listed.as_array().cloned().unwrap_or_default();
+    assert!(
+        items.iter().any(|r| r["name"] == "aks-az"),
+        "the cluster is listed: {listed}"
+    );
+    assert!(
+        items.iter().all(|r| r["resourceGroup"]
+            .as_str()
+            .is_some_and(|g| g.eq_ignore_ascii_case("rg-az"))),
+        "only the group's resources: {listed}"
+    );
+
     // 6. Delete the group (and the cluster in it).
     az(&env, &sim, &["group", "delete", "-n", "rg-az", "--yes"]).await;
     let gone = env.run(&["group", "show", "-n", "rg-az", "-o", "json"]);

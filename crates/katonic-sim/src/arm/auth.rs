@@ -140,6 +140,10 @@ pub(crate) fn action_for(route: &Route, req: &Req, sub: &str) -> Option<(String,
             "Microsoft.Resources/subscriptions/resources/read".into(),
             sub_scope,
         ),
+        Route::RgCollection { rg, ns, kind } => (
+            format!("{ns}/{kind}/read"),
+            format!("{sub_scope}/resourceGroups/{rg}"),
+        ),
         Route::RoleAssignment { scope, .. } => (
             format!(
                 "Microsoft.Authorization/roleAssignments/{}",

@@ -71,6 +71,12 @@ pub(crate) enum Route {
     RgResources {
         rg: String,
     },
+    /// The resources of one type in a resource group (`…/providers/{ns}/{type}`).
+    RgCollection {
+        rg: String,
+        ns: String,
+        kind: String,
+    },
     SubResources,
     Permissions {
         scope: String,
@@ -121,7 +127,8 @@ impl Route {
             | Route::RoleDefinition { .. } => "Microsoft.Authorization".into(),
             Route::OpStatus { ns, .. }
             | Route::OpResult { ns, .. }
-            | Route::ProviderOp { ns, .. } => ns.clone(),
+            | Route::ProviderOp { ns, .. }
+            | Route::RgCollection { ns, .. } => ns.clone(),
             Route::Resource(p) => p.ns.clone(),
             _ => "Microsoft.Resources".into(),
         }
@@ -231,7 +238,14 @@ pub(crate) fn parse(req: &Req) -> Result<Route, ArmError> {
                 }
             }
             if pairs.is_empty() {
-                return Err(unknown(req));
+                return match tail {
+                    Some(kind) => Ok(Route::RgCollection {
+                        rg: rg.to_string(),
+                        ns: ns.to_string(),
+                        kind,
+                    }),
+                    None => Err(unknown(req)),
+                };
             }
             Route::Resource(ResPath {
                 sub,

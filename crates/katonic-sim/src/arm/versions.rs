@@ -62,8 +62,7 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
     }
     // DNS zones have versions of their own within Microsoft.Network.
     if ns == "microsoft.network"
-        && let Route::Resource(p) = route
-        && let Some((t, _)) = p.pairs.first()
+        && let Some(t) = first_type(route)
     {
         if t.eq_ignore_ascii_case("dnsZones") {
             return &[
@@ -120,6 +119,23 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
             "2021-03-01",
             "2021-02-01",
             "2020-11-01",
+            // Older stable folders of Microsoft's spec (specification/network/…/stable), still
+            // served; Microsoft's own SDK recordings send 2020-04-01 and 2021-05-01 (checked
+            // 2026-12-07, issue 15).
+            "2020-08-01",
+            "2020-07-01",
+            "2020-06-01",
+            "2020-05-01",
+            "2020-04-01",
+            "2020-03-01",
+            "2019-12-01",
+            "2019-11-01",
+            "2019-09-01",
+            "2019-08-01",
+            "2019-07-01",
+            "2019-06-01",
+            "2019-04-01",
+            "2019-02-01",
         ],
         "microsoft.storage" => &[
             "2025-06-01",
@@ -129,6 +145,14 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
             "2023-04-01",
             "2023-01-01",
             "2022-09-01",
+            // Still served and still sent by clients (issue 15; checked 2026-12-07).
+            "2022-05-01",
+            "2021-09-01",
+            "2021-08-01",
+            "2021-06-01",
+            "2021-04-01",
+            "2021-02-01",
+            "2021-01-01",
         ],
         "microsoft.containerregistry" => &[
             "2025-04-01",
@@ -143,6 +167,8 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
             "2022-02-01-preview",
             "2021-12-01-preview",
             "2021-09-01",
+            "2021-08-01-preview",
+            "2021-06-01-preview",
             "2019-05-01",
         ],
         "microsoft.containerservice" => &[
@@ -174,6 +200,15 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
             "2023-02-01",
             "2023-01-01",
             "2022-11-01",
+            // Still served and still sent by the Azure CLI (issue 15; checked 2026-12-07).
+            "2022-09-01",
+            "2022-07-01",
+            "2022-06-01",
+            "2022-04-01",
+            "2022-03-01",
+            "2022-02-01",
+            "2022-01-01",
+            "2021-10-01",
         ],
         "microsoft.managedidentity" => &[
             "2024-11-30",
@@ -216,6 +251,31 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
     }
 }
 
+/// A DNS zone's operation is polled at the zone's api-version, under Microsoft.Network.
+fn dns_operation(route: &Route, version: &str) -> bool {
+    matches!(route, Route::OpStatus { ns, .. } | Route::OpResult { ns, .. } if ns.eq_ignore_ascii_case("Microsoft.Network"))
+        && ["dnsZones", "privateDnsZones"].into_iter().any(|t| {
+            let zone = Route::RgCollection {
+                rg: String::new(),
+                ns: "Microsoft.Network".into(),
+                kind: t.into(),
+            };
+            supported("microsoft.network", &zone)
+                .iter()
+                .any(|v| v.eq_ignore_ascii_case(version))
+        })
+}
+
+/// The resource type a provider route is about (its first type segment).
+fn first_type(route: &Route) -> Option<&str> {
+    match route {
+        Route::Resource(p) => p.pairs.first().map(|(t, _)| t.as_str()),
+        Route::RgCollection { kind, .. } => Some(kind),
+        Route::ProviderOp { rest, .. } => rest.first().map(String::as_str),
+        _ => None,
+    }
+}
+
 /// Check `api-version`; returns the accepted version.
 pub(crate) fn check(
     route: &Route,
@@ -230,7 +290,7 @@ pub(crate) fn check(
     };
     let ns = route.namespace();
     let list = supported(&ns, route);
-    if list.iter().any(|v| v.eq_ignore_ascii_case(version)) {
+    if list.iter().any(|v| v.eq_ignore_ascii_case(version)) || dns_operation(route, version) {
         return Ok(version.to_string());
     }
     let joined = list.join(",");

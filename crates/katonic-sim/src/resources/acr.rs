@@ -77,6 +77,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
             .get(&p.id())
             .map(|r| Reply::ok(r.body.clone()))
             .ok_or_else(|| common::not_found(p)),
+        "PATCH" => patch(ctx, st, p),
         "DELETE" => {
             if st.get(&p.id()).is_none() {
                 return Ok(Reply::empty(StatusCode::NO_CONTENT));
@@ -195,4 +196,33 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         REGISTRY_SECS,
         None,
     )
+}
+
+/// `PATCH` (RegistryUpdateParameters): tags, SKU, identity and the updatable properties
+/// replace the stored ones; answered with the registry (200), as Microsoft's recordings show.
+fn patch(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
+    let update = common::body_object(ctx)?;
+    let id = p.id();
+    let Some(existing) = st.get(&id).cloned() else {
+        return Err(common::not_found(p));
+    };
+    common::busy(ctx, st, &id, false)?;
+    let tags = common::tags(&update)?;
+    let mut body = existing.body.clone();
+    if let Some(t) = tags {
+        body["tags"] = t;
+    }
+    if let Some(sku) = update.pointer("/sku/name").and_then(Value::as_str) {
+        body["sku"] = json!({"name": sku, "tier": sku});
+    }
+    if let Some(identity) = update.get("identity").filter(|v| v.is_object()) {
+        body["identity"] = identity.clone();
+    }
+    if let Some(props) = update.get("properties").and_then(Value::as_object) {
+        for (k, v) in props {
+            body["properties"][k] = v.clone();
+        }
+    }
+    common::upsert(ctx, st, Some(existing), &id, REGISTRY, body.clone(), update);
+    Ok(Reply::ok(body))
 }

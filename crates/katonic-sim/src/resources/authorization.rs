@@ -367,6 +367,10 @@ fn definition(st: &State, name: &str, guid: &str) -> Value {
             "type": "BuiltInRole",
             "description": format!("{name} (built-in role)"),
             "assignableScopes": ["/"],
+            // Built-in roles carry their publication dates (Azure's answers; its `createdBy:
+            // null` is left out, as the spec types it a string).
+            "createdOn": "2015-02-02T21:55:09.8806423Z",
+            "updatedOn": "2024-01-01T00:00:00.0000000Z",
             "permissions": [{
                 "actions": role_actions(name),
                 "notActions": [],

@@ -1,5 +1,5 @@
 //! Azure DNS (`Microsoft.Network/dnsZones`, 2018-05-01) and Private DNS
-//! (`Microsoft.Network/privateDnsZones`, 2024-06-01): zones (global, answered synchronously),
+//! (`Microsoft.Network/privateDnsZones`, 2024-06-01): zones (global; a private zone's PUT is a long-running operation),
 //! record sets (A checked fully; the others stored as the schema allows) and, for private zones,
 //! virtual network links. Bodies are checked against the specs in `specs/extra`; each service
 //! reads only its own spelling (`TTL`/`ARecords` public, `ttl`/`aRecords` private), so a body in
@@ -16,6 +16,8 @@ use crate::server::list;
 use crate::state::State;
 
 use super::common::{self, etag, method_not_allowed};
+
+mod updates;
 
 pub(crate) const PUBLIC_LC: &str = "microsoft.network/dnszones";
 pub(crate) const PRIVATE_LC: &str = "microsoft.network/privatednszones";
@@ -75,13 +77,9 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
             .get(&p.id())
             .map(|r| Reply::ok(render_zone(st, &r.body, svc)))
             .ok_or_else(|| common::not_found(p)),
-        (1, None, "DELETE") => {
-            let removed = st.remove_tree(&p.id());
-            Ok(Reply::empty(if removed.is_empty() {
-                StatusCode::NO_CONTENT
-            } else {
-                StatusCode::OK
-            }))
+        (1, None, "DELETE") => updates::delete_zone(ctx, st, p),
+        (1, Some(t), "GET") if updates::is_record_list(svc, t) => {
+            updates::list_record_sets(st, p, svc, t)
         }
         (1, Some(t), "GET")
             if svc == Service::Private && t.eq_ignore_ascii_case("virtualNetworkLinks") =>
@@ -204,9 +202,8 @@ fn put_zone(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, svc: Service) -> ArmResu
         "etag": uuid::Uuid::new_v4().to_string(),
         "properties": properties,
     });
-    if let Some(t) = tags {
-        body["tags"] = t;
-    }
+    // Azure answers `tags` on every zone, `{}` when none were given.
+    body["tags"] = tags.unwrap_or(json!({}));
     let created = common::upsert(
         ctx,
         st,
@@ -216,10 +213,61 @@ fn put_zone(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, svc: Service) -> ArmResu
         body.clone(),
         checked.body,
     );
+    if svc == Service::Private {
+        return Ok(accept_private(ctx, st, &id, svc.zone_type()));
+    }
     Ok(Reply::upserted(created, render_zone(st, &body, svc)))
 }
 
+/// Seconds Azure takes to create or update a private zone or link (the Azure CLI's recordings
+/// polled once or twice, 30 s apart).
+const PRIVATE_PUT_SECS: f64 = 20.0;
+
+/// Private DNS runs every zone and virtual network link PUT as a long-running operation: 202
+/// with body `{}`, `Azure-AsyncOperation` and `Location` (Azure CLI recordings, privatedns
+/// module, test_PutZone_ZoneNotExists_ExpectZoneCreated and
+/// test_PutLink_LinkNotExistsWithoutRegistration_ExpectLinkCreated; checked 2026-12-07). The
+/// resource is stored at once (record sets may be written into a zone, a link resolves),
+/// `provisioningState` `Succeeded` when the operation ends.
+fn accept_private(ctx: &Ctx<'_>, st: &mut State, id: &str, kind: &str) -> Reply {
+    let op = crate::arm::lro::start(
+        ctx,
+        st,
+        crate::arm::lro::NewOp {
+            resource_id: id,
+            kind,
+            action: crate::arm::lro::OpAction::Create,
+            namespace: "Microsoft.Network",
+            location: "global",
+            nominal_secs: PRIVATE_PUT_SECS,
+            style: crate::arm::lro::UrlStyle::Provider,
+            on_success: crate::arm::lro::Final::Resource,
+            failure: None,
+        },
+    );
+    let mut reply = Reply::json(StatusCode::ACCEPTED, json!({}));
+    for (k, v) in crate::arm::lro::headers(ctx.shared, st, &op, ctx.now(), true, true) {
+        reply = reply.header(k, v);
+    }
+    reply
+}
+
 /// The zone with its counts (every zone holds its SOA record set; a public one its NS too).
+pub(crate) fn render(st: &State, body: &Value) -> Value {
+    let private = body["type"]
+        .as_str()
+        .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Network/privateDnsZones"));
+    render_zone(
+        st,
+        body,
+        if private {
+            Service::Private
+        } else {
+            Service::Public
+        },
+    )
+}
+
 fn render_zone(st: &State, body: &Value, svc: Service) -> Value {
     let mut body = body.clone();
     let id = body["id"].as_str().unwrap_or_default().to_string();
@@ -339,6 +387,7 @@ fn record_set(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, svc: Service, method: 
             }))
         }
         "PUT" => put_record_set(ctx, st, svc, rtype, &name, &zone, &id),
+        "PATCH" => updates::patch_record_set(ctx, st, p, &id),
         _ => Err(method_not_allowed(ctx)),
     }
 }
@@ -371,9 +420,13 @@ fn put_record_set(
             ),
         ));
     }
-    if rtype == "A" {
-        // The other service's spelling was pruned by the schema check: as in Azure, the record
-        // set then has no records of its type.
+    // A record set with only a TTL is accepted, empty, as Azure accepts it (issue 15); one whose
+    // records were in the other service's spelling (pruned by the schema check) is refused.
+    let only_ttl = !raw
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| p.keys().any(|k| k.eq_ignore_ascii_case(a_key)));
+    if rtype == "A" && !only_ttl {
         let Some(records) = props.get(a_key).and_then(Value::as_array) else {
             return Err(ArmError::bad_request(
                 "BadRequest",
@@ -399,8 +452,21 @@ fn put_record_set(
         format!("{}.{zone}.", name.to_ascii_lowercase())
     });
     match svc {
-        Service::Public => out_props["provisioningState"] = json!("Succeeded"),
-        Service::Private => out_props["isAutoRegistered"] = json!(false),
+        Service::Public => {
+            out_props["provisioningState"] = json!("Succeeded");
+            // An alias record set points at a resource; others answer an empty one.
+            if out_props.get("targetResource").is_none() {
+                out_props["targetResource"] = json!({});
+            }
+        }
+        Service::Private => {
+            out_props["isAutoRegistered"] = json!(false);
+            // An A record set made with only a TTL answers its empty list of records (Azure
+            // CLI recording test_CrudRecordSet_ARecord_ExpectCrudSuccessful, checked 2026-12-07).
+            if rtype == "A" && out_props.get(a_key).is_none() {
+                out_props[a_key] = json!([]);
+            }
+        }
     }
     let kind = format!("{}/{rtype}", svc.zone_type());
     let body = json!({
@@ -451,8 +517,8 @@ fn put_link(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     if let Some(t) = tags {
         body["tags"] = t;
     }
-    let created = common::upsert(ctx, st, existing, &id, LINK, body.clone(), checked.body);
-    Ok(Reply::upserted(created, body))
+    common::upsert(ctx, st, existing, &id, LINK, body, checked.body);
+    Ok(accept_private(ctx, st, &id, LINK))
 }
 
 /// What a resolver on the jumphost would answer for `host`'s A records: records of a public zone,

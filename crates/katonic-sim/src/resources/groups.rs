@@ -315,6 +315,10 @@ fn matches(body: &Value, kind: &str, clauses: &[(String, String)]) -> bool {
             "location" => body["location"]
                 .as_str()
                 .is_some_and(|n| n.eq_ignore_ascii_case(value)),
+            "resourcegroup" => body["id"]
+                .as_str()
+                .and_then(|id| id.split('/').nth(4))
+                .is_some_and(|rg| rg.eq_ignore_ascii_case(value)),
             _ => false,
         };
         if !ok {
@@ -374,7 +378,15 @@ fn top_level(id: &str) -> bool {
 fn list_resources(ctx: &Ctx<'_>, st: &State, prefix: Option<&str>) -> ArmResult {
     let clauses = filter_clauses(
         ctx,
-        &["tagname", "tagvalue", "resourcetype", "name", "location"],
+        // `resourceGroup eq '…'` is how `az resource list -g` asks (issue 15).
+        &[
+            "tagname",
+            "tagvalue",
+            "resourcetype",
+            "name",
+            "location",
+            "resourcegroup",
+        ],
     )?;
     let value = st
         .resources

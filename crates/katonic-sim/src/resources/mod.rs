@@ -8,10 +8,13 @@ pub(crate) mod common;
 pub(crate) mod compute;
 pub(crate) mod dns;
 pub(crate) mod groups;
+mod lists;
 pub(crate) mod msi;
+mod namespaces;
 pub(crate) mod network;
 mod nsg;
 pub(crate) mod public_ip;
+pub(crate) mod regions;
 pub(crate) mod storage;
 mod subscription;
 
@@ -48,6 +51,10 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResul
         }
         Route::OpStatus { .. } | Route::OpResult { .. } | Route::RgOpResult { .. } => {
             Err(common::method_not_allowed(ctx))
+        }
+        Route::RgCollection { rg, ns, kind } => lists::in_group(ctx, st, rg, ns, kind),
+        Route::ProviderOp { ns, rest } if lists::is_collection(ctx, ns, rest) => {
+            lists::in_subscription(ctx, st, ns, &rest[0])
         }
         Route::ProviderOp { ns, rest } => match ns.to_ascii_lowercase().as_str() {
             "microsoft.storage" => storage::provider_op(ctx, st, rest),
@@ -134,6 +141,7 @@ pub(crate) fn render(ctx: &Ctx<'_>, st: &State, r: &Resource) -> Value {
         network::VNET_LC => network::render_vnet(st, r),
         nsg::NSG_LC => nsg::render(st, r),
         aks::CLUSTER_LC => aks::render_cluster(ctx, st, r),
+        dns::PUBLIC_LC | dns::PRIVATE_LC => dns::render(st, &r.body),
         _ => r.body.clone(),
     }
 }

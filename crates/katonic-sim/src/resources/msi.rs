@@ -16,6 +16,14 @@ pub(crate) const IDENTITY: &str = "Microsoft.ManagedIdentity/userAssignedIdentit
 
 pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     common::require_rg(ctx, st, p)?;
+    if p.pairs.len() == 1
+        && ctx.method().as_str() == "POST"
+        && p.tail
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("listAssociatedResources"))
+    {
+        return associated_resources(st, p);
+    }
     if p.pairs.len() != 1 || p.tail.is_some() {
         return Err(method_not_allowed(ctx));
     }
@@ -79,14 +87,7 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     common::same_location(existing.as_ref(), &location, p)?;
     match existing {
         Some(mut r) => {
-            match tags {
-                Some(t) => r.body["tags"] = t,
-                None => {
-                    if let Some(o) = r.body.as_object_mut() {
-                        o.remove("tags");
-                    }
-                }
-            }
+            r.body["tags"] = tags.unwrap_or(json!({}));
             r.body["systemData"] = common::system_data(ctx, r.created);
             r.request = checked.body;
             let body = r.body.clone();
@@ -107,9 +108,9 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
                 },
                 "systemData": common::system_data(ctx, ctx.now()),
             });
-            if let Some(t) = tags {
-                body["tags"] = t;
-            }
+            // Azure answers `tags: {}` on an identity created without tags (recorded by the
+            // Azure CLI, identity module, test_identity_management; checked 2026-12-07).
+            body["tags"] = tags.unwrap_or(json!({}));
             st.insert(common::new_resource(
                 ctx,
                 &id,
@@ -117,7 +118,42 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
                 body.clone(),
                 checked.body,
             ));
-            Ok(Reply::json(StatusCode::CREATED, body))
+            // The 201 names the new identity in `Location` (its resource id, as recorded).
+            Ok(Reply::json(StatusCode::CREATED, body).header("location", id))
         }
     }
+}
+
+/// `POST …/listAssociatedResources` (2021-09-30-preview and later): the resources that use the
+/// identity (here: whatever names it in `identity.userAssignedIdentities`, AKS clusters).
+fn associated_resources(st: &State, p: &ResPath) -> ArmResult {
+    let id = p.id();
+    if st.get(&id).is_none() {
+        return Err(common::not_found(p));
+    }
+    let sub_name = st.account.subscription_name.clone();
+    let value: Vec<Value> = st
+        .resources
+        .values()
+        .filter(|r| {
+            r.body
+                .pointer("/identity/userAssignedIdentities")
+                .and_then(Value::as_object)
+                .is_some_and(|m| m.keys().any(|k| k.eq_ignore_ascii_case(&id)))
+        })
+        .map(|r| {
+            let segs: Vec<&str> = r.id.split('/').collect();
+            json!({
+                "id": r.id,
+                "name": r.body["name"],
+                "type": r.body["type"],
+                "resourceGroup": segs.get(4).copied().unwrap_or_default(),
+                "subscriptionId": segs.get(2).copied().unwrap_or_default(),
+                "subscriptionDisplayName": sub_name,
+            })
+        })
+        .collect();
+    Ok(Reply::ok(
+        json!({"totalCount": value.len(), "value": value}),
+    ))
 }

@@ -248,6 +248,13 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     }
     if let Some(dns) = props_in.get("dnsSettings").filter(|d| d.is_object()) {
         props["dnsSettings"] = dns.clone();
+        // Azure answers the name it registered: `<label>.<region>.cloudapp.azure.com` (issue 15).
+        if let Some(label) = dns.get("domainNameLabel").and_then(Value::as_str) {
+            props["dnsSettings"]["fqdn"] = json!(format!(
+                "{}.{location}.cloudapp.azure.com",
+                label.to_ascii_lowercase()
+            ));
+        }
     }
     let mut pip = json!({
         "name": name,

@@ -144,15 +144,41 @@ fn unknown_namespace(ns: &str) -> ArmError {
     )
 }
 
+/// A namespace ARM knows but the catalogue does not: answered `NotRegistered` and
+/// registrable, as ARM does (issue 15).
+fn learn_namespace(st: &mut State, ns: &str) {
+    let key = ns.to_ascii_lowercase();
+    if st.providers.contains_key(&key) {
+        return;
+    }
+    if let Some(namespace) = super::namespaces::known(ns) {
+        st.providers.insert(
+            key,
+            crate::state::ProviderReg {
+                namespace: namespace.to_string(),
+                state: "NotRegistered".into(),
+                registered_at: None,
+            },
+        );
+    }
+}
+
 pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResult {
     let get = *ctx.method() == axum::http::Method::GET;
+    if let Route::Provider { ns } | Route::ProviderRegister { ns } = route {
+        learn_namespace(st, ns);
+    }
     match route {
         Route::SubscriptionList if get => {
             let own = st.account.subscription_id.clone();
             let mut subs = vec![subscription_body(st, &own)];
             let others = st.account.other_subscriptions.clone();
             subs.extend(others.iter().map(|s| subscription_body(st, s)));
-            Ok(Reply::ok(list(subs)))
+            // ARM counts the list (`count`, since 2020-01-01; seen in Microsoft's recordings).
+            let count = json!({"type": "Total", "value": subs.len()});
+            let mut body = list(subs);
+            body["count"] = count;
+            Ok(Reply::ok(body))
         }
         Route::Subscription if get => Ok(Reply::ok(subscription_body(st, &requested(ctx, st)))),
         Route::Locations if get => {
@@ -162,13 +188,22 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResult 
                 .regions
                 .iter()
                 .map(|r| {
+                    let mut metadata = json!({"regionType": "Physical", "regionCategory": "Recommended", "pairedRegion": []});
+                    if let Some(place) = super::regions::metadata(&r.name) {
+                        for (k, v) in place.as_object().into_iter().flatten() {
+                            metadata[k] = v.clone();
+                        }
+                    }
+                    if let Some(pair) = super::regions::paired(&r.name) {
+                        metadata["pairedRegion"] = json!([{"name": pair, "id": format!("/subscriptions/{sub}/locations/{pair}")}]);
+                    }
                     json!({
                         "id": format!("/subscriptions/{sub}/locations/{}", r.name),
                         "name": r.name,
                         "type": "Region",
                         "displayName": r.display_name,
                         "regionalDisplayName": r.display_name,
-                        "metadata": {"regionType": "Physical", "regionCategory": "Recommended", "pairedRegion": []},
+                        "metadata": metadata,
                         "availabilityZoneMappings": r.zones.iter().map(|z| json!({"logicalZone": z, "physicalZone": format!("{}-az{z}", r.name)})).collect::<Vec<_>>(),
                     })
                 })

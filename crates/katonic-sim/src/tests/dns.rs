@@ -67,7 +67,11 @@ async fn private_zone_records_and_links() {
             &json!({"location": "global"}),
         )
         .await;
-    assert_eq!(zone.status, 201, "{}", zone.body);
+    // Private DNS answers every zone PUT as a long-running operation (Azure CLI recording).
+    assert_eq!(zone.status, 202, "{}", zone.body);
+    assert_eq!(zone.body, json!({}));
+    assert!(zone.header("azure-asyncoperation").is_some());
+    assert!(zone.header("location").is_some());
     assert_valid("PrivateDns.PrivateZones_CreateOrUpdate", &zone);
 
     let url = record_url(&sim, "privateDnsZones", "example.com", "katonic", PRIVATE);
@@ -139,7 +143,9 @@ async fn private_zone_records_and_links() {
             &json!({"location": "global", "properties": {"virtualNetwork": {"id": vnet}, "registrationEnabled": false}}),
         )
         .await;
-    assert_eq!(link.status, 201, "{}", link.body);
+    // A long-running operation, as the zone's PUT (Azure CLI recording).
+    assert_eq!(link.status, 202, "{}", link.body);
+    assert!(link.header("azure-asyncoperation").is_some());
     assert_valid("PrivateDns.VirtualNetworkLinks_CreateOrUpdate", &link);
     let list = sim.get(&format!("{links}?api-version={PRIVATE}")).await;
     assert_valid("PrivateDns.VirtualNetworkLinks_List", &list);
@@ -194,6 +200,11 @@ async fn public_zone_records_use_their_own_spelling() {
         )
         .await;
     assert_eq!(r.status, 400, "private spelling refused: {}", r.body);
+    // Only a TTL: accepted, with no records (Azure's answer, issue 15).
+    let empty = record_url(&sim, "dnsZones", "example.com", "empty", PUBLIC);
+    let r = sim.put(&empty, &json!({"properties": {"TTL": 300}})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body["properties"].get("ARecords").is_none(), "{}", r.body);
     let r = sim
         .put(
             &url,
@@ -209,7 +220,8 @@ async fn public_zone_records_use_their_own_spelling() {
         .get(&zone_url(&sim, "dnsZones", "example.com", PUBLIC))
         .await;
     assert_valid("Dns.Zones_Get", &zone);
-    assert_eq!(zone.body["properties"]["numberOfRecordSets"], 3);
+    // NS, SOA, `@` and the empty `empty`.
+    assert_eq!(zone.body["properties"]["numberOfRecordSets"], 4);
 }
 
 #[tokio::test]
@@ -219,7 +231,7 @@ async fn linked_private_records_are_answered_as_dns_json() {
     let zone = zone_url(&sim, "privateDnsZones", "example.com", PRIVATE);
     assert_eq!(
         sim.put(&zone, &json!({"location": "global"})).await.status,
-        201
+        202
     );
     let record = record_url(&sim, "privateDnsZones", "example.com", "katonic", PRIVATE);
     let body = json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.20.0.7"}]}});
@@ -243,7 +255,7 @@ async fn linked_private_records_are_answered_as_dns_json() {
             &json!({"location": "global", "properties": {"virtualNetwork": {"id": vnet}, "registrationEnabled": false}}),
         )
         .await;
-    assert_eq!(linked.status, 201, "{}", linked.body);
+    assert_eq!(linked.status, 202, "{}", linked.body);
     let linked = sim.get("/dns-query?name=katonic.example.com&type=A").await;
     assert_eq!(
         a_records(&linked.body),

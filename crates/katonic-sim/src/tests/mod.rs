@@ -11,5 +11,6 @@ mod network;
 mod others;
 mod placement;
 mod public_ip;
+mod replay;
 mod run_command;
 mod stage1;

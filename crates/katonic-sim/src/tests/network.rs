@@ -186,12 +186,17 @@ async fn subnet_put_checks_overlap_and_space() {
         ))
         .await;
     assert_eq!(no_vnet.code(), "ParentResourceNotFound");
-    // Deleting a free subnet works.
+    // Deleting a free subnet works: accepted as Azure answers it (202, an operation to poll).
+    let deleted = sim
+        .delete(&format!("{vnet_url}/subnets/b?api-version=2025-07-01"))
+        .await;
+    assert_eq!(deleted.status, 202);
+    assert_eq!(sim.wait_async(&deleted).await["status"], "Succeeded");
     assert_eq!(
-        sim.delete(&format!("{vnet_url}/subnets/b?api-version=2025-07-01"))
+        sim.get(&format!("{vnet_url}/subnets/b?api-version=2025-07-01"))
             .await
             .status,
-        200
+        404
     );
 }
 

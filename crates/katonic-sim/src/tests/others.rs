@@ -404,3 +404,39 @@ async fn the_azure_clis_api_versions_are_served_and_unknown_ones_refused() {
         .await;
     assert_eq!((old.status, old.code()), (400, "NoRegisteredProviderFound"));
 }
+
+/// An RA-GRS account answers its copy in the paired region and its `-secondary` endpoints, as
+/// Azure does (issue 15); a locally redundant one has neither.
+#[tokio::test]
+async fn geo_redundant_accounts_answer_their_secondary() {
+    let sim = Sim::start().await;
+    sim.create_rg("rg-s").await;
+    let url = |n: &str| {
+        format!(
+            "{}/providers/Microsoft.Storage/storageAccounts/{n}?api-version=2025-06-01",
+            sim.rg("rg-s")
+        )
+    };
+    for (name, sku) in [
+        ("katonicra01", "Standard_RAGRS"),
+        ("katoniclrs01", "Standard_LRS"),
+    ] {
+        let body = json!({"location": "eastus", "sku": {"name": sku}, "kind": "StorageV2"});
+        let created = sim.put(&url(name), &body).await;
+        assert_eq!(created.status, 202, "{}", created.body);
+        sim.wait_location(&created).await;
+    }
+    let ra = sim.get(&url("katonicra01")).await;
+    assert_eq!(
+        ra.body["properties"]["secondaryLocation"], "westus",
+        "{}",
+        ra.body
+    );
+    assert_eq!(
+        ra.body["properties"]["secondaryEndpoints"]["blob"],
+        "https://katonicra01-secondary.blob.core.windows.net/"
+    );
+    let lrs = sim.get(&url("katoniclrs01")).await;
+    assert!(lrs.body["properties"].get("secondaryLocation").is_none());
+    assert!(lrs.body["properties"].get("secondaryEndpoints").is_none());
+}

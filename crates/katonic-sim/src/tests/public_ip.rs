@@ -197,3 +197,19 @@ async fn a_service_naming_a_public_ip_takes_its_address_once_the_cluster_may_use
         "{missing}"
     );
 }
+
+/// A DNS label gets Azure's name for it, `<label>.<region>.cloudapp.azure.com` (issue 15).
+#[tokio::test]
+async fn a_dns_label_gets_its_fqdn() {
+    let sim = Sim::start().await;
+    sim.create_rg("rg-p").await;
+    let mut body = standard("eastus", &[]);
+    body["properties"]["dnsSettings"] = json!({"domainNameLabel": "Katonic-Ingress"});
+    let r = sim.put(&pip_url(&sim, "rg-p", "pip-dns"), &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.body["properties"]["dnsSettings"]["fqdn"],
+        "katonic-ingress.eastus.cloudapp.azure.com"
+    );
+    assert_valid("PublicIPAddresses_CreateOrUpdate", &r);
+}

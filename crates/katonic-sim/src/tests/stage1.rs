@@ -381,6 +381,16 @@ async fn subscription_locations_and_provider_registration() {
         ))
         .await;
     assert_eq!(unknown.status, 404);
+    // A namespace ARM knows beyond the catalogue is registered as ARM registers it.
+    let vault = format!("{}/providers/Microsoft.KeyVault", sim.sub());
+    let before = sim.get(&format!("{vault}?api-version=2025-04-01")).await;
+    assert_eq!(before.status, 200, "{}", before.body);
+    assert_eq!(before.body["registrationState"], "NotRegistered");
+    let reg = sim
+        .post(&format!("{vault}/register?api-version=2025-04-01"), None)
+        .await;
+    assert_eq!(reg.status, 200, "{}", reg.body);
+    assert_eq!(reg.body["namespace"], "Microsoft.KeyVault");
 }
 
 #[tokio::test]

@@ -117,11 +117,57 @@ fn cluster_properties(
         ),
     );
     fqdns(&mut props, put);
-    props.insert(
-        "networkProfile".into(),
-        network::stored_profile(st, &put.network, &names.node_rg),
-    );
+    let mut network_profile = network::stored_profile(st, &put.network, &names.node_rg);
+    if network_profile["networkDataplane"].is_null() {
+        network_profile["networkDataplane"] = json!("azure");
+    }
+    props.insert("networkProfile".into(), network_profile);
+    azure_defaults(st, &mut props, put);
     props
+}
+
+/// The profiles AKS fills in when the request leaves them out (what Azure answered in
+/// Microsoft's recordings and issue 15's replay, checked 2026-12-07): the CSI drivers and the
+/// snapshot controller on, empty security and autoscaler profiles, the OIDC issuer off, the
+/// `azure` dataplane, and for a private cluster its private link resource.
+fn azure_defaults(st: &State, props: &mut Map<String, Value>, put: &ClusterPut) {
+    let mut storage = json!({"diskCSIDriver": {"enabled": true}, "fileCSIDriver": {"enabled": true},
+        "snapshotController": {"enabled": true}});
+    if let Some(given) = props.get("storageProfile").and_then(Value::as_object) {
+        for (k, v) in given {
+            storage[k] = v.clone();
+        }
+    }
+    props.insert("storageProfile".into(), storage);
+    for key in ["securityProfile", "workloadAutoScalerProfile"] {
+        props.entry(key).or_insert_with(|| json!({}));
+    }
+    let oidc = props
+        .entry("oidcIssuerProfile")
+        .or_insert_with(|| json!({"enabled": false}));
+    if oidc["enabled"].as_bool() == Some(true) && oidc["issuerURL"].is_null() {
+        oidc["issuerURL"] = json!(format!(
+            "https://{}.oic.prod-aks.azure.com/{}/{}/",
+            put.req.location,
+            st.account.tenant_id,
+            short_hash(&put.req.canonical_id)
+        ));
+    }
+    // Azure also answers `apiServerAccessProfile.privateClusterVersion`, which the stable spec
+    // does not define; left out so answers stay valid against it.
+    if !put.access.private {
+        return;
+    }
+    props.insert(
+        "privateLinkResources".into(),
+        json!([{
+            "id": format!("{}/privateLinkResources/management", put.req.canonical_id),
+            "name": "management",
+            "type": "Microsoft.ContainerService/managedClusters/privateLinkResources",
+            "groupId": "management",
+            "requiredMembers": ["management"],
+        }]),
+    );
 }
 
 /// A managed-identity cluster reports the placeholder service principal `msi`; a secret is

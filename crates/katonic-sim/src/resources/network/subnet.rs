@@ -214,10 +214,34 @@ pub(super) fn delete_subnet(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmRe
         });
         found = list.len() != before;
     }
-    // Removed at once: the spec allows a synchronous 200 (204 when absent).
-    Ok(Reply::empty(if found {
-        StatusCode::OK
-    } else {
-        StatusCode::NO_CONTENT
-    }))
+    if !found {
+        return Ok(Reply::empty(StatusCode::NO_CONTENT));
+    }
+    // Removed at once, but answered as Azure does (Microsoft's recordings, issue 15): 202 with
+    // `Azure-AsyncOperation` and `Location`, an operation on the VNet that ends Succeeded.
+    let location = st
+        .get(&vnet_id)
+        .and_then(|v| v.body["location"].as_str())
+        .unwrap_or("eastus")
+        .to_string();
+    let op = lro::start(
+        ctx,
+        st,
+        NewOp {
+            resource_id: &vnet_id,
+            kind: "microsoft.network/virtualnetworks/subnets",
+            action: OpAction::Update,
+            namespace: NS,
+            location: &location,
+            nominal_secs: SUBNET_SECS,
+            style: UrlStyle::Provider,
+            on_success: Final::NoContent,
+            failure: None,
+        },
+    );
+    let mut reply = Reply::empty(StatusCode::ACCEPTED);
+    for (k, v) in lro::headers(ctx.shared, st, &op, ctx.now(), true, true) {
+        reply = reply.header(k, v);
+    }
+    Ok(reply)
 }

@@ -65,7 +65,13 @@ pub(super) fn child(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, kind: &str) -> A
     match ctx.method().as_str() {
         "GET" => get_child(st, p, kind == SHARE),
         "DELETE" => delete_child(st, p),
-        "PUT" => put_child(ctx, st, p, kind),
+        "PUT" => put_child(ctx, st, p, kind, false),
+        // `az storage share-rm update` / `container-rm update` (FileShares_Update,
+        // BlobContainers_Update): the given properties over the existing ones.
+        "PATCH" => {
+            get_child(st, p, kind == SHARE)?;
+            put_child(ctx, st, p, kind, true)
+        }
         _ => Err(method_not_allowed(ctx)),
     }
 }
@@ -96,7 +102,7 @@ fn delete_child(st: &mut State, p: &ResPath) -> ArmResult {
     }))
 }
 
-fn put_child(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, kind: &str) -> ArmResult {
+fn put_child(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, kind: &str, patch: bool) -> ArmResult {
     let is_share = kind == SHARE;
     let id = p.id();
     let account = provisioned(st, p)?.clone();
@@ -110,16 +116,17 @@ fn put_child(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, kind: &str) -> ArmResul
         ));
     }
     let raw = common::body_object(ctx)?;
-    let op = if is_share {
-        "FileShares_Create"
-    } else {
-        "BlobContainers_Create"
+    let op = match (is_share, patch) {
+        (true, false) => "FileShares_Create",
+        (true, true) => "FileShares_Update",
+        (false, false) => "BlobContainers_Create",
+        (false, true) => "BlobContainers_Update",
     };
     let checked = schema::check_request(op, &raw)?;
     checked.raise("InvalidRequestPropertyValue")?;
     let body = checked.body;
-    let props_in = &body["properties"];
     let existing = st.get(&id).cloned();
+    let props_in = &patched(existing.as_ref().filter(|_| patch), &body["properties"]);
     let now = common::rfc3339(ctx.now());
     let mut props = existing
         .as_ref()
@@ -200,7 +207,23 @@ fn share_properties(
     }
     props["leaseStatus"] = json!("Unlocked");
     props["leaseState"] = json!("Available");
+    // No stored access policies until one is set (Azure answers the empty list).
+    props["signedIdentifiers"] = json!([]);
     Ok(())
+}
+
+/// A PATCH's properties over the existing resource's (a PUT's are taken as given).
+fn patched(existing: Option<&Resource>, given: &Value) -> Value {
+    let Some(r) = existing else {
+        return given.clone();
+    };
+    let mut props = r.body["properties"].clone();
+    if let (Some(into), Some(from)) = (props.as_object_mut(), given.as_object()) {
+        for (k, v) in from {
+            into.insert(k.clone(), v.clone());
+        }
+    }
+    props
 }
 
 fn share_quota(props_in: &Value, premium: bool) -> Result<i64, ArmError> {

@@ -269,6 +269,25 @@ impl Account {
         account
     }
 
+    /// A geo-redundant account's copy in the paired region, and for read access (RA-GRS,
+    /// RA-GZRS) its `-secondary` endpoints, as Azure answers them (issue 15).
+    fn secondary(&self, props: &mut Value) {
+        let sku = self.sku.to_ascii_uppercase();
+        let Some(pair) = super::regions::paired(&self.location)
+            .filter(|_| sku.contains("GRS") || sku.contains("GZRS"))
+        else {
+            return;
+        };
+        props["secondaryLocation"] = json!(pair);
+        props["statusOfSecondary"] = json!("available");
+        if sku.contains("_RA") {
+            let name = &self.name;
+            let endpoint = |svc: &str| format!("https://{name}-secondary.{svc}.core.windows.net/");
+            props["secondaryEndpoints"] = json!({"dfs": endpoint("dfs"), "web": endpoint("z13.web"),
+                "blob": endpoint("blob"), "queue": endpoint("queue"), "table": endpoint("table")});
+        }
+    }
+
     fn properties(&self, props_in: &Value, created: OffsetDateTime, exists: bool) -> Value {
         let created_s = common::rfc3339(created);
         let file_only = self.kind == "FileStorage";
@@ -302,6 +321,7 @@ impl Account {
         if !file_only {
             props["accessTier"] = json!(props_in["accessTier"].as_str().unwrap_or("Hot"));
         }
+        self.secondary(&mut props);
         for key in OPTIONAL_PROPERTIES {
             if let Some(v) = props_in.get(key).filter(|v| !v.is_null()) {
                 props[key] = v.clone();
