@@ -208,6 +208,8 @@ pub fn simulator_settings(sim: &katonic_sim::SimHandle) -> crate::azure::ArmSett
         client_secret: Some(simulator_secret(sim)),
         console_subnet: None,
         imds_endpoint: Some(sim.imds_endpoint()),
+        // An unplaced simulator does not model the network: every API server answers.
+        line_of_sight: sim.console_network().is_none(),
     }
 }
 

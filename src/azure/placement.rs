@@ -30,6 +30,9 @@ pub struct PlacementSource {
     pub imds: Option<String>,
     /// A CA file the metadata endpoint's certificate chains to (a simulator's HTTPS).
     pub ca_file: Option<std::path::PathBuf>,
+    /// `--line-of-sight`: the console's network reaches the cluster's by means it cannot see
+    /// (VPN, ExpressRoute, a hub VNet; or an unplaced rehearsal), so nothing is asked.
+    pub line_of_sight: bool,
 }
 
 impl PlacementSource {
@@ -54,6 +57,7 @@ impl PlacementSource {
             console_subnet,
             imds,
             ca_file: settings.ca_file.clone(),
+            line_of_sight: settings.line_of_sight,
         }
     }
 }
@@ -118,6 +122,9 @@ pub enum Placement {
         subnet_id: Option<String>,
         why: String,
     },
+    /// Declared to reach the cluster's network (`--line-of-sight`): direct access is taken to
+    /// work, and the first cluster step says plainly if it does not.
+    LineOfSight,
 }
 
 impl Placement {
@@ -140,6 +147,10 @@ impl Placement {
             Placement::Unresolved { why, .. } => {
                 format!("where the console runs in Azure could not be read: {why}")
             }
+            Placement::LineOfSight => "the console's network is declared to reach the \
+                cluster's (--line-of-sight: VPN, ExpressRoute or a hub VNet; an unplaced rehearsal \
+                declares it)"
+                .into(),
         }
     }
 }
@@ -156,6 +167,9 @@ pub fn vnet_of(subnet_id: &str) -> Option<&str> {
 
 /// Find out where the console runs. Never fails: what cannot be learned is said in the result.
 pub async fn detect(source: &PlacementSource, arm: &ArmClient) -> Placement {
+    if source.line_of_sight {
+        return Placement::LineOfSight;
+    }
     if let Some(subnet) = &source.console_subnet {
         return resolve(arm, subnet, Detected::Flag, None).await;
     }

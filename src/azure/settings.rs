@@ -103,6 +103,13 @@ pub struct ArmSettings {
     /// simulator's env file points it at the simulated one.
     #[arg(long, env = "KATONIC_IMDS_ENDPOINT")]
     pub imds_endpoint: Option<String>,
+
+    /// The console's network reaches the cluster's VNet by means the console cannot see (a VPN
+    /// or ExpressRoute from on premises, a hub VNet, custom DNS forwarding the private zone):
+    /// preflight then takes direct access as working instead of choosing Run Command; the first
+    /// cluster step still says plainly if the API server does not answer.
+    #[arg(long, env = "KATONIC_LINE_OF_SIGHT")]
+    pub line_of_sight: bool,
 }
 
 impl ArmSettings {

@@ -56,6 +56,7 @@ pub(super) fn direct(placement: &Placement, target: &Target) -> Result<String, S
     }
     let network = match placement {
         Placement::Azure(n) => n,
+        Placement::LineOfSight => return Ok(placement.describe()),
         other => {
             return Err(format!(
                 "{}, and a private API server answers only inside its VNet or a peered VNet that resolves its private DNS zone",
