@@ -6,6 +6,7 @@ use kube::runtime::wait::await_condition;
 use serde_json::{Value, json};
 
 use super::routes::apply_route;
+use super::scheduling;
 use super::{check_node_pools, connect, kube_error, report};
 use crate::azure::ArmClient;
 use crate::cluster::apply::{Applied, KubeFailure, apply_cluster, apply_namespaced};
@@ -26,7 +27,7 @@ pub async fn platform(
     let names = ClusterContext::for_install(&ctx.spec, ctx.install);
     let mut applied = apply_installer_settings(ctx, &client, &names).await?;
     let jobs: Api<Job> = Api::namespaced(client.clone(), manifests::SYSTEM_NAMESPACE);
-    if earlier_job(ctx, &jobs).await? == EarlierJob::Completed {
+    if earlier_job(ctx, &client, &jobs).await? == EarlierJob::Completed {
         // The Job is only one of the step's effects: a crash may have come before the
         // Ingress was applied, so the completion's work is done again (it is idempotent).
         report(ctx, &applied).await?;
@@ -38,7 +39,14 @@ pub async fn platform(
             .map_err(kube_error)?,
     );
     report(ctx, &applied).await?;
-    let outcome = run_job(ctx, &client, jobs, timeout).await?;
+    let job_uid = jobs
+        .get(manifests::INSTALLER_JOB)
+        .await
+        .map_err(job_error("reading"))?
+        .metadata
+        .uid
+        .unwrap_or_default();
+    let outcome = run_job(ctx, &client, jobs, &job_uid, timeout).await?;
     job_result(ctx, &client, outcome, timeout).await
 }
 
@@ -86,12 +94,18 @@ enum EarlierJob {
     Completed,
 }
 
-/// The Job from an earlier attempt: a completed one ends the step; a failed one is removed.
-async fn earlier_job(ctx: &StepContext, jobs: &Api<Job>) -> Result<EarlierJob, StepError> {
+/// The Job from an earlier attempt: a completed one ends the step; a failed one, or one whose
+/// pod the scheduler refused for a taint (its pod keeps the refusal), is removed.
+async fn earlier_job(
+    ctx: &StepContext,
+    client: &kube::Client,
+    jobs: &Api<Job>,
+) -> Result<EarlierJob, StepError> {
     let job_name = manifests::INSTALLER_JOB;
     let Some(old) = jobs.get_opt(job_name).await.map_err(job_error("reading"))? else {
         return Ok(EarlierJob::Absent);
     };
+    let uid = old.metadata.uid.clone().unwrap_or_default();
     match job_outcome(Some(&old)) {
         Some(JobOutcome::Complete) => {
             ctx.progress(format!("Job/{job_name} already completed"))
@@ -100,23 +114,42 @@ async fn earlier_job(ctx: &StepContext, jobs: &Api<Job>) -> Result<EarlierJob, S
         }
         // A Job's pod template cannot change and a failed Job does not run again: replace it.
         Some(JobOutcome::Failed(_)) => {
-            let uid = old.metadata.uid.clone().unwrap_or_default();
-            jobs.delete(job_name, &kube::api::DeleteParams::background())
-                .await
-                .map_err(job_error("deleting the failed"))?;
-            await_condition(
-                jobs.clone(),
-                job_name,
-                kube::runtime::conditions::is_deleted(&uid),
-            )
-            .await
-            .map_err(|e| StepError::retryable("WatchFailed", e.to_string(), None))?;
-            ctx.progress(format!("Job/{job_name} from the failed attempt removed"))
-                .await?;
+            remove_job(ctx, jobs, &uid, "failed").await?;
             Ok(EarlierJob::Absent)
         }
-        None => Ok(EarlierJob::Absent),
+        None => {
+            let namespace = manifests::SYSTEM_NAMESPACE;
+            if scheduling::refused_now(client.clone(), namespace, job_name, &uid)
+                .await
+                .is_some()
+            {
+                remove_job(ctx, jobs, &uid, "unschedulable").await?;
+            }
+            Ok(EarlierJob::Absent)
+        }
     }
+}
+
+/// Delete the earlier attempt's Job (uid `uid`) and wait until it is gone.
+async fn remove_job(
+    ctx: &StepContext,
+    jobs: &Api<Job>,
+    uid: &str,
+    why: &'static str,
+) -> Result<(), StepError> {
+    let job_name = manifests::INSTALLER_JOB;
+    jobs.delete(job_name, &kube::api::DeleteParams::background())
+        .await
+        .map_err(job_error("deleting the earlier"))?;
+    await_condition(
+        jobs.clone(),
+        job_name,
+        kube::runtime::conditions::is_deleted(uid),
+    )
+    .await
+    .map_err(|e| StepError::retryable("WatchFailed", e.to_string(), None))?;
+    ctx.progress(format!("Job/{job_name} from the {why} attempt removed"))
+        .await
 }
 
 /// What waiting for the Job gave: timed out, the watch failed, or the Job as it finished.
@@ -128,9 +161,16 @@ async fn run_job(
     ctx: &StepContext,
     client: &kube::Client,
     jobs: Api<Job>,
+    job_uid: &str,
     timeout: std::time::Duration,
 ) -> Result<Watched, StepError> {
     let mut logs = std::pin::pin!(stream_installer_logs(ctx, client.clone()));
+    let mut refused = std::pin::pin!(scheduling::untolerated_taint(
+        client.clone(),
+        manifests::SYSTEM_NAMESPACE,
+        manifests::INSTALLER_JOB,
+        job_uid
+    ));
     let mut finished = std::pin::pin!(tokio::time::timeout(
         timeout,
         await_condition(jobs, manifests::INSTALLER_JOB, |job: Option<&Job>| {
@@ -142,6 +182,13 @@ async fn run_job(
         tokio::select! {
             done = &mut finished => break done,
             () = &mut logs, if !logs_done => logs_done = true,
+            why = &mut refused => return Err(StepError::terminal(
+                "InstallerUnschedulable",
+                format!("the platform installer's pod cannot be scheduled: {why}"),
+                "The platform pool's nodes carry a taint the installer does not tolerate (it \
+                 tolerates katonic.ai/node-pool=platform). Remove that taint from the pool \
+                 (az aks nodepool update --node-taints), then resume.",
+            )),
             () = ctx.stopped() => return Err(StepError::Stopped),
         }
     };

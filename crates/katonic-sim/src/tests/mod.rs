@@ -9,5 +9,6 @@ mod install;
 mod kube;
 mod network;
 mod others;
+mod pools;
 mod public_ip;
 mod stage1;
