@@ -248,9 +248,10 @@ fn cluster_pools(spec: &InstallSpec) -> Vec<String> {
                 "user"
             };
             format!(
-                "{mode} pool {} labelled katonic.ai/node-pool={}",
+                "{mode} pool {} labelled katonic.ai/node-pool={} and tainted {}",
                 describe::pool(pool),
-                pool.role.as_str()
+                pool.role.as_str(),
+                pool.taint()
             )
         })
         .collect()

@@ -315,6 +315,18 @@ fn steps_name_the_spec_values() {
     assert!(detail(StepId::AksCluster).contains("1 to 4 nodes"));
     assert!(detail(StepId::AksCluster).contains("Standard_NC4as_T4_v3"));
     assert!(detail(StepId::AksCluster).contains("katonic.ai/node-pool=gpu"));
+    assert!(
+        detail(StepId::AksCluster).contains(
+            "user pool compute: Standard_D8s_v3, 1 to 4 nodes (autoscaling) labelled \
+             katonic.ai/node-pool=compute and tainted katonic.ai/node-pool=compute:NoSchedule"
+        ),
+        "{}",
+        detail(StepId::AksCluster)
+    );
+    assert!(
+        detail(StepId::AksCluster)
+            .contains("tainted katonic.ai/node-pool=platform:PreferNoSchedule")
+    );
     assert!(detail(StepId::Storage).contains("datasets"));
     assert!(detail(StepId::Storage).contains("backups"));
     assert!(detail(StepId::Storage).contains("kfs-shared"));
