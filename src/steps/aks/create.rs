@@ -109,16 +109,7 @@ pub async fn cluster(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
                 enable_private_cluster_public_fqdn: false,
             },
             network_profile: network_profile(net),
-            // AKS creates every listed pool in the cluster's operation, side by side.
-            agent_pool_profiles: spec
-                .cluster
-                .node_pools
-                .iter()
-                .map(|pool| aks::AgentPoolProfile {
-                    name: pool.name.to_string(),
-                    properties: pool_properties(ctx, pool, version.as_deref(), &subnet),
-                })
-                .collect(),
+            agent_pool_profiles: pool_profiles(ctx, version.as_deref(), &subnet),
             node_resource_group: names::node_resource_group(spec),
             support_plan: lts_only.then_some("AKSLongTermSupport"),
         },
@@ -134,6 +125,23 @@ pub async fn cluster(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
     )
     .await?;
     cluster_outputs(created)
+}
+
+/// Every pool of the spec, which AKS creates in the cluster's operation, side by side.
+fn pool_profiles(
+    ctx: &StepContext,
+    version: Option<&str>,
+    subnet: &str,
+) -> Vec<aks::AgentPoolProfile> {
+    ctx.spec
+        .cluster
+        .node_pools
+        .iter()
+        .map(|pool| aks::AgentPoolProfile {
+            name: pool.name.to_string(),
+            properties: pool_properties(ctx, pool, version, subnet),
+        })
+        .collect()
 }
 
 /// Network Contributor for the cluster identity on the AKS subnet, unless it is there already:
