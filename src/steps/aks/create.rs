@@ -124,7 +124,7 @@ pub async fn cluster(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
         "AKS cluster",
     )
     .await?;
-    cluster_outputs(created)
+    cluster_outputs(ctx, created)
 }
 
 /// Every pool of the spec, which AKS creates in the cluster's operation, side by side.
@@ -172,8 +172,8 @@ async fn subnet_grant(ctx: &StepContext, arm: &ArmClient) -> Result<(), StepErro
 }
 
 /// The cluster step's outputs, from the created cluster: its id, private FQDN, version, node
-/// resource group and kubelet identity (later steps grant that identity its roles).
-fn cluster_outputs(created: Value) -> Result<Value, StepError> {
+/// resource group, kubelet identity (later steps grant that identity its roles) and pools.
+fn cluster_outputs(ctx: &StepContext, created: Value) -> Result<Value, StepError> {
     let cluster: aks::ClusterResponse = serde_json::from_value(created).map_err(|e| {
         StepError::terminal(
             "UnexpectedResponse",
@@ -182,6 +182,14 @@ fn cluster_outputs(created: Value) -> Result<Value, StepError> {
         )
     })?;
     let kubelet = cluster.properties.identity_profile.get("kubeletidentity");
+    // The pools the create made (the teardown's ledger lists them with the cluster).
+    let pools: Vec<String> = ctx
+        .spec
+        .cluster
+        .node_pools
+        .iter()
+        .map(|p| format!("{}/agentPools/{}", cluster.id, p.name))
+        .collect();
     Ok(json!({
         "id": cluster.id,
         "privateFqdn": cluster.properties.private_fqdn,
@@ -189,6 +197,7 @@ fn cluster_outputs(created: Value) -> Result<Value, StepError> {
         "nodeResourceGroup": cluster.properties.node_resource_group,
         "kubeletObjectId": kubelet.and_then(|k| k.object_id.clone()),
         "kubeletClientId": kubelet.and_then(|k| k.client_id.clone()),
+        "pools": pools,
     }))
 }
 
