@@ -590,6 +590,7 @@ fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (clients, requests) = if full { (1000, 200) } else { (100, 20) };
     // `-- crash-matrix`: section 7 alone (it takes minutes in full and needs nothing else).
+    // `-- install-time`: sections 1 and 2 alone (below).
     if std::env::args().any(|a| a == "crash-matrix") {
         crash::crash_matrix(full, SHORT_TIME_SCALE);
         return;
@@ -610,6 +611,20 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    // `-- install-time`: sections 1 and 2 alone (the plan's critical path against the install's
+    // wall time, and the vendor's az sequence), which a change to the plan's DAG moves.
+    if std::env::args().any(|a| a == "install-time") {
+        runtime.block_on(async {
+            critical_path_ratio().await;
+            vendor::vendor_comparison(if full {
+                VENDOR_TIME_SCALE
+            } else {
+                SHORT_TIME_SCALE
+            })
+            .await;
+        });
+        return;
+    }
     runtime.block_on(async {
         critical_path_ratio().await;
         vendor::vendor_comparison(if full {

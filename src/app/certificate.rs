@@ -46,18 +46,22 @@ pub fn wants_upload(answers: &InstallDocument) -> bool {
 /// The hosts a certificate must cover, from a draft's answers (which may be incomplete
 /// elsewhere): the domain and each enabled add-on's host, as the spec derives them.
 pub fn hosts_of(answers: &InstallDocument) -> Result<Vec<Fqdn>, FieldError> {
-    let fqdn = answers
-        .domain
-        .fqdn
-        .as_deref()
-        .ok_or_else(|| FieldError {
-            field: "domain.fqdn".into(),
-            rule: "required".into(),
-            message: "no domain yet: a certificate is checked against the names it must serve"
-                .into(),
-            fix: "enter the domain first, then upload its certificate".into(),
-        })
-        .and_then(|f| Fqdn::parse(f).map_err(|e| e.at("domain.fqdn")))?;
+    // A katonic.ai domain (`katonicSubdomain`) is checked like one of the admin's own.
+    let katonic = answers.domain.katonic_subdomain.as_deref();
+    let fqdn = match (answers.domain.fqdn.as_deref(), katonic) {
+        (None, Some(name)) => {
+            katonic_domain::spec::katonic_fqdn(name).map_err(|e| e.at("domain.katonicSubdomain"))?
+        }
+        (fqdn, _) => fqdn
+            .ok_or_else(|| FieldError {
+                field: "domain.fqdn".into(),
+                rule: "required".into(),
+                message: "no domain yet: a certificate is checked against the names it must serve"
+                    .into(),
+                fix: "enter the domain first, then upload its certificate".into(),
+            })
+            .and_then(|f| Fqdn::parse(f).map_err(|e| e.at("domain.fqdn")))?,
+    };
     let mut hosts = vec![fqdn.clone()];
     for (enabled, prefix, field) in [
         (answers.addons.superset, "dash-", "addons.superset"),

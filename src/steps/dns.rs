@@ -139,8 +139,12 @@ pub async fn records(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
     }))
 }
 
-/// No zone named: today's behaviour, the records shown for the admin to create.
+/// No zone named: the records shown for the admin to create, or, for a katonic.ai domain, to
+/// send to Katonic (whose zone the console cannot write).
 async fn shown_for_the_admin(ctx: &StepContext, plan: &DnsPlan) -> Result<Value, StepError> {
+    if ctx.spec.domain.katonic_subdomain {
+        return sent_to_katonic(ctx, plan).await;
+    }
     let zone_kind = if plan.private {
         "Azure Private DNS zone linked to the VNet (or your internal DNS)"
     } else {
@@ -183,6 +187,38 @@ async fn shown_for_the_admin(ctx: &StepContext, plan: &DnsPlan) -> Result<Value,
         "records": records,
         "zoneFile": plan.zone_file_lines(),
         "azCommands": commands,
+    }))
+}
+
+/// A katonic.ai domain: the records listed for Katonic to publish in their zone.
+async fn sent_to_katonic(ctx: &StepContext, plan: &DnsPlan) -> Result<Value, StepError> {
+    ctx.progress(format!(
+        "send these records to Katonic: the {} zone is theirs, the console cannot write it",
+        plan.zone
+    ))
+    .await?;
+    for line in plan.zone_file_lines() {
+        ctx.progress(line).await?;
+    }
+    let records: Vec<RecordOutput> = plan
+        .records
+        .iter()
+        .map(|r| RecordOutput {
+            host: r.host.clone(),
+            relative_name: r.relative_name.clone(),
+            kind: "A",
+            address: r.address,
+            zone: plan.zone.clone(),
+            status: RecordStatus::ToCreate,
+        })
+        .collect();
+    Ok(json!({
+        "zone": plan.zone,
+        "private": plan.private,
+        "createdByConsole": false,
+        "sendToKatonic": true,
+        "records": records,
+        "zoneFile": plan.zone_file_lines(),
     }))
 }
 

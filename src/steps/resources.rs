@@ -3,13 +3,11 @@
 use super::ensure::{ensure, id_of};
 use super::errors::step_error;
 use super::names;
-use super::output;
 use crate::azure::resources::{
     self, ResourceGroup, identity::IdentityResponse, install_tags, network, registry, storage,
 };
 use crate::azure::{ArmClient, api};
 use crate::worker::{StepContext, StepError};
-use katonic_domain::plan::StepId;
 use katonic_domain::spec::RegistrySku;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -72,8 +70,8 @@ pub async fn resource_group(ctx: &StepContext, arm: &ArmClient) -> Result<Value,
     Ok(json!({ "id": id, "created": true }))
 }
 
-/// The cluster's user-assigned identity, with Network Contributor on the AKS subnet before the
-/// cluster exists (so AKS can place NICs and the internal load balancer from its first minute).
+/// The cluster's user-assigned identity, created beside the network; the cluster step grants it
+/// Network Contributor on the AKS subnet before the cluster's create.
 pub async fn identity(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
     let (sub, rg, location) = target(ctx);
     let name = names::cluster_identity(&ctx.spec);
@@ -103,16 +101,6 @@ pub async fn identity(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepE
             "Retry the step.",
         )
     })?;
-    let subnet = output(ctx, StepId::Network, "aksSubnetId")?;
-    super::aks::assign_role(
-        ctx,
-        arm,
-        subnet,
-        crate::azure::resources::authorization::NETWORK_CONTRIBUTOR,
-        &identity.properties.principal_id,
-        "Network Contributor for the cluster identity on the AKS subnet",
-    )
-    .await?;
     Ok(json!({
         "id": identity.id,
         "principalId": identity.properties.principal_id,

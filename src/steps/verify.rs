@@ -141,7 +141,17 @@ async fn endpoint_checks(
         .get(&StepId::Dns)
         .and_then(|o| o.get("zone"))
         .and_then(Value::as_str)
-        .map_or_else(|| "your DNS".to_string(), |z| format!("zone {z}"));
+        .map_or_else(
+            || "your DNS".to_string(),
+            // Katonic's zone: the records are Katonic's to publish, so this only warns.
+            |z| {
+                if ctx.spec.domain.katonic_subdomain {
+                    format!("Katonic's zone {z} (send the records to Katonic)")
+                } else {
+                    format!("zone {z}")
+                }
+            },
+        );
     let hosts: Vec<String> = katonic_domain::plan::names::hosts(&ctx.spec)
         .into_iter()
         .map(|h| h.as_str().to_string())

@@ -85,6 +85,14 @@ fn resources(outputs: &BTreeMap<StepId, Value>, entries: &mut Entries) {
             entries.push(id, false);
         }
     }
+    // The pools the cluster's create made (plans before that recorded them per pool step).
+    let pools = outputs
+        .get(&StepId::AksCluster)
+        .and_then(|o| o.get("pools"))
+        .and_then(Value::as_array);
+    for pool in pools.into_iter().flatten().filter_map(Value::as_str) {
+        entries.push(pool, false);
+    }
 }
 
 fn dns_records(outputs: &BTreeMap<StepId, Value>, entries: &mut Entries) {

@@ -209,6 +209,8 @@ pub struct DnsTable {
     pub zone_label: String,
     /// The records were written by the console (a zone was named).
     pub by_console: bool,
+    /// A katonic.ai domain: Katonic publishes the records in its zone.
+    pub send_to_katonic: bool,
     pub rows: Vec<DnsRow>,
     pub zone_file: Vec<String>,
     pub az_commands: Vec<String>,
@@ -235,6 +237,7 @@ impl DnsTable {
         };
         let records = outputs["records"].as_array()?;
         let by_console = outputs["createdByConsole"].as_bool().unwrap_or(false);
+        let send_to_katonic = outputs["sendToKatonic"].as_bool().unwrap_or(false);
         let private = outputs["private"].as_bool().unwrap_or(false);
         let zone = text(&outputs["zone"]);
         let rows = records
@@ -264,6 +267,7 @@ impl DnsTable {
                 }
             ),
             by_console,
+            send_to_katonic,
             rows,
             zone_file: strings("zoneFile"),
             az_commands: strings("azCommands"),

@@ -35,14 +35,19 @@ async fn plan_of_the_sample_spec_has_steps_resources_budget_and_cost() {
         "preflight",
         "network",
         "aks-cluster",
-        "gpu-pool",
         "superset",
         "airbyte",
         "dns",
     ] {
         assert!(ids.contains(&expected), "{expected} missing from {ids:?}");
     }
+    // Every pool is created in the cluster's own operation (issue 17): no pool steps.
+    assert!(
+        !ids.contains(&"gpu-pool") && !ids.contains(&"compute-pool"),
+        "{ids:?}"
+    );
     let critical = plan["criticalPathSecs"].as_u64().unwrap();
+    assert!(critical <= 24 * 60, "critical path {critical} s");
     let sequential = plan["sequentialSecs"].as_u64().unwrap();
     assert!(
         critical > 0 && critical < sequential,

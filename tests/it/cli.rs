@@ -35,6 +35,36 @@ fn plan_prints_the_plan_and_json_on_request() {
     assert!(plan["criticalPathSecs"].as_u64().unwrap() > 0);
 }
 
+/// Issue 17: every pool in the cluster's own operation brings the README sample's expected
+/// critical path to at most 24 minutes (31m 35s before), and `plan -f` says so.
+#[test]
+fn plan_of_the_readme_sample_prints_a_critical_path_of_at_most_24_minutes() {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("```yaml\napiVersion: katonic.ai/v1")
+        .expect("the README shows a sample spec")
+        + "```yaml\n".len();
+    let len = readme[start..].find("```").expect("the block ends");
+    let temp = tempfile::tempdir().unwrap();
+    let file = temp.path().join("readme-sample.yaml");
+    std::fs::write(&file, &readme[start..start + len]).unwrap();
+    let out = bin().args(["plan", "-f"]).arg(&file).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Expected duration 23m 55s on the critical path"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("compute-pool") && !text.contains("gpu-pool"),
+        "{text}"
+    );
+}
+
 #[test]
 fn plan_of_an_invalid_spec_exits_non_zero_listing_every_error() {
     let temp = tempfile::tempdir().unwrap();

@@ -365,7 +365,7 @@ async fn verification_fails_naming_a_host_that_serves_the_wrong_certificate() {
     assert!(text.contains("VerificationFailed"), "{text}");
 }
 
-async fn kube_client(world: &World) -> kube::Client {
+pub(crate) async fn kube_client(world: &World) -> kube::Client {
     let yaml = admin_kubeconfig(world).await;
     katonic_console::cluster::access::client_from_kubeconfig(&yaml.into_bytes().into())
         .await

@@ -155,7 +155,7 @@ async fn a_terminal_failure_stops_the_install_and_resume_finishes_it_without_red
     let failed = app.wait_status(&id, &["failed"]).await;
     assert_eq!(step(&failed, "aks-cluster")["status"], "failed");
     assert_eq!(
-        step(&failed, "compute-pool")["status"],
+        step(&failed, "role-assignments")["status"],
         "pending",
         "dependents never start"
     );
@@ -357,7 +357,7 @@ async fn cancel_stops_running_steps_and_starts_no_new_ones() {
     );
     assert_eq!(step(&detail, "aks-cluster")["status"], "cancelled");
     assert_eq!(
-        app.steps.calls(StepId::ComputePool),
+        app.steps.calls(StepId::RoleAssignments),
         0,
         "no step started after cancel"
     );

@@ -349,6 +349,17 @@ async fn unchecking_the_gpu_pool_removes_it() {
         .map(|s| s["id"].as_str().unwrap())
         .collect();
     assert!(!steps.contains(&"gpu-pool"), "{steps:?}");
+    let cluster = detail["plan"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "aks-cluster")
+        .unwrap();
+    let pools = cluster["detail"].as_str().unwrap();
+    assert!(
+        pools.contains("pool compute") && !pools.contains("pool gpu"),
+        "{pools}"
+    );
 }
 
 #[tokio::test]

@@ -73,6 +73,21 @@ impl ClusterContext {
     }
 }
 
+/// The toleration of `role`'s pool taint (`katonic.ai/node-pool=<role>`), any effect: the
+/// console's own pods on a pool tolerate the taint the console gives it (`NoSchedule` on the
+/// dedicated pools, `PreferNoSchedule` on the system pool) and the vendor's `NoSchedule` on an
+/// existing cluster's pools.
+pub fn pool_toleration(
+    role: katonic_domain::spec::PoolRole,
+) -> k8s_openapi::api::core::v1::Toleration {
+    k8s_openapi::api::core::v1::Toleration {
+        key: Some("katonic.ai/node-pool".into()),
+        operator: Some("Equal".into()),
+        value: Some(role.as_str().into()),
+        ..Default::default()
+    }
+}
+
 /// The static public IP of the external load balancer.
 pub fn ingress_public_ip_name(spec: &InstallSpec) -> String {
     katonic_domain::plan::names::ingress_public_ip(spec)

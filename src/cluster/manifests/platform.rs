@@ -120,7 +120,7 @@ pub fn installer_rbac() -> (ServiceAccount, ClusterRoleBinding) {
 }
 
 /// The Job: one attempt (the console's resume is the retry, with the admin watching), on the
-/// platform pool, settings from the ConfigMap.
+/// platform pool (tolerating its taint), settings from the ConfigMap.
 pub fn platform_job(installer: &PlatformInstaller) -> Job {
     let mut pod_labels = common_labels("platform-installer");
     pod_labels.insert("app.kubernetes.io/name".into(), INSTALLER_APP.into());
@@ -144,6 +144,7 @@ pub fn platform_job(installer: &PlatformInstaller) -> Job {
                         "katonic.ai/node-pool".to_string(),
                         PoolRole::Platform.as_str().to_string(),
                     )])),
+                    tolerations: Some(vec![super::pool_toleration(PoolRole::Platform)]),
                     security_context: Some(super::restricted_pod(10001)),
                     containers: vec![Container {
                         name: "installer".into(),

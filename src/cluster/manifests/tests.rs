@@ -187,6 +187,23 @@ fn installer_job_runs_once_on_the_platform_pool_with_the_settings() {
         pod.node_selector.as_ref().unwrap()["katonic.ai/node-pool"],
         "platform"
     );
+    let tolerations = pod.tolerations.as_ref().unwrap();
+    assert_eq!(tolerations.len(), 1);
+    assert_eq!(
+        (
+            tolerations[0].key.as_deref(),
+            tolerations[0].operator.as_deref(),
+            tolerations[0].value.as_deref(),
+            tolerations[0].effect.as_deref()
+        ),
+        (
+            Some("katonic.ai/node-pool"),
+            Some("Equal"),
+            Some("platform"),
+            None
+        ),
+        "the platform pool's taint, whatever its effect"
+    );
     let config = platform_config(&spec, &installer);
     let data = config.data.unwrap();
     assert_eq!(data["DOMAIN"], "katonic.example.com");

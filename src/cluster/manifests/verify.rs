@@ -32,21 +32,13 @@ pub fn claim_name(class: &str) -> String {
     format!("katonic-verify-{class}")
 }
 
-/// A pod that only runs where `pool`'s label is (tolerating the GPU pool's taint).
+/// A pod that only runs where `pool`'s label is, tolerating the pool's taint.
 pub fn pool_probe(pool: &NodePool) -> Pod {
     let (label, role) = pool.label();
-    let tolerations = (pool.role == PoolRole::Gpu).then(|| {
-        vec![Toleration {
-            key: Some("nvidia.com/gpu".into()),
-            operator: Some("Exists".into()),
-            effect: Some("NoSchedule".into()),
-            ..Default::default()
-        }]
-    });
     probe_pod(
         &pool_probe_name(pool),
         BTreeMap::from([(label.to_string(), role.to_string())]),
-        tolerations,
+        Some(vec![super::pool_toleration(pool.role)]),
         Vec::new(),
     )
 }
@@ -91,7 +83,7 @@ pub fn storage_probe(classes: &[&str]) -> Pod {
             "katonic.ai/node-pool".to_string(),
             PoolRole::Platform.as_str().to_string(),
         )]),
-        None,
+        Some(vec![super::pool_toleration(PoolRole::Platform)]),
         volumes,
     )
 }

@@ -1,4 +1,6 @@
-//! Creating the cluster with its platform (system) pool, and the user pools.
+//! Creating the cluster with every pool (platform as the system pool, compute, GPU) in its one
+//! operation; and a user pool as its own agent-pool PUT, which plans stored before that change
+//! still run.
 
 use super::{cluster_path, encode};
 use crate::azure::resources::{aks, install_tags};
@@ -15,7 +17,8 @@ use katonic_domain::spec::{
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// A pool as AKS wants it, labelled `katonic.ai/node-pool=<role>`.
+/// A pool as AKS wants it, labelled and tainted `katonic.ai/node-pool=<role>` (`NoSchedule` on
+/// the dedicated pools, `PreferNoSchedule` on the system pool: see `NodePool::taint`).
 fn pool_properties(
     ctx: &StepContext,
     pool: &NodePool,
@@ -52,12 +55,7 @@ fn pool_properties(
         vnet_subnet_id: subnet.to_string(),
         max_pods: ctx.spec.cluster.network.max_pods,
         node_labels: BTreeMap::from([(label.to_string(), value.to_string())]),
-        // GPU nodes only take pods that ask for GPUs.
-        node_taints: if pool.role == PoolRole::Gpu {
-            vec!["nvidia.com/gpu=present:NoSchedule".to_string()]
-        } else {
-            Vec::new()
-        },
+        node_taints: vec![pool.taint().to_string()],
         upgrade_settings: aks::UpgradeSettings {
             max_surge: pool.max_surge.to_string(),
         },
@@ -65,8 +63,11 @@ fn pool_properties(
     }
 }
 
-/// The private cluster with the platform (system) pool.
+/// The identity's Network Contributor grant on the AKS subnet (AKS places node NICs and the
+/// internal load balancer there, and refuses a create without it), then the private cluster
+/// with all its pools.
 pub async fn cluster(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
+    subnet_grant(ctx, arm).await?;
     let spec = &ctx.spec;
     let net = &spec.cluster.network;
     let version = output(ctx, StepId::Preflight, "kubernetesVersion")
@@ -108,15 +109,7 @@ pub async fn cluster(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
                 enable_private_cluster_public_fqdn: false,
             },
             network_profile: network_profile(net),
-            agent_pool_profiles: vec![aks::AgentPoolProfile {
-                name: spec.cluster.node_pools.platform.name.to_string(),
-                properties: pool_properties(
-                    ctx,
-                    &spec.cluster.node_pools.platform,
-                    version.as_deref(),
-                    &subnet,
-                ),
-            }],
+            agent_pool_profiles: pool_profiles(ctx, version.as_deref(), &subnet),
             node_resource_group: names::node_resource_group(spec),
             support_plan: lts_only.then_some("AKSLongTermSupport"),
         },
@@ -131,12 +124,56 @@ pub async fn cluster(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
         "AKS cluster",
     )
     .await?;
-    cluster_outputs(created)
+    cluster_outputs(ctx, created)
+}
+
+/// Every pool of the spec, which AKS creates in the cluster's operation, side by side.
+fn pool_profiles(
+    ctx: &StepContext,
+    version: Option<&str>,
+    subnet: &str,
+) -> Vec<aks::AgentPoolProfile> {
+    ctx.spec
+        .cluster
+        .node_pools
+        .iter()
+        .map(|pool| aks::AgentPoolProfile {
+            name: pool.name.to_string(),
+            properties: pool_properties(ctx, pool, version, subnet),
+        })
+        .collect()
+}
+
+/// Network Contributor for the cluster identity on the AKS subnet, unless it is there already:
+/// a resumed cluster step reads it instead of writing it again.
+async fn subnet_grant(ctx: &StepContext, arm: &ArmClient) -> Result<(), StepError> {
+    let principal = output(ctx, StepId::Identity, "principalId")?;
+    let subnet = output(ctx, StepId::Network, "aksSubnetId")?;
+    let role = crate::azure::resources::authorization::NETWORK_CONTRIBUTOR;
+    let path = crate::azure::resources::authorization::assignment_path(subnet, role, principal);
+    let existing = arm
+        .get(&path, api::AUTHORIZATION)
+        .await
+        .map_err(|e| crate::steps::errors::step_error("reading the subnet grant", e))?;
+    if existing.is_some() {
+        return ctx
+            .progress("Network Contributor for the cluster identity on the AKS subnet: present")
+            .await;
+    }
+    super::assign_role(
+        ctx,
+        arm,
+        subnet,
+        role,
+        principal,
+        "Network Contributor for the cluster identity on the AKS subnet",
+    )
+    .await
 }
 
 /// The cluster step's outputs, from the created cluster: its id, private FQDN, version, node
-/// resource group and kubelet identity (later steps grant that identity its roles).
-fn cluster_outputs(created: Value) -> Result<Value, StepError> {
+/// resource group, kubelet identity (later steps grant that identity its roles) and pools.
+fn cluster_outputs(ctx: &StepContext, created: Value) -> Result<Value, StepError> {
     let cluster: aks::ClusterResponse = serde_json::from_value(created).map_err(|e| {
         StepError::terminal(
             "UnexpectedResponse",
@@ -145,6 +182,14 @@ fn cluster_outputs(created: Value) -> Result<Value, StepError> {
         )
     })?;
     let kubelet = cluster.properties.identity_profile.get("kubeletidentity");
+    // The pools the create made (the teardown's ledger lists them with the cluster).
+    let pools: Vec<String> = ctx
+        .spec
+        .cluster
+        .node_pools
+        .iter()
+        .map(|p| format!("{}/agentPools/{}", cluster.id, p.name))
+        .collect();
     Ok(json!({
         "id": cluster.id,
         "privateFqdn": cluster.properties.private_fqdn,
@@ -152,6 +197,7 @@ fn cluster_outputs(created: Value) -> Result<Value, StepError> {
         "nodeResourceGroup": cluster.properties.node_resource_group,
         "kubeletObjectId": kubelet.and_then(|k| k.object_id.clone()),
         "kubeletClientId": kubelet.and_then(|k| k.client_id.clone()),
+        "pools": pools,
     }))
 }
 

@@ -8,7 +8,9 @@ mod roles;
 
 pub use create::{cluster, user_pool};
 pub use credentials::kubeconfig;
-pub(super) use credentials::{access_mode, admin_kubeconfig_for, cluster_credentials, read_cluster};
+pub(super) use credentials::{
+    access_mode, admin_kubeconfig_for, cluster_credentials, read_cluster,
+};
 pub use roles::{assign_role, role_assignments};
 
 use super::errors::step_error;

@@ -8,6 +8,7 @@ mod load_balancer;
 mod nodes;
 mod platform;
 mod routes;
+mod scheduling;
 mod storage;
 mod tls_secret;
 

@@ -6,9 +6,10 @@ use kube::runtime::wait::await_condition;
 use serde_json::{Value, json};
 
 use super::routes::apply_route;
+use super::scheduling;
 use super::{check_node_pools, connect, kube_error, poll_until, report, run_command_poll};
 use crate::azure::ArmClient;
-use crate::cluster::apply::Applied;
+use crate::cluster::apply::{Applied, KubeFailure};
 use crate::cluster::manifests::{self, ClusterContext};
 use crate::cluster::reach::ClusterReach;
 use crate::worker::{StepContext, StepError};
@@ -74,13 +75,15 @@ enum EarlierJob {
     Completed,
 }
 
-/// The Job from an earlier attempt: a completed one ends the step; a failed one is removed.
+/// The Job from an earlier attempt: a completed one ends the step; a failed one, or one whose
+/// pod the scheduler refused for a taint (its pod keeps the refusal), is removed.
 async fn earlier_job(ctx: &StepContext, reach: &ClusterReach) -> Result<EarlierJob, StepError> {
     let job_name = manifests::INSTALLER_JOB;
     let ns = manifests::SYSTEM_NAMESPACE;
     let Some(old) = reach.get::<Job>(ns, job_name).await.map_err(kube_error)? else {
         return Ok(EarlierJob::Absent);
     };
+    let uid = old.metadata.uid.clone().unwrap_or_default();
     match job_outcome(Some(&old)) {
         Some(JobOutcome::Complete) => {
             ctx.progress(format!("Job/{job_name} already completed"))
@@ -89,50 +92,78 @@ async fn earlier_job(ctx: &StepContext, reach: &ClusterReach) -> Result<EarlierJ
         }
         // A Job's pod template cannot change and a failed Job does not run again: replace it.
         Some(JobOutcome::Failed(_)) => {
-            let uid = old.metadata.uid.clone().unwrap_or_default();
-            reach
-                .delete::<Job>(ns, job_name, false)
-                .await
-                .map_err(kube_error)?;
-            match reach {
-                ClusterReach::Direct(client) => {
-                    let jobs: Api<Job> = Api::namespaced(client.clone(), ns);
-                    await_condition(jobs, job_name, kube::runtime::conditions::is_deleted(&uid))
-                        .await
-                        .map_err(|e| StepError::retryable("WatchFailed", e.to_string(), None))?;
-                }
-                ClusterReach::RunCommand(_) => {
-                    let patience = std::time::Duration::from_secs(120);
-                    let uid = uid.as_str();
-                    let gone = poll_until(
-                        ctx,
-                        patience,
-                        run_command_poll(patience),
-                        move || async move {
-                            let job = reach.get::<Job>(ns, job_name).await.map_err(kube_error)?;
-                            Ok(job
-                                .is_none_or(|j| j.metadata.uid.as_deref() != Some(uid))
-                                .then_some(()))
-                        },
-                    )
-                    .await?;
-                    if gone.is_none() {
-                        return Err(StepError::retryable(
-                            "JobNotDeleted",
-                            format!(
-                                "Job/{job_name} from the failed attempt is still being deleted"
-                            ),
-                            None,
-                        ));
-                    }
-                }
-            }
-            ctx.progress(format!("Job/{job_name} from the failed attempt removed"))
-                .await?;
+            remove_job(ctx, reach, &uid, "failed").await?;
             Ok(EarlierJob::Absent)
         }
-        None => Ok(EarlierJob::Absent),
+        None => {
+            // Through Run Command the pending pod's refusal shows when the Job is waited for.
+            if let ClusterReach::Direct(client) = reach
+                && scheduling::refused_now(client.clone(), ns, job_name, &uid)
+                    .await
+                    .is_some()
+            {
+                remove_job(ctx, reach, &uid, "unschedulable").await?;
+            }
+            Ok(EarlierJob::Absent)
+        }
     }
+}
+
+/// Delete the earlier attempt's Job (uid `uid`) and wait until it is gone.
+async fn remove_job(
+    ctx: &StepContext,
+    reach: &ClusterReach,
+    uid: &str,
+    why: &'static str,
+) -> Result<(), StepError> {
+    let (job_name, ns) = (manifests::INSTALLER_JOB, manifests::SYSTEM_NAMESPACE);
+    reach
+        .delete::<Job>(ns, job_name, false)
+        .await
+        .map_err(kube_error)?;
+    match reach {
+        ClusterReach::Direct(client) => {
+            let jobs: Api<Job> = Api::namespaced(client.clone(), ns);
+            await_condition(jobs, job_name, kube::runtime::conditions::is_deleted(uid))
+                .await
+                .map_err(|e| StepError::retryable("WatchFailed", e.to_string(), None))?;
+        }
+        ClusterReach::RunCommand(_) => {
+            let patience = std::time::Duration::from_secs(120);
+            let gone = poll_until(
+                ctx,
+                patience,
+                run_command_poll(patience),
+                move || async move {
+                    let job = reach.get::<Job>(ns, job_name).await.map_err(kube_error)?;
+                    Ok(job
+                        .is_none_or(|j| j.metadata.uid.as_deref() != Some(uid))
+                        .then_some(()))
+                },
+            )
+            .await?;
+            if gone.is_none() {
+                return Err(StepError::retryable(
+                    "JobNotDeleted",
+                    format!("Job/{job_name} from the {why} attempt is still being deleted"),
+                    None,
+                ));
+            }
+        }
+    }
+    ctx.progress(format!("Job/{job_name} from the {why} attempt removed"))
+        .await
+}
+
+/// The scheduler refused the installer's pod for a taint: waiting cannot help.
+fn unschedulable(why: &str) -> StepError {
+    StepError::terminal(
+        "InstallerUnschedulable",
+        format!("the platform installer's pod cannot be scheduled: {why}"),
+        "The platform pool's nodes carry a taint the installer does not tolerate (it tolerates \
+         katonic.ai/node-pool=platform). Remove that taint from the pool (az aks nodepool update \
+         --node-taints), then resume.",
+    )
 }
 
 /// What waiting for the Job gave: timed out, the watch failed, or the Job as it finished.
@@ -150,7 +181,30 @@ async fn run_job(
     jobs: Api<Job>,
     timeout: std::time::Duration,
 ) -> Result<Waited, StepError> {
+    let job_uid = jobs
+        .get(manifests::INSTALLER_JOB)
+        .await
+        .map_err(|source| {
+            kube_error(KubeFailure {
+                action: "reading",
+                object: format!(
+                    "Job/{}/{}",
+                    manifests::SYSTEM_NAMESPACE,
+                    manifests::INSTALLER_JOB
+                ),
+                source,
+            })
+        })?
+        .metadata
+        .uid
+        .unwrap_or_default();
     let mut logs = std::pin::pin!(stream_installer_logs(ctx, client.clone()));
+    let mut refused = std::pin::pin!(scheduling::untolerated_taint(
+        client.clone(),
+        manifests::SYSTEM_NAMESPACE,
+        manifests::INSTALLER_JOB,
+        &job_uid
+    ));
     let mut finished = std::pin::pin!(tokio::time::timeout(
         timeout,
         await_condition(jobs, manifests::INSTALLER_JOB, |job: Option<&Job>| {
@@ -162,6 +216,7 @@ async fn run_job(
         tokio::select! {
             done = &mut finished => break done,
             () = &mut logs, if !logs_done => logs_done = true,
+            why = &mut refused => return Err(unschedulable(&why)),
             () = ctx.stopped() => return Err(StepError::Stopped),
         }
     };

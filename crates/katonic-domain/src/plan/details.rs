@@ -2,7 +2,7 @@
 //! (names, CIDRs, pool sizes, host names), so the review page says exactly what will happen.
 
 use super::{QuotaNeed, StepId, describe, names};
-use crate::spec::{ClusterMode, InstallSpec, LbMode, NodePool, TlsMode};
+use crate::spec::{ClusterMode, InstallSpec, LbMode, NodePool, PoolRole, TlsMode};
 
 /// The step's title (the resource group step only checks in existing mode).
 pub(super) fn title(spec: &InstallSpec, id: StepId) -> String {
@@ -57,9 +57,9 @@ pub(super) fn detail(spec: &InstallSpec, id: StepId, quota: &[QuotaNeed]) -> Str
         StepId::ResourceGroup => resource_group(spec),
         StepId::Network => network(spec),
         StepId::Identity => format!(
-            "Create user-assigned identity {} for the cluster's control plane and grant it \
-             Network Contributor on subnet {}, so AKS can place node NICs and the internal load \
-             balancer there.",
+            "Create user-assigned identity {} for the cluster's control plane, beside the \
+             network; the cluster step grants it Network Contributor on subnet {}, so AKS can \
+             place node NICs and the internal load balancer there.",
             names::cluster_identity(spec),
             names::aks_subnet(spec)
         ),
@@ -215,11 +215,13 @@ fn aks(spec: &InstallSpec) -> String {
         Some(cidr) => format!("pod CIDR {cidr}, "),
         None => String::new(),
     };
-    let platform = &spec.cluster.node_pools.platform;
     format!(
-        "Create private cluster {} (Kubernetes {}, {} tier) on VM scale sets in {}: {}, \
-         {} network policy, standard load balancer, outbound {}, {pods}service CIDR {}, DNS \
-         service IP {}, max {} pods per node; system pool {} labelled katonic.ai/node-pool={}.",
+        "Grant cluster identity {} Network Contributor on subnet {}, then create private \
+         cluster {} (Kubernetes {}, {} tier) on VM scale sets in {}: {}, {} network policy, \
+         standard load balancer, outbound {}, {pods}service CIDR {}, DNS service IP {}, max {} \
+         pods per node; with every node pool in the same operation: {}.",
+        names::cluster_identity(spec),
+        names::aks_subnet(spec),
         spec.cluster.name,
         describe::kubernetes_version(spec),
         describe::tier(spec.cluster.tier),
@@ -230,9 +232,29 @@ fn aks(spec: &InstallSpec) -> String {
         net.service_cidr,
         net.dns_service_ip,
         net.max_pods,
-        describe::pool(platform),
-        platform.role.as_str()
+        describe::and_list(&cluster_pools(spec)),
     )
+}
+
+/// Each pool of the cluster's create request: mode, size, scale and its label.
+fn cluster_pools(spec: &InstallSpec) -> Vec<String> {
+    spec.cluster
+        .node_pools
+        .iter()
+        .map(|pool| {
+            let mode = if pool.role == PoolRole::Platform {
+                "system"
+            } else {
+                "user"
+            };
+            format!(
+                "{mode} pool {} labelled katonic.ai/node-pool={} and tainted {}",
+                describe::pool(pool),
+                pool.role.as_str(),
+                pool.taint()
+            )
+        })
+        .collect()
 }
 
 fn user_pool(spec: &InstallSpec, pool: &NodePool) -> String {
@@ -310,6 +332,10 @@ fn tls(spec: &InstallSpec) -> String {
         TlsMode::SelfSigned => format!(
             "Generate a self-signed certificate for {hosts} and store it as the ingress TLS secret."
         ),
+        TlsMode::Provided if spec.domain.katonic_subdomain => format!(
+            "Store the certificate and key Katonic provides for {hosts} (uploaded) as the \
+             ingress TLS secret."
+        ),
         TlsMode::Provided => {
             format!("Store the uploaded certificate and key for {hosts} as the ingress TLS secret.")
         }
@@ -324,6 +350,14 @@ fn dns(spec: &InstallSpec) -> String {
         LbMode::Internal => "private address",
         LbMode::External => "public IP",
     };
+    if spec.domain.katonic_subdomain {
+        // The console cannot write Katonic's zone.
+        return format!(
+            "List the A records pointing {} at the ingress load balancer's {address}, to send \
+             to Katonic, who publish them in the katonic.ai zone.",
+            host_list(spec)
+        );
+    }
     format!(
         "Point {} at the ingress load balancer's {address}.",
         host_list(spec)

@@ -176,9 +176,15 @@ fn nodes(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
             ),
             1,
             format!(
-                "Node pool {}, labelled katonic.ai/node-pool={}.",
+                "Node pool {}, labelled katonic.ai/node-pool={}{}.",
                 describe::pool(pool),
-                pool.role.as_str()
+                pool.role.as_str(),
+                // Only pools the console creates get its taint.
+                if fp.create {
+                    format!(" and tainted {}", pool.taint())
+                } else {
+                    String::new()
+                }
             ),
             false,
         );

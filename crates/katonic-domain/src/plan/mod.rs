@@ -32,7 +32,7 @@ pub use cost::{
 };
 pub use inventory::OS_DISK_GIB;
 pub use quota::UNKNOWN_FAMILY;
-pub use steps::{StepId, UnknownStepId, expected_secs};
+pub use steps::{GPU_DRIVER_SECS, StepId, UnknownStepId, expected_secs, planned_secs};
 
 use crate::spec::{InstallSpec, IpBudget, Warning};
 use serde::{Deserialize, Serialize};

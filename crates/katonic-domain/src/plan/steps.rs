@@ -121,18 +121,24 @@ pub const fn expected_secs(id: StepId) -> u32 {
         StepId::ResourceGroup => 5,
         // NSG then VNet with its two subnets: two LROs of 10-20 s.
         StepId::Network => 30,
-        // Identity PUT (synchronous) + Network Contributor, retried until the principal replicates.
-        StepId::Identity => 45,
+        // The identity PUT (synchronous). Its principal replicates (30-120 s) while the network is
+        // created beside it; the cluster step grants it the subnet role.
+        StepId::Identity => 10,
         // Account LRO (~20-30 s) + synchronous containers and share.
         StepId::Storage => 30,
         // Registry LRO.
         StepId::Registry => 30,
-        // Private cluster with its system pool across two zones.
-        StepId::AksCluster => 420,
-        // User pool (VMSS, node image, join).
+        // The identity's subnet grant (a synchronous PUT), then the private cluster with every
+        // pool in its one operation: the control plane (~210 s), then the pools' scale sets
+        // provisioned side by side (~210 s, as one agent-pool create), across two zones. A GPU
+        // pool starting with nodes adds their driver install (`GPU_DRIVER_SECS`, see
+        // `planned_secs`).
+        StepId::AksCluster => 425,
+        // A user pool as its own agent-pool operation (VMSS, node image, join): plans stored
+        // before the pools moved into the cluster's operation still carry these steps.
         StepId::ComputePool => 210,
         // GPU pool: as a user pool plus the GPU driver install on its nodes.
-        StepId::GpuPool => 240,
+        StepId::GpuPool => 210 + GPU_DRIVER_SECS,
         // A few role assignments (the kubelet identity already exists: no replication wait).
         StepId::RoleAssignments => 15,
         // listClusterAdminCredential (or the user credential and an Entra token) + a first call
@@ -168,6 +174,26 @@ pub const fn expected_secs(id: StepId) -> u32 {
     }
 }
 
+/// What a GPU pool's nodes add to their pool's create: the NVIDIA driver installed at boot.
+pub const GPU_DRIVER_SECS: u32 = 30;
+
+/// Expected duration of step `id` of this install: `expected_secs`, except that the cluster's
+/// operation lasts as long as its slowest pool, so a GPU pool that starts with nodes adds their
+/// driver install (one that scales from 0 creates no VM in the operation).
+pub fn planned_secs(spec: &InstallSpec, id: StepId) -> u32 {
+    let gpu_in_cluster = spec.cluster.mode == ClusterMode::Create
+        && spec
+            .cluster
+            .node_pools
+            .gpu
+            .as_ref()
+            .is_some_and(|gpu| gpu.scale.min() > 0);
+    match id {
+        StepId::AksCluster if gpu_in_cluster => expected_secs(id) + GPU_DRIVER_SECS,
+        _ => expected_secs(id),
+    }
+}
+
 /// The steps of this install (in declaration order, not yet sorted) with their dependencies,
 /// restricted to steps present in the plan. `quota` is named in the preflight detail.
 pub(super) fn steps(spec: &InstallSpec, quota: &[QuotaNeed]) -> Vec<PlannedStep> {
@@ -181,7 +207,7 @@ pub(super) fn steps(spec: &InstallSpec, quota: &[QuotaNeed]) -> Vec<PlannedStep>
             title: details::title(spec, id),
             detail: details::detail(spec, id, quota),
             depends_on: deps.into_iter().filter(|d| present.contains(d)).collect(),
-            expected_secs: expected_secs(id),
+            expected_secs: planned_secs(spec, id),
             on_critical_path: false,
         })
         .collect()
@@ -201,19 +227,17 @@ fn dependency_graph(spec: &InstallSpec) -> Vec<(StepId, Vec<StepId>)> {
         vec![(Preflight, vec![]), (ResourceGroup, vec![Preflight])];
     if create {
         dag.push((Network, vec![ResourceGroup]));
-        // The identity's subnet role must exist before AKS places anything in the subnet.
-        dag.push((Identity, vec![Network]));
+        // The identity needs no subnet: it is created beside the network, and the cluster step
+        // grants it the subnet role before AKS places anything there.
+        dag.push((Identity, vec![ResourceGroup]));
     }
     dag.push((Storage, vec![ResourceGroup]));
     dag.push((Registry, vec![ResourceGroup]));
     if create {
+        // Every pool (platform, compute, GPU) is in the cluster's own create request: AKS
+        // provisions them in that one operation. `ComputePool` and `GpuPool` (one agent-pool
+        // PUT each) remain only in plans stored before this.
         dag.push((AksCluster, vec![Network, Identity]));
-        dag.push((ComputePool, vec![AksCluster]));
-        if spec.cluster.node_pools.gpu.is_some() {
-            // AKS runs one agent-pool operation at a time per cluster (409 otherwise), so the
-            // GPU pool waits for the compute pool instead of racing it.
-            dag.push((GpuPool, vec![ComputePool]));
-        }
     }
     // An existing cluster is ready once preflight has found it.
     let cluster = if create { AksCluster } else { Preflight };
@@ -248,17 +272,18 @@ fn dependency_graph(spec: &InstallSpec) -> Vec<(StepId, Vec<StepId>)> {
     } else {
         dag.push((Tls, vec![Namespaces]));
     }
+    // The installer needs the ingress class and the TLS secret's name, not the load balancer's
+    // address (Azure provisioning its frontend takes minutes): DNS and verification wait for
+    // that, the platform install does not.
     dag.push((
         Platform,
         vec![
-            ComputePool,
-            GpuPool,
+            AksCluster,
             Storage,
             RoleAssignments,
             StorageClasses,
             Namespaces,
             NetworkPolicies,
-            IngressLoadBalancer,
             Tls,
         ],
     ));

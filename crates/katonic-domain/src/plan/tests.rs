@@ -153,8 +153,6 @@ fn sample_plan_is_a_well_formed_dag() {
             Storage,
             Registry,
             AksCluster,
-            ComputePool,
-            GpuPool,
             RoleAssignments,
             Kubeconfig,
             StorageClasses,
@@ -172,7 +170,7 @@ fn sample_plan_is_a_well_formed_dag() {
 }
 
 #[test]
-fn sample_critical_path_runs_through_cluster_pools_platform_and_airbyte() {
+fn sample_critical_path_runs_through_the_cluster_with_its_pools_platform_and_airbyte() {
     let plan = sample_plan();
     use StepId::*;
     assert_eq!(
@@ -181,37 +179,96 @@ fn sample_critical_path_runs_through_cluster_pools_platform_and_airbyte() {
             Preflight,
             ResourceGroup,
             Network,
-            Identity,
             AksCluster,
-            ComputePool,
-            GpuPool,
+            Kubeconfig,
+            Namespaces,
+            Tls,
             Platform,
             Airbyte,
             Verify
         ]
     );
+    // The sample's GPU pool scales from 0: no driver install in the cluster's operation.
     assert_eq!(
         plan.critical_path_secs,
-        45 + 5 + 30 + 45 + 420 + 210 + 240 + 600 + 240 + 60
+        45 + 5 + 30 + 425 + 10 + 5 + 15 + 600 + 240 + 60
     );
-    assert_eq!(plan.sequential_secs, 2_370);
+    // Issue 17: at most 24 minutes (it was 31m 35s with a pool operation per pool).
+    assert!(plan.critical_path_secs <= 24 * 60);
+    assert_eq!(plan.sequential_secs, 1_890);
+}
+
+#[test]
+fn the_identity_is_created_beside_the_network_and_the_cluster_waits_for_both() {
+    let plan = sample_plan();
+    let deps = |id| plan.step(id).expect("in plan").depends_on.clone();
+    assert_eq!(deps(StepId::Identity), vec![StepId::ResourceGroup]);
+    assert_eq!(deps(StepId::Network), vec![StepId::ResourceGroup]);
+    assert_eq!(
+        deps(StepId::AksCluster),
+        vec![StepId::Network, StepId::Identity]
+    );
+    assert!(
+        plan.step(StepId::ComputePool).is_none() && plan.step(StepId::GpuPool).is_none(),
+        "no separate pool operations for a new cluster"
+    );
+    let without_gpu = plan_of(&variant(|d| d.cluster.node_pools.gpu = None));
+    let cluster = without_gpu.step(StepId::AksCluster).expect("in plan");
+    assert_eq!(
+        cluster.expected_secs, 425,
+        "no driver install without a GPU pool"
+    );
+    let gpu_nodes = plan_of(&variant(|d| {
+        d.cluster.node_pools.gpu = Some(pool("Standard_NC4as_T4_v3", 1, 2))
+    }));
+    let cluster = gpu_nodes.step(StepId::AksCluster).expect("in plan");
+    assert_eq!(
+        cluster.expected_secs,
+        425 + GPU_DRIVER_SECS,
+        "GPU nodes from the start: their driver install is in the operation"
+    );
+    // The platform install does not wait for the load balancer's address; DNS does.
+    let platform = &plan.step(StepId::Platform).expect("in plan").depends_on;
+    assert!(
+        !platform.contains(&StepId::IngressLoadBalancer),
+        "{platform:?}"
+    );
+    assert!(
+        plan.step(StepId::Dns)
+            .expect("in plan")
+            .depends_on
+            .contains(&StepId::IngressLoadBalancer)
+    );
 }
 
 #[test]
 fn optional_steps_appear_only_when_configured() {
     let full = sample_plan();
-    for id in [StepId::GpuPool, StepId::Superset, StepId::Airbyte] {
+    for id in [StepId::Superset, StepId::Airbyte] {
         assert!(full.step(id).is_some(), "{id} missing");
     }
+    assert!(
+        full.step(StepId::AksCluster)
+            .expect("in plan")
+            .detail
+            .contains("user pool gpu")
+    );
     let bare = plan_of(&variant(|d| {
         d.cluster.node_pools.gpu = None;
         d.addons.superset = Some(false);
         d.addons.airbyte = Some(false);
     }));
     assert_well_formed(&bare);
-    for id in [StepId::GpuPool, StepId::Superset, StepId::Airbyte] {
+    for id in [StepId::Superset, StepId::Airbyte] {
         assert!(bare.step(id).is_none(), "{id} present");
     }
+    assert!(
+        !bare
+            .step(StepId::AksCluster)
+            .expect("in plan")
+            .detail
+            .contains("pool gpu")
+    );
     let only_superset = plan_of(&variant(|d| d.addons.airbyte = Some(false)));
     assert!(only_superset.step(StepId::Superset).is_some());
     assert!(only_superset.step(StepId::Airbyte).is_none());
@@ -255,8 +312,21 @@ fn steps_name_the_spec_values() {
     assert!(detail(StepId::Network).contains("10.20.0.64/29"));
     assert!(detail(StepId::AksCluster).contains("katonic.ai/node-pool=platform"));
     assert!(detail(StepId::AksCluster).contains("Kubernetes 1.30"));
-    assert!(detail(StepId::ComputePool).contains("1 to 4 nodes"));
-    assert!(detail(StepId::GpuPool).contains("Standard_NC4as_T4_v3"));
+    assert!(detail(StepId::AksCluster).contains("1 to 4 nodes"));
+    assert!(detail(StepId::AksCluster).contains("Standard_NC4as_T4_v3"));
+    assert!(detail(StepId::AksCluster).contains("katonic.ai/node-pool=gpu"));
+    assert!(
+        detail(StepId::AksCluster).contains(
+            "user pool compute: Standard_D8s_v3, 1 to 4 nodes (autoscaling) labelled \
+             katonic.ai/node-pool=compute and tainted katonic.ai/node-pool=compute:NoSchedule"
+        ),
+        "{}",
+        detail(StepId::AksCluster)
+    );
+    assert!(
+        detail(StepId::AksCluster)
+            .contains("tainted katonic.ai/node-pool=platform:PreferNoSchedule")
+    );
     assert!(detail(StepId::Storage).contains("datasets"));
     assert!(detail(StepId::Storage).contains("backups"));
     assert!(detail(StepId::Storage).contains("kfs-shared"));
@@ -283,9 +353,12 @@ fn steps_name_the_spec_values() {
 fn durations_are_in_one_table() {
     let plan = sample_plan();
     for step in &plan.steps {
-        assert_eq!(step.expected_secs, expected_secs(step.id));
+        assert_eq!(
+            step.expected_secs,
+            planned_secs(&spec_of(&sample_doc()), step.id)
+        );
     }
-    assert_eq!(expected_secs(StepId::AksCluster), 420);
+    assert_eq!(expected_secs(StepId::AksCluster), 425);
     assert_eq!(expected_secs(StepId::Platform), 600);
 }
 
@@ -685,7 +758,11 @@ proptest! {
         let Ok(spec) = spec else { return Ok(()) };
         let plan = plan_of(&spec);
         assert_well_formed(&plan);
-        prop_assert_eq!(plan.step(StepId::GpuPool).is_some(), gpu && !existing_mode);
+        prop_assert!(plan.step(StepId::GpuPool).is_none() && plan.step(StepId::ComputePool).is_none());
+        let gpu_in_cluster = plan
+            .step(StepId::AksCluster)
+            .is_some_and(|s| s.detail.contains("katonic.ai/node-pool=gpu"));
+        prop_assert_eq!(gpu_in_cluster, gpu && !existing_mode);
         prop_assert_eq!(plan.step(StepId::Superset).is_some(), superset);
         prop_assert_eq!(plan.step(StepId::Airbyte).is_some(), airbyte);
         prop_assert_eq!(plan.step(StepId::AksCluster).is_some(), !existing_mode);

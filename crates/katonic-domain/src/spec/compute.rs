@@ -271,12 +271,87 @@ impl NodePool {
     pub fn label(&self) -> (&'static str, &'static str) {
         ("katonic.ai/node-pool", self.role.as_str())
     }
+
+    /// The pool's taint, as the console creates it. The vendor taints its dedicated pools
+    /// `katonic.ai/node-pool=<role>:NoSchedule`. The platform pool is AKS's system pool, and
+    /// AKS refuses custom taints on system pools except `CriticalAddonsOnly` or the
+    /// `PreferNoSchedule` effect (`SystemPoolHasRestrictedTaint`; AKS system-pool docs and
+    /// Azure/AKS#2578, checked 2026-12-07), because its own pods tolerate nothing else. So the
+    /// platform pool carries the vendor's key softly (`PreferNoSchedule`): other workloads keep
+    /// off it while any other node fits, and AKS's system pods still run there.
+    pub fn taint(&self) -> PoolTaint {
+        let (key, value) = self.label();
+        PoolTaint {
+            key,
+            value,
+            effect: if self.role == PoolRole::Platform {
+                TaintEffect::PreferNoSchedule
+            } else {
+                TaintEffect::NoSchedule
+            },
+        }
+    }
+}
+
+/// A node taint of a pool: `key=value:effect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolTaint {
+    pub key: &'static str,
+    pub value: &'static str,
+    pub effect: TaintEffect,
+}
+
+/// The taint effects the console uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaintEffect {
+    /// Pods without a matching toleration are never scheduled there.
+    NoSchedule,
+    /// The scheduler avoids the node for such pods while another one fits.
+    PreferNoSchedule,
+}
+
+impl TaintEffect {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TaintEffect::NoSchedule => "NoSchedule",
+            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
+        }
+    }
+}
+
+impl std::fmt::Display for PoolTaint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}:{}", self.key, self.value, self.effect.as_str())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn dedicated_pools_are_tainted_and_the_system_pool_only_softly() {
+        let pool = |role| NodePool {
+            role,
+            name: PoolName::parse(role.as_str()).expect("valid name"),
+            vm_size: VmSize::parse("Standard_D8s_v3").expect("valid size"),
+            scale: NodeScale::Fixed(1),
+            max_surge: 1,
+        };
+        assert_eq!(
+            pool(PoolRole::Compute).taint().to_string(),
+            "katonic.ai/node-pool=compute:NoSchedule"
+        );
+        assert_eq!(
+            pool(PoolRole::Gpu).taint().to_string(),
+            "katonic.ai/node-pool=gpu:NoSchedule"
+        );
+        assert_eq!(
+            pool(PoolRole::Platform).taint().to_string(),
+            "katonic.ai/node-pool=platform:PreferNoSchedule"
+        );
+    }
 
     #[test]
     fn vm_size_canonical_casing() {

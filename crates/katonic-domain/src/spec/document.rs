@@ -178,6 +178,10 @@ pub struct NodePoolDoc {
 pub struct DomainDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fqdn: Option<String>,
+    /// The vendor's domain option, instead of `fqdn`: `<name>` serves the platform at
+    /// `<name>.katonic.ai`; Katonic provides the certificate and publishes the records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub katonic_subdomain: Option<String>,
     /// `selfSigned` | `provided` | `acme`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<String>,

@@ -28,7 +28,9 @@ mod text;
 mod yaml;
 
 pub use capacity::IpBudget;
-pub use compute::{KubernetesVersion, NodePool, NodeScale, PoolRole, VmSize, Zone, Zones};
+pub use compute::{
+    KubernetesVersion, NodePool, NodeScale, PoolRole, PoolTaint, TaintEffect, VmSize, Zone, Zones,
+};
 pub use dns_zone::{DnsZoneId, DnsZoneKind};
 pub use document::{
     AddonsDoc, AzureDoc, ClusterDoc, DomainDoc, ExistingVnetDoc, IngressDoc, InstallDocument,
@@ -41,6 +43,7 @@ pub use names::{
     StorageAccountName,
 };
 pub use network::{Cidr, ExistingVnet, NetworkPlugin, NetworkPolicy, NetworkSpec, OutboundType};
+pub use parse::katonic_fqdn;
 pub use yaml::{DocumentFormat, from_json, from_text, from_yaml, to_yaml};
 
 use std::net::Ipv4Addr;
@@ -157,6 +160,9 @@ pub enum TlsMode {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DomainSpec {
     pub fqdn: Fqdn,
+    /// `domain.katonicSubdomain`: `fqdn` is `<name>.katonic.ai`, in Katonic's zone, which the
+    /// console cannot write; Katonic provides the certificate and publishes the records.
+    pub katonic_subdomain: bool,
     pub tls: TlsMode,
     /// The Azure DNS or Private DNS zone the console writes the A records into; `None`: the
     /// records are shown for the admin to create.

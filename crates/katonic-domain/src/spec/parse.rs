@@ -14,6 +14,7 @@ mod services;
 #[cfg(test)]
 mod tests;
 
+pub use domain::katonic_fqdn;
 pub use export::{DEFAULT_OVERRIDES, default_document, to_document};
 #[cfg(test)]
 pub(crate) use order::position as position_of;
@@ -43,6 +44,7 @@ pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
         fqdn,
         tls,
         dns_zone,
+        katonic,
     } = domain::domain(&mut cx, &doc.domain);
     let (lb, static_ip) = domain::ingress(&mut cx, &doc.ingress, cluster.network.aks);
     domain::tls_reachability(&mut cx, tls, lb);
@@ -93,6 +95,7 @@ pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
             },
             domain: DomainSpec {
                 fqdn: fqdn?,
+                katonic_subdomain: katonic,
                 tls: tls?,
                 dns_zone: dns_zone?,
             },

@@ -34,6 +34,8 @@ pub(crate) struct PoolInfo {
     pub zones: Vec<String>,
     pub mode: String,
     pub labels: Map<String, Value>,
+    /// `nodeTaints` as AKS takes them (`key=value:Effect`).
+    pub taints: Vec<String>,
 }
 
 /// The cluster named `name` (AKS names are unique per resource group; the first match wins).
@@ -86,6 +88,14 @@ fn info(st: &State, c: &crate::state::Resource) -> Option<ClusterInfo> {
                     .unwrap_or_default(),
                 mode: pp["mode"].as_str().unwrap_or("User").to_string(),
                 labels: pp["nodeLabels"].as_object().cloned().unwrap_or_default(),
+                taints: pp["nodeTaints"]
+                    .as_array()
+                    .map(|t| {
+                        t.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -194,7 +204,7 @@ pub(crate) fn nodes(info: &ClusterInfo, now: &str) -> Vec<(String, Value)> {
                 "apiVersion": "v1",
                 "kind": "Node",
                 "metadata": {"name": name, "labels": labels, "annotations": {"node.alpha.kubernetes.io/ttl": "0", "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
-                "spec": {"providerID": format!("azure://{}/virtualMachineScaleSets/aks-{}-{hash}-vmss/virtualMachines/{i}", info.id, pool.name), "podCIDR": format!("10.244.{}.0/24", ip)},
+                "spec": node_spec(&format!("azure://{}/virtualMachineScaleSets/aks-{}-{hash}-vmss/virtualMachines/{i}", info.id, pool.name), ip, &pool.taints),
                 "status": {
                     "capacity": capacity,
                     "allocatable": capacity,
@@ -218,6 +228,27 @@ pub(crate) fn nodes(info: &ClusterInfo, now: &str) -> Vec<(String, Value)> {
         }
     }
     out
+}
+
+/// A node's spec: provider id, pod CIDR, and the pool's taints as the kubelet registers them.
+fn node_spec(provider_id: &str, ip: u32, taints: &[String]) -> Value {
+    let mut spec = json!({"providerID": provider_id, "podCIDR": format!("10.244.{ip}.0/24")});
+    let taints: Vec<Value> = taints.iter().filter_map(|t| taint(t)).collect();
+    if !taints.is_empty() {
+        spec["taints"] = Value::Array(taints);
+    }
+    spec
+}
+
+/// `key=value:Effect` (or `key:Effect`) as a Node's taint object.
+fn taint(text: &str) -> Option<Value> {
+    let (key_value, effect) = text.rsplit_once(':')?;
+    let (key, value) = key_value.split_once('=').unwrap_or((key_value, ""));
+    let mut t = json!({"key": key, "effect": effect});
+    if !value.is_empty() {
+        t["value"] = json!(value);
+    }
+    Some(t)
 }
 
 /// Namespaces every cluster starts with.

@@ -71,7 +71,7 @@ pub(super) async fn cluster(sim: &Sim) -> Kube {
 }
 
 /// The kubeconfig of the existing cluster `aks1`.
-async fn kube_for(sim: &Sim) -> Kube {
+pub(super) async fn kube_for(sim: &Sim) -> Kube {
     let url = sim.cluster_url("rg-a", "aks1");
     let creds = sim
         .post(

@@ -10,6 +10,7 @@ mod kube;
 mod network;
 mod others;
 mod placement;
+mod pools;
 mod public_ip;
 mod replay;
 mod run_command;

@@ -13,29 +13,117 @@ const STATIC_IP: &str = "ingress.staticIp";
 const AZURE_RESERVED_AT_START: u64 = 4;
 
 const DNS_ZONE: &str = "domain.dnsZone";
+const KATONIC_SUBDOMAIN: &str = "domain.katonicSubdomain";
+/// The vendor's domain, under which `katonicSubdomain` names the platform.
+const KATONIC_DOMAIN: &str = "katonic.ai";
 
-/// The domain, its TLS mode and the optional DNS zone (`None` when refused).
+/// The domain, its TLS mode and the optional DNS zone (`None` when refused), and whether the
+/// domain is Katonic's (`katonicSubdomain`).
 pub(super) struct DomainParts {
     pub fqdn: Option<Fqdn>,
     pub tls: Option<TlsMode>,
     pub dns_zone: Option<Option<DnsZoneId>>,
+    pub katonic: bool,
 }
 
 pub(super) fn domain(cx: &mut Ctx, doc: &DomainDoc) -> DomainParts {
-    let fqdn = cx.required(
-        "domain.fqdn",
-        doc.fqdn.as_ref(),
-        Fqdn::parse,
-        "give the domain the platform is served at, e.g. `katonic.example.com`",
+    let katonic = cx.optional(
+        KATONIC_SUBDOMAIN,
+        doc.katonic_subdomain.as_ref(),
+        katonic_fqdn,
     );
+    let own = doc.fqdn.as_ref().filter(|f| !f.trim().is_empty());
+    let fqdn = match (katonic.clone(), own) {
+        (Some(Some(_)), Some(_)) => {
+            cx.fail(
+                "domain.fqdn",
+                Invalid::new(
+                    "domain.both",
+                    "`fqdn` and `katonicSubdomain` both name the platform's domain",
+                    "keep `fqdn` for your own domain, or `katonicSubdomain` for <name>.katonic.ai",
+                ),
+            );
+            None
+        }
+        (Some(Some(f)), None) => Some(f),
+        // Refused above, with its reason.
+        (None, _) => None,
+        (Some(None), _) => cx.required(
+            "domain.fqdn",
+            doc.fqdn.as_ref(),
+            Fqdn::parse,
+            "give the domain the platform is served at, e.g. `katonic.example.com`, or `katonicSubdomain: <name>` for <name>.katonic.ai",
+        ),
+    };
+    let is_katonic = matches!(katonic, Some(Some(_)));
     let tls = cx
         .optional("domain.tls", doc.tls.as_ref(), TlsMode::parse)
         .map(|t| t.unwrap_or(TlsMode::Provided));
     let dns_zone = cx.optional(DNS_ZONE, doc.dns_zone.as_ref(), DnsZoneId::parse);
+    if is_katonic {
+        katonic_rules(cx, tls, dns_zone.as_ref().and_then(Option::as_ref));
+    }
     DomainParts {
         fqdn,
         tls,
         dns_zone,
+        katonic: is_katonic,
+    }
+}
+
+/// `<name>.katonic.ai` from `katonicSubdomain: <name>`: one DNS label, no dots.
+pub fn katonic_fqdn(name: &str) -> Result<Fqdn, Invalid> {
+    if name.contains('.') {
+        let first = name.split('.').next().unwrap_or(name);
+        return Err(Invalid::new(
+            "katonic-subdomain.label",
+            format!(
+                "{} has dots; katonicSubdomain is one name, the part before .{KATONIC_DOMAIN}",
+                show(name)
+            ),
+            format!("use e.g. `katonicSubdomain: {first}`, or `fqdn` for a domain of your own"),
+        ));
+    }
+    Fqdn::parse(&format!("{name}.{KATONIC_DOMAIN}")).map_err(|e| {
+        Invalid::new(
+            "katonic-subdomain.label",
+            format!(
+                "{} is not a valid name under {KATONIC_DOMAIN}: {}",
+                show(name),
+                e.message
+            ),
+            "use lowercase letters, digits and inner hyphens, at most 63 characters",
+        )
+    })
+}
+
+/// Katonic's zone and certificate: the console cannot write the zone, and the certificate is
+/// the one Katonic provides (uploaded), so neither a zone nor another TLS mode fits.
+fn katonic_rules(cx: &mut Ctx, tls: Option<TlsMode>, dns_zone: Option<&DnsZoneId>) {
+    if let Some(t) = tls.filter(|t| *t != TlsMode::Provided) {
+        cx.fail(
+            "domain.tls",
+            Invalid::new(
+                "tls.katonic",
+                format!(
+                    "`tls: {}` does not fit a {KATONIC_DOMAIN} domain: its certificate is the one Katonic provides",
+                    t.as_str()
+                ),
+                "use `tls: provided` (or leave it out) and upload the certificate and key Katonic sends",
+            ),
+        );
+    }
+    if dns_zone.is_some() {
+        cx.fail(
+            DNS_ZONE,
+            Invalid::new(
+                "dns-zone.katonic",
+                format!(
+                    "the {KATONIC_DOMAIN} zone is Katonic's: the console cannot write records into it"
+                ),
+                "remove `dnsZone`: the install page lists the records to send to Katonic",
+            ),
+        );
     }
 }
 

@@ -85,7 +85,12 @@ pub fn to_document(spec: &InstallSpec) -> InstallDocument {
             },
         },
         domain: DomainDoc {
-            fqdn: s(spec.domain.fqdn.as_str()),
+            // A katonic.ai domain is written as the option that made it.
+            fqdn: (!spec.domain.katonic_subdomain).then(|| spec.domain.fqdn.as_str().to_string()),
+            katonic_subdomain: spec
+                .domain
+                .katonic_subdomain
+                .then(|| spec.domain.fqdn.first_label().to_string()),
             tls: s(spec.domain.tls.as_str()),
             dns_zone: spec.domain.dns_zone.as_ref().map(|z| z.arm_id()),
         },
@@ -176,6 +181,7 @@ pub fn default_document() -> InstallDocument {
         },
         domain: DomainDoc {
             fqdn: None,
+            katonic_subdomain: None,
             tls: s("provided"),
             dns_zone: None,
         },

@@ -39,6 +39,7 @@ fn fields() -> impl Iterator<Item = String> {
     });
     let tail = [
         "domain.fqdn",
+        "domain.katonicSubdomain",
         "domain.tls",
         "domain.dnsZone",
         "ingress.loadBalancer",

@@ -14,7 +14,7 @@ pub(super) fn schedule(ks: &mut KubeState, cluster: &str) {
         }
         let fits = fitting_nodes(&pod, &nodes);
         let Some(node) = fits.first() else {
-            unschedulable(ks, cluster, &pod, nodes.len());
+            unschedulable(ks, cluster, &pod, &nodes);
             continue;
         };
         // Spread by name so replicas do not all land on the first node.
@@ -24,20 +24,56 @@ pub(super) fn schedule(ks: &mut KubeState, cluster: &str) {
     }
 }
 
-/// The nodes whose labels match the pod's nodeSelector.
+/// The nodes whose labels match the pod's nodeSelector and whose taints it tolerates.
 fn fitting_nodes<'a>(pod: &Value, nodes: &'a [Value]) -> Vec<&'a Value> {
-    let selector = pod["spec"]["nodeSelector"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
     nodes
         .iter()
-        .filter(|n| {
-            selector
-                .iter()
-                .all(|(k, v)| n["metadata"]["labels"].get(k) == Some(v))
-        })
+        .filter(|n| selected(pod, n) && untolerated(pod, n).is_none())
         .collect()
+}
+
+/// The node's labels match the pod's nodeSelector.
+fn selected(pod: &Value, node: &Value) -> bool {
+    pod["spec"]["nodeSelector"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .all(|(k, v)| node["metadata"]["labels"].get(k) == Some(v))
+}
+
+/// The first of the node's NoSchedule/NoExecute taints the pod does not tolerate, if any
+/// (PreferNoSchedule only steers the scheduler away; it never blocks).
+fn untolerated<'a>(pod: &Value, node: &'a Value) -> Option<&'a Value> {
+    let tolerations = pod["spec"]["tolerations"].as_array();
+    node["spec"]["taints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["effect"] != "PreferNoSchedule")
+        .find(|t| {
+            !tolerations
+                .into_iter()
+                .flatten()
+                .any(|tol| tolerates(tol, t))
+        })
+}
+
+/// Kubernetes' `ToleratesTaint`: effect (empty = any), key (empty with Exists = any), then
+/// Exists, or Equal (the default) on the value.
+fn tolerates(toleration: &Value, taint: &Value) -> bool {
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let effect = text(&toleration["effect"]);
+    if !effect.is_empty() && effect != text(&taint["effect"]) {
+        return false;
+    }
+    let key = text(&toleration["key"]);
+    if !key.is_empty() && key != text(&taint["key"]) {
+        return false;
+    }
+    match toleration["operator"].as_str().unwrap_or("Equal") {
+        "Exists" => true,
+        _ => !key.is_empty() && text(&toleration["value"]) == text(&taint["value"]),
+    }
 }
 
 fn name_hash(pod: &Value) -> usize {
@@ -49,11 +85,44 @@ fn name_hash(pod: &Value) -> usize {
         .sum::<usize>()
 }
 
+/// Why no node fits, in the scheduler's words: each reason with its node count, sorted, e.g.
+/// "0/4 nodes are available: 2 node(s) didn't match Pod's node affinity/selector, 1 node(s) had
+/// untolerated taint {katonic.ai/node-pool: compute}, ...".
+fn unschedulable_message(pod: &Value, nodes: &[Value]) -> String {
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for node in nodes {
+        // The first filter a node fails names it, in the default profile's order
+        // (TaintToleration before NodeAffinity).
+        let reason = if let Some(t) = untolerated(pod, node) {
+            format!(
+                "had untolerated taint {{{}: {}}}",
+                t["key"].as_str().unwrap_or(""),
+                t["value"].as_str().unwrap_or("")
+            )
+        } else if !selected(pod, node) {
+            "didn't match Pod's node affinity/selector".to_string()
+        } else {
+            continue;
+        };
+        *reasons.entry(reason).or_insert(0) += 1;
+    }
+    let reasons: Vec<String> = reasons
+        .iter()
+        .map(|(reason, n)| format!("{n} node(s) {reason}"))
+        .collect();
+    let n = nodes.len();
+    if n == 0 {
+        return "no nodes available to schedule pods".to_string();
+    }
+    format!(
+        "0/{n} nodes are available: {}. preemption: 0/{n} nodes are available: {n} Preemption is not helpful for scheduling.",
+        reasons.join(", ")
+    )
+}
+
 /// No node fits: a FailedScheduling event, and the PodScheduled=False condition once.
-fn unschedulable(ks: &mut KubeState, cluster: &str, pod: &Value, nodes: usize) {
-    let msg = format!(
-        "0/{nodes} nodes are available: {nodes} node(s) didn't match Pod's node affinity/selector. preemption: 0/{nodes} nodes are available: {nodes} Preemption is not helpful for scheduling."
-    );
+fn unschedulable(ks: &mut KubeState, cluster: &str, pod: &Value, nodes: &[Value]) {
+    let msg = unschedulable_message(pod, nodes);
     event(
         ks,
         cluster,

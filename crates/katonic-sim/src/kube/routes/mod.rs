@@ -177,7 +177,8 @@ pub(crate) fn prepare(ks: &mut KubeState, ctx: &Ctx<'_>) {
     }
 }
 
-/// Nodes follow the agent pools: new ones are added, gone ones deleted, labels kept in step.
+/// Nodes follow the agent pools: new ones are added, gone ones deleted, labels and taints kept
+/// in step (AKS applies a pool's `nodeTaints` update to its nodes).
 pub(crate) fn sync_nodes(ks: &mut KubeState, cluster: &str, info: &ClusterInfo, now: &str) {
     let wanted = cluster::nodes(info, now);
     let existing: Vec<Key> = ks
@@ -200,9 +201,20 @@ pub(crate) fn sync_nodes(ks: &mut KubeState, cluster: &str, info: &ClusterInfo, 
         let key = ("nodes".to_string(), String::new(), name);
         match ks.get(cluster, &key) {
             None => seed(ks, cluster, now, "nodes", node, "kubelet"),
-            Some(old) if old["metadata"]["labels"] != node["metadata"]["labels"] => {
+            Some(old)
+                if old["metadata"]["labels"] != node["metadata"]["labels"]
+                    || old["spec"]["taints"] != node["spec"]["taints"] =>
+            {
                 let mut new = old.clone();
                 new["metadata"]["labels"] = node["metadata"]["labels"].clone();
+                match node["spec"].get("taints") {
+                    Some(taints) => new["spec"]["taints"] = taints.clone(),
+                    None => {
+                        if let Some(spec) = new["spec"].as_object_mut() {
+                            spec.remove("taints");
+                        }
+                    }
+                }
                 ks.put(cluster, key, new, false);
             }
             Some(_) => {}

@@ -83,7 +83,7 @@ pub(crate) fn pool(name: &str, props: &Value) -> Result<PoolSpec, ArmError> {
     let max_pods = max_pods(name, props)?;
     let zones = zones(name, props, &pool_type)?;
     system_os(name, props, system)?;
-    taints(name, props)?;
+    taints(name, props, system)?;
     labels(name, props)?;
     Ok(PoolSpec {
         name: name.to_string(),
@@ -240,7 +240,11 @@ fn system_os(name: &str, props: &Value, system: bool) -> Result<(), ArmError> {
     Ok(())
 }
 
-fn taints(name: &str, props: &Value) -> Result<(), ArmError> {
+/// Each taint's format; on a System pool only `CriticalAddonsOnly` or a `PreferNoSchedule`
+/// effect, so AKS's own pods (which tolerate only those) can still be scheduled. AKS refuses
+/// others with `SystemPoolHasRestrictedTaint` since 2021-09 (Azure/AKS#2578; the AKS system-pool
+/// documentation, checked 2026-12-07).
+fn taints(name: &str, props: &Value, system: bool) -> Result<(), ArmError> {
     for taint in props["nodeTaints"].as_array().into_iter().flatten() {
         let t = taint.as_str().unwrap_or("");
         if !matches(
@@ -253,6 +257,14 @@ fn taints(name: &str, props: &Value) -> Result<(), ArmError> {
                     "Agent pool {name}: taint '{t}' is invalid; the format is key=value:NoSchedule|PreferNoSchedule|NoExecute."
                 ),
             ));
+        }
+        let key = t.split([':', '=']).next().unwrap_or("");
+        if system && key != "CriticalAddonsOnly" && !t.ends_with(":PreferNoSchedule") {
+            return Err(ArmError::bad_request(
+                "SystemPoolHasRestrictedTaint",
+                "Operation failed due to insufficient nodes for system pod scheduling. Placing custom taints on system pool is not supported(except 'CriticalAddonsOnly' taint or taint effect is 'PreferNoSchedule'). Please refer to https://aka.ms/aks/system-taints for detail",
+            )
+            .target("agentPoolProfile.nodeTaints"));
         }
     }
     Ok(())

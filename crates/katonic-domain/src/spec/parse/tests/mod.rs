@@ -3,6 +3,7 @@
 //! Shared helpers and whole-document tests here; one file per section beside it.
 
 mod access;
+mod katonic_domain;
 mod names;
 mod network;
 mod pools;

@@ -115,6 +115,7 @@ fn doc_strategy() -> impl Strategy<Value = InstallDocument> {
                 },
                 domain: DomainDoc {
                     fqdn: Some(format!("{}.com", labels.join("."))),
+                    katonic_subdomain: None,
                     tls: s(if external { "acme" } else { "provided" }),
                     dns_zone: None,
                 },
