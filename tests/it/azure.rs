@@ -72,7 +72,11 @@ pub(crate) async fn console_with(
     let executor = Arc::new(
         AzureSteps::new(arm, Arc::new(ScriptedSteps::rehearsal(0.0)))
             .with_timeouts(katonic_console::steps::ClusterTimeouts::scaled(0.0))
-            .with_verify(katonic_console::startup::simulated_verify(&world.sim)),
+            .with_verify(katonic_console::startup::simulated_verify(&world.sim))
+            // Placement as the settings say: an unplaced simulator declares line of sight.
+            .with_placement(
+                katonic_console::azure::placement::PlacementSource::from_settings(settings),
+            ),
     );
     let engine = Engine {
         executor,

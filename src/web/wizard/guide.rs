@@ -323,13 +323,13 @@ mod tests {
         assert!(version_note("1.36", "standard", TODAY).is_some_and(|n| !n.warn));
         let summary = version_note("", "standard", TODAY).unwrap().text;
         assert!(
-            summary.starts_with("Supported now: 1.36 (until 2027-06-30), 1.35 (until 2027-03-31)")
+            summary.starts_with("Supported now: 1.37 (until 2027-10-31), 1.36 (until 2027-06-30)")
                 && summary
                     .contains("long-term support only (Premium tier): 1.34 (until 2027-11-30)"),
             "{summary}"
         );
         let choices = version_choices(TODAY);
-        assert_eq!(choices[0].value, "1.36");
+        assert_eq!(choices[0].value, "1.37");
         assert!(choices.iter().any(|c| c.label.contains("LTS only")));
     }
 
