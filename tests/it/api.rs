@@ -224,7 +224,9 @@ async fn starting_queues_a_valid_install_once() {
         .json()
         .await
         .unwrap();
-    assert_eq!(detail["status"], "queued");
+    // Queued, or already claimed by the worker it woke: either way started once.
+    let status = detail["status"].as_str().unwrap_or_default();
+    assert!(["queued", "running"].contains(&status), "{detail}");
     let again = app
         .post_form(&format!("/api/v1/installs/{id}/start"), &[])
         .await;
