@@ -6,10 +6,12 @@
 //!
 //! Files: `review` (answers → spec + plan), `certificate` (the uploaded certificate's checks and
 //! sealed storage), `installs` (create, clone), `runs` (start, resume, retry, cancel), `rules`
-//! (what each install state allows: the use cases refuse, the pages hide, from one rule),
+//! (what each install state allows: the use cases refuse, the pages hide, from one rule), `edit`
+//! (a failed install's spec corrected where nothing was created yet),
 //! `teardown` (preview through the worker, start).
 
 pub mod certificate;
+pub mod edit;
 mod installs;
 pub mod review;
 pub mod rules;
@@ -68,6 +70,9 @@ pub enum AppError {
     /// The action does not fit the install's state (see [`rules`]): the reason and what to do.
     #[error(transparent)]
     Refused(#[from] rules::Refusal),
+    /// A spec edit changes fields whose resources exist (each named with its step).
+    #[error(transparent)]
+    EditRefused(#[from] edit::EditRefused),
 }
 
 impl From<certificate::CertificateError> for AppError {

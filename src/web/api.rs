@@ -22,7 +22,10 @@ pub fn router() -> Router<AppState> {
         .route("/plan", post(post_plan))
         .route("/installs", post(post_install).get(get_installs))
         .route("/installs/{id}", get(get_install))
-        .route("/installs/{id}/spec", get(get_spec))
+        .route(
+            "/installs/{id}/spec",
+            get(get_spec).put(super::edit::put_api),
+        )
         .route("/installs/{id}/certificate", put(put_certificate))
         .route("/installs/{id}/start", post(post_start))
         .route("/installs/{id}/resume", post(post_resume))
@@ -45,7 +48,10 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The document in the request body, in the syntax its `Content-Type` names.
-async fn document(headers: &HeaderMap, body: Bytes) -> Result<InstallDocument, ApiError> {
+pub(super) async fn document(
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<InstallDocument, ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -190,7 +196,7 @@ impl From<StepRecord> for StepDetail {
     }
 }
 
-async fn load(state: &AppState, id: &str) -> Result<InstallRecord, ApiError> {
+pub(super) async fn load(state: &AppState, id: &str) -> Result<InstallRecord, ApiError> {
     Ok(super::wizard::load_install(state, id).await?)
 }
 

@@ -121,6 +121,7 @@ impl From<crate::app::AppError> for WebError {
             AppError::Store(e) => e.into(),
             AppError::Teardown(e) => e.into(),
             AppError::Refused(refusal) => WebError::Conflict(refusal.to_string()),
+            AppError::EditRefused(refused) => WebError::Conflict(refused.to_string()),
         }
     }
 }

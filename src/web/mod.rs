@@ -3,6 +3,7 @@
 
 mod api;
 mod bundle;
+mod edit;
 mod error;
 mod filters;
 mod form;
@@ -96,6 +97,10 @@ pub fn router(state: AppState) -> Router {
         .route("/installs/{id}/clone", post(pages::post_clone))
         .route("/installs/{id}/start", post(run_pages::post_start))
         .route("/installs/{id}/resume", post(run_pages::post_resume))
+        .route(
+            "/installs/{id}/edit",
+            get(edit::get_page).post(edit::post_page),
+        )
         .route("/installs/{id}/cancel", post(run_pages::post_cancel))
         .route(
             "/installs/{id}/steps/{step}/retry",

@@ -22,6 +22,7 @@ mod disk_full;
 mod dockerfile;
 mod engine;
 mod entra;
+mod fix_resume;
 mod helpers;
 mod history;
 mod input_limits;
