@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/installs/{id}/certificate", put(put_certificate))
         .route("/installs/{id}/start", post(post_start))
         .route("/installs/{id}/resume", post(post_resume))
+        .route("/installs/{id}/preflight", post(super::preflight::post_api))
         .route("/installs/{id}/cancel", post(post_cancel))
         .route("/installs/{id}/steps/{step}/retry", post(post_retry_step))
         .route("/installs/{id}/events", get(get_events))

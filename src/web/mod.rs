@@ -12,6 +12,7 @@ mod live;
 mod logs;
 mod ops;
 mod pages;
+mod preflight;
 mod review_summary;
 mod run_pages;
 mod run_views;
@@ -97,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route("/installs/{id}/clone", post(pages::post_clone))
         .route("/installs/{id}/start", post(run_pages::post_start))
         .route("/installs/{id}/resume", post(run_pages::post_resume))
+        .route("/installs/{id}/preflight", post(preflight::post_fragment))
         .route(
             "/installs/{id}/edit",
             get(edit::get_page).post(edit::post_page),

@@ -3,6 +3,7 @@
 //! install is queued; a slow poll is only the fallback (and reaps installs whose worker died).
 
 mod attempt;
+mod on_demand;
 mod recovery;
 mod retry;
 mod run;
@@ -10,6 +11,7 @@ mod schedule;
 mod scripted;
 mod step;
 
+pub use on_demand::{CheckVerdict, PreflightReport, Verdict};
 pub use retry::RetryPolicy;
 pub use scripted::{BarrierSpec, Behaviour, Outcome, ScriptedSteps, StepScript, Unavailable};
 pub use step::{StepContext, StepError, StepExecutor};

@@ -31,6 +31,7 @@ mod leaks;
 mod lease;
 mod manifests;
 mod ops;
+mod preflight_on_demand;
 mod readme;
 mod regain_access;
 mod security;
