@@ -66,3 +66,11 @@ impl super::App {
         Ok(self.worker.preflight_on_demand(id, spec, &plan).await)
     }
 }
+
+impl super::App {
+    /// Settings' Test connection: a token and the visible subscriptions, with the saved
+    /// settings now (only reads; nothing to audit).
+    pub async fn test_connection(&self) -> crate::worker::ConnectionTest {
+        self.worker.test_connection().await
+    }
+}

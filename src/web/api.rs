@@ -43,6 +43,10 @@ pub fn router() -> Router<AppState> {
             get(super::settings::get_api).put(super::settings::put_api),
         )
         .route(
+            "/settings/azure/test",
+            post(super::connection_test::post_api),
+        )
+        .route(
             "/installs/{id}/teardown",
             get(super::teardown::get_api).post(super::teardown::post_api),
         )

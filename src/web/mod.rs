@@ -3,6 +3,7 @@
 
 mod api;
 mod bundle;
+mod connection_test;
 mod edit;
 mod error;
 mod filters;
@@ -133,6 +134,7 @@ pub fn router(state: AppState) -> Router {
             "/settings",
             get(settings::get_settings).post(settings::post_settings),
         )
+        .route("/settings/test", post(connection_test::post_fragment))
         .nest("/api/v1", api::router())
         .route("/static/{*path}", get(static_files::get_static))
         .route("/login", get(guard::get_login).post(guard::post_login))

@@ -11,7 +11,7 @@ mod schedule;
 mod scripted;
 mod step;
 
-pub use on_demand::{CheckVerdict, PreflightReport, Verdict};
+pub use on_demand::{CheckVerdict, ConnectionTest, PreflightReport, Verdict};
 pub use retry::RetryPolicy;
 pub use scripted::{BarrierSpec, Behaviour, Outcome, ScriptedSteps, StepScript, Unavailable};
 pub use step::{StepContext, StepError, StepExecutor};

@@ -127,3 +127,48 @@ fn report(checks: Vec<CheckVerdict>, error: Option<String>) -> PreflightReport {
         error,
     }
 }
+
+/// Settings' **Test connection**: a token and a subscription list, as Azure answers them with
+/// the saved settings now.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionTest {
+    pub ok: bool,
+    /// `subscriptionId (displayName)` of each subscription the identity sees.
+    pub subscriptions: Vec<String>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// `NoRoute`, `TlsInterception`, an `AADSTS…` code, ARM's code; absent when it worked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+impl WorkerHandle {
+    /// Ask Azure for a token and the subscriptions the console's identity sees, with the saved
+    /// settings as they are now (through the executor: the web makes no Azure call).
+    pub async fn test_connection(&self) -> ConnectionTest {
+        let saved = match self.inner.store.azure_connection().await {
+            Ok(saved) => saved,
+            Err(e) => {
+                return ConnectionTest {
+                    ok: false,
+                    subscriptions: vec![],
+                    message: format!("the saved Azure settings could not be read: {e}"),
+                    fix: None,
+                    code: None,
+                };
+            }
+        };
+        match tokio::time::timeout(LIMIT, self.inner.executor.test_connection(saved)).await {
+            Ok(test) => test,
+            Err(_) => ConnectionTest {
+                ok: false,
+                subscriptions: vec![],
+                message: format!("Azure did not answer within {} s", LIMIT.as_secs()),
+                fix: Some("Check the jumphost's route (or proxy) to Entra ID and ARM.".into()),
+                code: Some("NoRoute".into()),
+            },
+        }
+    }
+}

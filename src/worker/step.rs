@@ -83,6 +83,20 @@ pub trait StepExecutor: Send + Sync + 'static {
     ) -> Result<crate::teardown::Preview, crate::teardown::PreviewError> {
         Err(crate::teardown::PreviewError::NoAzure)
     }
+
+    /// Settings' Test connection. Executors that do not talk to Azure say so.
+    async fn test_connection(
+        &self,
+        _saved: Option<crate::azure::connection::SavedConnection>,
+    ) -> super::on_demand::ConnectionTest {
+        super::on_demand::ConnectionTest {
+            ok: false,
+            subscriptions: vec![],
+            message: "this console's steps do not talk to Azure (a scripted rehearsal)".into(),
+            fix: None,
+            code: None,
+        }
+    }
 }
 
 /// What a step attempt gets from the worker.

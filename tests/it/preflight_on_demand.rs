@@ -141,3 +141,51 @@ async fn checks_of_an_invalid_draft_name_its_fields_and_a_rehearsal_says_nothing
         "scripted steps read no Azure: {report}"
     );
 }
+
+#[tokio::test]
+async fn test_connection_lists_the_subscriptions_or_says_the_network_is_at_fault() {
+    let world = world().await;
+    let app = console(&world).await;
+    let res = app.post_form("/api/v1/settings/azure/test", &[]).await;
+    assert_eq!(res.status(), 200);
+    let test: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(test["ok"], true, "{test}");
+    let listed = test["subscriptions"].to_string();
+    assert!(listed.contains(&world.sim.subscription_id), "{test}");
+    let settings = app.get("/settings").await.text().await.unwrap();
+    assert!(settings.contains("Test connection"));
+    let html = app
+        .post_form("/settings/test", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Connected") && html.contains(&world.sim.subscription_id),
+        "{html}"
+    );
+
+    // No route to Entra ID: said so, not "bad credentials".
+    let mut settings = katonic_console::startup::simulator_settings(&world.sim);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    settings.authority_host = Some(format!("https://127.0.0.1:{port}"));
+    let other = crate::azure::world().await;
+    let unreachable = crate::azure::console_with(&other, &settings).await;
+    let test: serde_json::Value = unreachable
+        .post_form("/api/v1/settings/azure/test", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(test["ok"], false);
+    assert_eq!(test["code"], "NoRoute", "{test}");
+    assert!(
+        test["message"]
+            .as_str()
+            .unwrap()
+            .contains("no connection to Entra ID"),
+        "{test}"
+    );
+}
