@@ -152,6 +152,13 @@ impl StepExecutor for InOwnSubscription {
     ) -> Result<crate::teardown::Preview, crate::teardown::PreviewError> {
         self.inner.preview_teardown(request).await
     }
+
+    async fn test_connection(
+        &self,
+        saved: Option<crate::azure::connection::SavedConnection>,
+    ) -> crate::worker::ConnectionTest {
+        self.inner.test_connection(saved).await
+    }
 }
 
 /// Verification against a simulator: its load balancers answer HTTPS on its own port (it cannot

@@ -10,6 +10,7 @@ mod az_cli;
 mod azure;
 mod browser;
 mod browser_admin;
+mod browser_fix;
 mod certificate;
 mod cli;
 mod cluster;
