@@ -46,7 +46,7 @@ fn listed(body: Option<Value>) -> ConnectionTest {
     ConnectionTest {
         ok: true,
         message: format!(
-            "Connected: a token was issued and {} subscription(s) are visible",
+            "a token was issued and {} subscription(s) are visible",
             subscriptions.len()
         ),
         subscriptions,

@@ -45,7 +45,6 @@ pub struct CheckVerdict {
 /// What a detached step collects instead of journalling.
 #[derive(Debug, Default)]
 pub(crate) struct Collected {
-    pub(crate) lines: Vec<String>,
     pub(crate) verdicts: Vec<CheckVerdict>,
 }
 

@@ -119,8 +119,8 @@ pub struct StepContext {
     /// Another step of the run failed for good: this one tries no more (its try in progress
     /// still finishes, so an operation in flight reaches a stable state).
     pub(super) run_failing: CancellationToken,
-    /// Set for a step run outside any run (preflight on demand): nothing is journalled, log
-    /// lines and verdicts are collected here instead.
+    /// Set for a step run outside any run (preflight on demand): nothing is journalled, verdicts
+    /// are collected here instead.
     pub(super) detached: Option<std::sync::Mutex<super::on_demand::Collected>>,
 }
 
@@ -235,10 +235,8 @@ impl StepContext {
             Level::Warn => tracing::warn!(target: "katonic_console::step", "{message}"),
             Level::Error => tracing::error!(target: "katonic_console::step", "{message}"),
         }
-        if let Some(collected) = &self.detached {
-            if let Ok(mut collected) = collected.lock() {
-                collected.lines.push(message);
-            }
+        // Outside a run there is no journal: the line went to the process log above.
+        if self.detached.is_some() {
             return Ok(());
         }
         let event = NewEvent::step_line(kind, level, self.step, self.attempt, message);
