@@ -167,6 +167,13 @@ impl StepExecutor for InOwnSubscription {
     > {
         self.inner.admin_kubeconfig(request).await
     }
+
+    async fn test_connection(
+        &self,
+        saved: Option<crate::azure::connection::SavedConnection>,
+    ) -> crate::worker::ConnectionTest {
+        self.inner.test_connection(saved).await
+    }
 }
 
 /// Verification against a simulator: its load balancers answer HTTPS on its own port (it cannot

@@ -6,10 +6,12 @@
 //!
 //! Files: `review` (answers → spec + plan), `certificate` (the uploaded certificate's checks and
 //! sealed storage), `installs` (create, clone), `runs` (start, resume, retry, cancel), `rules`
-//! (what each install state allows: the use cases refuse, the pages hide, from one rule),
+//! (what each install state allows: the use cases refuse, the pages hide, from one rule), `edit`
+//! (a failed install's spec corrected where nothing was created yet),
 //! `teardown` (preview through the worker, start).
 
 pub mod certificate;
+pub mod edit;
 pub mod history;
 mod installs;
 pub mod next_steps;
@@ -73,6 +75,9 @@ pub enum AppError {
     /// The admin kubeconfig was refused or could not be fetched.
     #[error(transparent)]
     Kubeconfig(#[from] next_steps::KubeconfigRefused),
+    /// A spec edit changes fields whose resources exist (each named with its step).
+    #[error(transparent)]
+    EditRefused(#[from] edit::EditRefused),
 }
 
 impl From<certificate::CertificateError> for AppError {

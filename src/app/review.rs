@@ -39,3 +39,38 @@ impl Reviewed {
         }
     }
 }
+
+impl super::App {
+    /// Run the preflight checks of install `id` now, through the worker's executor, creating
+    /// nothing and journalling nothing (issue 16: check before queueing). Refused while the
+    /// install has no valid spec, and on a teardown (it has no preflight).
+    pub async fn preflight(
+        &self,
+        id: crate::store::InstallId,
+    ) -> Result<crate::worker::PreflightReport, super::AppError> {
+        let install = self.install(id).await?;
+        let state = self.state(id).await?;
+        let answers = install.spec.as_ref().unwrap_or(&install.answers);
+        let spec = match InstallSpec::parse(answers) {
+            Ok(spec) if !state.is_teardown => spec,
+            Ok(_) => {
+                return Err(super::rules::Refusal {
+                    reason: format!("{} is a teardown: it has no preflight.", install.name),
+                    fix: "Check the install it tears down instead.".to_string(),
+                }
+                .into());
+            }
+            Err(errors) => return Err(errors.into()),
+        };
+        let plan = InstallPlan::from_spec(&spec, today());
+        Ok(self.worker.preflight_on_demand(id, spec, &plan).await)
+    }
+}
+
+impl super::App {
+    /// Settings' Test connection: a token and the visible subscriptions, with the saved
+    /// settings now (only reads; nothing to audit).
+    pub async fn test_connection(&self) -> crate::worker::ConnectionTest {
+        self.worker.test_connection().await
+    }
+}

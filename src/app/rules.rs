@@ -42,6 +42,8 @@ pub struct InstallState {
 pub enum Action {
     Resume,
     Cancel,
+    /// Correct the spec before a resume (`app::edit` then checks each changed field).
+    EditSpec,
     /// Run one step again; `status` is the step's current status.
     RetryStep {
         step: StepId,
@@ -103,6 +105,7 @@ impl InstallState {
         match action {
             Action::Cancel => Ok(()),
             Action::Resume => self.check_resume(),
+            Action::EditSpec => self.check_edit(),
             Action::RetryStep { step, status } => self.check_retry(step, status),
         }
     }
@@ -191,6 +194,25 @@ impl InstallState {
             InstallStatus::Cancelled => refuse(self.cancelled_reason(), self.clone_fix()),
             _ => Ok(()),
         }
+    }
+
+    fn check_edit(&self) -> Result<(), Refusal> {
+        let ended_badly = matches!(
+            self.status,
+            InstallStatus::Failed | InstallStatus::Interrupted
+        );
+        if ended_badly && !self.is_teardown {
+            return Ok(());
+        }
+        refuse(
+            format!(
+                "Install {} {}: only a failed or interrupted install's spec can be corrected \
+                 before a resume.",
+                self.name,
+                crate::store::state_phrase(self.status)
+            ),
+            self.clone_fix(),
+        )
     }
 
     fn check_retry(&self, step: StepId, status: StepStatus) -> Result<(), Refusal> {
@@ -305,6 +327,9 @@ mod tests {
         assert!(failed.allows(retry(StepId::Storage, StepStatus::Interrupted)));
         assert!(!failed.allows(retry(StepId::ResourceGroup, StepStatus::Succeeded)));
         assert!(!failed.allows(retry(StepId::Verify, StepStatus::Pending)));
+        assert!(failed.allows(Action::EditSpec));
+        let done = state(InstallStatus::Succeeded, TeardownState::None);
+        assert!(!done.allows(Action::EditSpec));
     }
 
     #[test]

@@ -44,41 +44,7 @@ pub fn build(
     };
     let failed = |what: &str, e: azure_core::Error| ArmError::Config(format!("{what}: {e}"));
     match settings.credential {
-        CredentialKind::ServicePrincipal => {
-            // Every missing setting at once: an admin fixes them in one go.
-            let missing: Vec<&str> = [
-                ("AZURE_TENANT_ID (tenant id)", settings.tenant_id.is_none()),
-                ("AZURE_CLIENT_ID (client id)", settings.client_id.is_none()),
-                (
-                    "AZURE_CLIENT_SECRET (client secret)",
-                    settings.client_secret.is_none(),
-                ),
-            ]
-            .into_iter()
-            .filter_map(|(name, absent)| absent.then_some(name))
-            .collect();
-            let (Some(tenant), Some(client), Some(secret)) = (
-                settings.tenant_id.as_deref(),
-                settings.client_id.clone(),
-                settings.client_secret.as_ref(),
-            ) else {
-                return Err(ArmError::Config(format!(
-                    "--credential service-principal needs {}: set them on the settings page \
-                     (/settings) or in the environment",
-                    missing.join(", ")
-                )));
-            };
-            let credential = ClientSecretCredential::new(
-                tenant,
-                client,
-                Secret::new(secret.expose_secret().to_string()),
-                Some(ClientSecretCredentialOptions {
-                    client_options: client_options(),
-                }),
-            )
-            .map_err(|e| failed("service principal credential", e))?;
-            Ok(credential)
-        }
+        CredentialKind::ServicePrincipal => service_principal(settings, client_options()),
         CredentialKind::ManagedIdentity => {
             let credential =
                 ManagedIdentityCredential::new(Some(ManagedIdentityCredentialOptions {
@@ -100,4 +66,42 @@ pub fn build(
             Ok(credential)
         }
     }
+}
+
+/// A client-secret credential; every missing setting is named at once (an admin fixes them in
+/// one go).
+fn service_principal(
+    settings: &ArmSettings,
+    client_options: ClientOptions,
+) -> Result<Arc<dyn TokenCredential>, ArmError> {
+    let (Some(tenant), Some(client), Some(secret)) = (
+        settings.tenant_id.as_deref(),
+        settings.client_id.clone(),
+        settings.client_secret.as_ref(),
+    ) else {
+        let missing: Vec<&str> = [
+            ("AZURE_TENANT_ID (tenant id)", settings.tenant_id.is_none()),
+            ("AZURE_CLIENT_ID (client id)", settings.client_id.is_none()),
+            (
+                "AZURE_CLIENT_SECRET (client secret)",
+                settings.client_secret.is_none(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, absent)| absent.then_some(name))
+        .collect();
+        return Err(ArmError::Config(format!(
+            "--credential service-principal needs {}: set them on the settings page (/settings) \
+             or in the environment",
+            missing.join(", ")
+        )));
+    };
+    let credential = ClientSecretCredential::new(
+        tenant,
+        client,
+        Secret::new(secret.expose_secret().to_string()),
+        Some(ClientSecretCredentialOptions { client_options }),
+    )
+    .map_err(|e| ArmError::Config(format!("service principal credential: {e}")))?;
+    Ok(credential)
 }

@@ -10,6 +10,7 @@ mod dns;
 mod ensure;
 mod errors;
 pub use katonic_domain::plan::names;
+mod connection_test;
 mod preflight;
 mod qualify;
 mod resources;
@@ -294,6 +295,20 @@ impl StepExecutor for AzureSteps {
                 message: other.to_string(),
                 hint: "Try again in a minute.".to_string(),
             }),
+        }
+    }
+
+    async fn test_connection(
+        &self,
+        saved: Option<crate::azure::connection::SavedConnection>,
+    ) -> crate::worker::ConnectionTest {
+        let arm = match &self.arm {
+            ArmSource::Fixed(arm) => Ok(arm.clone()),
+            ArmSource::Settings(source) => source.client(saved).await,
+        };
+        match arm {
+            Ok(arm) => connection_test::run(&arm).await,
+            Err(message) => connection_test::misconfigured(message),
         }
     }
 }

@@ -10,6 +10,8 @@ pub enum AuditAction {
     Start,
     Resume,
     RetryStep,
+    /// A failed install's spec corrected before a resume.
+    EditSpec,
     Cancel,
     Clone,
     CertificateUpload,
@@ -29,6 +31,7 @@ impl AuditAction {
             AuditAction::Start => "start",
             AuditAction::Resume => "resume",
             AuditAction::RetryStep => "retry step",
+            AuditAction::EditSpec => "edit spec",
             AuditAction::Cancel => "cancel",
             AuditAction::Clone => "clone",
             AuditAction::CertificateUpload => "certificate upload",

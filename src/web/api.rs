@@ -22,10 +22,14 @@ pub fn router() -> Router<AppState> {
         .route("/plan", post(post_plan))
         .route("/installs", post(post_install).get(get_installs))
         .route("/installs/{id}", get(get_install).delete(delete_install))
-        .route("/installs/{id}/spec", get(get_spec))
+        .route(
+            "/installs/{id}/spec",
+            get(get_spec).put(super::edit::put_api),
+        )
         .route("/installs/{id}/certificate", put(put_certificate))
         .route("/installs/{id}/start", post(post_start))
         .route("/installs/{id}/resume", post(post_resume))
+        .route("/installs/{id}/preflight", post(super::preflight::post_api))
         .route("/installs/{id}/cancel", post(post_cancel))
         .route("/installs/{id}/steps/{step}/retry", post(post_retry_step))
         .route("/installs/{id}/events", get(get_events))
@@ -43,13 +47,20 @@ pub fn router() -> Router<AppState> {
             get(super::settings::get_api).put(super::settings::put_api),
         )
         .route(
+            "/settings/azure/test",
+            post(super::connection_test::post_api),
+        )
+        .route(
             "/installs/{id}/teardown",
             get(super::teardown::get_api).post(super::teardown::post_api),
         )
 }
 
 /// The document in the request body, in the syntax its `Content-Type` names.
-async fn document(headers: &HeaderMap, body: Bytes) -> Result<InstallDocument, ApiError> {
+pub(super) async fn document(
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<InstallDocument, ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -214,7 +225,7 @@ pub(crate) fn resolved_access(steps: &[StepRecord]) -> Option<String> {
         .map(str::to_string)
 }
 
-async fn load(state: &AppState, id: &str) -> Result<InstallRecord, ApiError> {
+pub(super) async fn load(state: &AppState, id: &str) -> Result<InstallRecord, ApiError> {
     Ok(super::wizard::load_install(state, id).await?)
 }
 

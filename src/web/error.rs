@@ -124,6 +124,7 @@ impl From<crate::app::AppError> for WebError {
             // Every refusal names the state or what Azure said; the cause is the install's
             // state or the console's Azure settings, not a fault of ours.
             AppError::Kubeconfig(e) => WebError::Conflict(e.to_string()),
+            AppError::EditRefused(refused) => WebError::Conflict(refused.to_string()),
         }
     }
 }

@@ -3,6 +3,8 @@
 
 mod api;
 mod bundle;
+mod connection_test;
+mod edit;
 mod error;
 mod filters;
 mod form;
@@ -12,6 +14,7 @@ mod logs;
 mod next_steps;
 mod ops;
 mod pages;
+mod preflight;
 mod resolved;
 mod review_summary;
 mod run_pages;
@@ -99,6 +102,11 @@ pub fn router(state: AppState) -> Router {
         .route("/installs/{id}/delete", post(pages::post_delete))
         .route("/installs/{id}/start", post(run_pages::post_start))
         .route("/installs/{id}/resume", post(run_pages::post_resume))
+        .route("/installs/{id}/preflight", post(preflight::post_fragment))
+        .route(
+            "/installs/{id}/edit",
+            get(edit::get_page).post(edit::post_page),
+        )
         .route("/installs/{id}/cancel", post(run_pages::post_cancel))
         .route(
             "/installs/{id}/steps/{step}/retry",
@@ -134,6 +142,7 @@ pub fn router(state: AppState) -> Router {
             "/settings",
             get(settings::get_settings).post(settings::post_settings),
         )
+        .route("/settings/test", post(connection_test::post_fragment))
         .nest("/api/v1", api::router())
         .route("/static/{*path}", get(static_files::get_static))
         .route("/login", get(guard::get_login).post(guard::post_login))

@@ -23,6 +23,8 @@ pub struct RunHeader {
     pub running_since: Option<String>,
     pub error: Option<crate::store::RunError>,
     pub can_resume: bool,
+    /// A failed install's spec may be corrected before Resume (fix and resume).
+    pub can_edit: bool,
     pub can_cancel: bool,
     pub cancel_requested: bool,
     /// Why nothing of this install runs again (torn down, cancelled), with what to do.
@@ -44,6 +46,7 @@ impl RunHeader {
                 .flatten(),
             error: install.error.clone(),
             can_resume: state.allows(Action::Resume),
+            can_edit: state.allows(Action::EditSpec),
             can_cancel: state.allows(Action::Cancel),
             cancel_requested: install.cancel_requested,
             locked: locked_notice(state),

@@ -4,6 +4,7 @@
 
 mod attempt;
 pub mod kubeconfig;
+mod on_demand;
 mod recovery;
 mod retry;
 mod run;
@@ -11,6 +12,7 @@ mod schedule;
 mod scripted;
 mod step;
 
+pub use on_demand::{CheckVerdict, ConnectionTest, PreflightReport, Verdict};
 pub use retry::RetryPolicy;
 pub use scripted::{BarrierSpec, Behaviour, Outcome, ScriptedSteps, StepScript, Unavailable};
 pub use step::{StepContext, StepError, StepExecutor};

@@ -193,6 +193,7 @@ impl Run {
             lease: self.claimed.lease.clone(),
             stop: self.stop.clone(),
             run_failing: self.failing.clone(),
+            detached: None,
         }
     }
 

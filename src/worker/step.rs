@@ -92,6 +92,20 @@ pub trait StepExecutor: Send + Sync + 'static {
     ) -> Result<super::kubeconfig::AdminKubeconfig, super::kubeconfig::KubeconfigError> {
         Err(super::kubeconfig::KubeconfigError::NoAzure)
     }
+
+    /// Settings' Test connection. Executors that do not talk to Azure say so.
+    async fn test_connection(
+        &self,
+        _saved: Option<crate::azure::connection::SavedConnection>,
+    ) -> super::on_demand::ConnectionTest {
+        super::on_demand::ConnectionTest {
+            ok: false,
+            subscriptions: vec![],
+            message: "this console's steps do not talk to Azure (a scripted rehearsal)".into(),
+            fix: None,
+            code: None,
+        }
+    }
 }
 
 /// What a step attempt gets from the worker.
@@ -114,6 +128,9 @@ pub struct StepContext {
     /// Another step of the run failed for good: this one tries no more (its try in progress
     /// still finishes, so an operation in flight reaches a stable state).
     pub(super) run_failing: CancellationToken,
+    /// Set for a step run outside any run (preflight on demand): nothing is journalled, verdicts
+    /// are collected here instead.
+    pub(super) detached: Option<std::sync::Mutex<super::on_demand::Collected>>,
 }
 
 impl StepContext {
@@ -129,6 +146,11 @@ impl StepContext {
                 None,
             )
         })
+    }
+
+    /// Whether this step runs outside any run (preflight on demand): it must create nothing.
+    pub fn is_on_demand(&self) -> bool {
+        self.detached.is_some()
     }
 
     /// Call before every external call: `Err` once the step must stop (cancel, shutdown, lease
@@ -165,6 +187,12 @@ impl StepContext {
     /// Save what a resumed attempt needs (e.g. an operation's `Azure-AsyncOperation` URL),
     /// committed before this returns.
     pub async fn checkpoint(&self, value: &serde_json::Value) -> Result<(), StepError> {
+        if self.detached.is_some() {
+            if let Ok(mut saved) = self.saved.lock() {
+                *saved = Some(value.clone());
+            }
+            return Ok(());
+        }
         self.store
             .checkpoint_step(&self.lease, self.step, value)
             .await?;
@@ -184,6 +212,14 @@ impl StepContext {
             .await?;
         let key = self.secret(crate::store::SecretName::TlsKey).await?;
         Ok(certificate.zip(key))
+    }
+
+    /// A check's verdict (preflight): collected when the step runs on demand; in a run the
+    /// step's outputs and log carry it already.
+    pub fn report_check(&self, verdict: super::on_demand::CheckVerdict) {
+        if let Some(Ok(mut collected)) = self.detached.as_ref().map(|c| c.lock()) {
+            collected.verdicts.push(verdict);
+        }
     }
 
     async fn secret(
@@ -207,6 +243,10 @@ impl StepContext {
             Level::Info => tracing::info!(target: "katonic_console::step", "{message}"),
             Level::Warn => tracing::warn!(target: "katonic_console::step", "{message}"),
             Level::Error => tracing::error!(target: "katonic_console::step", "{message}"),
+        }
+        // Outside a run there is no journal: the line went to the process log above.
+        if self.detached.is_some() {
+            return Ok(());
         }
         let event = NewEvent::step_line(kind, level, self.step, self.attempt, message);
         self.store.append_event_fenced(&self.lease, event).await?;

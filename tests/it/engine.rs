@@ -288,6 +288,17 @@ async fn a_failed_run_retries_only_its_failed_steps_and_a_succeeded_one_only_ver
     let detail = app.wait_status(&id, &["succeeded"]).await;
     assert_eq!(step(&detail, "verify")["attempt"], 2);
 
+    // Queueing it again is refused in words (issue 16: it read "is succeeded: cannot install
+    // queued").
+    let res = app
+        .post_form(&format!("/api/v1/installs/{id}/start"), &[])
+        .await;
+    assert_eq!(res.status(), 409);
+    let message = res.json::<Value>().await.unwrap()["message"].to_string();
+    assert!(
+        message.contains("has succeeded: it cannot be queued (only a draft can be)"),
+        "{message}"
+    );
     // Succeeded: no Resume, no step re-run but verification ("Verify again").
     for path in ["resume", "steps/dns/retry"] {
         let res = app

@@ -27,6 +27,9 @@ pub(super) async fn registered(
     checks: &mut Checks<'_>,
 ) -> Result<(), StepError> {
     let sub = ctx.spec.azure.subscription_id.as_str();
+    if ctx.is_on_demand() {
+        return only_read(arm, sub, checks).await;
+    }
     let registering = register_missing(ctx, arm, sub, checks).await?;
     let registering = wait_for_registration(ctx, arm, sub, registering).await?;
     if checks.has_failed(CHECK) {
@@ -44,6 +47,31 @@ pub(super) async fn registered(
             )
             .await
     }
+}
+
+/// Checks on demand create nothing: unregistered providers are a warning, registered by the
+/// install's preflight when it runs.
+async fn only_read(arm: &ArmClient, sub: &str, checks: &mut Checks<'_>) -> Result<(), StepError> {
+    let mut missing = Vec::new();
+    for ns in PROVIDERS {
+        let path = format!("/subscriptions/{sub}/providers/{ns}");
+        let state = registration_state(arm, &path).await?;
+        if !state.is_some_and(|s| s.eq_ignore_ascii_case("registered")) {
+            missing.push(*ns);
+        }
+    }
+    if missing.is_empty() {
+        let found = format!("{} registered", PROVIDERS.join(", "));
+        return checks.pass(CHECK, found).await;
+    }
+    checks
+        .warn(
+            CHECK,
+            format!("{} not registered yet", missing.join(", ")),
+            "The install's preflight registers them when it runs (its identity must be allowed \
+             to); or run `az provider register -n <namespace>` for each now.",
+        )
+        .await
 }
 
 /// Asks Azure to register each provider that is not; returns those it accepted. A refusal is a

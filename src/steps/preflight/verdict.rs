@@ -56,6 +56,16 @@ impl<'a> Checks<'a> {
             None => format!("{label} {check}: {detail}"),
         };
         self.ctx.log(level, line).await?;
+        self.ctx.report_check(crate::worker::CheckVerdict {
+            check: check.to_string(),
+            verdict: match outcome {
+                Outcome::Pass => crate::worker::Verdict::Pass,
+                Outcome::Warn => crate::worker::Verdict::Warn,
+                Outcome::Fail => crate::worker::Verdict::Fail,
+            },
+            message: detail.clone(),
+            fix: fix.clone(),
+        });
         self.list.push(Check {
             check,
             outcome,

@@ -9,6 +9,7 @@
 //! By concern: `lease` (claim, heartbeat, expiry), `journal` (steps, checkpoints, run end),
 //! `requests` (queue, resume, retry a step, cancel).
 
+mod edit;
 mod journal;
 mod lease;
 mod requests;
