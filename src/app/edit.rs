@@ -79,6 +79,17 @@ fn owners(path: &str) -> &'static [StepId] {
         .unwrap_or(&[ResourceGroup])
 }
 
+/// A new cluster's create makes every pool (no pool step in its plan); an existing cluster's
+/// pools, and plans made before that, have their own step.
+fn pool_owner(step: StepId, journal: &[StepRecord]) -> StepId {
+    let pool_step = matches!(step, StepId::ComputePool | StepId::GpuPool);
+    if pool_step && !journal.iter().any(|r| r.step_id == step) {
+        StepId::AksCluster
+    } else {
+        step
+    }
+}
+
 /// Whether `step` may have created something: it succeeded, or started an Azure operation.
 fn created(journal: &[StepRecord], step: StepId) -> bool {
     journal
@@ -99,6 +110,7 @@ pub fn locked_fields(
             let step = owners(&field)
                 .iter()
                 .copied()
+                .map(|s| pool_owner(s, journal))
                 .find(|s| created(journal, *s))?;
             Some(LockedField { field, step })
         })
@@ -234,5 +246,10 @@ mod tests {
         started.checkpoint = Some(serde_json::json!({"operation": "x"}));
         let locked = locked_fields(&old, &new, &[started]);
         assert_eq!(locked[0].field, "cluster.nodePools.compute.vmSize");
+        // A plan without pool steps: the cluster's create made the pools.
+        let created_with_cluster = [record(StepId::AksCluster, StepStatus::Succeeded)];
+        let locked = locked_fields(&old, &new, &created_with_cluster);
+        assert_eq!(locked[0].field, "cluster.nodePools.compute.vmSize");
+        assert_eq!(locked[0].step, StepId::AksCluster);
     }
 }

@@ -89,13 +89,14 @@ async fn an_lts_version_refused_at_preflight_is_fixed_by_the_tier_and_resumed_to
 #[tokio::test]
 async fn a_field_whose_resource_exists_is_refused_naming_it_its_step_and_clone() {
     let world = world().await;
+    // The step after the cluster's create (which now makes every pool) fails.
     world.sim.set_faults(FaultPlan::single(FaultRule::new(
-        "PUT",
-        ".*/agentPools/[^/]+$",
+        "POST",
+        ".*/listClusterAdminCredential$",
         FaultAction::Error {
-            status: 400,
-            code: "QuotaExceeded".into(),
-            message: "Operation could not be completed as it results in exceeding approved standardDSv3Family Cores quota".into(),
+            status: 403,
+            code: "AuthorizationFailed".into(),
+            message: "The client does not have authorization to perform action 'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action'".into(),
         },
     )));
     let app = console(&world).await;
