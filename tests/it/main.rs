@@ -32,6 +32,7 @@ mod lease;
 mod manifests;
 mod next_steps;
 mod ops;
+mod peering;
 mod placement;
 mod readme;
 mod regain_access;
