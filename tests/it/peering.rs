@@ -127,6 +127,18 @@ async fn peering_install_peers_links_and_its_teardown_removes_both() {
         .collect();
     assert!(refused.is_empty(), "{refused:?}");
 
+    // The review page shows the decision preflight made (read from its outputs, no ARM call).
+    let review = app
+        .get(&format!("/installs/{id}/review"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        review.contains("data-cluster-access=\"peering\"") && review.contains("vnet-jump"),
+        "{review}"
+    );
+
     // Teardown: the link and both peerings are listed and deleted; the console's VNet stays.
     let preview: Value = app
         .get(&format!("/api/v1/installs/{id}/teardown"))
@@ -191,4 +203,38 @@ async fn peering_install_peers_links_and_its_teardown_removes_both() {
             .unwrap()
             .is_some()
     );
+}
+
+#[tokio::test]
+async fn the_review_page_says_where_the_console_runs_and_what_was_asked() {
+    let world = world().await;
+    let app = console_in_its_own_vnet(&world).await;
+    let res = app
+        .post_body(
+            "/api/v1/installs",
+            "application/yaml",
+            &peering_spec(&world),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = world.sim.requests().len();
+    let page = app
+        .get(&format!("/installs/{id}/review"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Where the console runs"), "{page}");
+    assert!(page.contains("data-access-asked=\"peering\""), "{page}");
+    assert!(
+        page.contains("Preflight decides how the cluster is reached"),
+        "{page}"
+    );
+    assert!(!page.contains("data-cluster-access="), "{page}");
+    // The web layer asked Azure nothing to show it.
+    assert_eq!(world.sim.requests().len(), before);
 }
