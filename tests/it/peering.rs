@@ -35,11 +35,18 @@ fn console_vnet(world: &World) -> String {
 }
 
 async fn console_in_its_own_vnet(world: &World) -> TestApp {
-    let subnet = format!("{}/subnets/snet-jump", console_vnet(world));
-    world
-        .sim
-        .place_console(Some(subnet.parse().unwrap()))
-        .unwrap();
+    console_in_its_own_vnet_or(world, true).await
+}
+
+/// `place`: put the console in `vnet-jump`; else leave it where the test placed it.
+async fn console_in_its_own_vnet_or(world: &World, place: bool) -> TestApp {
+    if place {
+        let subnet = format!("{}/subnets/snet-jump", console_vnet(world));
+        world
+            .sim
+            .place_console(Some(subnet.parse().unwrap()))
+            .unwrap();
+    }
     let executor = Arc::new(
         AzureSteps::new(arm(world), Arc::new(ScriptedSteps::rehearsal(0.0)))
             .with_timeouts(katonic_console::steps::ClusterTimeouts::scaled(0.0))
@@ -237,4 +244,29 @@ async fn the_review_page_says_where_the_console_runs_and_what_was_asked() {
     assert!(!page.contains("data-cluster-access="), "{page}");
     // The web layer asked Azure nothing to show it.
     assert_eq!(world.sim.requests().len(), before);
+}
+
+/// Preflight checks the console's identity may do what the chosen way needs: here Run Command.
+#[tokio::test]
+async fn run_command_without_its_permission_is_refused_at_preflight() {
+    let world = crate::azure::world_with(|catalog| {
+        catalog["callerPermissions"]["notActions"] = serde_yaml_ng::to_value(vec![
+            "Microsoft.ContainerService/managedClusters/runcommand/action",
+        ])
+        .unwrap();
+    })
+    .await;
+    world
+        .sim
+        .place_console(Some(katonic_sim::ConsoleNetwork::Outside))
+        .unwrap();
+    let app = console_in_its_own_vnet_or(&world, false).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    let failed = app.wait_status(&id, &["failed", "succeeded"]).await;
+    assert_eq!(failed["status"], "failed");
+    let log = log(&app, &id).await;
+    assert!(
+        log.contains("lacks Microsoft.ContainerService/managedClusters/runcommand/action"),
+        "{log}"
+    );
 }
