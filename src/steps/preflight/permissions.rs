@@ -88,14 +88,14 @@ pub(super) async fn for_reach(
         let path = format!("{at}/providers/Microsoft.Authorization/permissions");
         match arm.get(&path, api::AUTHORIZATION).await {
             Ok(Some(body)) => {
-                permissions = Some(list::<Value>(Some(body), "value"));
+                permissions = Some((list::<Value>(Some(body), "value"), at.clone()));
                 break;
             }
             Ok(None) => continue,
             Err(e) => return Err(step_error("reading the console's permissions", e)),
         }
     }
-    let Some(permissions) = permissions else {
+    let Some((permissions, scope)) = permissions else {
         return checks
             .warn(
                 "permissions",
