@@ -346,6 +346,8 @@ impl AzureSteps {
             StepId::ResourceGroup => resources::resource_group(ctx, arm).await,
             StepId::Network => resources::network(ctx, arm).await,
             StepId::Identity => resources::identity(ctx, arm).await,
+            StepId::Peering => resources::peering(ctx, arm).await,
+            StepId::DnsZoneLink => resources::dns_zone_link(ctx, arm).await,
             StepId::Storage => resources::storage(ctx, arm).await,
             StepId::Registry => resources::registry(ctx, arm).await,
             StepId::AksCluster => aks::cluster(ctx, arm).await,

@@ -12,7 +12,9 @@ use katonic_domain::spec::RegistrySku;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+mod peering;
 mod vnet;
+pub use peering::{dns_zone_link, peering};
 pub use vnet::network;
 
 fn target(ctx: &StepContext) -> (String, String, String) {

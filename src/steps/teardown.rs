@@ -74,9 +74,13 @@ fn mine(ctx: &StepContext, preview: &Preview) -> Vec<Target> {
         .filter(|t| t.step == Some(ctx.step) && t.action == Action::Delete)
         .cloned()
         .collect();
+    // A zone link before the peerings (the console's name resolution goes before its route).
     targets.sort_by_key(|t| {
-        t.kind
-            .eq_ignore_ascii_case("Microsoft.Network/networkSecurityGroups")
+        let is = |kind: &str| t.kind.eq_ignore_ascii_case(kind);
+        (
+            is("Microsoft.Network/networkSecurityGroups"),
+            !is("Microsoft.Network/privateDnsZones/virtualNetworkLinks"),
+        )
     });
     targets
 }

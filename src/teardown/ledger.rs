@@ -47,6 +47,16 @@ pub fn ledger(
     let mut entries = Entries::default();
     resources(outputs, &mut entries);
     dns_records(outputs, &mut entries);
+    // Peering mode: the zone link (before the peerings: it is deleted first) and both peerings.
+    for (step, key) in [
+        (StepId::DnsZoneLink, "linkId"),
+        (StepId::Peering, "consoleSide"),
+        (StepId::Peering, "clusterSide"),
+    ] {
+        if let Some(id) = text(outputs, step, key) {
+            entries.push(id, false);
+        }
+    }
     role_assignments(outputs, subscription, resource_group, &mut entries);
     entries.0
 }

@@ -120,6 +120,12 @@ pub(crate) fn family(kind: &str) -> Option<(Option<StepId>, &'static str)> {
         "microsoft.managedidentity/userassignedidentities" => {
             (step(StepId::DeleteIdentity), api::MANAGED_IDENTITY)
         }
+        "microsoft.network/virtualnetworks/virtualnetworkpeerings" => {
+            (step(StepId::DeletePeering), api::NETWORK)
+        }
+        "microsoft.network/privatednszones/virtualnetworklinks" => {
+            (step(StepId::DeletePeering), api::PRIVATE_DNS)
+        }
         "microsoft.network/virtualnetworks" | "microsoft.network/networksecuritygroups" => {
             (step(StepId::DeleteNetwork), api::NETWORK)
         }
@@ -179,7 +185,9 @@ pub enum Observed {
 pub fn decide(install: &str, id: &str, entry: Option<&LedgerEntry>, observed: &Observed) -> Target {
     let (kind, name) = kind_and_name(id);
     let fam = family(&kind);
-    let taggable = !kind.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments");
+    // Role assignments and VNet peerings carry no tags: they are ours only through the ledger.
+    let taggable = !kind.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments")
+        && !kind.eq_ignore_ascii_case("Microsoft.Network/virtualNetworks/virtualNetworkPeerings");
     let tagged = match (observed, taggable) {
         (Observed::Missing, _) => Tagged::Unknown,
         (_, false) => Tagged::NotTaggable,

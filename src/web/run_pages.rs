@@ -48,7 +48,7 @@ pub struct Reach {
 }
 
 impl Reach {
-    fn from_outputs(outputs: &serde_json::Value) -> Option<Reach> {
+    pub(super) fn from_outputs(outputs: &serde_json::Value) -> Option<Reach> {
         let placement = outputs.get("consolePlacement")?;
         let text = match placement["where"].as_str() {
             Some("azure") => format!(

@@ -43,7 +43,7 @@ pub struct SettingsPage {
 }
 
 /// How preflight will learn where the console runs, from the flags: no Azure call here.
-fn placement_note(state: &AppState) -> String {
+pub(super) fn placement_note(state: &AppState) -> String {
     if state.simulated() {
         return format!(
             "Simulated: the console is placed by --simulate-console-network ({}).",

@@ -344,6 +344,12 @@ pub struct ReviewPage {
     pub certificate: Option<CertificateView>,
     /// The lead: what goes where, how long, what it costs (valid specs only).
     pub summary: Vec<super::review_summary::SummaryRow>,
+    /// Where the console runs, as the settings say (no Azure call from the web layer).
+    pub placement: String,
+    /// `cluster.access` as asked (`auto` when absent).
+    pub access: String,
+    /// Preflight's decision, once it has run (`panels/placement.html`).
+    pub reach: Option<super::run_pages::Reach>,
 }
 
 impl ReviewPage {
@@ -399,6 +405,14 @@ impl ReviewPage {
             is_draft: install.status == crate::store::InstallStatus::Draft,
             certificate: None,
             summary: summary.unwrap_or_default(),
+            placement: String::new(),
+            access: install
+                .answers
+                .cluster
+                .access
+                .clone()
+                .unwrap_or_else(|| "auto".to_string()),
+            reach: None,
         })
     }
 

@@ -35,6 +35,7 @@ mod lease;
 mod manifests;
 mod next_steps;
 mod ops;
+mod peering;
 mod placement;
 mod preflight_on_demand;
 mod readme;

@@ -61,6 +61,7 @@ pub async fn run(
     from_spec::subnet_capacity(ctx, &mut checks).await?;
     egress::default_route(ctx, arm, &mut checks).await?;
     let reach = reach_facts::resolve(ctx, arm, placement, &mut checks).await?;
+    permissions::for_reach(ctx, arm, &reach, &mut checks).await?;
 
     let mut outputs = json!({
         "kubernetesVersion": version,

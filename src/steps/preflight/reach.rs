@@ -182,13 +182,13 @@ fn peering(placement: &Placement, target: &Target) -> Decision {
             "Give the cluster a VNet range that does not overlap the console's (cluster.network.vnetCidr), or set cluster.access to runCommand".into(),
         );
     }
-    refused(
-        format!(
-            "peering: the address spaces do not overlap, but this console version does not yet create the peering and the DNS zone link ({} ↔ {cluster_vnet})",
-            network.vnet_id
-        ),
-        "Set cluster.access to runCommand (or auto), or peer the VNets and link the zone yourself, then use direct".into(),
-    )
+    Decision {
+        mode: Some(ClusterAccess::Peering),
+        lines: vec![Line::Pass(format!(
+            "peering: the address spaces do not overlap; the install peers the console's VNet {} with the cluster's VNet {cluster_vnet} (both directions) and links the cluster's private DNS zone {} to the console's VNet",
+            network.vnet_id, target.zone
+        ))],
+    }
 }
 
 /// The first pair of overlapping ranges (unparsable ones are skipped).

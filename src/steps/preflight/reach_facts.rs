@@ -13,7 +13,7 @@ use crate::azure::{ArmClient, api};
 use crate::steps::errors::step_error;
 use crate::steps::names;
 use crate::worker::{StepContext, StepError};
-use katonic_domain::spec::ClusterMode;
+use katonic_domain::spec::{ClusterAccess, ClusterMode};
 
 const PLACEMENT: &str = "console placement";
 const REACH: &str = "reaching the cluster";
@@ -42,6 +42,13 @@ pub(super) async fn resolve(
     }
     let target = target(ctx, arm, &placement).await?;
     let decision = reach::decide(ctx.spec.cluster.access, &placement, &target);
+    // The peering steps read both VNets from here (the console's VNet is never re-detected).
+    let peering = match (&placement, decision.mode, &target.vnet_id) {
+        (Placement::Azure(network), Some(ClusterAccess::Peering), Some(cluster)) => {
+            Some(json!({ "consoleVnetId": network.vnet_id, "clusterVnetId": cluster }))
+        }
+        _ => None,
+    };
     for line in decision.lines {
         match line {
             Line::Pass(detail) => checks.pass(REACH, detail).await?,
@@ -52,6 +59,9 @@ pub(super) async fn resolve(
     let mut outputs = json!({ "consolePlacement": placement });
     if let Some(mode) = decision.mode {
         outputs["clusterAccess"] = json!(mode.as_str());
+    }
+    if let Some(peering) = peering {
+        outputs["peering"] = peering;
     }
     Ok(outputs)
 }

@@ -166,3 +166,14 @@ fn run_command_is_refused_when_the_cluster_disables_it() {
         Some(ClusterAccess::Direct)
     );
 }
+
+#[test]
+fn peering_is_chosen_when_the_spaces_do_not_overlap() {
+    let apart = azure(CONSOLE_VNET, "10.99.0.0/16", vec![], vec![]);
+    let d = decide(ClusterAccess::Peering, &apart, &new_vnet());
+    assert_eq!(d.mode, Some(ClusterAccess::Peering), "{d:?}");
+    assert!(
+        matches!(&d.lines[0], Line::Pass(m) if m.contains("links the cluster's private DNS zone")),
+        "{d:?}"
+    );
+}

@@ -266,6 +266,16 @@ pub async fn get_review(
         nav(&install, REVIEW, reviewed.as_ref().err()),
     )?;
     page.simulated = state.simulated();
+    page.placement = super::settings::placement_note(&state);
+    // Preflight's decision, when it has run (a failed or resumed install): read, never asked.
+    page.reach = state
+        .store
+        .steps(install.id)
+        .await?
+        .iter()
+        .find(|r| r.step_id == katonic_domain::plan::StepId::Preflight)
+        .and_then(|r| r.outputs.as_ref())
+        .and_then(super::run_pages::Reach::from_outputs);
     if let Ok(r) = &reviewed
         && r.spec.domain.tls == katonic_domain::spec::TlsMode::Provided
     {

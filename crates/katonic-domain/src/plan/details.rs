@@ -27,6 +27,8 @@ fn fixed_title(spec: &InstallSpec, id: StepId) -> &'static str {
         }
         StepId::Network => "Create the virtual network",
         StepId::Identity => "Create the cluster identity",
+        StepId::Peering => "Peer the console's network with the cluster's",
+        StepId::DnsZoneLink => "Link the cluster's private DNS zone to the console's network",
         StepId::Storage => "Create the storage account",
         StepId::Registry => "Create the container registry",
         StepId::AksCluster => "Create the private AKS cluster",
@@ -119,6 +121,19 @@ pub(super) fn detail(spec: &InstallSpec, id: StepId, quota: &[QuotaNeed]) -> Str
         },
         StepId::Dns => dns(spec),
         StepId::Verify => verify(spec),
+        StepId::Peering => format!(
+            "Peer the console's VNet with the cluster's VNet in both directions (virtual network \
+             access on, forwarded traffic and remote gateways off), named {} on each side, so \
+             the console reaches the private API server.",
+            names::peering(spec)
+        ),
+        StepId::DnsZoneLink => format!(
+            "Link the cluster's private DNS zone (privatelink.{}.azmk8s.io, in its node \
+             resource group) to the console's VNet as {} (auto-registration off), so the API \
+             server's private name resolves from the console.",
+            spec.azure.location,
+            names::peering(spec)
+        ),
         teardown => super::teardown::detail(teardown).to_string(),
     }
 }

@@ -65,6 +65,12 @@ pub fn cluster_identity(spec: &InstallSpec) -> String {
     format!("id-{}", spec.cluster.name)
 }
 
+/// `peer-katonic-<cluster>`: the VNet peering on each side and the private DNS zone's link to
+/// the console's VNet (`cluster.access: peering`); peering and link names allow 80 characters.
+pub fn peering(spec: &InstallSpec) -> String {
+    format!("peer-katonic-{}", spec.cluster.name)
+}
+
 /// `pip-<cluster>-ingress`: the external ingress's static public IP, in the install's resource
 /// group (public IP names allow 80 characters, cluster names 63).
 pub fn ingress_public_ip(spec: &InstallSpec) -> String {

@@ -2,7 +2,7 @@
 //! concrete resources), what it waits for, and how long it is expected to take.
 
 use super::{PlannedStep, QuotaNeed, details};
-use crate::spec::{ClusterMode, InstallSpec, LbMode, TlsMode};
+use crate::spec::{ClusterAccess, ClusterMode, InstallSpec, LbMode, TlsMode};
 use serde::{Deserialize, Serialize};
 
 /// A step's stable id (stored in the database, shown in URLs and events).
@@ -13,12 +13,16 @@ pub enum StepId {
     ResourceGroup,
     Network,
     Identity,
+    /// `cluster.access: peering`: the console's VNet and the cluster's, peered both ways.
+    Peering,
     Storage,
     Registry,
     AksCluster,
     ComputePool,
     GpuPool,
     RoleAssignments,
+    /// `cluster.access: peering`: the AKS private DNS zone linked to the console's VNet.
+    DnsZoneLink,
     Kubeconfig,
     StorageClasses,
     Namespaces,
@@ -34,6 +38,8 @@ pub enum StepId {
     // A teardown's steps (`plan::teardown`): what an install created, deleted in dependency order.
     TeardownInventory,
     DeleteDns,
+    /// The DNS zone link and both peerings of `cluster.access: peering`.
+    DeletePeering,
     DeleteCluster,
     DeleteRoleAssignments,
     DeleteIngressIp,
@@ -52,6 +58,8 @@ impl StepId {
             StepId::ResourceGroup => "resource-group",
             StepId::Network => "network",
             StepId::Identity => "identity",
+            StepId::Peering => "peering",
+            StepId::DnsZoneLink => "dns-zone-link",
             StepId::Storage => "storage",
             StepId::Registry => "registry",
             StepId::AksCluster => "aks-cluster",
@@ -72,6 +80,7 @@ impl StepId {
             StepId::Verify => "verify",
             StepId::TeardownInventory => "teardown-inventory",
             StepId::DeleteDns => "delete-dns",
+            StepId::DeletePeering => "delete-peering",
             StepId::DeleteCluster => "delete-cluster",
             StepId::DeleteRoleAssignments => "delete-role-assignments",
             StepId::DeleteIngressIp => "delete-ingress-ip",
@@ -115,6 +124,10 @@ impl std::str::FromStr for StepId {
 /// or a DNS answer are a minute or two.
 pub const fn expected_secs(id: StepId) -> u32 {
     match id {
+        // Two peering PUTs (synchronous-ish LROs of seconds each).
+        StepId::Peering => 20,
+        // One virtual network link PUT (a Private DNS LRO of ~30 s).
+        StepId::DnsZoneLink => 30,
         // Credential, permission, provider, quota, SKU, version and subnet reads (~15 ARM calls).
         StepId::Preflight => 45,
         // One synchronous PUT.
@@ -163,6 +176,7 @@ pub const fn expected_secs(id: StepId) -> u32 {
         // resource group goes with it), a resource group delete up to a few minutes.
         StepId::TeardownInventory => 5,
         StepId::DeleteDns => 10,
+        StepId::DeletePeering => 40,
         StepId::DeleteCluster => 420,
         StepId::DeleteRoleAssignments => 10,
         StepId::DeleteIngressIp => 20,
@@ -231,13 +245,18 @@ fn dependency_graph(spec: &InstallSpec) -> Vec<(StepId, Vec<StepId>)> {
         // grants it the subnet role before AKS places anything there.
         dag.push((Identity, vec![ResourceGroup]));
     }
+    let peering = spec.cluster.access == ClusterAccess::Peering;
+    if peering {
+        // The cluster's VNet must exist (a new one: the network step) before it is peered.
+        dag.push((Peering, vec![if create { Network } else { Preflight }]));
+    }
     dag.push((Storage, vec![ResourceGroup]));
     dag.push((Registry, vec![ResourceGroup]));
     if create {
         // Every pool (platform, compute, GPU) is in the cluster's own create request: AKS
         // provisions them in that one operation. `ComputePool` and `GpuPool` (one agent-pool
         // PUT each) remain only in plans stored before this.
-        dag.push((AksCluster, vec![Network, Identity]));
+        dag.push((AksCluster, vec![Network, Identity, Peering]));
     }
     // An existing cluster is ready once preflight has found it.
     let cluster = if create { AksCluster } else { Preflight };
@@ -247,7 +266,12 @@ fn dependency_graph(spec: &InstallSpec) -> Vec<(StepId, Vec<StepId>)> {
         RoleAssignments,
         [vec![cluster, Registry], storage_if_shared.clone()].concat(),
     ));
-    dag.push((Kubeconfig, vec![cluster]));
+    if peering {
+        // The private DNS zone exists once the cluster does (AKS creates it).
+        dag.push((DnsZoneLink, vec![cluster, Peering]));
+    }
+    // The first call to the API server needs the peering and the zone link (peering mode).
+    dag.push((Kubeconfig, vec![cluster, DnsZoneLink]));
     dag.push((
         StorageClasses,
         [vec![Kubeconfig], storage_if_shared].concat(),

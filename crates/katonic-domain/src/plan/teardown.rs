@@ -11,8 +11,9 @@
 use super::{CostEstimate, InstallPlan, PlannedStep, StepId, expected_secs, schedule};
 
 /// The delete steps, in the order the page lists them.
-pub const DELETE_STEPS: [StepId; 9] = [
+pub const DELETE_STEPS: [StepId; 10] = [
     StepId::DeleteDns,
+    StepId::DeletePeering,
     StepId::DeleteCluster,
     StepId::DeleteRoleAssignments,
     StepId::DeleteIngressIp,
@@ -32,7 +33,10 @@ pub fn is_teardown_step(id: StepId) -> bool {
 fn prerequisites(id: StepId) -> Vec<StepId> {
     use StepId::*;
     match id {
-        DeleteDns | DeleteCluster => vec![TeardownInventory],
+        DeleteDns | DeletePeering => vec![TeardownInventory],
+        // The zone link lives in the cluster's node resource group: it goes before the cluster
+        // (and its zone) do, so a zone is never deleted with a link still on it.
+        DeleteCluster => vec![TeardownInventory, DeletePeering],
         DeleteRoleAssignments | DeleteIngressIp => vec![TeardownInventory, DeleteCluster],
         DeleteRegistry | DeleteStorage | DeleteIdentity => {
             vec![TeardownInventory, DeleteCluster, DeleteRoleAssignments]
@@ -43,8 +47,10 @@ fn prerequisites(id: StepId) -> Vec<StepId> {
             DeleteRoleAssignments,
             DeleteIngressIp,
             DeleteIdentity,
+            // A VNet with a peering to the console's VNet: its peering goes first.
+            DeletePeering,
         ],
-        DeleteResourceGroup => [vec![TeardownInventory], DELETE_STEPS[..8].to_vec()].concat(),
+        DeleteResourceGroup => [vec![TeardownInventory], DELETE_STEPS[..9].to_vec()].concat(),
         _ => vec![],
     }
 }
@@ -53,6 +59,7 @@ pub(super) fn title(id: StepId) -> &'static str {
     match id {
         StepId::TeardownInventory => "Confirm what will be deleted",
         StepId::DeleteDns => "Delete the DNS records",
+        StepId::DeletePeering => "Delete the DNS zone link and the VNet peerings",
         StepId::DeleteCluster => "Delete the AKS cluster",
         StepId::DeleteRoleAssignments => "Delete the role assignments",
         StepId::DeleteIngressIp => "Delete the ingress public IP",
@@ -71,6 +78,9 @@ pub(super) fn detail(id: StepId) -> &'static str {
             "Records the approved list of resources (the install's ledger cross-checked with its tags)."
         }
         StepId::DeleteDns => "Deletes the A record sets this install wrote into its DNS zone.",
+        StepId::DeletePeering => {
+            "Deletes the private DNS zone link to the console's VNet and the peerings in both directions (the console's VNet stays)."
+        }
         StepId::DeleteCluster => {
             "Deletes the AKS cluster; its agent pools and node resource group go with it."
         }
@@ -155,9 +165,11 @@ mod tests {
             time::macros::date!(2026 - 11 - 25),
         );
         let plan = plan(&original, &DELETE_STEPS);
-        assert_eq!(plan.steps.len(), 10);
+        assert_eq!(plan.steps.len(), 11);
         assert_eq!(plan.steps[0].id, StepId::TeardownInventory);
         for (before, after) in [
+            (StepId::DeletePeering, StepId::DeleteCluster),
+            (StepId::DeletePeering, StepId::DeleteNetwork),
             (StepId::DeleteCluster, StepId::DeleteNetwork),
             (StepId::DeleteCluster, StepId::DeleteIngressIp),
             (StepId::DeleteCluster, StepId::DeleteIdentity),
@@ -173,7 +185,7 @@ mod tests {
             );
         }
         let rg = plan.step(StepId::DeleteResourceGroup).unwrap();
-        assert_eq!(rg.depends_on.len(), 9, "{:?}", rg.depends_on);
+        assert_eq!(rg.depends_on.len(), 10, "{:?}", rg.depends_on);
     }
 
     #[test]

@@ -795,3 +795,34 @@ fn step_ids_read_back_from_their_stored_text_and_unknown_ones_name_the_allowed()
     assert!(text.starts_with("unknown step `nope`"), "{text}");
     assert!(text.contains("`aks-cluster`"), "{text}");
 }
+
+#[test]
+fn peering_steps_only_in_peering_mode_between_the_vnet_and_the_first_cluster_call() {
+    assert!(sample_plan().step(StepId::Peering).is_none());
+    assert!(sample_plan().step(StepId::DnsZoneLink).is_none());
+    let plan = plan_of(&variant(|d| d.cluster.access = Some("peering".into())));
+    assert_well_formed(&plan);
+    let deps = |id| plan.step(id).unwrap().depends_on.clone();
+    assert_eq!(deps(StepId::Peering), vec![StepId::Network]);
+    assert!(deps(StepId::AksCluster).contains(&StepId::Peering));
+    assert!(deps(StepId::DnsZoneLink).contains(&StepId::AksCluster));
+    assert!(deps(StepId::Kubeconfig).contains(&StepId::DnsZoneLink));
+    assert!(
+        plan.step(StepId::Peering)
+            .unwrap()
+            .detail
+            .contains("peer-katonic-"),
+        "{:?}",
+        plan.step(StepId::Peering)
+    );
+    let existing = plan_of(&variant(|d| {
+        existing(d);
+        d.cluster.access = Some("peering".into());
+    }));
+    assert_well_formed(&existing);
+    assert_eq!(
+        existing.step(StepId::Peering).unwrap().depends_on,
+        vec![StepId::Preflight]
+    );
+    assert!(existing.step(StepId::DnsZoneLink).is_some());
+}

@@ -102,6 +102,10 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
                     .get(&p.id())
                     .map(|r| Reply::ok(r.body.clone()))
                     .ok_or_else(|| common::not_found(p)),
+                "DELETE" => {
+                    require_zone(st, p, "write")?;
+                    common::accept_delete(ctx, st, &p.id(), "Microsoft.Network", LINK_DELETE_SECS)
+                }
                 _ => Err(method_not_allowed(ctx)),
             }
         }
@@ -111,6 +115,43 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
 }
 
 const LINK: &str = "Microsoft.Network/privateDnsZones/virtualNetworkLinks";
+/// A link delete is a Private DNS long-running operation of a few seconds.
+const LINK_DELETE_SECS: f64 = 3.0;
+
+/// Azure refuses to link one VNet to two zones of the same name (a VNet resolves one zone per
+/// namespace): 409 Conflict naming both zones.
+fn check_namespace_free(st: &State, link_id: &str, vnet: &str) -> Result<(), ArmError> {
+    let zone_of = |id: &str| {
+        let lower = id.to_ascii_lowercase();
+        lower
+            .find("/virtualnetworklinks/")
+            .map(|at| lower[..at].to_string())
+    };
+    let this_zone = zone_of(link_id).unwrap_or_default();
+    let zone_name = |z: &str| z.rsplit('/').next().unwrap_or_default().to_string();
+    let clash = st.resources.values().find(|r| {
+        r.kind.eq_ignore_ascii_case(LINK)
+            && r.body
+                .pointer("/properties/virtualNetwork/id")
+                .and_then(Value::as_str)
+                .is_some_and(|v| v.eq_ignore_ascii_case(vnet))
+            && zone_of(&r.id)
+                .is_some_and(|z| z != this_zone && zone_name(&z) == zone_name(&this_zone))
+    });
+    match clash {
+        Some(other) => Err(ArmError::conflict(
+            "Conflict",
+            format!(
+                "A virtual network cannot be linked to multiple zones with overlapping namespaces. You tried to link virtual network with '{}' and '{}' zones.",
+                zone_name(&this_zone),
+                zone_of(&other.id)
+                    .map(|z| zone_name(&z))
+                    .unwrap_or_default()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
 
 /// Zone names: two or more labels of 1-63 characters, at most 253 in all.
 fn check_zone_name(name: &str) -> Result<(), ArmError> {
@@ -499,6 +540,7 @@ fn put_link(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         ));
     };
     let id = p.id();
+    check_namespace_free(st, &id, &vnet)?;
     let existing = st.get(&id).cloned();
     common::preconditions(ctx, existing.as_ref())?;
     let mut body = json!({

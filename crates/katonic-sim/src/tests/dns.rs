@@ -281,3 +281,47 @@ fn a_records(answer: &serde_json::Value) -> Vec<&str> {
         .filter_map(|a| a["data"].as_str())
         .collect()
 }
+
+/// One VNet resolves one zone per name: a second link to a same-named zone is a Conflict until
+/// the first link is deleted (a Private DNS long-running delete).
+#[tokio::test]
+async fn a_vnet_links_one_zone_of_a_name_and_links_can_be_deleted() {
+    let sim = Sim::start().await;
+    let vnet = format!(
+        "{}/providers/Microsoft.Network/virtualNetworks/vnet",
+        sim.rg("rg-net")
+    );
+    let link_url = |rg: &str| {
+        format!(
+            "{}/providers/Microsoft.Network/privateDnsZones/example.com/virtualNetworkLinks/to-vnet?api-version={PRIVATE}",
+            sim.rg(rg)
+        )
+    };
+    let body = json!({"location": "global", "properties": {"virtualNetwork": {"id": vnet}, "registrationEnabled": false}});
+    for rg in ["rg-dns", "rg-other"] {
+        sim.create_rg(rg).await;
+        let zone = format!(
+            "{}/providers/Microsoft.Network/privateDnsZones/example.com?api-version={PRIVATE}",
+            sim.rg(rg)
+        );
+        let made = sim.put(&zone, &json!({"location": "global"})).await;
+        sim.wait_async(&made).await;
+    }
+    let first = sim.put(&link_url("rg-dns"), &body).await;
+    assert_eq!(first.status, 202, "{}", first.body);
+    sim.wait_async(&first).await;
+    let clash = sim.put(&link_url("rg-other"), &body).await;
+    assert_eq!(
+        (clash.status, clash.code()),
+        (409, "Conflict"),
+        "{}",
+        clash.body
+    );
+
+    let gone = sim.delete(&link_url("rg-dns")).await;
+    assert_eq!(gone.status, 202, "{}", gone.body);
+    sim.wait_async(&gone).await;
+    assert_eq!(sim.get(&link_url("rg-dns")).await.status, 404);
+    let second = sim.put(&link_url("rg-other"), &body).await;
+    assert_eq!(second.status, 202, "{}", second.body);
+}
