@@ -56,6 +56,9 @@ impl Reach {
                 placement["subnetId"].as_str().unwrap_or("?"),
                 placement["vnetId"].as_str().unwrap_or("?")
             ),
+            Some("lineOfSight") => {
+                "on a network declared to reach the cluster's (--line-of-sight)".to_string()
+            }
             Some("outside") => format!(
                 "outside Azure ({})",
                 placement["why"].as_str().unwrap_or("")
@@ -95,12 +98,17 @@ pub async fn run_page(store: &Store, install: &InstallRecord) -> Result<Option<R
     if install.status == InstallStatus::Draft {
         return Ok(None);
     }
+    // Events first, then the state: whatever happens after the last event read is replayed by
+    // the stream, so a page never shows a state older than the events it skips (a run that
+    // starts while the page renders would otherwise leave its header `queued`).
+    let events = store.all_events(install.id).await?;
+    let after = events.last().map_or(0, |e| e.seq);
+    let fresh = store.install(install.id).await?;
+    let install = fresh.as_ref().unwrap_or(install);
     let Some(plan) = &install.plan else {
         return Ok(None);
     };
     let records = store.steps(install.id).await?;
-    let events = store.all_events(install.id).await?;
-    let after = events.last().map_or(0, |e| e.seq);
     let state = crate::app::rules::install_state(store, install).await?;
     let header = RunHeader::new(install, &state);
     let mut steps = Vec::new();
