@@ -16,6 +16,9 @@ pub struct RunHeader {
     pub id: String,
     pub name: String,
     pub status: String,
+    /// The status badge: a succeeded install that a teardown removed reads "torn down".
+    pub badge: String,
+    pub badge_class: String,
     pub run_count: i64,
     pub started: Option<String>,
     pub finished: Option<String>,
@@ -38,6 +41,14 @@ impl RunHeader {
             id: install.id.to_string(),
             name: install.name.clone(),
             status: install.status.to_string(),
+            badge: match state.teardown {
+                TeardownState::TornDown(_) => "torn down".to_string(),
+                _ => install.status.to_string(),
+            },
+            badge_class: match state.teardown {
+                TeardownState::TornDown(_) => "torn-down".to_string(),
+                _ => install.status.to_string(),
+            },
             run_count: install.run_count,
             started: install.started_at.map(timestamp),
             finished: install.finished_at.map(timestamp),

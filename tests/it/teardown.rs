@@ -222,6 +222,11 @@ async fn a_teardown_deletes_exactly_what_the_install_created_leftovers_included(
         .await
         .unwrap();
     assert!(page.contains("torn down"), "{page}");
+    // Its badge says so too, not a green `succeeded`.
+    assert!(
+        page.contains(r#"<span class="status status-torn-down">torn down</span>"#),
+        "{page}"
+    );
     assert!(page.contains(&format!("/installs/{teardown}")), "{page}");
     let page = app
         .get(&format!("/installs/{teardown}"))
