@@ -168,8 +168,20 @@ async fn shown_for_the_admin(ctx: &StepContext, plan: &DnsPlan) -> Result<Value,
         .await?;
     }
     let commands = plan.az_commands(ctx.spec.azure.resource_group.as_str());
-    let records: Vec<RecordOutput> = plan
-        .records
+    let records = to_publish(plan);
+    Ok(json!({
+        "zone": plan.zone,
+        "private": plan.private,
+        "createdByConsole": false,
+        "records": records,
+        "zoneFile": plan.zone_file_lines(),
+        "azCommands": commands,
+    }))
+}
+
+/// The plan's records, for someone else to publish (the admin, or Katonic).
+fn to_publish(plan: &DnsPlan) -> Vec<RecordOutput> {
+    plan.records
         .iter()
         .map(|r| RecordOutput {
             host: r.host.clone(),
@@ -179,15 +191,7 @@ async fn shown_for_the_admin(ctx: &StepContext, plan: &DnsPlan) -> Result<Value,
             zone: plan.zone.clone(),
             status: RecordStatus::ToCreate,
         })
-        .collect();
-    Ok(json!({
-        "zone": plan.zone,
-        "private": plan.private,
-        "createdByConsole": false,
-        "records": records,
-        "zoneFile": plan.zone_file_lines(),
-        "azCommands": commands,
-    }))
+        .collect()
 }
 
 /// A katonic.ai domain: the records listed for Katonic to publish in their zone.
@@ -200,18 +204,7 @@ async fn sent_to_katonic(ctx: &StepContext, plan: &DnsPlan) -> Result<Value, Ste
     for line in plan.zone_file_lines() {
         ctx.progress(line).await?;
     }
-    let records: Vec<RecordOutput> = plan
-        .records
-        .iter()
-        .map(|r| RecordOutput {
-            host: r.host.clone(),
-            relative_name: r.relative_name.clone(),
-            kind: "A",
-            address: r.address,
-            zone: plan.zone.clone(),
-            status: RecordStatus::ToCreate,
-        })
-        .collect();
+    let records = to_publish(plan);
     Ok(json!({
         "zone": plan.zone,
         "private": plan.private,
