@@ -299,21 +299,30 @@ fn validate_with_oav(traffic: &Path) {
     );
 }
 
-#[tokio::test]
-async fn quota_exceeded_on_the_cluster_create_then_resume_creates_nothing_twice() {
-    let world = world().await;
-    world.sim.set_faults(FaultPlan::single(
+/// The first cluster create refused as Azure refuses it when `family`'s vCPU quota is short.
+pub(crate) fn cluster_create_refused_for_quota(family: &str) -> FaultPlan {
+    FaultPlan::single(
         FaultRule::new(
             "PUT",
             ".*/managedClusters/[^/]+$",
             FaultAction::Error {
                 status: 400,
                 code: "QuotaExceeded".into(),
-                message: "Operation could not be completed as it results in exceeding approved standardDSv2Family Cores quota".into(),
+                message: format!(
+                    "Operation could not be completed as it results in exceeding approved {family} Cores quota"
+                ),
             },
         )
         .nth(1),
-    ));
+    )
+}
+
+#[tokio::test]
+async fn quota_exceeded_on_the_cluster_create_then_resume_creates_nothing_twice() {
+    let world = world().await;
+    world
+        .sim
+        .set_faults(cluster_create_refused_for_quota("standardDSv2Family"));
     let app = console(&world).await;
     let id = start(&app, &sample(&world.sim)).await;
     let failed = app.wait_status(&id, &["failed"]).await;

@@ -6,7 +6,6 @@ use crate::azure::{console, log, puts, sample, start, with_a_first_install, worl
 use crate::helpers::step;
 use katonic_console::azure::{ArmClient, api};
 use katonic_console::startup::simulator_settings;
-use katonic_sim::{FaultAction, FaultPlan, FaultRule};
 use serde_json::{Value, json};
 
 /// The cluster PUTs the simulator answered (not refused), with their bodies.
@@ -26,18 +25,11 @@ fn answered_cluster_puts(sim: &katonic_sim::SimHandle) -> Vec<Value> {
 #[tokio::test]
 async fn a_gpu_quota_refusal_then_resume_creates_the_cluster_with_every_pool_in_one_put() {
     let world = world().await;
-    world.sim.set_faults(FaultPlan::single(
-        FaultRule::new(
-            "PUT",
-            ".*/managedClusters/[^/]+$",
-            FaultAction::Error {
-                status: 400,
-                code: "QuotaExceeded".into(),
-                message: "Operation could not be completed as it results in exceeding approved standardNCASv3_T4Family Cores quota".into(),
-            },
-        )
-        .nth(1),
-    ));
+    world
+        .sim
+        .set_faults(crate::azure::cluster_create_refused_for_quota(
+            "standardNCASv3_T4Family",
+        ));
     let app = console(&world).await;
     let id = start(&app, &sample(&world.sim)).await;
     let failed = app.wait_status(&id, &["failed"]).await;
