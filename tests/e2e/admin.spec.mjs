@@ -25,36 +25,13 @@
 import { chromium } from "playwright-core";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const SHOTS = resolve(process.env.E2E_SCREENSHOTS_DIR ?? join(HERE, "..", "..", "target", "e2e-screenshots"));
-// Liveness bounds (a hang fails instead of blocking CI), not speed checks.
-const STEP_TIMEOUT_MS = 60_000;
-const RUN_TIMEOUT_MS = 300_000;
-const WATCHDOG_MS = 600_000;
+import { RUN_TIMEOUT_MS, SHOTS, STEP_TIMEOUT_MS, WATCHDOG_MS, fail, log, screenshots } from "./harness.mjs";
 
 const problems = [];
-let shot = 0;
 
-function fail(message) {
-  const err = new Error(message);
-  err.e2e = true;
-  throw err;
-}
-
-function log(message) {
-  process.stderr.write(`e2e: ${message}\n`);
-}
-
-async function screenshot(page, name, fullPage = true) {
-  shot += 1;
-  const file = join(SHOTS, `admin-${String(shot).padStart(2, "0")}-${name}.png`);
-  await page.screenshot({ path: file, fullPage });
-  log(`screenshot ${file}`);
-}
+const screenshot = screenshots("admin");
 
 const stdinLines = (() => {
   const rl = createInterface({ input: process.stdin });

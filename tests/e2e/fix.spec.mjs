@@ -14,37 +14,14 @@
 import { chromium } from "playwright-core";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const SHOTS = resolve(process.env.E2E_SCREENSHOTS_DIR ?? join(HERE, "..", "..", "target", "e2e-screenshots"));
-// Liveness bounds (a hang fails instead of blocking CI), not speed checks.
-const STEP_TIMEOUT_MS = 60_000;
-const RUN_TIMEOUT_MS = 300_000;
-const WATCHDOG_MS = 600_000;
+import { join } from "node:path";
+import { RUN_TIMEOUT_MS, SHOTS, STEP_TIMEOUT_MS, WATCHDOG_MS, fail, log, screenshots } from "./harness.mjs";
 
 const problems = [];
-let shot = 0;
-
-function fail(message) {
-  const err = new Error(message);
-  err.e2e = true;
-  throw err;
-}
-
-function log(message) {
-  process.stderr.write(`e2e: ${message}\n`);
-}
 
 // The review page is ~10 000 px tall: its shot is the viewport (the checks are at the top), which
 // keeps Chromium's memory low when browser tests run side by side.
-async function screenshot(page, name, fullPage = true) {
-  shot += 1;
-  const file = join(SHOTS, `fix-${String(shot).padStart(2, "0")}-${name}.png`);
-  await page.screenshot({ path: file, fullPage });
-  log(`screenshot ${file}`);
-}
+const screenshot = screenshots("fix");
 
 function watch(page) {
   page.on("console", (msg) => {
