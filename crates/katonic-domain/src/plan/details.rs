@@ -164,6 +164,7 @@ fn preflight(spec: &InstallSpec, quota: &[QuotaNeed]) -> String {
         describe::and_list(&sizes),
         describe::zones(spec),
     );
+    let common = format!("{common}{}", super::gateway::preflight_detail(spec));
     match spec.cluster.mode {
         ClusterMode::Create => format!(
             "{common}, Kubernetes {} in AKS's supported versions, and that subnet {} fits \

@@ -52,6 +52,7 @@ pub fn subnets(spec: &InstallSpec) -> Vec<SubnetEgress> {
         route: aks.to_string(),
         warning: None,
     }];
+    out.extend(gateway_subnet(spec));
     if net.existing_vnet.is_some() {
         out.push(SubnetEgress {
             subnet: names::jumphost_subnet(spec),
@@ -66,6 +67,33 @@ pub fn subnets(spec: &InstallSpec) -> Vec<SubnetEgress> {
         });
     }
     out
+}
+
+/// The Application Gateway's subnet. A v2 gateway without network isolation talks to Azure's
+/// control plane over the internet through its public IP: its subnet needs outbound internet,
+/// and a 0.0.0.0/0 route elsewhere fails it. With the subscription feature
+/// `EnableApplicationGatewayNetworkIsolation` (required for the private-only frontend of
+/// `loadBalancer: internal`) management stays on Azure's backbone: no internet dependency,
+/// deny-all outbound and forced tunnelling work (learn.microsoft.com "Private Application
+/// Gateway deployment", GA 2026-04-03, checked 2026-12-07).
+fn gateway_subnet(spec: &InstallSpec) -> Option<SubnetEgress> {
+    spec.ingress.gateway.as_ref()?;
+    let route = match spec.ingress.load_balancer {
+        crate::spec::LbMode::External => {
+            "through the gateway's public IP; without network isolation the gateway needs \
+             outbound internet for its management (do not route 0.0.0.0/0 from this subnet to a \
+             firewall)"
+        }
+        crate::spec::LbMode::Internal => {
+            "none needed: a network-isolated (private-only) gateway is managed over Azure's \
+             backbone; it only reaches its backend in the AKS subnet"
+        }
+    };
+    Some(SubnetEgress {
+        subnet: names::gateway_subnet(spec),
+        route: route.to_string(),
+        warning: None,
+    })
 }
 
 /// AKS's required destinations (global Azure) for a private cluster: no tunnel to a public API
@@ -210,7 +238,9 @@ mod tests {
 
     #[test]
     fn the_list_has_aks_the_installer_and_the_platform_registry() {
-        let spec = crate::spec::testutil::sample_spec();
+        let mut spec = crate::spec::testutil::sample_spec();
+        // Without a gateway: the AKS and jumphost subnets only.
+        spec.ingress.gateway = None;
         let text = allow_list_text(&spec, "docker.io/katonic/katonic-installer");
         for needed in [
             "mcr.microsoft.com\t443/TCP",

@@ -224,3 +224,30 @@ pub(super) fn network_detail(spec: &InstallSpec) -> String {
         names::gateway_nsg(spec)
     )
 }
+
+/// What preflight checks for the gateway, appended to its list (empty without a gateway).
+pub(super) fn preflight_detail(spec: &InstallSpec) -> String {
+    let Some(g) = GatewayPlan::from_spec(spec) else {
+        return String::new();
+    };
+    let subnet = if spec.cluster.network.existing_vnet.is_some() {
+        format!(
+            "that existing subnet {} is {} and empty",
+            g.subnet_name, g.subnet_cidr
+        )
+    } else {
+        format!("that subnet {} is free", g.subnet_cidr)
+    };
+    let isolation = match g.frontend {
+        GatewayFrontend::Private { .. } => format!(
+            ", the subscription feature Microsoft.Network/{NETWORK_ISOLATION_FEATURE} (a \
+             private-only gateway needs it)"
+        ),
+        GatewayFrontend::Public { .. } => String::new(),
+    };
+    format!(
+        ", the Application Gateway {} in {}, {subnet}{isolation}",
+        g.sku.as_str(),
+        spec.azure.location
+    )
+}

@@ -431,19 +431,16 @@ fn public_addresses(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
                 spec.azure.resource_group
             ),
             1,
-            if spec.ingress.gateway.is_some() {
-                format!(
-                    "Standard static IPv4, zone-redundant over {}, the Application Gateway's \
-                     frontend (created by the console); the cluster itself stays private.",
-                    describe::zones(spec)
-                )
-            } else {
-                format!(
-                    "Standard static IPv4, zone-redundant over {}, for the external ingress (created \
-                     by the console, so it outlives the Service); the cluster itself stays private.",
-                    describe::zones(spec)
-                )
-            },
+            format!(
+                "Standard static IPv4, zone-redundant over {}, {} (created by the console); the \
+                 cluster itself stays private.",
+                describe::zones(spec),
+                if spec.ingress.gateway.is_some() {
+                    "the Application Gateway's frontend"
+                } else {
+                    "for the external ingress, outliving its Service"
+                }
+            ),
             true,
         );
     }

@@ -18,6 +18,8 @@ mod details;
 pub mod egress;
 mod gateway;
 mod gateway_rows;
+#[cfg(test)]
+mod gateway_tests;
 mod inventory;
 pub mod names;
 mod quota;
@@ -34,7 +36,7 @@ pub use cost::{
 };
 pub use gateway::{GatewayFrontend, GatewayPlan, HEALTH_PATH, ingress_address};
 pub use inventory::OS_DISK_GIB;
-pub use quota::UNKNOWN_FAMILY;
+pub use quota::{UNKNOWN_FAMILY, public_ips};
 pub use steps::{GPU_DRIVER_SECS, StepId, UnknownStepId, expected_secs, planned_secs};
 
 use crate::spec::{InstallSpec, IpBudget, Warning};

@@ -32,3 +32,12 @@ pub(super) fn needs(spec: &InstallSpec) -> Vec<QuotaNeed> {
     }
     needs
 }
+
+/// Standard public IPv4 addresses the install creates or makes AKS create (the `PublicIPAddresses`
+/// network usage preflight can compare with its limit). The Application Gateway adds none: in
+/// external mode it takes the ingress IP the cluster's load balancer had; a private-only gateway
+/// has none. Gateways themselves are not a quota concern (Azure's limit is 1,000 per subscription,
+/// learn.microsoft.com "Azure subscription and service limits", checked 2026-12-07).
+pub fn public_ips(spec: &InstallSpec) -> u32 {
+    super::inventory::Footprint::of(spec).public_ips()
+}

@@ -171,6 +171,9 @@ fn draw_cluster(c: &mut Canvas, spec: &InstallSpec, layout: &Layout) {
 /// The ingress load balancer: inside the subnet when internal, outside with its public IP
 /// when external. Returns where the DNS records' line points.
 fn draw_load_balancer(c: &mut Canvas, spec: &InstallSpec) -> (u32, u32) {
+    if let Some(g) = super::GatewayPlan::from_spec(spec) {
+        return draw_gateway(c, &g);
+    }
     let anchor = match spec.ingress.load_balancer {
         LbMode::Internal => {
             c.rect(450, 130, 176, 70, "lb");
@@ -201,6 +204,50 @@ fn draw_load_balancer(c: &mut Canvas, spec: &InstallSpec) -> (u32, u32) {
         LbMode::External => c.line(436, 150, 680, 72, "link"),
     }
     anchor
+}
+
+/// Browser → Application Gateway (TLS ends there) → the cluster's internal load balancer →
+/// ingress. The gateway is drawn in the right column, with its subnet and frontend written on
+/// it. Returns where the DNS records' line points (the gateway's frontend).
+fn draw_gateway(c: &mut Canvas, g: &super::GatewayPlan) -> (u32, u32) {
+    c.rect(450, 130, 176, 70, "lb");
+    c.text(460, 152, "label", "Internal load balancer");
+    c.text(460, 172, "small", &g.backend_address.to_string());
+    c.text(460, 190, "small", "ingress · HTTPS 443");
+    c.line(436, 165, 450, 165, "link");
+    let (class, frontend) = match &g.frontend {
+        super::GatewayFrontend::Public { public_ip_name } => {
+            ("lb public gateway", format!("public IP {public_ip_name}"))
+        }
+        super::GatewayFrontend::Private { address } => {
+            ("lb gateway", format!("private frontend {address}"))
+        }
+    };
+    c.rect(680, 40, 300, 76, class);
+    c.text(
+        692,
+        58,
+        "label",
+        &format!("Application Gateway · {}", g.sku.as_str()),
+    );
+    c.text(692, 74, "small", &frontend);
+    c.text(
+        692,
+        90,
+        "small",
+        &format!("subnet {} · {}", g.subnet_name, g.subnet_cidr),
+    );
+    c.text(
+        692,
+        106,
+        "small",
+        &format!(
+            "TLS ends here · {}-{} instances",
+            g.min_capacity, g.max_capacity
+        ),
+    );
+    c.line(680, 78, 626, 150, "link");
+    (830, 116)
 }
 
 /// The jumphost subnet and this console.
@@ -416,6 +463,7 @@ mod tests {
         let mut spec = sample_spec();
         spec.ingress.load_balancer = LbMode::External;
         spec.ingress.static_ip = None;
+        spec.ingress.gateway = None;
         spec.storage.shared_files = false;
         spec.addons.superset = None;
         let svg = svg(&spec);

@@ -72,6 +72,20 @@ pub fn warnings(spec: &InstallSpec, today: Date) -> Vec<Warning> {
             format!("use {SYSTEM_POOL_HA_NODES} nodes for high availability (one per zone)"),
         ));
     }
+    if let Some(c) = network.gateway_subnet_cidr.filter(|c| {
+        spec.ingress.gateway.is_some() && c.prefix() > super::RECOMMENDED_GATEWAY_PREFIX
+    }) {
+        out.push(warning(
+            "cluster.network.gatewaySubnetCidr",
+            "gateway-subnet.small",
+            format!(
+                "the gateway subnet {c} is smaller than the /24 Microsoft recommends for \
+                 Application Gateway v2; it fits this maxCapacity, not v2's 125 instances"
+            ),
+            "use a /24 if the VNet has room, so maxCapacity can grow without a new subnet"
+                .to_string(),
+        ));
+    }
     // Not lifecycle advice, but the spec's one list of warnings.
     out.extend(super::dns_zone::warning(spec));
     let version = &spec.platform.version;

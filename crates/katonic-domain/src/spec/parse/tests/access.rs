@@ -18,7 +18,10 @@ fn domain_and_tls() {
     );
     only(&with(|d| d.domain.fqdn = None), "domain.fqdn", "required");
     let e = only(
-        &with(|d| d.domain.tls = s("acme")),
+        &with(|d| {
+            d.domain.tls = s("acme");
+            d.ingress.gateway = s("none");
+        }),
         "domain.tls",
         "tls.acme-internal",
     );
@@ -26,6 +29,7 @@ fn domain_and_tls() {
     let spec = ok(&with(|d| {
         d.domain.tls = s("acme");
         d.ingress.load_balancer = s("external");
+        d.ingress.gateway = s("none");
     }));
     assert_eq!(spec.domain.tls, TlsMode::Acme);
     assert_eq!(
@@ -130,6 +134,7 @@ fn ingress() {
         &with(|d| {
             d.ingress.load_balancer = s("external");
             d.ingress.static_ip = s("10.20.0.50");
+            d.ingress.gateway = s("none");
         }),
         "ingress.staticIp",
         "static-ip.mode",

@@ -3,6 +3,7 @@
 //! Shared helpers and whole-document tests here; one file per section beside it.
 
 mod access;
+mod gateway;
 mod katonic_domain;
 mod names;
 mod network;
@@ -293,6 +294,7 @@ fn every_error_is_collected_in_document_order() {
     let d = with(|d| {
         d.platform.version = Some(Scalar::Text("4.0".into()));
         d.domain.tls = s("acme"); // with the internal LB: refused at domain.tls
+        d.ingress.gateway = s("none");
         d.domain.fqdn = s("katonic_example.com");
         pool_mut(d, "compute").min = int(5); // above max 4
         d.cluster.network.dns_service_ip = s("172.16.0.1");

@@ -314,8 +314,11 @@ fn capacity() {
     );
     assert!(e.message.contains("4 node blocks"), "{}", e.message);
     ok(&with(|d| d.cluster.network.pod_cidr = s("192.168.0.0/20")));
-    // External load balancer: no frontend address in the subnet.
-    let spec = ok(&with(|d| d.ingress.load_balancer = s("external")));
+    // External load balancer (no gateway): no frontend address in the subnet.
+    let spec = ok(&with(|d| {
+        d.ingress.load_balancer = s("external");
+        d.ingress.gateway = s("none");
+    }));
     assert_eq!(spec.ip_budget().load_balancer_ips, 0);
 }
 
@@ -332,6 +335,7 @@ fn an_existing_vnet_is_named_by_resource_group_vnet_and_subnets() {
         jumphost_subnet: Some("snet-jump".into()),
         gateway_subnet: None,
     });
+    doc.ingress.gateway = Some("none".into());
     let spec = crate::spec::InstallSpec::parse(&doc).unwrap();
     let e = spec.cluster.network.existing_vnet.clone().unwrap();
     assert_eq!(
