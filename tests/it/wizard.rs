@@ -480,3 +480,180 @@ async fn cloning_copies_the_answers_into_a_new_draft() {
     expected["name"] = Value::from("prod-2");
     assert_eq!(clone["spec"], expected);
 }
+
+/// The domain page's answers of `fill_valid_answers` with `extra` fields, saved with Next.
+async fn save_domain_page(app: &TestApp, id: &str, extra: &[(&str, &str)]) -> reqwest::Response {
+    let mut form = vec![
+        ("domain.fqdn", "katonic.example.com"),
+        ("ingress.loadBalancer", "internal"),
+        ("domain.tls", "selfSigned"),
+        ("_action", "next"),
+    ];
+    for (k, v) in extra {
+        form.retain(|(key, _)| key != k);
+        form.push((k, v));
+    }
+    app.post_form(&format!("/installs/{id}/wizard/domain"), &form)
+        .await
+}
+
+#[tokio::test]
+async fn the_application_gateway_is_chosen_on_the_domain_page_and_its_subnet_derived() {
+    let app = TestApp::spawn().await;
+    let id = app.new_draft().await;
+    fill_valid_answers(&app, &id).await;
+    let page = app
+        .get(&format!("/installs/{id}/wizard/domain"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "ingress.gateway",
+        "ingress.applicationGateway.sku",
+        "ingress.applicationGateway.wafMode",
+        "ingress.applicationGateway.minCapacity",
+        "ingress.applicationGateway.maxCapacity",
+        "domain.katonicSubdomain",
+    ] {
+        assert!(
+            page.contains(&format!(r#"name="{name}""#)),
+            "{name} missing"
+        );
+    }
+    assert!(page.contains(r#"data-shown-when="ingress.gateway""#));
+
+    let res = save_domain_page(
+        &app,
+        &id,
+        &[
+            ("ingress.gateway", "applicationGateway"),
+            ("ingress.applicationGateway.sku", "WAF_v2"),
+            ("ingress.applicationGateway.wafMode", "Detection"),
+            ("ingress.applicationGateway.minCapacity", "2"),
+            ("ingress.applicationGateway.maxCapacity", "4"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let detail: Value = app
+        .get(&format!("/api/v1/installs/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ingress = &detail["spec"]["ingress"];
+    assert_eq!(ingress["gateway"], "applicationGateway", "{ingress}");
+    assert_eq!(ingress["applicationGateway"]["sku"], "WAF_v2");
+    assert_eq!(ingress["applicationGateway"]["wafMode"], "Detection");
+    assert_eq!(
+        detail["spec"]["cluster"]["network"]["gatewaySubnetCidr"],
+        "10.20.1.0/24"
+    );
+    let steps: Vec<&str> = detail["plan"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(steps.contains(&"app-gateway"), "{steps:?}");
+
+    // The cluster page shows the gateway subnet, the derived range as its placeholder.
+    let cluster = app
+        .get(&format!("/installs/{id}/wizard/cluster"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(cluster.contains(r#"placeholder="10.20.1.0/24 (derived)""#));
+
+    // Turned off: the (still posted, now hidden) settings are dropped, not refused.
+    let res = save_domain_page(
+        &app,
+        &id,
+        &[
+            ("ingress.gateway", "none"),
+            ("ingress.applicationGateway.sku", "WAF_v2"),
+            ("ingress.applicationGateway.maxCapacity", "4"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let detail: Value = app
+        .get(&format!("/api/v1/installs/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["spec"]["ingress"]["gateway"], "none");
+    assert!(detail["spec"]["ingress"]["applicationGateway"].is_null());
+    assert!(detail["spec"]["cluster"]["network"]["gatewaySubnetCidr"].is_null());
+}
+
+#[tokio::test]
+async fn a_bad_gateway_answer_is_shown_beside_its_field() {
+    let app = TestApp::spawn().await;
+    let id = app.new_draft().await;
+    fill_valid_answers(&app, &id).await;
+    let res = save_domain_page(
+        &app,
+        &id,
+        &[
+            ("ingress.gateway", "applicationGateway"),
+            ("ingress.applicationGateway.minCapacity", "5"),
+            ("ingress.applicationGateway.maxCapacity", "3"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    let line = html
+        .lines()
+        .find(|l| l.contains("err-f-ingress-applicationGateway-maxCapacity"))
+        .unwrap_or_else(|| panic!("{html}"));
+    assert!(line.contains("below minCapacity 5"), "{line}");
+}
+
+#[tokio::test]
+async fn the_katonic_ai_option_is_a_wizard_field() {
+    let app = TestApp::spawn().await;
+    let id = app.new_draft().await;
+    fill_valid_answers(&app, &id).await;
+    let res = save_domain_page(
+        &app,
+        &id,
+        &[
+            ("domain.fqdn", ""),
+            ("domain.katonicSubdomain", "acme"),
+            ("domain.tls", "provided"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let detail: Value = app
+        .get(&format!("/api/v1/installs/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["spec"]["domain"]["katonicSubdomain"], "acme");
+    assert!(detail["spec"]["domain"]["fqdn"].is_null());
+    let review = app
+        .get(&format!("/installs/{id}/review"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        review.contains("dash-acme.katonic.ai"),
+        "add-on hosts follow"
+    );
+    // Both a domain and a katonic.ai name: refused beside the domain field.
+    let res = save_domain_page(&app, &id, &[("domain.katonicSubdomain", "acme")]).await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("both name the platform&#39;s domain"),
+        "{html}"
+    );
+}

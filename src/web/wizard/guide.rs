@@ -52,12 +52,28 @@ pub struct ShownWhen {
     pub value: &'static str,
 }
 
+/// The Application Gateway's fields: they apply only with `ingress.gateway: applicationGateway`,
+/// and are cleared while it is off (the spec refuses gateway settings without a gateway).
+const GATEWAY_FIELDS: [&str; 6] = [
+    "ingress.applicationGateway.sku",
+    "ingress.applicationGateway.wafMode",
+    "ingress.applicationGateway.minCapacity",
+    "ingress.applicationGateway.maxCapacity",
+    "cluster.network.gatewaySubnetCidr",
+    "cluster.network.existingVnet.gatewaySubnet",
+];
+const GATEWAY_ON: &str = "applicationGateway";
+
 /// When the field at `path` applies, if not always.
 pub fn shown_when(path: &str) -> Option<ShownWhen> {
     match path {
         "ingress.staticIp" => Some(ShownWhen {
             field: "ingress.loadBalancer",
             value: "internal",
+        }),
+        p if GATEWAY_FIELDS.contains(&p) => Some(ShownWhen {
+            field: "ingress.gateway",
+            value: GATEWAY_ON,
         }),
         _ => None,
     }
@@ -67,9 +83,77 @@ pub fn shown_when(path: &str) -> Option<ShownWhen> {
 pub fn applies(path: &str, answers: &InstallDocument) -> bool {
     shown_when(path).is_none_or(|ShownWhen { field, value }| {
         let current = form::get(answers, field);
-        // An unset mode is the default, internal.
-        current == value || (current.is_empty() && value == "internal")
+        current == value || (current.is_empty() && value == default_of(field))
     })
+}
+
+/// What an unset controlling field means (the spec's default).
+fn default_of(field: &str) -> &'static str {
+    match field {
+        "ingress.gateway" if katonic_domain::spec::DEFAULT_GATEWAY_ON => GATEWAY_ON,
+        "ingress.gateway" => "none",
+        _ => "internal",
+    }
+}
+
+/// Whether a hidden field's value is dropped when its page is saved: the gateway's settings
+/// while the gateway is off (`gateway` is the value being saved, or the stored one).
+pub fn cleared(path: &str, gateway: &str) -> bool {
+    GATEWAY_FIELDS.contains(&path)
+        && if gateway.is_empty() {
+            !katonic_domain::spec::DEFAULT_GATEWAY_ON
+        } else {
+            gateway != GATEWAY_ON
+        }
+}
+
+/// Gateway off: its settings on every page go (they would be refused as given).
+pub fn clear_when_off(
+    answers: &InstallDocument,
+    gateway: &str,
+    updates: &mut Vec<(&'static str, form::FieldValue)>,
+    removals: &mut Vec<(&'static str, form::FieldValue)>,
+) {
+    if !cleared(GATEWAY_FIELDS[0], gateway) {
+        return;
+    }
+    updates.push((
+        "cluster.network.gatewaySubnetCidr",
+        form::FieldValue::Text(None),
+    ));
+    // Only when the section exists: writing into it would create it.
+    if form::is_on(answers, "cluster.network.existingVnet") {
+        updates.push((
+            "cluster.network.existingVnet.gatewaySubnet",
+            form::FieldValue::Text(None),
+        ));
+    }
+    removals.push(("ingress.applicationGateway", form::FieldValue::Remove));
+}
+
+/// A placeholder computed from the answers: the gateway subnet a new VNet would get.
+pub fn placeholder(path: &str, answers: &InstallDocument) -> Option<String> {
+    use katonic_domain::spec::{Cidr, DEFAULT_MAX_CAPACITY, derived_gateway_subnet};
+    if path != "cluster.network.gatewaySubnetCidr" {
+        return None;
+    }
+    if form::is_on(answers, "cluster.network.existingVnet") {
+        return Some("the existing subnet's range".to_string());
+    }
+    let cidr = |p: &str| Cidr::parse(form::get(answers, p).trim()).ok();
+    let vnet = cidr("cluster.network.vnetCidr")?;
+    let taken: Vec<Cidr> = [
+        "cluster.network.aksSubnetCidr",
+        "cluster.network.jumphostSubnetCidr",
+    ]
+    .into_iter()
+    .filter_map(cidr)
+    .collect();
+    let max = form::get(answers, "ingress.applicationGateway.maxCapacity")
+        .trim()
+        .parse()
+        .unwrap_or(DEFAULT_MAX_CAPACITY);
+    derived_gateway_subnet(vnet, &taken, max).map(|c| format!("{c} (derived)"))
 }
 
 /// A size's zones: which the region has and which the install asks for; whether the size is

@@ -333,7 +333,14 @@ fn apply_form(
 ) -> Result<InstallDocument, WebError> {
     let mut updates: Vec<(&str, FieldValue)> = Vec::new();
     let mut removals: Vec<(&str, FieldValue)> = Vec::new();
+    let gateway = value(pairs, "ingress.gateway")
+        .map(str::to_string)
+        .unwrap_or_else(|| form::get(answers, "ingress.gateway"));
     for f in step.fields {
+        if guide::cleared(f.path, gateway.trim()) {
+            updates.push((f.path, FieldValue::Text(None)));
+            continue;
+        }
         match f.kind {
             Kind::Checkbox => {
                 updates.push((f.path, FieldValue::Bool(value(pairs, f.path).is_some())))
@@ -362,6 +369,7 @@ fn apply_form(
             }
         }
     }
+    guide::clear_when_off(answers, gateway.trim(), &mut updates, &mut removals);
     updates.extend(removals);
     form::apply(answers, &updates)
         .map_err(|e| WebError::internal("wizard field does not fit the document", e))
@@ -444,7 +452,8 @@ fn field_views(
                 id: views::dom_id(f.path),
                 label: f.label.to_string(),
                 help: f.help.to_string(),
-                placeholder: f.placeholder.to_string(),
+                placeholder: guide::placeholder(f.path, answers)
+                    .unwrap_or_else(|| f.placeholder.to_string()),
                 group: f.group.map(str::to_string),
                 kind,
                 checked: form::is_on(answers, f.path),

@@ -123,6 +123,23 @@ const LB_MODES: &[(&str, &str)] = &[
         "External: a public IP, reachable from the internet",
     ),
 ];
+const GATEWAYS: &[(&str, &str)] = &[
+    (
+        "applicationGateway",
+        "Application Gateway v2 in front: TLS ends there (vendor architecture)",
+    ),
+    ("none", "None: the cluster's load balancer directly"),
+];
+// An empty choice leaves the spec's default, so the hidden block stays empty without a gateway.
+const GATEWAY_SKUS: &[(&str, &str)] = &[
+    ("", "Standard_v2 (default)"),
+    ("WAF_v2", "WAF_v2: with a web application firewall policy"),
+];
+const WAF_MODES: &[(&str, &str)] = &[
+    ("", "Prevention (default; WAF_v2 only)"),
+    ("Prevention", "Prevention: block what the rules match"),
+    ("Detection", "Detection: log only"),
+];
 const REGISTRY_SKUS: &[(&str, &str)] = &[
     ("Standard", "Standard"),
     ("Basic", "Basic"),
@@ -237,6 +254,15 @@ pub const STEPS: &[Step] = &[
                 "Inside the VNet, not overlapping the AKS subnet (the vendor guide uses a /29).",
             ),
             field(
+                "cluster.network.gatewaySubnetCidr",
+                "Application Gateway subnet",
+                Kind::Text,
+                "The gateway's own subnet, nothing else in it: at least maxCapacity + 6 addresses \
+                 (one per instance, its private frontend, Azure's 5); Microsoft recommends a /24. \
+                 Empty with a new VNet: the first free /24 (shown). With an existing VNet: the \
+                 range of the subnet named below.",
+            ),
+            field(
                 "cluster.network.plugin",
                 "Network plugin",
                 Kind::Select(PLUGINS),
@@ -313,6 +339,12 @@ pub const STEPS: &[Step] = &[
                 "Jumphost subnet name",
                 Kind::Text,
                 "",
+            ),
+            field(
+                "cluster.network.existingVnet.gatewaySubnet",
+                "Application Gateway subnet name",
+                Kind::Text,
+                "An existing subnet dedicated to the gateway (the console never changes the VNet).",
             ),
         ],
     },
@@ -401,20 +433,74 @@ pub const STEPS: &[Step] = &[
                 ),
                 "katonic.example.com",
             ),
+            placeholder(
+                field(
+                    "domain.katonicSubdomain",
+                    "Or a katonic.ai name",
+                    Kind::Text,
+                    "Instead of a domain of your own: the platform at <name>.katonic.ai (add-ons \
+                     at dash-<name>.katonic.ai and connectors-<name>.katonic.ai). Leave the domain \
+                     above empty; Katonic provides the certificate (upload it below) and publishes \
+                     the records the install page lists for them.",
+                ),
+                "e.g. acme for acme.katonic.ai",
+            ),
+            group(
+                field(
+                    "ingress.gateway",
+                    "Front door",
+                    Kind::Select(GATEWAYS),
+                    "The vendor's architecture: an SSL-terminating Application Gateway v2 in \
+                     front of the cluster's load balancer, which is then internal in both modes.",
+                ),
+                "Ingress",
+            ),
             field(
                 "ingress.loadBalancer",
                 "Load balancer",
                 Kind::Select(LB_MODES),
-                "Either way the cluster's API server stays private.",
+                "Where the front door faces (the gateway's frontend, or the load balancer's \
+                 without one). Either way the cluster's API server stays private.",
             ),
             placeholder(
                 field(
                     "ingress.staticIp",
                     "Static private IP",
                     Kind::Text,
-                    "Internal mode only, optional: an address inside the AKS subnet.",
+                    "Optional: the cluster's internal load balancer address inside the AKS subnet \
+                     (with a gateway, its backend; empty: the subnet's last usable address).",
                 ),
                 "allocated by Azure",
+            ),
+            field(
+                "ingress.applicationGateway.sku",
+                "Gateway SKU",
+                Kind::Select(GATEWAY_SKUS),
+                "",
+            ),
+            field(
+                "ingress.applicationGateway.wafMode",
+                "WAF mode",
+                Kind::Select(WAF_MODES),
+                "WAF_v2 only: the policy runs Microsoft's default rule set.",
+            ),
+            placeholder(
+                field(
+                    "ingress.applicationGateway.minCapacity",
+                    "Minimum instances",
+                    Kind::Number,
+                    "0-125; at least 2 keeps an instance in each of two zones.",
+                ),
+                "2",
+            ),
+            placeholder(
+                field(
+                    "ingress.applicationGateway.maxCapacity",
+                    "Maximum instances",
+                    Kind::Number,
+                    "2-125, at least the minimum; the gateway subnet must hold it.",
+                ),
+                "10",
             ),
             field(
                 "domain.tls",

@@ -17,7 +17,10 @@ mod tests;
 
 pub use domain::katonic_fqdn;
 pub use export::{DEFAULT_OVERRIDES, default_document, to_document};
-pub use gateway::{GATEWAY_SUBNET_OVERHEAD, RECOMMENDED_GATEWAY_PREFIX, gateway_subnet_needs};
+pub use gateway::{
+    GATEWAY_SUBNET_OVERHEAD, RECOMMENDED_GATEWAY_PREFIX, derived_gateway_subnet,
+    gateway_subnet_needs,
+};
 #[cfg(test)]
 pub(crate) use order::position as position_of;
 pub(crate) use order::sort_warnings;

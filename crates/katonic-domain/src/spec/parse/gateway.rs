@@ -284,8 +284,7 @@ fn derive(cx: &mut Ctx, net: &NetworkSpec, max_capacity: u32) -> Option<Cidr> {
     let taken = [net.aks_subnet_cidr, net.jumphost_subnet_cidr];
     let vnet = net.vnet_cidr;
     let fitting = fitting_prefix(gateway_subnet_needs(max_capacity));
-    let derived = free_block(&vnet, RECOMMENDED_GATEWAY_PREFIX, &taken)
-        .or_else(|| free_block(&vnet, fitting, &taken));
+    let derived = derived_gateway_subnet(vnet, &taken, max_capacity);
     if derived.is_none() {
         cx.fail(
             SUBNET,
@@ -300,6 +299,14 @@ fn derive(cx: &mut Ctx, net: &NetworkSpec, max_capacity: u32) -> Option<Cidr> {
         );
     }
     derived
+}
+
+/// The gateway subnet a new VNet gets when the document gives none: its first free /24 clear of
+/// `taken`, else the smallest free range holding `max_capacity` instances (the wizard shows it).
+pub fn derived_gateway_subnet(vnet: Cidr, taken: &[Cidr], max_capacity: u32) -> Option<Cidr> {
+    let fitting = fitting_prefix(gateway_subnet_needs(max_capacity));
+    free_block(&vnet, RECOMMENDED_GATEWAY_PREFIX, taken)
+        .or_else(|| free_block(&vnet, fitting, taken))
 }
 
 /// The largest prefix length (smallest subnet) with at least `needed` addresses, at most /29.
