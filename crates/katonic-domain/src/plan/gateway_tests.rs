@@ -159,7 +159,7 @@ fn the_gateway_is_created_beside_the_cluster_off_the_critical_path() {
             plan.critical_path_secs
         );
         assert_eq!(plan.critical_path_secs, 1_435);
-        assert_eq!(gw.expected_secs, 420);
+        assert_eq!(gw.expected_secs, 360);
         assert!(
             gw.detail.contains("agw-katonic-katonic-prod"),
             "{}",

@@ -168,11 +168,11 @@ pub const fn expected_secs(id: StepId) -> u32 {
         StepId::NetworkPolicies => 5,
         // One public IP create (a Network LRO of a few seconds).
         StepId::IngressIp => 15,
-        // An Application Gateway v2 create (with its WAF policy, a synchronous PUT): Microsoft's
-        // v2 creates usually finish in about 6-7 minutes (learn.microsoft.com, "Application
-        // Gateway v2 ... deployment time", checked 2026-12-07; v1 took 20+). 420 s: it runs
-        // beside the cluster's create (425 s), off the critical path.
-        StepId::AppGateway => 420,
+        // An Application Gateway v2 create (with its WAF policy, a synchronous PUT): "V2 SKU
+        // deployments can take about five to six minutes to provision" (learn.microsoft.com,
+        // Application Gateway FAQ, checked 2026-12-07). It runs beside the cluster's create
+        // (425 s), off the critical path.
+        StepId::AppGateway => 360,
         // Ingress controller rollout + Azure creating the load balancer frontend.
         StepId::IngressLoadBalancer => 120,
         // Self-signed or uploaded certificate; ACME issuance takes longer but is rare here.
