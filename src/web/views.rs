@@ -177,6 +177,10 @@ pub struct HostsPanel {
     pub hosts: Vec<(String, String)>,
     pub problems: Vec<String>,
     pub internal: bool,
+    /// The records point at the Application Gateway's frontend (else the load balancer's).
+    pub gateway: bool,
+    /// `<name>.katonic.ai`: Katonic publishes the records.
+    pub katonic: bool,
 }
 
 /// A plan, as the review and install pages show it.

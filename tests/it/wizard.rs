@@ -638,6 +638,18 @@ async fn the_katonic_ai_option_is_a_wizard_field() {
         .unwrap();
     assert_eq!(detail["spec"]["domain"]["katonicSubdomain"], "acme");
     assert!(detail["spec"]["domain"]["fqdn"].is_null());
+    // The host names panel names the katonic.ai hosts and who publishes their records.
+    let page = app
+        .get(&format!("/installs/{id}/wizard/domain"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<code>connectors-acme.katonic.ai</code>"),
+        "{page}"
+    );
+    assert!(page.contains("send to Katonic"));
     let review = app
         .get(&format!("/installs/{id}/review"))
         .await

@@ -94,12 +94,24 @@ fn probe(answers: &InstallDocument) -> Result<Reviewed, SpecErrors> {
 }
 
 fn hosts_panel(answers: &InstallDocument, oob: bool) -> HostsPanel {
+    let katonic = answers
+        .domain
+        .katonic_subdomain
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .and_then(|k| katonic_domain::spec::katonic_fqdn(k).ok());
     let fqdn = answers
         .domain
         .fqdn
         .as_deref()
-        .and_then(|f| Fqdn::parse(f).ok());
+        .and_then(|f| Fqdn::parse(f).ok())
+        .or(katonic.clone());
     let internal = answers.ingress.load_balancer.as_deref() != Some("external");
+    let gateway = match answers.ingress.gateway.as_deref().map(str::trim) {
+        Some(g) if !g.is_empty() => g == "applicationGateway",
+        _ => katonic_domain::spec::DEFAULT_GATEWAY_ON,
+    };
     let mut hosts = Vec::new();
     let mut problems = Vec::new();
     if let Some(fqdn) = &fqdn {
@@ -129,5 +141,12 @@ fn hosts_panel(answers: &InstallDocument, oob: bool) -> HostsPanel {
         hosts,
         problems,
         internal,
+        gateway,
+        katonic: katonic.is_some()
+            && answers
+                .domain
+                .fqdn
+                .as_deref()
+                .is_none_or(|f| f.trim().is_empty()),
     }
 }

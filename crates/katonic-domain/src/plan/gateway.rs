@@ -152,6 +152,57 @@ mod waf_text {
     }
 }
 
+/// One inbound rule of the gateway subnet's NSG (`nsg-appgw-<cluster>`, new VNet only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayNsgRule {
+    pub name: &'static str,
+    pub priority: u16,
+    /// ARM's `protocol`: `Tcp` or `*`.
+    pub protocol: &'static str,
+    /// A service tag (`GatewayManager`, `AzureLoadBalancer`, `Internet`, `VirtualNetwork`).
+    pub source: &'static str,
+    /// ARM's `destinationPortRanges`.
+    pub destination_ports: &'static [&'static str],
+}
+
+impl GatewayPlan {
+    /// What v2 requires inbound, and nothing wider (learn.microsoft.com "Application Gateway
+    /// infrastructure configuration", network security groups, checked 2026-12-07): TCP
+    /// 65200-65535 from GatewayManager (infrastructure; unused but harmless on a network-isolated
+    /// gateway), AzureLoadBalancer (its probes), and the listener ports from the clients: the
+    /// internet for a public frontend, the VNet (with its peerings) for a private one. Azure's
+    /// default rules deny the rest; outbound stays Azure's default (see `egress`).
+    pub fn nsg_rules(&self) -> Vec<GatewayNsgRule> {
+        let clients = match self.frontend {
+            GatewayFrontend::Public { .. } => "Internet",
+            GatewayFrontend::Private { .. } => "VirtualNetwork",
+        };
+        vec![
+            GatewayNsgRule {
+                name: "AllowGatewayManager",
+                priority: 100,
+                protocol: "Tcp",
+                source: "GatewayManager",
+                destination_ports: &["65200-65535"],
+            },
+            GatewayNsgRule {
+                name: "AllowAzureLoadBalancer",
+                priority: 110,
+                protocol: "*",
+                source: "AzureLoadBalancer",
+                destination_ports: &["*"],
+            },
+            GatewayNsgRule {
+                name: "AllowListeners",
+                priority: 120,
+                protocol: "Tcp",
+                source: clients,
+                destination_ports: &["80", "443"],
+            },
+        ]
+    }
+}
+
 /// The WAF policy's managed rule set: Microsoft's Default Rule Set 2.1, the current one for
 /// WAF_v2 (learn.microsoft.com "Web Application Firewall DRS and CRS rule groups and rules",
 /// checked 2026-12-07: DRS 2.1 is recommended; CRS 3.2 is the previous).

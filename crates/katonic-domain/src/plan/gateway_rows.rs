@@ -3,7 +3,7 @@
 use super::cost::{PriceTable, cents, money};
 use super::gateway::{GatewayFrontend, GatewayPlan, MANAGED_RULE_SET};
 use super::{CostLine, HOURS_PER_MONTH, PlannedResource, describe, names};
-use crate::spec::{GatewaySku, InstallSpec, LbMode};
+use crate::spec::{GatewaySku, InstallSpec};
 
 /// Capacity units one v2 instance provides, as Azure bills the autoscaling minimum
 /// (learn.microsoft.com "Understanding pricing for Application Gateway and WAF", checked
@@ -77,10 +77,18 @@ fn subnet_rows(spec: &InstallSpec, g: &GatewayPlan) -> Vec<PlannedResource> {
                 .to_string(),
         )];
     }
-    let listeners_from = match spec.ingress.load_balancer {
-        LbMode::External => "Internet",
-        LbMode::Internal => "VirtualNetwork",
-    };
+    let rules: Vec<String> = g
+        .nsg_rules()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} to {} {}",
+                r.source,
+                r.protocol,
+                r.destination_ports.join(",")
+            )
+        })
+        .collect();
     vec![
         row(
             "Microsoft.Network/virtualNetworks/subnets",
@@ -105,9 +113,9 @@ fn subnet_rows(spec: &InstallSpec, g: &GatewayPlan) -> Vec<PlannedResource> {
             names::gateway_nsg(spec),
             1,
             format!(
-                "On subnet {}. Inbound: GatewayManager to TCP 65200-65535 (v2's infrastructure \
-                 ports), AzureLoadBalancer, and TCP 80/443 from {listeners_from}; nothing wider.",
-                g.subnet_name
+                "On subnet {}. Inbound: {} (what v2 requires); Azure's defaults deny the rest.",
+                g.subnet_name,
+                describe::and_list(&rules)
             ),
         ),
     ]

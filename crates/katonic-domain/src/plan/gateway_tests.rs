@@ -225,7 +225,20 @@ fn inventory_cost_topology_and_egress_show_the_gateway() {
         .iter()
         .find(|r| r.name == "nsg-appgw-katonic-prod")
         .unwrap();
-    assert!(appgw_nsg.note.contains("GatewayManager") && appgw_nsg.note.contains("from Internet"));
+    assert!(
+        appgw_nsg.note.contains("GatewayManager to Tcp 65200-65535")
+            && appgw_nsg.note.contains("Internet to Tcp 80,443"),
+        "{}",
+        appgw_nsg.note
+    );
+    let rules = plan.gateway().unwrap().nsg_rules();
+    assert_eq!(rules.len(), 3);
+    let internal = InstallPlan::from_spec(&spec_with(|_| {}), TODAY);
+    let listeners = internal.gateway().unwrap().nsg_rules().pop().unwrap();
+    assert_eq!(
+        (listeners.source, listeners.destination_ports),
+        ("VirtualNetwork", &["80", "443"][..])
+    );
     // External behind a gateway: the cluster's ingress LB is internal, the public IP the gateway's.
     let lbs: Vec<String> = row("Microsoft.Network/loadBalancers")
         .into_iter()

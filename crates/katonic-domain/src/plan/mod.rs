@@ -34,7 +34,10 @@ pub use cost::{
     DiskPrice, HOURS_PER_MONTH, PRICE_UNKNOWN, PriceTable, SkuPrices, TierPrices, UsagePrices,
     prices,
 };
-pub use gateway::{GatewayFrontend, GatewayPlan, HEALTH_PATH, ingress_address};
+pub use gateway::{
+    GatewayFrontend, GatewayNsgRule, GatewayPlan, HEALTH_PATH, MANAGED_RULE_SET,
+    NETWORK_ISOLATION_FEATURE, ingress_address,
+};
 pub use inventory::OS_DISK_GIB;
 pub use quota::{UNKNOWN_FAMILY, public_ips};
 pub use steps::{GPU_DRIVER_SECS, StepId, UnknownStepId, expected_secs, planned_secs};
