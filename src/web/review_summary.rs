@@ -45,6 +45,22 @@ pub fn summary(doc: &InstallDocument, duration: &str, cost: &str) -> Vec<Summary
         .into_iter()
         .filter(|a| text(&doc, &format!("addons.{a}"), "no") == "yes")
         .collect();
+    // The katonic.ai option names the host by its label (issue 17).
+    let host = match text(&doc, "domain.katonicSubdomain", "") {
+        k if k.is_empty() => text(&doc, "domain.fqdn", "?"),
+        k => format!("{k}.katonic.ai"),
+    };
+    let front_door = match text(&doc, "ingress.gateway", "none").as_str() {
+        "applicationGateway" => format!(
+            "{} Application Gateway ({}) in front of an internal load balancer",
+            text(&doc, "ingress.loadBalancer", "internal"),
+            text(&doc, "ingress.applicationGateway.sku", "Standard_v2"),
+        ),
+        _ => format!(
+            "{} load balancer",
+            text(&doc, "ingress.loadBalancer", "internal")
+        ),
+    };
     let row = |label, value| SummaryRow { label, value };
     vec![
         row(
@@ -74,10 +90,8 @@ pub fn summary(doc: &InstallDocument, duration: &str, cost: &str) -> Vec<Summary
         row(
             "Platform",
             format!(
-                "https://{} · TLS {} · {} load balancer · add-ons: {}",
-                text(&doc, "domain.fqdn", "?"),
+                "https://{host} · TLS {} · {front_door} · add-ons: {}",
                 text(&doc, "domain.tls", "?"),
-                text(&doc, "ingress.loadBalancer", "internal"),
                 if addons.is_empty() {
                     "none".to_string()
                 } else {
@@ -122,5 +136,37 @@ mod tests {
             "{text:?}"
         );
         assert!(text[3].contains("add-ons: superset, airbyte"), "{text:?}");
+    }
+
+    #[test]
+    fn the_gateway_and_the_katonic_ai_name_are_in_the_platform_line() {
+        let mut doc =
+            katonic_domain::spec::from_yaml(include_str!("../../tests/it/fixtures/sample.yaml"))
+                .unwrap();
+        doc.domain.fqdn = None;
+        doc.domain.katonic_subdomain = Some("acme".into());
+        doc.ingress.gateway = Some("applicationGateway".into());
+        doc.ingress.load_balancer = Some("external".into());
+        doc.ingress.application_gateway = Some(katonic_domain::spec::AppGatewayDoc {
+            sku: Some("WAF_v2".into()),
+            ..Default::default()
+        });
+        let platform = &summary(&doc, "25m", "$1")[3].value;
+        assert!(
+            platform.starts_with("https://acme.katonic.ai · "),
+            "{platform}"
+        );
+        assert!(
+            platform.contains(
+                "external Application Gateway (WAF_v2) in front of an internal load balancer"
+            ),
+            "{platform}"
+        );
+        doc.ingress.gateway = Some("none".into());
+        let platform = &summary(&doc, "25m", "$1")[3].value;
+        assert!(
+            platform.contains("· external load balancer ·"),
+            "{platform}"
+        );
     }
 }
