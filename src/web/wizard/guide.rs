@@ -83,25 +83,33 @@ pub fn shown_when(path: &str) -> Option<ShownWhen> {
 pub fn applies(path: &str, answers: &InstallDocument) -> bool {
     shown_when(path).is_none_or(|ShownWhen { field, value }| {
         let current = form::get(answers, field);
-        current == value || (current.is_empty() && value == default_of(field))
+        current == value || (current.is_empty() && value == default_of(field, answers))
     })
 }
 
 /// What an unset controlling field means (the spec's default).
-fn default_of(field: &str) -> &'static str {
+fn default_of(field: &str, answers: &InstallDocument) -> &'static str {
     match field {
-        "ingress.gateway" if katonic_domain::spec::DEFAULT_GATEWAY_ON => GATEWAY_ON,
+        "ingress.gateway" if gateway_by_default(answers) => GATEWAY_ON,
         "ingress.gateway" => "none",
         _ => "internal",
     }
 }
 
+/// The spec's default for an unset `ingress.gateway` with these answers.
+fn gateway_by_default(answers: &InstallDocument) -> bool {
+    katonic_domain::spec::default_gateway_on(
+        form::is_on(answers, "cluster.network.existingVnet")
+            || form::get(answers, "cluster.mode") == "existing",
+    )
+}
+
 /// Whether a hidden field's value is dropped when its page is saved: the gateway's settings
 /// while the gateway is off (`gateway` is the value being saved, or the stored one).
-pub fn cleared(path: &str, gateway: &str) -> bool {
+pub fn cleared(path: &str, gateway: &str, answers: &InstallDocument) -> bool {
     GATEWAY_FIELDS.contains(&path)
         && if gateway.is_empty() {
-            !katonic_domain::spec::DEFAULT_GATEWAY_ON
+            !gateway_by_default(answers)
         } else {
             gateway != GATEWAY_ON
         }
@@ -114,7 +122,7 @@ pub fn clear_when_off(
     updates: &mut Vec<(&'static str, form::FieldValue)>,
     removals: &mut Vec<(&'static str, form::FieldValue)>,
 ) {
-    if !cleared(GATEWAY_FIELDS[0], gateway) {
+    if !cleared(GATEWAY_FIELDS[0], gateway, answers) {
         return;
     }
     updates.push((

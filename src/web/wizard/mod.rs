@@ -337,7 +337,7 @@ fn apply_form(
         .map(str::to_string)
         .unwrap_or_else(|| form::get(answers, "ingress.gateway"));
     for f in step.fields {
-        if guide::cleared(f.path, gateway.trim()) {
+        if guide::cleared(f.path, gateway.trim(), answers) {
             updates.push((f.path, FieldValue::Text(None)));
             continue;
         }

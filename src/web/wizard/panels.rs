@@ -110,7 +110,10 @@ fn hosts_panel(answers: &InstallDocument, oob: bool) -> HostsPanel {
     let internal = answers.ingress.load_balancer.as_deref() != Some("external");
     let gateway = match answers.ingress.gateway.as_deref().map(str::trim) {
         Some(g) if !g.is_empty() => g == "applicationGateway",
-        _ => katonic_domain::spec::DEFAULT_GATEWAY_ON,
+        _ => katonic_domain::spec::default_gateway_on(
+            answers.cluster.network.existing_vnet.is_some()
+                || answers.cluster.mode.as_deref() == Some("existing"),
+        ),
     };
     let mut hosts = Vec::new();
     let mut problems = Vec::new();

@@ -208,7 +208,7 @@ fn sample_critical_path_runs_through_the_cluster_with_its_pools_platform_and_air
     assert!(plan.critical_path_secs <= 24 * 60);
     // The gateway (on by default, issue 17) runs beside the cluster: on the sum, off the path.
     let gateway = if crate::spec::DEFAULT_GATEWAY_ON {
-        420
+        expected_secs(StepId::AppGateway)
     } else {
         0
     };

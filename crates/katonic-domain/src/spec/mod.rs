@@ -42,7 +42,7 @@ pub use error::{FieldError, Invalid, SpecErrors, Warning};
 pub use fqdn::Fqdn;
 pub use gateway::{
     AppGatewaySpec, DEFAULT_GATEWAY_ON, DEFAULT_MAX_CAPACITY, DEFAULT_MIN_CAPACITY, GatewaySku,
-    MAX_CAPACITY_RANGE, MIN_CAPACITY_RANGE, WafMode,
+    MAX_CAPACITY_RANGE, MIN_CAPACITY_RANGE, WafMode, default_gateway_on,
 };
 pub use names::{
     ClusterName, Guid, InstallName, NetworkName, PoolName, Region, RegistryName, ResourceGroupName,

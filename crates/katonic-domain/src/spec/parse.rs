@@ -51,7 +51,12 @@ pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
         dns_zone,
         katonic,
     } = domain::domain(&mut cx, &doc.domain);
-    let gateway = gateway::gateway(&mut cx, &doc.ingress);
+    let existing_cluster = cluster.mode == Some(super::ClusterMode::Existing);
+    let gateway = gateway::gateway(
+        &mut cx,
+        &doc.ingress,
+        existing_cluster || doc.cluster.network.existing_vnet.is_some(),
+    );
     let gateway_on = gateway.as_ref().map(Option::is_some);
     let (lb, static_ip) = domain::ingress(&mut cx, &doc.ingress, cluster.network.aks, gateway_on);
     domain::tls_reachability(&mut cx, tls, lb, gateway_on);
@@ -60,6 +65,7 @@ pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
         &doc.cluster.network,
         cluster.network.spec.as_ref(),
         gateway.as_ref().map(Option::as_ref),
+        existing_cluster,
     );
     if let Some(net) = cluster.network.spec.as_mut() {
         // `None` here comes with a recorded error, so no spec is built from it.

@@ -5,9 +5,9 @@
 use super::super::capacity::AZURE_RESERVED_PER_SUBNET;
 use super::super::text::show;
 use super::super::{
-    AppGatewayDoc, AppGatewaySpec, Cidr, DEFAULT_GATEWAY_ON, DEFAULT_MAX_CAPACITY,
-    DEFAULT_MIN_CAPACITY, GatewaySku, IngressDoc, Invalid, MAX_CAPACITY_RANGE, MIN_CAPACITY_RANGE,
-    NetworkDoc, NetworkName, NetworkSpec, Scalar, WafMode,
+    AppGatewayDoc, AppGatewaySpec, Cidr, DEFAULT_MAX_CAPACITY, DEFAULT_MIN_CAPACITY, GatewaySku,
+    IngressDoc, Invalid, MAX_CAPACITY_RANGE, MIN_CAPACITY_RANGE, NetworkDoc, NetworkName,
+    NetworkSpec, Scalar, WafMode, default_gateway_on,
 };
 use super::ctx::{Ctx, scalar, text, whole};
 use super::export::{GATEWAY_OFF, GATEWAY_ON};
@@ -36,9 +36,13 @@ pub fn gateway_subnet_needs(max_capacity: u32) -> u64 {
 }
 
 /// `Some(None)`: the gateway is off; `None`: a value was refused (the reason is recorded).
-pub(super) fn gateway(cx: &mut Ctx, doc: &IngressDoc) -> Option<Option<AppGatewaySpec>> {
+pub(super) fn gateway(
+    cx: &mut Ctx,
+    doc: &IngressDoc,
+    uses_existing_network: bool,
+) -> Option<Option<AppGatewaySpec>> {
     let on = match text(doc.gateway.as_ref()) {
-        None => DEFAULT_GATEWAY_ON,
+        None => default_gateway_on(uses_existing_network),
         Some(t) if t.eq_ignore_ascii_case(GATEWAY_ON) => true,
         Some(t) if t.eq_ignore_ascii_case(GATEWAY_OFF) => false,
         Some(t) => {
@@ -170,6 +174,7 @@ pub(super) fn subnet(
     doc: &NetworkDoc,
     net: Option<&NetworkSpec>,
     gateway: Option<Option<&AppGatewaySpec>>,
+    existing_cluster: bool,
 ) -> (Option<Option<Cidr>>, Option<Option<NetworkName>>) {
     let given = cx.optional(SUBNET, doc.gateway_subnet_cidr.as_ref(), Cidr::parse);
     let name_text = doc
@@ -184,6 +189,18 @@ pub(super) fn subnet(
         }
         Some(Some(g)) => g,
     };
+    if existing_cluster && doc.existing_vnet.is_none() {
+        // The console creates no VNet for an existing cluster, and would not know its name.
+        cx.fail(
+            SUBNET_NAME,
+            Invalid::new(
+                "required",
+                "an existing cluster's VNet is used as it is: the gateway needs an existing subnet of its own there",
+                "add `existingVnet` (the cluster's VNet: resourceGroup, name, aksSubnet, jumphostSubnet) with `gatewaySubnet`, and `gatewaySubnetCidr`",
+            ),
+        );
+        return (None, None);
+    }
     let name = if doc.existing_vnet.is_some() {
         existing_name(cx, name_text, net).map(Some)
     } else {

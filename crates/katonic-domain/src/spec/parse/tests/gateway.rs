@@ -62,6 +62,11 @@ fn none_round_trips_and_absent_follows_the_default() {
     assert_eq!(doc.ingress.gateway.as_deref(), Some("none"));
     assert_eq!(doc.ingress.application_gateway, None);
     assert_eq!(InstallSpec::parse(&doc).unwrap(), off);
+    // An existing VNet or cluster needs a named subnet: absent means none there.
+    let existing = ok(&with(|d| existing_vnet(d, None)));
+    assert_eq!(existing.ingress.gateway, None);
+    let existing = ok(&with(|d| d.cluster.mode = s("existing")));
+    assert_eq!(existing.ingress.gateway, None);
     let absent = ok(&sample_doc());
     assert_eq!(absent.ingress.gateway.is_some(), DEFAULT_GATEWAY_ON);
     assert_eq!(
@@ -364,6 +369,27 @@ fn an_existing_vnet_names_its_gateway_subnet_and_range() {
     }));
     let e = spec.cluster.network.existing_vnet.clone().unwrap();
     assert_eq!(e.gateway_subnet.unwrap().as_str(), "snet-appgw");
+    assert_eq!(InstallSpec::parse(&spec.to_document()).unwrap(), spec);
+}
+
+#[test]
+fn an_existing_cluster_names_its_vnets_gateway_subnet() {
+    let e = only(
+        &with(|d| {
+            gateway_on(d);
+            d.cluster.mode = s("existing");
+        }),
+        "cluster.network.existingVnet.gatewaySubnet",
+        "required",
+    );
+    assert!(e.fix.contains("existingVnet"), "{e:?}");
+    let spec = ok(&with(|d| {
+        gateway_on(d);
+        d.cluster.mode = s("existing");
+        existing_vnet(d, Some("snet-appgw"));
+        d.cluster.network.gateway_subnet_cidr = s("10.20.1.0/24");
+    }));
+    assert_eq!(spec.cluster.mode, ClusterMode::Existing);
     assert_eq!(InstallSpec::parse(&spec.to_document()).unwrap(), spec);
 }
 
