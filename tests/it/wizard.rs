@@ -557,6 +557,16 @@ async fn the_application_gateway_is_chosen_on_the_domain_page_and_its_subnet_der
         .map(|s| s["id"].as_str().unwrap())
         .collect();
     assert!(steps.contains(&"app-gateway"), "{steps:?}");
+    let domain = app
+        .get(&format!("/installs/{id}/wizard/domain"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        domain.contains(r#"placeholder="10.20.0.62 (chosen"#),
+        "the backend address"
+    );
 
     // The cluster page shows the gateway subnet, the derived range as its placeholder.
     let cluster = app

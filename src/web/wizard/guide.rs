@@ -142,13 +142,26 @@ pub fn clear_when_off(
 /// A placeholder computed from the answers: the gateway subnet a new VNet would get.
 pub fn placeholder(path: &str, answers: &InstallDocument) -> Option<String> {
     use katonic_domain::spec::{Cidr, DEFAULT_MAX_CAPACITY, derived_gateway_subnet};
+    let cidr = |p: &str| Cidr::parse(form::get(answers, p).trim()).ok();
+    if path == "ingress.staticIp" {
+        // Behind a gateway the plan chooses the AKS subnet's last usable address.
+        let gateway = match form::get(answers, "ingress.gateway").trim() {
+            "" => gateway_by_default(answers),
+            g => g == GATEWAY_ON,
+        };
+        let aks = cidr("cluster.network.aksSubnetCidr").filter(|_| gateway)?;
+        return aks
+            .size()
+            .checked_sub(2)
+            .and_then(|last| aks.nth(last))
+            .map(|ip| format!("{ip} (chosen: the AKS subnet's last usable address)"));
+    }
     if path != "cluster.network.gatewaySubnetCidr" {
         return None;
     }
     if form::is_on(answers, "cluster.network.existingVnet") {
         return Some("the existing subnet's range".to_string());
     }
-    let cidr = |p: &str| Cidr::parse(form::get(answers, p).trim()).ok();
     let vnet = cidr("cluster.network.vnetCidr")?;
     let taken: Vec<Cidr> = [
         "cluster.network.aksSubnetCidr",
