@@ -567,6 +567,8 @@ async fn the_application_gateway_is_chosen_on_the_domain_page_and_its_subnet_der
         domain.contains(r#"placeholder="10.20.0.62 (chosen"#),
         "the backend address"
     );
+    // Behind the gateway the static IP applies whichever way the front door faces.
+    assert!(domain.contains(r#"<div class="field field-text" id="f-ingress-staticIp">"#));
 
     // The cluster page shows the gateway subnet, the derived range as its placeholder.
     let cluster = app

@@ -79,9 +79,25 @@ pub fn shown_when(path: &str) -> Option<ShownWhen> {
     }
 }
 
+/// When the field at `path` applies with these answers: behind a gateway the static IP (the
+/// cluster's internal load balancer) applies in both load-balancer modes.
+pub fn shown_when_with(path: &str, answers: &InstallDocument) -> Option<ShownWhen> {
+    if path == "ingress.staticIp" && gateway_on(answers) {
+        return None;
+    }
+    shown_when(path)
+}
+
+fn gateway_on(answers: &InstallDocument) -> bool {
+    match form::get(answers, "ingress.gateway").trim() {
+        "" => gateway_by_default(answers),
+        g => g == GATEWAY_ON,
+    }
+}
+
 /// Whether the field at `path` applies with these answers.
 pub fn applies(path: &str, answers: &InstallDocument) -> bool {
-    shown_when(path).is_none_or(|ShownWhen { field, value }| {
+    shown_when_with(path, answers).is_none_or(|ShownWhen { field, value }| {
         let current = form::get(answers, field);
         current == value || (current.is_empty() && value == default_of(field, answers))
     })
@@ -145,11 +161,7 @@ pub fn placeholder(path: &str, answers: &InstallDocument) -> Option<String> {
     let cidr = |p: &str| Cidr::parse(form::get(answers, p).trim()).ok();
     if path == "ingress.staticIp" {
         // Behind a gateway the plan chooses the AKS subnet's last usable address.
-        let gateway = match form::get(answers, "ingress.gateway").trim() {
-            "" => gateway_by_default(answers),
-            g => g == GATEWAY_ON,
-        };
-        let aks = cidr("cluster.network.aksSubnetCidr").filter(|_| gateway)?;
+        let aks = cidr("cluster.network.aksSubnetCidr").filter(|_| gateway_on(answers))?;
         return aks
             .size()
             .checked_sub(2)

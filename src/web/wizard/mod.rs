@@ -462,7 +462,7 @@ fn field_views(
                 datalist,
                 error: shown_error(errors, answers, f.path, strict).cloned(),
                 note: guide::note(f.path, answers, review::today()),
-                shown_when: guide::shown_when(f.path),
+                shown_when: guide::shown_when_with(f.path, answers),
                 hidden: !guide::applies(f.path, answers),
             }
         })
