@@ -94,6 +94,13 @@ pub(super) fn detail(spec: &InstallSpec, id: StepId, quota: &[QuotaNeed]) -> Str
             "Apply the platform's baseline NetworkPolicies to its namespaces, enforced by {}.",
             describe::policy(spec.cluster.network.network_policy)
         ),
+        StepId::IngressIp if spec.ingress.gateway.is_some() => format!(
+            "Create public IP {} in {} (Standard SKU, static IPv4, zone-redundant over {}) for \
+             the Application Gateway's frontend.",
+            names::ingress_public_ip(spec),
+            spec.azure.resource_group,
+            describe::zones(spec),
+        ),
         StepId::IngressIp => format!(
             "Create public IP {} in {} (Standard SKU, static IPv4, zone-redundant over {}) for \
              the external ingress; the cluster identity gets Network Contributor on {} so AKS \

@@ -248,6 +248,26 @@ fn inventory_cost_topology_and_egress_show_the_gateway() {
         lbs.contains(&"Standard load balancer (internal)".to_string()),
         "{lbs:?}"
     );
+    let public_lb = row("Microsoft.Network/loadBalancers")
+        .into_iter()
+        .find(|r| r.title == "Standard load balancer (public)")
+        .unwrap();
+    assert_eq!(
+        public_lb.note,
+        "Created by AKS for outbound (egress) rules."
+    );
+    assert!(
+        !plan
+            .resources
+            .iter()
+            .any(|r| r.name.contains("on resource group")),
+        "AKS attaches no public IP behind the gateway: no grant on the resource group"
+    );
+    let ip_step = &plan.step(StepId::IngressIp).unwrap().detail;
+    assert!(
+        ip_step.ends_with("for the Application Gateway's frontend."),
+        "{ip_step}"
+    );
     let ips = row("Microsoft.Network/publicIPAddresses");
     assert!(
         ips.iter()

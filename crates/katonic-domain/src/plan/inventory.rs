@@ -24,6 +24,8 @@ pub(super) struct Footprint {
     /// AKS's `kubernetes-internal` load balancer, for the internal ingress.
     pub internal_lb: bool,
     pub ingress_public_ip: bool,
+    /// The ingress public IP is on AKS's load balancer (no gateway holds it).
+    pub ingress_ip_on_lb: bool,
     pub egress_public_ip: bool,
     pub nat_gateway: bool,
 }
@@ -49,6 +51,7 @@ impl Footprint {
             public_lb: lb_egress || (external && !gateway),
             internal_lb: !external || gateway,
             ingress_public_ip: external,
+            ingress_ip_on_lb: external && !gateway,
             egress_public_ip: lb_egress,
             nat_gateway: create && outbound == OutboundType::ManagedNatGateway,
         }
@@ -404,7 +407,7 @@ fn load_balancers(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
         if fp.egress_public_ip {
             roles.push("outbound (egress) rules");
         }
-        if fp.ingress_public_ip {
+        if fp.ingress_ip_on_lb {
             roles.push("the ingress Service's public frontend");
         }
         out.fixed(
@@ -492,7 +495,8 @@ fn role_assignments(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
             true,
         );
     }
-    if fp.ingress_public_ip {
+    // Behind a gateway AKS never attaches the IP: no grant on the resource group.
+    if fp.ingress_ip_on_lb {
         out.fixed(
             kind,
             "Role assignment",

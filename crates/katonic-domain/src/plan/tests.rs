@@ -600,7 +600,7 @@ fn sample_cost_is_priced_per_pool_and_disk() {
     assert_costs_add_up(cost);
     assert_eq!(cost.unpriced().count(), 0);
     assert_eq!(cost.currency, "USD");
-    assert_eq!(cost.prices_as_of, "2026-11-25");
+    assert_eq!(cost.prices_as_of, "2026-12-07");
     let line = |prefix: &str| {
         cost.lines
             .iter()
@@ -656,7 +656,7 @@ fn prices_yaml_parses_with_a_date_and_known_sizes() {
     let table = prices();
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let as_of = time::Date::parse(&table.as_of, &format).expect("asOf is YYYY-MM-DD");
-    assert_eq!(as_of, date!(2026 - 11 - 25));
+    assert_eq!(as_of, date!(2026 - 12 - 07));
     assert_eq!(table.currency, "USD");
     assert!(table.basis.contains("indicative") || table.basis.contains("Indicative"));
     for (size, price) in &table.vm_hourly {
