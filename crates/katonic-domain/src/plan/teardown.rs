@@ -105,7 +105,9 @@ pub(super) fn detail(id: StepId) -> &'static str {
             "Deletes the storage account with its containers and file share (their data is lost)."
         }
         StepId::DeleteIdentity => "Deletes the cluster's user-assigned identity.",
-        StepId::DeleteNetwork => "Deletes the virtual network (with its subnets), then its NSG.",
+        StepId::DeleteNetwork => {
+            "Deletes the virtual network (with its subnets), then the NSGs this install created."
+        }
         StepId::DeleteResourceGroup => {
             "Deletes the resource group this install created, only if nothing else is left in it."
         }
