@@ -177,6 +177,20 @@ impl SimHandle {
         self.shared.faults.replace(plan);
     }
 
+    /// Register or unregister a subscription feature (`namespace`, `name`), e.g.
+    /// `Microsoft.Network`/`EnableApplicationGatewayNetworkIsolation` to rehearse a
+    /// subscription without it (the catalogue's `features.registered` sets the start).
+    pub fn set_feature(
+        &self,
+        namespace: &str,
+        name: &str,
+        registered: bool,
+    ) -> Result<(), SimError> {
+        let mut st = self.shared.lock();
+        resources::features::set(&mut st, namespace, name, registered);
+        self.shared.store.save(&st)
+    }
+
     /// Make `id` the simulated account's subscription; see [`Subscriptions::add`].
     pub fn add_subscription(&self, id: &str) -> Result<(), SimError> {
         self.subscriptions().add(id)

@@ -51,6 +51,9 @@ pub(crate) struct Shared {
     pub ingress: Mutex<BTreeMap<std::net::Ipv4Addr, axum_server::Handle<SocketAddr>>>,
     /// Where the console runs (`None`: unplaced).
     pub console: Mutex<Option<crate::placement::ConsoleNetwork>>,
+    /// Application gateways' uploaded certificates (PFX data and password), by lower-cased
+    /// gateway id: kept in memory only, never in `state.json`, the log or recordings.
+    pub gateway_secrets: Mutex<BTreeMap<String, crate::resources::app_gateway::Secrets>>,
 }
 
 impl Shared {

@@ -1,6 +1,7 @@
 //! Tests of the simulator over real HTTPS with reqwest.
 
 mod aks;
+mod app_gateway;
 mod dns;
 mod entra;
 mod faults;

@@ -1,0 +1,488 @@
+//! Application Gateways, WAF policies, subscription features and backend health (issue 17).
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use super::harness::{Sim, assert_valid};
+use super::kube::cluster;
+
+const NET: &str = "api-version=2025-07-01";
+/// A canary password: it must never reach the request log, recordings or `state.json`.
+const PASSWORD: &str = "canary-pfx-password-9f3";
+
+fn gw_url(sim: &Sim, rg: &str, name: &str) -> String {
+    format!(
+        "{}/providers/Microsoft.Network/applicationGateways/{name}",
+        sim.rg(rg)
+    )
+}
+
+/// `snet-appgw` (`prefix`) in `rg-a`'s VNet, and a Standard static public IP in `zones`.
+async fn gateway_network(sim: &Sim, prefix: &str, zones: Value) -> (String, String) {
+    gateway_network_named(sim, "snet-appgw", prefix, zones).await
+}
+
+async fn gateway_network_named(
+    sim: &Sim,
+    name: &str,
+    prefix: &str,
+    zones: Value,
+) -> (String, String) {
+    let vnet = format!(
+        "{}/providers/Microsoft.Network/virtualNetworks/vnet",
+        sim.rg("rg-a")
+    );
+    let subnet = format!("{vnet}/subnets/{name}");
+    let r = sim
+        .put(
+            &format!("{subnet}?{NET}"),
+            &json!({"properties": {"addressPrefix": prefix}}),
+        )
+        .await;
+    assert!(r.status == 201 || r.status == 200, "{}", r.body);
+    sim.wait_async(&r).await;
+    let pip = format!(
+        "{}/providers/Microsoft.Network/publicIPAddresses/pip-agw",
+        sim.rg("rg-a")
+    );
+    let r = sim
+        .put(
+            &format!("{pip}?{NET}"),
+            &json!({"location": "eastus", "sku": {"name": "Standard"}, "zones": zones,
+                "properties": {"publicIPAllocationMethod": "Static"}}),
+        )
+        .await;
+    assert!(r.status == 201 || r.status == 200, "{}", r.body);
+    if r.header("azure-asyncoperation").is_some() {
+        sim.wait_async(&r).await;
+    }
+    (subnet, pip)
+}
+
+/// A gateway as the console describes one: v2, autoscaling, zones, a public frontend, an
+/// HTTPS listener for `host` with an uploaded PFX, HTTP redirected, HTTPS to `backend`.
+fn gateway_body(gw: &str, subnet: &str, pip: &str, host: &str, backend: &str, root: &str) -> Value {
+    let sub = |c: &str, n: &str| json!({"id": format!("{gw}/{c}/{n}")});
+    let pfx = base64::engine::general_purpose::STANDARD.encode(b"0\x82 not really a pfx");
+    json!({
+        "location": "eastus",
+        "zones": ["1", "2", "3"],
+        "properties": {
+            "sku": {"name": "Standard_v2", "tier": "Standard_v2"},
+            "autoscaleConfiguration": {"minCapacity": 2, "maxCapacity": 10},
+            "gatewayIPConfigurations": [{"name": "gwip", "properties": {"subnet": {"id": subnet}}}],
+            "frontendIPConfigurations": [{"name": "fe-public", "properties": {"publicIPAddress": {"id": pip}}}],
+            "frontendPorts": [{"name": "p443", "properties": {"port": 443}}, {"name": "p80", "properties": {"port": 80}}],
+            "sslCertificates": [{"name": "install-cert", "properties": {"data": pfx, "password": PASSWORD}}],
+            "trustedRootCertificates": [{"name": "cluster-root", "properties": {"data": root}}],
+            "probes": [{"name": "health", "properties": {"protocol": "Https", "host": host, "path": "/healthz",
+                "interval": 30, "timeout": 30, "unhealthyThreshold": 3}}],
+            "backendAddressPools": [{"name": "ingress", "properties": {"backendAddresses": [{"ipAddress": backend}]}}],
+            "backendHttpSettingsCollection": [{"name": "https", "properties": {"port": 443, "protocol": "Https",
+                "cookieBasedAffinity": "Disabled", "requestTimeout": 30, "pickHostNameFromBackendAddress": false,
+                "probe": sub("probes", "health"), "trustedRootCertificates": [sub("trustedRootCertificates", "cluster-root")]}}],
+            "httpListeners": [
+                {"name": "https-main", "properties": {"frontendIPConfiguration": sub("frontendIPConfigurations", "fe-public"),
+                    "frontendPort": sub("frontendPorts", "p443"), "protocol": "Https", "hostName": host,
+                    "sslCertificate": sub("sslCertificates", "install-cert"), "requireServerNameIndication": true}},
+                {"name": "http-main", "properties": {"frontendIPConfiguration": sub("frontendIPConfigurations", "fe-public"),
+                    "frontendPort": sub("frontendPorts", "p80"), "protocol": "Http", "hostName": host}}],
+            "redirectConfigurations": [{"name": "to-https", "properties": {"redirectType": "Permanent",
+                "targetListener": sub("httpListeners", "https-main"), "includePath": true, "includeQueryString": true}}],
+            "requestRoutingRules": [
+                {"name": "main", "properties": {"ruleType": "Basic", "priority": 100, "httpListener": sub("httpListeners", "https-main"),
+                    "backendAddressPool": sub("backendAddressPools", "ingress"), "backendHttpSettings": sub("backendHttpSettingsCollection", "https")}},
+                {"name": "redirect", "properties": {"ruleType": "Basic", "priority": 200, "httpListener": sub("httpListeners", "http-main"),
+                    "redirectConfiguration": sub("redirectConfigurations", "to-https")}}]
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_gateway_is_a_long_create_and_keeps_its_certificate_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let recordings = dir.path().join("recordings");
+    let rec = recordings.clone();
+    let sim = Sim::start_in(dir, move |c| c.record_dir = Some(rec)).await;
+    sim.network_env("rg-a", "10.20.0.0/24").await;
+    let (subnet, pip) = gateway_network(&sim, "10.20.2.0/24", json!(["1", "2", "3"])).await;
+    let gw = gw_url(&sim, "rg-a", "agw-katonic");
+    let body = gateway_body(&gw, &subnet, &pip, "katonic.example.com", "10.20.0.50", "");
+    let r = sim.put(&format!("{gw}?{NET}"), &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.state(), "Updating");
+    assert!(r.header("azure-asyncoperation").is_some());
+    assert!(!r.body.to_string().contains(PASSWORD));
+    assert_eq!(sim.wait_async(&r).await["status"], "Succeeded");
+    let got = sim.get(&format!("{gw}?{NET}")).await;
+    assert_eq!(got.status, 200);
+    assert_valid("ApplicationGateways_Get", &got);
+    let p = &got.body["properties"];
+    assert_eq!(p["provisioningState"], "Succeeded");
+    assert_eq!(p["operationalState"], "Running");
+    assert_eq!(p["sku"]["name"], "Standard_v2");
+    let cert = &p["sslCertificates"][0]["properties"];
+    assert!(cert["publicCertData"].is_string(), "{cert}");
+    assert!(
+        cert["data"].is_null() && cert["password"].is_null(),
+        "{cert}"
+    );
+    assert_eq!(
+        p["redirectConfigurations"][0]["properties"]["requestRoutingRules"][0]["id"],
+        format!("{gw}/requestRoutingRules/redirect")
+    );
+    let list = sim
+        .get(&format!(
+            "{}/providers/Microsoft.Network/applicationGateways?{NET}",
+            sim.rg("rg-a")
+        ))
+        .await;
+    assert_eq!(list.body["value"][0]["name"], "agw-katonic");
+    let logged = format!("{:?}", sim.h.requests());
+    assert!(
+        !logged.contains(PASSWORD),
+        "the password reached the request log"
+    );
+    let state = std::fs::read_to_string(sim.dir.path().join("state.json")).unwrap();
+    assert!(!state.contains(PASSWORD), "the password reached state.json");
+    let mut recorded = 0;
+    for f in std::fs::read_dir(&recordings).unwrap() {
+        let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+        assert!(!text.contains(PASSWORD), "the password reached a recording");
+        recorded += usize::from(text.contains("applicationGateways/agw-katonic"));
+    }
+    assert!(recorded > 0, "the gateway calls are recorded");
+    let del = sim.delete(&format!("{gw}?{NET}")).await;
+    assert_eq!(del.status, 202);
+    assert!(del.header("location").is_some());
+    assert_eq!(sim.wait_location(&del).await.status, 204);
+    assert_eq!(sim.get(&format!("{gw}?{NET}")).await.status, 404);
+}
+
+/// PUT `body` changed by `edit`; the simulator must refuse it with `code`.
+async fn refused(sim: &Sim, gw: &str, body: &Value, edit: impl Fn(&mut Value), code: &str) {
+    let mut b = body.clone();
+    edit(&mut b);
+    let r = sim.put(&format!("{gw}?{NET}"), &b).await;
+    assert_eq!(r.status, 400, "{code}: {}", r.body);
+    assert_eq!(r.code(), code, "{}", r.body);
+}
+
+#[tokio::test]
+async fn what_azure_refuses_in_a_gateway_is_refused() {
+    let sim = Sim::start().await;
+    sim.network_env("rg-a", "10.20.0.0/24").await;
+    let (subnet, pip) = gateway_network(&sim, "10.20.2.0/24", json!(["1", "2"])).await;
+    let gw = gw_url(&sim, "rg-a", "agw");
+    let body = gateway_body(&gw, &subnet, &pip, "k.example.com", "10.20.0.50", "");
+    let sku = |v: &mut Value| {
+        v["properties"]["sku"] =
+            json!({"name": "Standard_Medium", "tier": "Standard", "capacity": 2})
+    };
+    refused(
+        &sim,
+        &gw,
+        &body,
+        sku,
+        "ApplicationGatewayV1SkuCreationNotAllowed",
+    )
+    .await;
+    // The public IP is in zones 1 and 2 only; the gateway asks for 1, 2 and 3.
+    refused(
+        &sim,
+        &gw,
+        &body,
+        |_| {},
+        "ApplicationGatewayPublicIpZonesNotSupersetOfGatewayZones",
+    )
+    .await;
+    let zones = |v: &mut Value| v["zones"] = json!(["1", "2"]);
+    let no_priority = |v: &mut Value| {
+        zones(v);
+        v["properties"]["requestRoutingRules"][0]["properties"]["priority"] = Value::Null;
+    };
+    refused(
+        &sim,
+        &gw,
+        &body,
+        no_priority,
+        "ApplicationGatewayRequestRoutingRulePriorityCannotBeEmpty",
+    )
+    .await;
+    let dangling = |v: &mut Value| {
+        zones(v);
+        v["properties"]["requestRoutingRules"][0]["properties"]["backendAddressPool"]["id"] =
+            json!(format!("{gw}/backendAddressPools/nope"));
+    };
+    refused(&sim, &gw, &body, dangling, "InvalidResourceReference").await;
+    let no_password = |v: &mut Value| {
+        zones(v);
+        v["properties"]["sslCertificates"][0]["properties"]["password"] = Value::Null;
+    };
+    refused(
+        &sim,
+        &gw,
+        &body,
+        no_password,
+        "ApplicationGatewaySslCertificatePasswordMustBeSpecified",
+    )
+    .await;
+    let too_big = |v: &mut Value| {
+        zones(v);
+        v["properties"]["autoscaleConfiguration"]["maxCapacity"] = json!(125);
+    };
+    let small = gateway_network_named(&sim, "snet-small", "10.20.3.0/26", json!(["1", "2"]))
+        .await
+        .0;
+    let in_small = |v: &mut Value| {
+        too_big(v);
+        v["properties"]["gatewayIPConfigurations"][0]["properties"]["subnet"]["id"] = json!(small);
+    };
+    refused(&sim, &gw, &body, in_small, "SubnetTooSmall").await;
+    let aks = format!(
+        "{}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-jump",
+        sim.rg("rg-a")
+    );
+    sim.h
+        .place_console(Some(crate::ConsoleNetwork::Subnet(aks.clone())))
+        .unwrap();
+    let shared = |v: &mut Value| {
+        zones(v);
+        v["properties"]["gatewayIPConfigurations"][0]["properties"]["subnet"]["id"] = json!(aks);
+    };
+    refused(
+        &sim,
+        &gw,
+        &body,
+        shared,
+        "ApplicationGatewaySubnetCannotHaveOtherResources",
+    )
+    .await;
+    let private_outside = |v: &mut Value| {
+        zones(v);
+        v["properties"]["frontendIPConfigurations"] = json!([{"name": "fe-private", "properties": {
+            "privateIPAllocationMethod": "Static", "privateIPAddress": "10.20.9.10", "subnet": {"id": subnet}}}]);
+        v["properties"]["httpListeners"] = json!([]);
+        v["properties"]["requestRoutingRules"] = json!([]);
+        v["properties"]["redirectConfigurations"] = json!([]);
+    };
+    refused(
+        &sim,
+        &gw,
+        &body,
+        private_outside,
+        "PrivateIPAddressNotInSubnet",
+    )
+    .await;
+    // Private only: refused while the subscription lacks the network-isolation feature.
+    sim.h
+        .set_feature(
+            "Microsoft.Network",
+            "EnableApplicationGatewayNetworkIsolation",
+            false,
+        )
+        .unwrap();
+    let private_only = |v: &mut Value| {
+        private_outside(v);
+        v["properties"]["frontendIPConfigurations"][0]["properties"]["privateIPAddress"] =
+            json!("10.20.2.10");
+    };
+    refused(
+        &sim,
+        &gw,
+        &body,
+        private_only,
+        "ApplicationGatewayFeatureCannotBeEnabledForSelectedSku",
+    )
+    .await;
+    sim.h
+        .set_feature(
+            "Microsoft.Network",
+            "EnableApplicationGatewayNetworkIsolation",
+            true,
+        )
+        .unwrap();
+    let mut b = body.clone();
+    private_only(&mut b);
+    let r = sim.put(&format!("{gw}?{NET}"), &b).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_waf_policy_of_another_region_is_refused_and_its_own_is_used() {
+    let sim = Sim::start().await;
+    sim.network_env("rg-a", "10.20.0.0/24").await;
+    let (subnet, pip) = gateway_network(&sim, "10.20.2.0/24", json!(["1", "2", "3"])).await;
+    let policy = |loc: &str| {
+        json!({"location": loc, "properties": {"policySettings": {"mode": "Prevention", "state": "Enabled"},
+            "managedRules": {"managedRuleSets": [{"ruleSetType": "Microsoft_DefaultRuleSet", "ruleSetVersion": "2.1"}]}}})
+    };
+    let base = format!(
+        "{}/providers/Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies",
+        sim.rg("rg-a")
+    );
+    for (name, loc) in [("waf-west", "westus"), ("waf-east", "eastus")] {
+        let r = sim.put(&format!("{base}/{name}?{NET}"), &policy(loc)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.state(), "Updating");
+        assert_eq!(sim.wait_async(&r).await["status"], "Succeeded");
+    }
+    let bad = sim.put(&format!("{base}/waf-bad?{NET}"), &json!({"location": "eastus", "properties": {
+        "policySettings": {"mode": "Block"}, "managedRules": {"managedRuleSets": [{"ruleSetType": "OWASP", "ruleSetVersion": "3.2"}]}}})).await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let gw = gw_url(&sim, "rg-a", "agw");
+    let mut body = gateway_body(&gw, &subnet, &pip, "k.example.com", "10.20.0.50", "");
+    body["properties"]["sku"] = json!({"name": "WAF_v2", "tier": "WAF_v2"});
+    body["properties"]["firewallPolicy"] = json!({"id": format!("{base}/waf-west")});
+    let r = sim.put(&format!("{gw}?{NET}"), &body).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (400, "InvalidResourceReference"),
+        "{}",
+        r.body
+    );
+    body["properties"]["firewallPolicy"] = json!({"id": format!("{base}/waf-east")});
+    let r = sim.put(&format!("{gw}?{NET}"), &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let p = sim.get(&format!("{base}/waf-east?{NET}")).await;
+    assert_eq!(p.body["properties"]["applicationGateways"][0]["id"], gw);
+    assert_eq!(p.body["properties"]["policySettings"]["mode"], "Prevention");
+}
+
+#[tokio::test]
+async fn the_network_isolation_feature_reads_and_registers_as_azure_answers() {
+    let sim = Sim::start().await;
+    let url = format!(
+        "{}/providers/Microsoft.Features/providers/Microsoft.Network/features/EnableApplicationGatewayNetworkIsolation",
+        sim.sub()
+    );
+    let r = sim.get(&format!("{url}?api-version=2021-07-01")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["properties"]["state"], "Registered");
+    assert_eq!(r.body["type"], "Microsoft.Features/providers/features");
+    assert_eq!(
+        r.body["name"],
+        "Microsoft.Network/EnableApplicationGatewayNetworkIsolation"
+    );
+    sim.h
+        .set_feature(
+            "Microsoft.Network",
+            "EnableApplicationGatewayNetworkIsolation",
+            false,
+        )
+        .unwrap();
+    let r = sim.get(&format!("{url}?api-version=2021-07-01")).await;
+    assert_eq!(r.body["properties"]["state"], "NotRegistered");
+    let r = sim
+        .post(&format!("{url}/register?api-version=2021-07-01"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["properties"]["state"], "Registering");
+    // Time scale 0: registered by the next read.
+    let r = sim.get(&format!("{url}?api-version=2021-07-01")).await;
+    assert_eq!(r.body["properties"]["state"], "Registered");
+    let r = sim.get(&format!("{url}?api-version=2019-01-01")).await;
+    assert_eq!(r.status, 400);
+}
+
+fn backend_servers(health: &Value) -> Vec<(String, String)> {
+    health["backendAddressPools"][0]["backendHttpSettingsCollection"][0]["servers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                s["health"].as_str().unwrap_or("").to_string(),
+                s["healthProbeLog"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn backend_health(sim: &Sim, gw: &str) -> Value {
+    let r = sim.post(&format!("{gw}/backendhealth?{NET}"), None).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert!(r.header("location").is_some());
+    let done = sim.wait_location(&r).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_valid("ApplicationGateways_BackendHealth", &done);
+    done.body
+}
+
+#[tokio::test]
+async fn backend_health_follows_the_clusters_internal_load_balancer() {
+    let sim = Sim::start().await;
+    let k = cluster(&sim).await;
+    let host = "katonic.example.com";
+    let cert = rcgen::generate_simple_self_signed(vec![host.to_string()]).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    k.post(
+        "/api/v1/namespaces",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "katonic"}}),
+    )
+    .await;
+    let r = k
+        .post("/api/v1/namespaces/katonic/services", json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "ingress-nginx", "annotations": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"}},
+            "spec": {"type": "LoadBalancer", "ports": [{"name": "https", "port": 443}]}}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let svc = k
+        .until("/api/v1/namespaces/katonic/services/ingress-nginx", |s| {
+            s["status"]["loadBalancer"]["ingress"][0]["ip"].is_string()
+        })
+        .await;
+    let ip = svc["status"]["loadBalancer"]["ingress"][0]["ip"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (subnet, pip) = gateway_network(&sim, "10.20.2.0/24", json!(["1", "2", "3"])).await;
+    let gw = gw_url(&sim, "rg-a", "agw");
+    let root = b64.encode(cert.cert.der());
+    let r = sim
+        .put(
+            &format!("{gw}?{NET}"),
+            &gateway_body(&gw, &subnet, &pip, host, &ip, &root),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    sim.wait_async(&r).await;
+    // A load balancer, but no Ingress for the host yet: the probe gets the fallback answer.
+    let servers = backend_servers(&backend_health(&sim, &gw).await);
+    assert_eq!(servers.len(), 1);
+    assert_eq!(servers[0].0, "Down", "{servers:?}");
+    k.post("/api/v1/namespaces/katonic/secrets", json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+        "metadata": {"name": "web-tls"}, "data": {"tls.crt": b64.encode(cert.cert.pem()), "tls.key": b64.encode(cert.signing_key.serialize_pem())}})).await;
+    k.post("/apis/networking.k8s.io/v1/namespaces/katonic/ingresses", json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "platform"}, "spec": {"ingressClassName": "nginx", "tls": [{"hosts": [host], "secretName": "web-tls"}],
+        "rules": [{"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}})).await;
+    // The platform's health answers 503 until its installer completed.
+    let servers = backend_servers(&backend_health(&sim, &gw).await);
+    assert_eq!(servers[0].0, "Down");
+    assert!(servers[0].1.contains("503"), "{servers:?}");
+    let labels = json!({"app.kubernetes.io/name": "katonic-platform-installer"});
+    k.post("/apis/batch/v1/namespaces/katonic/jobs", json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "installer", "labels": labels},
+        "spec": {"backoffLimit": 0, "template": {"metadata": {"labels": labels}, "spec": {"restartPolicy": "Never",
+        "containers": [{"name": "installer", "image": "katonic/installer:6.0"}]}}}})).await;
+    k.until("/apis/batch/v1/namespaces/katonic/jobs/installer", |j| {
+        j["status"]["conditions"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["type"] == "Complete"))
+    })
+    .await;
+    let servers = backend_servers(&backend_health(&sim, &gw).await);
+    assert_eq!(servers[0].0, "Up", "{servers:?}");
+    // Settings that trust another root: the backend's certificate is not trusted.
+    let other = rcgen::generate_simple_self_signed(vec![host.to_string()]).unwrap();
+    let r = sim
+        .put(
+            &format!("{gw}?{NET}"),
+            &gateway_body(&gw, &subnet, &pip, host, &ip, &b64.encode(other.cert.der())),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    sim.wait_async(&r).await;
+    let servers = backend_servers(&backend_health(&sim, &gw).await);
+    assert_eq!(servers[0].0, "Down");
+    assert!(servers[0].1.contains("root certificate"), "{servers:?}");
+}
