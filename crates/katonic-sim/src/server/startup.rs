@@ -69,6 +69,8 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         ingress: Mutex::new(BTreeMap::new()),
         console: Mutex::new(None),
         gateway_secrets: Mutex::new(BTreeMap::new()),
+        aliases: Mutex::new(BTreeMap::new()),
+        gateway_listeners: Mutex::new(BTreeMap::new()),
     });
     shared.place_console(config.console_network.clone())?;
     let (server, task) = serve(listener, tls, config.listen, &shared)?;

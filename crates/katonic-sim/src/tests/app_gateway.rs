@@ -10,6 +10,28 @@ const NET: &str = "api-version=2025-07-01";
 /// A canary password: it must never reach the request log, recordings or `state.json`.
 const PASSWORD: &str = "canary-pfx-password-9f3";
 
+/// `cert` and its key as a legacy-suite PFX under `PASSWORD` (what the console uploads), base64.
+fn pfx(cert: &rcgen::CertifiedKey<rcgen::KeyPair>) -> String {
+    use p12_keystore::{
+        Certificate, EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, PrivateKey,
+        PrivateKeyChain,
+    };
+    let key = PrivateKey::from_der(&cert.signing_key.serialize_der()).unwrap();
+    let leaf = Certificate::from_der(cert.cert.der()).unwrap();
+    let mut store = KeyStore::new();
+    store.add_entry(
+        "install",
+        KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(b"k1".to_vec(), key, [leaf])),
+    );
+    let der = store
+        .writer(PASSWORD)
+        .encryption_algorithm(EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc)
+        .mac_algorithm(MacAlgorithm::HmacSha1)
+        .write()
+        .unwrap();
+    base64::engine::general_purpose::STANDARD.encode(der)
+}
+
 fn gw_url(sim: &Sim, rg: &str, name: &str) -> String {
     format!(
         "{}/providers/Microsoft.Network/applicationGateways/{name}",
@@ -61,9 +83,14 @@ async fn gateway_network_named(
 
 /// A gateway as the console describes one: v2, autoscaling, zones, a public frontend, an
 /// HTTPS listener for `host` with an uploaded PFX, HTTP redirected, HTTPS to `backend`.
-fn gateway_body(gw: &str, subnet: &str, pip: &str, host: &str, backend: &str, root: &str) -> Value {
+fn gateway_body(
+    gw: &str,
+    (subnet, pip): (&str, &str),
+    host: &str,
+    backend: &str,
+    (pfx, root): (&str, &str),
+) -> Value {
     let sub = |c: &str, n: &str| json!({"id": format!("{gw}/{c}/{n}")});
-    let pfx = base64::engine::general_purpose::STANDARD.encode(b"0\x82 not really a pfx");
     json!({
         "location": "eastus",
         "zones": ["1", "2", "3"],
@@ -107,7 +134,15 @@ async fn a_gateway_is_a_long_create_and_keeps_its_certificate_secret() {
     sim.network_env("rg-a", "10.20.0.0/24").await;
     let (subnet, pip) = gateway_network(&sim, "10.20.2.0/24", json!(["1", "2", "3"])).await;
     let gw = gw_url(&sim, "rg-a", "agw-katonic");
-    let body = gateway_body(&gw, &subnet, &pip, "katonic.example.com", "10.20.0.50", "");
+    let cert = rcgen::generate_simple_self_signed(vec!["katonic.example.com".into()]).unwrap();
+    let pfx = pfx(&cert);
+    let body = gateway_body(
+        &gw,
+        (&subnet, &pip),
+        "katonic.example.com",
+        "10.20.0.50",
+        (&pfx, ""),
+    );
     let r = sim.put(&format!("{gw}?{NET}"), &body).await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.state(), "Updating");
@@ -174,7 +209,15 @@ async fn what_azure_refuses_in_a_gateway_is_refused() {
     sim.network_env("rg-a", "10.20.0.0/24").await;
     let (subnet, pip) = gateway_network(&sim, "10.20.2.0/24", json!(["1", "2"])).await;
     let gw = gw_url(&sim, "rg-a", "agw");
-    let body = gateway_body(&gw, &subnet, &pip, "k.example.com", "10.20.0.50", "");
+    let cert = rcgen::generate_simple_self_signed(vec!["k.example.com".into()]).unwrap();
+    let pfx = pfx(&cert);
+    let body = gateway_body(
+        &gw,
+        (&subnet, &pip),
+        "k.example.com",
+        "10.20.0.50",
+        (&pfx, ""),
+    );
     let sku = |v: &mut Value| {
         v["properties"]["sku"] =
             json!({"name": "Standard_Medium", "tier": "Standard", "capacity": 2})
@@ -331,7 +374,15 @@ async fn a_waf_policy_of_another_region_is_refused_and_its_own_is_used() {
         "policySettings": {"mode": "Block"}, "managedRules": {"managedRuleSets": [{"ruleSetType": "OWASP", "ruleSetVersion": "3.2"}]}}})).await;
     assert_eq!(bad.status, 400, "{}", bad.body);
     let gw = gw_url(&sim, "rg-a", "agw");
-    let mut body = gateway_body(&gw, &subnet, &pip, "k.example.com", "10.20.0.50", "");
+    let cert = rcgen::generate_simple_self_signed(vec!["k.example.com".into()]).unwrap();
+    let pfx = pfx(&cert);
+    let mut body = gateway_body(
+        &gw,
+        (&subnet, &pip),
+        "k.example.com",
+        "10.20.0.50",
+        (&pfx, ""),
+    );
     body["properties"]["sku"] = json!({"name": "WAF_v2", "tier": "WAF_v2"});
     body["properties"]["firewallPolicy"] = json!({"id": format!("{base}/waf-west")});
     let r = sim.put(&format!("{gw}?{NET}"), &body).await;
@@ -423,10 +474,25 @@ async fn backend_health_follows_the_clusters_internal_load_balancer() {
     .await;
     let r = k
         .post("/api/v1/namespaces/katonic/services", json!({"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "ingress-nginx", "annotations": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"}},
+            "metadata": {"name": "ingress-nginx", "annotations": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+                "service.beta.kubernetes.io/azure-load-balancer-ipv4": "10.20.0.50"}},
             "spec": {"type": "LoadBalancer", "ports": [{"name": "https", "port": 443}]}}))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
+    // A static address outside the nodes' subnet is refused as Azure refuses it.
+    k.post("/api/v1/namespaces/katonic/services", json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "elsewhere", "annotations": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+            "service.beta.kubernetes.io/azure-load-balancer-ipv4": "10.20.9.9"}},
+        "spec": {"type": "LoadBalancer", "ports": [{"name": "https", "port": 443}]}})).await;
+    let events = k
+        .until("/api/v1/namespaces/katonic/events?fieldSelector=involvedObject.name%3Delsewhere,reason%3DSyncLoadBalancerFailed", |e| {
+            e["items"].as_array().is_some_and(|i| !i.is_empty())
+        })
+        .await;
+    assert!(
+        events.to_string().contains("PrivateIPAddressNotInSubnet"),
+        "{events}"
+    );
     let svc = k
         .until("/api/v1/namespaces/katonic/services/ingress-nginx", |s| {
             s["status"]["loadBalancer"]["ingress"][0]["ip"].is_string()
@@ -442,7 +508,7 @@ async fn backend_health_follows_the_clusters_internal_load_balancer() {
     let r = sim
         .put(
             &format!("{gw}?{NET}"),
-            &gateway_body(&gw, &subnet, &pip, host, &ip, &root),
+            &gateway_body(&gw, (&subnet, &pip), host, &ip, (&pfx(&cert), &root)),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -472,12 +538,64 @@ async fn backend_health_follows_the_clusters_internal_load_balancer() {
     .await;
     let servers = backend_servers(&backend_health(&sim, &gw).await);
     assert_eq!(servers[0].0, "Up", "{servers:?}");
+    assert_eq!(ip, "10.20.0.50", "the static address in the nodes' subnet");
+    // The load balancer's private address answers at its loopback alias.
+    let port = sim.h.ingress_https_port();
+    let lb = sim.h.reachable_address(ip.parse().unwrap());
+    assert_eq!(lb.octets()[..2], [127, 76]);
+    let trusting = |addr: std::net::Ipv4Addr| {
+        reqwest::Client::builder()
+            .tls_certs_only([reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap()])
+            .resolve(host, std::net::SocketAddr::from((addr, port)))
+            .build()
+            .unwrap()
+    };
+    let r = trusting(lb)
+        .get(format!("https://{host}:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Through the gateway: its public IP serves the uploaded certificate and forwards.
+    let front: std::net::Ipv4Addr =
+        sim.get(&format!("{pip}?{NET}")).await.body["properties"]["ipAddress"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+    let mut answer = None;
+    for _ in 0..100 {
+        // The frontend is served once the controllers' next tick saw the gateway provisioned.
+        if let Ok(r) = trusting(front)
+            .get(format!("https://{host}:{port}/"))
+            .send()
+            .await
+        {
+            answer = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let r = answer.expect("the gateway's frontend answers");
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("katonic simulator ingress")
+    );
     // Settings that trust another root: the backend's certificate is not trusted.
     let other = rcgen::generate_simple_self_signed(vec![host.to_string()]).unwrap();
     let r = sim
         .put(
             &format!("{gw}?{NET}"),
-            &gateway_body(&gw, &subnet, &pip, host, &ip, &b64.encode(other.cert.der())),
+            &gateway_body(
+                &gw,
+                (&subnet, &pip),
+                host,
+                &ip,
+                (&pfx(&cert), &b64.encode(other.cert.der())),
+            ),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -485,4 +603,11 @@ async fn backend_health_follows_the_clusters_internal_load_balancer() {
     let servers = backend_servers(&backend_health(&sim, &gw).await);
     assert_eq!(servers[0].0, "Down");
     assert!(servers[0].1.contains("root certificate"), "{servers:?}");
+    // An unhealthy backend: the gateway answers 502.
+    let r = trusting(front)
+        .get(format!("https://{host}:{port}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
 }

@@ -133,7 +133,7 @@ fn server(
 
 const UNREACHABLE: &str = "Cannot connect to backend server. Check whether any NSG/UDR/Firewall is blocking access to the server. Check if application is running on correct port.";
 
-fn verdict(
+pub(super) fn verdict(
     shared: &Shared,
     props: &Value,
     settings: &Value,
@@ -172,7 +172,7 @@ fn verdict(
 }
 
 /// The cluster with an internal LoadBalancer Service at `ip` (its address assigned).
-fn internal_lb_cluster(shared: &Shared, ip: Ipv4Addr) -> Option<String> {
+pub(super) fn internal_lb_cluster(shared: &Shared, ip: Ipv4Addr) -> Option<String> {
     let ks = crate::kube::lock(shared);
     let wanted = ip.to_string();
     ks.clusters.keys().find_map(|c| {
@@ -191,6 +191,7 @@ fn internal_lb_cluster(shared: &Shared, ip: Ipv4Addr) -> Option<String> {
 /// (self-signed) or its issuing chain, for the probed host name.
 fn trusted(props: &Value, sp: &Value, leaf: Option<&[u8]>, host: &str) -> bool {
     let Some(leaf) = leaf else { return false };
+    // The simulator knows no well-known CA: a backend is trusted through the settings' roots.
     let roots: Vec<Vec<u8>> = sp["trustedRootCertificates"]
         .as_array()
         .into_iter()

@@ -19,6 +19,7 @@ use super::common::{self, etag, method_not_allowed};
 
 mod body;
 mod checks;
+pub(crate) mod frontend;
 pub(crate) mod health;
 mod secrets;
 pub(crate) mod waf_policy;

@@ -2,13 +2,16 @@
 //! request before anything is stored, kept in memory for the gateway's listeners, and redacted
 //! from the request log and recordings (`redact_request`).
 
+use std::sync::Arc;
+
+use base64::Engine;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::sign::CertifiedKey;
 use serde_json::{Value, json};
 
 use crate::server::Shared;
 
 /// One uploaded certificate: the PFX (base64, as sent) and its password.
-// Read by the gateway's frontend listener (its data plane), which is not served yet.
-#[allow(dead_code)]
 #[derive(Clone)]
 pub(crate) struct Uploaded {
     pub name: String,
@@ -26,7 +29,6 @@ impl std::fmt::Debug for Uploaded {
 }
 
 /// A gateway's uploaded certificates, by certificate name.
-#[allow(dead_code)]
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Secrets {
     pub certificates: Vec<Uploaded>,
@@ -94,4 +96,61 @@ pub(crate) fn redact_request(body: &[u8]) -> Option<Value> {
         }
     }
     Some(v)
+}
+
+/// PBES2 (`1.2.840.113549.1.5.13`), the AES-based PKCS#12 encryption OpenSSL 3 writes by default.
+const PBES2_OID: [u8; 11] = [
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d,
+];
+
+/// Why an uploaded PFX cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PfxProblem {
+    #[error("it is not base64")]
+    NotBase64,
+    #[error(
+        "it is encrypted with PBES2/AES, which Application Gateway refuses as an incorrect password: export it with the legacy suite (openssl pkcs12 -export -legacy)"
+    )]
+    Aes,
+    #[error("it cannot be read with the given password")]
+    Unreadable,
+    #[error("it holds no private key with its certificate")]
+    NoKey,
+}
+
+/// The certificate chain (DER, leaf first) and PKCS#8 key of a PFX, read as Azure reads it.
+pub(crate) fn read_pfx(
+    pfx_base64: &str,
+    password: &str,
+) -> Result<(Vec<Vec<u8>>, Vec<u8>), PfxProblem> {
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(pfx_base64.trim())
+        .map_err(|_| PfxProblem::NotBase64)?;
+    if der.windows(PBES2_OID.len()).any(|w| w == PBES2_OID) {
+        return Err(PfxProblem::Aes);
+    }
+    let store = p12_keystore::KeyStore::from_pkcs12(
+        &der,
+        password,
+        p12_keystore::Pkcs12ImportPolicy::Strict,
+    )
+    .map_err(|_| PfxProblem::Unreadable)?;
+    let (_, chain) = store.private_key_chain().ok_or(PfxProblem::NoKey)?;
+    let certs: Vec<Vec<u8>> = chain.certs().iter().map(|c| c.as_der().to_vec()).collect();
+    if certs.is_empty() {
+        return Err(PfxProblem::NoKey);
+    }
+    Ok((certs, chain.key().as_der().to_vec()))
+}
+
+/// A TLS server key from an uploaded certificate.
+pub(crate) fn certified_key(u: &Uploaded) -> Option<Arc<CertifiedKey>> {
+    let (certs, key) = read_pfx(&u.pfx_base64, &u.password).ok()?;
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    let signing = provider
+        .key_provider
+        .load_private_key(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)))
+        .ok()?;
+    let chain = certs.into_iter().map(CertificateDer::from).collect();
+    Some(Arc::new(CertifiedKey::new(chain, signing)))
 }
