@@ -2,6 +2,7 @@
 
 mod aks;
 mod app_gateway;
+mod app_gateway_health;
 mod dns;
 mod entra;
 mod faults;

@@ -62,6 +62,38 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     }
 }
 
+/// The gateway whose IP configuration sits in `subnet_id`, if any (the subnet is in use).
+pub(crate) fn subnet_user(st: &State, subnet_id: &str) -> Option<String> {
+    st.of_kind(AGW)
+        .find(|g| {
+            g.body["properties"]["gatewayIPConfigurations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| {
+                    c["properties"]["subnet"]["id"]
+                        .as_str()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(subnet_id))
+                })
+        })
+        .map(|g| g.id.clone())
+}
+
+/// The gateway frontend configuration holding public IP `pip_id`, if any.
+pub(crate) fn public_ip_user(st: &State, pip_id: &str) -> Option<String> {
+    st.of_kind(AGW).find_map(|g| {
+        g.body["properties"]["frontendIPConfigurations"]
+            .as_array()?
+            .iter()
+            .find(|f| {
+                f["properties"]["publicIPAddress"]["id"]
+                    .as_str()
+                    .is_some_and(|p| p.eq_ignore_ascii_case(pip_id))
+            })
+            .and_then(|f| f["id"].as_str().map(str::to_string))
+    })
+}
+
 /// The GET representation: `operationalState` follows the provisioning.
 pub(crate) fn render(r: &Resource) -> Value {
     let mut v = r.body.clone();

@@ -111,6 +111,7 @@ pub(crate) fn ip_configurations(st: &State, subnet_id: &str) -> Vec<String> {
 
 fn subnet_in_use(st: &State, subnet_id: &str) -> Option<String> {
     super::aks::subnet_user(st, subnet_id)
+        .or_else(|| super::app_gateway::subnet_user(st, subnet_id))
 }
 
 /// Usable addresses of a subnet: Azure reserves five in each.
