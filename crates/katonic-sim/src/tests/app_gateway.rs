@@ -186,6 +186,23 @@ async fn a_gateway_is_a_long_create_and_keeps_its_certificate_secret() {
         recorded += usize::from(text.contains("applicationGateways/agw-katonic"));
     }
     assert!(recorded > 0, "the gateway calls are recorded");
+    // The same PUT again changes nothing; a new PFX under the same name is an update.
+    let again = sim.put(&format!("{gw}?{NET}"), &body).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert!(again.header("azure-asyncoperation").is_none());
+    let renewed = rcgen::generate_simple_self_signed(vec!["katonic.example.com".into()]).unwrap();
+    let renewed = super::app_gateway::pfx(&renewed);
+    let body = gateway_body(
+        &gw,
+        (&subnet, &pip),
+        "katonic.example.com",
+        "10.20.0.50",
+        (&renewed, ""),
+    );
+    let update = sim.put(&format!("{gw}?{NET}"), &body).await;
+    assert_eq!(update.status, 200, "{}", update.body);
+    assert!(update.header("azure-asyncoperation").is_some());
+    sim.wait_async(&update).await;
     let del = sim.delete(&format!("{gw}?{NET}")).await;
     assert_eq!(del.status, 202);
     assert!(del.header("location").is_some());

@@ -152,7 +152,10 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     }
     // Secrets never reach `state.json`: the stored request and body hold none.
     let (redacted, uploaded) = secrets::split(&request);
-    if common::identical(existing.as_ref(), &redacted) {
+    // A new PFX under the same name is an update, though the stored (redacted) request is equal.
+    if common::identical(existing.as_ref(), &redacted)
+        && secrets::unchanged(ctx.shared, &canonical_id, &uploaded)
+    {
         let r = st.get(&id).ok_or_else(|| common::not_found(p))?;
         return Ok(Reply::ok(render(r)));
     }

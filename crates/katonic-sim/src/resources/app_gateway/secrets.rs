@@ -62,6 +62,24 @@ pub(super) fn split(request: &Value) -> (Value, Vec<Uploaded>) {
     (redacted, uploaded)
 }
 
+/// Whether `uploaded` are the certificates already kept for the gateway.
+pub(super) fn unchanged(shared: &Shared, gateway_id: &str, uploaded: &[Uploaded]) -> bool {
+    if uploaded.is_empty() {
+        return true;
+    }
+    let kept = shared
+        .gateway_secrets
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&gateway_id.to_ascii_lowercase())
+        .map(|s| s.certificates.clone())
+        .unwrap_or_default();
+    kept.len() == uploaded.len()
+        && kept.iter().zip(uploaded).all(|(a, b)| {
+            a.name == b.name && a.pfx_base64 == b.pfx_base64 && a.password == b.password
+        })
+}
+
 /// Keep a gateway's certificates (an update without new data keeps the earlier ones).
 pub(super) fn keep(shared: &Shared, gateway_id: &str, uploaded: Vec<Uploaded>) {
     if uploaded.is_empty() {
