@@ -365,6 +365,21 @@ async fn what_azure_refuses_in_a_gateway_is_refused() {
     private_only(&mut b);
     let r = sim.put(&format!("{gw}?{NET}"), &b).await;
     assert_eq!(r.status, 201, "{}", r.body);
+    sim.wait_async(&r).await;
+    // Provisioned, its private frontend is served at its loopback alias.
+    let front = sim.h.reachable_address("10.20.2.10".parse().unwrap());
+    assert_eq!(front.octets()[..2], [127, 76]);
+    let target = std::net::SocketAddr::from((front, sim.h.ingress_https_port()));
+    let mut served = false;
+    for _ in 0..100 {
+        // The controllers' next tick serves it.
+        if tokio::net::TcpStream::connect(target).await.is_ok() {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(served, "the private frontend is not served at {target}");
 }
 
 #[tokio::test]
