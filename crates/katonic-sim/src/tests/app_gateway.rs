@@ -492,6 +492,14 @@ async fn the_gateways_subnet_and_public_ip_cannot_go_before_it() {
         "{}",
         r.body
     );
+    let shown = sim.get(&format!("{subnet}?{NET}")).await;
+    assert_eq!(
+        shown.body["properties"]["applicationGatewayIPConfigurations"][0]["id"],
+        format!("{gw}/gatewayIPConfigurations/gwip"),
+        "{}",
+        shown.body
+    );
+    assert_valid("Subnets_Get", &shown);
     let r = sim.delete(&format!("{subnet}?{NET}")).await;
     assert_eq!(
         (r.status, r.code()),

@@ -79,6 +79,24 @@ pub(crate) fn subnet_user(st: &State, subnet_id: &str) -> Option<String> {
         .map(|g| g.id.clone())
 }
 
+/// The gateways' IP configurations in `subnet_id` (a subnet's `applicationGatewayIPConfigurations`).
+pub(crate) fn subnet_ip_configurations(st: &State, subnet_id: &str) -> Vec<String> {
+    st.of_kind(AGW)
+        .flat_map(|g| {
+            g.body["properties"]["gatewayIPConfigurations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|c| {
+            c["properties"]["subnet"]["id"]
+                .as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case(subnet_id))
+        })
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .collect()
+}
+
 /// The gateway frontend configuration holding public IP `pip_id`, if any.
 pub(crate) fn public_ip_user(st: &State, pip_id: &str) -> Option<String> {
     st.of_kind(AGW).find_map(|g| {

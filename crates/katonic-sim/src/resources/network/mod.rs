@@ -188,6 +188,11 @@ pub(crate) fn render_vnet(st: &State, r: &Resource) -> Value {
                 s["properties"]["ipConfigurations"] =
                     Value::Array(configs.into_iter().map(|c| json!({"id": c})).collect());
             }
+            let gateways = super::app_gateway::subnet_ip_configurations(st, &id);
+            if !gateways.is_empty() {
+                s["properties"]["applicationGatewayIPConfigurations"] =
+                    Value::Array(gateways.into_iter().map(|c| json!({"id": c})).collect());
+            }
         }
     }
     v
