@@ -19,8 +19,13 @@ const AZ_TIMEOUT: Duration = Duration::from_secs(120);
 /// A throwaway RSA public key for the cluster's Linux profile (no private key is kept).
 const SSH_PUBLIC_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDTc1r7bNKeOvyDnQPIoCB7+VLlGFlFbyg8KmsSHHMElNZ2Hk22m0toTZDho7lT8hX8kY2jGFSht7fLfVHiD7qJEzjj605rtDzxRKrfDxghDWWfGPeZUCP7OkXGZEbtkForYtsWgrfQWq5RwZCd8KTNQqEGwA3LLdGMewF2tLT70YrjFlsJxkY5tjmXGMhqLStcLjpSq9VsAUZZ5wNzhMEFR7Tz95nf1eKCuuc/OhTiNVtTln23c3vUZV6B/AYMCd9inhq7daexnDp/iNb35wHaMRn4MhzWVcI5vHWQerfoPypCp0axRA0Ilf9uqZo4W8fWNdKMYV7tMp0I9lM37dMT katonic-sim-test";
 
-/// `az` on `PATH`, if any.
+/// `target/azure-cli/bin/az` (2.67, which `.ci/run` installs: Debian's 2.45 cannot load the
+/// `network application-gateway` commands), else `az` on `PATH`, if any.
 fn find_az() -> Option<PathBuf> {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/azure-cli/bin/az");
+    if venv.is_file() {
+        return Some(venv);
+    }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join("az"))
@@ -364,7 +369,24 @@ async fn azure_cli_drives_the_simulator() {
         .to_ascii_lowercase()
     );
 
-    // 4. An AKS cluster, following the long-running operation to the end.
+    // 3b. An Application Gateway v2 (issue 17): made with `az rest`, shown by
+    // `az network application-gateway show`.
+    application_gateway_shown(&env, &sim, &work).await;
+
+    // 4. An AKS cluster, following the long-running operation to the end. az 2.67 does not
+    // register the provider by itself on MissingSubscriptionRegistration (2.45 did): register it.
+    az(
+        &env,
+        &sim,
+        &[
+            "provider",
+            "register",
+            "--namespace",
+            "Microsoft.ContainerService",
+            "--wait",
+        ],
+    )
+    .await;
     let key_file = work.join("id_rsa.pub");
     std::fs::write(&key_file, format!("{SSH_PUBLIC_KEY}\n")).unwrap();
     let created = az(
@@ -530,6 +552,117 @@ async fn azure_cli_drives_the_simulator() {
         "az looked up other hosts:\n{guard}"
     );
     sim.shutdown().await;
+}
+
+/// A VNet with a gateway subnet, a Standard public IP and a Standard_v2 gateway in `rg-az`, PUT
+/// with `az rest`; `az network application-gateway show` reads back the v2 SKU, the public
+/// frontend, the listener and the backend pool.
+async fn application_gateway_shown(env: &std::sync::Arc<AzEnv>, sim: &SimHandle, work: &Path) {
+    let rg = format!(
+        "/subscriptions/{}/resourceGroups/rg-az",
+        sim.subscription_id
+    );
+    let net = format!("{rg}/providers/Microsoft.Network");
+    let gw = format!("{net}/applicationGateways/agw-az");
+    let sub = |c: &str, n: &str| serde_json::json!({"id": format!("{gw}/{c}/{n}")});
+    let bodies = [
+        (
+            format!("{net}/virtualNetworks/vnet-agw"),
+            serde_json::json!({"location": "eastus", "properties": {"addressSpace": {"addressPrefixes": ["10.30.0.0/16"]},
+                "subnets": [{"name": "snet-appgw", "properties": {"addressPrefix": "10.30.1.0/24"}}]}}),
+        ),
+        (
+            format!("{net}/publicIPAddresses/pip-agw"),
+            serde_json::json!({"location": "eastus", "sku": {"name": "Standard"}, "zones": ["1", "2", "3"],
+                "properties": {"publicIPAllocationMethod": "Static"}}),
+        ),
+        (
+            gw.clone(),
+            serde_json::json!({"location": "eastus", "zones": ["1", "2", "3"], "properties": {
+                "sku": {"name": "Standard_v2", "tier": "Standard_v2"},
+                "autoscaleConfiguration": {"minCapacity": 2, "maxCapacity": 10},
+                "gatewayIPConfigurations": [{"name": "gwip", "properties": {"subnet": {"id": format!("{net}/virtualNetworks/vnet-agw/subnets/snet-appgw")}}}],
+                "frontendIPConfigurations": [{"name": "fe-public", "properties": {"publicIPAddress": {"id": format!("{net}/publicIPAddresses/pip-agw")}}}],
+                "frontendPorts": [{"name": "p80", "properties": {"port": 80}}],
+                "backendAddressPools": [{"name": "ingress", "properties": {"backendAddresses": [{"ipAddress": "10.30.0.50"}]}}],
+                "backendHttpSettingsCollection": [{"name": "http", "properties": {"port": 80, "protocol": "Http", "cookieBasedAffinity": "Disabled"}}],
+                "httpListeners": [{"name": "main", "properties": {"frontendIPConfiguration": sub("frontendIPConfigurations", "fe-public"),
+                    "frontendPort": sub("frontendPorts", "p80"), "protocol": "Http", "hostName": "katonic.example.com"}}],
+                "requestRoutingRules": [{"name": "main", "properties": {"ruleType": "Basic", "priority": 100,
+                    "httpListener": sub("httpListeners", "main"), "backendAddressPool": sub("backendAddressPools", "ingress"),
+                    "backendHttpSettings": sub("backendHttpSettingsCollection", "http")}}]}}),
+        ),
+    ];
+    let arm = sim.arm_endpoint.trim_end_matches('/');
+    for (n, (id, body)) in bodies.iter().enumerate() {
+        let file = work.join(format!("agw-body-{n}.json"));
+        std::fs::write(&file, body.to_string()).unwrap();
+        let url = format!("{arm}{id}?api-version=2025-07-01");
+        let body_arg = format!("@{}", file.display());
+        az(
+            env,
+            sim,
+            &[
+                "rest", "--method", "put", "--url", &url, "--body", &body_arg, "-o", "json",
+            ],
+        )
+        .await;
+    }
+    let shown = az(
+        env,
+        sim,
+        &[
+            "network",
+            "application-gateway",
+            "show",
+            "-g",
+            "rg-az",
+            "-n",
+            "agw-az",
+            "-o",
+            "json",
+        ],
+    )
+    .await
+    .json();
+    // az prints the model flattened; older versions spell `Ip`, newer (aaz) ones `IP`.
+    let field = |v: &Value, names: &[&str]| -> Value {
+        names
+            .iter()
+            .find_map(|n| v.get(*n).or_else(|| v["properties"].get(*n)).cloned())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(field(&shown, &["sku"])["name"], "Standard_v2", "{shown}");
+    assert_eq!(field(&shown, &["sku"])["tier"], "Standard_v2", "{shown}");
+    assert_eq!(
+        field(&shown, &["provisioningState"]),
+        "Succeeded",
+        "{shown}"
+    );
+    assert_eq!(field(&shown, &["operationalState"]), "Running", "{shown}");
+    let frontends = field(
+        &shown,
+        &["frontendIPConfigurations", "frontendIpConfigurations"],
+    );
+    let pip = field(&frontends[0], &["publicIPAddress", "publicIpAddress"]);
+    assert!(
+        pip["id"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("/publicIPAddresses/pip-agw")),
+        "{shown}"
+    );
+    let listeners = field(&shown, &["httpListeners"]);
+    assert_eq!(
+        field(&listeners[0], &["hostName"]),
+        "katonic.example.com",
+        "{shown}"
+    );
+    let pools = field(&shown, &["backendAddressPools"]);
+    assert_eq!(
+        field(&pools[0], &["backendAddresses"])[0]["ipAddress"],
+        "10.30.0.50",
+        "{shown}"
+    );
 }
 
 /// `katonic-console install --credential azure-cli` against the simulator, with the token taken

@@ -58,6 +58,31 @@ pub(crate) struct Catalog {
     pub caller_permissions: Permissions,
     #[serde(default)]
     pub taken_names: TakenNames,
+    /// Subscription features (`Microsoft.Features`) registered from the start.
+    #[serde(default)]
+    pub features: Features,
+}
+
+/// Preview features of the subscription, as `Namespace/Name`; any other is `NotRegistered`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct Features {
+    #[serde(default)]
+    pub registered: Vec<String>,
+}
+
+/// A private-only Application Gateway v2 needs this one (issue 17): registered by default so
+/// a rehearsal of an internal install passes; remove it from `catalog.yaml` to rehearse the
+/// refusal.
+pub(crate) const GATEWAY_ISOLATION: &str =
+    "Microsoft.Network/EnableApplicationGatewayNetworkIsolation";
+
+impl Default for Features {
+    fn default() -> Self {
+        Self {
+            registered: vec![GATEWAY_ISOLATION.to_string()],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -273,6 +298,7 @@ impl Catalog {
                 storage_accounts: vec!["katonic".into(), "katonicsa".into(), "storage".into()],
                 registries: vec!["katonic".into(), "katonicacr".into(), "registry".into()],
             },
+            features: Features::default(),
         })
     }
 

@@ -177,6 +177,20 @@ impl SimHandle {
         self.shared.faults.replace(plan);
     }
 
+    /// Register or unregister a subscription feature (`namespace`, `name`), e.g.
+    /// `Microsoft.Network`/`EnableApplicationGatewayNetworkIsolation` to rehearse a
+    /// subscription without it (the catalogue's `features.registered` sets the start).
+    pub fn set_feature(
+        &self,
+        namespace: &str,
+        name: &str,
+        registered: bool,
+    ) -> Result<(), SimError> {
+        let mut st = self.shared.lock();
+        resources::features::set(&mut st, namespace, name, registered);
+        self.shared.store.save(&st)
+    }
+
     /// Make `id` the simulated account's subscription; see [`Subscriptions::add`].
     pub fn add_subscription(&self, id: &str) -> Result<(), SimError> {
         self.subscriptions().add(id)
@@ -223,6 +237,14 @@ impl SimHandle {
         self.shared.ingress_port
     }
 
+    /// The loopback address where the simulator serves `ip`: `ip` itself when it is loopback
+    /// (the load-balancer and public-IP blocks), else the alias (127.76.x.y) of a private VNet
+    /// address (an internal load balancer's or an application gateway's static address). A
+    /// rehearsal dials this where Azure's network would reach `ip`.
+    pub fn reachable_address(&self, ip: std::net::Ipv4Addr) -> std::net::Ipv4Addr {
+        self.shared.loopback_for(ip)
+    }
+
     /// The simulated zones as a resolver in the install's VNet sees them.
     pub fn dns(&self) -> Dns {
         Dns(self.shared.clone())
@@ -235,6 +257,15 @@ impl SimHandle {
             &mut *self
                 .shared
                 .ingress
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        ) {
+            h.shutdown();
+        }
+        for (_, (_, h)) in std::mem::take(
+            &mut *self
+                .shared
+                .gateway_listeners
                 .lock()
                 .unwrap_or_else(|e| e.into_inner()),
         ) {

@@ -42,6 +42,7 @@ impl Recorder {
         &self,
         base: &str,
         req: &Req,
+        request_body: Option<&Value>,
         status: StatusCode,
         response_headers: &[(String, String)],
         response_body: Option<&Value>,
@@ -77,8 +78,9 @@ impl Recorder {
             "url": url,
             "headers": req_headers,
         });
-        if let Ok(body) = serde_json::from_slice::<Value>(&req.body) {
-            live_request["body"] = body;
+        // The caller's copy: secrets (an application gateway's certificates) already redacted.
+        if let Some(body) = request_body {
+            live_request["body"] = body.clone();
         }
         let mut live_response = json!({
             "statusCode": status.as_u16().to_string(),

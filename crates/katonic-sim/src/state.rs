@@ -163,6 +163,10 @@ pub(crate) struct State {
     /// AKS Run Command results by command id (`resources::aks::run_command`).
     #[serde(default)]
     pub command_results: BTreeMap<String, Value>,
+    /// Subscription features whose state differs from the catalogue's, keyed by the
+    /// lower-cased `namespace/name` (`resources::features`).
+    #[serde(default)]
+    pub features: BTreeMap<String, ProviderReg>,
 }
 
 impl State {
@@ -208,6 +212,7 @@ impl State {
             resources: BTreeMap::new(),
             operations: BTreeMap::new(),
             command_results: BTreeMap::new(),
+            features: BTreeMap::new(),
         }
     }
 

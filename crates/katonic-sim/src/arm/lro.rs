@@ -47,6 +47,8 @@ pub(crate) enum Final {
     NoContent,
     /// 200 with no body (resource group delete).
     OkEmpty,
+    /// 200 with the application gateway's backend health as it is when polled.
+    BackendHealth,
 }
 
 /// Style of the operation's URLs.
@@ -334,19 +336,24 @@ pub(crate) fn result(ctx: &Ctx<'_>, st: &State, id: &str) -> ArmResult {
         OpStatus::InProgress => Ok(Reply::empty(StatusCode::ACCEPTED)
             .header("location", location_url(ctx.shared, st, op))
             .header("retry-after", retry_after(ctx.shared, op, ctx.req.now))),
-        OpStatus::Succeeded => match op.on_success {
-            Final::NoContent => Ok(Reply::empty(StatusCode::NO_CONTENT)),
-            Final::OkEmpty => Ok(Reply::empty(StatusCode::OK)),
-            Final::Resource => {
-                let r = st.get(&op.resource_id).ok_or_else(|| {
-                    ArmError::not_found(
-                        "ResourceNotFound",
-                        format!("The Resource '{}' was not found.", op.resource_id),
-                    )
-                })?;
-                Ok(Reply::ok(crate::resources::render(ctx, st, r)))
+        OpStatus::Succeeded => {
+            match op.on_success {
+                Final::NoContent => Ok(Reply::empty(StatusCode::NO_CONTENT)),
+                Final::OkEmpty => Ok(Reply::empty(StatusCode::OK)),
+                Final::Resource => {
+                    let r = st.get(&op.resource_id).ok_or_else(|| {
+                        ArmError::not_found(
+                            "ResourceNotFound",
+                            format!("The Resource '{}' was not found.", op.resource_id),
+                        )
+                    })?;
+                    Ok(Reply::ok(crate::resources::render(ctx, st, r)))
+                }
+                Final::BackendHealth => Ok(Reply::ok(
+                    crate::resources::app_gateway::health::report(ctx.shared, st, &op.resource_id),
+                )),
             }
-        },
+        }
         OpStatus::Failed | OpStatus::Canceled => {
             let e = op
                 .error

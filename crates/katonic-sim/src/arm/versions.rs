@@ -210,6 +210,8 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
             "2022-01-01",
             "2021-10-01",
         ],
+        // `az feature show/register` (2021-07-01); older clients 2015-12-01.
+        "microsoft.features" => &["2021-07-01", "2015-12-01"],
         "microsoft.managedidentity" => &[
             "2024-11-30",
             "2023-07-31-preview",

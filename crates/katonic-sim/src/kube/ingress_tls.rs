@@ -212,7 +212,8 @@ pub(crate) fn ensure_listener(shared: &Arc<Shared>, cluster: &str, ip: Ipv4Addr)
     if listeners.contains_key(&ip) {
         return;
     }
-    let addr = SocketAddr::from((ip, shared.ingress_port));
+    // A private VNet address is served at its loopback alias.
+    let addr = SocketAddr::from((shared.loopback_for(ip), shared.ingress_port));
     match listen(shared, cluster, addr) {
         Ok(handle) => {
             listeners.insert(ip, handle);

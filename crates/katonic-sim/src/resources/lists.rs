@@ -12,10 +12,12 @@ use crate::state::State;
 use super::common::method_not_allowed;
 
 /// The top-level types the simulator stores, as ARM spells them.
-const LISTABLE: [&str; 9] = [
+const LISTABLE: [&str; 11] = [
     "Microsoft.Network/virtualNetworks",
     "Microsoft.Network/publicIPAddresses",
     "Microsoft.Network/networkSecurityGroups",
+    "Microsoft.Network/applicationGateways",
+    "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies",
     "Microsoft.Network/dnsZones",
     "Microsoft.Network/privateDnsZones",
     "Microsoft.ManagedIdentity/userAssignedIdentities",

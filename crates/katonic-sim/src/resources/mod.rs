@@ -3,10 +3,12 @@
 
 pub(crate) mod acr;
 pub(crate) mod aks;
+pub(crate) mod app_gateway;
 pub(crate) mod authorization;
 pub(crate) mod common;
 pub(crate) mod compute;
 pub(crate) mod dns;
+pub(crate) mod features;
 pub(crate) mod groups;
 mod lists;
 pub(crate) mod msi;
@@ -61,6 +63,7 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResul
             "microsoft.containerregistry" => acr::provider_op(ctx, st, rest),
             "microsoft.compute" => compute::provider_op(ctx, st, rest),
             "microsoft.containerservice" => aks::provider_op(ctx, st, rest),
+            "microsoft.features" => features::provider_op(ctx, st, rest),
             _ => Err(unknown_type(ns, rest)),
         },
         Route::Resource(p) => {
@@ -82,6 +85,10 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResul
                 }
                 k if k.starts_with("microsoft.network/publicipaddresses") => {
                     public_ip::handle(ctx, st, p)
+                }
+                k if k.starts_with(app_gateway::AGW_LC) => app_gateway::handle(ctx, st, p),
+                k if k.starts_with(app_gateway::waf_policy::POLICY_LC) => {
+                    app_gateway::waf_policy::handle(ctx, st, p)
                 }
                 k if k.starts_with(dns::PUBLIC_LC) || k.starts_with(dns::PRIVATE_LC) => {
                     dns::handle(ctx, st, p)
@@ -142,6 +149,8 @@ pub(crate) fn render(ctx: &Ctx<'_>, st: &State, r: &Resource) -> Value {
         nsg::NSG_LC => nsg::render(st, r),
         aks::CLUSTER_LC => aks::render_cluster(ctx, st, r),
         dns::PUBLIC_LC | dns::PRIVATE_LC => dns::render(st, &r.body),
+        app_gateway::AGW_LC => app_gateway::render(r),
+        app_gateway::waf_policy::POLICY_LC => app_gateway::waf_policy::render(st, r),
         _ => r.body.clone(),
     }
 }

@@ -36,6 +36,14 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
                 return Ok(Reply::empty(StatusCode::NO_CONTENT));
             }
             common::busy(ctx, st, &id, false)?;
+            if let Some(user) = super::app_gateway::public_ip_user(st, &id) {
+                return Err(ArmError::bad_request(
+                    "PublicIPAddressCannotBeDeleted",
+                    format!(
+                        "Public IP address {id} can not be deleted since it is still allocated to resource {user}. In order to delete the public IP, disassociate/detach the Public IP address from the resource."
+                    ),
+                ));
+            }
             common::accept_delete(ctx, st, &id, NS, PIP_SECS)
         }
         _ => Err(method_not_allowed(ctx)),

@@ -47,6 +47,8 @@ fn resource_types(ns: &str) -> &'static [&'static str] {
             "virtualNetworks/subnets",
             "networkSecurityGroups",
             "publicIPAddresses",
+            "applicationGateways",
+            "ApplicationGatewayWebApplicationFirewallPolicies",
             "locations",
             "locations/operations",
             "locations/operationResults",

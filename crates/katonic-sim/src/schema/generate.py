@@ -25,6 +25,7 @@ FILES = [
     "Microsoft.Resources/2025-04-01/resources.json",
     "Microsoft.Network/2025-07-01/virtualNetwork.json",
     "Microsoft.Network/2025-07-01/networkSecurityGroup.json",
+    "Microsoft.Network/2025-07-01/applicationGateway.json",
     "Microsoft.ManagedIdentity/2023-01-31/ManagedIdentity.json",
     "Microsoft.Authorization/2022-04-01/authorization-RoleAssignmentsCalls.json",
     "Microsoft.Authorization/2022-04-01/authorization-RoleDefinitionsCalls.json",
@@ -57,6 +58,8 @@ OPS = {
     "PrivateDns.VirtualNetworkLinks_CreateOrUpdate", "PrivateDns.VirtualNetworkLinks_Get",
     "PrivateDns.VirtualNetworkLinks_List", "PrivateDns.RecordSets_CreateOrUpdate",
     "PrivateDns.RecordSets_Get", "PrivateDns.RecordSets_Delete",
+    "ApplicationGateways_CreateOrUpdate", "ApplicationGateways_Get", "ApplicationGateways_List",
+    "ApplicationGateways_BackendHealth",
 }
 KEEP = ["type", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength",
         "minItems", "maxItems", "format", "readOnly", "x-nullable"]

@@ -51,9 +51,29 @@ pub(crate) struct Shared {
     pub ingress: Mutex<BTreeMap<std::net::Ipv4Addr, axum_server::Handle<SocketAddr>>>,
     /// Where the console runs (`None`: unplaced).
     pub console: Mutex<Option<crate::placement::ConsoleNetwork>>,
+    /// Application gateways' uploaded certificates (PFX data and password), by lower-cased
+    /// gateway id: kept in memory only, never in `state.json`, the log or recordings.
+    pub gateway_secrets: Mutex<BTreeMap<String, crate::resources::app_gateway::Secrets>>,
+    /// Loopback addresses (127.76.x.y) serving private VNet addresses (an internal load
+    /// balancer's or a gateway's static 10.x address), which this host cannot bind.
+    pub aliases: Mutex<BTreeMap<std::net::Ipv4Addr, std::net::Ipv4Addr>>,
+    /// Application gateways' frontend listeners by address.
+    pub gateway_listeners: Mutex<crate::resources::app_gateway::frontend::Listeners>,
 }
 
 impl Shared {
+    /// Where the simulator serves `ip`: itself when it is loopback, else its alias.
+    pub fn loopback_for(&self, ip: std::net::Ipv4Addr) -> std::net::Ipv4Addr {
+        if ip.is_loopback() {
+            return ip;
+        }
+        let mut map = self.aliases.lock().unwrap_or_else(|e| e.into_inner());
+        let n = map.len() as u32 + 1;
+        *map.entry(ip).or_insert_with(|| {
+            std::net::Ipv4Addr::new(127, 76, (n / 250 % 250) as u8, (n % 250 + 1) as u8)
+        })
+    }
+
     /// Lock the state; a panicked holder cannot leave it half-changed in a way that matters
     /// more than stopping the simulator would, so poisoning is ignored.
     pub fn lock(&self) -> MutexGuard<'_, State> {

@@ -60,6 +60,7 @@ pub(super) async fn serve_one(
         recorder.record(
             &shared.base,
             &req,
+            safe_body(&req).as_ref(),
             outcome.reply.status,
             &response_headers,
             body_json.as_ref(),
@@ -171,14 +172,25 @@ fn log_outcome(shared: &Shared, req: &Req, outcome: &Outcome) {
         } else {
             outcome.reply.status.as_u16()
         },
-        request_body: outcome
-            .logged_body
-            .clone()
-            .or_else(|| serde_json::from_slice(&req.body).ok()),
+        request_body: outcome.logged_body.clone().or_else(|| safe_body(req)),
         error_code: outcome.reply.error_code.clone(),
         fault: outcome.fault.clone(),
         time: req.now,
     });
+}
+
+/// The request body as the log and recordings keep it: an application gateway's certificate
+/// data and passwords are replaced (whatever answered the request, a fault included).
+fn safe_body(req: &Req) -> Option<Value> {
+    let gateway = req
+        .path
+        .to_ascii_lowercase()
+        .contains("/providers/microsoft.network/applicationgateways/");
+    if gateway {
+        crate::resources::app_gateway::redact_request(&req.body)
+    } else {
+        serde_json::from_slice(&req.body).ok()
+    }
 }
 
 fn http_response(

@@ -68,6 +68,9 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         _ingress_reserve: ingress_reserve,
         ingress: Mutex::new(BTreeMap::new()),
         console: Mutex::new(None),
+        gateway_secrets: Mutex::new(BTreeMap::new()),
+        aliases: Mutex::new(BTreeMap::new()),
+        gateway_listeners: Mutex::new(BTreeMap::new()),
     });
     shared.place_console(config.console_network.clone())?;
     let (server, task) = serve(listener, tls, config.listen, &shared)?;

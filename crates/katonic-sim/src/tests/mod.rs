@@ -1,6 +1,8 @@
 //! Tests of the simulator over real HTTPS with reqwest.
 
 mod aks;
+mod app_gateway;
+mod app_gateway_health;
 mod dns;
 mod entra;
 mod faults;

@@ -77,6 +77,8 @@ pub(crate) fn spawn(shared: &Arc<Shared>) {
             for (cluster, ip) in new_ips {
                 super::ingress_tls::ensure_listener(&shared, &cluster, ip);
             }
+            // Application gateways' frontends follow their provisioning (state lock released).
+            crate::resources::app_gateway::frontend::sync(&shared);
             super::save_if_dirty(&shared);
         }
     });
@@ -159,6 +161,31 @@ type PublicIps = HashMap<String, ClusterIps>;
 pub(crate) struct ClusterIps {
     node_resource_group: String,
     found: HashMap<(String, String), Lookup>,
+    /// Address ranges of the subnets the cluster's pools sit in: an internal load balancer may
+    /// take a static address there, as on Azure.
+    node_subnets: Vec<ipnet::IpNet>,
+}
+
+/// The prefixes of the subnets of a cluster's pools (`vnetSubnetID`).
+fn node_subnets(st: &State, cluster_id: &str) -> Vec<ipnet::IpNet> {
+    let Some(c) = st.get(cluster_id) else {
+        return Vec::new();
+    };
+    let mut ids: Vec<String> = c.body["properties"]["agentPoolProfiles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["vnetSubnetID"].as_str().map(str::to_string))
+        .collect();
+    ids.extend(st.children(cluster_id).filter_map(|p| {
+        p.body["properties"]["vnetSubnetID"]
+            .as_str()
+            .map(str::to_string)
+    }));
+    ids.iter()
+        .filter_map(|id| crate::resources::network::find_subnet(st, id))
+        .filter_map(|(_, s)| crate::resources::network::subnet_prefix(s))
+        .collect()
 }
 
 fn public_ips(st: &State, infos: &[(String, super::cluster::ClusterInfo)]) -> PublicIps {
@@ -188,6 +215,7 @@ fn public_ips(st: &State, infos: &[(String, super::cluster::ClusterInfo)]) -> Pu
             let ips = ClusterIps {
                 node_resource_group: info.node_resource_group.clone(),
                 found,
+                node_subnets: node_subnets(st, &info.id),
             };
             (key.clone(), ips)
         })

@@ -158,14 +158,35 @@ fn chosen_address(
     if let Some(pip) = annotations[PIP_NAME].as_str().filter(|s| !s.is_empty()) {
         return named_public_ip(svc, pip, ips);
     }
+    let internal = annotations[INTERNAL] == "true";
     match requested {
         Some(s) => match s.parse::<Ipv4Addr>() {
             Ok(ip) if ip.is_loopback() => Ok(ip),
+            // An internal load balancer's static address in the nodes' subnet, as Azure gives
+            // it (the simulator serves it at a loopback alias: `SimHandle::reachable_address`).
+            Ok(ip) if internal && ip.is_private() => {
+                let subnets = ips.map(|i| i.node_subnets.as_slice()).unwrap_or_default();
+                if subnets
+                    .iter()
+                    .any(|n| n.contains(&std::net::IpAddr::V4(ip)))
+                {
+                    Ok(ip)
+                } else {
+                    Err(format!(
+                        "Error syncing load balancer: failed to ensure load balancer: Code=\"PrivateIPAddressNotInSubnet\" Message=\"Private static IP address {ip} does not belong to the range of subnet prefix {}.\"",
+                        subnets
+                            .iter()
+                            .map(|n| n.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                }
+            }
             _ => Err(format!(
                 "Error syncing load balancer: failed to ensure load balancer: the simulator can only serve a requested IP in 127.0.0.0/8, not {s}"
             )),
         },
-        None => Ok(ks.next_lb_ip(annotations[INTERNAL] == "true")),
+        None => Ok(ks.next_lb_ip(internal)),
     }
 }
 

@@ -111,6 +111,7 @@ pub(crate) fn ip_configurations(st: &State, subnet_id: &str) -> Vec<String> {
 
 fn subnet_in_use(st: &State, subnet_id: &str) -> Option<String> {
     super::aks::subnet_user(st, subnet_id)
+        .or_else(|| super::app_gateway::subnet_user(st, subnet_id))
 }
 
 /// Usable addresses of a subnet: Azure reserves five in each.
@@ -186,6 +187,11 @@ pub(crate) fn render_vnet(st: &State, r: &Resource) -> Value {
             if !configs.is_empty() {
                 s["properties"]["ipConfigurations"] =
                     Value::Array(configs.into_iter().map(|c| json!({"id": c})).collect());
+            }
+            let gateways = super::app_gateway::subnet_ip_configurations(st, &id);
+            if !gateways.is_empty() {
+                s["properties"]["applicationGatewayIPConfigurations"] =
+                    Value::Array(gateways.into_iter().map(|c| json!({"id": c})).collect());
             }
         }
     }

@@ -1,0 +1,306 @@
+//! The gateway's data plane: once a gateway is provisioned, HTTPS at each frontend address
+//! (its public IP's address, or its private address at a loopback alias) on the simulator's
+//! ingress port. TLS ends with the certificate of the listener whose host name is the SNI (the
+//! uploaded PFX, read with its password, in memory only); a request is routed by its rule: a
+//! redirect answers it, a backend answers through the cluster's ingress when the backend is
+//! healthy, else 502 as Application Gateway does.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Weak};
+
+use axum::extract::{Request, State as AxState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use serde_json::Value;
+
+use crate::server::Shared;
+use crate::state::State;
+
+/// Frontend listeners by address: (gateway id, server handle).
+pub(crate) type Listeners = BTreeMap<Ipv4Addr, (String, axum_server::Handle<SocketAddr>)>;
+
+/// The frontend addresses of provisioned gateways, with the gateway's id.
+fn frontends(st: &State) -> Vec<(Ipv4Addr, String)> {
+    let mut out = Vec::new();
+    for gw in st.of_kind(super::AGW) {
+        if crate::resources::common::provisioning_state(&gw.body) != Some("Succeeded") {
+            continue;
+        }
+        for f in gw.body["properties"]["frontendIPConfigurations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let p = &f["properties"];
+            let address = match p["publicIPAddress"]["id"].as_str() {
+                Some(pip) => st.get(pip).and_then(|r| {
+                    r.body["properties"]["ipAddress"]
+                        .as_str()
+                        .map(str::to_string)
+                }),
+                None => p["privateIPAddress"].as_str().map(str::to_string),
+            };
+            if let Some(ip) = address.and_then(|a| a.parse().ok()) {
+                out.push((ip, gw.id.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Serve the frontends of provisioned gateways; stop those of gateways gone or changed.
+pub(crate) fn sync(shared: &Arc<Shared>) {
+    let wanted = frontends(&shared.lock());
+    let mut listeners = shared
+        .gateway_listeners
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    listeners.retain(|ip, (gw, handle)| {
+        let keep = wanted.iter().any(|(w, g)| w == ip && g == gw);
+        if !keep {
+            handle.shutdown();
+        }
+        keep
+    });
+    for (ip, gw) in wanted {
+        if listeners.contains_key(&ip) {
+            continue;
+        }
+        let addr = SocketAddr::from((shared.loopback_for(ip), shared.ingress_port));
+        match listen(shared, &gw, addr) {
+            Ok(handle) => {
+                listeners.insert(ip, (gw, handle));
+            }
+            Err(e) => tracing::warn!(%addr, error = %e, "cannot serve the gateway's frontend"),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Site {
+    shared: Weak<Shared>,
+    gateway: String,
+}
+
+impl Site {
+    /// The gateway's stored body (no secrets in it).
+    fn body(&self) -> Option<(Arc<Shared>, Value)> {
+        let shared = self.shared.upgrade()?;
+        let body = shared.lock().get(&self.gateway)?.body.clone();
+        Some((shared, body))
+    }
+}
+
+impl std::fmt::Debug for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Site")
+            .field("gateway", &self.gateway)
+            .finish()
+    }
+}
+
+fn host_matches(listener: &Value, host: &str) -> bool {
+    let p = &listener["properties"];
+    let mut names: Vec<&str> = p["hostNames"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    names.extend(p["hostName"].as_str());
+    names.is_empty() || names.iter().any(|n| n.eq_ignore_ascii_case(host))
+}
+
+/// The HTTPS listener for `host`: one naming it before a basic (no host name) one.
+fn listener_for<'a>(props: &'a Value, host: &str) -> Option<&'a Value> {
+    let https: Vec<&Value> = props["httpListeners"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|l| l["properties"]["protocol"] == "Https" && host_matches(l, host))
+        .collect();
+    https
+        .iter()
+        .find(|l| !l["properties"]["hostName"].is_null() || !l["properties"]["hostNames"].is_null())
+        .or(https.first())
+        .copied()
+}
+
+/// The uploaded certificate of the listener for `host`, read from its PFX.
+fn certificate(site: &Site, host: &str) -> Option<Arc<CertifiedKey>> {
+    let (shared, body) = site.body()?;
+    let listener = listener_for(&body["properties"], host)?;
+    let cert_id = listener["properties"]["sslCertificate"]["id"].as_str()?;
+    let name = cert_id.rsplit('/').next()?;
+    let secrets = shared
+        .gateway_secrets
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&site.gateway.to_ascii_lowercase())
+        .cloned()?;
+    let uploaded = secrets
+        .certificates
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case(name))?;
+    super::secrets::certified_key(uploaded)
+}
+
+struct Resolver(Site);
+
+impl std::fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Resolver").field(&self.0).finish()
+    }
+}
+
+impl ResolvesServerCert for Resolver {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        certificate(&self.0, hello.server_name()?)
+    }
+}
+
+fn listen(
+    shared: &Arc<Shared>,
+    gateway: &str,
+    addr: SocketAddr,
+) -> Result<axum_server::Handle<SocketAddr>, String> {
+    let site = Site {
+        shared: Arc::downgrade(shared),
+        gateway: gateway.to_string(),
+    };
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(Resolver(site.clone())));
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| e.to_string())?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let handle = axum_server::Handle::new();
+    let server = axum_server::from_tcp_rustls(
+        listener,
+        axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config)),
+    )
+    .map_err(|e| e.to_string())?
+    .handle(handle.clone());
+    let app = axum::Router::new().fallback(answer).with_state(site);
+    tokio::spawn(async move {
+        if let Err(e) = server.serve(app.into_make_service()).await {
+            tracing::warn!(error = %e, "gateway frontend stopped");
+        }
+    });
+    Ok(handle)
+}
+
+const BAD_GATEWAY: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>Microsoft-Azure-Application-Gateway/v2</center>\r\n</body>\r\n</html>\r\n";
+
+fn by_id<'a>(props: &'a Value, collection: &str, id: &Value) -> Option<&'a Value> {
+    let id = id["id"].as_str()?;
+    props[collection]
+        .as_array()?
+        .iter()
+        .find(|i| i["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(id)))
+}
+
+async fn answer(AxState(site): AxState<Site>, req: Request) -> Response {
+    let host = req
+        .headers()
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .map(|h| h.split(':').next().unwrap_or(h).to_ascii_lowercase())
+        .unwrap_or_default();
+    let path = req.uri().path().to_string();
+    let Some((shared, body)) = site.body() else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    let props = &body["properties"];
+    let Some(listener) = listener_for(props, &host) else {
+        return (StatusCode::NOT_FOUND, "no listener for this host\n").into_response();
+    };
+    let rule = props["requestRoutingRules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["properties"]["httpListener"]["id"] == listener["id"]);
+    let Some(rule) = rule.map(|r| &r["properties"]) else {
+        return (StatusCode::NOT_FOUND, "no rule for this listener\n").into_response();
+    };
+    if let Some(redirect) = by_id(
+        props,
+        "redirectConfigurations",
+        &rule["redirectConfiguration"],
+    ) {
+        return redirect_answer(props, redirect, &host, &path);
+    }
+    let (Some(pool), Some(settings)) = (
+        by_id(props, "backendAddressPools", &rule["backendAddressPool"]),
+        by_id(
+            props,
+            "backendHttpSettingsCollection",
+            &rule["backendHttpSettings"],
+        ),
+    ) else {
+        return (StatusCode::BAD_GATEWAY, BAD_GATEWAY).into_response();
+    };
+    let probe = by_id(props, "probes", &settings["properties"]["probe"]);
+    for backend in pool["properties"]["backendAddresses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let Some(address) = backend["ipAddress"].as_str() else {
+            continue;
+        };
+        if super::health::verdict(&shared, props, settings, probe, address).is_err() {
+            continue;
+        }
+        let Ok(ip) = address.parse::<Ipv4Addr>() else {
+            continue;
+        };
+        let Some(cluster) = super::health::internal_lb_cluster(&shared, ip) else {
+            continue;
+        };
+        let backend_host = settings["properties"]["hostName"]
+            .as_str()
+            .unwrap_or(&host)
+            .to_string();
+        if let Some((_, status, text)) =
+            crate::kube::ingress_tls::probe(&shared, &cluster, ip, &backend_host, &path)
+        {
+            return (status, text).into_response();
+        }
+    }
+    (StatusCode::BAD_GATEWAY, BAD_GATEWAY).into_response()
+}
+
+fn redirect_answer(props: &Value, redirect: &Value, host: &str, path: &str) -> Response {
+    let r = &redirect["properties"];
+    let status = match r["redirectType"].as_str().unwrap_or("Permanent") {
+        "Found" => StatusCode::FOUND,
+        "SeeOther" => StatusCode::SEE_OTHER,
+        "Temporary" => StatusCode::TEMPORARY_REDIRECT,
+        _ => StatusCode::MOVED_PERMANENTLY,
+    };
+    let base = match r["targetUrl"].as_str() {
+        Some(url) => url.to_string(),
+        None => {
+            let target = by_id(props, "httpListeners", &r["targetListener"]);
+            let https = target.is_some_and(|t| t["properties"]["protocol"] == "Https");
+            format!("{}://{host}", if https { "https" } else { "http" })
+        }
+    };
+    let location = if r["includePath"] == true {
+        format!("{base}{path}")
+    } else {
+        base
+    };
+    Response::builder()
+        .status(status)
+        .header("location", location)
+        .body(axum::body::Body::empty())
+        .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+}

@@ -1,0 +1,185 @@
+//! An Application Gateway's backend health and data plane over a simulated cluster's internal
+//! load balancer (issue 17).
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use super::app_gateway::{NET, gateway_body, gateway_network, gw_url, pfx};
+use super::harness::{Sim, assert_valid};
+use super::kube::cluster;
+
+fn backend_servers(health: &Value) -> Vec<(String, String)> {
+    health["backendAddressPools"][0]["backendHttpSettingsCollection"][0]["servers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                s["health"].as_str().unwrap_or("").to_string(),
+                s["healthProbeLog"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn backend_health(sim: &Sim, gw: &str) -> Value {
+    let r = sim.post(&format!("{gw}/backendhealth?{NET}"), None).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert!(r.header("location").is_some());
+    let done = sim.wait_location(&r).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_valid("ApplicationGateways_BackendHealth", &done);
+    done.body
+}
+
+#[tokio::test]
+async fn backend_health_follows_the_clusters_internal_load_balancer() {
+    let sim = Sim::start().await;
+    let k = cluster(&sim).await;
+    let host = "katonic.example.com";
+    let cert = rcgen::generate_simple_self_signed(vec![host.to_string()]).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    k.post(
+        "/api/v1/namespaces",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "katonic"}}),
+    )
+    .await;
+    let r = k
+        .post("/api/v1/namespaces/katonic/services", json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "ingress-nginx", "annotations": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+                "service.beta.kubernetes.io/azure-load-balancer-ipv4": "10.20.0.50"}},
+            "spec": {"type": "LoadBalancer", "ports": [{"name": "https", "port": 443}]}}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // A static address outside the nodes' subnet is refused as Azure refuses it.
+    k.post("/api/v1/namespaces/katonic/services", json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "elsewhere", "annotations": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+            "service.beta.kubernetes.io/azure-load-balancer-ipv4": "10.20.9.9"}},
+        "spec": {"type": "LoadBalancer", "ports": [{"name": "https", "port": 443}]}})).await;
+    let events = k
+        .until("/api/v1/namespaces/katonic/events?fieldSelector=involvedObject.name%3Delsewhere,reason%3DSyncLoadBalancerFailed", |e| {
+            e["items"].as_array().is_some_and(|i| !i.is_empty())
+        })
+        .await;
+    assert!(
+        events.to_string().contains("PrivateIPAddressNotInSubnet"),
+        "{events}"
+    );
+    let svc = k
+        .until("/api/v1/namespaces/katonic/services/ingress-nginx", |s| {
+            s["status"]["loadBalancer"]["ingress"][0]["ip"].is_string()
+        })
+        .await;
+    let ip = svc["status"]["loadBalancer"]["ingress"][0]["ip"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (subnet, pip) = gateway_network(&sim, "10.20.2.0/24", json!(["1", "2", "3"])).await;
+    let gw = gw_url(&sim, "rg-a", "agw");
+    let root = b64.encode(cert.cert.der());
+    let r = sim
+        .put(
+            &format!("{gw}?{NET}"),
+            &gateway_body(&gw, (&subnet, &pip), host, &ip, (&pfx(&cert), &root)),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    sim.wait_async(&r).await;
+    // A load balancer, but no Ingress for the host yet: the probe gets the fallback answer.
+    let servers = backend_servers(&backend_health(&sim, &gw).await);
+    assert_eq!(servers.len(), 1);
+    assert_eq!(servers[0].0, "Down", "{servers:?}");
+    k.post("/api/v1/namespaces/katonic/secrets", json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+        "metadata": {"name": "web-tls"}, "data": {"tls.crt": b64.encode(cert.cert.pem()), "tls.key": b64.encode(cert.signing_key.serialize_pem())}})).await;
+    k.post("/apis/networking.k8s.io/v1/namespaces/katonic/ingresses", json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "platform"}, "spec": {"ingressClassName": "nginx", "tls": [{"hosts": [host], "secretName": "web-tls"}],
+        "rules": [{"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}})).await;
+    // The platform's health answers 503 until its installer completed.
+    let servers = backend_servers(&backend_health(&sim, &gw).await);
+    assert_eq!(servers[0].0, "Down");
+    assert!(servers[0].1.contains("503"), "{servers:?}");
+    let labels = json!({"app.kubernetes.io/name": "katonic-platform-installer"});
+    k.post("/apis/batch/v1/namespaces/katonic/jobs", json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "installer", "labels": labels},
+        "spec": {"backoffLimit": 0, "template": {"metadata": {"labels": labels}, "spec": {"restartPolicy": "Never",
+        "containers": [{"name": "installer", "image": "katonic/installer:6.0"}]}}}})).await;
+    k.until("/apis/batch/v1/namespaces/katonic/jobs/installer", |j| {
+        j["status"]["conditions"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["type"] == "Complete"))
+    })
+    .await;
+    let servers = backend_servers(&backend_health(&sim, &gw).await);
+    assert_eq!(servers[0].0, "Up", "{servers:?}");
+    assert_eq!(ip, "10.20.0.50", "the static address in the nodes' subnet");
+    // The load balancer's private address answers at its loopback alias.
+    let port = sim.h.ingress_https_port();
+    let lb = sim.h.reachable_address(ip.parse().unwrap());
+    assert_eq!(lb.octets()[..2], [127, 76]);
+    let trusting = |addr: std::net::Ipv4Addr| {
+        reqwest::Client::builder()
+            .tls_certs_only([reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap()])
+            .resolve(host, std::net::SocketAddr::from((addr, port)))
+            .build()
+            .unwrap()
+    };
+    let r = trusting(lb)
+        .get(format!("https://{host}:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Through the gateway: its public IP serves the uploaded certificate and forwards.
+    let front: std::net::Ipv4Addr =
+        sim.get(&format!("{pip}?{NET}")).await.body["properties"]["ipAddress"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+    let mut answer = None;
+    for _ in 0..100 {
+        // The frontend is served once the controllers' next tick saw the gateway provisioned.
+        if let Ok(r) = trusting(front)
+            .get(format!("https://{host}:{port}/"))
+            .send()
+            .await
+        {
+            answer = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let r = answer.expect("the gateway's frontend answers");
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("katonic simulator ingress")
+    );
+    // Settings that trust another root: the backend's certificate is not trusted.
+    let other = rcgen::generate_simple_self_signed(vec![host.to_string()]).unwrap();
+    let r = sim
+        .put(
+            &format!("{gw}?{NET}"),
+            &gateway_body(
+                &gw,
+                (&subnet, &pip),
+                host,
+                &ip,
+                (&pfx(&cert), &b64.encode(other.cert.der())),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    sim.wait_async(&r).await;
+    let servers = backend_servers(&backend_health(&sim, &gw).await);
+    assert_eq!(servers[0].0, "Down");
+    assert!(servers[0].1.contains("root certificate"), "{servers:?}");
+    // An unhealthy backend: the gateway answers 502.
+    let r = trusting(front)
+        .get(format!("https://{host}:{port}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+}
