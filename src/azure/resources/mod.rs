@@ -3,6 +3,7 @@
 //! when unset, as Azure's own SDKs do.
 
 pub mod aks;
+pub mod app_gateway;
 pub mod authorization;
 pub mod compute;
 pub mod dns;
