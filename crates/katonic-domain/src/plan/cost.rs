@@ -32,6 +32,7 @@ pub struct PriceTable {
     pub load_balancer_hourly: f64,
     pub public_ip_hourly: f64,
     pub nat_gateway_hourly: f64,
+    pub app_gateway_hourly: GatewayPrices,
     pub registry_daily: SkuPrices,
     pub private_dns_zone_monthly: f64,
     pub usage: UsagePrices,
@@ -42,6 +43,22 @@ pub struct PriceTable {
 pub struct DiskPrice {
     pub name: String,
     pub monthly: f64,
+}
+
+/// Application Gateway v2 prices per SKU.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GatewayPrices {
+    pub standard_v2: GatewaySkuPrices,
+    pub waf_v2: GatewaySkuPrices,
+}
+
+/// Per gateway-hour (fixed) and per capacity unit-hour.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GatewaySkuPrices {
+    pub fixed: f64,
+    pub capacity_unit: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -70,6 +87,7 @@ pub struct UsagePrices {
     pub registry_storage: String,
     pub load_balancer_data: String,
     pub nat_gateway_data: String,
+    pub app_gateway_capacity: String,
     pub internet_egress: String,
 }
 
@@ -112,6 +130,7 @@ pub(super) fn estimate(spec: &InstallSpec, table: &PriceTable) -> CostEstimate {
         )]
     };
     lines.extend(network_lines(&fp, table));
+    lines.extend(super::gateway_rows::cost_line(spec, table));
     lines.push(registry_line(spec, table));
 
     let monthly_min = cents(lines.iter().map(|l| l.monthly_min).sum());
@@ -127,7 +146,7 @@ pub(super) fn estimate(spec: &InstallSpec, table: &PriceTable) -> CostEstimate {
     }
 }
 
-fn money(table: &PriceTable, amount: f64) -> String {
+pub(super) fn money(table: &PriceTable, amount: f64) -> String {
     describe::money(&table.currency, amount)
 }
 
@@ -263,7 +282,7 @@ fn range(min: u32, max: u32) -> String {
 }
 
 /// Round to cents, so lines and totals show (and store) as money.
-fn cents(amount: f64) -> f64 {
+pub(super) fn cents(amount: f64) -> f64 {
     (amount * 100.0).round() / 100.0
 }
 
@@ -292,6 +311,9 @@ fn usage(spec: &InstallSpec, fp: &Footprint, table: &PriceTable) -> Vec<String> 
     }
     if fp.nat_gateway {
         out.push(u.nat_gateway_data.clone());
+    }
+    if spec.ingress.gateway.is_some() {
+        out.push(u.app_gateway_capacity.clone());
     }
     out.push(u.internet_egress.clone());
     out

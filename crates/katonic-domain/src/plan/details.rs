@@ -40,6 +40,7 @@ fn fixed_title(spec: &InstallSpec, id: StepId) -> &'static str {
         StepId::Namespaces => "Create the namespaces",
         StepId::NetworkPolicies => "Apply the network policies",
         StepId::IngressIp => "Create the ingress public IP",
+        StepId::AppGateway => "Create the Application Gateway",
         StepId::IngressLoadBalancer => "Expose the ingress",
         StepId::Tls => "Install the TLS certificate",
         StepId::Platform => "Install the Katonic platform",
@@ -102,6 +103,7 @@ pub(super) fn detail(spec: &InstallSpec, id: StepId, quota: &[QuotaNeed]) -> Str
             describe::zones(spec),
             spec.azure.resource_group
         ),
+        StepId::AppGateway => super::gateway::detail(spec),
         StepId::IngressLoadBalancer => ingress(spec),
         StepId::Tls => tls(spec),
         StepId::Platform => platform(spec),
@@ -181,6 +183,14 @@ fn preflight(spec: &InstallSpec, quota: &[QuotaNeed]) -> String {
 }
 
 fn network(spec: &InstallSpec) -> String {
+    format!(
+        "{}{}",
+        network_main(spec),
+        super::gateway::network_detail(spec)
+    )
+}
+
+fn network_main(spec: &InstallSpec) -> String {
     let net = &spec.cluster.network;
     if let Some(e) = &net.existing_vnet {
         return format!(
@@ -316,6 +326,16 @@ fn storage_classes(spec: &InstallSpec) -> String {
 }
 
 fn ingress(spec: &InstallSpec) -> String {
+    if let Some(address) =
+        super::gateway::ingress_address(spec).filter(|_| spec.ingress.gateway.is_some())
+    {
+        return format!(
+            "Deploy the ingress controller behind an internal Standard load balancer in {} at \
+             {address}, the Application Gateway's backend (HTTPS, host names kept), and wait \
+             for its address.",
+            describe::aks_subnet(spec)
+        );
+    }
     match spec.ingress.load_balancer {
         LbMode::Internal => {
             let ip = match spec.ingress.static_ip {
@@ -361,22 +381,25 @@ fn tls(spec: &InstallSpec) -> String {
 }
 
 fn dns(spec: &InstallSpec) -> String {
+    let front = if spec.ingress.gateway.is_some() {
+        "Application Gateway"
+    } else {
+        "ingress load balancer"
+    };
     let address = match spec.ingress.load_balancer {
         LbMode::Internal => "private address",
         LbMode::External => "public IP",
     };
+    let address = format!("{front}'s {address}");
     if spec.domain.katonic_subdomain {
         // The console cannot write Katonic's zone.
         return format!(
-            "List the A records pointing {} at the ingress load balancer's {address}, to send \
+            "List the A records pointing {} at the {address}, to send \
              to Katonic, who publish them in the katonic.ai zone.",
             host_list(spec)
         );
     }
-    format!(
-        "Point {} at the ingress load balancer's {address}.",
-        host_list(spec)
-    )
+    format!("Point {} at the {address}.", host_list(spec))
 }
 
 fn verify(spec: &InstallSpec) -> String {
@@ -386,8 +409,13 @@ fn verify(spec: &InstallSpec) -> String {
         .collect();
     format!(
         "Check that every pool has Ready nodes with its katonic.ai/node-pool label, that {} is \
-         the only default storage class, and that the load balancer serves {}.",
+         the only default storage class, and that the {} serves {}.",
         names::DEFAULT_STORAGE_CLASS,
+        if spec.ingress.gateway.is_some() {
+            "Application Gateway (with the install's certificate)"
+        } else {
+            "load balancer"
+        },
         describe::and_list(&urls)
     )
 }

@@ -36,6 +36,7 @@ impl Footprint {
         };
         let create = spec.cluster.mode == ClusterMode::Create;
         let external = spec.ingress.load_balancer == LbMode::External;
+        let gateway = spec.ingress.gateway.is_some();
         let outbound = spec.cluster.network.outbound_type;
         // Egress resources of an existing cluster already exist: not this install's.
         let lb_egress = create && outbound == OutboundType::LoadBalancer;
@@ -44,8 +45,9 @@ impl Footprint {
             nodes_min: sum(&|p| p.scale.min()),
             nodes_max: sum(&|p| p.scale.max()),
             surge: sum(&|p| p.max_surge),
-            public_lb: lb_egress || external,
-            internal_lb: !external,
+            // Behind a gateway the cluster's ingress load balancer is internal in both modes.
+            public_lb: lb_egress || (external && !gateway),
+            internal_lb: !external || gateway,
             ingress_public_ip: external,
             egress_public_ip: lb_egress,
             nat_gateway: create && outbound == OutboundType::ManagedNatGateway,
@@ -87,6 +89,7 @@ pub(super) fn resources(spec: &InstallSpec) -> Vec<PlannedResource> {
     cluster(spec, &fp, &mut out);
     storage(spec, &mut out);
     load_balancing(spec, &fp, &mut out);
+    out.0.extend(super::gateway_rows::resources(spec));
     role_assignments(spec, &fp, &mut out);
     out.0
 }
@@ -428,11 +431,19 @@ fn public_addresses(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
                 spec.azure.resource_group
             ),
             1,
-            format!(
-                "Standard static IPv4, zone-redundant over {}, for the external ingress (created \
-                 by the console, so it outlives the Service); the cluster itself stays private.",
-                describe::zones(spec)
-            ),
+            if spec.ingress.gateway.is_some() {
+                format!(
+                    "Standard static IPv4, zone-redundant over {}, the Application Gateway's \
+                     frontend (created by the console); the cluster itself stays private.",
+                    describe::zones(spec)
+                )
+            } else {
+                format!(
+                    "Standard static IPv4, zone-redundant over {}, for the external ingress (created \
+                     by the console, so it outlives the Service); the cluster itself stays private.",
+                    describe::zones(spec)
+                )
+            },
             true,
         );
     }

@@ -16,6 +16,8 @@ mod critical;
 mod describe;
 mod details;
 pub mod egress;
+mod gateway;
+mod gateway_rows;
 mod inventory;
 pub mod names;
 mod quota;
@@ -30,6 +32,7 @@ pub use cost::{
     DiskPrice, HOURS_PER_MONTH, PRICE_UNKNOWN, PriceTable, SkuPrices, TierPrices, UsagePrices,
     prices,
 };
+pub use gateway::{GatewayFrontend, GatewayPlan, HEALTH_PATH, ingress_address};
 pub use inventory::OS_DISK_GIB;
 pub use quota::UNKNOWN_FAMILY;
 pub use steps::{GPU_DRIVER_SECS, StepId, UnknownStepId, expected_secs, planned_secs};
@@ -56,6 +59,9 @@ pub struct InstallPlan {
     pub cost: CostEstimate,
     /// Lifecycle warnings at planning time.
     pub warnings: Vec<Warning>,
+    /// The Application Gateway, when the install has one (absent in plans stored before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<GatewayPlan>,
 }
 
 /// A step of the install DAG.
@@ -152,7 +158,13 @@ impl InstallPlan {
             quota,
             cost: cost::estimate(spec, prices()),
             warnings: spec.warnings(today),
+            gateway: GatewayPlan::from_spec(spec),
         }
+    }
+
+    /// The Application Gateway, when the install has one.
+    pub fn gateway(&self) -> Option<&GatewayPlan> {
+        self.gateway.as_ref()
     }
 
     /// The step with this id, when the plan has it.

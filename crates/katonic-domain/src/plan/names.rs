@@ -77,6 +77,34 @@ pub fn ingress_public_ip(spec: &InstallSpec) -> String {
     format!("pip-{}-ingress", spec.cluster.name)
 }
 
+/// Subnet of the Application Gateway in a new VNet (dedicated: nothing else may be in it).
+pub const GATEWAY_SUBNET: &str = "snet-appgw";
+
+/// The gateway's subnet: the existing one's, or [`GATEWAY_SUBNET`].
+pub fn gateway_subnet(spec: &InstallSpec) -> String {
+    spec.cluster
+        .network
+        .existing_vnet
+        .as_ref()
+        .and_then(|e| e.gateway_subnet.as_ref())
+        .map_or_else(|| GATEWAY_SUBNET.to_string(), |s| s.to_string())
+}
+
+/// `agw-katonic-<cluster>`: the Application Gateway (names allow 80 characters, cluster names 63).
+pub fn app_gateway(spec: &InstallSpec) -> String {
+    format!("agw-katonic-{}", spec.cluster.name)
+}
+
+/// `waf-katonic-<cluster>`: the gateway's WAF policy (WAF_v2).
+pub fn waf_policy(spec: &InstallSpec) -> String {
+    format!("waf-katonic-{}", spec.cluster.name)
+}
+
+/// `nsg-appgw-<cluster>`: the NSG of the gateway's subnet in a new VNet (the rules v2 needs).
+pub fn gateway_nsg(spec: &InstallSpec) -> String {
+    format!("nsg-appgw-{}", spec.cluster.name)
+}
+
 /// AKS's default node resource group, `MC_<resource group>_<cluster>_<location>`.
 pub fn node_resource_group(spec: &InstallSpec) -> String {
     format!(

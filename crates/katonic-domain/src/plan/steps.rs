@@ -28,6 +28,8 @@ pub enum StepId {
     Namespaces,
     NetworkPolicies,
     IngressIp,
+    /// `ingress.gateway: applicationGateway`: the WAF policy (WAF_v2) and the Application Gateway.
+    AppGateway,
     IngressLoadBalancer,
     Tls,
     Platform,
@@ -42,6 +44,8 @@ pub enum StepId {
     DeletePeering,
     DeleteCluster,
     DeleteRoleAssignments,
+    /// The Application Gateway and its WAF policy.
+    DeleteAppGateway,
     DeleteIngressIp,
     DeleteRegistry,
     DeleteStorage,
@@ -71,6 +75,7 @@ impl StepId {
             StepId::Namespaces => "namespaces",
             StepId::NetworkPolicies => "network-policies",
             StepId::IngressIp => "ingress-ip",
+            StepId::AppGateway => "app-gateway",
             StepId::IngressLoadBalancer => "ingress-load-balancer",
             StepId::Tls => "tls",
             StepId::Platform => "platform",
@@ -83,6 +88,7 @@ impl StepId {
             StepId::DeletePeering => "delete-peering",
             StepId::DeleteCluster => "delete-cluster",
             StepId::DeleteRoleAssignments => "delete-role-assignments",
+            StepId::DeleteAppGateway => "delete-app-gateway",
             StepId::DeleteIngressIp => "delete-ingress-ip",
             StepId::DeleteRegistry => "delete-registry",
             StepId::DeleteStorage => "delete-storage",
@@ -162,6 +168,11 @@ pub const fn expected_secs(id: StepId) -> u32 {
         StepId::NetworkPolicies => 5,
         // One public IP create (a Network LRO of a few seconds).
         StepId::IngressIp => 15,
+        // An Application Gateway v2 create (with its WAF policy, a synchronous PUT): Microsoft's
+        // v2 creates usually finish in about 6-7 minutes (learn.microsoft.com, "Application
+        // Gateway v2 ... deployment time", checked 2026-12-07; v1 took 20+). 420 s: it runs
+        // beside the cluster's create (425 s), off the critical path.
+        StepId::AppGateway => 420,
         // Ingress controller rollout + Azure creating the load balancer frontend.
         StepId::IngressLoadBalancer => 120,
         // Self-signed or uploaded certificate; ACME issuance takes longer but is rare here.
@@ -179,6 +190,8 @@ pub const fn expected_secs(id: StepId) -> u32 {
         StepId::DeletePeering => 40,
         StepId::DeleteCluster => 420,
         StepId::DeleteRoleAssignments => 10,
+        // A v2 gateway delete is an LRO of a few minutes.
+        StepId::DeleteAppGateway => 240,
         StepId::DeleteIngressIp => 20,
         StepId::DeleteRegistry => 30,
         StepId::DeleteStorage => 20,
@@ -278,11 +291,23 @@ fn dependency_graph(spec: &InstallSpec) -> Vec<(StepId, Vec<StepId>)> {
     ));
     dag.push((Namespaces, vec![Kubeconfig]));
     dag.push((NetworkPolicies, vec![Namespaces]));
-    if spec.ingress.load_balancer == LbMode::External {
-        // The console owns the ingress's public IP; the Service names it, and the cluster
-        // identity's Network Contributor grant on its resource group (role assignments) lets AKS
-        // attach it.
+    let external = spec.ingress.load_balancer == LbMode::External;
+    let gateway = spec.ingress.gateway.is_some();
+    if external {
+        // The console owns the front door's public IP (the gateway's, or the cluster load
+        // balancer's when there is no gateway).
         dag.push((IngressIp, vec![ResourceGroup]));
+    }
+    if gateway {
+        // The gateway needs its subnet (and its public IP when external), not the cluster: its
+        // backend is the address the plan chose for the internal load balancer, so it is
+        // created beside the cluster. In an existing VNet the subnet exists: preflight is enough.
+        dag.push((AppGateway, vec![ResourceGroup, Network, IngressIp]));
+        // The cluster's load balancer is internal behind the gateway, in both modes.
+        dag.push((IngressLoadBalancer, vec![Namespaces]));
+    } else if external {
+        // The Service names the public IP, and the cluster identity's Network Contributor grant
+        // on its resource group (role assignments) lets AKS attach it.
         dag.push((
             IngressLoadBalancer,
             vec![Namespaces, IngressIp, RoleAssignments],
@@ -320,7 +345,8 @@ fn dependency_graph(spec: &InstallSpec) -> Vec<(StepId, Vec<StepId>)> {
     // DNS needs only the load balancer's address and the host names (known from the spec), so it
     // runs beside the platform install rather than after the add-ons: records have time to
     // propagate before verification, and ACME can use them.
-    dag.push((Dns, vec![IngressLoadBalancer]));
-    dag.push((Verify, vec![Platform, Superset, Airbyte, Dns]));
+    // Behind a gateway the records point at its frontend.
+    dag.push((Dns, vec![IngressLoadBalancer, AppGateway]));
+    dag.push((Verify, vec![Platform, Superset, Airbyte, Dns, AppGateway]));
     dag
 }

@@ -11,11 +11,12 @@
 use super::{CostEstimate, InstallPlan, PlannedStep, StepId, expected_secs, schedule};
 
 /// The delete steps, in the order the page lists them.
-pub const DELETE_STEPS: [StepId; 10] = [
+pub const DELETE_STEPS: [StepId; 11] = [
     StepId::DeleteDns,
     StepId::DeletePeering,
     StepId::DeleteCluster,
     StepId::DeleteRoleAssignments,
+    StepId::DeleteAppGateway,
     StepId::DeleteIngressIp,
     StepId::DeleteRegistry,
     StepId::DeleteStorage,
@@ -37,7 +38,11 @@ fn prerequisites(id: StepId) -> Vec<StepId> {
         // The zone link lives in the cluster's node resource group: it goes before the cluster
         // (and its zone) do, so a zone is never deleted with a link still on it.
         DeleteCluster => vec![TeardownInventory, DeletePeering],
-        DeleteRoleAssignments | DeleteIngressIp => vec![TeardownInventory, DeleteCluster],
+        DeleteRoleAssignments => vec![TeardownInventory, DeleteCluster],
+        // The gateway holds the public IP (external mode) and sits in a subnet of the VNet: it
+        // goes before both. It does not wait for the cluster (its backend is only an address).
+        DeleteAppGateway => vec![TeardownInventory],
+        DeleteIngressIp => vec![TeardownInventory, DeleteCluster, DeleteAppGateway],
         DeleteRegistry | DeleteStorage | DeleteIdentity => {
             vec![TeardownInventory, DeleteCluster, DeleteRoleAssignments]
         }
@@ -46,11 +51,16 @@ fn prerequisites(id: StepId) -> Vec<StepId> {
             DeleteCluster,
             DeleteRoleAssignments,
             DeleteIngressIp,
+            DeleteAppGateway,
             DeleteIdentity,
             // A VNet with a peering to the console's VNet: its peering goes first.
             DeletePeering,
         ],
-        DeleteResourceGroup => [vec![TeardownInventory], DELETE_STEPS[..9].to_vec()].concat(),
+        DeleteResourceGroup => [
+            vec![TeardownInventory],
+            DELETE_STEPS[..DELETE_STEPS.len() - 1].to_vec(),
+        ]
+        .concat(),
         _ => vec![],
     }
 }
@@ -62,6 +72,7 @@ pub(super) fn title(id: StepId) -> &'static str {
         StepId::DeletePeering => "Delete the DNS zone link and the VNet peerings",
         StepId::DeleteCluster => "Delete the AKS cluster",
         StepId::DeleteRoleAssignments => "Delete the role assignments",
+        StepId::DeleteAppGateway => "Delete the Application Gateway",
         StepId::DeleteIngressIp => "Delete the ingress public IP",
         StepId::DeleteRegistry => "Delete the container registry",
         StepId::DeleteStorage => "Delete the storage account",
@@ -85,6 +96,9 @@ pub(super) fn detail(id: StepId) -> &'static str {
             "Deletes the AKS cluster; its agent pools and node resource group go with it."
         }
         StepId::DeleteRoleAssignments => "Deletes the role assignments this install granted.",
+        StepId::DeleteAppGateway => {
+            "Deletes the Application Gateway, then its WAF policy (the gateway's subnet goes with the VNet)."
+        }
         StepId::DeleteIngressIp => "Deletes the ingress's static public IP.",
         StepId::DeleteRegistry => "Deletes the container registry and its images.",
         StepId::DeleteStorage => {
@@ -146,6 +160,7 @@ pub fn plan(original: &InstallPlan, deleting: &[StepId]) -> InstallPlan {
             usage_based: Vec::new(),
         },
         warnings: Vec::new(),
+        gateway: None,
     }
 }
 
@@ -165,7 +180,7 @@ mod tests {
             time::macros::date!(2026 - 11 - 25),
         );
         let plan = plan(&original, &DELETE_STEPS);
-        assert_eq!(plan.steps.len(), 11);
+        assert_eq!(plan.steps.len(), 12);
         assert_eq!(plan.steps[0].id, StepId::TeardownInventory);
         for (before, after) in [
             (StepId::DeletePeering, StepId::DeleteCluster),
@@ -176,6 +191,8 @@ mod tests {
             (StepId::DeleteRoleAssignments, StepId::DeleteRegistry),
             (StepId::DeleteRoleAssignments, StepId::DeleteStorage),
             (StepId::DeleteIngressIp, StepId::DeleteNetwork),
+            (StepId::DeleteAppGateway, StepId::DeleteIngressIp),
+            (StepId::DeleteAppGateway, StepId::DeleteNetwork),
             (StepId::DeleteNetwork, StepId::DeleteResourceGroup),
             (StepId::DeleteDns, StepId::DeleteResourceGroup),
         ] {
@@ -185,7 +202,7 @@ mod tests {
             );
         }
         let rg = plan.step(StepId::DeleteResourceGroup).unwrap();
-        assert_eq!(rg.depends_on.len(), 10, "{:?}", rg.depends_on);
+        assert_eq!(rg.depends_on.len(), 11, "{:?}", rg.depends_on);
     }
 
     #[test]

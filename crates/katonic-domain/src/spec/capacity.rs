@@ -226,6 +226,7 @@ mod tests {
             max_pods,
             outbound_type: OutboundType::LoadBalancer,
             existing_vnet: None,
+            gateway_subnet_cidr: None,
         }
     }
 

@@ -125,9 +125,14 @@ pub struct NetworkDoc {
     /// checked against the CIDRs above, never modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_vnet: Option<ExistingVnetDoc>,
+    /// The Application Gateway's dedicated subnet (`ingress.gateway: applicationGateway`). A new
+    /// VNet: derived from its free space when absent (the first free /24); an existing VNet:
+    /// required, the range of `existingVnet.gatewaySubnet`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_subnet_cidr: Option<String>,
 }
 
-/// An existing VNet and its two subnets.
+/// An existing VNet and its subnets (AKS, jumphost, and the gateway's when it is on).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExistingVnetDoc {
@@ -139,6 +144,9 @@ pub struct ExistingVnetDoc {
     pub aks_subnet: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jumphost_subnet: Option<String>,
+    /// The existing dedicated subnet of the Application Gateway (required when it is on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_subnet: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -197,9 +205,50 @@ pub struct IngressDoc {
     /// `internal` | `external`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_balancer: Option<String>,
-    /// Internal mode only: a fixed private IP for the load balancer, inside the AKS subnet.
+    /// The cluster's internal ingress load balancer's address, inside the AKS subnet (internal
+    /// mode, and both modes behind the gateway); chosen by the plan when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub static_ip: Option<String>,
+    /// `applicationGateway` | `none`: an SSL-terminating Application Gateway v2 in front of the
+    /// cluster's load balancer, facing where `loadBalancer` says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+    /// The gateway's settings (`gateway: applicationGateway` only); every field defaulted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_gateway: Option<AppGatewayDoc>,
+}
+
+/// `ingress.applicationGateway`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AppGatewayDoc {
+    /// `Standard_v2` | `WAF_v2`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    /// `Prevention` | `Detection` (`WAF_v2` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waf_mode: Option<String>,
+    /// Autoscaling minimum instances, 0-125 (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_capacity: Option<Scalar>,
+    /// Autoscaling maximum instances, 2-125 (default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_capacity: Option<Scalar>,
+}
+
+impl AppGatewayDoc {
+    /// Whether any field is given (blank form fields count as absent).
+    pub fn is_blank(&self) -> bool {
+        let blank = |t: &Option<String>| t.as_deref().is_none_or(|t| t.trim().is_empty());
+        let blank_scalar = |v: &Option<Scalar>| {
+            v.as_ref()
+                .is_none_or(|v| matches!(v, Scalar::Text(t) if t.trim().is_empty()))
+        };
+        blank(&self.sku)
+            && blank(&self.waf_mode)
+            && blank_scalar(&self.min_capacity)
+            && blank_scalar(&self.max_capacity)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -2,8 +2,8 @@
 
 use super::text::{one_of, show};
 use super::{
-    ClusterAccess, ClusterMode, ClusterTier, Invalid, LbMode, NetworkPlugin, NetworkPolicy,
-    OutboundType, RegistrySku, TlsMode,
+    ClusterAccess, ClusterMode, ClusterTier, GatewaySku, Invalid, LbMode, NetworkPlugin,
+    NetworkPolicy, OutboundType, RegistrySku, TlsMode, WafMode,
 };
 
 /// `as_str`, `VALUES` and a `parse` that accepts any letter case and says what is allowed.
@@ -80,6 +80,14 @@ closed_set!(OutboundType, "enum.value", "outbound type", [
     UserDefinedRouting => "userDefinedRouting",
     ManagedNatGateway => "managedNATGateway",
 ]);
+closed_set!(GatewaySku, "enum.value", "Application Gateway SKU", [
+    StandardV2 => "Standard_v2",
+    WafV2 => "WAF_v2",
+]);
+closed_set!(WafMode, "enum.value", "WAF mode", [
+    Prevention => "Prevention",
+    Detection => "Detection",
+]);
 
 #[cfg(test)]
 mod tests {
@@ -142,6 +150,8 @@ mod tests {
             let _ = NetworkPlugin::parse(&s);
             let _ = NetworkPolicy::parse(&s);
             let _ = OutboundType::parse(&s);
+            let _ = GatewaySku::parse(&s);
+            let _ = WafMode::parse(&s);
         }
     }
 }

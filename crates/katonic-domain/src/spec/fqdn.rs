@@ -147,6 +147,20 @@ impl std::fmt::Display for Fqdn {
     }
 }
 
+/// As its text; read back through its parser (a stored plan cannot smuggle in a bad value).
+impl serde::Serialize for Fqdn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Fqdn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(d)?;
+        Fqdn::parse(&text).map_err(|e| serde::de::Error::custom(e.message))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ mod document;
 mod enums;
 mod error;
 mod fqdn;
+mod gateway;
 mod lifecycle;
 pub mod limits;
 mod names;
@@ -33,17 +34,24 @@ pub use compute::{
 };
 pub use dns_zone::{DnsZoneId, DnsZoneKind};
 pub use document::{
-    AddonsDoc, AzureDoc, ClusterDoc, DomainDoc, ExistingVnetDoc, IngressDoc, InstallDocument,
-    NetworkDoc, NodePoolDoc, NodePoolsDoc, PlatformDoc, RegistryDoc, Scalar, StorageDoc,
+    AddonsDoc, AppGatewayDoc, AzureDoc, ClusterDoc, DomainDoc, ExistingVnetDoc, IngressDoc,
+    InstallDocument, NetworkDoc, NodePoolDoc, NodePoolsDoc, PlatformDoc, RegistryDoc, Scalar,
+    StorageDoc,
 };
 pub use error::{FieldError, Invalid, SpecErrors, Warning};
 pub use fqdn::Fqdn;
+pub use gateway::{
+    AppGatewaySpec, DEFAULT_GATEWAY_ON, DEFAULT_MAX_CAPACITY, DEFAULT_MIN_CAPACITY, GatewaySku,
+    MAX_CAPACITY_RANGE, MIN_CAPACITY_RANGE, WafMode,
+};
 pub use names::{
     ClusterName, Guid, InstallName, NetworkName, PoolName, Region, RegistryName, ResourceGroupName,
     StorageAccountName,
 };
 pub use network::{Cidr, ExistingVnet, NetworkPlugin, NetworkPolicy, NetworkSpec, OutboundType};
-pub use parse::katonic_fqdn;
+pub use parse::{
+    GATEWAY_SUBNET_OVERHEAD, RECOMMENDED_GATEWAY_PREFIX, gateway_subnet_needs, katonic_fqdn,
+};
 pub use yaml::{DocumentFormat, from_json, from_text, from_yaml, to_yaml};
 
 use std::net::Ipv4Addr;
@@ -178,9 +186,26 @@ pub enum LbMode {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IngressSpec {
+    /// Where the front door faces: the gateway's frontend when there is one, else the cluster's
+    /// load balancer.
     pub load_balancer: LbMode,
-    /// Internal mode only: a fixed private address inside the AKS subnet.
+    /// The cluster's internal ingress load balancer address, inside the AKS subnet: used in
+    /// internal mode, and in both modes behind a gateway. `None`: chosen by the plan.
     pub static_ip: Option<Ipv4Addr>,
+    /// The Application Gateway in front of the cluster; `None` is `gateway: none`.
+    pub gateway: Option<AppGatewaySpec>,
+}
+
+impl IngressSpec {
+    /// The cluster's own ingress load balancer: internal behind a gateway (which then holds
+    /// the front door), else where `load_balancer` says.
+    pub fn cluster_load_balancer(&self) -> LbMode {
+        if self.gateway.is_some() {
+            LbMode::Internal
+        } else {
+            self.load_balancer
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -241,7 +266,7 @@ impl InstallSpec {
         capacity::ip_budget(
             &self.cluster.network,
             &self.cluster.node_pools,
-            self.ingress.load_balancer,
+            self.ingress.cluster_load_balancer(),
         )
     }
 }

@@ -204,6 +204,9 @@ pub struct NetworkSpec {
     pub outbound_type: OutboundType,
     /// An existing VNet to install into (checked, never modified); `None`: create one.
     pub existing_vnet: Option<ExistingVnet>,
+    /// The Application Gateway's dedicated subnet: `Some` exactly when the gateway is on
+    /// (given, or derived from the new VNet's free space).
+    pub gateway_subnet_cidr: Option<Cidr>,
 }
 
 /// An existing VNet and the subnets the install uses.
@@ -213,12 +216,28 @@ pub struct ExistingVnet {
     pub name: super::NetworkName,
     pub aks_subnet: super::NetworkName,
     pub jumphost_subnet: super::NetworkName,
+    /// The existing dedicated subnet of the Application Gateway (required when it is on).
+    pub gateway_subnet: Option<super::NetworkName>,
 }
 
 impl NetworkSpec {
     /// Overlay and kubenet clusters only: the range pods take their addresses from.
     pub fn pod_range(&self) -> Option<Cidr> {
         self.pod_cidr.filter(|_| self.plugin.uses_pod_cidr())
+    }
+}
+
+/// As its text; read back through its parser (a stored plan cannot smuggle in a bad value).
+impl serde::Serialize for Cidr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Cidr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(d)?;
+        Cidr::parse(&text).map_err(|e| serde::de::Error::custom(e.message))
     }
 }
 

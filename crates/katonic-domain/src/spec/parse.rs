@@ -7,6 +7,7 @@ mod cluster;
 mod ctx;
 mod domain;
 mod export;
+mod gateway;
 mod network;
 mod order;
 mod pools;
@@ -16,6 +17,7 @@ mod tests;
 
 pub use domain::katonic_fqdn;
 pub use export::{DEFAULT_OVERRIDES, default_document, to_document};
+pub use gateway::{GATEWAY_SUBNET_OVERHEAD, RECOMMENDED_GATEWAY_PREFIX, gateway_subnet_needs};
 #[cfg(test)]
 pub(crate) use order::position as position_of;
 pub(crate) use order::sort_warnings;
@@ -23,7 +25,7 @@ pub(crate) use order::sort_warnings;
 use super::capacity;
 use super::{
     API_VERSION, AzureDoc, AzureTarget, ClusterSpec, DomainSpec, Guid, IngressSpec,
-    InstallDocument, InstallName, InstallSpec, Invalid, KIND, Region, ResourceGroupName,
+    InstallDocument, InstallName, InstallSpec, Invalid, KIND, LbMode, Region, ResourceGroupName,
     SpecErrors,
 };
 use ctx::{Ctx, text};
@@ -39,15 +41,30 @@ pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
         "give the install a short name, e.g. `prod`",
     );
     let azure = azure(&mut cx, &doc.azure);
-    let cluster = cluster::parse(&mut cx, &doc.cluster, azure.location.as_ref());
+    let mut cluster = cluster::parse(&mut cx, &doc.cluster, azure.location.as_ref());
     let domain::DomainParts {
         fqdn,
         tls,
         dns_zone,
         katonic,
     } = domain::domain(&mut cx, &doc.domain);
-    let (lb, static_ip) = domain::ingress(&mut cx, &doc.ingress, cluster.network.aks);
-    domain::tls_reachability(&mut cx, tls, lb);
+    let gateway = gateway::gateway(&mut cx, &doc.ingress);
+    let gateway_on = gateway.as_ref().map(Option::is_some);
+    let (lb, static_ip) = domain::ingress(&mut cx, &doc.ingress, cluster.network.aks, gateway_on);
+    domain::tls_reachability(&mut cx, tls, lb, gateway_on);
+    let (gateway_subnet, gateway_subnet_name) = gateway::subnet(
+        &mut cx,
+        &doc.cluster.network,
+        cluster.network.spec.as_ref(),
+        gateway.as_ref().map(Option::as_ref),
+    );
+    if let Some(net) = cluster.network.spec.as_mut() {
+        // `None` here comes with a recorded error, so no spec is built from it.
+        net.gateway_subnet_cidr = gateway_subnet.flatten();
+        if let Some(e) = net.existing_vnet.as_mut() {
+            e.gateway_subnet = gateway_subnet_name.flatten();
+        }
+    }
     let storage = services::storage(&mut cx, &doc.storage);
     let registry = services::registry(&mut cx, &doc.registry);
     let addons = domain::addons(&mut cx, &doc.addons, fqdn.as_ref());
@@ -60,7 +77,15 @@ pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
     let platform = services::platform(&mut cx, &doc.platform);
 
     // A subnet already refused as smaller than /29 gets no capacity figures on top.
-    if let (Some(net), Some(pools), Some(lb)) = (&cluster.network.spec, &cluster.pools, lb)
+    // Behind a gateway the cluster's load balancer is internal (in the AKS subnet) in both modes.
+    let cluster_lb = lb.map(|l| {
+        if gateway_on == Some(true) {
+            LbMode::Internal
+        } else {
+            l
+        }
+    });
+    if let (Some(net), Some(pools), Some(lb)) = (&cluster.network.spec, &cluster.pools, cluster_lb)
         && net.aks_subnet_cidr.prefix() <= capacity::SMALLEST_SUBNET_PREFIX
     {
         let budget = capacity::ip_budget(net, pools, lb);
@@ -102,6 +127,7 @@ pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
             ingress: IngressSpec {
                 load_balancer: lb?,
                 static_ip: static_ip?,
+                gateway: gateway?,
             },
             storage: storage?,
             registry: registry?,

@@ -176,10 +176,13 @@ pub(super) fn dns_zone_covers(
     );
 }
 
+/// `gateway_on`: `None` when `ingress.gateway` was refused (the static IP is then not judged
+/// against the mode).
 pub(super) fn ingress(
     cx: &mut Ctx,
     doc: &IngressDoc,
     aks_subnet: Option<Cidr>,
+    gateway_on: Option<bool>,
 ) -> (Option<LbMode>, Option<Option<Ipv4Addr>>) {
     let lb = cx
         .optional(
@@ -190,16 +193,19 @@ pub(super) fn ingress(
         .map(|l| l.unwrap_or(LbMode::Internal));
     let static_ip = cx.optional(STATIC_IP, doc.static_ip.as_ref(), ip);
     if let Some(Some(addr)) = static_ip {
-        match (lb, aks_subnet) {
-            (Some(LbMode::External), _) => cx.fail(
+        // Behind a gateway the cluster's load balancer is internal whatever the front faces.
+        match (lb, aks_subnet, gateway_on) {
+            (_, _, None) => {}
+            (Some(LbMode::External), _, Some(false)) => cx.fail(
                 STATIC_IP,
                 Invalid::new(
                     "static-ip.mode",
                     format!("staticIp {addr} is only used by the internal load balancer"),
-                    "remove staticIp, or use `loadBalancer: internal`",
+                    "remove staticIp, use `loadBalancer: internal`, or put the Application \
+                     Gateway in front (`gateway: applicationGateway`)",
                 ),
             ),
-            (Some(LbMode::Internal), Some(subnet)) => static_ip_checks(cx, addr, subnet),
+            (Some(_), Some(subnet), Some(_)) => static_ip_checks(cx, addr, subnet),
             _ => {}
         }
     }
@@ -239,8 +245,26 @@ fn static_ip_checks(cx: &mut Ctx, addr: Ipv4Addr, subnet: Cidr) {
     }
 }
 
-/// ACME's HTTP-01 challenge must reach the ingress from the internet.
-pub(super) fn tls_reachability(cx: &mut Ctx, tls: Option<TlsMode>, lb: Option<LbMode>) {
+/// ACME's HTTP-01 challenge must reach the ingress from the internet; the gateway serves the
+/// install's certificate itself, which an in-cluster ACME issuer does not reach.
+pub(super) fn tls_reachability(
+    cx: &mut Ctx,
+    tls: Option<TlsMode>,
+    lb: Option<LbMode>,
+    gateway_on: Option<bool>,
+) {
+    if tls == Some(TlsMode::Acme) && gateway_on == Some(true) {
+        cx.fail(
+            "domain.tls",
+            Invalid::new(
+                "tls.acme-gateway",
+                "`tls: acme` issues the certificate inside the cluster, but the Application \
+                 Gateway terminates TLS with the install's certificate",
+                "use `tls: provided` (upload a certificate) or `selfSigned`, or `ingress.gateway: none`",
+            ),
+        );
+        return;
+    }
     if tls == Some(TlsMode::Acme) && lb == Some(LbMode::Internal) {
         cx.fail(
             "domain.tls",

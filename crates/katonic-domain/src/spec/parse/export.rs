@@ -1,9 +1,9 @@
 //! Spec -> canonical document (every default written out), and the wizard's pre-filled document.
 
 use super::super::{
-    API_VERSION, AddonsDoc, AzureDoc, ClusterDoc, DomainDoc, IngressDoc, InstallDocument,
-    InstallSpec, KIND, NetworkDoc, NodePool, NodePoolDoc, NodePoolsDoc, NodeScale, PlatformDoc,
-    RegistryDoc, Scalar, StorageDoc,
+    API_VERSION, AddonsDoc, AppGatewayDoc, AzureDoc, ClusterDoc, DEFAULT_GATEWAY_ON, DomainDoc,
+    IngressDoc, InstallDocument, InstallSpec, KIND, NetworkDoc, NodePool, NodePoolDoc,
+    NodePoolsDoc, NodeScale, PlatformDoc, RegistryDoc, Scalar, StorageDoc,
 };
 
 /// `(field, vendor guide value, why the console's default differs)`.
@@ -76,7 +76,11 @@ pub fn to_document(spec: &InstallSpec) -> InstallDocument {
                         name: s(e.name.as_str()),
                         aks_subnet: s(e.aks_subnet.as_str()),
                         jumphost_subnet: s(e.jumphost_subnet.as_str()),
+                        gateway_subnet: e.gateway_subnet.as_ref().map(|g| g.to_string()),
                     }),
+                // Derived or given: written out, so the stored spec does not move when the
+                // derivation's inputs (other subnets) change later.
+                gateway_subnet_cidr: n.gateway_subnet_cidr.map(|c| c.to_string()),
             },
             node_pools: NodePoolsDoc {
                 platform: Some(pool(&c.node_pools.platform)),
@@ -97,6 +101,13 @@ pub fn to_document(spec: &InstallSpec) -> InstallDocument {
         ingress: IngressDoc {
             load_balancer: s(spec.ingress.load_balancer.as_str()),
             static_ip: spec.ingress.static_ip.map(|ip| ip.to_string()),
+            gateway: s(gateway_word(spec.ingress.gateway.is_some())),
+            application_gateway: spec.ingress.gateway.as_ref().map(|g| AppGatewayDoc {
+                sku: s(g.sku.as_str()),
+                waf_mode: g.waf_mode.map(|m| m.as_str().to_string()),
+                min_capacity: int(g.min_capacity),
+                max_capacity: int(g.max_capacity),
+            }),
         },
         storage: StorageDoc {
             shared_files: Some(spec.storage.shared_files),
@@ -115,6 +126,15 @@ pub fn to_document(spec: &InstallSpec) -> InstallDocument {
         },
     }
 }
+
+/// `ingress.gateway` as written.
+pub(super) fn gateway_word(on: bool) -> &'static str {
+    if on { GATEWAY_ON } else { GATEWAY_OFF }
+}
+
+/// The written values of `ingress.gateway`.
+pub(super) const GATEWAY_ON: &str = "applicationGateway";
+pub(super) const GATEWAY_OFF: &str = "none";
 
 fn pool(p: &NodePool) -> NodePoolDoc {
     let (count, min, max) = match p.scale {
@@ -168,6 +188,7 @@ pub fn default_document() -> InstallDocument {
                 max_pods: None,
                 outbound_type: None,
                 existing_vnet: None,
+                gateway_subnet_cidr: None,
             },
             node_pools: NodePoolsDoc {
                 platform: Some(NodePoolDoc {
@@ -188,6 +209,8 @@ pub fn default_document() -> InstallDocument {
         ingress: IngressDoc {
             load_balancer: s("internal"),
             static_ip: None,
+            gateway: s(gateway_word(DEFAULT_GATEWAY_ON)),
+            application_gateway: None,
         },
         storage: StorageDoc {
             shared_files: Some(true),

@@ -71,6 +71,7 @@ pub(super) fn parse(cx: &mut Ctx, doc: &NetworkDoc) -> NetworkParts {
             max_pods: max_pods?,
             outbound_type: outbound?,
             existing_vnet: existing?,
+            gateway_subnet_cidr: None,
         })
     })();
     NetworkParts { aks, spec }
@@ -274,6 +275,7 @@ fn existing_vnet(
         name: name?,
         aks_subnet: aks?,
         jumphost_subnet: jump?,
+        gateway_subnet: None,
     })
 }
 

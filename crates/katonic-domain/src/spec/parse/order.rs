@@ -31,6 +31,12 @@ fn fields() -> impl Iterator<Item = String> {
         "cluster.network.dnsServiceIp",
         "cluster.network.maxPods",
         "cluster.network.outboundType",
+        "cluster.network.existingVnet.resourceGroup",
+        "cluster.network.existingVnet.name",
+        "cluster.network.existingVnet.aksSubnet",
+        "cluster.network.existingVnet.jumphostSubnet",
+        "cluster.network.existingVnet.gatewaySubnet",
+        "cluster.network.gatewaySubnetCidr",
     ];
     let pools = ["platform", "compute", "gpu"].into_iter().flat_map(|role| {
         POOL_FIELDS
@@ -44,6 +50,12 @@ fn fields() -> impl Iterator<Item = String> {
         "domain.dnsZone",
         "ingress.loadBalancer",
         "ingress.staticIp",
+        "ingress.gateway",
+        "ingress.applicationGateway",
+        "ingress.applicationGateway.sku",
+        "ingress.applicationGateway.wafMode",
+        "ingress.applicationGateway.minCapacity",
+        "ingress.applicationGateway.maxCapacity",
         "storage.sharedFiles",
         "storage.accountName",
         "registry.name",

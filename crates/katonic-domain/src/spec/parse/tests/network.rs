@@ -330,6 +330,7 @@ fn an_existing_vnet_is_named_by_resource_group_vnet_and_subnets() {
         name: Some("vnet-corp".into()),
         aks_subnet: Some("snet-aks".into()),
         jumphost_subnet: Some("snet-jump".into()),
+        gateway_subnet: None,
     });
     let spec = crate::spec::InstallSpec::parse(&doc).unwrap();
     let e = spec.cluster.network.existing_vnet.clone().unwrap();

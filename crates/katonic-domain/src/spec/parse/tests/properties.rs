@@ -106,6 +106,7 @@ fn doc_strategy() -> impl Strategy<Value = InstallDocument> {
                         max_pods: max_pods.map(|m| Scalar::Int(i64::from(m))),
                         outbound_type: s(outbound),
                         existing_vnet: None,
+                        gateway_subnet_cidr: None,
                     },
                     node_pools: NodePoolsDoc {
                         platform: Some(platform),
@@ -124,6 +125,10 @@ fn doc_strategy() -> impl Strategy<Value = InstallDocument> {
                     static_ip: static_ip
                         .filter(|_| !external)
                         .map(|o| format!("10.20.7.{o}")),
+                    // Explicit, so the property holds whatever DEFAULT_GATEWAY_ON says (ACME and
+                    // the gateway do not go together).
+                    gateway: s("none"),
+                    application_gateway: None,
                 },
                 storage: StorageDoc {
                     shared_files: Some(shared),
