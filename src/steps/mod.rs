@@ -404,3 +404,13 @@ pub(crate) fn output<'a>(
             )
         })
 }
+
+/// Where the install's hosts answer: the Application Gateway's frontend when there is one,
+/// else the ingress load balancer (DNS records point there; verification dials it).
+pub(crate) fn front_door_address(ctx: &StepContext) -> Result<&str, StepError> {
+    if ctx.spec.ingress.gateway.is_some() {
+        output(ctx, StepId::AppGateway, "frontendAddress")
+    } else {
+        output(ctx, StepId::IngressLoadBalancer, "address")
+    }
+}

@@ -46,15 +46,14 @@ pub async fn run(
     patience: Duration,
 ) -> Result<Value, StepError> {
     let reach = connect(ctx, arm).await?;
-    let address: IpAddr = super::output(ctx, StepId::IngressLoadBalancer, "address")?
-        .parse()
-        .map_err(|_| {
-            StepError::terminal(
-                "missing-output",
-                "the load balancer's recorded address is not an IP address",
-                "Retry step ingress-load-balancer, then resume.",
-            )
-        })?;
+    // Behind a gateway each host is verified through it (its frontend serves the certificate).
+    let address: IpAddr = super::front_door_address(ctx)?.parse().map_err(|_| {
+        StepError::terminal(
+            "missing-output",
+            "the front door's recorded address is not an IP address",
+            "Retry step ingress-load-balancer (or app-gateway), then resume.",
+        )
+    })?;
     let (expected_leaf, chain) = served_certificate(&reach).await?;
     let expected = Expected {
         leaf: expected_leaf,

@@ -82,6 +82,16 @@ fn resources(outputs: &BTreeMap<StepId, Value>, entries: &mut Entries) {
     if let Some(id) = text(outputs, StepId::Network, "nsgId") {
         entries.push(id, vnet_existing);
     }
+    // The gateway subnet's NSG exists only in a VNet the console made.
+    if let Some(id) = text(outputs, StepId::Network, "gatewayNsgId") {
+        entries.push(id, false);
+    }
+    // The gateway, then its WAF policy (the gateway names the policy: it goes first).
+    for key in ["id", "wafPolicyId"] {
+        if let Some(id) = text(outputs, StepId::AppGateway, key) {
+            entries.push(id, false);
+        }
+    }
     for step in [
         StepId::Identity,
         StepId::Storage,
