@@ -433,10 +433,10 @@ impl Specs {
                 }
             }
             Value::String(text) => {
-                if let Some(allowed) = s.get("enum").and_then(Value::as_array) {
-                    if !allowed.iter().any(|a| a == text) {
-                        out.push(format!("{at}: {text} not in {allowed:?}"));
-                    }
+                if let Some(allowed) = s.get("enum").and_then(Value::as_array)
+                    && !allowed.iter().any(|a| a == text)
+                {
+                    out.push(format!("{at}: {text} not in {allowed:?}"));
                 }
             }
             Value::Number(n) => {

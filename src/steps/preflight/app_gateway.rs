@@ -174,7 +174,9 @@ pub(super) fn problems(
             "An Application Gateway needs a subnet of its own: name an empty subnet in cluster.network.existingVnet.gatewaySubnet.".to_string(),
         ));
     }
-    let rules = nsg.map(inbound_rules).unwrap_or_default();
+    // No NSG on the subnet: nothing is filtered.
+    let nsg = nsg?;
+    let rules = inbound_rules(nsg);
     let denied = |source: &str, port: u32| denies(&rules, source, port);
     if public && denied("GatewayManager", 65200) {
         return Some((
@@ -291,12 +293,24 @@ mod tests {
         let good = nsg(json!([
             rule(100, "Allow", "Internet", &["80", "443"]),
             rule(110, "Allow", "GatewayManager", &["65200-65535"]),
+            rule(120, "Allow", "AzureLoadBalancer", &["*"]),
             rule(4000, "Deny", "*", &["*"]),
         ]));
         assert!(problems(&subnet(json!({})), Some(&good), Some("10.20.1.0/24"), true).is_none());
-        // No NSG: a private gateway works on Azure's defaults, a public one needs its rules.
-        assert!(problems(&subnet(json!({})), None, None, false).is_none());
-        let (p, _) = problems(&subnet(json!({})), None, None, true).unwrap();
+        // A deny-all without the load balancer's allow shuts out its probes.
+        let no_lb = nsg(json!([
+            rule(100, "Allow", "Internet", &["80", "443"]),
+            rule(110, "Allow", "GatewayManager", &["65200-65535"]),
+            rule(4000, "Deny", "*", &["*"]),
+        ]));
+        let (p, _) = problems(&subnet(json!({})), Some(&no_lb), None, true).unwrap();
+        assert!(p.contains("AzureLoadBalancer"), "{p}");
+        // No NSG: nothing filtered. An empty NSG: Azure's defaults, enough for a private
+        // gateway; a public one needs GatewayManager and the Internet allowed.
+        assert!(problems(&subnet(json!({})), None, None, true).is_none());
+        let empty = nsg(json!([]));
+        assert!(problems(&subnet(json!({})), Some(&empty), None, false).is_none());
+        let (p, _) = problems(&subnet(json!({})), Some(&empty), None, true).unwrap();
         assert!(p.contains("GatewayManager"), "{p}");
         // Wrong CIDR, not dedicated.
         let (p, fix) = problems(&subnet(json!({})), None, Some("10.20.2.0/24"), false).unwrap();
