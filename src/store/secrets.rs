@@ -248,6 +248,43 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_first_trial_certificate_kept_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let a = draft(&store).await;
+        let (c1, k1) = (
+            SecretString::from("cert-one".to_string()),
+            SecretString::from("key-one-secret".to_string()),
+        );
+        let (c2, k2) = (
+            SecretString::from("cert-two".to_string()),
+            SecretString::from("key-two-secret".to_string()),
+        );
+        let pair = |c, k| [(SecretName::TrialCertificate, c), (SecretName::TrialKey, k)];
+        assert!(
+            store
+                .put_secrets_if_absent(a, &pair(&c1, &k1))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .put_secrets_if_absent(a, &pair(&c2, &k2))
+                .await
+                .unwrap()
+        );
+        let kept = store
+            .secret(a, SecretName::TrialKey)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.expose_secret(), "key-one-secret");
+        // The trial key joined the redactor (certificates are public).
+        assert!(!crate::redact::redact("log: key-one-secret").contains("key-one-secret"));
+        store.close().await;
+    }
+
+    #[tokio::test]
     async fn a_secret_of_an_unknown_install_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();

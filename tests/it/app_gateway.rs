@@ -157,6 +157,60 @@ async fn an_external_install_puts_a_waf_gateway_with_a_public_frontend_in_front(
         nsg.contains("\"GatewayManager\"") && nsg.contains("\"Internet\""),
         "{nsg}"
     );
+    torn_down_with_the_gateway(&world, &app, &id).await;
+}
+
+/// Teardown removes the gateway, its WAF policy, its public IP and its subnet's NSG (with the
+/// VNet), the gateway before the IP it holds and the policy it names.
+async fn torn_down_with_the_gateway(
+    world: &crate::azure::World,
+    app: &crate::helpers::TestApp,
+    id: &str,
+) {
+    let preview: Value = app
+        .get(&format!("/api/v1/installs/{id}/teardown"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let count = preview["deleting"].as_u64().unwrap();
+    world.sim.clear_requests();
+    let body = serde_json::json!({"confirm": "prod", "expected": count}).to_string();
+    let res = app
+        .post_body(
+            &format!("/api/v1/installs/{id}/teardown"),
+            "application/json",
+            &body,
+        )
+        .await;
+    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+    let teardown = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let done = app.wait_status(&teardown, &["succeeded", "failed"]).await;
+    assert_eq!(done["status"], "succeeded", "{}", log(app, &teardown).await);
+    let deletes: Vec<String> = world
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE" && r.status < 400)
+        .map(|r| r.path.to_ascii_lowercase())
+        .collect();
+    let at = |suffix: &str| {
+        deletes
+            .iter()
+            .position(|p| p.ends_with(suffix))
+            .unwrap_or_else(|| panic!("no DELETE of {suffix}: {deletes:#?}"))
+    };
+    let gateway = at("/applicationgateways/agw-katonic-katonic-prod");
+    let policy = "/applicationgatewaywebapplicationfirewallpolicies/waf-katonic-katonic-prod";
+    assert!(gateway < at(policy));
+    assert!(gateway < at("/publicipaddresses/pip-katonic-prod-ingress"));
+    assert!(
+        at("/virtualnetworks/vnet-katonic-prod")
+            < at("/networksecuritygroups/nsg-appgw-katonic-prod")
+    );
 }
 
 /// Needs H3's simulator gateway (and its Microsoft.Features answer, Registered by default).
