@@ -120,6 +120,9 @@ async fn check_rehearsal(
         assert!(!whole_log.contains(secret));
         assert!(!detail_text.contains(secret));
     }
+    // Every request and answer, the gateway's and its WAF policy's included, as Microsoft's
+    // specs describe them (oav, when installed).
+    crate::azure::validate_with_oav(&world.dir.join("traffic"));
     gw
 }
 
