@@ -4,6 +4,7 @@
 
 pub mod aks;
 pub mod app_gateway;
+pub mod app_gateway_nsg;
 pub mod authorization;
 pub mod compute;
 pub mod dns;
@@ -11,6 +12,7 @@ pub mod identity;
 pub mod network;
 pub mod registry;
 pub mod storage;
+pub mod waf_policy;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
