@@ -182,6 +182,7 @@ pub fn simulated_verify(sim: &katonic_sim::SimHandle) -> crate::steps::VerifySet
     crate::steps::VerifySettings {
         https_port: sim.ingress_https_port(),
         resolver: Arc::new(SimulatedDns(sim.dns())),
+        ..Default::default()
     }
 }
 

@@ -4,6 +4,11 @@
 pub const RESOURCES: &str = "2025-04-01";
 pub const SUBSCRIPTIONS: &str = "2022-12-01";
 pub const NETWORK: &str = "2025-07-01";
+/// Application Gateways and their WAF policies: Microsoft.Network's, the newest GA version with
+/// `applicationGateway.json` (shared) and `webapplicationfirewall.json` (`specs/extra`).
+pub const APPLICATION_GATEWAY: &str = NETWORK;
+/// Subscription features (`Microsoft.Features`), read for the gateway's network isolation.
+pub const FEATURES: &str = "2021-07-01";
 pub const CONTAINER_SERVICE: &str = "2025-10-01";
 pub const STORAGE: &str = "2025-06-01";
 pub const CONTAINER_REGISTRY: &str = "2025-04-01";

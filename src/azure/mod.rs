@@ -11,6 +11,7 @@ pub mod diagnose;
 pub mod error;
 pub mod lro;
 pub mod permissions;
+pub mod pfx;
 pub mod placement;
 pub mod resources;
 pub mod run_command;

@@ -19,7 +19,6 @@ use crate::azure::resources::dns::{
 use crate::azure::resources::{TAG_INSTALL, TAG_MANAGED_BY, install_tags};
 use crate::cluster::dns::DnsPlan;
 use crate::worker::{StepContext, StepError};
-use katonic_domain::plan::StepId;
 use katonic_domain::spec::{DnsZoneId, DnsZoneKind};
 
 const MANAGED_BY: &str = "katonic-console";
@@ -65,12 +64,13 @@ struct RecordOutput {
 }
 
 pub async fn records(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
-    let address = super::output(ctx, StepId::IngressLoadBalancer, "address")?;
+    // Behind an Application Gateway the records point at its frontend.
+    let address = super::front_door_address(ctx)?;
     let address: Ipv4Addr = address.parse().map_err(|_| {
         StepError::terminal(
             "UnexpectedAddress",
-            format!("the load balancer's address {address:?} is not an IPv4 address"),
-            "Retry the ingress-load-balancer step, then resume.",
+            format!("the front door's address {address:?} is not an IPv4 address"),
+            "Retry the ingress-load-balancer (or app-gateway) step, then resume.",
         )
     })?;
     let hosts: Vec<katonic_domain::spec::Fqdn> = katonic_domain::plan::names::hosts(&ctx.spec)

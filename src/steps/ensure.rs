@@ -51,6 +51,20 @@ pub async fn ensure(
     body: &Value,
     what: &str,
 ) -> Result<Value, StepError> {
+    ensure_shaped(ctx, arm, path, api_version, body, &without_tags(body), what).await
+}
+
+/// [`ensure`], adopting an existing resource when it has every leaf of `shape` (a body whose
+/// secrets ARM never returns leaves them out of its shape).
+pub async fn ensure_shaped(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    path: &str,
+    api_version: &str,
+    body: &Value,
+    shape: &Value,
+    what: &str,
+) -> Result<Value, StepError> {
     if let Some(pending) = checkpointed(ctx, path) {
         ctx.progress(format!("{what}: following the operation started before"))
             .await?;
@@ -80,7 +94,7 @@ pub async fn ensure(
                 return follow(ctx, arm, &pending, what, None).await;
             }
             Some(state) if !state.eq_ignore_ascii_case("succeeded") => {}
-            _ if matches(&without_tags(body), &existing) => {
+            _ if matches(shape, &existing) => {
                 ctx.progress(format!("{what} already exists as required: adopted"))
                     .await?;
                 return Ok(existing);

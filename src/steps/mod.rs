@@ -4,6 +4,7 @@
 //! those steps are delegated to another executor (simulated in `--simulate`).
 
 mod aks;
+mod app_gateway;
 mod cluster;
 pub mod diagnostics;
 mod dns;
@@ -376,12 +377,7 @@ impl AzureSteps {
                 cluster::ingress_load_balancer(ctx, arm, self.timeouts.load_balancer).await
             }
             StepId::Verify => verify::run(ctx, arm, &self.verify, self.timeouts.verify).await,
-            // Issue 17: the console's side of the gateway lands separately.
-            StepId::AppGateway => Err(StepError::terminal(
-                "NotBuilt",
-                "the app-gateway step is not built yet",
-                "Use `ingress.gateway: none` for now, and resume.",
-            )),
+            StepId::AppGateway => app_gateway::app_gateway(ctx, arm).await,
             id if katonic_domain::plan::teardown::is_teardown_step(id) => {
                 teardown::run(ctx, arm).await
             }
@@ -407,4 +403,14 @@ pub(crate) fn output<'a>(
                 format!("Retry step {step}, then resume."),
             )
         })
+}
+
+/// Where the install's hosts answer: the Application Gateway's frontend when there is one,
+/// else the ingress load balancer (DNS records point there; verification dials it).
+pub(crate) fn front_door_address(ctx: &StepContext) -> Result<&str, StepError> {
+    if ctx.spec.ingress.gateway.is_some() {
+        output(ctx, StepId::AppGateway, "frontendAddress")
+    } else {
+        output(ctx, StepId::IngressLoadBalancer, "address")
+    }
 }

@@ -26,7 +26,7 @@ fn target(ctx: &StepContext) -> (String, String, String) {
     )
 }
 
-fn body<T: serde::Serialize>(value: &T) -> Result<Value, StepError> {
+pub(super) fn body<T: serde::Serialize>(value: &T) -> Result<Value, StepError> {
     serde_json::to_value(value).map_err(|e| {
         StepError::terminal(
             "internal",

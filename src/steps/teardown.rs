@@ -79,6 +79,8 @@ fn mine(ctx: &StepContext, preview: &Preview) -> Vec<Target> {
         let is = |kind: &str| t.kind.eq_ignore_ascii_case(kind);
         (
             is("Microsoft.Network/networkSecurityGroups"),
+            // A WAF policy after the gateway that names it.
+            is("Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies"),
             !is("Microsoft.Network/privateDnsZones/virtualNetworkLinks"),
         )
     });

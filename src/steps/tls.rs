@@ -12,37 +12,14 @@ use crate::cluster::tls;
 use crate::worker::{StepContext, StepError};
 
 pub async fn tls_provided(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepError> {
-    let upload_hint = format!(
-        "Upload the certificate and key (PUT /api/v1/installs/{}/certificate), then retry step tls.",
-        ctx.install
-    );
-    let Some((certificate, key)) = ctx.uploaded_certificate().await? else {
-        return Err(StepError::terminal(
-            "CertificateNotUploaded",
-            "`tls: provided` but no certificate and key are stored for this install",
-            upload_hint,
-        ));
-    };
     let hosts = katonic_domain::plan::names::hosts(&ctx.spec)
         .into_iter()
         .cloned()
         .collect::<Vec<_>>();
     let now = time::OffsetDateTime::now_utc();
-    let material = tls::check_uploaded(
-        certificate.expose_secret(),
-        key.expose_secret(),
-        &hosts,
-        now,
-    )
-    .map_err(|e| {
-        StepError::terminal(
-            &format!("Certificate{}", code_suffix(&e)),
-            e.to_string(),
-            format!("{} {upload_hint}", capitalised(&e.fix())),
-        )
-    })?;
+    let material = uploaded(ctx, &hosts, now).await?;
     let summary = tls::summarize(&material.cert_chain_pem).map_err(|e| {
-        StepError::terminal("CertificateUnreadable", e.to_string(), upload_hint.clone())
+        StepError::terminal("CertificateUnreadable", e.to_string(), upload_hint(ctx))
     })?;
     if tls::expires_soon(&material, now) {
         ctx.log(
@@ -70,6 +47,75 @@ pub async fn tls_provided(ctx: &StepContext, arm: &ArmClient) -> Result<Value, S
         "notAfter": crate::format::timestamp(material.not_after),
         "fingerprint": summary.fingerprint,
     }))
+}
+
+fn upload_hint(ctx: &StepContext) -> String {
+    format!(
+        "Upload the certificate and key (PUT /api/v1/installs/{}/certificate), then retry step {}.",
+        ctx.install, ctx.step
+    )
+}
+
+/// The uploaded certificate and key, opened and checked again (a certificate may have expired,
+/// or the hosts changed, since the upload).
+pub(super) async fn uploaded(
+    ctx: &StepContext,
+    hosts: &[katonic_domain::spec::Fqdn],
+    now: time::OffsetDateTime,
+) -> Result<tls::TlsMaterial, StepError> {
+    let Some((certificate, key)) = ctx.uploaded_certificate().await? else {
+        return Err(StepError::terminal(
+            "CertificateNotUploaded",
+            "`tls: provided` but no certificate and key are stored for this install",
+            upload_hint(ctx),
+        ));
+    };
+    tls::check_uploaded(certificate.expose_secret(), key.expose_secret(), hosts, now).map_err(|e| {
+        StepError::terminal(
+            &format!("Certificate{}", code_suffix(&e)),
+            e.to_string(),
+            format!("{} {}", capitalised(&e.fix()), upload_hint(ctx)),
+        )
+    })
+}
+
+/// The trial certificate kept for this install behind an Application Gateway: the gateway
+/// serves it and trusts it as the backend's root, and the cluster serves the same one. Made
+/// once (the first of the gateway and tls steps to need it keeps it; the other reads it), and
+/// made again only when it no longer covers the hosts or expires soon.
+pub(super) async fn trial_certificate(
+    ctx: &StepContext,
+    hosts: &[katonic_domain::spec::Fqdn],
+    now: time::OffsetDateTime,
+) -> Result<tls::TlsMaterial, StepError> {
+    let kept = |pair: Option<(secrecy::SecretString, secrecy::SecretString)>| {
+        pair.and_then(|(c, k)| {
+            tls::check_uploaded(c.expose_secret(), k.expose_secret(), hosts, now).ok()
+        })
+        .filter(|m| !tls::expires_soon(m, now))
+        .map(|m| tls::TlsMaterial {
+            self_signed: true,
+            ..m
+        })
+    };
+    let existing = ctx.trial_certificate().await?;
+    let stale = existing.is_some();
+    if let Some(material) = kept(existing) {
+        return Ok(material);
+    }
+    let made = tls::self_signed(hosts, now).map_err(|e| {
+        StepError::terminal("CertificateGeneration", e.to_string(), "Retry the step.")
+    })?;
+    let chain = secrecy::SecretString::from(made.cert_chain_pem.clone());
+    ctx.keep_trial_certificate(&chain, &made.key_pem, stale)
+        .await?;
+    kept(ctx.trial_certificate().await?).ok_or_else(|| {
+        StepError::retryable(
+            "TrialCertificateRace",
+            "the kept trial certificate does not serve every host yet",
+            None,
+        )
+    })
 }
 
 /// `Expired`, `HostsNotCovered`, …: the error's rule as a step error code.

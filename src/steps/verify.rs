@@ -28,6 +28,10 @@ pub struct VerifySettings {
     pub https_port: u16,
     /// How host names are looked up (the jumphost's DNS; the simulator's zones in rehearsals).
     pub resolver: Arc<dyn Resolve>,
+    /// Where an address is dialled: itself, or in a rehearsal the loopback alias the simulator
+    /// serves a private VNet address at (an internal load balancer's or a gateway's static
+    /// address), so no packet leaves the machine.
+    pub dial: Arc<dyn Fn(IpAddr) -> IpAddr + Send + Sync>,
 }
 
 impl Default for VerifySettings {
@@ -35,6 +39,7 @@ impl Default for VerifySettings {
         VerifySettings {
             https_port: 443,
             resolver: Arc::new(crate::cluster::access::SystemResolver),
+            dial: Arc::new(|address| address),
         }
     }
 }
@@ -46,15 +51,14 @@ pub async fn run(
     patience: Duration,
 ) -> Result<Value, StepError> {
     let reach = connect(ctx, arm).await?;
-    let address: IpAddr = super::output(ctx, StepId::IngressLoadBalancer, "address")?
-        .parse()
-        .map_err(|_| {
-            StepError::terminal(
-                "missing-output",
-                "the load balancer's recorded address is not an IP address",
-                "Retry step ingress-load-balancer, then resume.",
-            )
-        })?;
+    // Behind a gateway each host is verified through it (its frontend serves the certificate).
+    let address: IpAddr = super::front_door_address(ctx)?.parse().map_err(|_| {
+        StepError::terminal(
+            "missing-output",
+            "the front door's recorded address is not an IP address",
+            "Retry step ingress-load-balancer (or app-gateway), then resume.",
+        )
+    })?;
     let (expected_leaf, chain) = served_certificate(&reach).await?;
     let expected = Expected {
         leaf: expected_leaf,
@@ -223,6 +227,7 @@ async fn https_checks(
     expected_leaf: &Option<Vec<u8>>,
     with_health: bool,
 ) -> Vec<Check> {
+    let address = (settings.dial)(address);
     let target = SocketAddr::new(address, settings.https_port);
     let answer = verify::fetch(address, settings.https_port, host, "/").await;
     let now = time::OffsetDateTime::now_utc();

@@ -13,6 +13,11 @@ pub enum SecretName {
     TlsCertificate,
     /// The uploaded certificate's private key (PEM).
     TlsKey,
+    /// A trial (self-signed) certificate behind an Application Gateway: made once, so the
+    /// gateway trusts what the cluster serves (PEM).
+    TrialCertificate,
+    /// Its private key (PEM).
+    TrialKey,
 }
 
 impl SecretName {
@@ -20,6 +25,8 @@ impl SecretName {
         match self {
             SecretName::TlsCertificate => "tls.certificate",
             SecretName::TlsKey => "tls.key",
+            SecretName::TrialCertificate => "trial.certificate",
+            SecretName::TrialKey => "trial.key",
         }
     }
 }
@@ -32,7 +39,7 @@ fn aad(install: InstallId, name: SecretName) -> Vec<u8> {
 /// Private keys join the redactor as soon as the console holds them (certificates are public).
 fn register_keys<'a>(secrets: impl IntoIterator<Item = (SecretName, &'a SecretString)>) {
     for (name, value) in secrets {
-        if name == SecretName::TlsKey {
+        if matches!(name, SecretName::TlsKey | SecretName::TrialKey) {
             crate::redact::register(value);
         }
     }
@@ -83,6 +90,56 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Seal and store `secrets` of `install` unless one of them is stored already, in one
+    /// write transaction (the first writer wins: two steps making the same trial certificate
+    /// keep one). `true` if written.
+    pub async fn put_secrets_if_absent(
+        &self,
+        install: InstallId,
+        secrets: &[(SecretName, &SecretString)],
+    ) -> Result<bool> {
+        let id = install.to_string();
+        let now = OffsetDateTime::now_utc();
+        let sealed = secrets
+            .iter()
+            .map(|(name, value)| {
+                self.key
+                    .seal(&aad(install, *name), value)
+                    .map(|s| (name.as_str(), s))
+                    .map_err(|e| StoreError::Corrupt(format!("sealing {}: {e}", name.as_str())))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        for (name, _) in &sealed {
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM install_secrets WHERE install_id = ? AND name = ?",
+            )
+            .bind(&id)
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if found.is_some() {
+                return Ok(false);
+            }
+        }
+        for (name, s) in &sealed {
+            sqlx::query(
+                "INSERT INTO install_secrets (install_id, name, nonce, ciphertext, created_at)
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(&id)
+            .bind(name)
+            .bind(&s.nonce)
+            .bind(&s.ciphertext)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        register_keys(secrets.iter().map(|(name, value)| (*name, *value)));
+        Ok(true)
     }
 
     /// One secret of `install`, opened; `None` when it was never stored.
@@ -187,6 +244,43 @@ mod tests {
             .unwrap();
         let got = store.secret(a, SecretName::TlsKey).await.unwrap().unwrap();
         assert_eq!(got.expose_secret(), "newer");
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_first_trial_certificate_kept_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let a = draft(&store).await;
+        let (c1, k1) = (
+            SecretString::from("cert-one".to_string()),
+            SecretString::from("key-one-secret".to_string()),
+        );
+        let (c2, k2) = (
+            SecretString::from("cert-two".to_string()),
+            SecretString::from("key-two-secret".to_string()),
+        );
+        let pair = |c, k| [(SecretName::TrialCertificate, c), (SecretName::TrialKey, k)];
+        assert!(
+            store
+                .put_secrets_if_absent(a, &pair(&c1, &k1))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .put_secrets_if_absent(a, &pair(&c2, &k2))
+                .await
+                .unwrap()
+        );
+        let kept = store
+            .secret(a, SecretName::TrialKey)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.expose_secret(), "key-one-secret");
+        // The trial key joined the redactor (certificates are public).
+        assert!(!crate::redact::redact("log: key-one-secret").contains("key-one-secret"));
         store.close().await;
     }
 

@@ -82,6 +82,16 @@ fn resources(outputs: &BTreeMap<StepId, Value>, entries: &mut Entries) {
     if let Some(id) = text(outputs, StepId::Network, "nsgId") {
         entries.push(id, vnet_existing);
     }
+    // The gateway subnet's NSG exists only in a VNet the console made.
+    if let Some(id) = text(outputs, StepId::Network, "gatewayNsgId") {
+        entries.push(id, false);
+    }
+    // The gateway, then its WAF policy (the gateway names the policy: it goes first).
+    for key in ["id", "wafPolicyId"] {
+        if let Some(id) = text(outputs, StepId::AppGateway, key) {
+            entries.push(id, false);
+        }
+    }
     for step in [
         StepId::Identity,
         StepId::Storage,
@@ -275,5 +285,43 @@ mod tests {
         let ledger = ledger(&outputs, "s", "rg");
         assert_eq!(ledger.len(), 3);
         assert!(ledger[0].existing && ledger[1].existing && !ledger[2].existing);
+    }
+
+    #[test]
+    fn the_gateway_its_waf_policy_and_its_subnets_nsg_are_in_the_ledger() {
+        let gw = p("Microsoft.Network/applicationGateways/agw-katonic-c");
+        let waf =
+            p("Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/waf-katonic-c");
+        let nsg = p("Microsoft.Network/networkSecurityGroups/nsg-appgw-c");
+        let outputs = BTreeMap::from([
+            (
+                StepId::Network,
+                json!({"vnetId": p("Microsoft.Network/virtualNetworks/v"), "gatewayNsgId": nsg}),
+            ),
+            (
+                StepId::AppGateway,
+                json!({"id": gw, "wafPolicyId": waf, "frontendAddress": "10.20.1.254"}),
+            ),
+        ]);
+        let ids: Vec<String> = ledger(&outputs, "s", "rg")
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        for id in [&gw, &waf, &nsg] {
+            assert!(ids.contains(id), "{id} missing: {ids:?}");
+        }
+        // Both go in the delete-app-gateway step.
+        for id in [&gw, &waf] {
+            let (kind, _) = crate::teardown::kind_and_name(id);
+            assert_eq!(
+                crate::teardown::family(&kind).map(|f| f.0),
+                Some(Some(StepId::DeleteAppGateway)),
+                "{kind}"
+            );
+        }
+        // A Standard_v2 gateway has no policy: nothing named for it.
+        let outputs =
+            BTreeMap::from([(StepId::AppGateway, json!({"id": gw, "wafPolicyId": null}))]);
+        assert_eq!(ledger(&outputs, "s", "rg").len(), 1);
     }
 }

@@ -113,6 +113,10 @@ pub(crate) fn family(kind: &str) -> Option<(Option<StepId>, &'static str)> {
             (step(StepId::DeleteRoleAssignments), api::AUTHORIZATION)
         }
         "microsoft.network/publicipaddresses" => (step(StepId::DeleteIngressIp), api::NETWORK),
+        "microsoft.network/applicationgateways"
+        | "microsoft.network/applicationgatewaywebapplicationfirewallpolicies" => {
+            (step(StepId::DeleteAppGateway), api::APPLICATION_GATEWAY)
+        }
         "microsoft.containerregistry/registries" => {
             (step(StepId::DeleteRegistry), api::CONTAINER_REGISTRY)
         }

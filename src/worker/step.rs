@@ -214,6 +214,39 @@ impl StepContext {
         Ok(certificate.zip(key))
     }
 
+    /// The trial certificate kept for this install behind an Application Gateway (PEM chain
+    /// and key), opened; `None` until one is kept.
+    pub async fn trial_certificate(
+        &self,
+    ) -> Result<Option<(secrecy::SecretString, secrecy::SecretString)>, StepError> {
+        let certificate = self
+            .secret(crate::store::SecretName::TrialCertificate)
+            .await?;
+        let key = self.secret(crate::store::SecretName::TrialKey).await?;
+        Ok(certificate.zip(key))
+    }
+
+    /// Keep a trial certificate (sealed): `replace` overwrites the one kept, otherwise the
+    /// first kept wins (two steps may make one at once). Read it back with
+    /// [`StepContext::trial_certificate`].
+    pub async fn keep_trial_certificate(
+        &self,
+        certificate: &secrecy::SecretString,
+        key: &secrecy::SecretString,
+        replace: bool,
+    ) -> Result<(), StepError> {
+        use crate::store::SecretName::{TrialCertificate, TrialKey};
+        let pair = [(TrialCertificate, certificate), (TrialKey, key)];
+        if replace {
+            self.store.put_secrets(self.install, &pair).await?;
+        } else {
+            self.store
+                .put_secrets_if_absent(self.install, &pair)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// A check's verdict (preflight): collected when the step runs on demand; in a run the
     /// step's outputs and log carry it already.
     pub fn report_check(&self, verdict: super::on_demand::CheckVerdict) {

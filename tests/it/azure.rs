@@ -254,7 +254,7 @@ async fn the_sample_install_creates_every_azure_resource_once() {
 }
 
 /// Microsoft's oav validator over the recorded traffic, when CI (or a developer) installed it.
-fn validate_with_oav(traffic: &Path) {
+pub(crate) fn validate_with_oav(traffic: &Path) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let harness = root.join("tests/oav");
     let specs = std::env::var_os("KATONIC_AZURE_SPECS")

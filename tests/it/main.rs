@@ -6,6 +6,7 @@
 
 mod access_edges;
 mod api;
+mod app_gateway;
 mod az_cli;
 mod azure;
 mod browser;

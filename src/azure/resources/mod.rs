@@ -3,6 +3,8 @@
 //! when unset, as Azure's own SDKs do.
 
 pub mod aks;
+pub mod app_gateway;
+pub mod app_gateway_nsg;
 pub mod authorization;
 pub mod compute;
 pub mod dns;
@@ -10,6 +12,7 @@ pub mod identity;
 pub mod network;
 pub mod registry;
 pub mod storage;
+pub mod waf_policy;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

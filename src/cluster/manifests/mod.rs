@@ -51,6 +51,12 @@ impl ClusterContext {
         let registry = katonic_domain::plan::names::registry_for(spec, install);
         let resource_group = spec.azure.resource_group.to_string();
         let frontend = match spec.ingress.load_balancer {
+            // Behind an Application Gateway the load balancer is internal in both modes, on the
+            // address the plan chose (the gateway's backend, named before the cluster existed).
+            _ if spec.ingress.gateway.is_some() => LoadBalancerFrontend::Internal {
+                subnet: Some(katonic_domain::plan::names::AKS_SUBNET.to_string()),
+                ip: katonic_domain::plan::ingress_address(spec),
+            },
             LbMode::Internal => LoadBalancerFrontend::Internal {
                 subnet: Some(katonic_domain::plan::names::AKS_SUBNET.to_string()),
                 ip: spec.ingress.static_ip,

@@ -104,7 +104,15 @@ fn no_address(ctx: &StepContext, timeout: std::time::Duration) -> StepError {
         manifests::INGRESS_NAMESPACE,
         manifests::LB_SERVICE
     );
+    let behind_gateway = ctx.spec.ingress.gateway.is_some();
     let hint = match ctx.spec.ingress.load_balancer {
+        _ if behind_gateway => format!(
+            "See the service's events ({describe}): behind the Application Gateway it asks for \
+             {} in the AKS subnet; that address may be taken, or the cluster identity may lack \
+             Network Contributor on the subnet. Fix it, then resume (the service is kept).",
+            katonic_domain::plan::ingress_address(&ctx.spec)
+                .map_or_else(|| "its planned address".to_string(), |a| a.to_string())
+        ),
         katonic_domain::spec::LbMode::Internal => format!(
             "See the service's events ({describe}): the subnet may be full, the static IP taken or \
              outside the subnet, or the cluster identity may lack Network Contributor on the \
@@ -119,6 +127,7 @@ fn no_address(ctx: &StepContext, timeout: std::time::Duration) -> StepError {
         ),
     };
     let frontend = match ctx.spec.ingress.load_balancer {
+        _ if behind_gateway => String::new(),
         katonic_domain::spec::LbMode::Internal => String::new(),
         katonic_domain::spec::LbMode::External => format!(
             " from public IP {}",

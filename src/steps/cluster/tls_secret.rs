@@ -41,6 +41,20 @@ pub async fn tls_self_signed(ctx: &StepContext, arm: &ArmClient) -> Result<Value
         .cloned()
         .collect();
     let now = time::OffsetDateTime::now_utc();
+    if ctx.spec.ingress.gateway.is_some() {
+        // Behind the gateway the cluster serves the trial certificate the gateway trusts.
+        let material = crate::steps::tls::trial_certificate(ctx, &hosts, now).await?;
+        let applied = apply_tls_secret(&reach, &material).await?;
+        ctx.progress(format!(
+            "{applied}: the install's trial certificate for {}, the one the Application Gateway trusts (valid until {})",
+            host_list(&hosts),
+            crate::format::timestamp(material.not_after)
+        ))
+        .await?;
+        return Ok(
+            json!({ "selfSigned": true, "notAfter": crate::format::timestamp(material.not_after) }),
+        );
+    }
     let existing = read_tls_secret(&reach).await?;
     if let Some(kept) = existing.as_ref().and_then(|s| reusable(s, &hosts, now)) {
         ctx.progress(format!(

@@ -4,6 +4,7 @@
 //!
 //! One file per check family; all of them report through [`verdict::Checks`].
 
+mod app_gateway;
 mod cluster_access;
 mod dns_zone;
 mod egress;
@@ -59,6 +60,7 @@ pub async fn run(
         existing_cluster::ready(ctx, arm, &mut checks).await?;
     }
     from_spec::subnet_capacity(ctx, &mut checks).await?;
+    app_gateway::checks(ctx, arm, &mut checks).await?;
     egress::default_route(ctx, arm, &mut checks).await?;
     let reach = reach_facts::resolve(ctx, arm, placement, &mut checks).await?;
     permissions::for_reach(ctx, arm, &reach, &mut checks).await?;

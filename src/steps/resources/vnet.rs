@@ -1,7 +1,7 @@
 //! The install's network: a new VNet with its NSG and two subnets, or checks of an existing one.
 
 use super::{body, target};
-use crate::azure::resources::{self, SubResource, Tags, install_tags, network};
+use crate::azure::resources::{self, SubResource, Tags, app_gateway, install_tags, network};
 use crate::azure::{ArmClient, api};
 use crate::steps::ensure::{ensure, id_of};
 use crate::steps::errors::step_error;
@@ -38,10 +38,11 @@ pub async fn network(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
     .await?;
     let nsg_id = id_of(&nsg, &nsg_path);
 
+    let gateway_nsg_id = gateway_nsg(ctx, arm, &location, &tags).await?;
     let vnet_name = names::vnet(&ctx.spec);
     let vnet_path =
         resources::resource_id(&sub, &rg, "Microsoft.Network/virtualNetworks", &vnet_name);
-    let vnet = vnet_body(ctx, location, tags, &nsg_id);
+    let vnet = vnet_body(ctx, location, tags, &nsg_id, gateway_nsg_id.as_deref());
     let vnet = ensure(
         ctx,
         arm,
@@ -52,12 +53,57 @@ pub async fn network(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
     )
     .await?;
     let vnet_id = id_of(&vnet, &vnet_path);
-    Ok(json!({
+    let mut out = json!({
         "nsgId": nsg_id,
         "vnetId": vnet_id,
         "aksSubnetId": format!("{vnet_id}/subnets/{}", names::AKS_SUBNET),
         "jumphostSubnetId": format!("{vnet_id}/subnets/{}", names::JUMPHOST_SUBNET),
-    }))
+    });
+    if let Some(id) = gateway_nsg_id {
+        out["gatewayNsgId"] = json!(id);
+        out["gatewaySubnetId"] = json!(format!("{vnet_id}/subnets/{}", names::GATEWAY_SUBNET));
+    }
+    Ok(out)
+}
+
+/// Behind an Application Gateway: the NSG of its subnet, with the rules v2 needs for the
+/// frontend's kind and nothing wider (see [`app_gateway::gateway_subnet_rules`]).
+async fn gateway_nsg(
+    ctx: &StepContext,
+    arm: &ArmClient,
+    location: &str,
+    tags: &Tags,
+) -> Result<Option<String>, StepError> {
+    let (Some(_), Some(cidr)) = (
+        &ctx.spec.ingress.gateway,
+        ctx.spec.cluster.network.gateway_subnet_cidr,
+    ) else {
+        return Ok(None);
+    };
+    let (sub, rg, _) = target(ctx);
+    let name = names::gateway_nsg(&ctx.spec);
+    let path = resources::resource_id(&sub, &rg, "Microsoft.Network/networkSecurityGroups", &name);
+    let kind = match ctx.spec.ingress.load_balancer {
+        katonic_domain::spec::LbMode::External => app_gateway::FrontendKind::Public,
+        katonic_domain::spec::LbMode::Internal => app_gateway::FrontendKind::Private,
+    };
+    let nsg = network::NetworkSecurityGroup {
+        location: location.to_string(),
+        tags: tags.clone(),
+        properties: network::NetworkSecurityGroupProperties {
+            security_rules: app_gateway::gateway_subnet_rules(kind, &cidr.to_string()),
+        },
+    };
+    let nsg = ensure(
+        ctx,
+        arm,
+        &path,
+        api::NETWORK,
+        &body(&nsg)?,
+        "the gateway subnet's network security group",
+    )
+    .await?;
+    Ok(Some(id_of(&nsg, &path)))
 }
 
 /// The NSG that lets the jumphost subnet reach the AKS subnet on 443 and 80.
@@ -93,9 +139,10 @@ fn vnet_body(
     location: String,
     tags: Tags,
     nsg_id: &str,
+    gateway_nsg_id: Option<&str>,
 ) -> network::VirtualNetwork {
     let net = &ctx.spec.cluster.network;
-    network::VirtualNetwork {
+    let mut vnet = network::VirtualNetwork {
         location,
         tags,
         properties: network::VirtualNetworkProperties {
@@ -121,7 +168,20 @@ fn vnet_body(
                 },
             ],
         },
+    };
+    // The gateway's own subnet: dedicated, behind its own NSG.
+    if let (Some(cidr), Some(nsg)) = (net.gateway_subnet_cidr, gateway_nsg_id) {
+        vnet.properties.subnets.push(network::Subnet {
+            name: names::GATEWAY_SUBNET.to_string(),
+            properties: network::SubnetProperties {
+                address_prefix: cidr.to_string(),
+                network_security_group: Some(SubResource {
+                    id: nsg.to_string(),
+                }),
+            },
+        });
     }
+    vnet
 }
 
 /// An existing VNet (where the jumphost usually is): read it and its two subnets and check them
@@ -179,12 +239,27 @@ async fn existing_network(
         };
         ids.push(existing_subnet(ctx, arm, existing, &path, &wanted).await?);
     }
-    Ok(json!({
+    let mut out = json!({
         "vnetId": id_of(&vnet, &path),
         "aksSubnetId": ids[0],
         "jumphostSubnetId": ids[1],
         "existing": true,
-    }))
+    });
+    // The admin's dedicated gateway subnet: read, never written (preflight checked its NSG).
+    if let (Some(g), Some(name), Some(cidr)) = (
+        &spec.ingress.gateway,
+        &existing.gateway_subnet,
+        net.gateway_subnet_cidr,
+    ) {
+        let wanted = WantedSubnet {
+            name: name.as_str(),
+            cidr,
+            field: "gatewaySubnetCidr",
+            needs: katonic_domain::spec::gateway_subnet_needs(g.max_capacity),
+        };
+        out["gatewaySubnetId"] = json!(existing_subnet(ctx, arm, existing, &path, &wanted).await?);
+    }
+    Ok(out)
 }
 
 /// The existing VNet (its GET body) is in the cluster's region and has the spec's address space.
