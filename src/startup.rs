@@ -182,7 +182,15 @@ pub fn simulated_verify(sim: &katonic_sim::SimHandle) -> crate::steps::VerifySet
     crate::steps::VerifySettings {
         https_port: sim.ingress_https_port(),
         resolver: Arc::new(SimulatedDns(sim.dns())),
-        ..Default::default()
+        // A private VNet address (internal load balancer, gateway frontend) is served at a
+        // loopback alias: dial that, so no rehearsal packet leaves the machine.
+        dial: {
+            let dns = sim.dns();
+            Arc::new(move |address| match address {
+                std::net::IpAddr::V4(v4) => std::net::IpAddr::V4(dns.reachable_address(v4)),
+                other => other,
+            })
+        },
     }
 }
 

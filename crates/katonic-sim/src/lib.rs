@@ -287,6 +287,12 @@ impl Dns {
         let console = self.0.console_network();
         resources::dns::resolve_a(&self.0.lock(), console.as_ref(), host)
     }
+
+    /// Where the simulator serves `ip` (see [`SimHandle::reachable_address`]); the handle itself
+    /// cannot move into a rehearsal's dial hook, this cheap clone can.
+    pub fn reachable_address(&self, ip: std::net::Ipv4Addr) -> std::net::Ipv4Addr {
+        self.0.loopback_for(ip)
+    }
 }
 
 /// Gives a running simulator's account other subscriptions.

@@ -20,6 +20,7 @@ EXTRA_FILES = [
     ("Microsoft.Network/2025-07-01/publicIpAddress.json", ""),
     ("Microsoft.Network/2018-05-01/dns.json", "Dns."),
     ("Microsoft.Network/2024-06-01/privatedns.json", "PrivateDns."),
+    ("Microsoft.Network/2025-07-01/webapplicationfirewall.json", ""),
 ]
 FILES = [
     "Microsoft.Resources/2025-04-01/resources.json",
@@ -60,6 +61,7 @@ OPS = {
     "PrivateDns.RecordSets_Get", "PrivateDns.RecordSets_Delete",
     "ApplicationGateways_CreateOrUpdate", "ApplicationGateways_Get", "ApplicationGateways_List",
     "ApplicationGateways_BackendHealth",
+    "WebApplicationFirewallPolicies_CreateOrUpdate", "WebApplicationFirewallPolicies_Get",
 }
 KEEP = ["type", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength",
         "minItems", "maxItems", "format", "readOnly", "x-nullable"]

@@ -28,7 +28,7 @@ const OP: &str = "WebApplicationFirewallPolicies_CreateOrUpdate";
 /// Firewall CRS rule groups and rules", checked 2026-12-07).
 const RULE_SETS: [(&str, &[&str]); 3] = [
     ("OWASP", &["3.2", "3.1", "3.0"]),
-    ("Microsoft_DefaultRuleSet", &["2.1"]),
+    ("Microsoft_DefaultRuleSet", &["2.2", "2.1"]),
     ("Microsoft_BotManagerRuleSet", &["1.1", "1.0", "0.1"]),
 ];
 
