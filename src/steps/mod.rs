@@ -311,6 +311,30 @@ impl StepExecutor for AzureSteps {
             Err(message) => connection_test::misconfigured(message),
         }
     }
+
+    async fn network_offer(
+        &self,
+        request: crate::worker::OfferRequest,
+    ) -> crate::worker::NetworkOffer {
+        let (arm, source) = match &self.arm {
+            ArmSource::Fixed(arm) => (Ok(arm.clone()), Default::default()),
+            ArmSource::Settings(source) => {
+                let settings =
+                    crate::azure::connection::effective(&source.flags, request.saved.as_ref());
+                (
+                    source.client(request.saved.clone()).await,
+                    crate::azure::placement::PlacementSource::from_settings(&settings),
+                )
+            }
+        };
+        let source = self.placement.clone().unwrap_or(source);
+        match arm {
+            Ok(arm) => preflight::network_offer(&arm, &source, &request).await,
+            Err(message) => crate::worker::NetworkOffer::unknown(format!(
+                "where the console runs is not known: {message}"
+            )),
+        }
+    }
 }
 
 /// Steps that talk to the cluster's API (after its credentials exist).

@@ -5,6 +5,7 @@
 //! One file per check family; all of them report through [`verdict::Checks`].
 
 mod cluster_access;
+mod console_vnet;
 mod dns_zone;
 mod egress;
 mod existing_cluster;
@@ -26,6 +27,8 @@ use crate::azure::placement::PlacementSource;
 use crate::worker::{StepContext, StepError};
 use katonic_domain::spec::ClusterMode;
 use verdict::Checks;
+
+pub(super) use console_vnet::network_offer;
 
 /// The array under `key` of an ARM list body, empty when absent or unreadable.
 fn list<T: serde::de::DeserializeOwned>(body: Option<Value>, key: &str) -> Vec<T> {

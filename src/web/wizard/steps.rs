@@ -97,6 +97,18 @@ const POLICIES: &[(&str, &str)] = &[
     ("calico", "Calico (vendor guide)"),
     ("azure", "Azure Network Policy Manager"),
 ];
+const ACCESS: &[(&str, &str)] = &[
+    (
+        "auto",
+        "Auto: directly when the console sees the cluster's VNet, else AKS Run Command",
+    ),
+    ("direct", "Directly (the console is in the cluster's VNet)"),
+    (
+        "runCommand",
+        "AKS Run Command over ARM (no line of sight needed)",
+    ),
+    ("peering", "Peer the console's VNet with the cluster's"),
+];
 const OUTBOUND: &[(&str, &str)] = &[
     (
         "loadBalancer",
@@ -313,6 +325,15 @@ pub const STEPS: &[Step] = &[
                 "Jumphost subnet name",
                 Kind::Text,
                 "",
+            ),
+            group(
+                field(
+                    "cluster.access",
+                    "How the console reaches the cluster",
+                    Kind::Select(ACCESS),
+                    "Its API server is private: preflight decides before anything is created, and refuses a choice that cannot work.",
+                ),
+                "Reaching the cluster",
             ),
         ],
     },
