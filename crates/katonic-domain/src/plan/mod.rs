@@ -17,6 +17,8 @@ mod describe;
 mod details;
 pub mod egress;
 mod inventory;
+#[cfg(test)]
+mod jumphost_nat_tests;
 pub mod names;
 mod quota;
 mod steps;

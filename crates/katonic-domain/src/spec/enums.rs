@@ -2,8 +2,8 @@
 
 use super::text::{one_of, show};
 use super::{
-    ClusterAccess, ClusterMode, ClusterTier, Invalid, LbMode, NetworkPlugin, NetworkPolicy,
-    OutboundType, RegistrySku, TlsMode,
+    ClusterAccess, ClusterMode, ClusterTier, Invalid, JumphostEgress, LbMode, NetworkPlugin,
+    NetworkPolicy, OutboundType, RegistrySku, TlsMode,
 };
 
 /// `as_str`, `VALUES` and a `parse` that accepts any letter case and says what is allowed.
@@ -79,6 +79,10 @@ closed_set!(OutboundType, "enum.value", "outbound type", [
     LoadBalancer => "loadBalancer",
     UserDefinedRouting => "userDefinedRouting",
     ManagedNatGateway => "managedNATGateway",
+]);
+closed_set!(JumphostEgress, "enum.value", "jumphost egress", [
+    None => "none",
+    NatGateway => "natGateway",
 ]);
 
 #[cfg(test)]

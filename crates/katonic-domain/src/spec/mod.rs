@@ -42,7 +42,9 @@ pub use names::{
     ClusterName, Guid, InstallName, NetworkName, PoolName, Region, RegistryName, ResourceGroupName,
     StorageAccountName,
 };
-pub use network::{Cidr, ExistingVnet, NetworkPlugin, NetworkPolicy, NetworkSpec, OutboundType};
+pub use network::{
+    Cidr, ExistingVnet, JumphostEgress, NetworkPlugin, NetworkPolicy, NetworkSpec, OutboundType,
+};
 pub use parse::katonic_fqdn;
 pub use yaml::{DocumentFormat, from_json, from_text, from_yaml, to_yaml};
 

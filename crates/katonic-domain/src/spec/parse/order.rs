@@ -31,6 +31,7 @@ fn fields() -> impl Iterator<Item = String> {
         "cluster.network.dnsServiceIp",
         "cluster.network.maxPods",
         "cluster.network.outboundType",
+        "cluster.network.jumphostEgress",
     ];
     let pools = ["platform", "compute", "gpu"].into_iter().flat_map(|role| {
         POOL_FIELDS
