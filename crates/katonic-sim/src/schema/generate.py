@@ -58,6 +58,10 @@ OPS = {
     "PrivateDns.VirtualNetworkLinks_List", "PrivateDns.RecordSets_CreateOrUpdate",
     "PrivateDns.RecordSets_Get", "PrivateDns.RecordSets_Delete",
 }
+# Issue 14, item 5: the jumphost subnet's NAT gateway.
+FILES += ["Microsoft.Network/2025-07-01/natGateway.json"]
+OPS |= {"NatGateways_CreateOrUpdate", "NatGateways_Get"}
+
 KEEP = ["type", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength",
         "minItems", "maxItems", "format", "readOnly", "x-nullable"]
 
