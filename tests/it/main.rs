@@ -30,6 +30,7 @@ mod helpers;
 mod history;
 mod history_log;
 mod input_limits;
+mod jumphost_nat;
 mod katonic_domain;
 mod layers;
 mod leaks;

@@ -38,10 +38,12 @@ pub async fn network(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
     .await?;
     let nsg_id = id_of(&nsg, &nsg_path);
 
+    let nat = super::nat::jumphost_nat(ctx, arm, (&sub, &rg, &location), &tags).await?;
     let vnet_name = names::vnet(&ctx.spec);
     let vnet_path =
         resources::resource_id(&sub, &rg, "Microsoft.Network/virtualNetworks", &vnet_name);
-    let vnet = vnet_body(ctx, location, tags, &nsg_id);
+    let nat_id = nat.as_ref().map(|n| n.gateway_id.as_str());
+    let vnet = vnet_body(ctx, location, tags, &nsg_id, nat_id);
     let vnet = ensure(
         ctx,
         arm,
@@ -52,12 +54,17 @@ pub async fn network(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
     )
     .await?;
     let vnet_id = id_of(&vnet, &vnet_path);
-    Ok(json!({
+    let mut outputs = json!({
         "nsgId": nsg_id,
         "vnetId": vnet_id,
         "aksSubnetId": format!("{vnet_id}/subnets/{}", names::AKS_SUBNET),
         "jumphostSubnetId": format!("{vnet_id}/subnets/{}", names::JUMPHOST_SUBNET),
-    }))
+    });
+    if let Some(nat) = nat {
+        outputs["jumphostNatGatewayId"] = json!(nat.gateway_id);
+        outputs["jumphostNatPublicIpId"] = json!(nat.public_ip_id);
+    }
+    Ok(outputs)
 }
 
 /// The NSG that lets the jumphost subnet reach the AKS subnet on 443 and 80.
@@ -87,12 +94,14 @@ fn nsg_body(ctx: &StepContext, location: String, tags: Tags) -> network::Network
     }
 }
 
-/// The VNet with the AKS subnet (behind the NSG) and the jumphost subnet.
+/// The VNet with the AKS subnet (behind the NSG) and the jumphost subnet (behind its NAT
+/// gateway, when there is one).
 fn vnet_body(
     ctx: &StepContext,
     location: String,
     tags: Tags,
     nsg_id: &str,
+    nat_id: Option<&str>,
 ) -> network::VirtualNetwork {
     let net = &ctx.spec.cluster.network;
     network::VirtualNetwork {
@@ -110,6 +119,7 @@ fn vnet_body(
                         network_security_group: Some(SubResource {
                             id: nsg_id.to_string(),
                         }),
+                        nat_gateway: None,
                     },
                 },
                 network::Subnet {
@@ -117,6 +127,7 @@ fn vnet_body(
                     properties: network::SubnetProperties {
                         address_prefix: net.jumphost_subnet_cidr.to_string(),
                         network_security_group: None,
+                        nat_gateway: nat_id.map(|id| SubResource { id: id.to_string() }),
                     },
                 },
             ],

@@ -109,6 +109,16 @@ const ACCESS: &[(&str, &str)] = &[
     ),
     ("peering", "Peer the console's VNet with the cluster's"),
 ];
+const JUMPHOST_EGRESS: &[(&str, &str)] = &[
+    (
+        "none",
+        "None: new subnets are private by default, a VM there has no way out",
+    ),
+    (
+        "natGateway",
+        "A NAT gateway the install creates (Standard, with a static public IP)",
+    ),
+];
 const OUTBOUND: &[(&str, &str)] = &[
     (
         "loadBalancer",
@@ -292,6 +302,12 @@ pub const STEPS: &[Step] = &[
                 "Egress",
                 Kind::Select(OUTBOUND),
                 "",
+            ),
+            field(
+                "cluster.network.jumphostEgress",
+                "Jumphost subnet's way out",
+                Kind::Select(JUMPHOST_EGRESS),
+                "A new VNet only: an existing VNet's subnets keep their own outbound path.",
             ),
             group(
                 field(
