@@ -125,6 +125,20 @@ async fn a_console_in_the_clusters_existing_vnet_is_detected_and_installs_direct
         .await
         .unwrap();
     assert!(page.contains("data-cluster-access=\"direct\""), "{page}");
+    // Preflight stored where the console runs as the page says it; the page shows that text.
+    let summary = outputs["consolePlacementSummary"].as_str().unwrap();
+    assert_eq!(
+        summary,
+        format!(
+            "in subnet {} of VNet {}",
+            corp_jumphost(&world),
+            placement["vnetId"].as_str().unwrap()
+        )
+    );
+    assert!(
+        page.contains(&format!("The console runs {summary}.")),
+        "{page}"
+    );
 }
 
 #[tokio::test]
