@@ -81,31 +81,6 @@ impl Reach {
     }
 }
 
-#[cfg(test)]
-mod reach_tests {
-    use super::Reach;
-    use serde_json::json;
-
-    #[test]
-    fn the_stored_summary_is_shown_and_older_outputs_are_read_field_by_field() {
-        let stored = Reach::from_outputs(&json!({
-            "consolePlacement": {"where": "outside", "why": "ignored"},
-            "consolePlacementSummary": "outside Azure (as preflight said it)",
-            "clusterAccess": "runCommand",
-        }))
-        .unwrap();
-        assert_eq!(stored.placement, "outside Azure (as preflight said it)");
-        assert_eq!(stored.cluster_access.as_deref(), Some("runCommand"));
-        let older = Reach::from_outputs(&json!({
-            "consolePlacement": {"where": "azure", "subnetId": "/s/v/subnets/j", "vnetId": "/s/v"},
-        }))
-        .unwrap();
-        assert_eq!(older.placement, "in subnet /s/v/subnets/j of VNet /s/v");
-        assert_eq!(older.cluster_access, None);
-        assert!(Reach::from_outputs(&json!({"kubernetesVersion": "1.33"})).is_none());
-    }
-}
-
 /// The verification report as the install page shows it.
 pub struct Verification {
     pub address: String,
@@ -387,4 +362,29 @@ pub async fn get_logs(
         text,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod reach_tests {
+    use super::Reach;
+    use serde_json::json;
+
+    #[test]
+    fn the_stored_summary_is_shown_and_older_outputs_are_read_field_by_field() {
+        let stored = Reach::from_outputs(&json!({
+            "consolePlacement": {"where": "outside", "why": "ignored"},
+            "consolePlacementSummary": "outside Azure (as preflight said it)",
+            "clusterAccess": "runCommand",
+        }))
+        .unwrap();
+        assert_eq!(stored.placement, "outside Azure (as preflight said it)");
+        assert_eq!(stored.cluster_access.as_deref(), Some("runCommand"));
+        let older = Reach::from_outputs(&json!({
+            "consolePlacement": {"where": "azure", "subnetId": "/s/v/subnets/j", "vnetId": "/s/v"},
+        }))
+        .unwrap();
+        assert_eq!(older.placement, "in subnet /s/v/subnets/j of VNet /s/v");
+        assert_eq!(older.cluster_access, None);
+        assert!(Reach::from_outputs(&json!({"kubernetesVersion": "1.33"})).is_none());
+    }
 }
