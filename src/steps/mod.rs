@@ -35,6 +35,8 @@ pub struct AzureSteps {
     verify: VerifySettings,
     /// Where preflight learns where the console runs; `None`: from the settings in effect.
     placement: Option<crate::azure::placement::PlacementSource>,
+    /// The wizard's network page's last detection (preflight always detects afresh).
+    offer_placement: preflight::PlacementCache,
 }
 
 /// How long the cluster steps wait for Kubernetes to reach a state before failing the step.
@@ -170,6 +172,7 @@ impl AzureSteps {
             timeouts: ClusterTimeouts::default(),
             verify: VerifySettings::default(),
             placement: None,
+            offer_placement: Default::default(),
         }
     }
 
@@ -329,7 +332,9 @@ impl StepExecutor for AzureSteps {
         };
         let source = self.placement.clone().unwrap_or(source);
         match arm {
-            Ok(arm) => preflight::network_offer(&arm, &source, &request).await,
+            Ok(arm) => {
+                preflight::network_offer(&arm, &source, &self.offer_placement, &request).await
+            }
             Err(message) => crate::worker::NetworkOffer::unknown(format!(
                 "where the console runs is not known: {message}"
             )),

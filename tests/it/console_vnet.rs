@@ -93,8 +93,35 @@ async fn the_network_page_offers_the_consoles_vnet_first_and_it_installs_directl
     );
     let reach_new = &offer[offer.find("id=\"new-vnet-choice\"").unwrap()..];
     assert!(reach_new.contains("data-reach=\"runCommand\""), "{offer}");
-    // Reading all this wrote nothing.
+    // Reading all this wrote nothing; a second look asks the metadata service no more (where
+    // the console runs is kept a few minutes), only the VNet again.
     assert!(writes(&world).is_empty(), "{:?}", writes(&world));
+    let asked = |world: &World, what: &str| {
+        world
+            .sim
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains(what))
+            .count()
+    };
+    let (imds, vnet) = (
+        asked(&world, "/metadata/instance"),
+        asked(&world, "/virtualNetworks/vnet-corp"),
+    );
+    assert_eq!(
+        imds,
+        1,
+        "{:?}",
+        world
+            .sim
+            .requests()
+            .iter()
+            .map(|r| &r.path)
+            .collect::<Vec<_>>()
+    );
+    page(&app, &id).await;
+    assert_eq!(asked(&world, "/metadata/instance"), imds);
+    assert!(asked(&world, "/virtualNetworks/vnet-corp") > vnet);
 
     // The console's own subnet cannot take AKS: refused by name, the draft unchanged.
     let res = app

@@ -12,13 +12,49 @@ use crate::worker::{
     ConsoleVnet, NetworkOffer, OfferRequest, ReachNote, SubnetOffer, SubnetStatus,
 };
 
+/// Where the console runs, kept a few minutes for the wizard: a VM does not move, and off Azure
+/// each detection waits up to the metadata service's timeout. Preflight always detects afresh.
+#[derive(Default)]
+pub(crate) struct PlacementCache(tokio::sync::Mutex<Option<Cached>>);
+
+struct Cached {
+    source: PlacementSource,
+    at: std::time::Instant,
+    placement: Placement,
+}
+
+const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+impl PlacementCache {
+    async fn detect(&self, source: &PlacementSource, arm: &ArmClient) -> Placement {
+        let mut cached = self.0.lock().await;
+        if let Some(c) = cached.as_ref()
+            && c.source == *source
+            && c.at.elapsed() < CACHE_FOR
+        {
+            return c.placement.clone();
+        }
+        let placement = placement::detect(source, arm).await;
+        // What could not be read may be fixed (a role granted): asked again next time.
+        if !matches!(placement, Placement::Unresolved { .. }) {
+            *cached = Some(Cached {
+                source: source.clone(),
+                at: std::time::Instant::now(),
+                placement: placement.clone(),
+            });
+        }
+        placement
+    }
+}
+
 /// Where the console runs and what the page can offer.
 pub(crate) async fn network_offer(
     arm: &ArmClient,
     source: &PlacementSource,
+    cache: &PlacementCache,
     request: &OfferRequest,
 ) -> NetworkOffer {
-    let placement = placement::detect(source, arm).await;
+    let placement = cache.detect(source, arm).await;
     let zone = "the cluster's private DNS zone (privatelink.<region>.azmk8s.io)".to_string();
     let new_vnet = Target {
         private: true,

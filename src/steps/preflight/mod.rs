@@ -28,7 +28,7 @@ use crate::worker::{StepContext, StepError};
 use katonic_domain::spec::ClusterMode;
 use verdict::Checks;
 
-pub(super) use console_vnet::network_offer;
+pub(super) use console_vnet::{PlacementCache, network_offer};
 
 /// The array under `key` of an ARM list body, empty when absent or unreadable.
 fn list<T: serde::de::DeserializeOwned>(body: Option<Value>, key: &str) -> Vec<T> {
