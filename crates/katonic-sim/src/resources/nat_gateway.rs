@@ -54,6 +54,25 @@ pub(crate) fn render(st: &State, r: &Resource) -> Value {
     body
 }
 
+/// The NAT gateway holding public IP `pip_id`, if any (Azure does not delete an address a NAT
+/// gateway holds: `PublicIPAddressCannotBeDeleted`).
+pub(crate) fn holding(st: &State, pip_id: &str) -> Option<String> {
+    st.of_kind(NAT)
+        .find(|n| {
+            n.body
+                .pointer("/properties/publicIpAddresses")
+                .and_then(Value::as_array)
+                .is_some_and(|ips| {
+                    ips.iter().any(|ip| {
+                        ip["id"]
+                            .as_str()
+                            .is_some_and(|id| id.eq_ignore_ascii_case(pip_id))
+                    })
+                })
+        })
+        .map(|n| n.id.clone())
+}
+
 /// Ids of the subnets whose `natGateway` is `nat_id`.
 fn subnets_using(st: &State, nat_id: &str) -> Vec<String> {
     st.of_kind(super::network::VNET)

@@ -144,6 +144,16 @@ async fn nat_gateways_take_standard_addresses_of_their_region_and_serve_subnets_
         "{}",
         got.body
     );
+    // Its address is not deleted while the gateway holds it.
+    let r = sim
+        .delete(&url(&sim, "publicIPAddresses", "pip-good"))
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (400, "PublicIPAddressCannotBeDeleted"),
+        "{}",
+        r.body
+    );
     // In use: not deleted until the subnet lets go of it.
     let r = sim.delete(&nat_url).await;
     assert_eq!(
@@ -159,4 +169,8 @@ async fn nat_gateways_take_standard_addresses_of_their_region_and_serve_subnets_
     assert_eq!(r.status, 202, "{}", r.body);
     sim.wait_async(&r).await;
     assert_eq!(sim.get(&nat_url).await.status, 404);
+    let r = sim
+        .delete(&url(&sim, "publicIPAddresses", "pip-good"))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
 }
