@@ -174,6 +174,20 @@ impl StepExecutor for InOwnSubscription {
     ) -> crate::worker::ConnectionTest {
         self.inner.test_connection(saved).await
     }
+
+    async fn network_offer(
+        &self,
+        request: crate::worker::OfferRequest,
+    ) -> crate::worker::NetworkOffer {
+        if let Some(id) = &request.subscription
+            && let Err(e) = self.subscriptions.add(id)
+        {
+            return crate::worker::NetworkOffer::unknown(format!(
+                "where the console runs is not known: the simulator did not take subscription {id}: {e}"
+            ));
+        }
+        self.inner.network_offer(request).await
+    }
 }
 
 /// Verification against a simulator: its load balancers answer HTTPS on its own port (it cannot

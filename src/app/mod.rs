@@ -14,6 +14,7 @@ pub mod certificate;
 pub mod edit;
 pub mod history;
 mod installs;
+pub mod network;
 pub mod next_steps;
 pub mod review;
 pub mod rules;

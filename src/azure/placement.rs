@@ -155,6 +155,21 @@ impl Placement {
     }
 }
 
+impl Placement {
+    /// Where the console runs, as the phrase after "the console runs" on the install and review
+    /// pages. Preflight stores it (`consolePlacementSummary`), so a page never re-derives it.
+    pub fn summary(&self) -> String {
+        match self {
+            Placement::Azure(n) => format!("in subnet {} of VNet {}", n.subnet_id, n.vnet_id),
+            Placement::LineOfSight => {
+                "on a network declared to reach the cluster's (--line-of-sight)".into()
+            }
+            Placement::Outside { why } => format!("outside Azure ({why})"),
+            Placement::Unresolved { why, .. } => format!("unknown ({why})"),
+        }
+    }
+}
+
 fn last(id: &str) -> &str {
     id.rsplit('/').next().unwrap_or(id)
 }

@@ -36,6 +36,8 @@ pub struct AzureSteps {
     verify: VerifySettings,
     /// Where preflight learns where the console runs; `None`: from the settings in effect.
     placement: Option<crate::azure::placement::PlacementSource>,
+    /// The wizard's network page's last detection (preflight always detects afresh).
+    offer_placement: preflight::PlacementCache,
 }
 
 /// How long the cluster steps wait for Kubernetes to reach a state before failing the step.
@@ -171,6 +173,7 @@ impl AzureSteps {
             timeouts: ClusterTimeouts::default(),
             verify: VerifySettings::default(),
             placement: None,
+            offer_placement: Default::default(),
         }
     }
 
@@ -310,6 +313,32 @@ impl StepExecutor for AzureSteps {
         match arm {
             Ok(arm) => connection_test::run(&arm).await,
             Err(message) => connection_test::misconfigured(message),
+        }
+    }
+
+    async fn network_offer(
+        &self,
+        request: crate::worker::OfferRequest,
+    ) -> crate::worker::NetworkOffer {
+        let (arm, source) = match &self.arm {
+            ArmSource::Fixed(arm) => (Ok(arm.clone()), Default::default()),
+            ArmSource::Settings(source) => {
+                let settings =
+                    crate::azure::connection::effective(&source.flags, request.saved.as_ref());
+                (
+                    source.client(request.saved.clone()).await,
+                    crate::azure::placement::PlacementSource::from_settings(&settings),
+                )
+            }
+        };
+        let source = self.placement.clone().unwrap_or(source);
+        match arm {
+            Ok(arm) => {
+                preflight::network_offer(&arm, &source, &self.offer_placement, &request).await
+            }
+            Err(message) => crate::worker::NetworkOffer::unknown(format!(
+                "where the console runs is not known: {message}"
+            )),
         }
     }
 }

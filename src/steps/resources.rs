@@ -12,6 +12,7 @@ use katonic_domain::spec::RegistrySku;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+mod nat;
 mod peering;
 mod vnet;
 pub use peering::{dns_zone_link, peering};

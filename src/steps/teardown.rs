@@ -65,8 +65,9 @@ fn approved(ctx: &StepContext) -> Result<Preview, StepError> {
         .map_err(|e| bad_list(format!("the approved list is unreadable: {e}")))
 }
 
-/// This step's approved targets, in the order they must go (a VNet before the NSG its subnet
-/// references).
+/// This step's approved targets, in the order they must go: a zone link before the peerings
+/// (the console's name resolution goes before its route); a VNet before the NAT gateway and the
+/// NSG its subnets reference, the NAT gateway before its public IP.
 fn mine(ctx: &StepContext, preview: &Preview) -> Vec<Target> {
     let mut targets: Vec<Target> = preview
         .targets
@@ -74,15 +75,16 @@ fn mine(ctx: &StepContext, preview: &Preview) -> Vec<Target> {
         .filter(|t| t.step == Some(ctx.step) && t.action == Action::Delete)
         .cloned()
         .collect();
-    // A zone link before the peerings (the console's name resolution goes before its route).
-    targets.sort_by_key(|t| {
-        let is = |kind: &str| t.kind.eq_ignore_ascii_case(kind);
-        (
-            is("Microsoft.Network/networkSecurityGroups"),
-            // A WAF policy after the gateway that names it.
-            is("Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies"),
-            !is("Microsoft.Network/privateDnsZones/virtualNetworkLinks"),
-        )
+    // A zone link before the peerings (the console's name resolution goes before its route); a
+    // WAF policy after the gateway that names it; a NAT gateway after the VNet that uses it and
+    // before its public IP; an NSG after the subnets that reference it.
+    targets.sort_by_key(|t| match t.kind.to_ascii_lowercase().as_str() {
+        "microsoft.network/privatednszones/virtualnetworklinks" => 0,
+        "microsoft.network/applicationgatewaywebapplicationfirewallpolicies" => 2,
+        "microsoft.network/natgateways" => 3,
+        "microsoft.network/publicipaddresses" => 4,
+        "microsoft.network/networksecuritygroups" => 5,
+        _ => 1,
     });
     targets
 }

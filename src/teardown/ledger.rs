@@ -92,6 +92,12 @@ fn resources(outputs: &BTreeMap<StepId, Value>, entries: &mut Entries) {
             entries.push(id, false);
         }
     }
+    // The jumphost subnet's NAT gateway and its address (a new VNet only).
+    for key in ["jumphostNatGatewayId", "jumphostNatPublicIpId"] {
+        if let Some(id) = text(outputs, StepId::Network, key) {
+            entries.push(id, false);
+        }
+    }
     for step in [
         StepId::Identity,
         StepId::Storage,

@@ -130,9 +130,9 @@ pub(crate) fn family(kind: &str) -> Option<(Option<StepId>, &'static str)> {
         "microsoft.network/privatednszones/virtualnetworklinks" => {
             (step(StepId::DeletePeering), api::PRIVATE_DNS)
         }
-        "microsoft.network/virtualnetworks" | "microsoft.network/networksecuritygroups" => {
-            (step(StepId::DeleteNetwork), api::NETWORK)
-        }
+        "microsoft.network/virtualnetworks"
+        | "microsoft.network/networksecuritygroups"
+        | "microsoft.network/natgateways" => (step(StepId::DeleteNetwork), api::NETWORK),
         "microsoft.resources/resourcegroups" => (step(StepId::DeleteResourceGroup), api::RESOURCES),
         _ => (None, ""),
     };
@@ -237,6 +237,10 @@ pub fn decide(install: &str, id: &str, entry: Option<&LedgerEntry>, observed: &O
         ),
         (_, Some(_), _, Some(_)) => (Action::Delete, String::new()),
     };
+    let step = fam
+        .and_then(|(s, _)| s)
+        .map(|s| network_owned(s, &kind, &name))
+        .filter(|_| action == Action::Delete);
     Target {
         kind,
         name,
@@ -244,11 +248,18 @@ pub fn decide(install: &str, id: &str, entry: Option<&LedgerEntry>, observed: &O
         in_ledger: entry.is_some(),
         tagged,
         action,
-        step: fam
-            .and_then(|(s, _)| s)
-            .filter(|_| action == Action::Delete),
+        step,
         reason,
     }
+}
+
+/// The jumphost NAT gateway's public IP (`pip-<cluster>-jumphost-nat`, a deterministic name)
+/// goes with the network, after its gateway: Azure does not delete an address a NAT gateway
+/// still holds, and the gateway goes only after the VNet let go of it.
+fn network_owned(step: StepId, kind: &str, name: &str) -> StepId {
+    let nat_ip = kind.eq_ignore_ascii_case("Microsoft.Network/publicIPAddresses")
+        && name.ends_with("-jumphost-nat");
+    if nat_ip { StepId::DeleteNetwork } else { step }
 }
 
 #[cfg(test)]

@@ -116,8 +116,11 @@ pub async fn preview(
     }
     targets.sort_by_key(|t| {
         let family_step = family(&t.kind).and_then(|(s, _)| s);
-        let order = family_step
-            .or(t.step)
+        // The step that deletes it (a NAT gateway's address goes with the network), else its
+        // family's.
+        let order = t
+            .step
+            .or(family_step)
             .and_then(|s| DELETE_STEPS.iter().position(|d| *d == s))
             .unwrap_or(DELETE_STEPS.len());
         (order, t.kind.to_ascii_lowercase(), t.name.clone())

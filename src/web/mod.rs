@@ -139,6 +139,10 @@ pub fn router(state: AppState) -> Router {
             post(wizard::post_check),
         )
         .route(
+            "/installs/{id}/console-vnet",
+            post(wizard::post_console_vnet),
+        )
+        .route(
             "/settings",
             get(settings::get_settings).post(settings::post_settings),
         )

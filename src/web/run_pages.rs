@@ -48,9 +48,22 @@ pub struct Reach {
 }
 
 impl Reach {
+    /// From preflight's outputs: the summary it stored (`consolePlacementSummary`); an install
+    /// whose preflight ran before that was stored has its placement's fields read instead.
     pub(super) fn from_outputs(outputs: &serde_json::Value) -> Option<Reach> {
         let placement = outputs.get("consolePlacement")?;
-        let text = match placement["where"].as_str() {
+        let stored = outputs["consolePlacementSummary"]
+            .as_str()
+            .map(str::to_string);
+        let text = stored.unwrap_or_else(|| Self::derived(placement));
+        Some(Reach {
+            cluster_access: outputs["clusterAccess"].as_str().map(str::to_string),
+            placement: text,
+        })
+    }
+
+    fn derived(placement: &serde_json::Value) -> String {
+        match placement["where"].as_str() {
             Some("azure") => format!(
                 "in subnet {} of VNet {}",
                 placement["subnetId"].as_str().unwrap_or("?"),
@@ -64,11 +77,7 @@ impl Reach {
                 placement["why"].as_str().unwrap_or("")
             ),
             _ => format!("unknown ({})", placement["why"].as_str().unwrap_or("")),
-        };
-        Some(Reach {
-            cluster_access: outputs["clusterAccess"].as_str().map(str::to_string),
-            placement: text,
-        })
+        }
     }
 }
 
@@ -353,4 +362,29 @@ pub async fn get_logs(
         text,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod reach_tests {
+    use super::Reach;
+    use serde_json::json;
+
+    #[test]
+    fn the_stored_summary_is_shown_and_older_outputs_are_read_field_by_field() {
+        let stored = Reach::from_outputs(&json!({
+            "consolePlacement": {"where": "outside", "why": "ignored"},
+            "consolePlacementSummary": "outside Azure (as preflight said it)",
+            "clusterAccess": "runCommand",
+        }))
+        .unwrap();
+        assert_eq!(stored.placement, "outside Azure (as preflight said it)");
+        assert_eq!(stored.cluster_access.as_deref(), Some("runCommand"));
+        let older = Reach::from_outputs(&json!({
+            "consolePlacement": {"where": "azure", "subnetId": "/s/v/subnets/j", "vnetId": "/s/v"},
+        }))
+        .unwrap();
+        assert_eq!(older.placement, "in subnet /s/v/subnets/j of VNet /s/v");
+        assert_eq!(older.cluster_access, None);
+        assert!(Reach::from_outputs(&json!({"kubernetesVersion": "1.33"})).is_none());
+    }
 }

@@ -91,6 +91,8 @@ pub struct WizardPage {
     pub k8s_versions: Vec<super::wizard::Choice>,
     /// The domain page's certificate upload (when the page has one).
     pub certificate: Option<CertificateSection>,
+    /// The network page's first choice: the console's own VNet (issue 14).
+    pub console_network: Option<super::wizard::ConsoleNetworkSection>,
 }
 
 /// A certificate as the pages show it: never anything of its key.

@@ -4,6 +4,7 @@
 
 mod attempt;
 pub mod kubeconfig;
+mod network_offer;
 mod on_demand;
 mod recovery;
 mod retry;
@@ -12,6 +13,9 @@ mod schedule;
 mod scripted;
 mod step;
 
+pub use network_offer::{
+    ConsoleVnet, NetworkOffer, OfferRequest, ReachNote, SubnetOffer, SubnetStatus,
+};
 pub use on_demand::{CheckVerdict, ConnectionTest, PreflightReport, Verdict};
 pub use retry::RetryPolicy;
 pub use scripted::{BarrierSpec, Behaviour, Outcome, ScriptedSteps, StepScript, Unavailable};

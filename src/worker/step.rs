@@ -106,6 +106,17 @@ pub trait StepExecutor: Send + Sync + 'static {
             code: None,
         }
     }
+
+    /// The wizard's network page: where the console runs and its VNet's subnets. Executors
+    /// that do not talk to Azure say so.
+    async fn network_offer(
+        &self,
+        _request: super::network_offer::OfferRequest,
+    ) -> super::network_offer::NetworkOffer {
+        super::network_offer::NetworkOffer::unknown(
+            "where the console runs is not known: this console's steps do not talk to Azure (a scripted rehearsal)",
+        )
+    }
 }
 
 /// What a step attempt gets from the worker.

@@ -12,9 +12,11 @@ mod azure;
 mod browser;
 mod browser_admin;
 mod browser_fix;
+mod browser_network;
 mod certificate;
 mod cli;
 mod cluster;
+mod console_vnet;
 mod crash;
 // Shared with the engine benchmark (section 7), which runs the whole matrix and uses all of it.
 #[allow(dead_code)]
@@ -29,6 +31,7 @@ mod helpers;
 mod history;
 mod history_log;
 mod input_limits;
+mod jumphost_nat;
 mod katonic_domain;
 mod layers;
 mod leaks;

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The jumphost subnet of the admin's `vnet-corp` (see `existing_network`).
-fn corp_jumphost(world: &World) -> String {
+pub(crate) fn corp_jumphost(world: &World) -> String {
     format!(
         "/subscriptions/{}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-corp/subnets/snet-jump",
         world.sim.subscription_id
@@ -34,12 +34,12 @@ fn elsewhere(world: &World) -> String {
     )
 }
 
-fn place(world: &World, network: ConsoleNetwork) {
+pub(crate) fn place(world: &World, network: ConsoleNetwork) {
     world.sim.place_console(Some(network)).unwrap();
 }
 
 /// A console whose Azure steps talk to the simulator and learn their placement from `source`.
-async fn console_placed(world: &World, source: PlacementSource) -> TestApp {
+pub(crate) async fn console_placed(world: &World, source: PlacementSource) -> TestApp {
     let mut arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
     arm.timing = Timing {
         min_wait: Duration::from_millis(5),
@@ -61,7 +61,7 @@ async fn console_placed(world: &World, source: PlacementSource) -> TestApp {
 }
 
 /// As `serve --simulate` does it: the simulated metadata service.
-fn from_imds(world: &World) -> PlacementSource {
+pub(crate) fn from_imds(world: &World) -> PlacementSource {
     PlacementSource::from_settings(&simulator_settings(&world.sim))
 }
 
@@ -73,7 +73,7 @@ fn with_access(spec: &str, access: &str) -> String {
 }
 
 /// ARM writes the simulator answered (PUT, PATCH, DELETE).
-fn writes(world: &World) -> Vec<String> {
+pub(crate) fn writes(world: &World) -> Vec<String> {
     world
         .sim
         .requests()
@@ -125,6 +125,20 @@ async fn a_console_in_the_clusters_existing_vnet_is_detected_and_installs_direct
         .await
         .unwrap();
     assert!(page.contains("data-cluster-access=\"direct\""), "{page}");
+    // Preflight stored where the console runs as the page says it; the page shows that text.
+    let summary = outputs["consolePlacementSummary"].as_str().unwrap();
+    assert_eq!(
+        summary,
+        format!(
+            "in subnet {} of VNet {}",
+            corp_jumphost(&world),
+            placement["vnetId"].as_str().unwrap()
+        )
+    );
+    assert!(
+        page.contains(&format!("The console runs {summary}.")),
+        "{page}"
+    );
 }
 
 #[tokio::test]

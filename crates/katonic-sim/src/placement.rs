@@ -84,6 +84,9 @@ pub(crate) const NIC_KIND: &str = "Microsoft.Network/networkInterfaces";
 /// The address space of a VNet the simulator creates for a console subnet that does not exist.
 const SEEDED_SPACE: &str = "10.250.0.0/16";
 const SEEDED_SUBNET: &str = "10.250.0.0/24";
+/// Beside it, a free subnet for a cluster (the vendor guide's network: a jumphost subnet and an
+/// AKS subnet), so a rehearsal can install into the console's own VNet.
+const SEEDED_FREE_SUBNET: (&str, &str) = ("snet-cluster", "10.250.1.0/24");
 /// How long a TCP connection to an unreachable private address takes to fail on Linux
 /// (the SYN retries of a connect with no answer), before the time scale.
 const CONNECT_TIMEOUT_SECS: f64 = 21.0;
@@ -136,6 +139,20 @@ pub(crate) fn seed(st: &mut State, network: &ConsoleNetwork, location: &str) {
     if st.get(vnet_id).is_none() {
         let vnet_name = vnet_id.rsplit('/').next().unwrap_or_default();
         let subnet_name = subnet_id.rsplit('/').next().unwrap_or_default();
+        let subnet = |id: &str, name: &str, prefix: &str| {
+            json!({"id": id, "name": name, "type": "Microsoft.Network/virtualNetworks/subnets",
+                   "properties": {"addressPrefix": prefix, "provisioningState": "Succeeded",
+                                  "defaultOutboundAccess": false}})
+        };
+        let mut subnets = vec![subnet(subnet_id, subnet_name, SEEDED_SUBNET)];
+        let (free, free_prefix) = SEEDED_FREE_SUBNET;
+        if !subnet_name.eq_ignore_ascii_case(free) {
+            subnets.push(subnet(
+                &format!("{vnet_id}/subnets/{free}"),
+                free,
+                free_prefix,
+            ));
+        }
         st.insert(stored(
             vnet_id,
             crate::resources::network::VNET,
@@ -144,10 +161,7 @@ pub(crate) fn seed(st: &mut State, network: &ConsoleNetwork, location: &str) {
                    "properties": {"provisioningState": "Succeeded",
                        "resourceGuid": uuid::Uuid::new_v4().to_string(),
                        "addressSpace": {"addressPrefixes": [SEEDED_SPACE]},
-                       "subnets": [{"id": subnet_id, "name": subnet_name,
-                           "type": "Microsoft.Network/virtualNetworks/subnets",
-                           "properties": {"addressPrefix": SEEDED_SUBNET, "provisioningState": "Succeeded",
-                                          "defaultOutboundAccess": false}}],
+                       "subnets": subnets,
                        "virtualNetworkPeerings": [], "enableDdosProtection": false}}),
         ));
     }

@@ -18,7 +18,9 @@ const STATE_VERSION: u32 = 1;
 /// Write `bytes` to `path` through a temporary file and a rename, so a crash never leaves a
 /// half-written file. `private` files are created mode 0600.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<(), SimError> {
-    let tmp = path.with_extension("tmp");
+    // A temporary file of its own per write: two saves at once sharing one name interleave
+    // (each truncates, then writes at its own offset), leaving a file with another's tail.
+    let tmp = path.with_extension(format!("tmp.{}", uuid::Uuid::new_v4().simple()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

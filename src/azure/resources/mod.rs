@@ -9,6 +9,7 @@ pub mod authorization;
 pub mod compute;
 pub mod dns;
 pub mod identity;
+pub mod nat_gateway;
 pub mod network;
 pub mod registry;
 pub mod storage;

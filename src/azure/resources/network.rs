@@ -36,6 +36,9 @@ pub struct SubnetProperties {
     pub address_prefix: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_security_group: Option<SubResource>,
+    /// The subnet's NAT gateway (the jumphost's way out, when the spec asks for one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nat_gateway: Option<SubResource>,
 }
 
 #[derive(Debug, Clone, Serialize)]

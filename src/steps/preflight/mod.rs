@@ -6,6 +6,7 @@
 
 mod app_gateway;
 mod cluster_access;
+mod console_vnet;
 mod dns_zone;
 mod egress;
 mod existing_cluster;
@@ -27,6 +28,8 @@ use crate::azure::placement::PlacementSource;
 use crate::worker::{StepContext, StepError};
 use katonic_domain::spec::ClusterMode;
 use verdict::Checks;
+
+pub(super) use console_vnet::{PlacementCache, network_offer};
 
 /// The array under `key` of an ARM list body, empty when absent or unreadable.
 fn list<T: serde::de::DeserializeOwned>(body: Option<Value>, key: &str) -> Vec<T> {

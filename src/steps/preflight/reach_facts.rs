@@ -56,7 +56,10 @@ pub(super) async fn resolve(
             Line::Fail(detail, fix) => checks.fail(REACH, detail, fix).await?,
         }
     }
-    let mut outputs = json!({ "consolePlacement": placement });
+    let mut outputs = json!({
+        "consolePlacement": placement,
+        "consolePlacementSummary": placement.summary(),
+    });
     if let Some(mode) = decision.mode {
         outputs["clusterAccess"] = json!(mode.as_str());
     }

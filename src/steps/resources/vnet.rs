@@ -39,10 +39,12 @@ pub async fn network(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
     let nsg_id = id_of(&nsg, &nsg_path);
 
     let gateway_nsg_id = gateway_nsg(ctx, arm, &location, &tags).await?;
+    let nat = super::nat::jumphost_nat(ctx, arm, (&sub, &rg, &location), &tags).await?;
     let vnet_name = names::vnet(&ctx.spec);
     let vnet_path =
         resources::resource_id(&sub, &rg, "Microsoft.Network/virtualNetworks", &vnet_name);
-    let vnet = vnet_body(ctx, location, tags, &nsg_id, gateway_nsg_id.as_deref());
+    let nat_id = nat.as_ref().map(|n| n.gateway_id.as_str());
+    let vnet = vnet_body(ctx, location, tags, &nsg_id, gateway_nsg_id.as_deref(), nat_id);
     let vnet = ensure(
         ctx,
         arm,
@@ -62,6 +64,10 @@ pub async fn network(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
     if let Some(id) = gateway_nsg_id {
         out["gatewayNsgId"] = json!(id);
         out["gatewaySubnetId"] = json!(format!("{vnet_id}/subnets/{}", names::GATEWAY_SUBNET));
+    }
+    if let Some(nat) = nat {
+        out["jumphostNatGatewayId"] = json!(nat.gateway_id);
+        out["jumphostNatPublicIpId"] = json!(nat.public_ip_id);
     }
     Ok(out)
 }
@@ -133,13 +139,15 @@ fn nsg_body(ctx: &StepContext, location: String, tags: Tags) -> network::Network
     }
 }
 
-/// The VNet with the AKS subnet (behind the NSG) and the jumphost subnet.
+/// The VNet with the AKS subnet (behind the NSG) and the jumphost subnet (behind its NAT
+/// gateway, when there is one).
 fn vnet_body(
     ctx: &StepContext,
     location: String,
     tags: Tags,
     nsg_id: &str,
     gateway_nsg_id: Option<&str>,
+    nat_id: Option<&str>,
 ) -> network::VirtualNetwork {
     let net = &ctx.spec.cluster.network;
     let mut vnet = network::VirtualNetwork {
@@ -157,6 +165,7 @@ fn vnet_body(
                         network_security_group: Some(SubResource {
                             id: nsg_id.to_string(),
                         }),
+                        nat_gateway: None,
                     },
                 },
                 network::Subnet {
@@ -164,6 +173,7 @@ fn vnet_body(
                     properties: network::SubnetProperties {
                         address_prefix: net.jumphost_subnet_cidr.to_string(),
                         network_security_group: None,
+                        nat_gateway: nat_id.map(|id| SubResource { id: id.to_string() }),
                     },
                 },
             ],
@@ -178,6 +188,7 @@ fn vnet_body(
                 network_security_group: Some(SubResource {
                     id: nsg.to_string(),
                 }),
+                nat_gateway: None,
             },
         });
     }

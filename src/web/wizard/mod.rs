@@ -1,10 +1,12 @@
 //! The install wizard: one page per step, each field validated on change (htmx) by the same
 //! rules as the API, answers autosaved as a draft, ending in the review of the plan.
 
+mod console_network;
 mod guide;
 mod panels;
 mod steps;
 
+pub use console_network::{ConsoleNetworkSection, post_console_vnet};
 pub use guide::{Choice, Note, ShownWhen};
 pub use steps::{STEPS, step_of};
 
@@ -62,6 +64,9 @@ pub async fn get_step(
     page.simulated = state.simulated();
     if step.id == DOMAIN {
         page.certificate = Some(certificate_section(&state, &install, &install.answers).await?);
+    }
+    if step.id == console_network::CLUSTER {
+        page.console_network = Some(console_network::section(&state, &install).await);
     }
     Ok(render(&page)?.into_response())
 }
@@ -210,6 +215,9 @@ pub async fn post_step(
             if step.id == DOMAIN {
                 page.certificate =
                     Some(certificate_section(&state, &install, &install.answers).await?);
+            }
+            if step.id == console_network::CLUSTER {
+                page.console_network = Some(console_network::section(&state, &install).await);
             }
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
@@ -551,5 +559,6 @@ fn step_page(
         vm_sizes: guide::vm_size_choices(review::today()),
         k8s_versions: guide::version_choices(review::today()),
         certificate: None,
+        console_network: None,
     })
 }

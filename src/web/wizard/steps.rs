@@ -97,6 +97,28 @@ const POLICIES: &[(&str, &str)] = &[
     ("calico", "Calico (vendor guide)"),
     ("azure", "Azure Network Policy Manager"),
 ];
+const ACCESS: &[(&str, &str)] = &[
+    (
+        "auto",
+        "Auto: directly when the console sees the cluster's VNet, else AKS Run Command",
+    ),
+    ("direct", "Directly (the console is in the cluster's VNet)"),
+    (
+        "runCommand",
+        "AKS Run Command over ARM (no line of sight needed)",
+    ),
+    ("peering", "Peer the console's VNet with the cluster's"),
+];
+const JUMPHOST_EGRESS: &[(&str, &str)] = &[
+    (
+        "none",
+        "None: new subnets are private by default, a VM there has no way out",
+    ),
+    (
+        "natGateway",
+        "A NAT gateway the install creates (Standard, with a static public IP)",
+    ),
+];
 const OUTBOUND: &[(&str, &str)] = &[
     (
         "loadBalancer",
@@ -307,6 +329,12 @@ pub const STEPS: &[Step] = &[
                 Kind::Select(OUTBOUND),
                 "",
             ),
+            field(
+                "cluster.network.jumphostEgress",
+                "Jumphost subnet's way out",
+                Kind::Select(JUMPHOST_EGRESS),
+                "A new VNet only: an existing VNet's subnets keep their own outbound path.",
+            ),
             group(
                 field(
                     "cluster.network.existingVnet",
@@ -345,6 +373,15 @@ pub const STEPS: &[Step] = &[
                 "Application Gateway subnet name",
                 Kind::Text,
                 "An existing subnet dedicated to the gateway (the console never changes the VNet).",
+            ),
+            group(
+                field(
+                    "cluster.access",
+                    "How the console reaches the cluster",
+                    Kind::Select(ACCESS),
+                    "Its API server is private: preflight decides before anything is created, and refuses a choice that cannot work.",
+                ),
+                "Reaching the cluster",
             ),
         ],
     },

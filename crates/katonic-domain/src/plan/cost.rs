@@ -238,11 +238,20 @@ fn network_lines(fp: &Footprint, table: &PriceTable) -> Vec<CostLine> {
             table.public_ip_hourly * HOURS_PER_MONTH * f64::from(ips),
         ));
     }
-    if fp.nat_gateway {
+    let nats = fp.nat_gateways();
+    if nats > 0 {
         lines.push(fixed(
-            "NAT gateway".to_string(),
-            format!("{}/hour", money(table, table.nat_gateway_hourly)),
-            table.nat_gateway_hourly * HOURS_PER_MONTH,
+            if nats == 1 {
+                "NAT gateway".to_string()
+            } else {
+                format!("NAT gateway x {nats}")
+            },
+            format!(
+                "{}/hour{}",
+                money(table, table.nat_gateway_hourly),
+                if nats == 1 { "" } else { " each" }
+            ),
+            table.nat_gateway_hourly * HOURS_PER_MONTH * f64::from(nats),
         ));
     }
     lines
@@ -309,7 +318,7 @@ fn usage(spec: &InstallSpec, fp: &Footprint, table: &PriceTable) -> Vec<String> 
     if fp.load_balancers() > 0 {
         out.push(u.load_balancer_data.clone());
     }
-    if fp.nat_gateway {
+    if fp.nat_gateways() > 0 {
         out.push(u.nat_gateway_data.clone());
     }
     if spec.ingress.gateway.is_some() {

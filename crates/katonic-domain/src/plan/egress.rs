@@ -8,7 +8,7 @@
 //! API 2025-07-01 and later (released after 2026-03-31) create subnets with
 //! `defaultOutboundAccess: false` (Azure networking blog, checked 2026-12-07).
 
-use crate::spec::{InstallSpec, OutboundType};
+use crate::spec::{InstallSpec, JumphostEgress, OutboundType};
 
 use super::names;
 
@@ -35,7 +35,7 @@ const PRIVATE_SUBNETS: &str = "new subnets are private by default since 2026-03-
      gateway, a public IP or a route to a firewall gives it one";
 
 /// Per subnet: the AKS subnet through the cluster's outbound type; the jumphost subnet (created
-/// only with a new VNet) with no way out.
+/// only with a new VNet) through the NAT gateway the install creates, or with no way out.
 pub fn subnets(spec: &InstallSpec) -> Vec<SubnetEgress> {
     let net = &spec.cluster.network;
     let aks = match net.outbound_type {
@@ -57,6 +57,16 @@ pub fn subnets(spec: &InstallSpec) -> Vec<SubnetEgress> {
         out.push(SubnetEgress {
             subnet: names::jumphost_subnet(spec),
             route: "unchanged: an existing subnet keeps its own outbound path".into(),
+            warning: None,
+        });
+    } else if net.jumphost_egress == JumphostEgress::NatGateway {
+        out.push(SubnetEgress {
+            subnet: names::jumphost_subnet(spec),
+            route: format!(
+                "through the NAT gateway {} the install creates (public IP {}, Standard, static)",
+                names::jumphost_nat_gateway(spec),
+                names::jumphost_nat_public_ip(spec)
+            ),
             warning: None,
         });
     } else {

@@ -4,7 +4,7 @@
 //! policy-relevant resource before anything is created.
 
 use super::{PlannedResource, describe, names};
-use crate::spec::{ClusterMode, InstallSpec, LbMode, OutboundType};
+use crate::spec::{ClusterMode, InstallSpec, JumphostEgress, LbMode, OutboundType};
 
 /// Size of the OS disk AKS gives each node by default (GiB).
 pub const OS_DISK_GIB: u32 = 128;
@@ -28,6 +28,8 @@ pub(super) struct Footprint {
     pub ingress_ip_on_lb: bool,
     pub egress_public_ip: bool,
     pub nat_gateway: bool,
+    /// The jumphost subnet's NAT gateway and its public IP (a new VNet only).
+    pub jumphost_nat: bool,
 }
 
 impl Footprint {
@@ -54,14 +56,20 @@ impl Footprint {
             ingress_ip_on_lb: external && !gateway,
             egress_public_ip: lb_egress,
             nat_gateway: create && outbound == OutboundType::ManagedNatGateway,
+            jumphost_nat: create
+                && spec.cluster.network.existing_vnet.is_none()
+                && spec.cluster.network.jumphost_egress == JumphostEgress::NatGateway,
         }
     }
 
-    /// Public IPs at any node count (ingress, load-balancer egress, NAT gateway).
+    /// Public IPs at any node count (ingress, load-balancer egress, NAT gateways).
     pub fn public_ips(&self) -> u32 {
-        u32::from(self.ingress_public_ip)
-            + u32::from(self.egress_public_ip)
-            + u32::from(self.nat_gateway)
+        u32::from(self.ingress_public_ip) + u32::from(self.egress_public_ip) + self.nat_gateways()
+    }
+
+    /// NAT gateways: AKS's managed one, the jumphost subnet's.
+    pub fn nat_gateways(&self) -> u32 {
+        u32::from(self.nat_gateway) + u32::from(self.jumphost_nat)
     }
 
     pub fn load_balancers(&self) -> u32 {
@@ -235,6 +243,9 @@ fn network(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
         ),
         true,
     );
+    if fp.jumphost_nat {
+        jumphost_nat(spec, out);
+    }
     out.fixed(
         "Microsoft.Network/networkSecurityGroups",
         "Network security group",
@@ -256,6 +267,29 @@ fn network(spec: &InstallSpec, fp: &Footprint, out: &mut Inventory) {
         1,
         "Managed by AKS on the node NICs; holds the load balancer rules AKS opens.",
         false,
+    );
+}
+
+/// `jumphostEgress: natGateway`: the jumphost subnet's way out.
+fn jumphost_nat(spec: &InstallSpec, out: &mut Inventory) {
+    out.fixed(
+        "Microsoft.Network/natGateways",
+        "NAT gateway (jumphost subnet)",
+        names::jumphost_nat_gateway(spec),
+        1,
+        format!(
+            "Standard; associated with subnet {}, which is private by default: its only way out.",
+            names::jumphost_subnet(spec)
+        ),
+        true,
+    );
+    out.fixed(
+        "Microsoft.Network/publicIPAddresses",
+        "Public IP address (jumphost NAT gateway)",
+        names::jumphost_nat_public_ip(spec),
+        1,
+        "Standard static IPv4 (a NAT gateway takes no Basic address): the jumphost subnet's egress address.",
+        true,
     );
 }
 

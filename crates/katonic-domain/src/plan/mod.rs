@@ -21,6 +21,8 @@ mod gateway_rows;
 #[cfg(test)]
 mod gateway_tests;
 mod inventory;
+#[cfg(test)]
+mod jumphost_nat_tests;
 pub mod names;
 mod quota;
 mod steps;

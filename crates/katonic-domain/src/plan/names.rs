@@ -105,6 +105,17 @@ pub fn gateway_nsg(spec: &InstallSpec) -> String {
     format!("nsg-appgw-{}", spec.cluster.name)
 }
 
+/// `ng-<cluster>-jumphost`: the NAT gateway of the jumphost subnet
+/// (`cluster.network.jumphostEgress: natGateway`; NAT gateway names allow 80 characters).
+pub fn jumphost_nat_gateway(spec: &InstallSpec) -> String {
+    format!("ng-{}-jumphost", spec.cluster.name)
+}
+
+/// `pip-<cluster>-jumphost-nat`: that NAT gateway's Standard static public IP.
+pub fn jumphost_nat_public_ip(spec: &InstallSpec) -> String {
+    format!("pip-{}-jumphost-nat", spec.cluster.name)
+}
+
 /// AKS's default node resource group, `MC_<resource group>_<cluster>_<location>`.
 pub fn node_resource_group(spec: &InstallSpec) -> String {
     format!(

@@ -225,6 +225,7 @@ mod tests {
             dns_service_ip: Ipv4Addr::new(172, 16, 0, 10),
             max_pods,
             outbound_type: OutboundType::LoadBalancer,
+            jumphost_egress: Default::default(),
             existing_vnet: None,
             gateway_subnet_cidr: None,
         }

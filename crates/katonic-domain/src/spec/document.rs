@@ -121,6 +121,10 @@ pub struct NetworkDoc {
     /// `loadBalancer` | `userDefinedRouting` | `managedNATGateway`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbound_type: Option<String>,
+    /// `none` (default) | `natGateway`: how the jumphost subnet of a new VNet reaches the
+    /// internet (new subnets are private by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jumphost_egress: Option<String>,
     /// Install into this existing VNet (the usual jumphost case) instead of creating one: it is
     /// checked against the CIDRs above, never modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]

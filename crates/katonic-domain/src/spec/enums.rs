@@ -2,8 +2,8 @@
 
 use super::text::{one_of, show};
 use super::{
-    ClusterAccess, ClusterMode, ClusterTier, GatewaySku, Invalid, LbMode, NetworkPlugin,
-    NetworkPolicy, OutboundType, RegistrySku, TlsMode, WafMode,
+    ClusterAccess, ClusterMode, ClusterTier, GatewaySku, Invalid, JumphostEgress, LbMode,
+    NetworkPlugin, NetworkPolicy, OutboundType, RegistrySku, TlsMode, WafMode,
 };
 
 /// `as_str`, `VALUES` and a `parse` that accepts any letter case and says what is allowed.
@@ -87,6 +87,10 @@ closed_set!(GatewaySku, "enum.value", "Application Gateway SKU", [
 closed_set!(WafMode, "enum.value", "WAF mode", [
     Prevention => "Prevention",
     Detection => "Detection",
+]);
+closed_set!(JumphostEgress, "enum.value", "jumphost egress", [
+    None => "none",
+    NatGateway => "natGateway",
 ]);
 
 #[cfg(test)]

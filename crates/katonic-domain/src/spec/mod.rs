@@ -48,7 +48,9 @@ pub use names::{
     ClusterName, Guid, InstallName, NetworkName, PoolName, Region, RegistryName, ResourceGroupName,
     StorageAccountName,
 };
-pub use network::{Cidr, ExistingVnet, NetworkPlugin, NetworkPolicy, NetworkSpec, OutboundType};
+pub use network::{
+    Cidr, ExistingVnet, JumphostEgress, NetworkPlugin, NetworkPolicy, NetworkSpec, OutboundType,
+};
 pub use parse::{
     GATEWAY_SUBNET_OVERHEAD, RECOMMENDED_GATEWAY_PREFIX, derived_gateway_subnet,
     gateway_subnet_needs, katonic_fqdn,

@@ -186,6 +186,16 @@ pub enum OutboundType {
     ManagedNatGateway,
 }
 
+/// How the jumphost subnet of a new VNet reaches the internet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JumphostEgress {
+    /// No way out (new subnets are private by default).
+    #[default]
+    None,
+    /// Through a NAT gateway the install creates (with a Standard static public IP).
+    NatGateway,
+}
+
 /// The cluster network, cross-checked (subnets inside the VNet, no overlaps, service range
 /// outside the VNet, DNS service IP inside the service range, AKS-forbidden ranges avoided).
 #[derive(Debug, Clone, PartialEq)]
@@ -202,6 +212,8 @@ pub struct NetworkSpec {
     /// Pods per node, 10-250.
     pub max_pods: u32,
     pub outbound_type: OutboundType,
+    /// The jumphost subnet's way out (a new VNet only).
+    pub jumphost_egress: JumphostEgress,
     /// An existing VNet to install into (checked, never modified); `None`: create one.
     pub existing_vnet: Option<ExistingVnet>,
     /// The Application Gateway's dedicated subnet: `Some` exactly when the gateway is on

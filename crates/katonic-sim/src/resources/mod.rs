@@ -13,6 +13,7 @@ pub(crate) mod groups;
 mod lists;
 pub(crate) mod msi;
 mod namespaces;
+pub(crate) mod nat_gateway;
 pub(crate) mod network;
 mod nsg;
 pub(crate) mod public_ip;
@@ -90,6 +91,7 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, st: &mut State, route: &Route) -> ArmResul
                 k if k.starts_with(app_gateway::waf_policy::POLICY_LC) => {
                     app_gateway::waf_policy::handle(ctx, st, p)
                 }
+                k if k.starts_with(nat_gateway::NAT_LC) => nat_gateway::handle(ctx, st, p),
                 k if k.starts_with(dns::PUBLIC_LC) || k.starts_with(dns::PRIVATE_LC) => {
                     dns::handle(ctx, st, p)
                 }
@@ -147,6 +149,7 @@ pub(crate) fn render(ctx: &Ctx<'_>, st: &State, r: &Resource) -> Value {
     match r.kind.to_ascii_lowercase().as_str() {
         network::VNET_LC => network::render_vnet(st, r),
         nsg::NSG_LC => nsg::render(st, r),
+        nat_gateway::NAT_LC => nat_gateway::render(st, r),
         aks::CLUSTER_LC => aks::render_cluster(ctx, st, r),
         dns::PUBLIC_LC | dns::PRIVATE_LC => dns::render(st, &r.body),
         app_gateway::AGW_LC => app_gateway::render(r),

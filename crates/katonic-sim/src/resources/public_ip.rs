@@ -32,8 +32,17 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         }
         (1, None, "DELETE") => {
             let id = p.id();
-            if st.get(&id).is_none() {
+            let Some(id) = st.get(&id).map(|r| r.id.clone()) else {
                 return Ok(Reply::empty(StatusCode::NO_CONTENT));
+            };
+            // Message as Azure gives it (Terraform and Packer logs, checked 2026-12-07).
+            if let Some(holder) = super::nat_gateway::holding(st, &id) {
+                return Err(ArmError::bad_request(
+                    "PublicIPAddressCannotBeDeleted",
+                    format!(
+                        "Public IP address {id} can not be deleted since it is still allocated to resource {holder}."
+                    ),
+                ));
             }
             common::busy(ctx, st, &id, false)?;
             if let Some(user) = super::app_gateway::public_ip_user(st, &id) {

@@ -63,6 +63,10 @@ OPS = {
     "ApplicationGateways_BackendHealth",
     "WebApplicationFirewallPolicies_CreateOrUpdate", "WebApplicationFirewallPolicies_Get",
 }
+# Issue 14, item 5: the jumphost subnet's NAT gateway.
+FILES += ["Microsoft.Network/2025-07-01/natGateway.json"]
+OPS |= {"NatGateways_CreateOrUpdate", "NatGateways_Get"}
+
 KEEP = ["type", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength",
         "minItems", "maxItems", "format", "readOnly", "x-nullable"]
 

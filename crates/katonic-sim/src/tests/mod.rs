@@ -9,6 +9,7 @@ mod faults;
 mod harness;
 mod install;
 mod kube;
+mod nat_gateway;
 mod network;
 mod others;
 mod placement;

@@ -85,6 +85,15 @@ async fn the_metadata_service_answers_only_a_console_on_an_azure_vm() {
         vnet.body["properties"]["addressSpace"]["addressPrefixes"],
         json!(["10.250.0.0/16"])
     );
+    // Beside the console's subnet, a free one a rehearsal can put a cluster in.
+    let subnets: Vec<_> = vnet.body["properties"]["subnets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].clone(), s["properties"]["addressPrefix"].clone()))
+        .collect();
+    assert_eq!(subnets.len(), 2, "{subnets:?}");
+    assert_eq!(subnets[1], (json!("snet-cluster"), json!("10.250.1.0/24")));
     // The console's VM is not something a client may write.
     let put = sim
         .put(

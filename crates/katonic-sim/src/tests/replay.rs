@@ -26,7 +26,6 @@ const RECORDED_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
 /// left out of the figures while the simulator answers `InvalidResourceType`, so they count by
 /// themselves once served.
 const NOT_YET_SIMULATED: [&str; 5] = [
-    "/natGateways",
     "/routeTables",
     "/publicIPPrefixes",
     "/virtualNetworkPeerings",

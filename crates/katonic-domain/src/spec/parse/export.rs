@@ -68,6 +68,9 @@ pub fn to_document(spec: &InstallSpec) -> InstallDocument {
                 dns_service_ip: Some(n.dns_service_ip.to_string()),
                 max_pods: int(n.max_pods),
                 outbound_type: s(n.outbound_type.as_str()),
+                // Written only when asked for: `none` is the default.
+                jumphost_egress: (n.jumphost_egress == crate::spec::JumphostEgress::NatGateway)
+                    .then(|| n.jumphost_egress.as_str().to_string()),
                 existing_vnet: n
                     .existing_vnet
                     .as_ref()
@@ -187,6 +190,7 @@ pub fn default_document() -> InstallDocument {
                 dns_service_ip: s("172.16.0.10"),
                 max_pods: None,
                 outbound_type: None,
+                jumphost_egress: None,
                 existing_vnet: None,
                 gateway_subnet_cidr: None,
             },

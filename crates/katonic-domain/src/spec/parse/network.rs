@@ -5,7 +5,8 @@ use super::super::network::{
     DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, DNS_SERVICE_IP_OFFSET, forbidden_overlap,
 };
 use super::super::{
-    Cidr, Invalid, NetworkDoc, NetworkPlugin, NetworkPolicy, NetworkSpec, OutboundType,
+    Cidr, Invalid, JumphostEgress, NetworkDoc, NetworkPlugin, NetworkPolicy, NetworkSpec,
+    OutboundType,
 };
 use super::ctx::{Ctx, ip, scalar, text, whole};
 
@@ -19,6 +20,7 @@ const SERVICE: &str = "cluster.network.serviceCidr";
 const DNS: &str = "cluster.network.dnsServiceIp";
 const MAX_PODS: &str = "cluster.network.maxPods";
 const OUTBOUND: &str = "cluster.network.outboundType";
+const JUMP_EGRESS: &str = "cluster.network.jumphostEgress";
 
 /// Pods per node AKS accepts.
 pub const MAX_PODS_RANGE: std::ops::RangeInclusive<u32> = 10..=250;
@@ -57,6 +59,7 @@ pub(super) fn parse(cx: &mut Ctx, doc: &NetworkDoc) -> NetworkParts {
         None => Some(None),
         Some(e) => existing_vnet(cx, e).map(Some),
     };
+    let jumphost_egress = jumphost_egress(cx, doc);
 
     let spec = (|| {
         Some(NetworkSpec {
@@ -70,11 +73,36 @@ pub(super) fn parse(cx: &mut Ctx, doc: &NetworkDoc) -> NetworkParts {
             dns_service_ip: dns?,
             max_pods: max_pods?,
             outbound_type: outbound?,
+            jumphost_egress: jumphost_egress?,
             existing_vnet: existing?,
             gateway_subnet_cidr: None,
         })
     })();
     NetworkParts { aks, spec }
+}
+
+/// `none` by default; a NAT gateway only for the jumphost subnet a new VNet creates: an existing
+/// VNet is never modified, and its subnets keep their own outbound path.
+fn jumphost_egress(cx: &mut Ctx, doc: &NetworkDoc) -> Option<JumphostEgress> {
+    let egress = cx
+        .optional(
+            JUMP_EGRESS,
+            doc.jumphost_egress.as_ref(),
+            JumphostEgress::parse,
+        )
+        .map(Option::unwrap_or_default)?;
+    if egress == JumphostEgress::NatGateway && doc.existing_vnet.is_some() {
+        cx.fail(
+            JUMP_EGRESS,
+            Invalid::new(
+                "jumphost-egress.existing-vnet",
+                "a NAT gateway for the jumphost subnet is created only with a new VNet: an existing VNet is never modified, and its subnets keep their own outbound path",
+                "remove `jumphostEgress` (or set it to `none`), or let the install create its VNet (no `existingVnet`)",
+            ),
+        );
+        return None;
+    }
+    Some(egress)
 }
 
 fn vnet_cidr(cx: &mut Ctx, doc: &NetworkDoc) -> Option<Cidr> {

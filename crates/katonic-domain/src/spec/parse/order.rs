@@ -37,6 +37,7 @@ fn fields() -> impl Iterator<Item = String> {
         "cluster.network.existingVnet.jumphostSubnet",
         "cluster.network.existingVnet.gatewaySubnet",
         "cluster.network.gatewaySubnetCidr",
+        "cluster.network.jumphostEgress",
     ];
     let pools = ["platform", "compute", "gpu"].into_iter().flat_map(|role| {
         POOL_FIELDS

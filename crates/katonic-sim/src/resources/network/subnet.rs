@@ -51,10 +51,15 @@ pub(super) fn put_subnet(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResul
         .and_then(|o| o["name"].as_str().map(str::to_string))
         .unwrap_or(p.name().to_string());
     body["name"] = json!(canonical_name);
+    let vnet_location = vnet.body["location"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let target = Vnet {
         id: &vnet.id,
         name: &vnet_name,
         spaces: &spaces,
+        location: &vnet_location,
     };
     let (subnet, nets) = build_subnet(st, &target, &body, "Updating")?;
     check_siblings(&vnet_name, &old_subnets, &canonical_name, nets)?;

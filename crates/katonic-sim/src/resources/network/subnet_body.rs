@@ -16,6 +16,8 @@ pub(super) struct Vnet<'a> {
     pub id: &'a str,
     pub name: &'a str,
     pub spaces: &'a [IpNet],
+    /// Its region: a NAT gateway a subnet names must be in it.
+    pub location: &'a str,
 }
 
 /// Validate one subnet of a VNet body and build its stored form, in provisioning `state`;
@@ -35,7 +37,10 @@ pub(super) fn build_subnet(
     };
     let id = format!("{}/subnets/{name}", vnet.id);
     let nets = ranges(vnet, name, &id, s)?;
-    let props = properties(st, &id, s, state)?;
+    let mut props = properties(st, &id, s, state)?;
+    if let Some(nat) = super::super::nat_gateway::subnet_reference(st, &id, vnet.location, s)? {
+        props.insert("natGateway".into(), nat);
+    }
     Ok((
         json!({
             "name": name,

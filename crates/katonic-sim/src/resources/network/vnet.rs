@@ -42,6 +42,7 @@ pub(super) fn put_vnet(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult 
         id: &canonical_id,
         name: &name,
         spaces: &spaces,
+        location: &location,
     };
     let subnets = requested_subnets(st, &vnet, &body)?;
     if let Some(old) = &existing {

@@ -105,6 +105,7 @@ fn doc_strategy() -> impl Strategy<Value = InstallDocument> {
                         dns_service_ip: None,
                         max_pods: max_pods.map(|m| Scalar::Int(i64::from(m))),
                         outbound_type: s(outbound),
+                        jumphost_egress: None,
                         existing_vnet: None,
                         gateway_subnet_cidr: None,
                     },
