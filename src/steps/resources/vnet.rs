@@ -44,7 +44,14 @@ pub async fn network(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
     let vnet_path =
         resources::resource_id(&sub, &rg, "Microsoft.Network/virtualNetworks", &vnet_name);
     let nat_id = nat.as_ref().map(|n| n.gateway_id.as_str());
-    let vnet = vnet_body(ctx, location, tags, &nsg_id, gateway_nsg_id.as_deref(), nat_id);
+    let vnet = vnet_body(
+        ctx,
+        location,
+        tags,
+        &nsg_id,
+        gateway_nsg_id.as_deref(),
+        nat_id,
+    );
     let vnet = ensure(
         ctx,
         arm,

@@ -111,6 +111,7 @@ fn a_nat_gateway_with_an_existing_vnet_is_refused_by_name() {
             name: Some("vnet-corp".into()),
             aks_subnet: Some("snet-aks".into()),
             jumphost_subnet: Some("snet-jump".into()),
+            gateway_subnet: None,
         });
     })
     .unwrap_err();
