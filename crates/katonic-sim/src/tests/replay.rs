@@ -22,6 +22,9 @@ use super::harness::Sim;
 /// The subscription Microsoft's recordings are sanitised to.
 const RECORDED_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
 
+/// vCPUs per family and region the recorded subscriptions had room for (at least).
+const RECORDED_QUOTA: u64 = 1000;
+
 /// Resource types other engineers are adding (issue 13/16/17). Their interactions are sent but
 /// left out of the figures while the simulator answers `InvalidResourceType`, so they count by
 /// themselves once served.
@@ -164,7 +167,17 @@ async fn replay(
 /// providers registered, its resource groups created and the principals it assigns roles to
 /// known (the SDK tests' preparers did this outside the recording).
 async fn prepare(c: &Cassette) -> Sim {
-    let sim = Sim::start().await;
+    // Microsoft's test subscriptions had the quota for what their tests made (Azure accepted a
+    // cluster of up to 100 Standard_DS2_v2 nodes, azure-mgmt-containerservice 15.0.0); the
+    // simulator's default subscription has a smaller one.
+    let sim = Sim::start_with_catalog(
+        |c| {
+            c.quota.family_limit = c.quota.family_limit.max(RECORDED_QUOTA);
+            c.quota.total_limit = c.quota.total_limit.max(RECORDED_QUOTA);
+        },
+        |_| {},
+    )
+    .await;
     sim.h
         .add_subscription(RECORDED_SUBSCRIPTION)
         .expect("recorded subscription");
