@@ -94,6 +94,15 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
                 t.eq_ignore_ascii_case("listClusterAdminCredential"),
             )
         }
+        (1, Some(t)) if m == "GET" && t.eq_ignore_ascii_case("availableAgentPoolVersions") => {
+            let cluster = st.get(&p.id()).ok_or_else(|| common::not_found(p))?;
+            let location = cluster.body["location"].as_str().unwrap_or_default();
+            Ok(Reply::ok(versions::available_pool_versions(
+                ctx,
+                &cluster.id,
+                location,
+            )))
+        }
         (1, Some(t)) if m == "GET" && t.eq_ignore_ascii_case("agentPools") => {
             let cluster = st.get(&p.id()).ok_or_else(|| common::not_found(p))?;
             Ok(Reply::ok(list(

@@ -249,6 +249,36 @@ pub(crate) fn render_cluster(ctx: &Ctx<'_>, st: &State, r: &Resource) -> Value {
             props
         })
         .collect();
+    let autoscaled = profiles
+        .iter()
+        .any(|p| p["enableAutoScaling"].as_bool() == Some(true));
     v["properties"]["agentPoolProfiles"] = Value::Array(profiles);
+    if autoscaled && v["properties"].get("autoScalerProfile").is_none() {
+        v["properties"]["autoScalerProfile"] = default_autoscaler_profile();
+    }
     v
+}
+
+/// The cluster autoscaler's settings AKS answers once a pool autoscales and none were given
+/// (azure-mgmt-containerservice 15.0.0 recording, GET after create; issue 15).
+fn default_autoscaler_profile() -> Value {
+    serde_json::json!({
+        "balance-similar-node-groups": "false",
+        "expander": "random",
+        "max-empty-bulk-delete": "10",
+        "max-graceful-termination-sec": "600",
+        "max-node-provision-time": "15m",
+        "max-total-unready-percentage": "45",
+        "new-pod-scale-up-delay": "0s",
+        "ok-total-unready-count": "3",
+        "scale-down-delay-after-add": "10m",
+        "scale-down-delay-after-delete": "10s",
+        "scale-down-delay-after-failure": "3m",
+        "scale-down-unneeded-time": "10m",
+        "scale-down-unready-time": "20m",
+        "scale-down-utilization-threshold": "0.5",
+        "scan-interval": "10s",
+        "skip-nodes-with-local-storage": "false",
+        "skip-nodes-with-system-pods": "true"
+    })
 }
