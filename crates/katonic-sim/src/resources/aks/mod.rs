@@ -10,6 +10,7 @@ mod agent_pool;
 mod capacity;
 mod checks;
 mod cluster;
+mod cluster_extras;
 mod context_zip;
 mod credentials;
 mod identity;
@@ -80,12 +81,17 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
                 .map(|r| Reply::ok(render_cluster(ctx, st, r)))
                 .ok_or_else(|| common::not_found(p)),
             "DELETE" => cluster::delete_cluster(ctx, st, p),
+            "PATCH" => cluster_extras::patch_tags(ctx, st, p),
             _ => Err(method_not_allowed(ctx)),
         },
+        (2, None) if m == "GET" && p.pairs[1].0.eq_ignore_ascii_case("upgradeProfiles") => {
+            cluster_extras::upgrade_profile(ctx, st, p)
+        }
         (1, Some(t))
             if m == "POST"
                 && (t.eq_ignore_ascii_case("listClusterAdminCredential")
-                    || t.eq_ignore_ascii_case("listClusterUserCredential")) =>
+                    || t.eq_ignore_ascii_case("listClusterUserCredential")
+                    || t.eq_ignore_ascii_case("listClusterMonitoringUserCredential")) =>
         {
             credentials::credentials(
                 ctx,

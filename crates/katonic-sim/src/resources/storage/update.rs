@@ -16,7 +16,10 @@ use super::{Account, random_key, sku_and_kind};
 /// name, location, kind and creation time.
 pub(super) fn patch_account(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     let given = common::body_object(ctx)?;
-    let mut r = st.get(&p.id()).cloned().ok_or_else(|| common::not_found(p))?;
+    let mut r = st
+        .get(&p.id())
+        .cloned()
+        .ok_or_else(|| common::not_found(p))?;
     let mut request = r.request.clone();
     if !request.is_object() {
         request = json!({});
@@ -55,14 +58,20 @@ pub(super) fn patch_account(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmRe
 /// `regenerateKey {"keyName": "key1" | "key2"}`: that key replaced, both answered.
 pub(super) fn regenerate_key(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
     let given = common::body_object(ctx)?;
-    let name = given["keyName"].as_str().unwrap_or_default().to_ascii_lowercase();
+    let name = given["keyName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     if name != "key1" && name != "key2" {
         return Err(ArmError::bad_request(
             "InvalidValuesForRequestParameters",
             "Values for request parameters are invalid: keyName.",
         ));
     }
-    let mut r = st.get(&p.id()).cloned().ok_or_else(|| common::not_found(p))?;
+    let mut r = st
+        .get(&p.id())
+        .cloned()
+        .ok_or_else(|| common::not_found(p))?;
     if !r.private.is_object() {
         r.private = json!({});
     }
