@@ -339,3 +339,32 @@ fn recorded_agent_pool_and_storage_writes_are_followed_as_azure_said() {
         assert_eq!(body["keys"].as_array().map(Vec::len), Some(2), "{}", r.uri);
     }
 }
+
+#[test]
+fn recorded_cluster_credentials_read_as_kubeconfigs() {
+    // listClusterAdmin/User/MonitoringUserCredential at 2021-02-01 (azure-mgmt-containerservice
+    // 15.0.0; the keys and tokens in the kubeconfigs replaced, see SOURCES.md).
+    use base64::Engine;
+    let all = load_all();
+    let rec = recorded_in(&all, "test_mgmt_aks.test_managed_clusters.yaml");
+    let mut seen = 0;
+    for r in rec.iter().filter(|r| r.uri.contains("Credential")) {
+        let body = r.response.body.clone().expect("credential body");
+        let creds: super::resources::aks::CredentialResults =
+            serde_json::from_value(body).expect("CredentialResults");
+        let first = creds.kubeconfigs.first().expect("a kubeconfig");
+        let yaml = base64::engine::general_purpose::STANDARD
+            .decode(first.value.as_bytes())
+            .expect("base64 kubeconfig");
+        let doc: Value = serde_yaml_ng::from_slice(&yaml).expect("kubeconfig YAML");
+        assert!(
+            doc.pointer("/clusters/0/cluster/server")
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.starts_with("https://")),
+            "{}",
+            r.uri
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 3);
+}
