@@ -117,28 +117,31 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         }
         (2, None) if p.pairs[1].0.eq_ignore_ascii_case("agentPools") => match m {
             "PUT" => agent_pool::put_pool(ctx, st, p),
-            "GET" => {
-                let cluster = st
-                    .get(&p.id_upto(1))
-                    .ok_or_else(|| common::parent_not_found(p, 1))?;
-                let name = cluster.body["name"].as_str().unwrap_or("").to_string();
-                st.get(&p.id())
-                    .map(|r| Reply::ok(r.body.clone()))
-                    .ok_or_else(|| {
-                        ArmError::not_found(
-                            "NotFound",
-                            format!(
-                                "Could not find agent pool {} in managed cluster {name}.",
-                                p.name()
-                            ),
-                        )
-                    })
-            }
+            "GET" => get_pool(st, p),
             "DELETE" => agent_pool::delete_pool(ctx, st, p),
             _ => Err(method_not_allowed(ctx)),
         },
         _ => Err(method_not_allowed(ctx)),
     }
+}
+
+/// An agent pool's GET: 404 `NotFound` naming the cluster when the pool does not exist.
+fn get_pool(st: &State, p: &ResPath) -> ArmResult {
+    let cluster = st
+        .get(&p.id_upto(1))
+        .ok_or_else(|| common::parent_not_found(p, 1))?;
+    let name = cluster.body["name"].as_str().unwrap_or("").to_string();
+    st.get(&p.id())
+        .map(|r| Reply::ok(r.body.clone()))
+        .ok_or_else(|| {
+            ArmError::not_found(
+                "NotFound",
+                format!(
+                    "Could not find agent pool {} in managed cluster {name}.",
+                    p.name()
+                ),
+            )
+        })
 }
 
 /// Pools of a cluster, in creation order.
