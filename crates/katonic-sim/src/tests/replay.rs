@@ -4,6 +4,7 @@
 //! paths of the body (depth 3, both directions) and error codes. The simulator's own LRO URLs
 //! are followed where the recording polled Azure's.
 
+mod answers;
 mod cassette;
 mod compare;
 
