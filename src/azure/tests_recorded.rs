@@ -10,7 +10,8 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
 use super::client::{ArmResponse, api_error};
-use super::lro::{FinalState, Pending, Started, started};
+use super::lro::{FinalState, Pending, Started, is_terminal, started};
+use super::resources::aks::RunCommandResult;
 
 /// One recorded response, with what the request was.
 struct Recorded {
@@ -143,10 +144,11 @@ fn every_recorded_first_response_of_a_write_reads_as_its_outcome() {
             );
         }
     }
-    // Every recorded 202 also carried `Azure-AsyncOperation`, which wins; the 202 + `Location`
-    // only shape (Storage, legacy) is covered in `lro::tests`.
+    // 202 + `Location` only: a storage account create (azure-mgmt-storage 11.2.0) and Run
+    // Command (Azure CLI `aks command invoke`); the other 202s also carried
+    // `Azure-AsyncOperation`, which wins.
     assert!(
-        via_async > 5 && done > 5,
+        via_async > 5 && via_location >= 2 && done > 5,
         "{via_async} {via_location} {done}"
     );
 }
@@ -244,4 +246,125 @@ fn each_providers_error_shape_keeps_its_code() {
     assert_eq!(e.code(), "BadGateway");
     assert!(e.is_retryable());
     assert_eq!(e.retry_after().map(|d| d.as_secs()), Some(5));
+}
+
+fn recorded_in<'a>(all: &'a [Recorded], file: &str) -> Vec<&'a Recorded> {
+    let found: Vec<&Recorded> = all.iter().filter(|r| r.file == file).collect();
+    assert!(!found.is_empty(), "{file} not read");
+    found
+}
+
+#[test]
+fn recorded_run_command_reads_as_its_result() {
+    // Azure CLI `aks command invoke` (2022-04-01): POST 202 + `Location` to commandResults,
+    // which answers 202 `Running` and then 200 with the result.
+    let all = load_all();
+    let rec = recorded_in(&all, "test_aks_run_command.yaml");
+    let post = rec
+        .iter()
+        .find(|r| r.method == "POST" && r.uri.contains("/runCommand"))
+        .expect("runCommand POST");
+    let Started::Pending(Pending::Location { location_url, .. }) =
+        started(&post.response, &post.uri, FinalState::LocationBody)
+    else {
+        panic!("runCommand's 202 was not followed through its Location");
+    };
+    let results: Vec<&&Recorded> = rec
+        .iter()
+        .filter(|r| r.method == "GET" && r.uri.contains("/commandResults/"))
+        .collect();
+    assert!(results.iter().all(|r| r.uri == location_url));
+    let (running, finished): (Vec<&&Recorded>, Vec<&&Recorded>) =
+        results.into_iter().partition(|r| r.response.status == 202);
+    assert_eq!((running.len(), finished.len()), (1, 1));
+    for r in running {
+        let body: RunCommandResult =
+            serde_json::from_value(r.response.body.clone().expect("body")).expect("result");
+        let state = body.properties.provisioning_state.expect("state");
+        assert!(!is_terminal(&state), "{state}");
+    }
+    let body = finished[0].response.body.clone().expect("result body");
+    let result: RunCommandResult = serde_json::from_value(body).expect("RunCommandResult");
+    assert_eq!(result.properties.exit_code, Some(0));
+    assert_eq!(
+        result.properties.provisioning_state.as_deref(),
+        Some("Succeeded")
+    );
+    assert!(
+        result
+            .properties
+            .logs
+            .unwrap_or_default()
+            .contains("coredns")
+    );
+}
+
+#[test]
+fn recorded_agent_pool_and_storage_writes_are_followed_as_azure_said() {
+    let all = load_all();
+    // An agent pool's PUT: 200 with `Azure-AsyncOperation` (azure-mgmt-containerservice 15.0.0).
+    let pools = recorded_in(&all, "test_mgmt_aks.test_agentPools.yaml");
+    let put = pools
+        .iter()
+        .find(|r| r.method == "PUT" && r.uri.contains("/agentPools/"))
+        .expect("agent pool PUT");
+    assert_eq!(put.response.status, 200);
+    assert!(matches!(
+        started(&put.response, &put.uri, FinalState::Resource),
+        Started::Pending(Pending::AsyncOperation { .. })
+    ));
+    // A storage account's create: 202 with only `Location` and no body; its regenerateKey and
+    // listKeys answer synchronously (azure-mgmt-storage 11.2.0).
+    let storage = recorded_in(&all, "test_mgmt_storage.test_storage_accounts.yaml");
+    let create = storage
+        .iter()
+        .find(|r| r.method == "PUT")
+        .expect("account PUT");
+    assert_eq!(
+        (create.response.status, create.response.body.as_ref()),
+        (202, None)
+    );
+    assert!(matches!(
+        started(&create.response, &create.uri, FinalState::Resource),
+        Started::Pending(Pending::Location { .. })
+    ));
+    for r in storage
+        .iter()
+        .filter(|r| r.method == "POST" && r.uri.contains("Key"))
+    {
+        let Started::Done(Some(body)) = started(&r.response, &r.uri, FinalState::LocationBody)
+        else {
+            panic!("{}: keys were not read synchronously", r.uri);
+        };
+        assert_eq!(body["keys"].as_array().map(Vec::len), Some(2), "{}", r.uri);
+    }
+}
+
+#[test]
+fn recorded_cluster_credentials_read_as_kubeconfigs() {
+    // listClusterAdmin/User/MonitoringUserCredential at 2021-02-01 (azure-mgmt-containerservice
+    // 15.0.0; the keys and tokens in the kubeconfigs replaced, see SOURCES.md).
+    use base64::Engine;
+    let all = load_all();
+    let rec = recorded_in(&all, "test_mgmt_aks.test_managed_clusters.yaml");
+    let mut seen = 0;
+    for r in rec.iter().filter(|r| r.uri.contains("Credential")) {
+        let body = r.response.body.clone().expect("credential body");
+        let creds: super::resources::aks::CredentialResults =
+            serde_json::from_value(body).expect("CredentialResults");
+        let first = creds.kubeconfigs.first().expect("a kubeconfig");
+        let yaml = base64::engine::general_purpose::STANDARD
+            .decode(first.value.as_bytes())
+            .expect("base64 kubeconfig");
+        let doc: Value = serde_yaml_ng::from_slice(&yaml).expect("kubeconfig YAML");
+        assert!(
+            doc.pointer("/clusters/0/cluster/server")
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.starts_with("https://")),
+            "{}",
+            r.uri
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 3);
 }

@@ -153,6 +153,14 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
             "2021-04-01",
             "2021-02-01",
             "2021-01-01",
+            // Older stable versions, still served: Microsoft's SDK recordings send 2019-06-01
+            // (azure-mgmt-storage 11.2.0; issue 15, checked 2026-12-07).
+            "2020-08-01-preview",
+            "2019-06-01",
+            "2019-04-01",
+            "2018-11-01",
+            "2018-07-01",
+            "2018-02-01",
         ],
         "microsoft.containerregistry" => &[
             "2025-04-01",
@@ -209,6 +217,17 @@ pub(crate) fn supported(ns: &str, route: &Route) -> &'static [&'static str] {
             "2022-02-01",
             "2022-01-01",
             "2021-10-01",
+            // Stable versions AKS still serves: ARM's own NoRegisteredProviderFound of
+            // 2025-02-21 lists every stable one from 2017-08-31 (hashicorp/terraform-provider-
+            // azurerm#27921); Microsoft's SDK recordings send 2021-02-01 (issue 15).
+            "2021-09-01",
+            "2021-08-01",
+            "2021-07-01",
+            "2021-05-01",
+            "2021-03-01",
+            "2021-02-01",
+            "2020-12-01",
+            "2020-11-01",
         ],
         // `az feature show/register` (2021-07-01); older clients 2015-12-01.
         "microsoft.features" => &["2021-07-01", "2015-12-01"],

@@ -10,6 +10,7 @@ mod agent_pool;
 mod capacity;
 mod checks;
 mod cluster;
+mod cluster_extras;
 mod context_zip;
 mod credentials;
 mod identity;
@@ -80,12 +81,17 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
                 .map(|r| Reply::ok(render_cluster(ctx, st, r)))
                 .ok_or_else(|| common::not_found(p)),
             "DELETE" => cluster::delete_cluster(ctx, st, p),
+            "PATCH" => cluster_extras::patch_tags(ctx, st, p),
             _ => Err(method_not_allowed(ctx)),
         },
+        (2, None) if m == "GET" && p.pairs[1].0.eq_ignore_ascii_case("upgradeProfiles") => {
+            cluster_extras::upgrade_profile(ctx, st, p)
+        }
         (1, Some(t))
             if m == "POST"
                 && (t.eq_ignore_ascii_case("listClusterAdminCredential")
-                    || t.eq_ignore_ascii_case("listClusterUserCredential")) =>
+                    || t.eq_ignore_ascii_case("listClusterUserCredential")
+                    || t.eq_ignore_ascii_case("listClusterMonitoringUserCredential")) =>
         {
             credentials::credentials(
                 ctx,
@@ -93,6 +99,15 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
                 p,
                 t.eq_ignore_ascii_case("listClusterAdminCredential"),
             )
+        }
+        (1, Some(t)) if m == "GET" && t.eq_ignore_ascii_case("availableAgentPoolVersions") => {
+            let cluster = st.get(&p.id()).ok_or_else(|| common::not_found(p))?;
+            let location = cluster.body["location"].as_str().unwrap_or_default();
+            Ok(Reply::ok(versions::available_pool_versions(
+                ctx,
+                &cluster.id,
+                location,
+            )))
         }
         (1, Some(t)) if m == "GET" && t.eq_ignore_ascii_case("agentPools") => {
             let cluster = st.get(&p.id()).ok_or_else(|| common::not_found(p))?;
@@ -102,28 +117,31 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         }
         (2, None) if p.pairs[1].0.eq_ignore_ascii_case("agentPools") => match m {
             "PUT" => agent_pool::put_pool(ctx, st, p),
-            "GET" => {
-                let cluster = st
-                    .get(&p.id_upto(1))
-                    .ok_or_else(|| common::parent_not_found(p, 1))?;
-                let name = cluster.body["name"].as_str().unwrap_or("").to_string();
-                st.get(&p.id())
-                    .map(|r| Reply::ok(r.body.clone()))
-                    .ok_or_else(|| {
-                        ArmError::not_found(
-                            "NotFound",
-                            format!(
-                                "Could not find agent pool {} in managed cluster {name}.",
-                                p.name()
-                            ),
-                        )
-                    })
-            }
+            "GET" => get_pool(st, p),
             "DELETE" => agent_pool::delete_pool(ctx, st, p),
             _ => Err(method_not_allowed(ctx)),
         },
         _ => Err(method_not_allowed(ctx)),
     }
+}
+
+/// An agent pool's GET: 404 `NotFound` naming the cluster when the pool does not exist.
+fn get_pool(st: &State, p: &ResPath) -> ArmResult {
+    let cluster = st
+        .get(&p.id_upto(1))
+        .ok_or_else(|| common::parent_not_found(p, 1))?;
+    let name = cluster.body["name"].as_str().unwrap_or("").to_string();
+    st.get(&p.id())
+        .map(|r| Reply::ok(r.body.clone()))
+        .ok_or_else(|| {
+            ArmError::not_found(
+                "NotFound",
+                format!(
+                    "Could not find agent pool {} in managed cluster {name}.",
+                    p.name()
+                ),
+            )
+        })
 }
 
 /// Pools of a cluster, in creation order.

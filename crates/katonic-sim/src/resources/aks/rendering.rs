@@ -238,7 +238,6 @@ fn fqdns(props: &mut Map<String, Value>, put: &ClusterPut) {
 
 /// The cluster with `agentPoolProfiles` from its pools and, if it failed, the error.
 pub(crate) fn render_cluster(ctx: &Ctx<'_>, st: &State, r: &Resource) -> Value {
-    let _ = ctx;
     let mut v = r.body.clone();
     let profiles: Vec<Value> = pools_of(st, &r.id)
         .map(|pool| {
@@ -249,6 +248,52 @@ pub(crate) fn render_cluster(ctx: &Ctx<'_>, st: &State, r: &Resource) -> Value {
             props
         })
         .collect();
+    let autoscaled = profiles
+        .iter()
+        .any(|p| p["enableAutoScaling"].as_bool() == Some(true));
     v["properties"]["agentPoolProfiles"] = Value::Array(profiles);
+    if autoscaled && v["properties"].get("autoScalerProfile").is_none() {
+        v["properties"]["autoScalerProfile"] = default_autoscaler_profile();
+    }
+    // `networkProfile.dockerBridgeCidr` belongs to the older api-versions only (absent from the
+    // 2025-10-01 spec); asked at one of them, AKS answers its default as Microsoft's recordings
+    // show at 2021-02-01, 2022-01-01 and 2022-04-01 (issue 15).
+    let old_version = ctx
+        .req
+        .q("api-version")
+        .is_some_and(|a| a <= DOCKER_BRIDGE_UNTIL);
+    if old_version
+        && let Some(net) = v["properties"]["networkProfile"].as_object_mut()
+        && !net.contains_key("dockerBridgeCidr")
+    {
+        net.insert("dockerBridgeCidr".into(), json!("172.17.0.1/16"));
+    }
     v
+}
+
+/// The newest api-version whose recorded answers carry `dockerBridgeCidr`.
+const DOCKER_BRIDGE_UNTIL: &str = "2022-04-01";
+
+/// The cluster autoscaler's settings AKS answers once a pool autoscales and none were given
+/// (azure-mgmt-containerservice 15.0.0 recording, GET after create; issue 15).
+fn default_autoscaler_profile() -> Value {
+    serde_json::json!({
+        "balance-similar-node-groups": "false",
+        "expander": "random",
+        "max-empty-bulk-delete": "10",
+        "max-graceful-termination-sec": "600",
+        "max-node-provision-time": "15m",
+        "max-total-unready-percentage": "45",
+        "new-pod-scale-up-delay": "0s",
+        "ok-total-unready-count": "3",
+        "scale-down-delay-after-add": "10m",
+        "scale-down-delay-after-delete": "10s",
+        "scale-down-delay-after-failure": "3m",
+        "scale-down-unneeded-time": "10m",
+        "scale-down-unready-time": "20m",
+        "scale-down-utilization-threshold": "0.5",
+        "scan-interval": "10s",
+        "skip-nodes-with-local-storage": "false",
+        "skip-nodes-with-system-pods": "true"
+    })
 }

@@ -65,3 +65,29 @@ pub(super) fn latest_patch(ctx: &Ctx<'_>, location: &str, minor: &str) -> String
         .and_then(|v| v.patches.iter().max_by_key(|p| version_key(p)).cloned())
         .unwrap_or_else(|| format!("{minor}.0"))
 }
+
+/// `GET …/managedClusters/{name}/availableAgentPoolVersions`: the patches a new pool of the
+/// cluster may run, the region's default marked (shape of the azure-mgmt-containerservice
+/// 15.0.0 recording: lower-case `availableagentpoolversions` in the id, name `default`).
+pub(super) fn available_pool_versions(ctx: &Ctx<'_>, cluster_id: &str, location: &str) -> Value {
+    let offered = ctx.catalog().k8s_versions(location);
+    let versions: Vec<Value> = offered
+        .iter()
+        .flat_map(|v| {
+            let newest = v.patches.iter().max_by_key(|p| version_key(p)).cloned();
+            v.patches.iter().map(move |p| {
+                let mut one = json!({"kubernetesVersion": p});
+                if v.is_default && Some(p) == newest.as_ref() {
+                    one["default"] = json!(true);
+                }
+                one
+            })
+        })
+        .collect();
+    json!({
+        "id": format!("{cluster_id}/availableagentpoolversions"),
+        "name": "default",
+        "type": "Microsoft.ContainerService/managedClusters/availableAgentpoolVersions",
+        "properties": {"agentPoolVersions": versions},
+    })
+}

@@ -16,6 +16,7 @@ use crate::state::{Resource, State};
 use super::common::{self, method_not_allowed};
 
 mod children;
+mod update;
 
 use children::{CONTAINER, SHARE, child};
 
@@ -108,9 +109,13 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
                     StatusCode::OK
                 }))
             }
+            "PATCH" => update::patch_account(ctx, st, p),
             _ => Err(method_not_allowed(ctx)),
         },
         (1, Some(t)) if m == "POST" && t.eq_ignore_ascii_case("listKeys") => list_keys(ctx, st, p),
+        (1, Some(t)) if m == "POST" && t.eq_ignore_ascii_case("regenerateKey") => {
+            update::regenerate_key(ctx, st, p)
+        }
         (3, None)
             if p.pairs[1].0.eq_ignore_ascii_case("blobServices")
                 && p.pairs[2].0.eq_ignore_ascii_case("containers") =>
