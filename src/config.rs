@@ -178,6 +178,11 @@ pub struct EngineFlags {
     #[arg(long, env = "KATONIC_VERIFY_DNS_URL")]
     pub verify_dns_url: Option<reqwest::Url>,
 
+    /// A standalone simulator's endpoint telling where it serves a private VNet address
+    /// (rehearsals only; its env file sets it), so verification dials no address off loopback.
+    #[arg(long, env = "KATONIC_REHEARSAL_DIAL_URL", hide = true)]
+    pub rehearsal_dial_url: Option<reqwest::Url>,
+
     /// Simulate the cluster steps this build does not run yet while the others go to the
     /// configured (real or simulated) Azure.
     #[arg(long)]

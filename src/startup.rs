@@ -107,6 +107,14 @@ impl Engine {
             https_port: flags.ingress_https_port,
             ..Default::default()
         };
+        if let Some(url) = &flags.rehearsal_dial_url {
+            let client = crate::azure::client::http_client(arm.ca_file.as_deref())
+                .map_err(|e| StartupError::Config(format!("--rehearsal-dial-url: {e}")))?;
+            verify.dial = Arc::new(crate::cluster::access::SimulatorDial::new(
+                client,
+                url.clone(),
+            ));
+        }
         if let Some(url) = &flags.verify_dns_url {
             // The endpoint's certificate is trusted like ARM's (system roots plus the CA file).
             let client = crate::azure::client::http_client(arm.ca_file.as_deref())
@@ -198,13 +206,20 @@ pub fn simulated_verify(sim: &katonic_sim::SimHandle) -> crate::steps::VerifySet
         resolver: Arc::new(SimulatedDns(sim.dns())),
         // A private VNet address (internal load balancer, gateway frontend) is served at a
         // loopback alias: dial that, so no rehearsal packet leaves the machine.
-        dial: {
-            let dns = sim.dns();
-            Arc::new(move |address| match address {
-                std::net::IpAddr::V4(v4) => std::net::IpAddr::V4(dns.reachable_address(v4)),
-                other => other,
-            })
-        },
+        dial: Arc::new(SimulatedDial(sim.dns())),
+    }
+}
+
+/// The in-process simulator's loopback alias for a private VNet address.
+struct SimulatedDial(katonic_sim::Dns);
+
+#[async_trait::async_trait]
+impl crate::cluster::access::Dial for SimulatedDial {
+    async fn dial(&self, address: std::net::IpAddr) -> std::net::IpAddr {
+        match address {
+            std::net::IpAddr::V4(v4) => std::net::IpAddr::V4(self.0.reachable_address(v4)),
+            other => other,
+        }
     }
 }
 

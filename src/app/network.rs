@@ -111,7 +111,10 @@ pub fn into_console_vnet(
     net.aks_subnet_cidr = Some(aks.prefix.clone());
     net.jumphost_subnet_cidr = Some(jump.prefix.clone());
     // A gateway subnet already named in the draft stays (the offer picks only these two).
-    let gateway_subnet = net.existing_vnet.as_ref().and_then(|e| e.gateway_subnet.clone());
+    let gateway_subnet = net
+        .existing_vnet
+        .as_ref()
+        .and_then(|e| e.gateway_subnet.clone());
     net.existing_vnet = Some(katonic_domain::spec::ExistingVnetDoc {
         gateway_subnet,
         resource_group: Some(vnet.resource_group.clone()),

@@ -484,3 +484,55 @@ mod tests {
         assert_eq!(AKS_SERVER_SCOPE, format!("{AKS_SERVER_APP_ID}/.default"));
     }
 }
+
+/// Where verification connects for an address: the address itself, except in a rehearsal, where
+/// the simulator serves private VNet addresses at loopback aliases.
+#[async_trait::async_trait]
+pub trait Dial: Send + Sync {
+    async fn dial(&self, address: IpAddr) -> IpAddr;
+}
+
+/// The address itself (a real install).
+pub struct Direct;
+
+#[async_trait::async_trait]
+impl Dial for Direct {
+    async fn dial(&self, address: IpAddr) -> IpAddr {
+        address
+    }
+}
+
+/// A standalone simulator's `reachable` endpoint (its env file's `KATONIC_REHEARSAL_DIAL_URL`):
+/// asks where it serves an address; the address itself when it cannot say.
+pub struct SimulatorDial {
+    client: reqwest::Client,
+    url: reqwest::Url,
+}
+
+impl SimulatorDial {
+    pub fn new(client: reqwest::Client, url: reqwest::Url) -> Self {
+        SimulatorDial { client, url }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Reachable {
+    address: IpAddr,
+}
+
+#[async_trait::async_trait]
+impl Dial for SimulatorDial {
+    async fn dial(&self, address: IpAddr) -> IpAddr {
+        let mut url = self.url.clone();
+        url.query_pairs_mut()
+            .append_pair("address", &address.to_string());
+        let asked = self.client.get(url).timeout(CONNECT_TIMEOUT).send().await;
+        match asked.and_then(reqwest::Response::error_for_status) {
+            Ok(reply) => reply
+                .json::<Reachable>()
+                .await
+                .map_or(address, |r| r.address),
+            Err(_) => address,
+        }
+    }
+}

@@ -31,7 +31,7 @@ pub struct VerifySettings {
     /// Where an address is dialled: itself, or in a rehearsal the loopback alias the simulator
     /// serves a private VNet address at (an internal load balancer's or a gateway's static
     /// address), so no packet leaves the machine.
-    pub dial: Arc<dyn Fn(IpAddr) -> IpAddr + Send + Sync>,
+    pub dial: Arc<dyn crate::cluster::access::Dial>,
 }
 
 impl Default for VerifySettings {
@@ -39,7 +39,7 @@ impl Default for VerifySettings {
         VerifySettings {
             https_port: 443,
             resolver: Arc::new(crate::cluster::access::SystemResolver),
-            dial: Arc::new(|address| address),
+            dial: Arc::new(crate::cluster::access::Direct),
         }
     }
 }
@@ -227,7 +227,7 @@ async fn https_checks(
     expected_leaf: &Option<Vec<u8>>,
     with_health: bool,
 ) -> Vec<Check> {
-    let address = (settings.dial)(address);
+    let address = settings.dial.dial(address).await;
     let target = SocketAddr::new(address, settings.https_port);
     let answer = verify::fetch(address, settings.https_port, host, "/").await;
     let now = time::OffsetDateTime::now_utc();

@@ -129,6 +129,7 @@ impl TestApp {
                 load_balancer_timeout: None,
                 ingress_https_port: 443,
                 verify_dns_url: None,
+                rehearsal_dial_url: None,
                 rehearse_cluster_steps: false,
                 crash_before_journal: None,
             },

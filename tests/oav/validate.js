@@ -20,6 +20,10 @@ const UNSPECIFIED = [
   // record-set template and validates neither (MULTIPLE_OPERATIONS_FOUND). The simulator checks
   // its body against the same spec (crates/katonic-sim/src/schema). Only the tests create links.
   [/\/privateDnsZones\/[^/]+\/virtualNetworkLinks\/[^/]+$/i, "private DNS zone link (oav: ambiguous path)"],
+  // Microsoft.Features (Features_Get/Features_Register: the preflight's read of
+  // EnableApplicationGatewayNetworkIsolation for a private-only Application Gateway): the
+  // resources spec folder saved in shared/azure-specs has no Microsoft.Features.
+  [/\/providers\/Microsoft\.Features\/providers\/[^/]+\/features\/[^/]+(\/register)?$/i, "subscription feature (spec not saved)"],
   // Long-running operation status URLs are opaque: no spec defines them as operations.
   [/\/providers\/[^/]+\/locations\/[^/]+\/(operations|asyncoperations|operationresults)\/[^/]+$/i, "operation status"],
 ];

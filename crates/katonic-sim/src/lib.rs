@@ -215,6 +215,7 @@ impl SimHandle {
              KATONIC_SIM_INGRESS_PORT={}\n\
              KATONIC_INGRESS_HTTPS_PORT={}\n\
              KATONIC_VERIFY_DNS_URL={}/dns-query\n\
+             KATONIC_REHEARSAL_DIAL_URL={}/reachable\n\
              KATONIC_IMDS_ENDPOINT={}\n",
             self.arm_endpoint,
             self.tenant_id,
@@ -226,6 +227,7 @@ impl SimHandle {
             self.ca_file.display(),
             self.shared.ingress_port,
             self.shared.ingress_port,
+            self.arm_endpoint.trim_end_matches('/'),
             self.arm_endpoint.trim_end_matches('/'),
             self.arm_endpoint.trim_end_matches('/')
         )

@@ -116,7 +116,8 @@ fn default_of(field: &str, answers: &InstallDocument) -> &'static str {
 fn gateway_by_default(answers: &InstallDocument) -> bool {
     katonic_domain::spec::default_gateway_on(
         form::is_on(answers, "cluster.network.existingVnet")
-            || form::get(answers, "cluster.mode") == "existing",
+            || form::get(answers, "cluster.mode") == "existing"
+            || form::get(answers, "domain.tls") == "acme",
     )
 }
 

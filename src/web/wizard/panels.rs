@@ -112,7 +112,8 @@ fn hosts_panel(answers: &InstallDocument, oob: bool) -> HostsPanel {
         Some(g) if !g.is_empty() => g == "applicationGateway",
         _ => katonic_domain::spec::default_gateway_on(
             answers.cluster.network.existing_vnet.is_some()
-                || answers.cluster.mode.as_deref() == Some("existing"),
+                || answers.cluster.mode.as_deref() == Some("existing")
+                || answers.domain.tls.as_deref() == Some("acme"),
         ),
     };
     let mut hosts = Vec::new();

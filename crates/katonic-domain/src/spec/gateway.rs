@@ -5,18 +5,20 @@
 //! gateway's frontend faces).
 
 /// Whether a document that says nothing about `ingress.gateway` gets the Application Gateway.
-/// The issue makes `applicationGateway` the default; it stays `false` until the console's step
-/// and the simulator's gateway land (the integrator flips it). Tests set the field explicitly so
-/// that they hold either way. See [`default_gateway_on`] for where the default does not apply.
+/// The issue makes `applicationGateway` the default for new installs; it stays `false` until
+/// the rehearsals that assume a direct load balancer say so explicitly and verification through
+/// a private-only gateway works under Run Command (flipped on 2026-12-07, 24 integration tests
+/// failed: see the closing note). Tests that are about the gateway set the field explicitly.
+/// See [`default_gateway_on`] for where the default does not apply.
 pub const DEFAULT_GATEWAY_ON: bool = false;
 
 /// The default of `ingress.gateway` for a document: [`DEFAULT_GATEWAY_ON`] when the console
 /// creates the VNet (it derives the gateway's subnet), `none` when the install uses an existing
-/// VNet or cluster, where the admin must name an existing dedicated subnet: a spec written
+/// VNet or cluster (or ACME, whose HTTP-01 challenge the cluster's own load balancer answers), where the admin must name an existing dedicated subnet: a spec written
 /// before the gateway existed stays valid (and means what it meant), and the canonical document
 /// writes the choice out either way.
-pub fn default_gateway_on(uses_existing_network: bool) -> bool {
-    DEFAULT_GATEWAY_ON && !uses_existing_network
+pub fn default_gateway_on(keeps_direct_load_balancer: bool) -> bool {
+    DEFAULT_GATEWAY_ON && !keeps_direct_load_balancer
 }
 
 /// Autoscaling minimum when the document gives none: 2, so that a zone-redundant gateway keeps

@@ -52,10 +52,15 @@ pub fn parse(doc: &InstallDocument) -> Result<InstallSpec, SpecErrors> {
         katonic,
     } = domain::domain(&mut cx, &doc.domain);
     let existing_cluster = cluster.mode == Some(super::ClusterMode::Existing);
+    // An unset `ingress.gateway` keeps the direct load balancer where a spec written before the
+    // gateway cannot have one: an existing VNet or cluster (no named gateway subnet) and ACME
+    // (HTTP-01 is answered by the cluster's own public load balancer).
     let gateway = gateway::gateway(
         &mut cx,
         &doc.ingress,
-        existing_cluster || doc.cluster.network.existing_vnet.is_some(),
+        existing_cluster
+            || doc.cluster.network.existing_vnet.is_some()
+            || tls == Some(super::TlsMode::Acme),
     );
     let gateway_on = gateway.as_ref().map(Option::is_some);
     let (lb, static_ip) = domain::ingress(&mut cx, &doc.ingress, cluster.network.aks, gateway_on);

@@ -645,3 +645,17 @@ pub(crate) fn dns_json(shared: &crate::server::Shared, req: &crate::server::Req)
         "Answer": answer,
     }))
 }
+
+/// `GET /reachable?address=<ip>`: where this simulator serves `ip` (itself when loopback, else
+/// its loopback alias). A console driving a standalone simulator dials private VNet addresses
+/// (an internal load balancer's, a gateway's frontend) there, as the in-process one does through
+/// `SimHandle::reachable_address`: no rehearsal packet leaves the machine.
+pub(crate) fn reachable(shared: &crate::server::Shared, req: &crate::server::Req) -> Reply {
+    match req.q("address").map(str::parse::<std::net::Ipv4Addr>) {
+        Some(Ok(ip)) => Reply::ok(json!({"address": shared.loopback_for(ip).to_string()})),
+        _ => Reply::json(
+            StatusCode::BAD_REQUEST,
+            json!({"error": {"code": "InvalidAddress", "message": "address=<IPv4 address> is required"}}),
+        ),
+    }
+}

@@ -414,6 +414,8 @@ fn route(
         (r.reply, false, r.logged_body)
     } else if req.segs.len() == 1 && req.seg_is(0, "dns-query") {
         (crate::resources::dns::dns_json(shared, req), false, None)
+    } else if req.segs.len() == 1 && req.seg_is(0, "reachable") {
+        (crate::resources::dns::reachable(shared, req), false, None)
     } else if req.method == axum::http::Method::POST
         && req
             .segs

@@ -68,7 +68,7 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         _ingress_reserve: ingress_reserve,
         ingress: Mutex::new(BTreeMap::new()),
         console: Mutex::new(None),
-        gateway_secrets: Mutex::new(BTreeMap::new()),
+        gateway_secrets: Mutex::new(crate::resources::app_gateway::secrets_kept(&dir)),
         aliases: Mutex::new(BTreeMap::new()),
         gateway_listeners: Mutex::new(BTreeMap::new()),
     });

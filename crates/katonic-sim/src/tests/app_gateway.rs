@@ -7,7 +7,7 @@ use super::harness::{Sim, assert_valid};
 
 pub(super) const NET: &str = "api-version=2025-07-01";
 /// A canary password: it must never reach the request log, recordings or `state.json`.
-const PASSWORD: &str = "canary-pfx-password-9f3";
+pub(super) const PASSWORD: &str = "canary-pfx-password-9f3";
 
 /// `cert` and its key as a legacy-suite PFX under `PASSWORD` (what the console uploads), base64.
 pub(super) fn pfx(cert: &rcgen::CertifiedKey<rcgen::KeyPair>) -> String {

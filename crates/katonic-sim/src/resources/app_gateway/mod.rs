@@ -24,7 +24,7 @@ pub(crate) mod health;
 mod secrets;
 pub(crate) mod waf_policy;
 
-pub(crate) use secrets::{Secrets, redact_request};
+pub(crate) use secrets::{Secrets, load as secrets_kept, redact_request};
 
 pub(crate) const AGW: &str = "Microsoft.Network/applicationGateways";
 pub(crate) const AGW_LC: &str = "microsoft.network/applicationgateways";
@@ -55,6 +55,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&id.to_ascii_lowercase());
+            secrets::persist(ctx.shared);
             common::accept_delete(ctx, st, &id, NS, DELETE_SECS)
         }
         (1, Some("backendhealth"), "POST") => health::start(ctx, st, p),

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::server::Shared;
 
 /// One uploaded certificate: the PFX (base64, as sent) and its password.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Uploaded {
     pub name: String,
     pub pfx_base64: String,
@@ -29,7 +29,7 @@ impl std::fmt::Debug for Uploaded {
 }
 
 /// A gateway's uploaded certificates, by certificate name.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Secrets {
     pub certificates: Vec<Uploaded>,
 }
@@ -95,6 +95,43 @@ pub(super) fn keep(shared: &Shared, gateway_id: &str, uploaded: Vec<Uploaded>) {
                 certificates: uploaded,
             },
         );
+    persist(shared);
+}
+
+/// The file beside `state.json` where the simulator keeps uploaded certificates across its
+/// restarts, as Azure keeps them: mode 0600 like `state.json`, never in `state.json` itself, the
+/// request log or recordings (a rehearsal's console restarts its in-process simulator, and a
+/// gateway must still answer with its certificate afterwards).
+const FILE: &str = "gateway-certificates.json";
+
+fn file(shared: &Shared) -> Option<std::path::PathBuf> {
+    shared.kube_file.parent().map(|dir| dir.join(FILE))
+}
+
+/// Write every gateway's certificates (after a change).
+pub(crate) fn persist(shared: &Shared) {
+    let Some(path) = file(shared) else { return };
+    let all = shared
+        .gateway_secrets
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let written = serde_json::to_vec(&all)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| {
+            crate::state::write_atomic(&path, &bytes, true).map_err(|e| e.to_string())
+        });
+    if let Err(error) = written {
+        tracing::warn!(%error, "the gateways' certificates were not saved");
+    }
+}
+
+/// The certificates kept before a restart (none when the file is missing or unreadable).
+pub(crate) fn load(dir: &std::path::Path) -> std::collections::BTreeMap<String, Secrets> {
+    std::fs::read(dir.join(FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
 }
 
 /// A gateway PUT's body as the request log and recordings show it: certificate data and
