@@ -280,3 +280,37 @@ async fn a_private_only_gateway_without_network_isolation_is_refused_before_any_
         puts(&world.sim)
     );
 }
+
+/// A console outside Azure behind a private-only gateway: `auto` resolves Run Command, and the
+/// verification probes each host at the gateway's private frontend from inside the cluster (a
+/// pod in the VNet reaches it; the console could not).
+#[tokio::test]
+async fn outside_azure_the_private_gateway_is_verified_through_run_command() {
+    use crate::placement::{console_placed, from_imds, place};
+    let world = world().await;
+    place(&world, katonic_sim::ConsoleNetwork::Outside);
+    let app = console_placed(&world, from_imds(&world)).await;
+    let id = start(&app, &gateway_sample(&world.sim, "internal", "Standard_v2")).await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(done["status"], "succeeded", "{}", log(&app, &id).await);
+    assert_eq!(done["clusterAccess"], "runCommand");
+    let frontend = outputs(&app, &id, "app-gateway").await["frontendAddress"].clone();
+    let verify = outputs(&app, &id, "verify").await;
+    assert_eq!(verify["address"], frontend);
+    let https: Vec<&Value> = verify["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "https")
+        .collect();
+    assert_eq!(https.len(), 3, "{verify}");
+    assert!(https.iter().all(|c| c["verdict"] == "pass"), "{verify}");
+    // The probes went through Run Command, not from the console.
+    assert!(
+        world
+            .sim
+            .requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path.ends_with("/runCommand")),
+    );
+}

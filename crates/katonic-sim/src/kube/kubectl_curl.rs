@@ -75,7 +75,10 @@ fn request(pod: &Pod<'_>, args: &[&str]) -> Result<String, (i32, String)> {
         super::cluster::find(&st, &pod.cluster).map(|c| c.id.to_ascii_lowercase())
     }
     .unwrap_or_default();
+    // The cluster's own load balancer, else an Application Gateway's frontend (the front door
+    // a verification through Run Command checks).
     let (leaf, status, body) = super::ingress_tls::probe(pod.shared, &cluster, ip, host, path)
+        .or_else(|| crate::resources::app_gateway::frontend::probe(pod.shared, ip, host, path))
         .ok_or((
             28,
             format!("Failed to connect to {host} port 443 after 10001 ms: Timeout was reached"),

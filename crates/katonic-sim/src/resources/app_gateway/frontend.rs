@@ -132,6 +132,15 @@ fn listener_for<'a>(props: &'a Value, host: &str) -> Option<&'a Value> {
 /// The uploaded certificate of the listener for `host`, read from its PFX.
 fn certificate(site: &Site, host: &str) -> Option<Arc<CertifiedKey>> {
     let (shared, body) = site.body()?;
+    certificate_in(&shared, &site.gateway, &body, host)
+}
+
+fn certificate_in(
+    shared: &Shared,
+    gateway: &str,
+    body: &Value,
+    host: &str,
+) -> Option<Arc<CertifiedKey>> {
     let listener = listener_for(&body["properties"], host)?;
     let cert_id = listener["properties"]["sslCertificate"]["id"].as_str()?;
     let name = cert_id.rsplit('/').next()?;
@@ -139,7 +148,7 @@ fn certificate(site: &Site, host: &str) -> Option<Arc<CertifiedKey>> {
         .gateway_secrets
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .get(&site.gateway.to_ascii_lowercase())
+        .get(&gateway.to_ascii_lowercase())
         .cloned()?;
     let uploaded = secrets
         .certificates
@@ -217,9 +226,25 @@ async fn answer(AxState(site): AxState<Site>, req: Request) -> Response {
     let Some((shared, body)) = site.body() else {
         return StatusCode::BAD_GATEWAY.into_response();
     };
-    let props = &body["properties"];
+    match route(&shared, &body["properties"], &host, &path) {
+        Ok(answer) => answer.into_response(),
+        Err(redirect) => redirect,
+    }
+}
+
+/// What the gateway answers `host` and `path` with: the backend's answer (or 502, 404), or a
+/// redirect (`Err`, a whole response).
+fn route(
+    shared: &Shared,
+    props: &Value,
+    host: &str,
+    path: &str,
+) -> Result<(StatusCode, String), Response> {
+    let host = host.to_string();
+    let path = path.to_string();
+    let not_found = |what: &str| Ok((StatusCode::NOT_FOUND, format!("no {what}\n")));
     let Some(listener) = listener_for(props, &host) else {
-        return (StatusCode::NOT_FOUND, "no listener for this host\n").into_response();
+        return not_found("listener for this host");
     };
     let rule = props["requestRoutingRules"]
         .as_array()
@@ -227,14 +252,14 @@ async fn answer(AxState(site): AxState<Site>, req: Request) -> Response {
         .flatten()
         .find(|r| r["properties"]["httpListener"]["id"] == listener["id"]);
     let Some(rule) = rule.map(|r| &r["properties"]) else {
-        return (StatusCode::NOT_FOUND, "no rule for this listener\n").into_response();
+        return not_found("rule for this listener");
     };
     if let Some(redirect) = by_id(
         props,
         "redirectConfigurations",
         &rule["redirectConfiguration"],
     ) {
-        return redirect_answer(props, redirect, &host, &path);
+        return Err(redirect_answer(props, redirect, &host, &path));
     }
     let (Some(pool), Some(settings)) = (
         by_id(props, "backendAddressPools", &rule["backendAddressPool"]),
@@ -244,7 +269,7 @@ async fn answer(AxState(site): AxState<Site>, req: Request) -> Response {
             &rule["backendHttpSettings"],
         ),
     ) else {
-        return (StatusCode::BAD_GATEWAY, BAD_GATEWAY).into_response();
+        return Ok((StatusCode::BAD_GATEWAY, BAD_GATEWAY.to_string()));
     };
     let probe = by_id(props, "probes", &settings["properties"]["probe"]);
     for backend in pool["properties"]["backendAddresses"]
@@ -255,13 +280,13 @@ async fn answer(AxState(site): AxState<Site>, req: Request) -> Response {
         let Some(address) = backend["ipAddress"].as_str() else {
             continue;
         };
-        if super::health::verdict(&shared, props, settings, probe, address).is_err() {
+        if super::health::verdict(shared, props, settings, probe, address).is_err() {
             continue;
         }
         let Ok(ip) = address.parse::<Ipv4Addr>() else {
             continue;
         };
-        let Some(cluster) = super::health::internal_lb_cluster(&shared, ip) else {
+        let Some(cluster) = super::health::internal_lb_cluster(shared, ip) else {
             continue;
         };
         let backend_host = settings["properties"]["hostName"]
@@ -269,12 +294,40 @@ async fn answer(AxState(site): AxState<Site>, req: Request) -> Response {
             .unwrap_or(&host)
             .to_string();
         if let Some((_, status, text)) =
-            crate::kube::ingress_tls::probe(&shared, &cluster, ip, &backend_host, &path)
+            crate::kube::ingress_tls::probe(shared, &cluster, ip, &backend_host, &path)
         {
-            return (status, text).into_response();
+            return Ok((status, text));
         }
     }
-    (StatusCode::BAD_GATEWAY, BAD_GATEWAY).into_response()
+    Ok((StatusCode::BAD_GATEWAY, BAD_GATEWAY.to_string()))
+}
+
+/// A request to a gateway's frontend from inside a cluster (`curl` in a Run Command pod): the
+/// certificate the listener for `host` serves, the status and the body, or `None` when no
+/// provisioned gateway has a frontend at `ip`. A pod reaches a private frontend in its VNet and
+/// a public one through its outbound path, as in Azure.
+pub(crate) fn probe(
+    shared: &Shared,
+    ip: Ipv4Addr,
+    host: &str,
+    path: &str,
+) -> Option<(Option<Vec<u8>>, StatusCode, String)> {
+    let (gateway, body) = {
+        let st = shared.lock();
+        let gateway = frontends(&st)
+            .into_iter()
+            .find(|(address, _)| *address == ip)?
+            .1;
+        let body = st.get(&gateway)?.body.clone();
+        (gateway, body)
+    };
+    let leaf = certificate_in(shared, &gateway, &body, host)
+        .and_then(|ck| ck.cert.first().map(|c| c.to_vec()));
+    let (status, text) = match route(shared, &body["properties"], host, path) {
+        Ok(answer) => answer,
+        Err(redirect) => (redirect.status(), String::new()),
+    };
+    Some((leaf, status, text))
 }
 
 fn redirect_answer(props: &Value, redirect: &Value, host: &str, path: &str) -> Response {
