@@ -228,18 +228,18 @@ async fn answer(AxState(site): AxState<Site>, req: Request) -> Response {
     };
     match route(&shared, &body["properties"], &host, &path) {
         Ok(answer) => answer.into_response(),
-        Err(redirect) => redirect,
+        Err(redirect) => *redirect,
     }
 }
 
 /// What the gateway answers `host` and `path` with: the backend's answer (or 502, 404), or a
-/// redirect (`Err`, a whole response).
+/// redirect (`Err`, a whole response, boxed: it is large).
 fn route(
     shared: &Shared,
     props: &Value,
     host: &str,
     path: &str,
-) -> Result<(StatusCode, String), Response> {
+) -> Result<(StatusCode, String), Box<Response>> {
     let host = host.to_string();
     let path = path.to_string();
     let not_found = |what: &str| Ok((StatusCode::NOT_FOUND, format!("no {what}\n")));
@@ -259,7 +259,7 @@ fn route(
         "redirectConfigurations",
         &rule["redirectConfiguration"],
     ) {
-        return Err(redirect_answer(props, redirect, &host, &path));
+        return Err(Box::new(redirect_answer(props, redirect, &host, &path)));
     }
     let (Some(pool), Some(settings)) = (
         by_id(props, "backendAddressPools", &rule["backendAddressPool"]),
