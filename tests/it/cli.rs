@@ -190,6 +190,8 @@ fn install_from_the_cli_against_a_standalone_simulator() {
         "KATONIC_CA_FILE",
         // The verification resolves names from the simulator's zones, not this machine's DNS.
         "KATONIC_VERIFY_DNS_URL",
+        // Verification dials private VNet addresses where the simulator serves them.
+        "KATONIC_REHEARSAL_DIAL_URL",
     ] {
         assert!(!get(key).is_empty(), "{key}");
     }
