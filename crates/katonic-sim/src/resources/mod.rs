@@ -15,6 +15,7 @@ pub(crate) mod msi;
 mod namespaces;
 pub(crate) mod nat_gateway;
 pub(crate) mod network;
+pub(crate) mod network_put;
 mod nsg;
 pub(crate) mod public_ip;
 pub(crate) mod regions;

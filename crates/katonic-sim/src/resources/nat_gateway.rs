@@ -7,13 +7,13 @@
 //!
 //! Public IP prefixes are not simulated: a prefix reference is kept as given.
 
+use crate::resources::network_put::{self, NetworkPut};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::arm::Ctx;
 use crate::arm::errors::{ArmError, ArmResult, Reply};
 use crate::arm::router::ResPath;
-use crate::schema;
 use crate::state::{Resource, State};
 
 use super::common::{self, etag, method_not_allowed};
@@ -181,23 +181,15 @@ fn public_ips(
 }
 
 fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
-    let raw = common::body_object(ctx)?;
-    schema::network_unknown_members(OP, &raw)?;
-    let checked = schema::check_request(OP, &raw)?;
-    let body = checked.body.clone();
-    let location = common::location(ctx, &body, NAT)?;
-    let tags = common::tags(&body)?;
-    let id = p.id();
-    let existing = st.get(&id).cloned();
-    common::preconditions(ctx, existing.as_ref())?;
-    common::busy(ctx, st, &id, false)?;
-    common::same_location(existing.as_ref(), &location, p)?;
-    checked.raise("InvalidRequestFormat")?;
-    let canonical_id = existing.as_ref().map_or(id.clone(), |r| r.id.clone());
-    let name = existing
-        .as_ref()
-        .and_then(|r| r.body["name"].as_str().map(str::to_string))
-        .unwrap_or(p.name().to_string());
+    let NetworkPut {
+        body,
+        location,
+        tags,
+        id,
+        existing,
+        canonical_id,
+        name,
+    } = network_put::begin(ctx, st, p, OP, NAT)?;
     let ips = public_ips(st, &canonical_id, &location, &body)?;
     if common::identical(existing.as_ref(), &body) {
         let r = st.get(&id).ok_or_else(|| common::not_found(p))?;

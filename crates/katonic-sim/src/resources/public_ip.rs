@@ -2,6 +2,7 @@
 //! SKU and zones, a static address assigned on create. The Kubernetes side reads them
 //! ([`lookup`]) to give a Service that names one (`azure-pip-name`) its address.
 
+use crate::resources::network_put::{self, NetworkPut};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -9,7 +10,6 @@ use crate::arm::Ctx;
 use crate::arm::errors::{ArmError, ArmResult, Reply};
 use crate::arm::router::ResPath;
 use crate::catalog::NETWORK_ROLES;
-use crate::schema;
 use crate::state::State;
 
 use super::common::{self, etag, method_not_allowed};
@@ -214,26 +214,15 @@ fn free_address(st: &State) -> String {
 }
 
 fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
-    let raw = common::body_object(ctx)?;
-    schema::network_unknown_members(OP, &raw)?;
-    let checked = schema::check_request(OP, &raw)?;
-    let body = checked.body.clone();
-    let location = common::location(ctx, &body, PIP)?;
-    let tags = common::tags(&body)?;
-    let id = p.id();
-    let existing = st.get(&id).cloned();
-    common::preconditions(ctx, existing.as_ref())?;
-    common::busy(ctx, st, &id, false)?;
-    common::same_location(existing.as_ref(), &location, p)?;
-    checked.raise("InvalidRequestFormat")?;
-    let canonical_id = existing
-        .as_ref()
-        .map(|r| r.id.clone())
-        .unwrap_or(id.clone());
-    let name = existing
-        .as_ref()
-        .and_then(|r| r.body["name"].as_str().map(str::to_string))
-        .unwrap_or(p.name().to_string());
+    let NetworkPut {
+        body,
+        location,
+        tags,
+        id,
+        existing,
+        canonical_id,
+        name,
+    } = network_put::begin(ctx, st, p, OP, PIP)?;
     let shape = shape(ctx, &body, &canonical_id, &name, &location)?;
     if let Some(r) = &existing {
         immutable(&r.body, &shape, &canonical_id)?;

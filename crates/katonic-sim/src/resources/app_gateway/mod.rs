@@ -5,6 +5,7 @@
 //! internal load balancer at that address answers the probe. Refusals in `checks`; uploaded
 //! certificates are kept in memory only (`secrets`).
 
+use crate::resources::network_put::{self, NetworkPut};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -12,7 +13,6 @@ use crate::arm::Ctx;
 use crate::arm::errors::{ArmError, ArmResult, Reply};
 use crate::arm::lro::{self, Final, NewOp, OpAction, UrlStyle};
 use crate::arm::router::ResPath;
-use crate::schema;
 use crate::state::{Resource, State};
 
 use super::common::{self, etag, method_not_allowed};
@@ -139,26 +139,15 @@ fn with_empty_details(e: ArmError) -> Reply {
 }
 
 fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
-    let raw = common::body_object(ctx)?;
-    schema::network_unknown_members(OP, &raw)?;
-    let checked = schema::check_request(OP, &raw)?;
-    let request = checked.body.clone();
-    let location = common::location(ctx, &request, AGW)?;
-    let tags = common::tags(&request)?;
-    let id = p.id();
-    let existing = st.get(&id).cloned();
-    common::preconditions(ctx, existing.as_ref())?;
-    common::busy(ctx, st, &id, false)?;
-    common::same_location(existing.as_ref(), &location, p)?;
-    checked.raise("InvalidRequestFormat")?;
-    let canonical_id = existing
-        .as_ref()
-        .map(|r| r.id.clone())
-        .unwrap_or(id.clone());
-    let name = existing
-        .as_ref()
-        .and_then(|r| r.body["name"].as_str().map(str::to_string))
-        .unwrap_or(p.name().to_string());
+    let NetworkPut {
+        body: request,
+        location,
+        tags,
+        id,
+        existing,
+        canonical_id,
+        name,
+    } = network_put::begin(ctx, st, p, OP, AGW)?;
     let view = checks::View {
         ctx,
         st,

@@ -6,13 +6,13 @@
 //! The spec (`webapplicationfirewall.json`) is not in the simulator's schema yet: the body is
 //! checked here (mode, state, managed rule sets).
 
+use crate::resources::network_put::{self, NetworkPut};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::arm::Ctx;
 use crate::arm::errors::{ArmError, ArmResult, Reply};
 use crate::arm::router::ResPath;
-use crate::schema;
 use crate::state::{Resource, State};
 
 use super::super::common::{self, etag, method_not_allowed};
@@ -151,20 +151,15 @@ fn managed_rules(given: &Value) -> Result<Value, ArmError> {
 }
 
 fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
-    let raw = common::body_object(ctx)?;
-    // No-ops until `WebApplicationFirewallPolicies_CreateOrUpdate` is in the schema (its spec
-    // joins `specs/extra` with the console's side of issue 17; then add it to `generate.py`).
-    schema::network_unknown_members(OP, &raw)?;
-    let checked = schema::check_request(OP, &raw)?;
-    let request = checked.body.clone();
-    let location = common::location(ctx, &request, POLICY)?;
-    let tags = common::tags(&request)?;
-    let id = p.id();
-    let existing = st.get(&id).cloned();
-    common::preconditions(ctx, existing.as_ref())?;
-    common::busy(ctx, st, &id, false)?;
-    common::same_location(existing.as_ref(), &location, p)?;
-    checked.raise("InvalidRequestFormat")?;
+    let NetworkPut {
+        body: request,
+        location,
+        tags,
+        id,
+        existing,
+        canonical_id,
+        name,
+    } = network_put::begin(ctx, st, p, OP, POLICY)?;
     let props = &request["properties"];
     let settings = settings(&props["policySettings"])?;
     let managed = managed_rules(&props["managedRules"])?;
@@ -172,12 +167,6 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         let r = st.get(&id).ok_or_else(|| common::not_found(p))?;
         return Ok(Reply::ok(render(st, r)));
     }
-    let canonical_id = existing.as_ref().map(|r| r.id.clone()).unwrap_or(id);
-    let name = canonical_id
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_string();
     let mut policy = json!({
         "name": name,
         "id": canonical_id,
