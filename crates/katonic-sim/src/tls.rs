@@ -154,3 +154,36 @@ pub(crate) fn server_config(
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
 }
+
+/// Serve `app` over HTTPS at `addr`, each certificate chosen by `resolver` (SNI): the
+/// simulated ingress load balancers and Application Gateway frontends. `what` names the listener
+/// in the log when it stops.
+pub(crate) fn serve_sni(
+    addr: std::net::SocketAddr,
+    resolver: std::sync::Arc<dyn rustls::server::ResolvesServerCert>,
+    app: axum::Router,
+    what: &'static str,
+) -> Result<axum_server::Handle<std::net::SocketAddr>, String> {
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_cert_resolver(resolver);
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| e.to_string())?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let handle = axum_server::Handle::new();
+    let server = axum_server::from_tcp_rustls(
+        listener,
+        axum_server::tls_rustls::RustlsConfig::from_config(std::sync::Arc::new(config)),
+    )
+    .map_err(|e| e.to_string())?
+    .handle(handle.clone());
+    tokio::spawn(async move {
+        if let Err(e) = server.serve(app.into_make_service()).await {
+            tracing::warn!(error = %e, "{what} stopped");
+        }
+    });
+    Ok(handle)
+}

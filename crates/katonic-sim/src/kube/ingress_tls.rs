@@ -236,30 +236,9 @@ fn listen(
         shared: Arc::downgrade(shared),
         cluster: cluster.to_string(),
     };
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_no_client_auth()
-        .with_cert_resolver(Arc::new(Resolver {
-            site: site.clone(),
-            fallback,
-        }));
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let listener = std::net::TcpListener::bind(addr).map_err(|e| e.to_string())?;
-    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-    let handle = axum_server::Handle::new();
-    let server = axum_server::from_tcp_rustls(
-        listener,
-        axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config)),
-    )
-    .map_err(|e| e.to_string())?
-    .handle(handle.clone());
-    let app = axum::Router::new().fallback(answer).with_state(site);
-    tokio::spawn(async move {
-        if let Err(e) = server.serve(app.into_make_service()).await {
-            tracing::warn!(error = %e, "ingress listener stopped");
-        }
-    });
-    Ok(handle)
+    let app = axum::Router::new()
+        .fallback(answer)
+        .with_state(site.clone());
+    let resolver = Arc::new(Resolver { site, fallback });
+    crate::tls::serve_sni(addr, resolver, app, "ingress listener")
 }

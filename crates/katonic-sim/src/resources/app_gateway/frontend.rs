@@ -180,29 +180,10 @@ fn listen(
         shared: Arc::downgrade(shared),
         gateway: gateway.to_string(),
     };
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_no_client_auth()
-        .with_cert_resolver(Arc::new(Resolver(site.clone())));
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let listener = std::net::TcpListener::bind(addr).map_err(|e| e.to_string())?;
-    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-    let handle = axum_server::Handle::new();
-    let server = axum_server::from_tcp_rustls(
-        listener,
-        axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config)),
-    )
-    .map_err(|e| e.to_string())?
-    .handle(handle.clone());
-    let app = axum::Router::new().fallback(answer).with_state(site);
-    tokio::spawn(async move {
-        if let Err(e) = server.serve(app.into_make_service()).await {
-            tracing::warn!(error = %e, "gateway frontend stopped");
-        }
-    });
-    Ok(handle)
+    let app = axum::Router::new()
+        .fallback(answer)
+        .with_state(site.clone());
+    crate::tls::serve_sni(addr, Arc::new(Resolver(site)), app, "gateway frontend")
 }
 
 const BAD_GATEWAY: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>Microsoft-Azure-Application-Gateway/v2</center>\r\n</body>\r\n</html>\r\n";
