@@ -81,6 +81,22 @@ pub(super) async fn gateway_network_named(
 }
 
 /// A gateway as the console describes one: v2, autoscaling, zones, a public frontend, an
+/// A gateway `name` in `rg-a` for `host`, its subnet `snet-appgw` (10.20.2.0/24) and public IP
+/// in `zones`, its certificate uploaded, HTTPS to 10.20.0.50: (gateway URL, subnet, public IP,
+/// PUT body).
+async fn new_gateway(
+    sim: &Sim,
+    name: &str,
+    host: &str,
+    zones: Value,
+) -> (String, String, String, Value) {
+    let (subnet, pip) = gateway_network(sim, "10.20.2.0/24", zones).await;
+    let gw = gw_url(sim, "rg-a", name);
+    let cert = rcgen::generate_simple_self_signed(vec![host.into()]).unwrap();
+    let body = gateway_body(&gw, (&subnet, &pip), host, "10.20.0.50", (&pfx(&cert), ""));
+    (gw, subnet, pip, body)
+}
+
 /// HTTPS listener for `host` with an uploaded PFX, HTTP redirected, HTTPS to `backend`.
 pub(super) fn gateway_body(
     gw: &str,
@@ -131,17 +147,13 @@ async fn a_gateway_is_a_long_create_and_keeps_its_certificate_secret() {
     let rec = recordings.clone();
     let sim = Sim::start_in(dir, move |c| c.record_dir = Some(rec)).await;
     sim.network_env("rg-a", "10.20.0.0/24").await;
-    let (subnet, pip) = gateway_network(&sim, "10.20.2.0/24", json!(["1", "2", "3"])).await;
-    let gw = gw_url(&sim, "rg-a", "agw-katonic");
-    let cert = rcgen::generate_simple_self_signed(vec!["katonic.example.com".into()]).unwrap();
-    let pfx = pfx(&cert);
-    let body = gateway_body(
-        &gw,
-        (&subnet, &pip),
+    let (gw, subnet, pip, body) = new_gateway(
+        &sim,
+        "agw-katonic",
         "katonic.example.com",
-        "10.20.0.50",
-        (&pfx, ""),
-    );
+        json!(["1", "2", "3"]),
+    )
+    .await;
     let r = sim.put(&format!("{gw}?{NET}"), &body).await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.state(), "Updating");
@@ -223,17 +235,8 @@ async fn refused(sim: &Sim, gw: &str, body: &Value, edit: impl Fn(&mut Value), c
 async fn what_azure_refuses_in_a_gateway_is_refused() {
     let sim = Sim::start().await;
     sim.network_env("rg-a", "10.20.0.0/24").await;
-    let (subnet, pip) = gateway_network(&sim, "10.20.2.0/24", json!(["1", "2"])).await;
-    let gw = gw_url(&sim, "rg-a", "agw");
-    let cert = rcgen::generate_simple_self_signed(vec!["k.example.com".into()]).unwrap();
-    let pfx = pfx(&cert);
-    let body = gateway_body(
-        &gw,
-        (&subnet, &pip),
-        "k.example.com",
-        "10.20.0.50",
-        (&pfx, ""),
-    );
+    let (gw, subnet, _pip, body) =
+        new_gateway(&sim, "agw", "k.example.com", json!(["1", "2"])).await;
     let sku = |v: &mut Value| {
         v["properties"]["sku"] =
             json!({"name": "Standard_Medium", "tier": "Standard", "capacity": 2})
@@ -471,17 +474,8 @@ async fn the_network_isolation_feature_reads_and_registers_as_azure_answers() {
 async fn the_gateways_subnet_and_public_ip_cannot_go_before_it() {
     let sim = Sim::start().await;
     sim.network_env("rg-a", "10.20.0.0/24").await;
-    let (subnet, pip) = gateway_network(&sim, "10.20.2.0/24", json!(["1", "2", "3"])).await;
-    let gw = gw_url(&sim, "rg-a", "agw");
-    let cert = rcgen::generate_simple_self_signed(vec!["k.example.com".into()]).unwrap();
-    let pfx = pfx(&cert);
-    let body = gateway_body(
-        &gw,
-        (&subnet, &pip),
-        "k.example.com",
-        "10.20.0.50",
-        (&pfx, ""),
-    );
+    let (gw, subnet, pip, body) =
+        new_gateway(&sim, "agw", "k.example.com", json!(["1", "2", "3"])).await;
     let r = sim.put(&format!("{gw}?{NET}"), &body).await;
     assert_eq!(r.status, 201, "{}", r.body);
     sim.wait_async(&r).await;
