@@ -288,12 +288,7 @@ async fn full_wizard_flow_reaches_a_review_that_queues() {
         assert!(html.contains(expected), "review lacks {expected}");
     }
 
-    let detail: Value = app
-        .get(&format!("/api/v1/installs/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = app.detail(&id).await;
     assert_eq!(detail["name"], "trial");
     assert_eq!(
         detail["spec"]["cluster"]["nodePools"]["gpu"]["vmSize"],
@@ -336,12 +331,7 @@ async fn unchecking_the_gpu_pool_removes_it() {
         )
         .await;
     assert_eq!(res.status(), 303);
-    let detail: Value = app
-        .get(&format!("/api/v1/installs/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = app.detail(&id).await;
     assert!(detail["spec"]["cluster"]["nodePools"]["gpu"].is_null());
     let steps: Vec<&str> = detail["steps"]
         .as_array()
@@ -536,12 +526,7 @@ async fn the_application_gateway_is_chosen_on_the_domain_page_and_its_subnet_der
     )
     .await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
-    let detail: Value = app
-        .get(&format!("/api/v1/installs/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = app.detail(&id).await;
     let ingress = &detail["spec"]["ingress"];
     assert_eq!(ingress["gateway"], "applicationGateway", "{ingress}");
     assert_eq!(ingress["applicationGateway"]["sku"], "WAF_v2");
@@ -591,12 +576,7 @@ async fn the_application_gateway_is_chosen_on_the_domain_page_and_its_subnet_der
     )
     .await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
-    let detail: Value = app
-        .get(&format!("/api/v1/installs/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = app.detail(&id).await;
     assert_eq!(detail["spec"]["ingress"]["gateway"], "none");
     assert!(detail["spec"]["ingress"]["applicationGateway"].is_null());
     assert!(detail["spec"]["cluster"]["network"]["gatewaySubnetCidr"].is_null());
@@ -642,12 +622,7 @@ async fn the_katonic_ai_option_is_a_wizard_field() {
     )
     .await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
-    let detail: Value = app
-        .get(&format!("/api/v1/installs/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = app.detail(&id).await;
     assert_eq!(detail["spec"]["domain"]["katonicSubdomain"], "acme");
     assert!(detail["spec"]["domain"]["fqdn"].is_null());
     // The host names panel names the katonic.ai hosts and who publishes their records.
