@@ -23,7 +23,23 @@ impl Drop for Reaped {
 }
 
 /// Why the browser test cannot run here, if it cannot.
-pub(crate) fn missing_tools(e2e: &Path) -> Option<String> {
+/// The repository root and `tests/e2e` when node, playwright-core and chromium are there;
+/// `None` (the test skips) only outside CI: in CI a missing tool fails the test.
+pub(crate) fn e2e_tools() -> Option<(PathBuf, PathBuf)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let e2e = root.join("tests/e2e");
+    if let Some(why) = missing_tools(&e2e) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the browser test cannot run: {why}; .ci/run installs node's playwright-core and chromium"
+        );
+        eprintln!("skipping the browser test: {why} (.ci/run installs what it needs)");
+        return None;
+    }
+    Some((root, e2e))
+}
+
+fn missing_tools(e2e: &Path) -> Option<String> {
     let node = Command::new("node")
         .arg("--version")
         .output()
@@ -83,16 +99,9 @@ fn api_event_ids(data: &Path, base: &str, id: &str) -> Vec<u64> {
 
 #[test]
 fn a_browser_installs_through_the_wizard_survives_a_kill_dash_nine_and_resumes() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let e2e = root.join("tests/e2e");
-    if let Some(why) = missing_tools(&e2e) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the browser test cannot run: {why}; .ci/run installs node's playwright-core and chromium"
-        );
-        eprintln!("skipping the browser test: {why} (.ci/run installs what it needs)");
+    let Some((root, e2e)) = crate::browser::e2e_tools() else {
         return;
-    }
+    };
 
     let temp = tempfile::tempdir().unwrap();
     let data = temp.path().join("data");

@@ -4,11 +4,11 @@
 //! Resume and the server refuses them (page and API); the live page comes to equal a fresh load
 //! when a run succeeds, fails at once or is cancelled.
 
-use crate::browser::{Reaped, missing_tools, serve};
+use crate::browser::{Reaped, serve};
 use crate::helpers::{SAMPLE_YAML, blocking_client};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -118,16 +118,9 @@ fn access_link(data: &Path) -> String {
 
 #[test]
 fn an_admin_signs_out_mid_install_comes_back_with_access_link_and_cannot_retry_a_teardown() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let e2e = root.join("tests/e2e");
-    if let Some(why) = missing_tools(&e2e) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the browser test cannot run: {why}"
-        );
-        eprintln!("skipping the browser test: {why} (.ci/run installs what it needs)");
+    let Some((root, e2e)) = crate::browser::e2e_tools() else {
         return;
-    }
+    };
     let temp = tempfile::tempdir().unwrap();
     let data = temp.path().join("data");
     let faults = temp.path().join("faults.yaml");

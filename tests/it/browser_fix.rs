@@ -2,10 +2,10 @@
 //! review page's Run checks shows preflight's refusal before queueing; a failed install's tier
 //! is edited on its page and the install resumes to success; settings' Test connection connects.
 
-use crate::browser::{Reaped, missing_tools, serve};
+use crate::browser::{Reaped, serve};
 use crate::helpers::{SAMPLE_YAML, blocking_client};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -35,16 +35,9 @@ fn detail(data: &Path, base: &str, id: &str) -> Value {
 
 #[test]
 fn review_checks_refuse_before_queueing_and_a_failed_install_is_edited_and_resumed() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let e2e = root.join("tests/e2e");
-    if let Some(why) = missing_tools(&e2e) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the browser test cannot run: {why}"
-        );
-        eprintln!("skipping the browser test: {why} (.ci/run installs what it needs)");
+    let Some((root, e2e)) = crate::browser::e2e_tools() else {
         return;
-    }
+    };
     let temp = tempfile::tempdir().unwrap();
     let data = temp.path().join("data");
     let faults = temp.path().join("faults.yaml");

@@ -3,26 +3,18 @@
 //! a free `snet-cluster` beside it) opens the network page on that VNet and its subnets; the
 //! admin installs into it, queues the install, and it succeeds reaching the cluster `direct`.
 
-use crate::browser::{Reaped, missing_tools};
+use crate::browser::Reaped;
 use crate::helpers::{SAMPLE_YAML, blocking_client, spawn_console_started};
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::Command;
 
 const SUB: &str = "3f2c1a9e-8b7d-4c6e-9f01-23456789abcd";
 
 #[test]
 fn the_network_page_offers_the_consoles_vnet_and_the_install_reaches_the_cluster_directly() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let e2e = root.join("tests/e2e");
-    if let Some(why) = missing_tools(&e2e) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the browser test cannot run: {why}"
-        );
-        eprintln!("skipping the browser test: {why} (.ci/run installs what it needs)");
+    let Some((root, e2e)) = crate::browser::e2e_tools() else {
         return;
-    }
+    };
     let temp = tempfile::tempdir().unwrap();
     let data = temp.path().join("data");
     let subnet = format!(
