@@ -22,12 +22,10 @@
 // Screenshots go to target/e2e-screenshots/admin-NN-name.png. Exits 1 with a clear message on
 // any failed expectation, console error or uncaught page error.
 
-import { chromium } from "playwright-core";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { RUN_TIMEOUT_MS, SHOTS, STEP_TIMEOUT_MS, WATCHDOG_MS, fail, log, screenshots } from "./harness.mjs";
+import {
+  RUN_TIMEOUT_MS, STEP_TIMEOUT_MS, clearScreenshots, fail, launch, log, run, screenshots,
+} from "./harness.mjs";
 
 const problems = [];
 
@@ -190,18 +188,10 @@ async function endsLive(page, context, origin) {
 async function main() {
   const [url, id] = process.argv.slice(2);
   if (!url || !id) fail("usage: node tests/e2e/admin.spec.mjs <access URL> <install id>");
-  mkdirSync(SHOTS, { recursive: true });
-  for (const f of readdirSync(SHOTS)) if (/^admin-\d\d-.*\.png$/.test(f)) rmSync(join(SHOTS, f));
+  clearScreenshots("admin");
   const origin = new URL(url).origin;
   const installUrl = `${origin}/installs/${id}`;
-  const profile = mkdtempSync(join(tmpdir(), "katonic-e2e-admin-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1280, height: 900 },
-  });
+  const { context, close } = await launch("admin");
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     watch(page);
@@ -217,23 +207,9 @@ async function main() {
     await endsLive(page, context, origin);
     if (problems.length) fail(`${problems.length} problem(s):\n  ${problems.join("\n  ")}`);
   } finally {
-    await context.close().catch(() => {});
-    rmSync(profile, { recursive: true, force: true });
+    await close();
     stdinLines.close();
   }
 }
 
-const watchdog = setTimeout(() => {
-  process.stderr.write(`E2E FAILED: still running after ${WATCHDOG_MS / 1000} s\n`);
-  process.exit(1);
-}, WATCHDOG_MS);
-watchdog.unref();
-
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`E2E FAILED: ${err.e2e ? err.message : err.stack ?? err}\n`);
-    if (problems.length) process.stderr.write(`also reported by the pages:\n  ${problems.join("\n  ")}\n`);
-    process.exit(1);
-  },
-);
+run(main, problems);

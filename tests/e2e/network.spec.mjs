@@ -12,11 +12,9 @@
 // Screenshots go to target/e2e-screenshots/network-NN-name.png. Exits 1 with a clear message on
 // any failed expectation, console error or uncaught page error.
 
-import { chromium } from "playwright-core";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { RUN_TIMEOUT_MS, SHOTS, STEP_TIMEOUT_MS, WATCHDOG_MS, fail, log, screenshots } from "./harness.mjs";
+import {
+  RUN_TIMEOUT_MS, STEP_TIMEOUT_MS, clearScreenshots, fail, launch, log, run, screenshots,
+} from "./harness.mjs";
 
 const problems = [];
 const screenshot = screenshots("network");
@@ -107,17 +105,9 @@ async function installs(page, origin, id) {
 async function main() {
   const [url, id] = process.argv.slice(2);
   if (!url || !id) fail("usage: node tests/e2e/network.spec.mjs <access URL> <draft id>");
-  mkdirSync(SHOTS, { recursive: true });
-  for (const f of readdirSync(SHOTS)) if (/^network-\d\d-.*\.png$/.test(f)) rmSync(join(SHOTS, f));
+  clearScreenshots("network");
   const origin = new URL(url).origin;
-  const profile = mkdtempSync(join(tmpdir(), "katonic-e2e-network-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1280, height: 900 },
-  });
+  const { context, close } = await launch("network");
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     watch(page);
@@ -129,22 +119,8 @@ async function main() {
     log("the console's VNet was offered first and the install reached the cluster directly");
     if (problems.length) fail(`${problems.length} problem(s):\n  ${problems.join("\n  ")}`);
   } finally {
-    await context.close().catch(() => {});
-    rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 }
 
-const watchdog = setTimeout(() => {
-  process.stderr.write(`E2E FAILED: still running after ${WATCHDOG_MS / 1000} s\n`);
-  process.exit(1);
-}, WATCHDOG_MS);
-watchdog.unref();
-
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`E2E FAILED: ${err.e2e ? err.message : err.stack ?? err}\n`);
-    if (problems.length) process.stderr.write(`also reported by the pages:\n  ${problems.join("\n  ")}\n`);
-    process.exit(1);
-  },
-);
+run(main, problems);
