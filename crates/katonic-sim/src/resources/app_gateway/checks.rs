@@ -224,17 +224,7 @@ fn gateway_subnet(view: &View<'_>, props: &Value) -> Result<Option<IpNet>, ArmEr
 fn other_user(st: &State, subnet_id: &str) -> Option<String> {
     aks::subnet_user(st, subnet_id).or_else(|| {
         st.of_kind(crate::placement::NIC_KIND)
-            .find(|n| {
-                n.body["properties"]["ipConfigurations"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|c| {
-                        c["properties"]["subnet"]["id"]
-                            .as_str()
-                            .is_some_and(|s| s.eq_ignore_ascii_case(subnet_id))
-                    })
-            })
+            .find(|n| super::in_subnet(&n.body["properties"]["ipConfigurations"], subnet_id))
             .map(|n| n.id.clone())
     })
 }

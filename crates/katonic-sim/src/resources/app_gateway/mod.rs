@@ -66,18 +66,17 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
 /// The gateway whose IP configuration sits in `subnet_id`, if any (the subnet is in use).
 pub(crate) fn subnet_user(st: &State, subnet_id: &str) -> Option<String> {
     st.of_kind(AGW)
-        .find(|g| {
-            g.body["properties"]["gatewayIPConfigurations"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|c| {
-                    c["properties"]["subnet"]["id"]
-                        .as_str()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(subnet_id))
-                })
-        })
+        .find(|g| in_subnet(&g.body["properties"]["gatewayIPConfigurations"], subnet_id))
         .map(|g| g.id.clone())
+}
+
+/// Whether any of these IP configurations (a gateway's, a NIC's) sits in `subnet_id`.
+pub(super) fn in_subnet(ip_configurations: &Value, subnet_id: &str) -> bool {
+    ip_configurations.as_array().into_iter().flatten().any(|c| {
+        c["properties"]["subnet"]["id"]
+            .as_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case(subnet_id))
+    })
 }
 
 /// The gateways' IP configurations in `subnet_id` (a subnet's `applicationGatewayIPConfigurations`).
