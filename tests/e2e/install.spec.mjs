@@ -177,7 +177,11 @@ async function vmPickerGuides(page) {
     await input.fill(value);
     await input.dispatchEvent("change");
     await noteReads(page, field, pattern, what);
-    const warned = await page.locator(`#note-f-${field.replaceAll(".", "-")}.warn`).count();
+    // Seen once under load (2026-12-07): the text read as expected while the warning's class was
+    // not there yet; wait for the class as for the text (a missing warning still fails).
+    const warned = await page
+      .waitForSelector(`#note-f-${field.replaceAll(".", "-")}.warn`, { timeout: STEP_TIMEOUT_MS })
+      .then(() => true, () => false);
     if (!warned) fail(`${what} (${value}) is not shown as a warning`);
     if (value === "Standard_D8s_v9") await screenshot(page, "wizard-pools-unknown-size");
   }
