@@ -60,13 +60,19 @@
 })();
 
 // 5. Wizard fields that apply only in some modes: <div data-shown-when="field" data-shown-value="v">
-//    shows while the field named `field` has value `v` (the server renders the same on load).
+//    shows while the field named `field` has value `v`, or (data-shown-or-when/-value) while a
+//    second field has its value (the server renders the same on load).
 (function () {
   "use strict";
+  function has(form, name, value) {
+    var input = name ? form.querySelector('[name="' + name + '"]') : null;
+    return input ? input.value === value : null;
+  }
   function apply(form) {
     form.querySelectorAll("[data-shown-when]").forEach(function (el) {
-      var input = form.querySelector('[name="' + el.dataset.shownWhen + '"]');
-      if (input) el.hidden = input.value !== el.dataset.shownValue;
+      var first = has(form, el.dataset.shownWhen, el.dataset.shownValue);
+      var second = has(form, el.dataset.shownOrWhen, el.dataset.shownOrValue);
+      if (first !== null) el.hidden = !(first || second === true);
     });
   }
   document.addEventListener("change", function (evt) {

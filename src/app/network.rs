@@ -2,7 +2,7 @@
 //! (through the worker: the web makes no Azure call), and a draft moved into the console's VNet
 //! with the subnets the admin picked, their ranges as Azure has them.
 
-use crate::worker::{ConsoleVnet, NetworkOffer, OfferRequest, SubnetStatus};
+use crate::worker::{ConsoleVnet, NetworkOffer, OfferRequest, SubnetOffer, SubnetStatus};
 use katonic_domain::spec::{Cidr, ClusterAccess, InstallDocument};
 
 /// Why the draft cannot be moved into the console's VNet with the subnets picked.
@@ -23,6 +23,46 @@ pub enum ConsoleVnetError {
     Unfit(String, &'static str),
     #[error("subnet `{0}` has no address prefix Azure reports, so its range cannot be checked")]
     NoPrefix(String),
+    #[error(
+        "gatewaySubnet: the Application Gateway needs a free subnet of {vnet} of its own (free: \
+         {free}), or choose `none` to reach the cluster's load balancer directly"
+    )]
+    GatewayUnpicked { vnet: String, free: String },
+    #[error(
+        "gatewaySubnet: `{0}` is also the {1} subnet: the Application Gateway needs a subnet of its own"
+    )]
+    GatewayShared(String, &'static str),
+    #[error(
+        "gatewaySubnet: `{0}` is {1}: the Application Gateway needs a subnet nothing else uses"
+    )]
+    GatewayUnfit(String, &'static str),
+}
+
+/// What the admin picked in the console's VNet: its subnets by name. `gateway` is the
+/// Application Gateway's subnet, `none` for no gateway, or empty when the form had no choice.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsoleVnetPick<'a> {
+    pub aks: &'a str,
+    pub jumphost: &'a str,
+    pub gateway: &'a str,
+}
+
+/// The form's value for "no gateway", as the spec writes it.
+pub const NO_GATEWAY: &str = katonic_domain::spec::GATEWAY_OFF;
+
+/// The subnet the page proposes for the gateway: a free one besides `aks` with room for
+/// `max_capacity` instances; `None`: no gateway (none fits).
+pub fn proposed_gateway<'v>(
+    vnet: &'v ConsoleVnet,
+    aks: &str,
+    max_capacity: u32,
+) -> Option<&'v SubnetOffer> {
+    let needs = katonic_domain::spec::gateway_subnet_needs(max_capacity);
+    vnet.subnets.iter().find(|s| {
+        s.status == SubnetStatus::Free
+            && !s.name.eq_ignore_ascii_case(aks)
+            && Cidr::parse(&s.prefix).is_ok_and(|c| c.size() >= needs)
+    })
 }
 
 impl super::App {
@@ -58,31 +98,17 @@ impl super::App {
     }
 }
 
-/// `answers` installing into the console's VNet: its group and name, the two subnets, and the
+/// `answers` installing into the console's VNet: its group and name, the subnets picked, and the
 /// VNet's and subnets' ranges as Azure reports them (the spec is checked against them).
 pub fn into_console_vnet(
     answers: &InstallDocument,
     vnet: Option<&ConsoleVnet>,
     placement: &str,
-    aks: &str,
-    jumphost: &str,
+    pick: ConsoleVnetPick<'_>,
 ) -> Result<InstallDocument, ConsoleVnetError> {
     let vnet = vnet.ok_or_else(|| ConsoleVnetError::NoVnet(placement.to_string()))?;
-    let find = |field: &'static str, name: &str| {
-        vnet.subnet(name).ok_or_else(|| ConsoleVnetError::NoSubnet {
-            field,
-            vnet: vnet.name.clone(),
-            name: name.to_string(),
-            have: vnet
-                .subnets
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
-    };
-    let aks = find("aksSubnet", aks)?;
-    let jump = find("jumphostSubnet", jumphost)?;
+    let aks = find(vnet, "aksSubnet", pick.aks)?;
+    let jump = find(vnet, "jumphostSubnet", pick.jumphost)?;
     if aks.name.eq_ignore_ascii_case(&jump.name) {
         return Err(ConsoleVnetError::Same(aks.name.clone()));
     }
@@ -97,6 +123,7 @@ pub fn into_console_vnet(
             return Err(ConsoleVnetError::NoPrefix(s.name.clone()));
         }
     }
+    let gateway = gateway_subnet(answers, vnet, pick)?;
     // The VNet range the spec names: the address space holding the AKS subnet.
     let space = vnet
         .address_space
@@ -110,19 +137,90 @@ pub fn into_console_vnet(
     net.vnet_cidr = Some(space);
     net.aks_subnet_cidr = Some(aks.prefix.clone());
     net.jumphost_subnet_cidr = Some(jump.prefix.clone());
-    // A gateway subnet already named in the draft stays (the offer picks only these two).
-    let gateway_subnet = net
-        .existing_vnet
-        .as_ref()
-        .and_then(|e| e.gateway_subnet.clone());
+    net.gateway_subnet_cidr = gateway.map(|g| g.prefix.clone());
     net.existing_vnet = Some(katonic_domain::spec::ExistingVnetDoc {
-        gateway_subnet,
+        gateway_subnet: gateway.map(|g| g.name.clone()),
         resource_group: Some(vnet.resource_group.clone()),
         name: Some(vnet.name.clone()),
         aks_subnet: Some(aks.name.clone()),
         jumphost_subnet: Some(jump.name.clone()),
     });
+    if gateway.is_some() {
+        doc.ingress.gateway = Some(katonic_domain::spec::GATEWAY_ON.to_string());
+    } else {
+        // The spec refuses gateway settings without a gateway.
+        doc.ingress.gateway = Some(NO_GATEWAY.to_string());
+        doc.ingress.application_gateway = None;
+    }
     Ok(doc)
+}
+
+fn find<'v>(
+    vnet: &'v ConsoleVnet,
+    field: &'static str,
+    name: &str,
+) -> Result<&'v SubnetOffer, ConsoleVnetError> {
+    vnet.subnet(name).ok_or_else(|| ConsoleVnetError::NoSubnet {
+        field,
+        vnet: vnet.name.clone(),
+        name: name.to_string(),
+        have: vnet
+            .subnets
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// The gateway's subnet picked (`None`: no gateway). No pick keeps a draft without a gateway
+/// as it is, and asks for one when the draft has the gateway on.
+fn gateway_subnet<'v>(
+    answers: &InstallDocument,
+    vnet: &'v ConsoleVnet,
+    pick: ConsoleVnetPick<'_>,
+) -> Result<Option<&'v SubnetOffer>, ConsoleVnetError> {
+    let off = answers.ingress.gateway.as_deref().map(str::trim) == Some(NO_GATEWAY);
+    match pick.gateway.trim() {
+        NO_GATEWAY => Ok(None),
+        "" if off => Ok(None),
+        "" => Err(ConsoleVnetError::GatewayUnpicked {
+            vnet: vnet.name.clone(),
+            free: free_names(vnet, pick.aks),
+        }),
+        name => {
+            let g = find(vnet, "gatewaySubnet", name)?;
+            for (other, role) in [(pick.aks, "AKS"), (pick.jumphost, "jumphost")] {
+                if g.name.eq_ignore_ascii_case(other) {
+                    return Err(ConsoleVnetError::GatewayShared(g.name.clone(), role));
+                }
+            }
+            if g.status != SubnetStatus::Free {
+                return Err(ConsoleVnetError::GatewayUnfit(
+                    g.name.clone(),
+                    g.status.label(),
+                ));
+            }
+            if g.prefix.is_empty() {
+                return Err(ConsoleVnetError::NoPrefix(g.name.clone()));
+            }
+            Ok(Some(g))
+        }
+    }
+}
+
+fn free_names(vnet: &ConsoleVnet, aks: &str) -> String {
+    let free: Vec<&str> = vnet
+        .subnets
+        .iter()
+        .filter(|s| s.status == SubnetStatus::Free && !s.name.eq_ignore_ascii_case(aks))
+        .map(|s| s.name.as_str())
+        .collect();
+    if free.is_empty() {
+        "none besides the AKS subnet".into()
+    } else {
+        free.join(", ")
+    }
 }
 
 fn contains(space: &str, prefix: &str) -> bool {
@@ -152,6 +250,8 @@ mod tests {
                 s("snet-aks", "10.20.0.0/26", SubnetStatus::Free),
                 s("snet-jump", "10.20.0.64/29", SubnetStatus::Console),
                 s("snet-db", "10.20.1.0/24", SubnetStatus::InUse),
+                s("snet-small", "10.20.2.0/29", SubnetStatus::Free),
+                s("snet-appgw", "10.20.3.0/24", SubnetStatus::Free),
             ],
             console_subnet: "snet-jump".into(),
         }
@@ -163,8 +263,7 @@ mod tests {
             &InstallDocument::default(),
             Some(&vnet()),
             "",
-            "snet-aks",
-            "snet-jump",
+            pick("snet-aks", "snet-jump", "snet-appgw"),
         )
         .unwrap();
         let net = &doc.cluster.network;
@@ -175,24 +274,111 @@ mod tests {
         assert_eq!(e.resource_group.as_deref(), Some("rg-net"));
         assert_eq!(e.name.as_deref(), Some("vnet-corp"));
         assert_eq!(e.aks_subnet.as_deref(), Some("snet-aks"));
+        assert_eq!(e.gateway_subnet.as_deref(), Some("snet-appgw"));
+        assert_eq!(net.gateway_subnet_cidr.as_deref(), Some("10.20.3.0/24"));
+        assert_eq!(doc.ingress.gateway.as_deref(), Some("applicationGateway"));
+        // The whole move is a valid spec (the gateway subnet included).
+        let mut full = katonic_domain::spec::default_document();
+        full.azure.subscription_id = Some("3f2c1a9e-8b7d-4c6e-9f01-23456789abcd".into());
+        full.azure.tenant_id = Some("0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d".into());
+        full.domain.fqdn = Some("katonic.example.com".into());
+        let moved = into_console_vnet(
+            &full,
+            Some(&vnet()),
+            "",
+            pick("snet-aks", "snet-jump", "snet-appgw"),
+        )
+        .unwrap();
+        let spec = katonic_domain::spec::InstallSpec::parse(&moved);
+        assert!(spec.is_ok(), "{:?}", spec.err());
+    }
+
+    fn pick<'a>(aks: &'a str, jumphost: &'a str, gateway: &'a str) -> ConsoleVnetPick<'a> {
+        ConsoleVnetPick {
+            aks,
+            jumphost,
+            gateway,
+        }
+    }
+
+    #[test]
+    fn the_gateway_takes_a_free_subnet_of_its_own_or_none() {
+        let v = vnet();
+        assert_eq!(
+            proposed_gateway(&v, "snet-aks", 10).map(|s| s.name.as_str()),
+            Some("snet-appgw"),
+            "snet-small (/29, 8 addresses) has no room for 10 instances + 6"
+        );
+        assert_eq!(
+            proposed_gateway(&v, "snet-aks", 2).map(|s| s.name.as_str()),
+            Some("snet-small")
+        );
+        assert!(proposed_gateway(&v, "snet-appgw", 125).is_none());
+
+        let mut doc = InstallDocument::default();
+        doc.ingress.application_gateway = Some(Default::default());
+        let none =
+            into_console_vnet(&doc, Some(&v), "", pick("snet-aks", "snet-jump", "none")).unwrap();
+        assert_eq!(none.ingress.gateway.as_deref(), Some("none"));
+        assert!(none.ingress.application_gateway.is_none());
+        assert!(none.cluster.network.gateway_subnet_cidr.is_none());
+
+        let e =
+            into_console_vnet(&doc, Some(&v), "", pick("snet-aks", "snet-jump", "")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("free subnet of vnet-corp of its own (free: snet-small, snet-appgw)"),
+            "{e}"
+        );
+        let e = into_console_vnet(
+            &doc,
+            Some(&v),
+            "",
+            pick("snet-aks", "snet-jump", "snet-aks"),
+        )
+        .unwrap_err();
+        assert_eq!(e, ConsoleVnetError::GatewayShared("snet-aks".into(), "AKS"));
+        let e = into_console_vnet(&doc, Some(&v), "", pick("snet-aks", "snet-jump", "snet-db"))
+            .unwrap_err();
+        assert!(e.to_string().contains("`snet-db` is in use"), "{e}");
+        // A draft without a gateway keeps none when the form has no choice.
+        doc.ingress.gateway = Some("none".into());
+        let kept =
+            into_console_vnet(&doc, Some(&v), "", pick("snet-aks", "snet-jump", "")).unwrap();
+        assert!(
+            kept.cluster
+                .network
+                .existing_vnet
+                .unwrap()
+                .gateway_subnet
+                .is_none()
+        );
     }
 
     #[test]
     fn unfit_subnets_are_refused_by_name() {
         let doc = InstallDocument::default();
         let v = vnet();
-        let e = into_console_vnet(&doc, Some(&v), "", "snet-db", "snet-jump").unwrap_err();
+        let e = into_console_vnet(&doc, Some(&v), "", pick("snet-db", "snet-jump", "none"))
+            .unwrap_err();
         assert!(e.to_string().contains("`snet-db` is in use"), "{e}");
-        let e = into_console_vnet(&doc, Some(&v), "", "snet-jump", "snet-jump").unwrap_err();
+        let e = into_console_vnet(&doc, Some(&v), "", pick("snet-jump", "snet-jump", "none"))
+            .unwrap_err();
         assert_eq!(e, ConsoleVnetError::Same("snet-jump".into()));
-        let e = into_console_vnet(&doc, Some(&v), "", "nope", "snet-jump").unwrap_err();
+        let e =
+            into_console_vnet(&doc, Some(&v), "", pick("nope", "snet-jump", "none")).unwrap_err();
         assert!(
             e.to_string()
-                .contains("has no subnet `nope` (it has: snet-aks, snet-jump, snet-db)"),
+                .contains("has no subnet `nope` (it has: snet-aks, snet-jump, snet-db, snet-small"),
             "{e}"
         );
-        let e =
-            into_console_vnet(&doc, None, "the console runs outside Azure", "a", "b").unwrap_err();
+        let e = into_console_vnet(
+            &doc,
+            None,
+            "the console runs outside Azure",
+            pick("a", "b", "none"),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("outside Azure"), "{e}");
     }
 }

@@ -190,17 +190,26 @@ async function vmPickerGuides(page) {
   await noteReads(page, field, /8 vCPUs · 32 GiB/, "a known size");
 }
 
-/// The static private IP applies to the internal load balancer only: hidden with an external one.
+/// The static private IP is the cluster's internal load balancer's: shown with an internal load
+/// balancer, and with an external one behind the Application Gateway (the default); hidden only
+/// external without a gateway. Leaves the page as it found it (internal, gateway on).
 async function staticIpFollowsTheLoadBalancer(page) {
   const lb = page.locator('form [name="ingress.loadBalancer"]');
+  const gateway = page.locator('form [name="ingress.gateway"]');
   const ip = page.locator("#f-ingress-staticIp");
+  const pick = async (select, value) => {
+    await select.selectOption(value);
+    await select.dispatchEvent("change");
+  };
+  if ((await gateway.inputValue()) !== "applicationGateway") fail("the Application Gateway is not the default front door");
   if (!(await ip.isVisible())) fail("the static private IP is hidden with an internal load balancer");
-  await lb.selectOption("external");
-  await lb.dispatchEvent("change");
-  if (await ip.isVisible()) fail("the static private IP stays visible with an external load balancer");
-  await lb.selectOption("internal");
-  await lb.dispatchEvent("change");
+  await pick(lb, "external");
+  if (!(await ip.isVisible())) fail("the static private IP is hidden with an external load balancer behind the gateway");
+  await pick(gateway, "none");
+  if (await ip.isVisible()) fail("the static private IP stays visible with an external load balancer and no gateway");
+  await pick(lb, "internal");
   if (!(await ip.isVisible())) fail("the static private IP did not come back with the internal load balancer");
+  await pick(gateway, "applicationGateway");
   await page.waitForLoadState("networkidle");
 }
 

@@ -53,6 +53,8 @@ async function offered(page, origin, id) {
   if (!(await text(free)).includes("10.250.1.0/24")) fail(`snet-cluster's range: ${await text(free)}`);
   if ((await page.locator("#console-vnet-aks").inputValue()) !== "snet-cluster") fail("AKS subnet not proposed");
   if ((await page.locator("#console-vnet-jumphost").inputValue()) !== "snet-jump") fail("jumphost subnet not proposed");
+  // vnet-jump has no free subnet besides snet-cluster: no room for the Application Gateway.
+  if ((await page.locator("#console-vnet-gateway").inputValue()) !== "none") fail("a gateway subnet was proposed in a VNet with none free");
   const here = await page.locator("#reach-console-vnet [data-reach]").getAttribute("data-reach");
   if (here !== "direct") fail(`in the console's VNet the cluster would be reached: ${here}`);
   const elsewhere = await page.locator("#new-vnet-choice [data-reach]").getAttribute("data-reach");

@@ -176,9 +176,19 @@ async fn the_sample_install_creates_every_azure_resource_once() {
         "/networksecuritygroups/nsg-katonic-prod",
         "/virtualnetworks/vnet-katonic-prod",
         "/managedclusters/katonic-prod",
+        "/networksecuritygroups/nsg-appgw-katonic-prod",
+        "/applicationgateways/agw-katonic-katonic-prod",
     ] {
         assert_eq!(path_ending(&counts, suffix), 1, "{suffix}: {counts:#?}");
     }
+    // Standard_v2 (the default) has no WAF policy; an internal gateway has no public IP.
+    assert!(
+        !counts.keys().any(
+            |p| p.contains("/applicationgatewaywebapplicationfirewallpolicies/")
+                || p.contains("/publicipaddresses/")
+        ),
+        "{counts:#?}"
+    );
     // Every pool is in the cluster's create (issue 17): no agent-pool PUT.
     assert!(
         !counts.keys().any(|p| p.contains("/agentpools/")),
@@ -231,9 +241,13 @@ async fn the_sample_install_creates_every_azure_resource_once() {
         "Namespace/katonic created",
         "NetworkPolicy/katonic/default-deny-ingress created",
         "Service/katonic-ingress/katonic-ingress-lb created",
-        "load balancer address: 127.",
+        // The sample takes the default front door (issue 17): a private-only Application
+        // Gateway in the derived gateway subnet, before the internal load balancer at the AKS
+        // subnet's last usable address.
+        "application gateway agw-katonic-katonic-prod (Standard_v2, 2-10 instances): 3 hosts on 10.20.1.254, backend 10.20.0.62 over HTTPS; Running",
+        "load balancer address: 10.20.0.62",
         "publish these records in the Azure Private DNS zone linked to the VNet (or your internal DNS) example.com:",
-        "dash-katonic.example.com. 300 IN A 127.",
+        "dash-katonic.example.com. 300 IN A 10.20.1.254",
         "ClusterRoleBinding/katonic-platform-installer created",
         "Job/katonic-system/katonic-platform-installer created",
         "installer: ",
@@ -241,8 +255,9 @@ async fn the_sample_install_creates_every_azure_resource_once() {
         "Ingress/katonic/katonic-platform created",
         "Ingress/katonic/katonic-superset created",
         "Ingress/katonic/katonic-airbyte created",
-        "connectors-katonic.example.com. 300 IN A 127.",
-        "Secret/katonic/katonic-tls created: a self-signed certificate for katonic.example.com, dash-katonic.example.com, connectors-katonic.example.com (trial only",
+        "connectors-katonic.example.com. 300 IN A 10.20.1.254",
+        "Secret/katonic/katonic-tls created: the install's trial certificate for katonic.example.com, dash-katonic.example.com, connectors-katonic.example.com, the one the Application Gateway trusts",
+        "PASS https dash-katonic.example.com: HTTP 200 at 127.76.",
     ] {
         assert!(log.contains(line), "{line} missing:\n{log}");
     }
@@ -969,13 +984,14 @@ async fn preflight_fails_when_the_existing_cluster_is_not_there() {
     );
 }
 
-/// The sample with the external ingress.
+/// The sample with the cluster's own load balancer facing the internet (`gateway: none`: the
+/// direct path, whose Service takes the public IP).
 fn external(sim: &SimHandle) -> String {
     let spec = sample(sim);
     assert!(spec.contains("ingress: { loadBalancer: internal }"));
     spec.replace(
         "ingress: { loadBalancer: internal }",
-        "ingress: { loadBalancer: external }",
+        "ingress: { loadBalancer: external, gateway: none }",
     )
 }
 
@@ -1205,15 +1221,17 @@ async fn a_named_private_dns_zone_gets_the_a_records_once() {
         log1.contains("WARN DNS zone link: Private DNS zone example.com is not linked"),
         "{log1}"
     );
+    // The records name the front door: the gateway's frontend (the default), not the cluster's
+    // load balancer behind it.
     let address = log1
-        .split("load balancer address: ")
+        .split(" hosts on ")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap()
         .trim_end_matches(|c: char| !c.is_ascii_digit())
         .to_string();
 
-    // The three records are in the simulated zone, at the load balancer's address.
+    // The three records are in the simulated zone, at the gateway's frontend.
     let arm = ArmClient::new(&simulator_settings(&world.sim)).unwrap();
     for name in ["katonic", "dash-katonic", "connectors-katonic"] {
         let record = arm

@@ -185,10 +185,14 @@ async fn kubectl_reads_back(world: &World) {
         service["metadata"]["annotations"]["service.beta.kubernetes.io/azure-load-balancer-internal"],
         "true"
     );
-    assert!(
-        service["status"]["loadBalancer"]["ingress"][0]["ip"]
-            .as_str()
-            .is_some_and(|ip| ip.starts_with("127.77.")),
+    // Behind the gateway (the sample's default front door), at the address the plan chose so
+    // the gateway could be created before it: the AKS subnet's last usable address.
+    assert_eq!(
+        service["metadata"]["annotations"]["service.beta.kubernetes.io/azure-load-balancer-ipv4"],
+        "10.20.0.62"
+    );
+    assert_eq!(
+        service["status"]["loadBalancer"]["ingress"][0]["ip"], "10.20.0.62",
         "{service}"
     );
     let secret = kubectl
@@ -327,15 +331,44 @@ async fn a_lean_install_without_shared_storage_or_addons_succeeds_and_verifies_w
 
 #[tokio::test]
 async fn verification_fails_naming_a_host_that_serves_the_wrong_certificate() {
+    // The direct path: the client meets the ingress controller's default certificate.
     let world = world().await;
-    let app = console(&world).await;
-    let id = start(&app, &sample(&world.sim)).await;
+    let spec = sample(&world.sim).replace(
+        "ingress: { loadBalancer: internal }",
+        "ingress: { loadBalancer: internal, gateway: none }",
+    );
+    let text = verify_without_supersets_ingress(&world, &spec).await;
+    assert!(
+        text.contains("FAIL https dash-katonic.example.com") && text.contains("not the platform's"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn behind_the_gateway_a_host_whose_backend_certificate_is_wrong_fails_verification() {
+    // The gateway serves the install's certificate itself; the ingress behind it answers the
+    // host with its default certificate, which Application Gateway v2 does not trust: 502.
+    let world = world().await;
+    let text = verify_without_supersets_ingress(&world, &sample(&world.sim)).await;
+    assert!(
+        text.contains("FAIL https dash-katonic.example.com") && text.contains("HTTP 502"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PASS https connectors-katonic.example.com"),
+        "{text}"
+    );
+}
+
+/// Installs `spec`, deletes Superset's Ingress (its host then gets the controller's default
+/// certificate and no route), verifies again and returns the log of the failed verification.
+async fn verify_without_supersets_ingress(world: &World, spec: &str) -> String {
+    let app = console(world).await;
+    let id = start(&app, spec).await;
     let detail = app.wait_status(&id, &["succeeded", "failed"]).await;
     assert_eq!(detail["status"], "succeeded", "{}", log(&app, &id).await);
 
-    // Someone deletes Superset's Ingress: its host now gets the controller's default
-    // certificate and no route. Verifying again must say so.
-    let client = kube_client(&world).await;
+    let client = kube_client(world).await;
     let ingresses: kube::Api<k8s_openapi::api::networking::v1::Ingress> =
         kube::Api::namespaced(client, "katonic");
     ingresses
@@ -358,11 +391,8 @@ async fn verification_fails_naming_a_host_that_serves_the_wrong_certificate() {
     let verify = step(&detail, "verify");
     assert_eq!(verify["status"], "failed");
     let text = log(&app, &id).await;
-    assert!(
-        text.contains("FAIL https dash-katonic.example.com") && text.contains("not the platform's"),
-        "{text}"
-    );
     assert!(text.contains("VerificationFailed"), "{text}");
+    text
 }
 
 pub(crate) async fn kube_client(world: &World) -> kube::Client {

@@ -139,10 +139,38 @@ async fn the_network_page_offers_the_consoles_vnet_first_and_it_installs_directl
     );
     assert!(app.detail(&id).await["answers"]["cluster"]["network"]["existingVnet"].is_null());
 
+    // The draft has the gateway on (the default for a new VNet), and vnet-corp has no free
+    // subnet besides the AKS one: the page proposes no gateway, and a post without a choice is
+    // refused, naming the field and what is free.
+    let gateway_select = &offer[offer.find("id=\"console-vnet-gateway\"").unwrap()..];
+    assert!(
+        gateway_select.starts_with(
+            "id=\"console-vnet-gateway\" name=\"gatewaySubnet\"><option value=\"none\" selected>"
+        ),
+        "{offer}"
+    );
     let res = app
         .post_form(
             &format!("/installs/{id}/console-vnet"),
             &[("aksSubnet", "snet-aks"), ("jumphostSubnet", "snet-jump")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let refused = res.text().await.unwrap();
+    assert!(
+        refused.contains("gatewaySubnet: the Application Gateway needs a free subnet of vnet-corp of its own (free: none besides the AKS subnet)"),
+        "{}",
+        section(&refused)
+    );
+
+    let res = app
+        .post_form(
+            &format!("/installs/{id}/console-vnet"),
+            &[
+                ("aksSubnet", "snet-aks"),
+                ("jumphostSubnet", "snet-jump"),
+                ("gatewaySubnet", "none"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
@@ -158,6 +186,10 @@ async fn the_network_page_offers_the_consoles_vnet_first_and_it_installs_directl
         network["existingVnet"],
         serde_json::json!({"resourceGroup": "rg-net", "name": "vnet-corp",
                            "aksSubnet": "snet-aks", "jumphostSubnet": "snet-jump"})
+    );
+    assert_eq!(
+        app.detail(&id).await["answers"]["ingress"]["gateway"],
+        "none"
     );
     assert!(page(&app, &id).await.contains("id=\"console-vnet-chosen\""));
 

@@ -16,6 +16,13 @@ const VARIANTS: &[Variant] = &[
         edits: &[],
     },
     Variant {
+        name: "external-direct",
+        edits: &[(
+            "loadBalancer: internal",
+            "loadBalancer: external, gateway: none",
+        )],
+    },
+    Variant {
         name: "external-no-shared-no-addons",
         edits: &[
             ("loadBalancer: internal", "loadBalancer: external"),
@@ -72,7 +79,8 @@ fn names_of<'a>(objects: &'a [serde_json::Value], kind: &str) -> Vec<&'a str> {
 fn manifests_follow_the_spec_and_validate_for_kubernetes_1_29() {
     let dir = tempfile::tempdir().unwrap();
     let (full_path, full) = render(dir.path(), &VARIANTS[0]);
-    let (lean_path, lean) = render(dir.path(), &VARIANTS[1]);
+    let (direct_path, direct) = render(dir.path(), &VARIANTS[1]);
+    let (lean_path, lean) = render(dir.path(), &VARIANTS[2]);
 
     assert_eq!(names_of(&full, "StorageClass"), ["kfs", "kfs-shared"]);
     assert_eq!(names_of(&lean, "StorageClass"), ["kfs"]);
@@ -88,9 +96,23 @@ fn manifests_follow_the_spec_and_validate_for_kubernetes_1_29() {
         lb(&full)["service.beta.kubernetes.io/azure-load-balancer-internal"],
         "true"
     );
-    assert!(lb(&lean)["service.beta.kubernetes.io/azure-load-balancer-internal"].is_null());
+    // Behind the gateway (the default) the cluster's load balancer is internal in both modes,
+    // at the address the plan chose; only the direct path gives it the public IP.
+    for objects in [&full, &lean] {
+        let annotations = lb(objects);
+        assert_eq!(
+            annotations["service.beta.kubernetes.io/azure-load-balancer-internal"],
+            "true"
+        );
+        assert_eq!(
+            annotations["service.beta.kubernetes.io/azure-load-balancer-ipv4"],
+            "10.20.0.62"
+        );
+    }
+    assert!(lb(&lean)["service.beta.kubernetes.io/azure-pip-name"].is_null());
+    assert!(lb(&direct)["service.beta.kubernetes.io/azure-load-balancer-internal"].is_null());
     assert_eq!(
-        lb(&lean)["service.beta.kubernetes.io/azure-pip-name"],
+        lb(&direct)["service.beta.kubernetes.io/azure-pip-name"],
         "pip-katonic-prod-ingress"
     );
     assert!(
@@ -101,6 +123,7 @@ fn manifests_follow_the_spec_and_validate_for_kubernetes_1_29() {
     let validator = Command::new("kubernetes-validate")
         .args(["--strict", "--quiet", "-k", "1.29.0"])
         .arg(&full_path)
+        .arg(&direct_path)
         .arg(&lean_path)
         .output();
     match validator {

@@ -553,7 +553,9 @@ async fn the_application_gateway_is_chosen_on_the_domain_page_and_its_subnet_der
         "the backend address"
     );
     // Behind the gateway the static IP applies whichever way the front door faces.
-    assert!(domain.contains(r#"<div class="field field-text" id="f-ingress-staticIp">"#));
+    assert!(domain.contains(
+        r#"<div class="field field-text" id="f-ingress-staticIp" data-shown-when="ingress.loadBalancer" data-shown-value="internal" data-shown-or-when="ingress.gateway" data-shown-or-value="applicationGateway">"#
+    ));
 
     // The cluster page shows the gateway subnet, the derived range as its placeholder.
     let cluster = app

@@ -97,16 +97,31 @@ async fn vm_sizes_and_versions_are_described_or_warned_as_they_are_typed() {
 async fn fields_follow_the_mode_and_the_upload_comes_before_next() {
     let app = TestApp::spawn().await;
     let id = app.new_draft().await;
+    // The static IP is the cluster's internal load balancer's: it applies in internal mode,
+    // and in both modes behind the gateway (the default); hidden only external without one.
+    let static_ip = r#"id="f-ingress-staticIp" data-shown-when="ingress.loadBalancer" data-shown-value="internal" data-shown-or-when="ingress.gateway" data-shown-or-value="applicationGateway""#;
+    let domain_page = || async {
+        app.get(&format!("/installs/{id}/wizard/domain"))
+            .await
+            .text()
+            .await
+            .unwrap()
+    };
     check(&app, &id, "domain", &[("ingress.loadBalancer", "external")]).await;
-    let page = app
-        .get(&format!("/installs/{id}/wizard/domain"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains(
-        r#"id="f-ingress-staticIp" data-shown-when="ingress.loadBalancer" data-shown-value="internal" hidden>"#
-    ));
+    let page = domain_page().await;
+    assert!(page.contains(&format!("{static_ip}>")), "{page}");
+    check(
+        &app,
+        &id,
+        "domain",
+        &[
+            ("ingress.loadBalancer", "external"),
+            ("ingress.gateway", "none"),
+        ],
+    )
+    .await;
+    let page = domain_page().await;
+    assert!(page.contains(&format!("{static_ip} hidden>")), "{page}");
     // TLS defaults to `provided`: its upload sits above the page's Next.
     let upload = page
         .find(r#"<section id="certificate""#)

@@ -5,13 +5,13 @@
 //! the worker (ARM reads); the web makes no Azure call itself.
 
 use super::{FormPairs, load_install, save, step_page, value, wizard_url};
-use crate::app::network::into_console_vnet;
+use crate::app::network::{ConsoleVnetPick, NO_GATEWAY, into_console_vnet, proposed_gateway};
 use crate::app::review;
 use crate::store::{InstallRecord, InstallStatus};
 use crate::web::AppState;
 use crate::web::error::{WebError, render};
 use crate::web::views::OptionView;
-use crate::worker::{NetworkOffer, ReachNote};
+use crate::worker::{ConsoleVnet, NetworkOffer, ReachNote};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -43,6 +43,8 @@ pub struct VnetView {
     pub subnets: Vec<SubnetView>,
     pub aks_options: Vec<OptionView>,
     pub jumphost_options: Vec<OptionView>,
+    /// `none` first (no gateway), then the subnets; the proposal selected.
+    pub gateway_options: Vec<OptionView>,
     pub reach: Option<ReachView>,
 }
 
@@ -117,6 +119,7 @@ fn view(
             existing.and_then(|e| e.jumphost_subnet.as_ref()),
             Some(v.console_subnet.as_str()),
         );
+        let gateway = gateway_choice(install, v, chosen, &aks);
         let options = |selected: &str| {
             v.subnets
                 .iter()
@@ -124,8 +127,14 @@ fn view(
                     let label = format!("{} ({}, {})", s.name, s.prefix, s.status.label());
                     OptionView::new(&s.name, &label, s.name.eq_ignore_ascii_case(selected))
                 })
-                .collect()
+                .collect::<Vec<_>>()
         };
+        let mut gateway_options = vec![OptionView::new(
+            NO_GATEWAY,
+            "none: no gateway, the cluster's load balancer directly",
+            gateway == NO_GATEWAY,
+        )];
+        gateway_options.extend(options(&gateway));
         VnetView {
             name: v.name.clone(),
             resource_group: v.resource_group.clone(),
@@ -144,6 +153,7 @@ fn view(
                 .collect(),
             aks_options: options(&aks),
             jumphost_options: options(&jump),
+            gateway_options,
             reach: offer.reach_console_vnet.as_ref().map(ReachView::new),
         }
     });
@@ -153,6 +163,31 @@ fn view(
         new_vnet: offer.reach_new_vnet.as_ref().map(ReachView::new),
         error,
     }
+}
+
+/// The gateway subnet shown selected: the draft's own once it uses this VNet, else the
+/// proposal (none when the draft has no gateway or no free subnet has room for it).
+fn gateway_choice(install: &InstallRecord, v: &ConsoleVnet, chosen: bool, aks: &str) -> String {
+    let answers = &install.answers;
+    let off = answers.ingress.gateway.as_deref().map(str::trim) == Some(NO_GATEWAY);
+    let existing = answers.cluster.network.existing_vnet.as_ref();
+    if let Some(name) = existing
+        .and_then(|e| e.gateway_subnet.as_ref())
+        .filter(|_| chosen)
+    {
+        return name.clone();
+    }
+    if off || chosen {
+        return NO_GATEWAY.to_string();
+    }
+    let max = answers
+        .ingress
+        .application_gateway
+        .as_ref()
+        .and_then(|g| g.max_capacity.as_ref())
+        .and_then(|m| m.as_text().trim().parse().ok())
+        .unwrap_or(katonic_domain::spec::DEFAULT_MAX_CAPACITY);
+    proposed_gateway(v, aks, max).map_or_else(|| NO_GATEWAY.to_string(), |s| s.name.clone())
 }
 
 /// `POST /installs/{id}/console-vnet` (`aksSubnet`, `jumphostSubnet`): the
@@ -167,15 +202,17 @@ pub async fn post_console_vnet(
     if install.status != InstallStatus::Draft {
         return Ok(Redirect::to(&format!("/installs/{}", install.id)).into_response());
     }
-    let aks = value(&pairs, "aksSubnet").unwrap_or_default().trim();
-    let jump = value(&pairs, "jumphostSubnet").unwrap_or_default().trim();
+    let pick = ConsoleVnetPick {
+        aks: value(&pairs, "aksSubnet").unwrap_or_default().trim(),
+        jumphost: value(&pairs, "jumphostSubnet").unwrap_or_default().trim(),
+        gateway: value(&pairs, "gatewaySubnet").unwrap_or_default().trim(),
+    };
     let offer = state.app().network_offer(&install.answers).await;
     let moved = into_console_vnet(
         &install.answers,
         offer.console_vnet.as_ref(),
         &offer.placement,
-        aks,
-        jump,
+        pick,
     );
     match moved {
         Ok(answers) => {

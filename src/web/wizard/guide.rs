@@ -5,6 +5,7 @@
 
 use super::form;
 use katonic_domain::plan::{HOURS_PER_MONTH, prices};
+use katonic_domain::spec::GATEWAY_ON;
 use katonic_domain::spec::{InstallDocument, catalog};
 use time::Date;
 
@@ -45,11 +46,13 @@ pub fn note(path: &str, answers: &InstallDocument, today: Date) -> Option<Note> 
     }
 }
 
-/// A field that applies only while another field has a given value.
+/// A field that applies only while another field has a given value (or, when `or` is set,
+/// while a second field has its value).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShownWhen {
     pub field: &'static str,
     pub value: &'static str,
+    pub or: Option<(&'static str, &'static str)>,
 }
 
 /// The Application Gateway's fields: they apply only with `ingress.gateway: applicationGateway`,
@@ -62,30 +65,34 @@ const GATEWAY_FIELDS: [&str; 6] = [
     "cluster.network.gatewaySubnetCidr",
     "cluster.network.existingVnet.gatewaySubnet",
 ];
-const GATEWAY_ON: &str = "applicationGateway";
 
 /// When the field at `path` applies, if not always.
 pub fn shown_when(path: &str) -> Option<ShownWhen> {
     match path {
+        // The cluster's internal load balancer: internal mode, and both modes behind a gateway.
         "ingress.staticIp" => Some(ShownWhen {
             field: "ingress.loadBalancer",
             value: "internal",
+            or: Some(("ingress.gateway", GATEWAY_ON)),
         }),
         p if GATEWAY_FIELDS.contains(&p) => Some(ShownWhen {
             field: "ingress.gateway",
             value: GATEWAY_ON,
+            or: None,
         }),
         _ => None,
     }
 }
 
-/// When the field at `path` applies with these answers: behind a gateway the static IP (the
-/// cluster's internal load balancer) applies in both load-balancer modes.
-pub fn shown_when_with(path: &str, answers: &InstallDocument) -> Option<ShownWhen> {
-    if path == "ingress.staticIp" && gateway_on(answers) {
-        return None;
-    }
-    shown_when(path)
+/// Whether the field at `path` applies with these answers.
+pub fn applies(path: &str, answers: &InstallDocument) -> bool {
+    let has = |field: &str, value: &str| {
+        let current = form::get(answers, field);
+        current == value || (current.is_empty() && value == default_of(field, answers))
+    };
+    shown_when(path).is_none_or(|w| {
+        has(w.field, w.value) || w.or.is_some_and(|(field, value)| has(field, value))
+    })
 }
 
 fn gateway_on(answers: &InstallDocument) -> bool {
@@ -93,14 +100,6 @@ fn gateway_on(answers: &InstallDocument) -> bool {
         "" => gateway_by_default(answers),
         g => g == GATEWAY_ON,
     }
-}
-
-/// Whether the field at `path` applies with these answers.
-pub fn applies(path: &str, answers: &InstallDocument) -> bool {
-    shown_when_with(path, answers).is_none_or(|ShownWhen { field, value }| {
-        let current = form::get(answers, field);
-        current == value || (current.is_empty() && value == default_of(field, answers))
-    })
 }
 
 /// What an unset controlling field means (the spec's default).

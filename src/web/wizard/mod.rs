@@ -470,7 +470,7 @@ fn field_views(
                 datalist,
                 error: shown_error(errors, answers, f.path, strict).cloned(),
                 note: guide::note(f.path, answers, review::today()),
-                shown_when: guide::shown_when_with(f.path, answers),
+                shown_when: guide::shown_when(f.path),
                 hidden: !guide::applies(f.path, answers),
             }
         })

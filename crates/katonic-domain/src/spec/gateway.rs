@@ -5,12 +5,10 @@
 //! gateway's frontend faces).
 
 /// Whether a document that says nothing about `ingress.gateway` gets the Application Gateway.
-/// The issue makes `applicationGateway` the default for new installs; it stays `false` until
-/// the rehearsals that assume a direct load balancer say so explicitly and verification through
-/// a private-only gateway works under Run Command (flipped on 2026-12-07, 24 integration tests
-/// failed: see the closing note). Tests that are about the gateway set the field explicitly.
-/// See [`default_gateway_on`] for where the default does not apply.
-pub const DEFAULT_GATEWAY_ON: bool = false;
+/// New installs get the gateway (issue 17): the vendor's architecture puts an SSL-terminating
+/// Application Gateway in front of the cluster's load balancer. `ingress.gateway: none` keeps the
+/// direct load balancer. See [`default_gateway_on`] for where the default does not apply.
+pub const DEFAULT_GATEWAY_ON: bool = true;
 
 /// The default of `ingress.gateway` for a document: [`DEFAULT_GATEWAY_ON`] when the console
 /// creates the VNet (it derives the gateway's subnet), `none` when the install uses an existing

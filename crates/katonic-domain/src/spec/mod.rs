@@ -52,8 +52,8 @@ pub use network::{
     Cidr, ExistingVnet, JumphostEgress, NetworkPlugin, NetworkPolicy, NetworkSpec, OutboundType,
 };
 pub use parse::{
-    GATEWAY_SUBNET_OVERHEAD, RECOMMENDED_GATEWAY_PREFIX, derived_gateway_subnet,
-    gateway_subnet_needs, katonic_fqdn,
+    GATEWAY_OFF, GATEWAY_ON, GATEWAY_SUBNET_OVERHEAD, RECOMMENDED_GATEWAY_PREFIX,
+    derived_gateway_subnet, gateway_subnet_needs, katonic_fqdn,
 };
 pub use yaml::{DocumentFormat, from_json, from_text, from_yaml, to_yaml};
 

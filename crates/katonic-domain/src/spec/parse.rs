@@ -16,7 +16,7 @@ mod services;
 mod tests;
 
 pub use domain::katonic_fqdn;
-pub use export::{DEFAULT_OVERRIDES, default_document, to_document};
+pub use export::{DEFAULT_OVERRIDES, GATEWAY_OFF, GATEWAY_ON, default_document, to_document};
 pub use gateway::{
     GATEWAY_SUBNET_OVERHEAD, RECOMMENDED_GATEWAY_PREFIX, derived_gateway_subnet,
     gateway_subnet_needs,

@@ -136,8 +136,8 @@ pub(super) fn gateway_word(on: bool) -> &'static str {
 }
 
 /// The written values of `ingress.gateway`.
-pub(super) const GATEWAY_ON: &str = "applicationGateway";
-pub(super) const GATEWAY_OFF: &str = "none";
+pub const GATEWAY_ON: &str = "applicationGateway";
+pub const GATEWAY_OFF: &str = "none";
 
 fn pool(p: &NodePool) -> NodePoolDoc {
     let (count, min, max) = match p.scale {

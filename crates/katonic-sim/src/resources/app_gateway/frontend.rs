@@ -274,9 +274,20 @@ fn route(
             .as_str()
             .unwrap_or(&host)
             .to_string();
-        if let Some((_, status, text)) =
+        if let Some((leaf, status, text)) =
             crate::kube::ingress_tls::probe(shared, &cluster, ip, &backend_host, &path)
         {
+            // v2 checks each request's backend certificate against the trusted roots and the
+            // host name it sent (SNI), as the probe does: a host the ingress has no certificate
+            // for gets its default one, so 502.
+            if !super::health::trusted(
+                props,
+                &settings["properties"],
+                leaf.as_deref(),
+                &backend_host,
+            ) {
+                return Ok((StatusCode::BAD_GATEWAY, BAD_GATEWAY.to_string()));
+            }
             return Ok((status, text));
         }
     }

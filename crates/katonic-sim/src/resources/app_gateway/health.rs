@@ -189,7 +189,7 @@ pub(super) fn internal_lb_cluster(shared: &Shared, ip: Ipv4Addr) -> Option<Strin
 
 /// The settings' trusted root certificates cover the backend's leaf: the leaf itself
 /// (self-signed) or its issuing chain, for the probed host name.
-fn trusted(props: &Value, sp: &Value, leaf: Option<&[u8]>, host: &str) -> bool {
+pub(super) fn trusted(props: &Value, sp: &Value, leaf: Option<&[u8]>, host: &str) -> bool {
     let Some(leaf) = leaf else { return false };
     // The simulator knows no well-known CA: a backend is trusted through the settings' roots.
     let roots: Vec<Vec<u8>> = sp["trustedRootCertificates"]
