@@ -11,7 +11,7 @@ use serde::{Serialize, Serializer};
 use std::net::Ipv4Addr;
 
 // The gateway's WAF policy and its subnet's NSG rules, in files of their own.
-pub use super::app_gateway_nsg::{FrontendKind, gateway_subnet_rules};
+pub use super::app_gateway_nsg::gateway_subnet_rules;
 pub use super::waf_policy::{
     MANAGED_RULE_SET_TYPE, MANAGED_RULE_SET_VERSION, WafModeName, WafPolicy,
 };

@@ -274,10 +274,12 @@ fn the_waf_policy_is_enabled_on_the_current_default_rule_set() {
 
 #[test]
 fn the_gateway_subnet_opens_what_v2_needs_and_nothing_wider() {
-    let public =
-        serde_json::to_value(gateway_subnet_rules(FrontendKind::Public, "10.20.1.0/24")).unwrap();
-    let private =
-        serde_json::to_value(gateway_subnet_rules(FrontendKind::Private, "10.20.1.0/24")).unwrap();
+    let rules = |lb: &str| {
+        let spec = spec_facing(lb);
+        let plan = katonic_domain::plan::GatewayPlan::from_spec(&spec).unwrap();
+        serde_json::to_value(gateway_subnet_rules(&plan.nsg_rules(), "10.20.1.0/24")).unwrap()
+    };
+    let (public, private) = (rules("external"), rules("internal"));
     let by_source = |rules: &Value, source: &str| -> Option<Value> {
         rules
             .as_array()
@@ -515,4 +517,12 @@ fn the_bodies_are_what_microsofts_specs_describe() {
     wrong["properties"]["sku"]["tier"] = json!("WAF_v3");
     let problems = specs.check_put(gateway, "ApplicationGateways_CreateOrUpdate", &wrong);
     assert_eq!(problems.len(), 2, "{problems:#?}");
+}
+
+/// The test fixture's sample (gateway on by default), its load balancer facing `lb`.
+fn spec_facing(lb: &str) -> katonic_domain::spec::InstallSpec {
+    let text = include_str!("../../../tests/it/fixtures/sample.yaml")
+        .replace("loadBalancer: internal", &format!("loadBalancer: {lb}"));
+    let doc = katonic_domain::spec::from_yaml(&text).unwrap();
+    katonic_domain::spec::InstallSpec::parse(&doc).unwrap()
 }

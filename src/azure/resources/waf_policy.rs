@@ -9,8 +9,8 @@ use serde::Serialize;
 /// recommended Azure WAF ruleset" (GA for Application Gateway on 2026-04-29; learn.microsoft.com
 /// "Upgrade CRS or DRS ruleset version" says to always run the highest DRS, 2.2; checked
 /// 2026-12-07). OWASP CRS 3.2 is the older generation DRS replaces.
-pub const MANAGED_RULE_SET_TYPE: &str = "Microsoft_DefaultRuleSet";
-pub const MANAGED_RULE_SET_VERSION: &str = "2.2";
+pub const MANAGED_RULE_SET_TYPE: &str = katonic_domain::plan::MANAGED_RULE_SET.0;
+pub const MANAGED_RULE_SET_VERSION: &str = katonic_domain::plan::MANAGED_RULE_SET.1;
 
 /// `WebApplicationFirewallPolicy`: enabled, in the chosen mode, on the current managed rule set.
 #[derive(Debug, Clone, Serialize)]

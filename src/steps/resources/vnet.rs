@@ -96,15 +96,14 @@ async fn gateway_nsg(
     let (sub, rg, _) = target(ctx);
     let name = names::gateway_nsg(&ctx.spec);
     let path = resources::resource_id(&sub, &rg, "Microsoft.Network/networkSecurityGroups", &name);
-    let kind = match ctx.spec.ingress.load_balancer {
-        katonic_domain::spec::LbMode::External => app_gateway::FrontendKind::Public,
-        katonic_domain::spec::LbMode::Internal => app_gateway::FrontendKind::Private,
+    let Some(plan) = katonic_domain::plan::GatewayPlan::from_spec(&ctx.spec) else {
+        return Ok(None);
     };
     let nsg = network::NetworkSecurityGroup {
         location: location.to_string(),
         tags: tags.clone(),
         properties: network::NetworkSecurityGroupProperties {
-            security_rules: app_gateway::gateway_subnet_rules(kind, &cidr.to_string()),
+            security_rules: app_gateway::gateway_subnet_rules(&plan.nsg_rules(), &cidr.to_string()),
         },
     };
     let nsg = ensure(

@@ -163,50 +163,61 @@ pub struct GatewayNsgRule {
     pub source: &'static str,
     /// ARM's `destinationPortRanges`.
     pub destination_ports: &'static [&'static str],
+    /// Whether the destination is the gateway subnet's range (else any: the NSG sits on that
+    /// subnet either way).
+    pub to_subnet: bool,
+    /// ARM's `description`: why the rule is there.
+    pub why: &'static str,
 }
 
 impl GatewayPlan {
     /// What v2 requires inbound, and nothing wider (learn.microsoft.com "Application Gateway
-    /// infrastructure configuration", network security groups, checked 2026-12-07): TCP
-    /// 65200-65535 from GatewayManager (infrastructure; unused but harmless on a network-isolated
-    /// gateway), AzureLoadBalancer (its probes), and the listener ports from the clients: the
-    /// internet for a public frontend, the VNet (with its peerings) for a private one. Azure's
-    /// default rules deny the rest; outbound stays Azure's default (see `egress`).
+    /// infrastructure configuration" and "Private Application Gateway deployment", checked
+    /// 2026-12-07): the listener ports from the clients (the internet for a public frontend, the
+    /// VNet with its peerings for a private one); TCP 65200-65535 from GatewayManager for a
+    /// public frontend (a private-only gateway runs with network isolation, whose management
+    /// stays on Azure's backbone, so it is not opened); AzureLoadBalancer (its probes; also a
+    /// default rule, stated so a later deny-all keeps them). Azure's default rules deny the
+    /// rest; outbound stays Azure's default (see `egress`). The console creates exactly these.
     pub fn nsg_rules(&self) -> Vec<GatewayNsgRule> {
-        let clients = match self.frontend {
-            GatewayFrontend::Public { .. } => "Internet",
-            GatewayFrontend::Private { .. } => "VirtualNetwork",
-        };
-        vec![
-            GatewayNsgRule {
-                name: "AllowGatewayManager",
-                priority: 100,
+        let public = matches!(self.frontend, GatewayFrontend::Public { .. });
+        let mut rules = vec![GatewayNsgRule {
+            name: "allow-clients-to-gateway",
+            priority: 100,
+            protocol: "Tcp",
+            source: if public { "Internet" } else { "VirtualNetwork" },
+            destination_ports: &["80", "443"],
+            to_subnet: true,
+            why: "Clients reach the gateway's listeners (HTTP redirects to HTTPS)",
+        }];
+        if public {
+            rules.push(GatewayNsgRule {
+                name: "allow-gateway-manager",
+                priority: 110,
                 protocol: "Tcp",
                 source: "GatewayManager",
                 destination_ports: &["65200-65535"],
-            },
-            GatewayNsgRule {
-                name: "AllowAzureLoadBalancer",
-                priority: 110,
-                protocol: "*",
-                source: "AzureLoadBalancer",
-                destination_ports: &["*"],
-            },
-            GatewayNsgRule {
-                name: "AllowListeners",
-                priority: 120,
-                protocol: "Tcp",
-                source: clients,
-                destination_ports: &["80", "443"],
-            },
-        ]
+                to_subnet: false,
+                why: "Azure's management of an Application Gateway v2 (backend health, configuration)",
+            });
+        }
+        rules.push(GatewayNsgRule {
+            name: "allow-azure-load-balancer",
+            priority: 120,
+            protocol: "*",
+            source: "AzureLoadBalancer",
+            destination_ports: &["0-65535"],
+            to_subnet: false,
+            why: "Azure's load balancer probes the gateway's instances",
+        });
+        rules
     }
 }
 
-/// The WAF policy's managed rule set: Microsoft's Default Rule Set 2.1, the current one for
-/// WAF_v2 (learn.microsoft.com "Web Application Firewall DRS and CRS rule groups and rules",
-/// checked 2026-12-07: DRS 2.1 is recommended; CRS 3.2 is the previous).
-pub const MANAGED_RULE_SET: (&str, &str) = ("Microsoft_DefaultRuleSet", "2.1");
+/// The WAF policy's managed rule set: Microsoft's Default Rule Set 2.2 (learn.microsoft.com
+/// "Upgrade CRS or DRS ruleset version", checked 2026-12-07: "always use the highest available
+/// version (DRS 2.2)").
+pub const MANAGED_RULE_SET: (&str, &str) = ("Microsoft_DefaultRuleSet", "2.2");
 
 /// The subscription feature a v2 gateway with only a private frontend needs (see
 /// interface-17: without it Azure refuses a gateway without a public IP).
@@ -268,11 +279,17 @@ pub(super) fn network_detail(spec: &InstallSpec) -> String {
             names::gateway_subnet(spec)
         );
     }
+    let rules: Vec<String> = GatewayPlan::from_spec(spec)
+        .map(|g| g.nsg_rules())
+        .unwrap_or_default()
+        .iter()
+        .map(|r| format!("{} to {}", r.source, r.destination_ports.join(",")))
+        .collect();
     format!(
-        " The Application Gateway gets subnet {} ({cidr}) with NSG {} (GatewayManager on \
-         65200-65535, Azure Load Balancer, and the listener ports 80 and 443).",
+        " The Application Gateway gets subnet {} ({cidr}) with NSG {} allowing {} inbound.",
         names::gateway_subnet(spec),
-        names::gateway_nsg(spec)
+        names::gateway_nsg(spec),
+        rules.join("; ")
     )
 }
 

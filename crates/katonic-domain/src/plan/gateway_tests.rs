@@ -233,12 +233,12 @@ fn inventory_cost_topology_and_egress_show_the_gateway() {
     );
     let rules = plan.gateway().unwrap().nsg_rules();
     assert_eq!(rules.len(), 3);
+    // A private-only gateway: clients from the VNet, and no GatewayManager (network isolation).
     let internal = InstallPlan::from_spec(&spec_with(|_| {}), TODAY);
-    let listeners = internal.gateway().unwrap().nsg_rules().pop().unwrap();
-    assert_eq!(
-        (listeners.source, listeners.destination_ports),
-        ("VirtualNetwork", &["80", "443"][..])
-    );
+    let rules = internal.gateway().unwrap().nsg_rules();
+    let sources: Vec<&str> = rules.iter().map(|r| r.source).collect();
+    assert_eq!(sources, ["VirtualNetwork", "AzureLoadBalancer"]);
+    assert_eq!(rules[0].destination_ports, &["80", "443"][..]);
     // External behind a gateway: the cluster's ingress LB is internal, the public IP the gateway's.
     let lbs: Vec<String> = row("Microsoft.Network/loadBalancers")
         .into_iter()
