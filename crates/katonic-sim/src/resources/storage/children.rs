@@ -89,16 +89,14 @@ pub(super) fn child(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, kind: &str) -> A
 fn get_child(st: &State, p: &ResPath, is_share: bool) -> Result<Value, ArmError> {
     st.get(&p.id_upto(1))
         .ok_or_else(|| common::parent_not_found(p, 1))?;
-    st.get(&p.id())
-        .map(|r| r.body.clone())
-        .ok_or_else(|| {
-            let (code, what) = if is_share {
-                ("ShareNotFound", "share")
-            } else {
-                ("ContainerNotFound", "container")
-            };
-            ArmError::not_found(code, format!("The specified {what} does not exist."))
-        })
+    st.get(&p.id()).map(|r| r.body.clone()).ok_or_else(|| {
+        let (code, what) = if is_share {
+            ("ShareNotFound", "share")
+        } else {
+            ("ContainerNotFound", "container")
+        };
+        ArmError::not_found(code, format!("The specified {what} does not exist."))
+    })
 }
 
 fn delete_child(st: &mut State, p: &ResPath) -> ArmResult {
