@@ -109,7 +109,7 @@ async fn replay_of_real_arm_traffic_agrees_with_azure() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings");
     let cassettes = cassette::all(&root);
     assert!(
-        cassettes.len() >= 20,
+        cassettes.len() >= 30,
         "recordings are missing from {}",
         root.display()
     );
