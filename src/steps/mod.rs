@@ -8,7 +8,7 @@ mod app_gateway;
 mod cluster;
 pub mod diagnostics;
 mod dns;
-pub(crate) mod ensure;
+mod ensure;
 mod errors;
 pub use katonic_domain::plan::names;
 mod connection_test;
