@@ -28,7 +28,7 @@ const RECORDED_QUOTA: u64 = 1000;
 
 /// Operations the console never performs and the simulator does not serve: sent (they may
 /// change state as in Azure) but not judged. Matched against the operation name.
-const OUT_OF_SCOPE: [&str; 26] = [
+const OUT_OF_SCOPE: [&str; 27] = [
     // A provider's list of its RBAC operations (`az identity list-operations`).
     "Microsoft.ManagedIdentity/operations",
     // A VNet's address-availability check: the console plans its own address space.
@@ -50,6 +50,8 @@ const OUT_OF_SCOPE: [&str; 26] = [
     "Microsoft.Network/connections",
     "/ServiceAssociationLinks",
     "/ResourceNavigationLinks",
+    // An NSG's rules as child resources: the console writes its rules inside the NSG.
+    "/securityRules",
     // Around the blob container of azure-mgmt-storage 16.0.0's `test_cli_mgmt_storage`: the
     // console sets no private endpoint, encryption scope, lifecycle policy, immutability
     // policy, legal hold or lease, revokes no delegation keys, and leaves the blob and file
