@@ -5,6 +5,7 @@
 //! are followed where the recording polled Azure's.
 
 mod answers;
+mod answers_network;
 mod cassette;
 mod compare;
 mod scope;
