@@ -84,6 +84,10 @@ fn usages(ctx: &Ctx<'_>, st: &State, loc: &str) -> ArmResult {
         ),
         json!({"unit": "Count", "currentValue": 0, "limit": 25000, "name": {"value": "virtualMachines", "localizedValue": "Virtual Machines"}}),
         json!({"unit": "Count", "currentValue": 0, "limit": 2500, "name": {"value": "virtualMachineScaleSets", "localizedValue": "Virtual Machine Scale Sets"}}),
+        // Answered by Azure between the scale sets and the low-priority vCPUs (Azure CLI
+        // `test_vm_usage`, 2022-11-01, checked 2026-12-07).
+        json!({"unit": "Count", "currentValue": 0, "limit": 3000, "name": {"value": "dedicatedVCpus", "localizedValue": "Dedicated vCPUs"}}),
+        json!({"unit": "Count", "currentValue": 0, "limit": 2500, "name": {"value": "cloudServices", "localizedValue": "Cloud Services"}}),
         json!({"unit": "Count", "currentValue": 0, "limit": 100, "name": {"value": "lowPriorityCores", "localizedValue": "Total Regional Low-priority vCPUs"}}),
     ];
     for family in ctx.catalog().families() {

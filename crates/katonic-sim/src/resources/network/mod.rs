@@ -36,6 +36,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
             Ok(Reply::ok(render_vnet(st, r)))
         }
         (1, None, "DELETE") => vnet::delete_vnet(ctx, st, p),
+        (1, None, "PATCH") => vnet::patch_tags(ctx, st, p),
         (1, Some(t), "GET") if t.eq_ignore_ascii_case("subnets") => {
             let r = st.get(&p.id()).ok_or_else(|| common::not_found(p))?;
             let v = render_vnet(st, r);
@@ -178,7 +179,9 @@ fn check_in_use_update(st: &State, old: &Value, new: &Value, id: &str) -> Result
 /// The VNet with each subnet's `ipConfigurations` filled in.
 pub(crate) fn render_vnet(st: &State, r: &Resource) -> Value {
     let mut v = r.body.clone();
-    let peerings: Vec<Value> = peering::peerings_of(st, &r.id).cloned().collect();
+    let peerings: Vec<Value> = peering::peerings_of(st, &r.id)
+        .map(|b| peering::render(st, &r.id, b))
+        .collect();
     v["properties"]["virtualNetworkPeerings"] = Value::Array(peerings);
     if let Some(list) = v["properties"]["subnets"].as_array_mut() {
         for s in list {

@@ -2,6 +2,9 @@
 //! 2025-07-01, `VirtualNetworkPeering` in `virtualNetwork.json`): a peering is `Initiated` until
 //! the remote VNet peers back, then both are `Connected`; overlapping address spaces are refused,
 //! as Azure refuses them. Stored under the VNet, so deleting the VNet removes its peerings.
+//! PUT and DELETE are long-running as in Azure (azure-mgmt-network 19.3.0's recording
+//! `test_cli_mgmt_network_base`, checked 2026-12-07): 201 `Updating` with
+//! `Azure-AsyncOperation`, and 202 with `Azure-AsyncOperation` and `Location`.
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -13,9 +16,12 @@ use crate::resources::common::{self, etag};
 use crate::server::list;
 use crate::state::State;
 
-use super::{overlaps, parse_prefix};
+use super::{NS, overlaps, parse_prefix};
 
 pub(crate) const PEERING: &str = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings";
+
+/// Nominal duration of a peering's create or delete.
+const PEERING_SECS: f64 = 10.0;
 
 /// The VNet's address prefixes (none when it is missing).
 fn address_prefixes(st: &State, vnet_id: &str) -> Option<Vec<String>> {
@@ -66,15 +72,17 @@ pub(crate) fn connected(st: &State, a: &str, b: &str) -> bool {
     allows(a, b) && allows(b, a)
 }
 
-/// The peering with its state computed from the remote side.
-fn render(st: &State, vnet_id: &str, body: &Value) -> Value {
+/// The peering with its state computed from the remote side (Azure: `Initiated` and
+/// `RemoteNotInSync` until the remote VNet peers back).
+pub(super) fn render(st: &State, vnet_id: &str, body: &Value) -> Value {
     let mut v = body.clone();
-    let state = if peered_back(st, vnet_id, remote_of(body)) {
-        "Connected"
+    let (state, sync) = if peered_back(st, vnet_id, remote_of(body)) {
+        ("Connected", "FullyInSync")
     } else {
-        "Initiated"
+        ("Initiated", "RemoteNotInSync")
     };
     v["properties"]["peeringState"] = json!(state);
+    v["properties"]["peeringSyncLevel"] = json!(sync);
     v
 }
 
@@ -94,14 +102,10 @@ pub(super) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
             .map(|r| Reply::ok(render(st, &vnet_id, &r.body)))
             .ok_or_else(|| common::not_found(p)),
         (2, "PUT") => put(ctx, st, p, &vnet_id),
-        (2, "DELETE") => {
-            let gone = st.remove_tree(&p.id());
-            Ok(Reply::empty(if gone.is_empty() {
-                StatusCode::NO_CONTENT
-            } else {
-                StatusCode::OK
-            }))
-        }
+        (2, "DELETE") => match st.get(&p.id()) {
+            Some(_) => common::accept_delete(ctx, st, &p.id(), NS, PEERING_SECS),
+            None => Ok(Reply::empty(StatusCode::NO_CONTENT)),
+        },
         _ => Err(common::method_not_allowed(ctx)),
     }
 }
@@ -136,13 +140,17 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, vnet_id: &str) -> ArmResult {
     };
     let id = p.id();
     let existing = st.get(&id).cloned();
+    let location = st
+        .get(vnet_id)
+        .and_then(|v| v.body["location"].as_str().map(str::to_string))
+        .unwrap_or_default();
     let stored = json!({
         "id": id,
         "name": p.name(),
         "type": PEERING,
         "etag": etag(),
         "properties": {
-            "provisioningState": "Succeeded",
+            "provisioningState": "Updating",
             "resourceGuid": common::resource_guid(existing.as_ref()),
             "remoteVirtualNetwork": {"id": remote},
             "allowVirtualNetworkAccess": flag("allowVirtualNetworkAccess", true),
@@ -156,10 +164,15 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, vnet_id: &str) -> ArmResult {
             "remoteVirtualNetworkAddressSpace": {"addressPrefixes": remote_space},
             "localAddressSpace": {"addressPrefixes": local_space},
             "localVirtualNetworkAddressSpace": {"addressPrefixes": local_space},
+            // Answered on every peering (Azure, 2021-05-01 on): the whole VNets are peered.
+            "peerCompleteVnets": true,
+            "routeServiceVips": {},
         },
     });
-    let created = common::upsert(ctx, st, existing, &id, PEERING, stored.clone(), body);
-    Ok(Reply::upserted(created, render(st, vnet_id, &stored)))
+    // The state is stored as it is when the PUT is answered; GETs compute it again.
+    let stored = render(st, vnet_id, &stored);
+    let created = common::upsert(ctx, st, existing, &id, PEERING, stored, body);
+    common::accept_put(ctx, st, &id, NS, &location, created, PEERING_SECS, None)
 }
 
 /// Azure refuses to peer VNets whose address spaces overlap.

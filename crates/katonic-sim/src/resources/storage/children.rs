@@ -63,7 +63,17 @@ pub(super) fn child(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, kind: &str) -> A
         ));
     }
     match ctx.method().as_str() {
-        "GET" => get_child(st, p, kind == SHARE),
+        "GET" => {
+            // `$expand=stats` (FileShares_Get): the share's usage, which Azure answers only
+            // when asked (azure-mgmt-storage 16.0.0's recording, checked 2026-12-07). Nothing
+            // is written to a simulated share.
+            let stats = ctx.req.q("$expand").is_some_and(|e| e.contains("stats"));
+            let mut body = get_child(st, p, kind == SHARE)?;
+            if kind == SHARE && stats {
+                body["properties"]["shareUsageBytes"] = json!(0);
+            }
+            Ok(Reply::ok(body))
+        }
         "DELETE" => delete_child(st, p),
         "PUT" => put_child(ctx, st, p, kind, false),
         // `az storage share-rm update` / `container-rm update` (FileShares_Update,
@@ -76,19 +86,17 @@ pub(super) fn child(ctx: &Ctx<'_>, st: &mut State, p: &ResPath, kind: &str) -> A
     }
 }
 
-fn get_child(st: &State, p: &ResPath, is_share: bool) -> ArmResult {
+fn get_child(st: &State, p: &ResPath, is_share: bool) -> Result<Value, ArmError> {
     st.get(&p.id_upto(1))
         .ok_or_else(|| common::parent_not_found(p, 1))?;
-    st.get(&p.id())
-        .map(|r| Reply::ok(r.body.clone()))
-        .ok_or_else(|| {
-            let (code, what) = if is_share {
-                ("ShareNotFound", "share")
-            } else {
-                ("ContainerNotFound", "container")
-            };
-            ArmError::not_found(code, format!("The specified {what} does not exist."))
-        })
+    st.get(&p.id()).map(|r| r.body.clone()).ok_or_else(|| {
+        let (code, what) = if is_share {
+            ("ShareNotFound", "share")
+        } else {
+            ("ContainerNotFound", "container")
+        };
+        ArmError::not_found(code, format!("The specified {what} does not exist."))
+    })
 }
 
 fn delete_child(st: &mut State, p: &ResPath) -> ArmResult {
@@ -285,6 +293,9 @@ fn container_properties(
     props["leaseState"] = json!("Available");
     props["hasImmutabilityPolicy"] = json!(false);
     props["hasLegalHold"] = json!(false);
+    // Answered on every container, with or without a hold (Azure CLI and SDK recordings,
+    // checked 2026-12-07).
+    props["legalHold"] = json!({"hasLegalHold": false, "tags": []});
     props["deleted"] = json!(false);
     props["remainingRetentionDays"] = json!(0);
     props["defaultEncryptionScope"] = json!("$account-encryption-key");
