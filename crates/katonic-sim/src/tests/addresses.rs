@@ -13,7 +13,10 @@ const NET: &str = "api-version=2025-07-01";
 async fn a_taken_address_is_named_by_azures_answers_and_refused_to_a_load_balancer() {
     let sim = Sim::start().await;
     let k = cluster(&sim).await;
-    let vnet = format!("{}/providers/Microsoft.Network/virtualNetworks/vnet", sim.rg("rg-a"));
+    let vnet = format!(
+        "{}/providers/Microsoft.Network/virtualNetworks/vnet",
+        sim.rg("rg-a")
+    );
     let subnet = format!("{vnet}/subnets/snet-aks");
     // A VM the admin runs in the nodes' subnet: its NIC holds 10.20.0.4 (statically here).
     sim.h
@@ -31,11 +34,20 @@ async fn a_taken_address_is_named_by_azures_answers_and_refused_to_a_load_balanc
     // The two nodes and the API server's endpoint took the next three; five free ones follow.
     assert_eq!(
         taken.body["availableIPAddresses"],
-        json!(["10.20.0.8", "10.20.0.9", "10.20.0.10", "10.20.0.11", "10.20.0.12"])
+        json!([
+            "10.20.0.8",
+            "10.20.0.9",
+            "10.20.0.10",
+            "10.20.0.11",
+            "10.20.0.12"
+        ])
     );
     assert_eq!(check("10.20.0.5").await.body["available"], false);
     let free = check("10.20.0.254").await.body;
-    assert_eq!(free, json!({"available": true, "isPlatformReserved": false}));
+    assert_eq!(
+        free,
+        json!({"available": true, "isPlatformReserved": false})
+    );
     let reserved = check("10.20.0.3").await.body;
     assert_eq!(reserved["isPlatformReserved"], true);
     assert_eq!(reserved["available"], false);
@@ -65,6 +77,12 @@ async fn a_taken_address_is_named_by_azures_answers_and_refused_to_a_load_balanc
         .to_string();
     assert!(events.contains("PrivateIPAddressInUse"), "{events}");
     assert!(events.contains("/networkInterfaces/"), "{events}");
-    let svc = k.get("/api/v1/namespaces/katonic/services/ingress-nginx").await;
-    assert!(svc.body["status"]["loadBalancer"]["ingress"].is_null(), "{}", svc.body);
+    let svc = k
+        .get("/api/v1/namespaces/katonic/services/ingress-nginx")
+        .await;
+    assert!(
+        svc.body["status"]["loadBalancer"]["ingress"].is_null(),
+        "{}",
+        svc.body
+    );
 }

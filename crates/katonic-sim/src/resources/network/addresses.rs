@@ -108,14 +108,20 @@ pub(crate) fn check_availability(ctx: &Ctx<'_>, st: &State, p: &ResPath) -> ArmR
         });
     let Some((subnet_id, net)) = subnet else {
         // Not in any subnet: Azure answers "not available" with no alternatives.
-        return Ok(Reply::ok(json!({"available": false, "isPlatformReserved": false})));
+        return Ok(Reply::ok(
+            json!({"available": false, "isPlatformReserved": false}),
+        ));
     };
     if platform_reserved(net, ip) {
-        return Ok(Reply::ok(json!({"available": false, "isPlatformReserved": true})));
+        return Ok(Reply::ok(
+            json!({"available": false, "isPlatformReserved": true}),
+        ));
     }
     let held = held(st, &subnet_id);
     if !held.iter().any(|(h, _)| *h == ip) {
-        return Ok(Reply::ok(json!({"available": true, "isPlatformReserved": false})));
+        return Ok(Reply::ok(
+            json!({"available": true, "isPlatformReserved": false}),
+        ));
     }
     let free: Vec<String> = usable(net)
         .filter(|a| *a > ip && !held.iter().any(|(h, _)| h == a))
