@@ -26,6 +26,8 @@ use katonic_domain::plan::StepId;
 pub struct VerifySettings {
     /// Port of the ingress's HTTPS listener (443; the simulator's own port in rehearsals).
     pub https_port: u16,
+    /// Port of the gateway's HTTP listener (80; the simulator's own port in rehearsals).
+    pub http_port: u16,
     /// How host names are looked up (the jumphost's DNS; the simulator's zones in rehearsals).
     pub resolver: Arc<dyn Resolve>,
     /// Where an address is dialled: itself, or in a rehearsal the loopback alias the simulator
@@ -38,6 +40,7 @@ impl Default for VerifySettings {
     fn default() -> Self {
         VerifySettings {
             https_port: 443,
+            http_port: 80,
             resolver: Arc::new(crate::cluster::access::SystemResolver),
             dial: Arc::new(crate::cluster::access::Direct),
         }
@@ -74,6 +77,7 @@ pub async fn run(
     );
     let mut checks = endpoints?;
     checks.extend(workloads?);
+    let gateway = super::verify_gateway::state(ctx, arm).await?;
 
     let failed: Vec<&Check> = checks
         .iter()
@@ -106,7 +110,11 @@ pub async fn run(
         }
     ))
     .await?;
-    Ok(json!({ "address": address.to_string(), "checks": checks }))
+    let mut out = json!({ "address": address.to_string(), "checks": checks });
+    if let Some(state) = gateway {
+        out["gateway"] = state;
+    }
+    Ok(out)
 }
 
 /// The certificate in the platform's TLS secret: what every host must serve (its leaf), and
@@ -160,6 +168,7 @@ async fn endpoint_checks(
         .into_iter()
         .map(|h| h.as_str().to_string())
         .collect();
+    let gateway = katonic_domain::plan::GatewayPlan::from_spec(&ctx.spec).is_some();
     let mut dns = Vec::new();
     for host in &hosts {
         dns.push(verify::dns(settings.resolver.as_ref(), host, address, &zone).await);
@@ -176,7 +185,11 @@ async fn endpoint_checks(
             // The health endpoint is the platform's, on its own domain (the first host).
             answers[i] = match reach {
                 ClusterReach::Direct(_) => {
-                    https_checks(settings, address, host, &expected.leaf, i == 0).await
+                    let mut c = https_checks(settings, address, host, &expected.leaf, i == 0).await;
+                    if gateway {
+                        c.push(super::verify_redirect::check(settings, address, host).await);
+                    }
+                    c
                 }
                 ClusterReach::RunCommand(rc) => {
                     let chain = expected.chain.as_deref().unwrap_or_default();
