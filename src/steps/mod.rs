@@ -19,7 +19,7 @@ mod teardown;
 mod tls;
 mod verify;
 mod verify_gateway;
-mod verify_redirect;
+mod verify_hosts;
 
 pub use errors::step_error;
 pub use verify::VerifySettings;

@@ -3,7 +3,7 @@
 //! endpoint answers; a volume of each storage class binds; a pod schedules on each labelled pool.
 //! The report (every check, with its verdict) is the step's output and the install page's.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -132,9 +132,11 @@ async fn served_certificate(
 }
 
 /// What the hosts must serve.
-struct Expected {
-    leaf: Option<Vec<u8>>,
-    chain: Option<Vec<u8>>,
+pub(super) struct Expected {
+    /// The leaf certificate (DER).
+    pub leaf: Option<Vec<u8>>,
+    /// The whole chain (PEM).
+    pub chain: Option<Vec<u8>>,
 }
 
 /// DNS, HTTPS and health for every host, in rounds: hosts still failing are asked again until
@@ -183,21 +185,14 @@ async fn endpoint_checks(
                 continue;
             }
             // The health endpoint is the platform's, on its own domain (the first host).
-            answers[i] = match reach {
-                ClusterReach::Direct(_) => {
-                    let mut c = https_checks(settings, address, host, &expected.leaf, i == 0).await;
-                    if gateway {
-                        c.push(super::verify_redirect::check(settings, address, host).await);
-                    }
-                    c
-                }
-                ClusterReach::RunCommand(rc) => {
-                    let chain = expected.chain.as_deref().unwrap_or_default();
-                    crate::cluster::in_cluster::in_cluster(rc, address, host, chain, i == 0)
-                        .await
-                        .map_err(kube_error)?
-                }
+            let asked = super::verify_hosts::Asked {
+                host,
+                with_health: i == 0,
+                with_redirect: gateway,
             };
+            answers[i] = super::verify_hosts::checks(settings, reach, address, &asked, expected)
+                .await
+                .map_err(kube_error)?;
         }
         let still: Vec<&Check> = answers
             .iter()
@@ -230,33 +225,6 @@ async fn endpoint_checks(
 
 fn failing(checks: &[Check]) -> bool {
     checks.iter().any(|c| c.verdict == Verdict::Fail)
-}
-
-/// HTTPS at `/` for `host`, and the health endpoint when `with_health`.
-async fn https_checks(
-    settings: &VerifySettings,
-    address: IpAddr,
-    host: &str,
-    expected_leaf: &Option<Vec<u8>>,
-    with_health: bool,
-) -> Vec<Check> {
-    let address = settings.dial.dial(address).await;
-    let target = SocketAddr::new(address, settings.https_port);
-    let answer = verify::fetch(address, settings.https_port, host, "/").await;
-    let now = time::OffsetDateTime::now_utc();
-    let mut checks = vec![verify::https(
-        host,
-        target,
-        &answer,
-        expected_leaf.as_deref(),
-        now,
-    )];
-    if with_health {
-        let answer =
-            verify::fetch(address, settings.https_port, host, manifests::HEALTH_PATH).await;
-        checks.push(verify::health(host, manifests::HEALTH_PATH, &answer));
-    }
-    checks
 }
 
 /// A probe pod to delete afterwards, and the pool whose scheduling it checks (none for the

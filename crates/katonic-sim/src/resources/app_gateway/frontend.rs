@@ -364,6 +364,46 @@ pub(crate) fn probe(
     Some((leaf, status, text))
 }
 
+/// A plain-HTTP request to a gateway's frontend from inside a cluster (`curl http://` in a Run
+/// Command pod): the status, the `Location` of a redirect and the body, or `None` when no
+/// provisioned gateway has a frontend at `ip`. `path` may carry a query.
+pub(crate) fn probe_http(
+    shared: &Shared,
+    ip: Ipv4Addr,
+    host: &str,
+    path: &str,
+) -> Option<(StatusCode, Option<String>, String)> {
+    let body = {
+        let st = shared.lock();
+        let gateway = frontends(&st)
+            .into_iter()
+            .find(|(address, _)| *address == ip)?
+            .1;
+        st.get(&gateway)?.body.clone()
+    };
+    let (path, query) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    let asked = Asked {
+        host,
+        path,
+        query,
+        protocol: "Http",
+    };
+    Some(match route(shared, &body["properties"], &asked) {
+        Ok((status, text)) => (status, None, text),
+        Err(redirect) => {
+            let location = redirect
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_string);
+            (redirect.status(), location, String::new())
+        }
+    })
+}
+
 /// A redirect configuration's answer: its status and `Location`, the path and query kept as
 /// `includePath` and `includeQueryString` say.
 fn redirect_answer(props: &Value, redirect: &Value, asked: &Asked<'_>) -> Response {
