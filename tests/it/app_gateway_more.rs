@@ -298,7 +298,7 @@ async fn a_taken_backend_address_in_an_existing_subnet_is_refused_before_any_wri
         &app,
         &spec,
         &[
-            "FAIL ingress address: 10.20.0.4, where the cluster's internal ingress load balancer (the gateway's backend) must sit, is taken by NIC ",
+            "FAIL ingress address: 10.20.0.4, where the cluster's internal ingress load balancer (the gateway's backend) must sit, is taken by NIC vm-katonic-jumphost-nic of VM vm-katonic-jumphost",
             "Set `ingress.staticIp: 10.20.0.5`",
         ],
     )

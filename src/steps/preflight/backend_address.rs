@@ -4,7 +4,9 @@
 //! and Azure would refuse the load balancer (`PrivateIPAddressInUse`) only after the cluster is
 //! built. So preflight asks Azure (`CheckIPAddressAvailability`, the one API that knows every
 //! holder: a subnet's `ipConfigurations` name their users, not their addresses) and, when the
-//! address is taken, looks among the subnet's NICs for who holds it.
+//! address is taken, looks among the subnet's NICs and load balancers for who holds it. AKS's
+//! own `kubernetes-internal` load balancer holding it (an earlier install on this cluster) is
+//! only a warning: the ingress Service keeps its frontend.
 
 use std::net::Ipv4Addr;
 
@@ -18,8 +20,11 @@ use crate::worker::{StepContext, StepError};
 use katonic_domain::spec::ExistingVnet;
 
 const CHECK: &str = "ingress address";
-/// NICs read at most to find the holder (a subnet may have hundreds of users).
-const NICS_READ: usize = 20;
+/// NICs and load balancers read at most to find the holder (a subnet may have hundreds of
+/// users).
+const READS: usize = 20;
+/// The internal load balancer cloud-provider-azure creates for a cluster's internal Services.
+const AKS_INTERNAL_LB: &str = "kubernetes-internal";
 
 /// Azure's answer for one address.
 #[derive(Debug, PartialEq, Eq)]
@@ -122,20 +127,49 @@ pub(super) async fn free(
         }
         Availability::Taken { offered } => {
             let holder = holder(ctx, arm, &vnet, existing, address).await?;
-            let (problem, fix) = refusal(address, subnet, holder.as_deref(), &offered);
+            if let Some(Holder::AksInternal(lb)) = &holder {
+                let found = format!(
+                    "{address} is held by {lb}, AKS's internal load balancer: the ingress Service of an earlier install on this cluster keeps it, and this install's takes it over"
+                );
+                let fix = format!(
+                    "Nothing, if {lb} is this install's cluster's; if it belongs to another cluster in subnet {subnet}, set `ingress.staticIp` to a free address."
+                );
+                return checks.warn(CHECK, found, fix).await;
+            }
+            let named = holder.map(|h| h.to_string());
+            let (problem, fix) = refusal(address, subnet, named.as_deref(), &offered);
             checks.fail(CHECK, problem, fix).await
         }
     }
 }
 
-/// Who holds `address` in the AKS subnet: a NIC among its users (and its VM), if one does.
+/// Who holds an address.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Holder {
+    /// "NIC <name> of VM <vm>", "load balancer <name> in <group>".
+    Named(String),
+    /// AKS's `kubernetes-internal` load balancer ("kubernetes-internal in <group>").
+    AksInternal(String),
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Holder::Named(s) => f.write_str(s),
+            Holder::AksInternal(s) => write!(f, "load balancer {s}"),
+        }
+    }
+}
+
+/// Who holds `address` in the AKS subnet: a NIC (and its VM) or a load balancer among its
+/// users, if one does.
 async fn holder(
     ctx: &StepContext,
     arm: &ArmClient,
     vnet: &str,
     existing: &ExistingVnet,
     address: Ipv4Addr,
-) -> Result<Option<String>, StepError> {
+) -> Result<Option<Holder>, StepError> {
     ctx.guard()?;
     let subnet = arm
         .get(
@@ -144,21 +178,22 @@ async fn holder(
         )
         .await
         .map_err(|e| step_error("reading the AKS subnet", e))?;
-    let nics: Vec<String> = subnet
+    let mut owners: Vec<String> = subnet
         .as_ref()
         .and_then(|s| s.pointer("/properties/ipConfigurations"))
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|c| nic_of(c["id"].as_str()?))
-        .take(NICS_READ)
+        .filter_map(|c| owner_of(c["id"].as_str()?))
         .collect();
-    for nic in nics {
+    owners.sort();
+    owners.dedup();
+    for owner in owners.into_iter().take(READS) {
         ctx.guard()?;
         let body = arm
-            .get(&nic, api::NETWORK)
+            .get(&owner, api::NETWORK)
             .await
-            .map_err(|e| step_error("reading a NIC of the AKS subnet", e))?;
+            .map_err(|e| step_error("reading a user of the AKS subnet", e))?;
         if let Some(found) = body.as_ref().and_then(|b| holding(b, address)) {
             return Ok(Some(found));
         }
@@ -166,25 +201,34 @@ async fn holder(
     Ok(None)
 }
 
-/// The NIC of a NIC's IP configuration id (`.../networkInterfaces/<nic>/ipConfigurations/<c>`);
-/// `None` for other users (a VM scale set's, a load balancer's, a private endpoint's).
-pub(super) fn nic_of(config_id: &str) -> Option<String> {
+/// The NIC or load balancer of an IP configuration id (`.../networkInterfaces/<nic>/
+/// ipConfigurations/<c>`, `.../loadBalancers/<lb>/frontendIPConfigurations/<f>`); `None` for
+/// other users (a VM scale set's NICs, a private endpoint's, whose addresses AKS hands out).
+pub(super) fn owner_of(config_id: &str) -> Option<String> {
     let lower = config_id.to_ascii_lowercase();
-    let at = lower.find("/ipconfigurations/")?;
-    let nic = &config_id[..at];
-    let parent = nic.rsplit('/').nth(1)?;
-    let is_nic = parent.eq_ignore_ascii_case("networkInterfaces")
-        && lower.contains("/providers/microsoft.network/networkinterfaces/");
-    is_nic.then(|| nic.to_string())
+    let (kind, child) = if lower.contains("/providers/microsoft.network/networkinterfaces/") {
+        ("networkinterfaces", "/ipconfigurations/")
+    } else if lower.contains("/providers/microsoft.network/loadbalancers/") {
+        ("loadbalancers", "/frontendipconfigurations/")
+    } else {
+        return None;
+    };
+    let owner = &config_id[..lower.find(child)?];
+    let parent = owner.rsplit('/').nth(1)?;
+    parent.eq_ignore_ascii_case(kind).then(|| owner.to_string())
 }
 
-/// "NIC <name> of VM <vm>" when this NIC's configuration holds `address`.
-pub(super) fn holding(nic: &Value, address: Ipv4Addr) -> Option<String> {
+/// Who this NIC or load balancer (its GET body) is, when one of its configurations holds
+/// `address`.
+pub(super) fn holding(owner: &Value, address: Ipv4Addr) -> Option<Holder> {
     let text = address.to_string();
-    let holds = nic
-        .pointer("/properties/ipConfigurations")
-        .and_then(Value::as_array)
-        .into_iter()
+    let configs = [
+        "/properties/ipConfigurations",
+        "/properties/frontendIPConfigurations",
+    ];
+    let holds = configs
+        .iter()
+        .filter_map(|p| owner.pointer(p).and_then(Value::as_array))
         .flatten()
         .any(|c| {
             c.pointer("/properties/privateIPAddress")
@@ -194,15 +238,25 @@ pub(super) fn holding(nic: &Value, address: Ipv4Addr) -> Option<String> {
     if !holds {
         return None;
     }
-    let name = nic["name"].as_str().unwrap_or("?");
-    let vm = nic
+    let name = owner["name"].as_str().unwrap_or("?");
+    let id = owner["id"].as_str().unwrap_or_default();
+    let group = id.split('/').nth(4).unwrap_or("?");
+    if id.to_ascii_lowercase().contains("/loadbalancers/") {
+        let lb = format!("{name} in {group}");
+        return Some(if name.eq_ignore_ascii_case(AKS_INTERNAL_LB) {
+            Holder::AksInternal(lb)
+        } else {
+            Holder::Named(format!("load balancer {lb}"))
+        });
+    }
+    let vm = owner
         .pointer("/properties/virtualMachine/id")
         .and_then(Value::as_str)
         .and_then(|id| id.rsplit('/').next());
-    Some(match vm {
+    Some(Holder::Named(match vm {
         Some(vm) => format!("NIC {name} of VM {vm}"),
         None => format!("NIC {name}"),
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -241,21 +295,40 @@ mod tests {
     }
 
     #[test]
-    fn the_holder_is_found_among_nics_only() {
+    fn the_holder_is_found_among_nics_and_load_balancers() {
         let nic = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic-1";
         assert_eq!(
-            nic_of(&format!("{nic}/ipConfigurations/ipconfig1")).as_deref(),
+            owner_of(&format!("{nic}/ipConfigurations/ipconfig1")).as_deref(),
             Some(nic)
         );
+        let lb = "/subscriptions/s/resourceGroups/MC_rg/providers/Microsoft.Network/loadBalancers/kubernetes-internal";
+        assert_eq!(
+            owner_of(&format!("{lb}/frontendIPConfigurations/a1b2")).as_deref(),
+            Some(lb)
+        );
         let vmss = "/subscriptions/s/resourceGroups/mc/providers/Microsoft.Compute/virtualMachineScaleSets/aks-x/virtualMachines/0/networkInterfaces/aks-x/ipConfigurations/ipconfig1";
-        assert_eq!(nic_of(vmss), None);
-        let body = json!({"name": "nic-1", "properties": {
+        assert_eq!(owner_of(vmss), None);
+        let body = json!({"name": "nic-1", "id": nic, "properties": {
             "virtualMachine": {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1"},
             "ipConfigurations": [{"properties": {"privateIPAddress": "10.20.0.62"}}]}});
+        let at = Ipv4Addr::new(10, 20, 0, 62);
         assert_eq!(
-            holding(&body, Ipv4Addr::new(10, 20, 0, 62)).as_deref(),
-            Some("NIC nic-1 of VM vm-1")
+            holding(&body, at),
+            Some(Holder::Named("NIC nic-1 of VM vm-1".into()))
         );
         assert_eq!(holding(&body, Ipv4Addr::new(10, 20, 0, 61)), None);
+        // AKS's own internal load balancer: told apart (a warning, not a refusal).
+        let aks = json!({"name": "kubernetes-internal", "id": lb, "properties": {
+            "frontendIPConfigurations": [{"properties": {"privateIPAddress": "10.20.0.62"}}]}});
+        assert_eq!(
+            holding(&aks, at),
+            Some(Holder::AksInternal("kubernetes-internal in MC_rg".into()))
+        );
+        let other = json!({"name": "lb-app", "id": lb.replace("kubernetes-internal", "lb-app"),
+            "properties": {"frontendIPConfigurations": [{"properties": {"privateIPAddress": "10.20.0.62"}}]}});
+        assert_eq!(
+            holding(&other, at).map(|h| h.to_string()).as_deref(),
+            Some("load balancer lb-app in MC_rg")
+        );
     }
 }
