@@ -30,7 +30,11 @@ pub(super) async fn state(ctx: &StepContext, arm: &ArmClient) -> Result<Option<V
         Err(e) => return Ok(Some(json!({"id": id, "error": e.to_string()}))),
     };
     ctx.guard()?;
-    let health = backend_health(arm, &id).await;
+    // Azure takes a while to gather it; a cancelled install does not wait.
+    let health = tokio::select! {
+        health = backend_health(arm, &id) => health,
+        () = ctx.stopped() => return Err(StepError::Stopped),
+    };
     let state = summary(&id, &body, health);
     ctx.progress(format!(
         "application gateway: {}, {}; backend {}",
