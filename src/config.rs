@@ -172,6 +172,11 @@ pub struct EngineFlags {
     #[arg(long, env = "KATONIC_INGRESS_HTTPS_PORT", default_value_t = 443)]
     pub ingress_https_port: u16,
 
+    /// Port the verification expects an Application Gateway's HTTP listener on (80, which
+    /// redirects to HTTPS; a standalone simulator's env file sets its own).
+    #[arg(long, env = "KATONIC_INGRESS_HTTP_PORT", default_value_t = 80)]
+    pub ingress_http_port: u16,
+
     /// Resolve the host names the verification checks through this DNS-over-HTTPS JSON
     /// endpoint (`application/dns-json`, as Cloudflare and Google serve it) instead of this
     /// machine's resolver; a standalone simulator's env file sets its own.

@@ -105,6 +105,7 @@ impl Engine {
         }
         let mut verify = crate::steps::VerifySettings {
             https_port: flags.ingress_https_port,
+            http_port: flags.ingress_http_port,
             ..Default::default()
         };
         if let Some(url) = &flags.rehearsal_dial_url {
@@ -203,6 +204,7 @@ impl StepExecutor for InOwnSubscription {
 pub fn simulated_verify(sim: &katonic_sim::SimHandle) -> crate::steps::VerifySettings {
     crate::steps::VerifySettings {
         https_port: sim.ingress_https_port(),
+        http_port: sim.ingress_http_port(),
         resolver: Arc::new(SimulatedDns(sim.dns())),
         // A private VNet address (internal load balancer, gateway frontend) is served at a
         // loopback alias: dial that, so no rehearsal packet leaves the machine.

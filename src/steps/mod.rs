@@ -18,6 +18,8 @@ mod resources;
 mod teardown;
 mod tls;
 mod verify;
+mod verify_gateway;
+mod verify_hosts;
 
 pub use errors::step_error;
 pub use verify::VerifySettings;

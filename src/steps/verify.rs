@@ -3,7 +3,7 @@
 //! endpoint answers; a volume of each storage class binds; a pod schedules on each labelled pool.
 //! The report (every check, with its verdict) is the step's output and the install page's.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +26,8 @@ use katonic_domain::plan::StepId;
 pub struct VerifySettings {
     /// Port of the ingress's HTTPS listener (443; the simulator's own port in rehearsals).
     pub https_port: u16,
+    /// Port of the gateway's HTTP listener (80; the simulator's own port in rehearsals).
+    pub http_port: u16,
     /// How host names are looked up (the jumphost's DNS; the simulator's zones in rehearsals).
     pub resolver: Arc<dyn Resolve>,
     /// Where an address is dialled: itself, or in a rehearsal the loopback alias the simulator
@@ -38,6 +40,7 @@ impl Default for VerifySettings {
     fn default() -> Self {
         VerifySettings {
             https_port: 443,
+            http_port: 80,
             resolver: Arc::new(crate::cluster::access::SystemResolver),
             dial: Arc::new(crate::cluster::access::Direct),
         }
@@ -74,6 +77,7 @@ pub async fn run(
     );
     let mut checks = endpoints?;
     checks.extend(workloads?);
+    let gateway = super::verify_gateway::state(ctx, arm).await?;
 
     let failed: Vec<&Check> = checks
         .iter()
@@ -106,7 +110,11 @@ pub async fn run(
         }
     ))
     .await?;
-    Ok(json!({ "address": address.to_string(), "checks": checks }))
+    let mut out = json!({ "address": address.to_string(), "checks": checks });
+    if let Some(state) = gateway {
+        out["gateway"] = state;
+    }
+    Ok(out)
 }
 
 /// The certificate in the platform's TLS secret: what every host must serve (its leaf), and
@@ -124,9 +132,11 @@ async fn served_certificate(
 }
 
 /// What the hosts must serve.
-struct Expected {
-    leaf: Option<Vec<u8>>,
-    chain: Option<Vec<u8>>,
+pub(super) struct Expected {
+    /// The leaf certificate (DER).
+    pub leaf: Option<Vec<u8>>,
+    /// The whole chain (PEM).
+    pub chain: Option<Vec<u8>>,
 }
 
 /// DNS, HTTPS and health for every host, in rounds: hosts still failing are asked again until
@@ -160,6 +170,7 @@ async fn endpoint_checks(
         .into_iter()
         .map(|h| h.as_str().to_string())
         .collect();
+    let gateway = katonic_domain::plan::GatewayPlan::from_spec(&ctx.spec).is_some();
     let mut dns = Vec::new();
     for host in &hosts {
         dns.push(verify::dns(settings.resolver.as_ref(), host, address, &zone).await);
@@ -174,17 +185,14 @@ async fn endpoint_checks(
                 continue;
             }
             // The health endpoint is the platform's, on its own domain (the first host).
-            answers[i] = match reach {
-                ClusterReach::Direct(_) => {
-                    https_checks(settings, address, host, &expected.leaf, i == 0).await
-                }
-                ClusterReach::RunCommand(rc) => {
-                    let chain = expected.chain.as_deref().unwrap_or_default();
-                    crate::cluster::in_cluster::in_cluster(rc, address, host, chain, i == 0)
-                        .await
-                        .map_err(kube_error)?
-                }
+            let asked = super::verify_hosts::Asked {
+                host,
+                with_health: i == 0,
+                with_redirect: gateway,
             };
+            answers[i] = super::verify_hosts::checks(settings, reach, address, &asked, expected)
+                .await
+                .map_err(kube_error)?;
         }
         let still: Vec<&Check> = answers
             .iter()
@@ -217,33 +225,6 @@ async fn endpoint_checks(
 
 fn failing(checks: &[Check]) -> bool {
     checks.iter().any(|c| c.verdict == Verdict::Fail)
-}
-
-/// HTTPS at `/` for `host`, and the health endpoint when `with_health`.
-async fn https_checks(
-    settings: &VerifySettings,
-    address: IpAddr,
-    host: &str,
-    expected_leaf: &Option<Vec<u8>>,
-    with_health: bool,
-) -> Vec<Check> {
-    let address = settings.dial.dial(address).await;
-    let target = SocketAddr::new(address, settings.https_port);
-    let answer = verify::fetch(address, settings.https_port, host, "/").await;
-    let now = time::OffsetDateTime::now_utc();
-    let mut checks = vec![verify::https(
-        host,
-        target,
-        &answer,
-        expected_leaf.as_deref(),
-        now,
-    )];
-    if with_health {
-        let answer =
-            verify::fetch(address, settings.https_port, host, manifests::HEALTH_PATH).await;
-        checks.push(verify::health(host, manifests::HEALTH_PATH, &answer));
-    }
-    checks
 }
 
 /// A probe pod to delete afterwards, and the pool whose scheduling it checks (none for the

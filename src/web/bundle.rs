@@ -75,6 +75,9 @@ async fn build(state: &AppState, install: &InstallRecord) -> Result<Vec<u8>, Web
             katonic_domain::spec::to_yaml(spec).into_bytes(),
         ));
     }
+    if let Some(gateway) = install.plan.as_ref().and_then(|p| gateway(p, &steps)) {
+        files.push(("gateway.json", pretty(&gateway)));
+    }
     if let Some(plan) = &install.plan {
         files.push((
             "plan.json",
@@ -86,6 +89,30 @@ async fn build(state: &AppState, install: &InstallRecord) -> Result<Vec<u8>, Web
         }
     }
     pack(&install.id.to_string(), &files).map_err(|e| WebError::internal("support bundle", e))
+}
+
+/// The Application Gateway as planned, as created (the app-gateway step's outputs) and as the
+/// last verification found it (states, listeners' hosts, backend health). None of these holds
+/// the certificate's data or password: the step sends them to Azure only, and Azure never
+/// returns them.
+fn gateway(plan: &katonic_domain::plan::InstallPlan, steps: &[StepRecord]) -> Option<Value> {
+    let planned = plan.gateway()?;
+    let outputs = |id: katonic_domain::plan::StepId| {
+        steps
+            .iter()
+            .find(|s| s.step_id == id)
+            .and_then(|s| s.outputs.clone())
+            .unwrap_or(Value::Null)
+    };
+    let verified = outputs(katonic_domain::plan::StepId::Verify)
+        .get("gateway")
+        .cloned()
+        .unwrap_or(Value::Null);
+    Some(json!({
+        "planned": serde_json::to_value(planned).unwrap_or_default(),
+        "created": outputs(katonic_domain::plan::StepId::AppGateway),
+        "lastVerified": verified,
+    }))
 }
 
 fn pretty(value: &Value) -> Vec<u8> {
@@ -105,7 +132,10 @@ fn readme(install: &InstallRecord) -> String {
                                   this install carried x-ms-correlation-request-id = the install id\n\
          cluster-diagnostics.log  what the cluster said when a cluster step failed (events,\n\
                                   unwell pods and their log tails)\n\
-         audit.json               who did what to this install, and when\n\n\
+         audit.json               who did what to this install, and when\n\
+         gateway.json             the Application Gateway (when there is one): as planned, as\n\
+                                  created, and as verification last found it (states, hosts,\n\
+                                  backend health); never its certificate or password\n\n\
          No secret is included: client secrets, kubeconfigs and private keys are never part of\n\
          these records.\n",
         name = install.name,

@@ -12,7 +12,7 @@ use crate::azure::{console, log, puts, sample, start, world};
 use serde_json::Value;
 
 /// The sample with the gateway on, facing `lb` (`internal` | `external`), on `sku`.
-fn gateway_sample(sim: &katonic_sim::SimHandle, lb: &str, sku: &str) -> String {
+pub(crate) fn gateway_sample(sim: &katonic_sim::SimHandle, lb: &str, sku: &str) -> String {
     let waf = if sku == "WAF_v2" {
         ", wafMode: Detection"
     } else {

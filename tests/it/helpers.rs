@@ -128,6 +128,7 @@ impl TestApp {
                 step_script: None,
                 load_balancer_timeout: None,
                 ingress_https_port: 443,
+                ingress_http_port: 80,
                 verify_dns_url: None,
                 rehearsal_dial_url: None,
                 rehearse_cluster_steps: false,

@@ -7,6 +7,7 @@
 mod access_edges;
 mod api;
 mod app_gateway;
+mod app_gateway_more;
 mod az_cli;
 mod azure;
 mod browser;

@@ -214,6 +214,7 @@ impl SimHandle {
              KATONIC_CA_FILE={}\n\
              KATONIC_SIM_INGRESS_PORT={}\n\
              KATONIC_INGRESS_HTTPS_PORT={}\n\
+             KATONIC_INGRESS_HTTP_PORT={}\n\
              KATONIC_VERIFY_DNS_URL={}/dns-query\n\
              KATONIC_REHEARSAL_DIAL_URL={}/reachable\n\
              KATONIC_IMDS_ENDPOINT={}\n",
@@ -227,6 +228,7 @@ impl SimHandle {
             self.ca_file.display(),
             self.shared.ingress_port,
             self.shared.ingress_port,
+            self.shared.ingress_http_port,
             self.arm_endpoint.trim_end_matches('/'),
             self.arm_endpoint.trim_end_matches('/'),
             self.arm_endpoint.trim_end_matches('/')
@@ -237,6 +239,12 @@ impl SimHandle {
     /// simulator cannot take 443 without root. The same port on every address.
     pub fn ingress_https_port(&self) -> u16 {
         self.shared.ingress_port
+    }
+
+    /// Port of the Application Gateways' plain-HTTP listeners (Azure's 80) at their frontend
+    /// addresses; the same port on every address.
+    pub fn ingress_http_port(&self) -> u16 {
+        self.shared.ingress_http_port
     }
 
     /// The loopback address where the simulator serves `ip`: `ip` itself when it is loopback
@@ -264,14 +272,14 @@ impl SimHandle {
         ) {
             h.shutdown();
         }
-        for (_, (_, h)) in std::mem::take(
+        for (_, (_, handles)) in std::mem::take(
             &mut *self
                 .shared
                 .gateway_listeners
                 .lock()
                 .unwrap_or_else(|e| e.into_inner()),
         ) {
-            h.shutdown();
+            handles.iter().for_each(|h| h.shutdown());
         }
         self.server.shutdown();
         let _ = self.task.await;

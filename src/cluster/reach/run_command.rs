@@ -411,6 +411,25 @@ impl RunCommandReach {
     /// `GET https://<host><path>` at the load balancer's `address`, from inside the cluster,
     /// trusting only `ca_pem` (the install's certificate chain): what users in the VNet get,
     /// without the console's own network in the way.
+    /// `curl http://<host><path>` at `address` port 80 from inside the cluster, not following
+    /// redirects: curl's exit code and its output, `<status> <redirect url>`.
+    pub async fn probe_http(
+        &self,
+        address: std::net::IpAddr,
+        host: &str,
+        path: &str,
+    ) -> Result<(i32, String), ReachFailure> {
+        let url = format!("http://{host}{path}");
+        let command = format!(
+            "curl -sS -o /dev/null -w {} --max-time 10 --resolve {} {}",
+            quote("%{http_code} %{redirect_url}"),
+            quote(&format!("{host}:80:{address}")),
+            quote(&url)
+        );
+        let (code, logs) = self.run_raw(&command, &[], "probing", &url).await?;
+        Ok((code, logs.trim().to_string()))
+    }
+
     pub async fn probe_https(
         &self,
         address: std::net::IpAddr,

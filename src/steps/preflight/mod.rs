@@ -5,6 +5,7 @@
 //! One file per check family; all of them report through [`verdict::Checks`].
 
 mod app_gateway;
+mod backend_address;
 mod cluster_access;
 mod console_vnet;
 mod dns_zone;
@@ -64,6 +65,7 @@ pub async fn run(
     }
     from_spec::subnet_capacity(ctx, &mut checks).await?;
     app_gateway::checks(ctx, arm, &mut checks).await?;
+    backend_address::free(ctx, arm, &mut checks).await?;
     egress::default_route(ctx, arm, &mut checks).await?;
     let reach = reach_facts::resolve(ctx, arm, placement, &mut checks).await?;
     permissions::for_reach(ctx, arm, &reach, &mut checks).await?;

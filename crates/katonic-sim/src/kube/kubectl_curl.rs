@@ -1,6 +1,8 @@
 //! `curl` in a Run Command pod: an HTTPS request to a load-balancer address from inside the
-//! cluster (`--resolve host:port:ip`), trusting only `--cacert` from the command's context. The
-//! subset the console's verification sends: `-sS`, `-o`, `-w '%{http_code}'`, `--max-time`.
+//! cluster (`--resolve host:port:ip`), trusting only `--cacert` from the command's context, or
+//! a plain HTTP one to an Application Gateway's frontend (not following redirects, as curl does
+//! without `-L`). The subset the console's verification sends: `-sS`, `-o`,
+//! `-w '%{http_code}'` (and `%{redirect_url}`), `--max-time`.
 //!
 //! The certificate check is simplified: the served leaf must be one of the certificates in the
 //! CA file (the console sends the install's own certificate chain), where real curl builds a
@@ -57,6 +59,9 @@ fn parse<'a>(args: &[&'a str]) -> Result<Args<'a>, (i32, String)> {
 fn request(pod: &Pod<'_>, args: &[&str]) -> Result<String, (i32, String)> {
     let a = parse(args)?;
     let url = a.url.ok_or((2, "no URL specified".to_string()))?;
+    if let Some(rest) = url.strip_prefix("http://") {
+        return plain(pod, &a, rest);
+    }
     let rest = url
         .strip_prefix("https://")
         .ok_or((1, format!("Protocol not supported in URL: {url}")))?;
@@ -101,6 +106,34 @@ fn request(pod: &Pod<'_>, args: &[&str]) -> Result<String, (i32, String)> {
     }
     if let Some(w) = a.write_out {
         out.push_str(&w.replace("%{http_code}", &status.as_u16().to_string()));
+    }
+    Ok(out)
+}
+
+/// `http://`: an Application Gateway's HTTP listener at the `--resolve`d address.
+fn plain(pod: &Pod<'_>, a: &Args<'_>, rest: &str) -> Result<String, (i32, String)> {
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    let host = authority.split(':').next().unwrap_or(authority);
+    let ip: Ipv4Addr = a
+        .resolve
+        .and_then(|r| r.rsplit(':').next())
+        .and_then(|ip| ip.parse().ok())
+        .ok_or((6, format!("Could not resolve host: {host}")))?;
+    let (status, location, body) =
+        crate::resources::app_gateway::frontend::probe_http(pod.shared, ip, host, path).ok_or((
+            28,
+            format!("Failed to connect to {host} port 80 after 10001 ms: Timeout was reached"),
+        ))?;
+    let mut out = String::new();
+    if !a.discard_body {
+        out.push_str(&body);
+    }
+    if let Some(w) = a.write_out {
+        out.push_str(
+            &w.replace("%{http_code}", &status.as_u16().to_string())
+                .replace("%{redirect_url}", location.as_deref().unwrap_or("")),
+        );
     }
     Ok(out)
 }

@@ -73,7 +73,7 @@ pub(crate) fn save_if_dirty(shared: &Shared) {
             return;
         }
         ks.dirty = false;
-        ks.snapshot(shared.ingress_port)
+        ks.snapshot((shared.ingress_port, shared.ingress_http_port))
     };
     if let Err(e) = persist::save(&shared.kube_file, &saved) {
         tracing::warn!(error = %e, "cannot save the Kubernetes state");

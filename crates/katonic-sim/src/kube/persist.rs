@@ -20,6 +20,9 @@ pub(crate) struct Saved {
     pub rv: u64,
     pub lb_count: u32,
     pub ingress_port: u16,
+    /// The gateways' plain-HTTP port (absent in files written before it existed).
+    #[serde(default)]
+    pub ingress_http_port: u16,
     pub clusters: BTreeMap<String, SavedCluster>,
 }
 
@@ -35,13 +38,14 @@ pub(crate) struct SavedCluster {
 }
 
 impl KubeState {
-    pub fn snapshot(&self, ingress_port: u16) -> Saved {
+    pub fn snapshot(&self, (ingress_port, ingress_http_port): (u16, u16)) -> Saved {
         let (rv, lb_count) = self.counters();
         Saved {
             version: VERSION,
             rv,
             lb_count,
             ingress_port,
+            ingress_http_port,
             clusters: self
                 .clusters
                 .iter()

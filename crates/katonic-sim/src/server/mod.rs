@@ -47,6 +47,10 @@ pub(crate) struct Shared {
     pub ingress_port: u16,
     /// Keeps `ingress_port` taken on 127.77.255.254 so other programs do not pick it.
     pub _ingress_reserve: std::net::TcpListener,
+    /// Port of the gateways' plain-HTTP listeners (Azure's port 80; the same on every address).
+    pub ingress_http_port: u16,
+    /// Keeps `ingress_http_port` taken on 127.77.255.254.
+    pub _ingress_http_reserve: std::net::TcpListener,
     /// Load-balancer listeners by address.
     pub ingress: Mutex<BTreeMap<std::net::Ipv4Addr, axum_server::Handle<SocketAddr>>>,
     /// Where the console runs (`None`: unplaced).

@@ -46,6 +46,8 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     // The same ingress port as before a restart when it is still free.
     let (ingress_reserve, ingress_port) =
         reserve_ingress(saved.as_ref().map_or(0, |s| s.ingress_port))?;
+    let (ingress_http_reserve, ingress_http_port) =
+        reserve_ingress(saved.as_ref().map_or(0, |s| s.ingress_http_port))?;
     let account = state.account.clone();
     let shared = Arc::new(Shared {
         base: base.clone(),
@@ -66,6 +68,8 @@ pub(crate) async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         kube_file,
         ingress_port,
         _ingress_reserve: ingress_reserve,
+        ingress_http_port,
+        _ingress_http_reserve: ingress_http_reserve,
         ingress: Mutex::new(BTreeMap::new()),
         console: Mutex::new(None),
         gateway_secrets: Mutex::new(crate::resources::app_gateway::secrets_kept(&dir)),

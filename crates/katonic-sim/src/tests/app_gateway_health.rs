@@ -167,10 +167,35 @@ async fn backend_health_follows_the_clusters_internal_load_balancer() {
     // A restart keeps the uploaded certificate, as Azure does (a console that restarts its
     // in-process simulator still verifies through the gateway): beside state.json, private,
     // never in it.
+    let http_port = sim.h.ingress_http_port();
     let mut sim = sim.restart().await;
     let port = sim.h.ingress_https_port();
     let r = frontend_answer(&cert.cert.pem(), front, host, port).await;
     assert_eq!(r.status(), 200);
+    // Plain HTTP, on the same port as before the restart: the HTTP listener's rule redirects
+    // to the HTTPS listener, keeping the path and the query (includePath, includeQueryString).
+    assert_eq!(sim.h.ingress_http_port(), http_port);
+    let plain = std::net::SocketAddr::from((front, http_port));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve(host, plain)
+        .resolve("other.example.com", plain)
+        .build()
+        .unwrap();
+    let r = client
+        .get(format!("http://{host}:{http_port}/a/b?c=d"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 301);
+    assert_eq!(r.headers()["location"], format!("https://{host}/a/b?c=d"));
+    // A host no HTTP listener names: the gateway's 404.
+    let r = client
+        .get(format!("http://other.example.com:{http_port}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
     let kept = sim.dir.path().join("gateway-certificates.json");
     #[cfg(unix)]
     {

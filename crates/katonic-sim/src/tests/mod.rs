@@ -1,5 +1,6 @@
 //! Tests of the simulator over real HTTPS with reqwest.
 
+mod addresses;
 mod aks;
 mod app_gateway;
 mod app_gateway_health;

@@ -164,10 +164,31 @@ pub(crate) struct ClusterIps {
     /// Address ranges of the subnets the cluster's pools sit in: an internal load balancer may
     /// take a static address there, as on Azure.
     node_subnets: Vec<ipnet::IpNet>,
+    /// Addresses held in those subnets, with the IP configuration holding each.
+    held: Vec<(std::net::Ipv4Addr, String)>,
 }
 
 /// The prefixes of the subnets of a cluster's pools (`vnetSubnetID`).
 fn node_subnets(st: &State, cluster_id: &str) -> Vec<ipnet::IpNet> {
+    node_subnet_ids(st, cluster_id)
+        .iter()
+        .filter_map(|id| crate::resources::network::find_subnet(st, id))
+        .filter_map(|(_, s)| crate::resources::network::subnet_prefix(s))
+        .collect()
+}
+
+/// The addresses held in the subnets of a cluster's pools.
+fn held_in_node_subnets(st: &State, cluster_id: &str) -> Vec<(std::net::Ipv4Addr, String)> {
+    let mut ids = node_subnet_ids(st, cluster_id);
+    ids.sort_by_key(|id| id.to_ascii_lowercase());
+    ids.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    ids.iter()
+        .flat_map(|id| crate::resources::network::addresses::held(st, id))
+        .collect()
+}
+
+/// The subnet ids of a cluster's pools (`vnetSubnetID`).
+fn node_subnet_ids(st: &State, cluster_id: &str) -> Vec<String> {
     let Some(c) = st.get(cluster_id) else {
         return Vec::new();
     };
@@ -182,10 +203,7 @@ fn node_subnets(st: &State, cluster_id: &str) -> Vec<ipnet::IpNet> {
             .as_str()
             .map(str::to_string)
     }));
-    ids.iter()
-        .filter_map(|id| crate::resources::network::find_subnet(st, id))
-        .filter_map(|(_, s)| crate::resources::network::subnet_prefix(s))
-        .collect()
+    ids
 }
 
 fn public_ips(st: &State, infos: &[(String, super::cluster::ClusterInfo)]) -> PublicIps {
@@ -216,6 +234,7 @@ fn public_ips(st: &State, infos: &[(String, super::cluster::ClusterInfo)]) -> Pu
                 node_resource_group: info.node_resource_group.clone(),
                 found,
                 node_subnets: node_subnets(st, &info.id),
+                held: held_in_node_subnets(st, &info.id),
             };
             (key.clone(), ips)
         })

@@ -170,7 +170,7 @@ fn chosen_address(
                     .iter()
                     .any(|n| n.contains(&std::net::IpAddr::V4(ip)))
                 {
-                    Ok(ip)
+                    in_use(ips, svc, ip).map_or(Ok(ip), Err)
                 } else {
                     Err(format!(
                         "Error syncing load balancer: failed to ensure load balancer: Code=\"PrivateIPAddressNotInSubnet\" Message=\"Private static IP address {ip} does not belong to the range of subnet prefix {}.\"",
@@ -188,6 +188,19 @@ fn chosen_address(
         },
         None => Ok(ks.next_lb_ip(internal)),
     }
+}
+
+/// Azure's refusal of an internal load balancer frontend at an address another IP
+/// configuration holds (`PrivateIPAddressInUse`), as cloud-provider-azure reports it.
+fn in_use(ips: Option<&ClusterIps>, svc: &Value, ip: Ipv4Addr) -> Option<String> {
+    let (_, holder) = ips?.held.iter().find(|(h, _)| *h == ip)?;
+    let uid = svc["metadata"]["uid"].as_str().unwrap_or("service");
+    let group = ips.map(|i| i.node_resource_group.as_str()).unwrap_or("");
+    let sub = holder.split('/').nth(2).unwrap_or("");
+    Some(format!(
+        "Error syncing load balancer: failed to ensure load balancer: Retriable: false, RetryAfter: 0s, HTTPStatusCode: 400, RawError: {{\"error\":{{\"code\":\"PrivateIPAddressInUse\",\"message\":\"IP configuration /subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.Network/loadBalancers/kubernetes-internal/frontendIPConfigurations/a{} is using the private IP address {ip} which is already allocated to resource {holder}.\"}}}}",
+        uid.replace('-', "")
+    ))
 }
 
 fn service_event(

@@ -1,6 +1,6 @@
 //! The gateway's data plane: once a gateway is provisioned, HTTPS at each frontend address
 //! (its public IP's address, or its private address at a loopback alias) on the simulator's
-//! ingress port. TLS ends with the certificate of the listener whose host name is the SNI (the
+//! ingress port, and plain HTTP on its HTTP port (Azure's 443 and 80). TLS ends with the certificate of the listener whose host name is the SNI (the
 //! uploaded PFX, read with its password, in memory only); a request is routed by its rule: a
 //! redirect answers it, a backend answers through the cluster's ingress when the backend is
 //! healthy, else 502 as Application Gateway does.
@@ -19,8 +19,8 @@ use serde_json::Value;
 use crate::server::Shared;
 use crate::state::State;
 
-/// Frontend listeners by address: (gateway id, server handle).
-pub(crate) type Listeners = BTreeMap<Ipv4Addr, (String, axum_server::Handle<SocketAddr>)>;
+/// Frontend listeners by address: (gateway id, HTTPS and HTTP server handles).
+pub(crate) type Listeners = BTreeMap<Ipv4Addr, (String, Vec<axum_server::Handle<SocketAddr>>)>;
 
 /// The frontend addresses of provisioned gateways, with the gateway's id.
 fn frontends(st: &State) -> Vec<(Ipv4Addr, String)> {
@@ -58,10 +58,10 @@ pub(crate) fn sync(shared: &Arc<Shared>) {
         .gateway_listeners
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    listeners.retain(|ip, (gw, handle)| {
+    listeners.retain(|ip, (gw, handles)| {
         let keep = wanted.iter().any(|(w, g)| w == ip && g == gw);
         if !keep {
-            handle.shutdown();
+            handles.iter().for_each(|h| h.shutdown());
         }
         keep
     });
@@ -69,10 +69,13 @@ pub(crate) fn sync(shared: &Arc<Shared>) {
         if listeners.contains_key(&ip) {
             continue;
         }
-        let addr = SocketAddr::from((shared.loopback_for(ip), shared.ingress_port));
-        match listen(shared, &gw, addr) {
-            Ok(handle) => {
-                listeners.insert(ip, (gw, handle));
+        let at = shared.loopback_for(ip);
+        let addr = SocketAddr::from((at, shared.ingress_port));
+        let plain = SocketAddr::from((at, shared.ingress_http_port));
+        match listen(shared, &gw, addr).and_then(|h| Ok(vec![h, listen_http(shared, &gw, plain)?]))
+        {
+            Ok(handles) => {
+                listeners.insert(ip, (gw, handles));
             }
             Err(e) => tracing::warn!(%addr, error = %e, "cannot serve the gateway's frontend"),
         }
@@ -83,6 +86,8 @@ pub(crate) fn sync(shared: &Arc<Shared>) {
 struct Site {
     shared: Weak<Shared>,
     gateway: String,
+    /// The listener's protocol: `Https` or `Http`.
+    protocol: &'static str,
 }
 
 impl Site {
@@ -114,13 +119,14 @@ fn host_matches(listener: &Value, host: &str) -> bool {
     names.is_empty() || names.iter().any(|n| n.eq_ignore_ascii_case(host))
 }
 
-/// The HTTPS listener for `host`: one naming it before a basic (no host name) one.
-fn listener_for<'a>(props: &'a Value, host: &str) -> Option<&'a Value> {
+/// The `protocol` (`Https`, `Http`) listener for `host`: one naming it before a basic (no host
+/// name) one.
+fn listener_for<'a>(props: &'a Value, host: &str, protocol: &str) -> Option<&'a Value> {
     let https: Vec<&Value> = props["httpListeners"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|l| l["properties"]["protocol"] == "Https" && host_matches(l, host))
+        .filter(|l| l["properties"]["protocol"] == protocol && host_matches(l, host))
         .collect();
     https
         .iter()
@@ -141,7 +147,7 @@ fn certificate_in(
     body: &Value,
     host: &str,
 ) -> Option<Arc<CertifiedKey>> {
-    let listener = listener_for(&body["properties"], host)?;
+    let listener = listener_for(&body["properties"], host, "Https")?;
     let cert_id = listener["properties"]["sslCertificate"]["id"].as_str()?;
     let name = cert_id.rsplit('/').next()?;
     let secrets = shared
@@ -179,11 +185,37 @@ fn listen(
     let site = Site {
         shared: Arc::downgrade(shared),
         gateway: gateway.to_string(),
+        protocol: "Https",
     };
     let app = axum::Router::new()
         .fallback(answer)
         .with_state(site.clone());
     crate::tls::serve_sni(addr, Arc::new(Resolver(site)), app, "gateway frontend")
+}
+
+/// Plain HTTP at the frontend: the HTTP listeners' rules (the console's redirect to HTTPS).
+fn listen_http(
+    shared: &Arc<Shared>,
+    gateway: &str,
+    addr: SocketAddr,
+) -> Result<axum_server::Handle<SocketAddr>, String> {
+    let site = Site {
+        shared: Arc::downgrade(shared),
+        gateway: gateway.to_string(),
+        protocol: "Http",
+    };
+    let app = axum::Router::new().fallback(answer).with_state(site);
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| e.to_string())?;
+    let handle = axum_server::Handle::new();
+    let server = axum_server::from_tcp(listener)
+        .map_err(|e| e.to_string())?
+        .handle(handle.clone());
+    tokio::spawn(async move {
+        if let Err(e) = server.serve(app.into_make_service()).await {
+            tracing::warn!(error = %e, "gateway HTTP frontend stopped");
+        }
+    });
+    Ok(handle)
 }
 
 const BAD_GATEWAY: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>Microsoft-Azure-Application-Gateway/v2</center>\r\n</body>\r\n</html>\r\n";
@@ -204,27 +236,42 @@ async fn answer(AxState(site): AxState<Site>, req: Request) -> Response {
         .map(|h| h.split(':').next().unwrap_or(h).to_ascii_lowercase())
         .unwrap_or_default();
     let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
     let Some((shared, body)) = site.body() else {
         return StatusCode::BAD_GATEWAY.into_response();
     };
-    match route(&shared, &body["properties"], &host, &path) {
+    let request = Asked {
+        host: &host,
+        path: &path,
+        query: query.as_deref(),
+        protocol: site.protocol,
+    };
+    match route(&shared, &body["properties"], &request) {
         Ok(answer) => answer.into_response(),
         Err(redirect) => *redirect,
     }
 }
 
-/// What the gateway answers `host` and `path` with: the backend's answer (or 502, 404), or a
-/// redirect (`Err`, a whole response, boxed: it is large).
+/// A request as the gateway routes it.
+struct Asked<'a> {
+    host: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+    /// Of the listener it came to: `Https` or `Http`.
+    protocol: &'a str,
+}
+
+/// What the gateway answers a request with: the backend's answer (or 502, 404), or a redirect
+/// (`Err`, a whole response, boxed: it is large).
 fn route(
     shared: &Shared,
     props: &Value,
-    host: &str,
-    path: &str,
+    asked: &Asked<'_>,
 ) -> Result<(StatusCode, String), Box<Response>> {
-    let host = host.to_string();
-    let path = path.to_string();
+    let host = asked.host.to_string();
+    let path = asked.path.to_string();
     let not_found = |what: &str| Ok((StatusCode::NOT_FOUND, format!("no {what}\n")));
-    let Some(listener) = listener_for(props, &host) else {
+    let Some(listener) = listener_for(props, &host, asked.protocol) else {
         return not_found("listener for this host");
     };
     let rule = props["requestRoutingRules"]
@@ -240,7 +287,7 @@ fn route(
         "redirectConfigurations",
         &rule["redirectConfiguration"],
     ) {
-        return Err(Box::new(redirect_answer(props, redirect, &host, &path)));
+        return Err(Box::new(redirect_answer(props, redirect, asked)));
     }
     let (Some(pool), Some(settings)) = (
         by_id(props, "backendAddressPools", &rule["backendAddressPool"]),
@@ -315,14 +362,63 @@ pub(crate) fn probe(
     };
     let leaf = certificate_in(shared, &gateway, &body, host)
         .and_then(|ck| ck.cert.first().map(|c| c.to_vec()));
-    let (status, text) = match route(shared, &body["properties"], host, path) {
+    let asked = Asked {
+        host,
+        path,
+        query: None,
+        protocol: "Https",
+    };
+    let (status, text) = match route(shared, &body["properties"], &asked) {
         Ok(answer) => answer,
         Err(redirect) => (redirect.status(), String::new()),
     };
     Some((leaf, status, text))
 }
 
-fn redirect_answer(props: &Value, redirect: &Value, host: &str, path: &str) -> Response {
+/// A plain-HTTP request to a gateway's frontend from inside a cluster (`curl http://` in a Run
+/// Command pod): the status, the `Location` of a redirect and the body, or `None` when no
+/// provisioned gateway has a frontend at `ip`. `path` may carry a query.
+pub(crate) fn probe_http(
+    shared: &Shared,
+    ip: Ipv4Addr,
+    host: &str,
+    path: &str,
+) -> Option<(StatusCode, Option<String>, String)> {
+    let body = {
+        let st = shared.lock();
+        let gateway = frontends(&st)
+            .into_iter()
+            .find(|(address, _)| *address == ip)?
+            .1;
+        st.get(&gateway)?.body.clone()
+    };
+    let (path, query) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    let asked = Asked {
+        host,
+        path,
+        query,
+        protocol: "Http",
+    };
+    Some(match route(shared, &body["properties"], &asked) {
+        Ok((status, text)) => (status, None, text),
+        Err(redirect) => {
+            let location = redirect
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_string);
+            (redirect.status(), location, String::new())
+        }
+    })
+}
+
+/// A redirect configuration's answer: its status and `Location`, the path and query kept as
+/// `includePath` and `includeQueryString` say.
+fn redirect_answer(props: &Value, redirect: &Value, asked: &Asked<'_>) -> Response {
+    let host = asked.host;
     let r = &redirect["properties"];
     let status = match r["redirectType"].as_str().unwrap_or("Permanent") {
         "Found" => StatusCode::FOUND,
@@ -338,11 +434,14 @@ fn redirect_answer(props: &Value, redirect: &Value, host: &str, path: &str) -> R
             format!("{}://{host}", if https { "https" } else { "http" })
         }
     };
-    let location = if r["includePath"] == true {
-        format!("{base}{path}")
+    let mut location = if r["includePath"] == true {
+        format!("{base}{}", asked.path)
     } else {
         base
     };
+    if let (true, Some(q)) = (r["includeQueryString"] == true, asked.query) {
+        location = format!("{location}?{q}");
+    }
     Response::builder()
         .status(status)
         .header("location", location)

@@ -15,6 +15,7 @@ use crate::state::{Resource, State};
 
 use super::common::{self, method_not_allowed};
 
+pub(crate) mod addresses;
 pub(crate) mod peering;
 mod subnet;
 mod subnet_body;
@@ -46,6 +47,9 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
                     .cloned()
                     .unwrap_or_default(),
             )))
+        }
+        (1, Some(t), "GET") if t.eq_ignore_ascii_case("CheckIPAddressAvailability") => {
+            addresses::check_availability(ctx, st, p)
         }
         (1, Some(t), "GET") if t.eq_ignore_ascii_case("virtualNetworkPeerings") => {
             peering::handle(ctx, st, p)
@@ -107,7 +111,23 @@ fn subnet_prefixes(subnet: &Value) -> Vec<String> {
 
 /// IP configurations placed in a subnet by other resources (AKS nodes, the API endpoint).
 pub(crate) fn ip_configurations(st: &State, subnet_id: &str) -> Vec<String> {
-    super::aks::subnet_ip_configurations(st, subnet_id)
+    let mut out = super::aks::subnet_ip_configurations(st, subnet_id);
+    // NICs (VMs the admin or the simulator placed) list theirs too, as in Azure.
+    for nic in st.of_kind(crate::placement::NIC_KIND) {
+        for c in nic.body["properties"]["ipConfigurations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let here = c["properties"]["subnet"]["id"]
+                .as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case(subnet_id));
+            if let (true, Some(id)) = (here, c["id"].as_str()) {
+                out.push(id.to_string());
+            }
+        }
+    }
+    out
 }
 
 fn subnet_in_use(st: &State, subnet_id: &str) -> Option<String> {
