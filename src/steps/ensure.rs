@@ -9,7 +9,7 @@ use crate::azure::ArmClient;
 use crate::azure::lro::{self, FinalState, Pending, Poll, Started};
 use crate::worker::{StepContext, StepError};
 use reqwest::Method;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::time::{Duration, Instant};
 
 /// Progress is reported at least this often while an operation runs.
@@ -201,33 +201,35 @@ pub(super) async fn remember(
     path: &str,
     pending: &Pending,
 ) -> Result<(), StepError> {
-    let mut checkpoint = ctx.saved_checkpoint().unwrap_or_else(|| json!({}));
-    let ops = checkpoint.as_object_mut().map(|c| {
-        c.entry("operations")
-            .or_insert_with(|| Value::Object(Map::new()))
-    });
-    if let Some(Value::Object(ops)) = ops {
-        ops.insert(
-            path.to_string(),
-            serde_json::to_value(pending).unwrap_or(Value::Null),
-        );
-    }
-    ctx.checkpoint(&checkpoint).await
+    let entry = serde_json::to_value(pending).unwrap_or(Value::Null);
+    ctx.update_checkpoint(|checkpoint| {
+        let ops = checkpoint.as_object_mut().map(|c| {
+            c.entry("operations")
+                .or_insert_with(|| Value::Object(Map::new()))
+        });
+        if let Some(Value::Object(ops)) = ops {
+            ops.insert(path.to_string(), entry);
+        }
+    })
+    .await
 }
 
 pub(super) async fn forget(ctx: &StepContext, path: &str) -> Result<(), StepError> {
-    let Some(mut checkpoint) = ctx.saved_checkpoint() else {
+    if ctx.saved_checkpoint().is_none() {
         return Ok(());
-    };
-    if let Some(Value::Object(ops)) = checkpoint.get_mut("operations") {
-        ops.remove(path);
     }
-    ctx.checkpoint(&checkpoint).await
+    ctx.update_checkpoint(|checkpoint| {
+        if let Some(Value::Object(ops)) = checkpoint.get_mut("operations") {
+            ops.remove(path);
+        }
+    })
+    .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn a_resource_matches_when_every_desired_leaf_is_there() {

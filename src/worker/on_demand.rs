@@ -88,6 +88,7 @@ impl WorkerHandle {
             planned,
             outputs: Arc::new(BTreeMap::new()),
             saved: Mutex::new(None),
+            checkpoint_writes: tokio::sync::Mutex::new(()),
             store: self.inner.store.clone(),
             // Never used to write: a detached context journals nothing.
             lease: Lease {

@@ -187,6 +187,7 @@ impl Run {
             try_number: 1,
             spec: self.spec.clone(),
             saved: std::sync::Mutex::new(self.checkpoints.remove(&planned.id)),
+            checkpoint_writes: tokio::sync::Mutex::new(()),
             planned,
             outputs: Arc::new(self.schedule.outputs().clone()),
             store: self.deps.store.clone(),

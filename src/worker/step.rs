@@ -133,6 +133,8 @@ pub struct StepContext {
     pub outputs: Arc<BTreeMap<StepId, serde_json::Value>>,
     /// What this step saved mid-step (in an earlier attempt or this one), if anything.
     pub(super) saved: std::sync::Mutex<Option<serde_json::Value>>,
+    /// Held across a checkpoint's read, change and commit (see [`Self::update_checkpoint`]).
+    pub(super) checkpoint_writes: tokio::sync::Mutex<()>,
     pub(super) store: Store,
     pub(super) lease: Lease,
     pub(super) stop: CancellationToken,
@@ -211,6 +213,21 @@ impl StepContext {
             *saved = Some(value.clone());
         }
         Ok(())
+    }
+
+    /// Change the saved checkpoint with `edit` and commit it, one change at a time: parts of a
+    /// step that run side by side (each following its own operation) never lose each other's
+    /// entries, as a read, change and save of their own could (the save awaits the database).
+    pub async fn update_checkpoint(
+        &self,
+        edit: impl FnOnce(&mut serde_json::Value),
+    ) -> Result<(), StepError> {
+        let _one_at_a_time = self.checkpoint_writes.lock().await;
+        let mut value = self
+            .saved_checkpoint()
+            .unwrap_or_else(|| serde_json::json!({}));
+        edit(&mut value);
+        self.checkpoint(&value).await
     }
 
     /// The install's uploaded certificate chain and key (PEM), opened; `None` unless both are

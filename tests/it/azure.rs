@@ -573,6 +573,49 @@ async fn a_stop_during_the_cluster_create_then_resume_polls_the_same_operation()
     );
 }
 
+/// The network step creates its two NSGs side by side: both operations are checkpointed at
+/// once (neither entry lost to the other's save), and a resume follows both, creating neither
+/// again.
+#[tokio::test]
+async fn a_stop_while_both_nsgs_are_created_then_resume_follows_both_operations() {
+    let world = world().await;
+    world.sim.set_faults(FaultPlan::single(FaultRule::new(
+        "PUT",
+        ".*/networkSecurityGroups/[^/]+$",
+        FaultAction::Slow { factor: 100.0 },
+    )));
+    let app = console(&world).await;
+    let id = start(&app, &sample(&world.sim)).await;
+    for nsg in ["nsg-katonic-prod", "nsg-appgw-katonic-prod"] {
+        operation_checkpointed(&app, &id, &format!("/networksecuritygroups/{nsg}")).await;
+    }
+    let install = InstallId::parse(&id).unwrap();
+    let steps = app.store.steps(install).await.unwrap();
+    let network = steps
+        .iter()
+        .find(|s| s.step_id == katonic_domain::plan::StepId::Network)
+        .and_then(|s| s.checkpoint.clone())
+        .unwrap();
+    assert_eq!(
+        network["operations"].as_object().map(|o| o.len()),
+        Some(2),
+        "{network:#}"
+    );
+    app.stop().await;
+    world.sim.set_faults(FaultPlan::default());
+    world.sim.clear_requests();
+
+    let app = console(&world).await;
+    app.post_form(&format!("/api/v1/installs/{id}/resume"), &[])
+        .await;
+    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    assert_eq!(done["status"], "succeeded", "{}", log(&app, &id).await);
+    let counts = puts(&world.sim);
+    for nsg in ["/nsg-katonic-prod", "/nsg-appgw-katonic-prod"] {
+        assert_eq!(path_ending(&counts, nsg), 0, "{nsg}: {counts:#?}");
+    }
+}
+
 #[tokio::test]
 async fn preflight_refuses_an_lts_only_version_on_standard_tier() {
     let world = world().await;

@@ -27,19 +27,22 @@ pub async fn network(ctx: &StepContext, arm: &ArmClient) -> Result<Value, StepEr
         &nsg_name,
     );
     let nsg = nsg_body(ctx, location.clone(), tags.clone());
-    let nsg = ensure(
-        ctx,
-        arm,
-        &nsg_path,
-        api::NETWORK,
-        &body(&nsg)?,
-        "network security group",
-    )
-    .await?;
+    let nsg = body(&nsg)?;
+    // What the VNet's subnets point at, created side by side (each is an operation of its own).
+    let (nsg, gateway_nsg_id, nat) = tokio::try_join!(
+        ensure(
+            ctx,
+            arm,
+            &nsg_path,
+            api::NETWORK,
+            &nsg,
+            "network security group"
+        ),
+        gateway_nsg(ctx, arm, &location, &tags),
+        super::nat::jumphost_nat(ctx, arm, (&sub, &rg, &location), &tags),
+    )?;
     let nsg_id = id_of(&nsg, &nsg_path);
 
-    let gateway_nsg_id = gateway_nsg(ctx, arm, &location, &tags).await?;
-    let nat = super::nat::jumphost_nat(ctx, arm, (&sub, &rg, &location), &tags).await?;
     let vnet_name = names::vnet(&ctx.spec);
     let vnet_path =
         resources::resource_id(&sub, &rg, "Microsoft.Network/virtualNetworks", &vnet_name);

@@ -49,12 +49,7 @@ pub struct Step {
     pub panel: Panel,
 }
 
-const fn field(
-    path: &'static str,
-    label: &'static str,
-    kind: Kind,
-    help: &'static str,
-) -> Field {
+const fn field(path: &'static str, label: &'static str, kind: Kind, help: &'static str) -> Field {
     Field {
         path,
         label,
