@@ -305,12 +305,34 @@ async fn outside_azure_the_private_gateway_is_verified_through_run_command() {
         .collect();
     assert_eq!(https.len(), 3, "{verify}");
     assert!(https.iter().all(|c| c["verdict"] == "pass"), "{verify}");
+    // Each host's HTTP redirect is asked from inside the cluster too.
+    let redirects: Vec<&Value> = verify["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "redirect")
+        .collect();
+    assert_eq!(redirects.len(), 3, "{verify}");
+    for check in redirects {
+        assert_eq!(check["verdict"], "pass", "{check}");
+        let detail = check["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("(probed from inside the cluster) answers 301 to https://"),
+            "{detail}"
+        );
+    }
     // The probes went through Run Command, not from the console.
-    assert!(
-        world
-            .sim
-            .requests()
-            .iter()
-            .any(|r| r.method == "POST" && r.path.ends_with("/runCommand")),
-    );
+    let commands: Vec<String> = world
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/runCommand"))
+        .filter_map(|r| r.request_body)
+        .map(|b| b.to_string())
+        .collect();
+    let curls = commands
+        .iter()
+        .filter(|b| b.contains("curl -sS -o /dev/null -w '%{http_code} %{redirect_url}'"))
+        .count();
+    assert!(curls >= 3, "{curls} HTTP probes through Run Command");
 }

@@ -1340,15 +1340,7 @@ async fn a_named_private_dns_zone_gets_the_a_records_once() {
     )
     .await
     .unwrap();
-    let retried = app
-        .post_body(
-            &format!("/api/v1/installs/{id}/steps/verify/retry"),
-            "application/json",
-            "",
-        )
-        .await;
-    assert!(retried.status().is_success());
-    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
+    let done = app.verify_again(&id, &["succeeded", "failed"]).await;
     assert_eq!(done["status"], "succeeded", "{}", log(&app, &id).await);
     for host in [
         "katonic.example.com",

@@ -375,19 +375,7 @@ async fn verify_without_supersets_ingress(world: &World, spec: &str) -> String {
         .delete("katonic-superset", &Default::default())
         .await
         .unwrap();
-    let response = app
-        .post_body(
-            &format!("/api/v1/installs/{id}/steps/verify/retry"),
-            "application/json",
-            "",
-        )
-        .await;
-    assert!(
-        response.status().is_success(),
-        "{}",
-        response.text().await.unwrap()
-    );
-    let detail = app.wait_status(&id, &["failed"]).await;
+    let detail = app.verify_again(&id, &["failed"]).await;
     let verify = step(&detail, "verify");
     assert_eq!(verify["status"], "failed");
     let text = log(&app, &id).await;

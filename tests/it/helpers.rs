@@ -252,6 +252,24 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Verify install `id` again (`POST …/steps/verify/retry`, refused if the console says no)
+    /// and wait until its status is one of `statuses`; returns the detail.
+    pub async fn verify_again(&self, id: &str, statuses: &[&str]) -> serde_json::Value {
+        let retried = self
+            .post_body(
+                &format!("/api/v1/installs/{id}/steps/verify/retry"),
+                "application/json",
+                "",
+            )
+            .await;
+        assert!(
+            retried.status().is_success(),
+            "{}",
+            retried.text().await.unwrap()
+        );
+        self.wait_status(id, statuses).await
+    }
+
     /// Wait (up to 60 s, a liveness bound, not a speed check) until the install's status is
     /// one of `statuses`; returns the detail.
     pub async fn wait_status(&self, id: &str, statuses: &[&str]) -> serde_json::Value {

@@ -57,6 +57,24 @@ pub fn resource_id(
     )
 }
 
+/// The install's VNet id: the admin's existing one, or the one the network step creates.
+pub fn vnet_id(spec: &katonic_domain::spec::InstallSpec) -> String {
+    let rg = spec
+        .cluster
+        .network
+        .existing_vnet
+        .as_ref()
+        .map_or(spec.azure.resource_group.as_str(), |e| {
+            e.resource_group.as_str()
+        });
+    resource_id(
+        spec.azure.subscription_id.as_str(),
+        rg,
+        "Microsoft.Network/virtualNetworks",
+        &katonic_domain::plan::names::vnet(spec),
+    )
+}
+
 /// A resource group (Microsoft.Resources).
 #[derive(Debug, Clone, Serialize)]
 pub struct ResourceGroup {

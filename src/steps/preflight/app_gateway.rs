@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 use super::verdict::Checks;
-use crate::azure::resources::resource_id;
+use crate::azure::resources::vnet_id;
 use crate::azure::{ArmClient, api};
 use crate::steps::errors::step_error;
 use crate::worker::{StepContext, StepError};
@@ -92,12 +92,7 @@ async fn existing_subnet(
     let Some(name) = &existing.gateway_subnet else {
         return Ok(());
     };
-    let vnet = resource_id(
-        ctx.spec.azure.subscription_id.as_str(),
-        existing.resource_group.as_str(),
-        "Microsoft.Network/virtualNetworks",
-        existing.name.as_str(),
-    );
+    let vnet = vnet_id(&ctx.spec);
     ctx.guard()?;
     let subnet = arm
         .get(&format!("{vnet}/subnets/{name}"), api::NETWORK)

@@ -13,7 +13,7 @@ use std::net::Ipv4Addr;
 use serde_json::Value;
 
 use super::verdict::Checks;
-use crate::azure::resources::resource_id;
+use crate::azure::resources::vnet_id;
 use crate::azure::{ArmClient, api};
 use crate::steps::errors::step_error;
 use crate::worker::{StepContext, StepError};
@@ -96,12 +96,7 @@ pub(super) async fn free(
     ) else {
         return Ok(());
     };
-    let vnet = resource_id(
-        ctx.spec.azure.subscription_id.as_str(),
-        existing.resource_group.as_str(),
-        "Microsoft.Network/virtualNetworks",
-        existing.name.as_str(),
-    );
+    let vnet = vnet_id(&ctx.spec);
     ctx.guard()?;
     let answer = arm
         .get(

@@ -10,7 +10,7 @@ use crate::azure::{ArmClient, api};
 use crate::steps::dns::{service, zone_label};
 use crate::steps::errors::step_error;
 use crate::worker::{StepContext, StepError};
-use katonic_domain::spec::{DnsZoneId, DnsZoneKind, InstallSpec};
+use katonic_domain::spec::{DnsZoneId, DnsZoneKind};
 
 const CHECK: &str = "DNS zone";
 
@@ -140,24 +140,6 @@ fn contributor_role(kind: DnsZoneKind) -> &'static str {
     }
 }
 
-/// The install's VNet id (the existing one, or the one the network step creates).
-fn vnet_id(spec: &InstallSpec) -> String {
-    let rg = spec
-        .cluster
-        .network
-        .existing_vnet
-        .as_ref()
-        .map_or(spec.azure.resource_group.as_str(), |e| {
-            e.resource_group.as_str()
-        });
-    crate::azure::resources::resource_id(
-        spec.azure.subscription_id.as_str(),
-        rg,
-        "Microsoft.Network/virtualNetworks",
-        &crate::steps::names::vnet(spec),
-    )
-}
-
 /// A private zone is linked to the install's VNet, else its records do not resolve there.
 async fn vnet_link(
     ctx: &StepContext,
@@ -166,7 +148,7 @@ async fn vnet_link(
     checks: &mut Checks<'_>,
 ) -> Result<(), StepError> {
     const CHECK: &str = "DNS zone link";
-    let vnet = vnet_id(&ctx.spec);
+    let vnet = crate::azure::resources::vnet_id(&ctx.spec);
     ctx.guard()?;
     let links = arm
         .get(

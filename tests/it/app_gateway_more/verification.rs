@@ -74,19 +74,7 @@ async fn verification_checks_each_hosts_redirect_to_https_and_names_a_gateway_wi
     }
     p.insert("redirectConfigurations".into(), json!([]));
     put(&arm, &gw_path, gw, api).await;
-    let retried = app
-        .post_body(
-            &format!("/api/v1/installs/{id}/steps/verify/retry"),
-            "application/json",
-            "",
-        )
-        .await;
-    assert!(
-        retried.status().is_success(),
-        "{}",
-        retried.text().await.unwrap()
-    );
-    let failed = app.wait_status(&id, &["failed"]).await;
+    let failed = app.verify_again(&id, &["failed"]).await;
     let error = step(&failed, "verify")["error"]["message"]
         .as_str()
         .unwrap_or_default()
@@ -180,45 +168,4 @@ async fn the_support_bundle_shows_the_gateways_state_and_never_its_certificate()
             );
         }
     }
-}
-
-/// A console outside Azure behind a private-only gateway: the redirect is asked from inside the
-/// cluster through Run Command, like the HTTPS checks.
-#[tokio::test]
-async fn outside_azure_each_hosts_redirect_is_checked_from_inside_the_cluster() {
-    use crate::placement::{console_placed, from_imds, place};
-    let world = world().await;
-    place(&world, katonic_sim::ConsoleNetwork::Outside);
-    let app = console_placed(&world, from_imds(&world)).await;
-    let id = start(&app, &gateway_sample(&world.sim, "internal", "Standard_v2")).await;
-    let done = app.wait_status(&id, &["succeeded", "failed"]).await;
-    assert_eq!(done["status"], "succeeded", "{}", log(&app, &id).await);
-    assert_eq!(done["clusterAccess"], "runCommand");
-    let verify = &step(&done, "verify")["outputs"];
-    let redirects: Vec<&Value> = verify["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["kind"] == "redirect")
-        .collect();
-    assert_eq!(redirects.len(), 3, "{verify}");
-    for check in redirects {
-        assert_eq!(check["verdict"], "pass", "{check}");
-        let detail = check["detail"].as_str().unwrap();
-        assert!(
-            detail.contains("(probed from inside the cluster) answers 301 to https://"),
-            "{detail}"
-        );
-    }
-    let curls = world
-        .sim
-        .requests()
-        .into_iter()
-        .filter_map(|r| r.request_body)
-        .filter(|b| {
-            b.to_string()
-                .contains("curl -sS -o /dev/null -w '%{http_code} %{redirect_url}'")
-        })
-        .count();
-    assert!(curls >= 3, "{curls} HTTP probes through Run Command");
 }

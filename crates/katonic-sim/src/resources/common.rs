@@ -468,6 +468,28 @@ pub(crate) fn system_data(ctx: &Ctx<'_>, created: time::OffsetDateTime) -> Value
 }
 
 /// A fresh weak etag as Network and others send it.
+/// `PATCH` with `tags` only (Network's `UpdateTags`): the tags replaced, a new etag, 200 with
+/// the resource as `render` shows it (as Azure answers in azure-mgmt-network 19.3.0's
+/// recordings).
+pub(crate) fn patch_tags(
+    ctx: &Ctx<'_>,
+    st: &mut State,
+    p: &ResPath,
+    render: fn(&State, &Resource) -> Value,
+) -> ArmResult {
+    let raw = body_object(ctx)?;
+    let tags = tags(&raw)?;
+    let id = p.id();
+    busy(ctx, st, &id, false)?;
+    let r = st.get_mut(&id).ok_or_else(|| not_found(p))?;
+    if let Some(t) = tags {
+        r.body["tags"] = t;
+    }
+    r.body["etag"] = json!(etag());
+    let r = st.get(&id).ok_or_else(|| not_found(p))?;
+    Ok(Reply::ok(render(st, r)))
+}
+
 pub(crate) fn etag() -> String {
     format!("W/\"{}\"", uuid::Uuid::new_v4())
 }

@@ -252,17 +252,7 @@ fn put(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
 
 /// `PATCH` with `tags` only (the recording's update): 200 with the resource.
 fn patch_tags(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
-    let raw = common::body_object(ctx)?;
-    let tags = common::tags(&raw)?;
-    let id = p.id();
-    common::busy(ctx, st, &id, false)?;
-    let r = st.get_mut(&id).ok_or_else(|| common::not_found(p))?;
-    if let Some(t) = tags {
-        r.body["tags"] = t;
-    }
-    r.body["etag"] = json!(etag());
-    let r = st.get(&id).ok_or_else(|| common::not_found(p))?;
-    Ok(Reply::ok(render(st, r)))
+    common::patch_tags(ctx, st, p, render)
 }
 
 /// Refused while a subnet uses it (disassociate first), as Azure does.

@@ -222,15 +222,5 @@ pub(super) fn delete_vnet(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResu
 /// `PATCH` (VirtualNetworks_UpdateTags): the tags replaced, 200 with the VNet, as Azure answers
 /// (azure-mgmt-network 19.3.0's `test_cli_mgmt_network_base`, checked 2026-12-07).
 pub(super) fn patch_tags(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
-    let raw = common::body_object(ctx)?;
-    let tags = common::tags(&raw)?;
-    let id = p.id();
-    common::busy(ctx, st, &id, false)?;
-    let r = st.get_mut(&id).ok_or_else(|| common::not_found(p))?;
-    if let Some(t) = tags {
-        r.body["tags"] = t;
-    }
-    r.body["etag"] = json!(etag());
-    let r = st.get(&id).ok_or_else(|| common::not_found(p))?;
-    Ok(Reply::ok(render_vnet(st, r)))
+    common::patch_tags(ctx, st, p, render_vnet)
 }
