@@ -69,19 +69,23 @@ impl DnsPlan {
             .collect()
     }
 
-    /// `az` commands that create the records in an Azure DNS or Private DNS zone.
-    pub fn az_commands(&self, resource_group: &str) -> Vec<String> {
+    /// `az` commands that create the records in an Azure DNS or Private DNS zone: the first
+    /// finds the zone's resource group in the subscription (the console was not told it), the
+    /// others use it.
+    pub fn az_commands(&self) -> Vec<String> {
         let group = if self.private { "private-dns" } else { "dns" };
-        self.records
-            .iter()
-            .map(|r| {
-                format!(
-                    "az network {group} record-set a add-record --resource-group {resource_group} \
-                     --zone-name {} --record-set-name {} --ipv4-address {}",
-                    self.zone, r.relative_name, r.address
-                )
-            })
-            .collect()
+        let find = format!(
+            "ZONE_RG=$(az network {group} zone list --query \"[?name=='{}'].resourceGroup | [0]\" -o tsv)",
+            self.zone
+        );
+        let records = self.records.iter().map(|r| {
+            format!(
+                "az network {group} record-set a add-record --resource-group \"$ZONE_RG\" \
+                 --zone-name {} --record-set-name {} --ipv4-address {}",
+                self.zone, r.relative_name, r.address
+            )
+        });
+        std::iter::once(find).chain(records).collect()
     }
 }
 
@@ -121,8 +125,13 @@ mod tests {
             plan.zone_file_lines()[0],
             "katonic.example.com. 300 IN A 10.20.0.50"
         );
-        assert!(plan.az_commands("rg-dns")[1].starts_with(
-            "az network private-dns record-set a add-record --resource-group rg-dns --zone-name example.com --record-set-name dash-katonic"
+        let commands = plan.az_commands();
+        assert_eq!(
+            commands[0],
+            "ZONE_RG=$(az network private-dns zone list --query \"[?name=='example.com'].resourceGroup | [0]\" -o tsv)"
+        );
+        assert!(commands[2].starts_with(
+            "az network private-dns record-set a add-record --resource-group \"$ZONE_RG\" --zone-name example.com --record-set-name dash-katonic"
         ));
     }
 
@@ -137,6 +146,8 @@ mod tests {
         assert_eq!(plan.records[0].relative_name, "@");
         // dash-katonic.example.com is not inside katonic.example.com: it needs its own zone.
         assert_eq!(plan.hosts_outside_zone(), ["dash-katonic.example.com"]);
-        assert!(plan.az_commands("rg")[0].starts_with("az network dns record-set"));
+        let commands = plan.az_commands();
+        assert!(commands[0].starts_with("ZONE_RG=$(az network dns zone list"));
+        assert!(commands[1].starts_with("az network dns record-set"));
     }
 }

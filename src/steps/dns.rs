@@ -167,7 +167,7 @@ async fn shown_for_the_admin(ctx: &StepContext, plan: &DnsPlan) -> Result<Value,
         ))
         .await?;
     }
-    let commands = plan.az_commands(ctx.spec.azure.resource_group.as_str());
+    let commands = plan.az_commands();
     let records = to_publish(plan);
     Ok(json!({
         "zone": plan.zone,

@@ -55,6 +55,14 @@ async fn a_succeeded_install_leads_with_links_and_gives_its_kubeconfig_on_demand
         "verification details render backticks as code"
     );
     assert!(!page.contains("publish `"));
+    // The az commands find the zone's resource group (the console was not told it) and use it.
+    assert!(
+        page.contains("ZONE_RG=$(az network private-dns zone list --query &#34;[?name==&#39;example.com&#39;].resourceGroup | [0]&#34; -o tsv)"),
+        "{page}"
+    );
+    assert!(page.contains(
+        "az network private-dns record-set a add-record --resource-group &#34;$ZONE_RG&#34; --zone-name example.com --record-set-name dash-katonic --ipv4-address 10.20.1.254"
+    ));
     // The topology shows what the steps resolved, not what the plan left open.
     assert!(!page.contains("newest ≥ 1.29") && !page.contains("derived at provisioning"));
     let version = done["steps"]
