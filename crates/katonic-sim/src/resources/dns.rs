@@ -17,7 +17,12 @@ use crate::state::State;
 
 use super::common::{self, etag, method_not_allowed};
 
+mod links;
+mod resolve;
 mod updates;
+
+use links::{LINK, LINK_DELETE_SECS, put_link};
+pub(crate) use resolve::{dns_json, reachable, resolve_a};
 
 pub(crate) const PUBLIC_LC: &str = "microsoft.network/dnszones";
 pub(crate) const PRIVATE_LC: &str = "microsoft.network/privatednszones";
@@ -111,45 +116,6 @@ pub(crate) fn handle(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
         }
         (2, None, _) => record_set(ctx, st, p, svc, &method),
         _ => Err(method_not_allowed(ctx)),
-    }
-}
-
-const LINK: &str = "Microsoft.Network/privateDnsZones/virtualNetworkLinks";
-/// A link delete is a Private DNS long-running operation of a few seconds.
-const LINK_DELETE_SECS: f64 = 3.0;
-
-/// Azure refuses to link one VNet to two zones of the same name (a VNet resolves one zone per
-/// namespace): 409 Conflict naming both zones.
-fn check_namespace_free(st: &State, link_id: &str, vnet: &str) -> Result<(), ArmError> {
-    let zone_of = |id: &str| {
-        let lower = id.to_ascii_lowercase();
-        lower
-            .find("/virtualnetworklinks/")
-            .map(|at| lower[..at].to_string())
-    };
-    let this_zone = zone_of(link_id).unwrap_or_default();
-    let zone_name = |z: &str| z.rsplit('/').next().unwrap_or_default().to_string();
-    let clash = st.resources.values().find(|r| {
-        r.kind.eq_ignore_ascii_case(LINK)
-            && r.body
-                .pointer("/properties/virtualNetwork/id")
-                .and_then(Value::as_str)
-                .is_some_and(|v| v.eq_ignore_ascii_case(vnet))
-            && zone_of(&r.id)
-                .is_some_and(|z| z != this_zone && zone_name(&z) == zone_name(&this_zone))
-    });
-    match clash {
-        Some(other) => Err(ArmError::conflict(
-            "Conflict",
-            format!(
-                "A virtual network cannot be linked to multiple zones with overlapping namespaces. You tried to link virtual network with '{}' and '{}' zones.",
-                zone_name(&this_zone),
-                zone_of(&other.id)
-                    .map(|z| zone_name(&z))
-                    .unwrap_or_default()
-            ),
-        )),
-        None => Ok(()),
     }
 }
 
@@ -519,143 +485,4 @@ fn put_record_set(
     });
     let created = common::upsert(ctx, st, existing, id, &kind, body.clone(), checked.body);
     Ok(Reply::upserted(created, body))
-}
-
-fn put_link(ctx: &Ctx<'_>, st: &mut State, p: &ResPath) -> ArmResult {
-    require_zone(st, p, "write")?;
-    let raw = common::body_object(ctx)?;
-    let checked = schema::check_request("PrivateDns.VirtualNetworkLinks_CreateOrUpdate", &raw)?;
-    global_location(&checked.body, LINK)?;
-    let tags = common::tags(&checked.body)?;
-    checked.raise("BadRequest")?;
-    let Some(vnet) = checked
-        .body
-        .pointer("/properties/virtualNetwork/id")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-    else {
-        return Err(ArmError::bad_request(
-            "BadRequest",
-            "The virtual network reference of the link is required.",
-        ));
-    };
-    let id = p.id();
-    check_namespace_free(st, &id, &vnet)?;
-    let existing = st.get(&id).cloned();
-    common::preconditions(ctx, existing.as_ref())?;
-    let mut body = json!({
-        "id": id,
-        "name": p.name(),
-        "type": LINK,
-        "location": "global",
-        "etag": uuid::Uuid::new_v4().to_string(),
-        "properties": {
-            "virtualNetwork": {"id": vnet},
-            "registrationEnabled": checked.body.pointer("/properties/registrationEnabled").and_then(Value::as_bool).unwrap_or(false),
-            "virtualNetworkLinkState": "Completed",
-            "provisioningState": "Succeeded",
-        },
-    });
-    if let Some(t) = tags {
-        body["tags"] = t;
-    }
-    common::upsert(ctx, st, existing, &id, LINK, body, checked.body);
-    Ok(accept_private(ctx, st, &id, LINK))
-}
-
-/// What a resolver on the jumphost would answer for `host`'s A records: records of a public zone,
-/// or of a private zone linked to a virtual network (the jumphost is taken to sit in the linked
-/// VNet, as in the vendor guide's layout). Unlinked private zones resolve nowhere, as in Azure.
-pub(crate) fn resolve_a(
-    st: &State,
-    console: Option<&crate::placement::ConsoleNetwork>,
-    host: &str,
-) -> Vec<std::net::Ipv4Addr> {
-    let fqdn = format!("{}.", host.trim_end_matches('.').to_ascii_lowercase());
-    let mut found = Vec::new();
-    for resource in st.resources.values() {
-        let kind = resource.kind.to_ascii_lowercase();
-        let private = kind.starts_with(PRIVATE_LC);
-        if !(kind.starts_with(PUBLIC_LC) || private) || !kind.ends_with("/a") {
-            continue;
-        }
-        let props = &resource.body["properties"];
-        if props["fqdn"].as_str().map(str::to_ascii_lowercase) != Some(fqdn.clone()) {
-            continue;
-        }
-        if private && !zone_is_linked(st, console, &resource.id) {
-            continue;
-        }
-        let records = props
-            .get(if private { "aRecords" } else { "ARecords" })
-            .and_then(Value::as_array);
-        found.extend(records.into_iter().flatten().filter_map(|r| {
-            r["ipv4Address"]
-                .as_str()?
-                .parse::<std::net::Ipv4Addr>()
-                .ok()
-        }));
-    }
-    found
-}
-
-/// Whether the private zone holding `record_id` (`…/privateDnsZones/<zone>/A/<name>`) answers
-/// the console: linked to its VNet (any VNet when the console is unplaced).
-fn zone_is_linked(
-    st: &State,
-    console: Option<&crate::placement::ConsoleNetwork>,
-    record_id: &str,
-) -> bool {
-    let lower = record_id.to_ascii_lowercase();
-    let Some(at) = lower.rfind("/a/") else {
-        return false;
-    };
-    let links = format!("{}/virtualnetworklinks/", &lower[..at]);
-    crate::placement::resolves_private(st, console, &links)
-}
-
-/// `GET /dns-query?name=<host>&type=A`: the zones' answer in the DNS-over-HTTPS JSON form
-/// (`application/dns-json`, as Cloudflare and Google serve it), so that a console talking to a
-/// standalone simulator verifies names as a jumphost in the linked VNet would, without asking
-/// the machine's resolver. Only A queries; NXDOMAIN (3) when no zone has the name.
-pub(crate) fn dns_json(shared: &crate::server::Shared, req: &crate::server::Req) -> Reply {
-    let name = req
-        .q("name")
-        .unwrap_or("")
-        .trim_end_matches('.')
-        .to_string();
-    let kind = req.q("type").unwrap_or("A");
-    if name.is_empty() || !(kind.eq_ignore_ascii_case("A") || kind == "1") {
-        return Reply::json(
-            StatusCode::BAD_REQUEST,
-            json!({"Status": 1, "Comment": "name=<host> and type=A are required"}),
-        );
-    }
-    let console = shared.console_network();
-    let found = resolve_a(&shared.lock(), console.as_ref(), &name);
-    let answer: Vec<Value> = found
-        .iter()
-        .map(
-            |ip| json!({"name": format!("{name}."), "type": 1, "TTL": 300, "data": ip.to_string()}),
-        )
-        .collect();
-    Reply::ok(json!({
-        "Status": if answer.is_empty() { 3 } else { 0 },
-        "Question": [{"name": format!("{name}."), "type": 1}],
-        "Answer": answer,
-    }))
-}
-
-/// `GET /reachable?address=<ip>`: where this simulator serves `ip` (itself when loopback, else
-/// its loopback alias). A console driving a standalone simulator dials private VNet addresses
-/// (an internal load balancer's, a gateway's frontend) there, as the in-process one does through
-/// `SimHandle::reachable_address`: no rehearsal packet leaves the machine.
-pub(crate) fn reachable(shared: &crate::server::Shared, req: &crate::server::Req) -> Reply {
-    match req.q("address").map(str::parse::<std::net::Ipv4Addr>) {
-        Some(Ok(ip)) => Reply::ok(json!({"address": shared.loopback_for(ip).to_string()})),
-        _ => Reply::json(
-            StatusCode::BAD_REQUEST,
-            json!({"error": {"code": "InvalidAddress", "message": "address=<IPv4 address> is required"}}),
-        ),
-    }
 }
