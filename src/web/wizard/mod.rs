@@ -1,11 +1,14 @@
 //! The install wizard: one page per step, each field validated on change (htmx) by the same
 //! rules as the API, answers autosaved as a draft, ending in the review of the plan.
 
+mod certificate_page;
 mod console_network;
 mod guide;
 mod panels;
 mod steps;
 
+use certificate_page::certificate_section;
+pub use certificate_page::post_certificate;
 pub use console_network::{ConsoleNetworkSection, post_console_vnet};
 pub use guide::{Choice, Note, ShownWhen};
 pub use steps::{STEPS, step_of};
@@ -26,12 +29,12 @@ use steps::{Kind, REVIEW, Step};
 
 type FormPairs = Vec<(String, String)>;
 
-/// Load a draft, or say why the wizard cannot edit it.
 /// An install id from a URL; anything else is a page that does not exist.
 pub(super) fn parse_id(id: &str) -> Result<InstallId, WebError> {
     InstallId::parse(id).ok_or_else(|| WebError::NotFound(format!("no install with id {id}")))
 }
 
+/// Load a draft, or say why the wizard cannot edit it.
 pub(super) async fn load_install(state: &AppState, id: &str) -> Result<InstallRecord, WebError> {
     let id = parse_id(id)?;
     state
@@ -73,86 +76,6 @@ pub async fn get_step(
 
 /// The wizard page that holds the certificate upload.
 const DOMAIN: &str = "domain";
-
-/// The domain page's certificate section for `answers`: what is stored, and why it cannot be
-/// used now if so.
-async fn certificate_section(
-    state: &AppState,
-    install: &InstallRecord,
-    answers: &InstallDocument,
-) -> Result<views::CertificateSection, WebError> {
-    let visible = certificate::wants_upload(answers);
-    let hosts = certificate::hosts_of(answers);
-    let status = certificate::status(
-        &state.store,
-        install.id,
-        hosts.as_deref(),
-        time::OffsetDateTime::now_utc(),
-    )
-    .await?;
-    Ok(views::CertificateSection {
-        oob: false,
-        visible,
-        action_url: format!("/installs/{}/certificate", install.id),
-        stored: status.summary.as_ref().map(views::CertificateView::new),
-        key_stored: status.key_stored,
-        // Before anything is uploaded the form itself says what to do.
-        problem: status.problem.filter(|_| status.summary.is_some()),
-        certificate_pem: String::new(),
-        certificate_error: None,
-        key_error: None,
-    })
-}
-
-/// `POST /installs/{id}/certificate`: check the pasted certificate and key against the draft's
-/// hosts and store them sealed; a refusal shows the domain page again with each field's error.
-pub async fn post_certificate(
-    State(state): State<AppState>,
-    axum::extract::Extension(principal): axum::extract::Extension<crate::access::Principal>,
-    Path(id): Path<String>,
-    Form(pairs): Form<FormPairs>,
-) -> Result<Response, WebError> {
-    let install = load_install(&state, &id).await?;
-    if install.status != InstallStatus::Draft {
-        return Err(WebError::Conflict(format!(
-            "install {} is {}: its certificate is replaced with PUT /api/v1/installs/{}/certificate",
-            install.id, install.status, install.id
-        )));
-    }
-    let pem = value(&pairs, "certificate").unwrap_or("");
-    let key = value(&pairs, "key").map(|k| secrecy::SecretString::from(k.to_string()));
-    let refused = match state
-        .app()
-        .upload_certificate(&super::guard::actor(&principal), &install, pem, key)
-        .await
-    {
-        Ok(_) => {
-            let url = format!("{}#certificate", wizard_url(install.id, DOMAIN));
-            return Ok(Redirect::to(&url).into_response());
-        }
-        Err(certificate::CertificateError::Invalid(errors)) => errors,
-        Err(certificate::CertificateError::Store(e)) => return Err(e.into()),
-    };
-    let step = find_step(DOMAIN)?;
-    let spec_errors = review::review(&install.answers, review::today()).err();
-    let mut page = step_page(&install, step, spec_errors.as_ref(), false)?;
-    page.simulated = state.simulated();
-    let mut section = certificate_section(&state, &install, &install.answers).await?;
-    section.problem = None;
-    section.certificate_pem = pem.to_string();
-    for e in refused.errors {
-        if certificate::is_key_field(&e) {
-            section.key_error = Some(e);
-        } else if e.field == crate::cluster::tls::CERTIFICATE_FIELD {
-            section.certificate_error = Some(e);
-        } else {
-            // Not the upload's fault (no domain yet): said above the form.
-            section.problem = Some(e);
-        }
-    }
-    page.certificate = Some(section);
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-}
 
 /// A page's form applied to a draft's answers, and the result checked (not yet saved).
 struct Submission {
