@@ -65,16 +65,7 @@ fn request(pod: &Pod<'_>, args: &[&str]) -> Result<String, (i32, String)> {
     let rest = url
         .strip_prefix("https://")
         .ok_or((1, format!("Protocol not supported in URL: {url}")))?;
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let path = if path.is_empty() { "/" } else { path };
-    let host = authority.split(':').next().unwrap_or(authority);
-    // `--resolve host:port:address`; without it the name is looked up in the cluster's DNS,
-    // which the simulator does not model for public names.
-    let ip: Ipv4Addr = a
-        .resolve
-        .and_then(|r| r.rsplit(':').next())
-        .and_then(|ip| ip.parse().ok())
-        .ok_or((6, format!("Could not resolve host: {host}")))?;
+    let (host, path, ip) = target(&a, rest)?;
     let cluster = {
         let st = pod.shared.lock();
         super::cluster::find(&st, &pod.cluster).map(|c| c.id.to_ascii_lowercase())
@@ -110,16 +101,24 @@ fn request(pod: &Pod<'_>, args: &[&str]) -> Result<String, (i32, String)> {
     Ok(out)
 }
 
-/// `http://`: an Application Gateway's HTTP listener at the `--resolve`d address.
-fn plain(pod: &Pod<'_>, a: &Args<'_>, rest: &str) -> Result<String, (i32, String)> {
+/// The host, path and address of a URL's rest (after the scheme). The address comes from
+/// `--resolve host:port:address`; without it the name would be looked up in the cluster's DNS,
+/// which the simulator does not model for public names.
+fn target<'u>(a: &Args<'_>, rest: &'u str) -> Result<(&'u str, &'u str, Ipv4Addr), (i32, String)> {
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let path = if path.is_empty() { "/" } else { path };
     let host = authority.split(':').next().unwrap_or(authority);
-    let ip: Ipv4Addr = a
+    let ip = a
         .resolve
         .and_then(|r| r.rsplit(':').next())
         .and_then(|ip| ip.parse().ok())
         .ok_or((6, format!("Could not resolve host: {host}")))?;
+    Ok((host, path, ip))
+}
+
+/// `http://`: an Application Gateway's HTTP listener at the `--resolve`d address.
+fn plain(pod: &Pod<'_>, a: &Args<'_>, rest: &str) -> Result<String, (i32, String)> {
+    let (host, path, ip) = target(a, rest)?;
     let (status, location, body) =
         crate::resources::app_gateway::frontend::probe_http(pod.shared, ip, host, path).ok_or((
             28,

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::harness::Sim;
-use super::kube::cluster;
+use super::kube::{cluster, internal_ingress_at};
 use crate::ConsoleNetwork;
 
 const NET: &str = "api-version=2025-07-01";
@@ -57,18 +57,7 @@ async fn a_taken_address_is_named_by_azures_answers_and_refused_to_a_load_balanc
     let configs = s.body["properties"]["ipConfigurations"].to_string();
     assert!(configs.contains("/networkInterfaces/"), "{configs}");
 
-    k.post(
-        "/api/v1/namespaces",
-        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "katonic"}}),
-    )
-    .await;
-    let r = k
-        .post("/api/v1/namespaces/katonic/services", json!({"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "ingress-nginx", "annotations": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true",
-                "service.beta.kubernetes.io/azure-load-balancer-ipv4": "10.20.0.4"}},
-            "spec": {"type": "LoadBalancer", "ports": [{"name": "https", "port": 443}]}}))
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
+    internal_ingress_at(&k, "10.20.0.4").await;
     let events = k
         .until("/api/v1/namespaces/katonic/events?fieldSelector=involvedObject.name%3Dingress-nginx,reason%3DSyncLoadBalancerFailed", |e| {
             e["items"].as_array().is_some_and(|i| !i.is_empty())

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::app_gateway::{NET, gateway_body, gateway_network, gw_url, pfx};
 use super::harness::{Sim, assert_valid};
-use super::kube::cluster;
+use super::kube::{cluster, internal_ingress_at};
 
 fn backend_servers(health: &Value) -> Vec<(String, String)> {
     health["backendAddressPools"][0]["backendHttpSettingsCollection"][0]["servers"]
@@ -60,18 +60,7 @@ async fn backend_health_follows_the_clusters_internal_load_balancer() {
     let host = "katonic.example.com";
     let cert = rcgen::generate_simple_self_signed(vec![host.to_string()]).unwrap();
     let b64 = base64::engine::general_purpose::STANDARD;
-    k.post(
-        "/api/v1/namespaces",
-        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "katonic"}}),
-    )
-    .await;
-    let r = k
-        .post("/api/v1/namespaces/katonic/services", json!({"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "ingress-nginx", "annotations": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true",
-                "service.beta.kubernetes.io/azure-load-balancer-ipv4": "10.20.0.50"}},
-            "spec": {"type": "LoadBalancer", "ports": [{"name": "https", "port": 443}]}}))
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
+    internal_ingress_at(&k, "10.20.0.50").await;
     // A static address outside the nodes' subnet is refused as Azure refuses it.
     k.post("/api/v1/namespaces/katonic/services", json!({"apiVersion": "v1", "kind": "Service",
         "metadata": {"name": "elsewhere", "annotations": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true",

@@ -70,6 +70,23 @@ pub(super) async fn cluster(sim: &Sim) -> Kube {
     kube_for(sim).await
 }
 
+/// Namespace `katonic` and in it an internal LoadBalancer Service `ingress-nginx` asking for
+/// `address` (what the console's ingress does); the Service is created (201).
+pub(super) async fn internal_ingress_at(k: &Kube, address: &str) {
+    k.post(
+        "/api/v1/namespaces",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "katonic"}}),
+    )
+    .await;
+    let r = k
+        .post("/api/v1/namespaces/katonic/services", json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "ingress-nginx", "annotations": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+                "service.beta.kubernetes.io/azure-load-balancer-ipv4": address}},
+            "spec": {"type": "LoadBalancer", "ports": [{"name": "https", "port": 443}]}}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+
 /// The kubeconfig of the existing cluster `aks1`.
 pub(super) async fn kube_for(sim: &Sim) -> Kube {
     let url = sim.cluster_url("rg-a", "aks1");
