@@ -179,18 +179,7 @@ async fn torn_down_with_the_gateway(
     let count = preview["deleting"].as_u64().unwrap();
     world.sim.clear_requests();
     let body = serde_json::json!({"confirm": "prod", "expected": count}).to_string();
-    let res = app
-        .post_body(
-            &format!("/api/v1/installs/{id}/teardown"),
-            "application/json",
-            &body,
-        )
-        .await;
-    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
-    let teardown = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let teardown = app.tear_down(id, &body).await;
     let done = app.wait_status(&teardown, &["succeeded", "failed"]).await;
     assert_eq!(done["status"], "succeeded", "{}", log(app, &teardown).await);
     let deletes: Vec<String> = world

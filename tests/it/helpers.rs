@@ -252,6 +252,23 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Queue install `id`'s teardown with the API's JSON `body` (`confirm`, `expected`); it
+    /// must be accepted (202). The teardown's id.
+    pub async fn tear_down(&self, id: &str, body: &str) -> String {
+        let res = self
+            .post_body(
+                &format!("/api/v1/installs/{id}/teardown"),
+                "application/json",
+                body,
+            )
+            .await;
+        assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+        res.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// Verify install `id` again (`POST …/steps/verify/retry`, refused if the console says no)
     /// and wait until its status is one of `statuses`; returns the detail.
     pub async fn verify_again(&self, id: &str, statuses: &[&str]) -> serde_json::Value {

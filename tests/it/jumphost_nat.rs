@@ -103,18 +103,7 @@ async fn a_nat_gateway_is_created_for_the_jumphost_subnet_and_torn_down_after_it
         assert!(targets.contains(&name), "{name} not deleted: {targets:?}");
     }
     let body = json!({"confirm": "prod", "expected": deleting}).to_string();
-    let res = app
-        .post_body(
-            &format!("/api/v1/installs/{id}/teardown"),
-            "application/json",
-            &body,
-        )
-        .await;
-    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
-    let teardown = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let teardown = app.tear_down(&id, &body).await;
     let gone = app.wait_status(&teardown, &["succeeded", "failed"]).await;
     assert_eq!(
         gone["status"],

@@ -158,18 +158,7 @@ async fn a_succeeded_install_leads_with_links_and_gives_its_kubeconfig_on_demand
 
     // Torn down: no cluster, no kubeconfig, and no what-now section.
     let body = json!({"confirm": "prod"}).to_string();
-    let res = app
-        .post_body(
-            &format!("/api/v1/installs/{id}/teardown"),
-            "application/json",
-            &body,
-        )
-        .await;
-    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
-    let teardown = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let teardown = app.tear_down(&id, &body).await;
     let done = app.wait_status(&teardown, &["succeeded", "failed"]).await;
     assert_eq!(
         done["status"],

@@ -167,18 +167,7 @@ async fn peering_install_peers_links_and_its_teardown_removes_both() {
         );
     }
     let body = json!({"confirm": "prod", "expected": preview["deleting"]}).to_string();
-    let res = app
-        .post_body(
-            &format!("/api/v1/installs/{id}/teardown"),
-            "application/json",
-            &body,
-        )
-        .await;
-    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
-    let teardown = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let teardown = app.tear_down(&id, &body).await;
     let gone = app.wait_status(&teardown, &["succeeded", "failed"]).await;
     assert_eq!(
         gone["status"],

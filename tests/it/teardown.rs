@@ -61,18 +61,7 @@ fn ids(targets: &[&Value]) -> Vec<String> {
 /// Queue the teardown as the API's client confirms it; its id.
 async fn tear_down(app: &TestApp, id: &str, name: &str, expected: u64) -> String {
     let body = json!({"confirm": name, "expected": expected}).to_string();
-    let res = app
-        .post_body(
-            &format!("/api/v1/installs/{id}/teardown"),
-            "application/json",
-            &body,
-        )
-        .await;
-    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
-    res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    app.tear_down(id, &body).await
 }
 
 /// Queue the teardown and wait for it to succeed; its id.
