@@ -209,15 +209,7 @@ async fn the_api_server_takes_entra_tokens_for_the_aks_server_app_only() {
 #[tokio::test]
 async fn a_cluster_without_entra_id_refuses_entra_tokens() {
     let sim = Sim::start().await;
-    let (identity, subnet) = sim.network_env("rg-a", "10.20.0.0/24").await;
-    let url = sim.cluster_url("rg-a", "aks1");
-    let r = sim
-        .put(
-            &format!("{url}?api-version=2025-10-01"),
-            &cluster_body(&identity, &subnet),
-        )
-        .await;
-    sim.wait_async(&r).await;
+    let url = sim.created_cluster().await;
     let aks = sim
         .get_token_for(&format!("{AKS_AAD_SERVER}/.default"))
         .await;

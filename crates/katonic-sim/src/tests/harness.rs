@@ -344,6 +344,21 @@ impl Sim {
         r
     }
 
+    /// Cluster `aks1` in `rg-a` (subnet 10.20.0.0/24), created (201) and succeeded; its URL.
+    pub async fn created_cluster(&self) -> String {
+        let (identity, subnet) = self.network_env("rg-a", "10.20.0.0/24").await;
+        let url = self.cluster_url("rg-a", "aks1");
+        let r = self
+            .put(
+                &format!("{url}?api-version=2025-10-01"),
+                &cluster_body(&identity, &subnet),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(self.wait_async(&r).await["status"], "Succeeded");
+        url
+    }
+
     pub fn cluster_url(&self, rg: &str, name: &str) -> String {
         format!(
             "{}/providers/Microsoft.ContainerService/managedClusters/{name}",

@@ -4,7 +4,7 @@ use base64::Engine;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::harness::{Sim, cluster_body};
+use super::harness::Sim;
 
 /// A cluster's API server as the kubeconfig describes it.
 pub(super) struct Kube {
@@ -57,16 +57,7 @@ impl Kube {
 
 /// A cluster `aks1` with a system pool (2 nodes, zones 1 and 2) and its kubeconfig.
 pub(super) async fn cluster(sim: &Sim) -> Kube {
-    let (identity, subnet) = sim.network_env("rg-a", "10.20.0.0/24").await;
-    let url = sim.cluster_url("rg-a", "aks1");
-    let r = sim
-        .put(
-            &format!("{url}?api-version=2025-10-01"),
-            &cluster_body(&identity, &subnet),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    assert_eq!(sim.wait_async(&r).await["status"], "Succeeded");
+    sim.created_cluster().await;
     kube_for(sim).await
 }
 

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::tests::harness::{Sim, cluster_body};
+use crate::tests::harness::Sim;
 
 async fn account(sim: &Sim) -> String {
     sim.create_rg("rg-s").await;
@@ -74,16 +74,7 @@ async fn regenerate_key_replaces_the_named_key_only_and_refuses_another_name() {
 #[tokio::test]
 async fn a_cluster_patch_sets_tags_only_and_its_upgrade_profile_is_default_only() {
     let sim = Sim::start().await;
-    let (identity, subnet) = sim.network_env("rg-a", "10.20.0.0/24").await;
-    let url = sim.cluster_url("rg-a", "aks1");
-    let r = sim
-        .put(
-            &format!("{url}?api-version=2025-10-01"),
-            &cluster_body(&identity, &subnet),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    assert_eq!(sim.wait_async(&r).await["status"], "Succeeded");
+    let url = sim.created_cluster().await;
     let patch = |body: serde_json::Value| {
         let url = format!("{url}?api-version=2025-10-01");
         let sim = &sim;
