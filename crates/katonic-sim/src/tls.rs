@@ -171,8 +171,7 @@ pub(crate) fn serve_sni(
         .with_no_client_auth()
         .with_cert_resolver(resolver);
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let listener = std::net::TcpListener::bind(addr).map_err(|e| e.to_string())?;
-    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let listener = bound(addr)?;
     let handle = axum_server::Handle::new();
     let server = axum_server::from_tcp_rustls(
         listener,
@@ -186,4 +185,29 @@ pub(crate) fn serve_sni(
         }
     });
     Ok(handle)
+}
+
+/// `app` over plain HTTP at `addr` (a gateway's HTTP listener), until the handle shuts it down.
+pub(crate) fn serve_plain(
+    addr: std::net::SocketAddr,
+    app: axum::Router,
+    what: &'static str,
+) -> Result<axum_server::Handle<std::net::SocketAddr>, String> {
+    let handle = axum_server::Handle::new();
+    let server = axum_server::from_tcp(bound(addr)?)
+        .map_err(|e| e.to_string())?
+        .handle(handle.clone());
+    tokio::spawn(async move {
+        if let Err(e) = server.serve(app.into_make_service()).await {
+            tracing::warn!(error = %e, "{what} stopped");
+        }
+    });
+    Ok(handle)
+}
+
+/// A listener at `addr` in the non-blocking mode tokio needs.
+fn bound(addr: std::net::SocketAddr) -> Result<std::net::TcpListener, String> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| e.to_string())?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    Ok(listener)
 }

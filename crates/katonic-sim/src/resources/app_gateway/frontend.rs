@@ -72,7 +72,8 @@ pub(crate) fn sync(shared: &Arc<Shared>) {
         let at = shared.loopback_for(ip);
         let addr = SocketAddr::from((at, shared.ingress_port));
         let plain = SocketAddr::from((at, shared.ingress_http_port));
-        match listen(shared, &gw, addr).and_then(|h| Ok(vec![h, listen_http(shared, &gw, plain)?]))
+        match listen(shared, &gw, addr, "Https")
+            .and_then(|h| Ok(vec![h, listen(shared, &gw, plain, "Http")?]))
         {
             Ok(handles) => {
                 listeners.insert(ip, (gw, handles));
@@ -177,45 +178,27 @@ impl ResolvesServerCert for Resolver {
     }
 }
 
+/// The frontend's listener for `protocol` (`Https` with the listeners' certificates chosen by
+/// SNI, or plain `Http`), answering by the gateway's rules.
 fn listen(
     shared: &Arc<Shared>,
     gateway: &str,
     addr: SocketAddr,
+    protocol: &'static str,
 ) -> Result<axum_server::Handle<SocketAddr>, String> {
     let site = Site {
         shared: Arc::downgrade(shared),
         gateway: gateway.to_string(),
-        protocol: "Https",
+        protocol,
     };
     let app = axum::Router::new()
         .fallback(answer)
         .with_state(site.clone());
-    crate::tls::serve_sni(addr, Arc::new(Resolver(site)), app, "gateway frontend")
-}
-
-/// Plain HTTP at the frontend: the HTTP listeners' rules (the console's redirect to HTTPS).
-fn listen_http(
-    shared: &Arc<Shared>,
-    gateway: &str,
-    addr: SocketAddr,
-) -> Result<axum_server::Handle<SocketAddr>, String> {
-    let site = Site {
-        shared: Arc::downgrade(shared),
-        gateway: gateway.to_string(),
-        protocol: "Http",
-    };
-    let app = axum::Router::new().fallback(answer).with_state(site);
-    let listener = std::net::TcpListener::bind(addr).map_err(|e| e.to_string())?;
-    let handle = axum_server::Handle::new();
-    let server = axum_server::from_tcp(listener)
-        .map_err(|e| e.to_string())?
-        .handle(handle.clone());
-    tokio::spawn(async move {
-        if let Err(e) = server.serve(app.into_make_service()).await {
-            tracing::warn!(error = %e, "gateway HTTP frontend stopped");
-        }
-    });
-    Ok(handle)
+    if protocol == "Https" {
+        crate::tls::serve_sni(addr, Arc::new(Resolver(site)), app, "gateway frontend")
+    } else {
+        crate::tls::serve_plain(addr, app, "gateway HTTP frontend")
+    }
 }
 
 const BAD_GATEWAY: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>Microsoft-Azure-Application-Gateway/v2</center>\r\n</body>\r\n</html>\r\n";
