@@ -50,21 +50,6 @@ pub struct ConsoleVnetPick<'a> {
 /// The form's value for "no gateway", as the spec writes it.
 pub const NO_GATEWAY: &str = katonic_domain::spec::GATEWAY_OFF;
 
-/// The subnet the page proposes for the gateway: a free one besides `aks` with room for
-/// `max_capacity` instances; `None`: no gateway (none fits).
-pub fn proposed_gateway<'v>(
-    vnet: &'v ConsoleVnet,
-    aks: &str,
-    max_capacity: u32,
-) -> Option<&'v SubnetOffer> {
-    let needs = katonic_domain::spec::gateway_subnet_needs(max_capacity);
-    vnet.subnets.iter().find(|s| {
-        s.status == SubnetStatus::Free
-            && !s.name.eq_ignore_ascii_case(aks)
-            && Cidr::parse(&s.prefix).is_ok_and(|c| c.size() >= needs)
-    })
-}
-
 impl super::App {
     /// Where the console runs, its VNet's subnets, and how the cluster would be reached with
     /// that VNet or with a new one (as preflight will decide it), for `answers`.
@@ -305,15 +290,15 @@ mod tests {
     fn the_gateway_takes_a_free_subnet_of_its_own_or_none() {
         let v = vnet();
         assert_eq!(
-            proposed_gateway(&v, "snet-aks", 10).map(|s| s.name.as_str()),
+            v.proposed_gateway("snet-aks", 10).map(|s| s.name.as_str()),
             Some("snet-appgw"),
             "snet-small (/29, 8 addresses) has no room for 10 instances + 6"
         );
         assert_eq!(
-            proposed_gateway(&v, "snet-aks", 2).map(|s| s.name.as_str()),
+            v.proposed_gateway("snet-aks", 2).map(|s| s.name.as_str()),
             Some("snet-small")
         );
-        assert!(proposed_gateway(&v, "snet-appgw", 125).is_none());
+        assert!(v.proposed_gateway("snet-appgw", 125).is_none());
 
         let mut doc = InstallDocument::default();
         doc.ingress.application_gateway = Some(Default::default());

@@ -86,6 +86,17 @@ impl ConsoleVnet {
     pub fn proposed_aks(&self) -> Option<&SubnetOffer> {
         self.subnets.iter().find(|s| s.status == SubnetStatus::Free)
     }
+
+    /// The subnet the page proposes for the Application Gateway: a free one besides `aks` with
+    /// room for `max_capacity` instances; `None`: no gateway (none fits).
+    pub fn proposed_gateway(&self, aks: &str, max_capacity: u32) -> Option<&SubnetOffer> {
+        let needs = katonic_domain::spec::gateway_subnet_needs(max_capacity);
+        self.subnets.iter().find(|s| {
+            s.status == SubnetStatus::Free
+                && !s.name.eq_ignore_ascii_case(aks)
+                && katonic_domain::spec::Cidr::parse(&s.prefix).is_ok_and(|c| c.size() >= needs)
+        })
+    }
 }
 
 /// How the cluster would be reached, as preflight's decision says it.

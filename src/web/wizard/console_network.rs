@@ -5,7 +5,7 @@
 //! the worker (ARM reads); the web makes no Azure call itself.
 
 use super::{FormPairs, load_install, save, step_page, value, wizard_url};
-use crate::app::network::{ConsoleVnetPick, NO_GATEWAY, into_console_vnet, proposed_gateway};
+use crate::app::network::{ConsoleVnetPick, NO_GATEWAY, into_console_vnet};
 use crate::app::review;
 use crate::store::{InstallRecord, InstallStatus};
 use crate::web::AppState;
@@ -187,7 +187,8 @@ fn gateway_choice(install: &InstallRecord, v: &ConsoleVnet, chosen: bool, aks: &
         .and_then(|g| g.max_capacity.as_ref())
         .and_then(|m| m.as_text().trim().parse().ok())
         .unwrap_or(katonic_domain::spec::DEFAULT_MAX_CAPACITY);
-    proposed_gateway(v, aks, max).map_or_else(|| NO_GATEWAY.to_string(), |s| s.name.clone())
+    v.proposed_gateway(aks, max)
+        .map_or_else(|| NO_GATEWAY.to_string(), |s| s.name.clone())
 }
 
 /// `POST /installs/{id}/console-vnet` (`aksSubnet`, `jumphostSubnet`): the
