@@ -48,6 +48,10 @@ pub(super) async fn state(ctx: &StepContext, arm: &ArmClient) -> Result<Option<V
     Ok(Some(state))
 }
 
+/// How long verification waits for Azure's backend health report (it usually takes seconds to
+/// a minute; a gateway under heavy load can take longer).
+const HEALTH_WAIT: std::time::Duration = std::time::Duration::from_secs(180);
+
 /// Azure's backend health (the action's final body), or why it could not be read.
 async fn backend_health(arm: &ArmClient, id: &str) -> Result<Value, String> {
     let path = format!("{id}/backendhealth");
@@ -58,7 +62,16 @@ async fn backend_health(arm: &ArmClient, id: &str) -> Result<Value, String> {
     let url = arm.url(&path, api::APPLICATION_GATEWAY);
     let body = match lro::started(&res, &url, FinalState::LocationBody) {
         Started::Done(body) => body,
-        Started::Pending(p) => lro::wait(arm, &p).await.map_err(|e| e.to_string())?,
+        // Bounded: the health is a report, and verification must not hang on it.
+        Started::Pending(p) => tokio::time::timeout(HEALTH_WAIT, lro::wait(arm, &p))
+            .await
+            .map_err(|_| {
+                format!(
+                    "Azure had not gathered it after {} s",
+                    HEALTH_WAIT.as_secs()
+                )
+            })?
+            .map_err(|e| e.to_string())?,
     };
     body.ok_or_else(|| "Azure returned no backend health".to_string())
 }
