@@ -46,6 +46,23 @@ fn register_keys<'a>(secrets: impl IntoIterator<Item = (SecretName, &'a SecretSt
 }
 
 impl Store {
+    /// `secrets` of `install` sealed under the store's key, each bound to its install and name.
+    fn sealed(
+        &self,
+        install: InstallId,
+        secrets: &[(SecretName, &SecretString)],
+    ) -> Result<Vec<(&'static str, crate::secrets::Sealed)>> {
+        secrets
+            .iter()
+            .map(|(name, value)| {
+                self.key
+                    .seal(&aad(install, *name), value)
+                    .map(|s| (name.as_str(), s))
+                    .map_err(|e| StoreError::Corrupt(format!("sealing {}: {e}", name.as_str())))
+            })
+            .collect()
+    }
+
     /// Seal and store `secrets` of `install` in one transaction, replacing earlier values.
     pub async fn put_secrets(
         &self,
@@ -55,15 +72,7 @@ impl Store {
         let id = install.to_string();
         let now = OffsetDateTime::now_utc();
         register_keys(secrets.iter().map(|(name, value)| (*name, *value)));
-        let sealed = secrets
-            .iter()
-            .map(|(name, value)| {
-                self.key
-                    .seal(&aad(install, *name), value)
-                    .map(|s| (name.as_str(), s))
-                    .map_err(|e| StoreError::Corrupt(format!("sealing {}: {e}", name.as_str())))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let sealed = self.sealed(install, secrets)?;
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let exists =
             sqlx::query_scalar!("SELECT 1 as \"one!: i64\" FROM installs WHERE id = ?", id)
@@ -102,15 +111,7 @@ impl Store {
     ) -> Result<bool> {
         let id = install.to_string();
         let now = OffsetDateTime::now_utc();
-        let sealed = secrets
-            .iter()
-            .map(|(name, value)| {
-                self.key
-                    .seal(&aad(install, *name), value)
-                    .map(|s| (name.as_str(), s))
-                    .map_err(|e| StoreError::Corrupt(format!("sealing {}: {e}", name.as_str())))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let sealed = self.sealed(install, secrets)?;
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         for (name, _) in &sealed {
             let found: Option<i64> = sqlx::query_scalar(
